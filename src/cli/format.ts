@@ -1,0 +1,66 @@
+import type { CheckReport } from "../core/check.ts";
+import { countBySeverity, type Finding } from "../core/findings.ts";
+import { printable } from "../core/text.ts";
+
+export type OutputFormat = "text" | "json" | "github";
+
+function location(f: Finding): string {
+  const file = printable(f.file, 200);
+  if (f.line === 0) return file;
+  return f.column ? `${file}:${f.line}:${f.column}` : `${file}:${f.line}`;
+}
+
+/** Like a compiler: `file:line:col severity message [rule]`, then the hint indented. */
+export function formatText(report: CheckReport): string {
+  const out: string[] = [];
+  const all = [...report.registry.findings, ...report.adapters.flatMap((a) => a.findings)];
+  for (const f of all) {
+    out.push(`${location(f)} ${f.severity} ${f.field ? `${f.field}: ` : ""}${f.message} [${f.rule}]`);
+    out.push(`  hint: ${f.hint}`);
+  }
+  if (all.length > 0) out.push("");
+  if (!report.registry.ok) out.push("✗ registry.yaml / config: fix the errors above first");
+  for (const a of report.adapters) {
+    const { errors, warnings } = countBySeverity(a.findings);
+    const counts = [
+      a.stats.train ? `${a.stats.train.unique} training examples` : undefined,
+      a.stats.benchmark ? `${a.stats.benchmark.unique} benchmark items` : undefined,
+    ].filter(Boolean);
+    const summary = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+    out.push(`${a.ok ? "✓" : "✗"} ${printable(a.name)}: ${summary}${counts.length ? ` (${counts.join(", ")})` : ""}`);
+  }
+  const failed = report.adapters.filter((a) => !a.ok).length;
+  out.push(`${report.adapters.length} adapter${report.adapters.length === 1 ? "" : "s"} checked, ${failed} with errors`);
+  return `${out.join("\n")}\n`;
+}
+
+/** One JSON document; the shape is documented in README.md. */
+export function formatJson(report: CheckReport): string {
+  const adapters = report.adapters.map(({ name, ok, findings, stats }) => ({ name, ok, findings, stats }));
+  return `${JSON.stringify({ registry: report.registry, adapters }, null, 2)}\n`;
+}
+
+/** GitHub Actions workflow commands: annotations on the exact lines of the PR diff. */
+export function formatGithub(report: CheckReport): string {
+  const out: string[] = [];
+  for (const f of [...report.registry.findings, ...report.adapters.flatMap((a) => a.findings)]) {
+    const props = [`file=${escapeProperty(f.file)}`];
+    if (f.line > 0) props.push(`line=${f.line}`);
+    if (f.column) props.push(`col=${f.column}`);
+    props.push(`title=${escapeProperty(`loragate ${f.rule}`)}`);
+    out.push(`::${f.severity} ${props.join(",")}::${escapeData(`${f.message}. Hint: ${f.hint}`)}`);
+  }
+  return out.length ? `${out.join("\n")}\n` : "";
+}
+
+// Escaping rules of GitHub's workflow commands (toolkit's command.ts).
+function escapeData(s: string): string {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+export function formatReport(report: CheckReport, format: OutputFormat): string {
+  return format === "json" ? formatJson(report) : format === "github" ? formatGithub(report) : formatText(report);
+}

@@ -1,0 +1,155 @@
+import type { z } from "zod";
+import { DuplicateIndex } from "./duplicate-index.ts";
+import type { Finding, FindingSink } from "./findings.ts";
+import { streamLines } from "./jsonl.ts";
+import { BenchmarkItemSchema, type BenchmarkItem, TrainingExampleSchema, type TrainingExample } from "./schemas/records.ts";
+import { printable } from "./text.ts";
+import { issuesToFindings } from "./zod-findings.ts";
+
+export type DatasetKind = "train" | "benchmark";
+
+export interface DatasetStats {
+  lines: number;
+  bytes: number;
+  /** Records that passed the schema. */
+  records: number;
+  /** Records after removing exact duplicates (what counts against the bar). */
+  unique: number;
+  /** The file is a Git LFS pointer: nothing in it was counted. */
+  lfsPointer: boolean;
+}
+
+export interface ValidateDatasetParams<K extends DatasetKind> {
+  kind: K;
+  /** Registry-relative path, used in findings. */
+  file: string;
+  chunks: AsyncIterable<Uint8Array>;
+  maxLineBytes: number;
+  /** Stop counting records past this many (a finding says so). */
+  maxRecords?: number;
+  sink: FindingSink;
+  /** Sees every valid record, e.g. for the contamination index, in the same pass. */
+  onRecord?: (record: K extends "train" ? TrainingExample : BenchmarkItem, line: number) => void;
+  onProgress?: (bytes: number) => void;
+}
+
+const LFS_POINTER = "version https://git-lfs.github.com/spec/";
+
+/** Streams one JSONL dataset once, in constant memory apart from the duplicate index. */
+export async function validateDataset<K extends DatasetKind>(params: ValidateDatasetParams<K>): Promise<DatasetStats> {
+  const { kind, file, sink } = params;
+  const schema: z.ZodType = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
+  const duplicates = new DuplicateIndex();
+  const ids = new Map<string, number>();
+  let records = 0;
+  let blankLines: number[] = [];
+  let crlfSeen = false;
+  let lfsPointer = false;
+  const add = (line: number, column: number | undefined, field: string, rule: string, message: string, hint: string, severity: Finding["severity"] = "error") =>
+    sink.add({ file, line, column, field, rule, severity, message, hint });
+  const columnOf = (text: string, key: string) => {
+    const at = text.indexOf(`"${key}"`);
+    return at >= 0 ? at + 1 : 1;
+  };
+
+  const onLine = (raw: string, line: number) => {
+    if (lfsPointer) return;
+    let text = raw;
+    if (text.endsWith("\r")) {
+      text = text.slice(0, -1);
+      if (!crlfSeen) {
+        crlfSeen = true;
+        add(line, text.length + 1, "", "crlf-line-endings", "line ends with CRLF (Windows line endings)", "save the file with LF line endings; loragate reads it either way", "warning");
+      }
+    }
+    if (line === 1 && text.startsWith(LFS_POINTER)) {
+      lfsPointer = true;
+      add(1, 1, "", "lfs-pointer", "this is a Git LFS pointer, not the dataset", "commit the JSONL itself (datasets are text and diff well); remove it from .gitattributes LFS patterns");
+      return;
+    }
+    if (text.trim() === "") {
+      blankLines.push(line);
+      return;
+    }
+    if (blankLines.length > 0) {
+      for (const blank of blankLines) add(blank, 1, "", "blank-line", "blank line inside a JSONL file", "remove the empty line; every line must hold one JSON object", "warning");
+      blankLines = [];
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const nul = text.indexOf("\0");
+      if (nul >= 0) {
+        add(line, nul + 1, "", "nul-byte", "NUL byte in a text file", "remove the NUL byte; is this a binary file?");
+        return;
+      }
+      const position = /position (\d+)/.exec(String((error as Error).message));
+      const column = position ? Number(position[1]) + 1 : undefined;
+      add(line, column, "", "jsonl-syntax", `not valid JSON: ${printable((error as Error).message, 120)}`, "each line must be one complete JSON object, e.g. {\"instruction\": \"...\", \"input\": \"\", \"output\": \"...\"}");
+      return;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      add(line, 1, "", "jsonl-not-object", `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`, "write one object per line; a JSON array of records must be split into lines");
+      return;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      for (const f of issuesToFindings(parsed.error, value, (path) => ({ file, line, column: columnOf(text, String(path[0] ?? "")) }))) sink.add(f);
+      return;
+    }
+    if (params.maxRecords !== undefined && records >= params.maxRecords) {
+      if (records === params.maxRecords) add(line, 1, "", "too-many-records", `more than ${params.maxRecords} records`, "split the adapter or ask maintainers to raise limits.max_train_examples");
+      records++;
+      return;
+    }
+    records++;
+    const record = parsed.data as Record<string, unknown>;
+    if (!checkRecord(kind, record, text, line, add, ids)) return;
+    const key = kind === "train" ? `${record.instruction}\u0001${record.input}\u0001${record.output}` : `${record.instruction}\u0001${record.input}`;
+    const earlier = duplicates.addOrGet(key.trim(), line);
+    if (earlier > 0) {
+      add(line, 1, "", kind === "train" ? "duplicate-example" : "duplicate-item", `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`, "remove the copy; duplicates do not count towards the minimum", "warning");
+      return;
+    }
+    params.onRecord?.(record as never, line);
+  };
+
+  const stats = await streamLines(params.chunks, params.maxLineBytes, {
+    line: onLine,
+    problem: (p) => {
+      if (p.kind === "bom") add(1, 1, "", "bom", "the file starts with a UTF-8 byte order mark", "save as UTF-8 without BOM; Python's json.loads rejects it");
+      else if (p.kind === "invalid-utf8") add(p.line, p.column, "", "invalid-utf8", `byte 0x${p.byte.toString(16)} is not valid UTF-8`, "re-save the file as UTF-8");
+      else add(p.line, 1, "", "line-too-long", `line is ${p.bytes} bytes, over the limit of ${params.maxLineBytes}`, "shorten the example or ask maintainers to raise limits.max_line_bytes");
+    },
+    progress: params.onProgress,
+  });
+  if (stats.bytes === 0) add(0, undefined, "", "empty-file", "the file is empty", kind === "train" ? "add training examples, one JSON object per line" : "add benchmark items, one JSON object per line");
+  return { lines: stats.lines, bytes: stats.bytes, records: Math.min(records, params.maxRecords ?? records), unique: duplicates.count, lfsPointer };
+}
+
+type Add = (line: number, column: number | undefined, field: string, rule: string, message: string, hint: string, severity?: Finding["severity"]) => void;
+
+/** Rules zod cannot say well: empty answers, duplicate ids. Returns false when the record must not count. */
+function checkRecord(kind: DatasetKind, record: Record<string, unknown>, text: string, line: number, add: Add, ids: Map<string, number>): boolean {
+  const col = (key: string) => text.indexOf(`"${key}"`) + 1 || 1;
+  const answerField = kind === "train" ? "output" : "expected_output";
+  let ok = true;
+  if (String(record.instruction).trim() === "") {
+    add(line, col("instruction"), "instruction", "empty-instruction", "instruction is empty", "write the task the model should perform");
+    ok = false;
+  }
+  if (String(record[answerField]).trim() === "") {
+    add(line, col(answerField), answerField, kind === "train" ? "empty-output" : "empty-expected-output", `${answerField} is empty`, kind === "train" ? "write the answer the adapter should learn, or drop the example" : "write the reference answer, or drop the item");
+    ok = false;
+  }
+  if (kind === "benchmark") {
+    const id = String(record.id);
+    const earlier = ids.get(id);
+    if (earlier !== undefined) {
+      add(line, col("id"), "id", "duplicate-id", `id "${id}" is already used on line ${earlier}`, "give every benchmark item its own id");
+      ok = false;
+    } else ids.set(id, line);
+  }
+  return ok;
+}

@@ -1,0 +1,78 @@
+/**
+ * A finding is one problem at one place, written like a compiler diagnostic:
+ * what was found, what was expected, and how to fix it.
+ */
+export type Severity = "error" | "warning";
+
+export interface Finding {
+  /** Path relative to the registry root, always with forward slashes. */
+  file: string;
+  /** 1-based line; 0 when the finding is about the file as a whole. */
+  line: number;
+  /** 1-based column in characters, when known. */
+  column?: number;
+  /** Dotted field path inside the record or document, e.g. `lora.r`; "" when none. */
+  field: string;
+  /** Stable rule id, e.g. `empty-output`; documented in README. */
+  rule: string;
+  severity: Severity;
+  message: string;
+  hint: string;
+}
+
+export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
+  let errors = 0;
+  for (const f of findings) if (f.severity === "error") errors++;
+  return { errors, warnings: findings.length - errors };
+}
+
+/** Sorted by file, then line, then column: the order a reader scans a file in. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
+  );
+}
+
+/**
+ * Collects findings with a cap per (file, rule), so a million bad lines cost constant memory
+ * and the reader still learns how many were left out.
+ */
+export class FindingSink {
+  readonly findings: Finding[] = [];
+  private readonly perKey = new Map<string, number>();
+
+  constructor(private readonly maxPerFileRule = 20) {}
+
+  add(finding: Finding): void {
+    const key = `${finding.file}\0${finding.rule}`;
+    const seen = (this.perKey.get(key) ?? 0) + 1;
+    this.perKey.set(key, seen);
+    if (seen <= this.maxPerFileRule) this.findings.push(finding);
+  }
+
+  /** Appends one note per (file, rule) whose findings were capped. */
+  finish(): Finding[] {
+    for (const [key, seen] of this.perKey) {
+      if (seen <= this.maxPerFileRule) continue;
+      const [file, rule] = key.split("\0") as [string, string];
+      const first = this.findings.find((f) => f.file === file && f.rule === rule)!;
+      this.findings.push({
+        ...first,
+        line: 0,
+        column: undefined,
+        field: "",
+        message: `${seen - this.maxPerFileRule} more "${rule}" findings in this file were not listed (${seen} in all)`,
+        hint: "fix the listed ones first; the same fix usually applies to the rest",
+      });
+    }
+    return sortFindings(this.findings);
+  }
+}
+
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === "error");
+}

@@ -1,0 +1,108 @@
+import { isUtf8 } from "node:buffer";
+import { charCountOfUtf8Prefix, firstInvalidUtf8, startsWithBom } from "./text.ts";
+
+/** What the line splitter tells its consumer, besides the lines themselves. */
+export type StreamProblem =
+  | { kind: "bom" }
+  | { kind: "invalid-utf8"; line: number; column: number; byte: number }
+  | { kind: "line-too-long"; line: number; bytes: number };
+
+export interface JsonlStreamHandlers {
+  /** One complete line without its `\n` (a trailing `\r` is kept for the caller to judge). */
+  line(text: string, lineNumber: number): void;
+  problem(problem: StreamProblem): void;
+  /** Bytes consumed so far, after each chunk. */
+  progress?(bytes: number): void;
+}
+
+/**
+ * Splits a byte stream into UTF-8 lines in constant memory: at most one line longer
+ * than `maxLineBytes` is ever buffered, longer lines are reported and skipped.
+ * Synchronous per line, asynchronous per chunk, so a million lines cost no promise each.
+ */
+export async function streamLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxLineBytes: number,
+  handlers: JsonlStreamHandlers,
+): Promise<{ lines: number; bytes: number }> {
+  let carry: Buffer | undefined;
+  let skipping = 0; // > 0: bytes of an over-long line being discarded
+  let lineNumber = 0;
+  let bytes = 0;
+  let first = true;
+
+  const emit = (buf: Buffer, start: number, end: number) => {
+    lineNumber++;
+    if (end - start > maxLineBytes) {
+      handlers.problem({ kind: "line-too-long", line: lineNumber, bytes: end - start });
+      return;
+    }
+    handlers.line(buf.toString("utf8", start, end), lineNumber);
+  };
+
+  const emitChecked = (buf: Buffer, start: number, end: number) => {
+    if (!isUtf8(buf.subarray(start, end))) {
+      lineNumber++;
+      const bad = firstInvalidUtf8(buf, start, end);
+      handlers.problem({
+        kind: "invalid-utf8",
+        line: lineNumber,
+        column: charCountOfUtf8Prefix(buf.subarray(start), bad - start) + 1,
+        byte: buf[bad]!,
+      });
+      return;
+    }
+    emit(buf, start, end);
+  };
+
+  for await (const chunk of chunks) {
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    bytes += buf.length;
+    let pos = 0;
+    if (first) {
+      first = false;
+      if (startsWithBom(buf)) {
+        handlers.problem({ kind: "bom" });
+        pos = 3;
+      }
+    }
+    if (skipping > 0) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        skipping += buf.length - pos;
+        handlers.progress?.(bytes);
+        continue;
+      }
+      lineNumber++;
+      handlers.problem({ kind: "line-too-long", line: lineNumber, bytes: skipping + nl - pos });
+      skipping = 0;
+      pos = nl + 1;
+    }
+    if (carry) {
+      buf = Buffer.concat([carry, buf.subarray(pos)]);
+      pos = 0;
+      carry = undefined;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last >= pos) {
+      // Validate the whole region once; only a bad region pays for per-line checks.
+      const regionValid = isUtf8(buf.subarray(pos, last));
+      let nl = buf.indexOf(10, pos);
+      while (nl >= 0 && nl <= last) {
+        if (regionValid) emit(buf, pos, nl);
+        else emitChecked(buf, pos, nl);
+        pos = nl + 1;
+        nl = buf.indexOf(10, pos);
+      }
+    }
+    const rest = buf.length - pos;
+    if (rest > maxLineBytes) skipping = rest;
+    else if (rest > 0) carry = Buffer.from(buf.subarray(pos));
+    handlers.progress?.(bytes);
+  }
+  if (skipping > 0) {
+    lineNumber++;
+    handlers.problem({ kind: "line-too-long", line: lineNumber, bytes: skipping });
+  } else if (carry && carry.length > 0) emitChecked(carry, 0, carry.length);
+  return { lines: lineNumber, bytes };
+}

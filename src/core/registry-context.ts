@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import type { Finding } from "./findings.ts";
+import { loadDocument } from "./load-document.ts";
+import { type Config, ConfigSchema, DEFAULT_CONFIG } from "./schemas/config.ts";
+import { type Registry, RegistrySchema } from "./schemas/registry.ts";
+import type { RegistrySource } from "./source.ts";
+import { locateYamlPath } from "./yaml.ts";
+
+export const REGISTRY_FILE = "registry.yaml";
+export const CONFIG_FILE = ".github/loragate.yml";
+
+/** What every adapter is validated against: the registry index and the app config. */
+export interface RegistryContext {
+  registry: Registry | undefined;
+  /** registry.yaml text, for locating findings. */
+  registryText: string;
+  config: Config;
+  findings: Finding[];
+}
+
+const SMALL_FILE_LIMIT = 1_048_576;
+
+export async function loadRegistryContext(source: RegistrySource): Promise<RegistryContext> {
+  const findings: Finding[] = [];
+  const config = await loadConfig(source, findings);
+  const entry = await source.stat(REGISTRY_FILE);
+  if (!entry || entry.kind !== "file") {
+    findings.push({
+      file: REGISTRY_FILE,
+      line: 0,
+      field: "",
+      rule: "missing-file",
+      severity: "error",
+      message: entry ? "registry.yaml is not a regular file" : "registry.yaml not found at the registry root",
+      hint: "run loragate in the registry repository's root, or pass its path",
+    });
+    return { registry: undefined, registryText: "", config, findings };
+  }
+  const loaded = await loadSmallDocument(source, REGISTRY_FILE, entry.size, RegistrySchema, findings);
+  if (!loaded) return { registry: undefined, registryText: "", config, findings };
+  return { registry: loaded.value, registryText: loaded.text, config, findings };
+}
+
+async function loadConfig(source: RegistrySource, findings: Finding[]): Promise<Config> {
+  const entry = await source.stat(CONFIG_FILE);
+  if (!entry) return DEFAULT_CONFIG;
+  const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
+  return loaded?.value ?? DEFAULT_CONFIG;
+}
+
+async function loadSmallDocument<T>(
+  source: RegistrySource,
+  file: string,
+  size: number,
+  schema: Parameters<typeof loadDocument>[2] & { _output: T },
+  findings: Finding[],
+): Promise<{ value: T; text: string } | undefined> {
+  if (size > SMALL_FILE_LIMIT) {
+    findings.push({ file, line: 0, field: "", rule: "file-too-large", severity: "error", message: `${file} is ${size} bytes, over ${SMALL_FILE_LIMIT}`, hint: "YAML documents here are small; is this the right file?" });
+    return undefined;
+  }
+  const loaded = loadDocument(file, await source.read(file), schema);
+  if (!loaded.ok) {
+    findings.push(...loaded.findings);
+    return undefined;
+  }
+  return { value: loaded.value as T, text: loaded.text };
+}
+
+/** sha256 of a file, streamed. */
+export async function sha256Of(source: RegistrySource, path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of source.stream(path)) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/** Registry benchmarks must exist and match their pinned sha256, or no score is comparable. */
+export async function checkRegistryBenchmarks(source: RegistrySource, context: RegistryContext): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
+    const at = locateYamlPath(context.registryText, ["benchmarks", domain, "sha256"]);
+    const entry = await source.stat(pin.path);
+    if (!entry || entry.kind !== "file") {
+      findings.push({ file: REGISTRY_FILE, ...at, field: `benchmarks.${domain}.path`, rule: "missing-file", severity: "error", message: `benchmark "${pin.path}" of domain ${domain} is ${entry ? "not a regular file" : "missing"}`, hint: "restore the file or fix its path" });
+      continue;
+    }
+    const actual = await sha256Of(source, pin.path);
+    if (actual !== pin.sha256) {
+      findings.push({ file: REGISTRY_FILE, ...at, field: `benchmarks.${domain}.sha256`, rule: "sha256-mismatch", severity: "error", message: `${pin.path} has sha256 ${actual}, registry.yaml pins ${pin.sha256}`, hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately" });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/** Adapter and domain names: lower-case ASCII, digits and dashes; safe in paths, shells, URLs and YAML. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const NameSchema = z
+  .string()
+  .regex(NAME_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$ (lower-case letters, digits, dashes)");
+
+/** Semantic version without build metadata, e.g. 0.2.0 or 1.0.0-rc.1. */
+export const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/;
+export const SemverSchema = z.string().regex(SEMVER_PATTERN, "must be a semantic version such as 0.2.0");
+
+export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
+export const GitShaSchema = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex-digit git commit sha");
+
+/** A path inside a folder: relative, forward slashes, no `..`, no hidden tricks. */
+export const RelativePathSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .describe("A path relative to the adapter folder, with forward slashes.");
+
+export const EVALUATION_TYPES = ["exact_match", "numeric", "contains", "regex", "rouge_l"] as const;
+export const EvaluationTypeSchema = z
+  .enum(EVALUATION_TYPES)
+  .describe("How a model answer is scored against expected_output.");

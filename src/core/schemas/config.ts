@@ -1,0 +1,186 @@
+import { z } from "zod";
+
+/** An inclusive numeric range a registry allows for one hyperparameter. */
+const range = (min: number, max: number, what: string) =>
+  z
+    .object({
+      min: z.number().describe(`Smallest allowed ${what}.`).default(min),
+      max: z.number().describe(`Largest allowed ${what}.`).default(max),
+    })
+    .strict()
+    .default({ min, max })
+    .describe(`Allowed range of ${what}; adapter.yaml values outside it are errors.`);
+
+export const HyperparameterLimitsSchema = z
+  .object({
+    r: range(4, 64, "LoRA rank r"),
+    alpha: range(1, 128, "LoRA alpha"),
+    dropout: range(0, 0.5, "LoRA dropout"),
+    epochs: range(1, 10, "training epochs"),
+    learning_rate: range(1e-6, 1e-3, "learning rate"),
+    batch_size: range(1, 64, "per-step batch size"),
+    max_seq_length: range(128, 4096, "maximum sequence length in tokens"),
+    target_modules: z
+      .array(z.string())
+      .default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+      .describe("Projection modules an adapter may target."),
+  })
+  .strict()
+  .default({
+    r: { min: 4, max: 64 },
+    alpha: { min: 1, max: 128 },
+    dropout: { min: 0, max: 0.5 },
+    epochs: { min: 1, max: 10 },
+    learning_rate: { min: 1e-6, max: 1e-3 },
+    batch_size: { min: 1, max: 64 },
+    max_seq_length: { min: 128, max: 4096 },
+    target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+  });
+
+const degradation = z
+  .object({
+    max_degradation_points: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(5)
+      .describe("Largest allowed drop, in percentage points, of the adapter's score below the base's."),
+  })
+  .strict()
+  .default({ max_degradation_points: 5 });
+
+export const BarSchema = z
+  .object({
+    min_train_examples: z
+      .number()
+      .int()
+      .min(1)
+      .default(500)
+      .describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
+    min_benchmark_items: z
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
+    domain: z
+      .object({
+        must_beat_base: z
+          .boolean()
+          .default(true)
+          .describe("The adapter must score above the base model on its own domain."),
+        max_p_value: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.05)
+          .describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement."),
+      })
+      .strict()
+      .default({ must_beat_base: true, max_p_value: 0.05 })
+      .describe("Rule on the adapter's own domain benchmark."),
+    out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
+    hidden: degradation.describe("Rule on the maintainers' hidden benchmarks."),
+    upgrade: z
+      .object({
+        must_beat_current_version: z
+          .boolean()
+          .default(true)
+          .describe("A new version of an adapter must score at least as well as the version it replaces."),
+      })
+      .strict()
+      .default({ must_beat_current_version: true })
+      .describe("Rule for new versions of an existing adapter."),
+  })
+  .strict()
+  .default({
+    min_train_examples: 500,
+    min_benchmark_items: 50,
+    domain: { must_beat_base: true, max_p_value: 0.05 },
+    out_of_domain: { max_degradation_points: 5 },
+    hidden: { max_degradation_points: 5 },
+    upgrade: { must_beat_current_version: true },
+  })
+  .describe("The evaluation bar: what an adapter must show to be merged.");
+
+export const ContaminationConfigSchema = z
+  .object({
+    containment: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe("Share of a benchmark item's word n-grams found in one training example that flags it."),
+    jaccard: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.8)
+      .describe("Estimated Jaccard similarity (MinHash) between an example and an item that flags it."),
+  })
+  .strict()
+  .default({ containment: 0.5, jaccard: 0.8 })
+  .describe("Thresholds of the contamination check.");
+
+export const GpuConfigSchema = z
+  .object({
+    runner_labels: z
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/))
+      .min(1)
+      .default(["self-hosted", "linux", "gpu"])
+      .describe("Labels of the self-hosted runners that train and evaluate."),
+    trusted: z
+      .array(z.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"]))
+      .default(["OWNER", "MEMBER", "COLLABORATOR"])
+      .describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`."),
+  })
+  .strict()
+  .default({ runner_labels: ["self-hosted", "linux", "gpu"], trusted: ["OWNER", "MEMBER", "COLLABORATOR"] })
+  .describe("Who and what may use the GPU runners.");
+
+export const LimitsSchema = z
+  .object({
+    max_file_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(104_857_600)
+      .describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
+    max_line_bytes: z
+      .number()
+      .int()
+      .min(64)
+      .default(1_048_576)
+      .describe("Longest JSONL line, in bytes; longer lines are reported and skipped (default 1 MiB)."),
+    max_train_examples: z
+      .number()
+      .int()
+      .min(1)
+      .default(1_000_000)
+      .describe("Most training examples one adapter may ship."),
+    hyperparameters: HyperparameterLimitsSchema.describe("Allowed ranges of the training recipe."),
+  })
+  .strict()
+  .default({
+    max_file_bytes: 104_857_600,
+    max_line_bytes: 1_048_576,
+    max_train_examples: 1_000_000,
+    hyperparameters: HyperparameterLimitsSchema.parse(undefined),
+  })
+  .describe("Size and recipe limits.");
+
+/** `.github/loragate.yml`: every key optional; the defaults are LocoLLM's evaluation standards. */
+export const ConfigSchema = z
+  .object({
+    bar: BarSchema,
+    contamination: ContaminationConfigSchema,
+    gpu: GpuConfigSchema,
+    limits: LimitsSchema,
+  })
+  .strict()
+  .describe("loragate settings for one registry (.github/loragate.yml).");
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type HyperparameterLimits = z.infer<typeof HyperparameterLimitsSchema>;
+
+export const DEFAULT_CONFIG: Config = ConfigSchema.parse({});

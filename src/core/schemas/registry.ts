@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
+
+export const ScoreSchema = z
+  .object({
+    adapter: z.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
+    base: z.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
+    p: z.number().min(0).max(1).optional().describe("Paired test p-value, on the adapter's own domain."),
+  })
+  .strict();
+
+export const RegistryAdapterSchema = z
+  .object({
+    domain: NameSchema.describe("Domain of the adapter."),
+    version: SemverSchema.describe("Version that was merged."),
+    active: z.boolean().default(false).describe("Whether the router uses this adapter for its domain."),
+    scores: z.record(z.string(), ScoreSchema).default({}).describe("Scores per benchmark domain."),
+    provenance: z
+      .object({
+        pr: z.number().int().positive().describe("Pull request that merged it."),
+        head_sha: GitShaSchema.describe("Commit that was evaluated."),
+        run: z.number().int().positive().optional().describe("Workflow run id of the evaluation."),
+        adapter_sha256: Sha256Schema.optional().describe("sha256 of the LoRA GGUF that was evaluated."),
+        harness: z.string().optional().describe("Version of the evaluation harness."),
+      })
+      .strict()
+      .optional()
+      .describe("Where the numbers come from."),
+  })
+  .strict();
+
+export const RegistrySchema = z
+  .object({
+    base: z
+      .object({
+        id: z.string().min(1).describe("Identifier adapters name in their `base` field."),
+        training: z
+          .object({
+            hub_id: z.string().min(1).describe("Hugging Face repository id of the training base."),
+            revision: z.string().min(1).describe("Commit (revision) of that repository, pinned for the year."),
+          })
+          .strict()
+          .describe("The base the trainer fine-tunes."),
+        inference: z
+          .object({
+            file: z.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),
+            sha256: Sha256Schema.describe("sha256 of the GGUF file."),
+            quantization: z.string().min(1).describe("Quantization, e.g. Q4_K_M."),
+          })
+          .strict()
+          .describe("The base the evaluation runs, as GGUF."),
+      })
+      .strict()
+      .describe("The base model pinned for the year."),
+    benchmarks: z
+      .record(
+        NameSchema,
+        z
+          .object({
+            path: z.string().min(1).describe("Path of the benchmark JSONL, relative to the registry root."),
+            sha256: Sha256Schema.describe("sha256 of that file."),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe("Registry-wide held-out benchmarks, one per domain."),
+    adapters: z.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app."),
+  })
+  .strict()
+  .describe("registry.yaml: the pinned base and the adapter index.");
+
+export type Registry = z.infer<typeof RegistrySchema>;

@@ -1,0 +1,69 @@
+/** Byte- and text-level helpers shared by the YAML and JSONL readers. */
+
+export const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+export function startsWithBom(bytes: Uint8Array): boolean {
+  return bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2];
+}
+
+/** Index of the first byte that breaks UTF-8 (overlongs and surrogates included), or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || i + k >= end || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** Number of characters (UTF-16 code units, as editors count) in a valid UTF-8 byte prefix. */
+export function charCountOfUtf8Prefix(bytes: Uint8Array, length: number): number {
+  let chars = 0;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) !== 0x80) chars += b >= 0xf0 ? 2 : 1;
+  }
+  return chars;
+}
+
+/** 1-based line and column of a character index in a text. */
+export function lineColumnAt(text: string, index: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < index && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: index - lineStart + 1 };
+}
+
+/** A value made safe to print on one line: control characters escaped, length capped. */
+export function printable(value: string, max = 80): string {
+  const escaped = JSON.stringify(value).slice(1, -1);
+  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+}
