@@ -27,10 +27,14 @@ export function formatText(report: CheckReport): string {
       a.stats.benchmark ? `${a.stats.benchmark.unique} benchmark items` : undefined,
     ].filter(Boolean);
     const summary = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
-    out.push(`${a.ok ? "✓" : "✗"} ${printable(a.name)}: ${summary}${counts.length ? ` (${counts.join(", ")})` : ""}`);
+    out.push(
+      `${a.ok ? "✓" : "✗"} ${printable(a.name)}: ${summary}${counts.length ? ` (${counts.join(", ")})` : ""}`,
+    );
   }
   const failed = report.adapters.filter((a) => !a.ok).length;
-  out.push(`${report.adapters.length} adapter${report.adapters.length === 1 ? "" : "s"} checked, ${failed} with errors`);
+  out.push(
+    `${report.adapters.length} adapter${report.adapters.length === 1 ? "" : "s"} checked, ${failed} with errors`,
+  );
   return `${out.join("\n")}\n`;
 }
 
@@ -62,5 +66,9 @@ function escapeProperty(s: string): string {
 }
 
 export function formatReport(report: CheckReport, format: OutputFormat): string {
-  return format === "json" ? formatJson(report) : format === "github" ? formatGithub(report) : formatText(report);
+  return format === "json"
+    ? formatJson(report)
+    : format === "github"
+      ? formatGithub(report)
+      : formatText(report);
 }

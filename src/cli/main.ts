@@ -86,15 +86,27 @@ function parse(argv: string[]) {
   });
 }
 
-async function runCheck(p: { root: string; adapter?: string; format: OutputFormat; io: CliIO; demo: boolean }): Promise<number> {
+async function runCheck(p: {
+  root: string;
+  adapter?: string;
+  format: OutputFormat;
+  io: CliIO;
+  demo: boolean;
+}): Promise<number> {
   const progress = p.io.isTTY && p.format === "text" ? progressLine(p.io) : undefined;
   try {
-    const report = await checkRegistry({ source: new FsRegistrySource(p.root), adapter: p.adapter, onProgress: progress?.update });
+    const report = await checkRegistry({
+      source: new FsRegistrySource(p.root),
+      adapter: p.adapter,
+      onProgress: progress?.update,
+    });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
     if (p.demo) {
       // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
-      p.io.stdout("\n(demo: the bundled registry has one valid adapter and one invalid adapter per rule, on purpose)\n");
+      p.io.stdout(
+        "\n(demo: the bundled registry has one valid adapter and one invalid adapter per rule, on purpose)\n",
+      );
       return 0;
     }
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
@@ -115,7 +127,9 @@ function progressLine(io: CliIO) {
       if (now - last < 200 || total < 8 << 20) return;
       last = now;
       shown = true;
-      io.stderr(`\r\x1b[K  reading ${file}: ${Math.round(bytes / 2 ** 20)} / ${Math.round(total / 2 ** 20)} MB`);
+      io.stderr(
+        `\r\x1b[K  reading ${file}: ${Math.round(bytes / 2 ** 20)} / ${Math.round(total / 2 ** 20)} MB`,
+      );
     },
     clear() {
       if (shown) io.stderr("\r\x1b[K");

@@ -31,10 +31,15 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const names = params.adapter ? [params.adapter] : await listAdapterNames(params.source);
   const adapters: AdapterReport[] = [];
   for (const name of names) {
-    adapters.push(await validateAdapter({ source: params.source, name, context, onProgress: params.onProgress }));
+    adapters.push(
+      await validateAdapter({ source: params.source, name, context, onProgress: params.onProgress }),
+    );
   }
   return {
-    registry: { ok: !registryFindings.some((f) => f.severity === "error"), findings: sortFindings(registryFindings) },
+    registry: {
+      ok: !registryFindings.some((f) => f.severity === "error"),
+      findings: sortFindings(registryFindings),
+    },
     adapters,
   };
 }

@@ -2,7 +2,12 @@ import type { z } from "zod";
 import { DuplicateIndex } from "./duplicate-index.ts";
 import type { Finding, FindingSink } from "./findings.ts";
 import { streamLines } from "./jsonl.ts";
-import { BenchmarkItemSchema, type BenchmarkItem, TrainingExampleSchema, type TrainingExample } from "./schemas/records.ts";
+import {
+  type BenchmarkItem,
+  BenchmarkItemSchema,
+  type TrainingExample,
+  TrainingExampleSchema,
+} from "./schemas/records.ts";
 import { printable } from "./text.ts";
 import { issuesToFindings } from "./zod-findings.ts";
 
@@ -34,9 +39,12 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
 }
 
 const LFS_POINTER = "version https://git-lfs.github.com/spec/";
+const FORBIDDEN_KEYS = ["__proto__", "constructor", "prototype"];
 
 /** Streams one JSONL dataset once, in constant memory apart from the duplicate index. */
-export async function validateDataset<K extends DatasetKind>(params: ValidateDatasetParams<K>): Promise<DatasetStats> {
+export async function validateDataset<K extends DatasetKind>(
+  params: ValidateDatasetParams<K>,
+): Promise<DatasetStats> {
   const { kind, file, sink } = params;
   const schema: z.ZodType = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
   const duplicates = new DuplicateIndex();
@@ -45,8 +53,15 @@ export async function validateDataset<K extends DatasetKind>(params: ValidateDat
   let blankLines: number[] = [];
   let crlfSeen = false;
   let lfsPointer = false;
-  const add = (line: number, column: number | undefined, field: string, rule: string, message: string, hint: string, severity: Finding["severity"] = "error") =>
-    sink.add({ file, line, column, field, rule, severity, message, hint });
+  const add = (
+    line: number,
+    column: number | undefined,
+    field: string,
+    rule: string,
+    message: string,
+    hint: string,
+    severity: Finding["severity"] = "error",
+  ) => sink.add({ file, line, column, field, rule, severity, message, hint });
   const columnOf = (text: string, key: string) => {
     const at = text.indexOf(`"${key}"`);
     return at >= 0 ? at + 1 : 1;
@@ -59,12 +74,27 @@ export async function validateDataset<K extends DatasetKind>(params: ValidateDat
       text = text.slice(0, -1);
       if (!crlfSeen) {
         crlfSeen = true;
-        add(line, text.length + 1, "", "crlf-line-endings", "line ends with CRLF (Windows line endings)", "save the file with LF line endings; loragate reads it either way", "warning");
+        add(
+          line,
+          text.length + 1,
+          "",
+          "crlf-line-endings",
+          "line ends with CRLF (Windows line endings)",
+          "save the file with LF line endings; loragate reads it either way",
+          "warning",
+        );
       }
     }
     if (line === 1 && text.startsWith(LFS_POINTER)) {
       lfsPointer = true;
-      add(1, 1, "", "lfs-pointer", "this is a Git LFS pointer, not the dataset", "commit the JSONL itself (datasets are text and diff well); remove it from .gitattributes LFS patterns");
+      add(
+        1,
+        1,
+        "",
+        "lfs-pointer",
+        "this is a Git LFS pointer, not the dataset",
+        "commit the JSONL itself (datasets are text and diff well); remove it from .gitattributes LFS patterns",
+      );
       return;
     }
     if (text.trim() === "") {
@@ -72,7 +102,16 @@ export async function validateDataset<K extends DatasetKind>(params: ValidateDat
       return;
     }
     if (blankLines.length > 0) {
-      for (const blank of blankLines) add(blank, 1, "", "blank-line", "blank line inside a JSONL file", "remove the empty line; every line must hold one JSON object", "warning");
+      for (const blank of blankLines)
+        add(
+          blank,
+          1,
+          "",
+          "blank-line",
+          "blank line inside a JSONL file",
+          "remove the empty line; every line must hold one JSON object",
+          "warning",
+        );
       blankLines = [];
     }
     let value: unknown;
@@ -81,35 +120,92 @@ export async function validateDataset<K extends DatasetKind>(params: ValidateDat
     } catch (error) {
       const nul = text.indexOf("\0");
       if (nul >= 0) {
-        add(line, nul + 1, "", "nul-byte", "NUL byte in a text file", "remove the NUL byte; is this a binary file?");
+        add(
+          line,
+          nul + 1,
+          "",
+          "nul-byte",
+          "NUL byte in a text file",
+          "remove the NUL byte; is this a binary file?",
+        );
         return;
       }
       const position = /position (\d+)/.exec(String((error as Error).message));
       const column = position ? Number(position[1]) + 1 : undefined;
-      add(line, column, "", "jsonl-syntax", `not valid JSON: ${printable((error as Error).message, 120)}`, "each line must be one complete JSON object, e.g. {\"instruction\": \"...\", \"input\": \"\", \"output\": \"...\"}");
+      add(
+        line,
+        column,
+        "",
+        "jsonl-syntax",
+        `not valid JSON: ${printable((error as Error).message, 120)}`,
+        'each line must be one complete JSON object, e.g. {"instruction": "...", "input": "", "output": "..."}',
+      );
       return;
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      add(line, 1, "", "jsonl-not-object", `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`, "write one object per line; a JSON array of records must be split into lines");
+      add(
+        line,
+        1,
+        "",
+        "jsonl-not-object",
+        `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`,
+        "write one object per line; a JSON array of records must be split into lines",
+      );
+      return;
+    }
+    const forbidden = FORBIDDEN_KEYS.find((key) => Object.hasOwn(value, key));
+    if (forbidden) {
+      add(
+        line,
+        columnOf(text, forbidden),
+        forbidden,
+        "forbidden-key",
+        `key "${forbidden}" is not allowed`,
+        "remove this key",
+      );
       return;
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      for (const f of issuesToFindings(parsed.error, value, (path) => ({ file, line, column: columnOf(text, String(path[0] ?? "")) }))) sink.add(f);
+      for (const f of issuesToFindings(parsed.error, value, (path) => ({
+        file,
+        line,
+        column: columnOf(text, String(path[0] ?? "")),
+      })))
+        sink.add(f);
       return;
     }
     if (params.maxRecords !== undefined && records >= params.maxRecords) {
-      if (records === params.maxRecords) add(line, 1, "", "too-many-records", `more than ${params.maxRecords} records`, "split the adapter or ask maintainers to raise limits.max_train_examples");
+      if (records === params.maxRecords)
+        add(
+          line,
+          1,
+          "",
+          "too-many-records",
+          `more than ${params.maxRecords} records`,
+          "split the adapter or ask maintainers to raise limits.max_train_examples",
+        );
       records++;
       return;
     }
     records++;
     const record = parsed.data as Record<string, unknown>;
     if (!checkRecord(kind, record, text, line, add, ids)) return;
-    const key = kind === "train" ? `${record.instruction}\u0001${record.input}\u0001${record.output}` : `${record.instruction}\u0001${record.input}`;
+    const key =
+      kind === "train"
+        ? `${record.instruction}\u0001${record.input}\u0001${record.output}`
+        : `${record.instruction}\u0001${record.input}`;
     const earlier = duplicates.addOrGet(key.trim(), line);
     if (earlier > 0) {
-      add(line, 1, "", kind === "train" ? "duplicate-example" : "duplicate-item", `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`, "remove the copy; duplicates do not count towards the minimum", "warning");
+      add(
+        line,
+        1,
+        "",
+        kind === "train" ? "duplicate-example" : "duplicate-item",
+        `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`,
+        "remove the copy; duplicates do not count towards the minimum",
+        "warning",
+      );
       return;
     }
     params.onRecord?.(record as never, line);
@@ -118,36 +214,114 @@ export async function validateDataset<K extends DatasetKind>(params: ValidateDat
   const stats = await streamLines(params.chunks, params.maxLineBytes, {
     line: onLine,
     problem: (p) => {
-      if (p.kind === "bom") add(1, 1, "", "bom", "the file starts with a UTF-8 byte order mark", "save as UTF-8 without BOM; Python's json.loads rejects it");
-      else if (p.kind === "invalid-utf8") add(p.line, p.column, "", "invalid-utf8", `byte 0x${p.byte.toString(16)} is not valid UTF-8`, "re-save the file as UTF-8");
-      else add(p.line, 1, "", "line-too-long", `line is ${p.bytes} bytes, over the limit of ${params.maxLineBytes}`, "shorten the example or ask maintainers to raise limits.max_line_bytes");
+      if (p.kind === "bom")
+        add(
+          1,
+          1,
+          "",
+          "bom",
+          "the file starts with a UTF-8 byte order mark",
+          "save as UTF-8 without BOM; Python's json.loads rejects it",
+        );
+      else if (p.kind === "invalid-utf8")
+        add(
+          p.line,
+          p.column,
+          "",
+          "invalid-utf8",
+          `byte 0x${p.byte.toString(16)} is not valid UTF-8`,
+          "re-save the file as UTF-8",
+        );
+      else
+        add(
+          p.line,
+          1,
+          "",
+          "line-too-long",
+          `line is ${p.bytes} bytes, over the limit of ${params.maxLineBytes}`,
+          "shorten the example or ask maintainers to raise limits.max_line_bytes",
+        );
     },
     progress: params.onProgress,
   });
-  if (stats.bytes === 0) add(0, undefined, "", "empty-file", "the file is empty", kind === "train" ? "add training examples, one JSON object per line" : "add benchmark items, one JSON object per line");
-  return { lines: stats.lines, bytes: stats.bytes, records: Math.min(records, params.maxRecords ?? records), unique: duplicates.count, lfsPointer };
+  if (stats.bytes === 0)
+    add(
+      0,
+      undefined,
+      "",
+      "empty-file",
+      "the file is empty",
+      kind === "train"
+        ? "add training examples, one JSON object per line"
+        : "add benchmark items, one JSON object per line",
+    );
+  return {
+    lines: stats.lines,
+    bytes: stats.bytes,
+    records: Math.min(records, params.maxRecords ?? records),
+    unique: duplicates.count,
+    lfsPointer,
+  };
 }
 
-type Add = (line: number, column: number | undefined, field: string, rule: string, message: string, hint: string, severity?: Finding["severity"]) => void;
+type Add = (
+  line: number,
+  column: number | undefined,
+  field: string,
+  rule: string,
+  message: string,
+  hint: string,
+  severity?: Finding["severity"],
+) => void;
 
 /** Rules zod cannot say well: empty answers, duplicate ids. Returns false when the record must not count. */
-function checkRecord(kind: DatasetKind, record: Record<string, unknown>, text: string, line: number, add: Add, ids: Map<string, number>): boolean {
+function checkRecord(
+  kind: DatasetKind,
+  record: Record<string, unknown>,
+  text: string,
+  line: number,
+  add: Add,
+  ids: Map<string, number>,
+): boolean {
   const col = (key: string) => text.indexOf(`"${key}"`) + 1 || 1;
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
   if (String(record.instruction).trim() === "") {
-    add(line, col("instruction"), "instruction", "empty-instruction", "instruction is empty", "write the task the model should perform");
+    add(
+      line,
+      col("instruction"),
+      "instruction",
+      "empty-instruction",
+      "instruction is empty",
+      "write the task the model should perform",
+    );
     ok = false;
   }
   if (String(record[answerField]).trim() === "") {
-    add(line, col(answerField), answerField, kind === "train" ? "empty-output" : "empty-expected-output", `${answerField} is empty`, kind === "train" ? "write the answer the adapter should learn, or drop the example" : "write the reference answer, or drop the item");
+    add(
+      line,
+      col(answerField),
+      answerField,
+      kind === "train" ? "empty-output" : "empty-expected-output",
+      `${answerField} is empty`,
+      kind === "train"
+        ? "write the answer the adapter should learn, or drop the example"
+        : "write the reference answer, or drop the item",
+    );
     ok = false;
   }
   if (kind === "benchmark") {
     const id = String(record.id);
     const earlier = ids.get(id);
     if (earlier !== undefined) {
-      add(line, col("id"), "id", "duplicate-id", `id "${id}" is already used on line ${earlier}`, "give every benchmark item its own id");
+      add(
+        line,
+        col("id"),
+        "id",
+        "duplicate-id",
+        `id "${id}" is already used on line ${earlier}`,
+        "give every benchmark item its own id",
+      );
       ok = false;
     } else ids.set(id, line);
   }

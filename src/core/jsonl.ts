@@ -41,7 +41,8 @@ export async function streamLines(
   };
 
   const emitChecked = (buf: Buffer, start: number, end: number) => {
-    if (!isUtf8(buf.subarray(start, end))) {
+    // An over-long line is reported as such, whatever its bytes: it is never looked into.
+    if (end - start <= maxLineBytes && !isUtf8(buf.subarray(start, end))) {
       lineNumber++;
       const bad = firstInvalidUtf8(buf, start, end);
       handlers.problem({

@@ -6,7 +6,11 @@ import { issuesToFindings } from "./zod-findings.ts";
 export type Loaded<T> = { ok: true; value: T; text: string } | { ok: false; findings: Finding[] };
 
 /** Parses YAML bytes and validates them against a zod schema, with every finding located in the file. */
-export function loadDocument<S extends z.ZodType>(file: string, bytes: Uint8Array, schema: S): Loaded<z.infer<S>> {
+export function loadDocument<S extends z.ZodType>(
+  file: string,
+  bytes: Uint8Array,
+  schema: S,
+): Loaded<z.infer<S>> {
   const parsed = parseYaml(file, bytes);
   if (!parsed.ok) return parsed;
   const result = schema.safeParse(parsed.value);

@@ -4,14 +4,18 @@ export type PathProblem = { rule: "absolute-path" | "path-traversal" | "invalid-
 
 /** Checks a manifest path relative to the adapter folder; returns the problem or undefined. */
 export function checkRelativePath(path: string): PathProblem | undefined {
-  if (/[\0-\x1f\x7f]/.test(path)) return { rule: "invalid-path", message: "path contains control characters" };
-  if (path.includes("\\")) return { rule: "invalid-path", message: "path uses backslashes; write it with forward slashes" };
+  if (/[\0-\x1f\x7f]/.test(path))
+    return { rule: "invalid-path", message: "path contains control characters" };
+  if (path.includes("\\"))
+    return { rule: "invalid-path", message: "path uses backslashes; write it with forward slashes" };
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path) || path.startsWith("~")) {
     return { rule: "absolute-path", message: `path "${path}" is absolute` };
   }
   const segments = path.split("/");
-  if (segments.includes("..")) return { rule: "path-traversal", message: `path "${path}" leaves the adapter folder` };
-  if (segments.some((s) => s === "")) return { rule: "invalid-path", message: `path "${path}" has an empty segment` };
+  if (segments.includes(".."))
+    return { rule: "path-traversal", message: `path "${path}" leaves the adapter folder` };
+  if (segments.some((s) => s === ""))
+    return { rule: "invalid-path", message: `path "${path}" has an empty segment` };
   return undefined;
 }
 
@@ -24,7 +28,19 @@ export function joinPath(...parts: string[]): string {
 }
 
 export const PICKLE_EXTENSIONS = [".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib"];
-export const ALLOWED_EXTENSIONS = [".yaml", ".yml", ".jsonl", ".json", ".md", ".txt", ".safetensors", ".gguf", ".png", ".jpg", ".svg"];
+export const ALLOWED_EXTENSIONS = [
+  ".yaml",
+  ".yml",
+  ".jsonl",
+  ".json",
+  ".md",
+  ".txt",
+  ".safetensors",
+  ".gguf",
+  ".png",
+  ".jpg",
+  ".svg",
+];
 
 export function extensionOf(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1);

@@ -24,7 +24,7 @@ export async function loadRegistryContext(source: RegistrySource): Promise<Regis
   const findings: Finding[] = [];
   const config = await loadConfig(source, findings);
   const entry = await source.stat(REGISTRY_FILE);
-  if (!entry || entry.kind !== "file") {
+  if (entry?.kind !== "file") {
     findings.push({
       file: REGISTRY_FILE,
       line: 0,
@@ -56,7 +56,15 @@ async function loadSmallDocument<T>(
   findings: Finding[],
 ): Promise<{ value: T; text: string } | undefined> {
   if (size > SMALL_FILE_LIMIT) {
-    findings.push({ file, line: 0, field: "", rule: "file-too-large", severity: "error", message: `${file} is ${size} bytes, over ${SMALL_FILE_LIMIT}`, hint: "YAML documents here are small; is this the right file?" });
+    findings.push({
+      file,
+      line: 0,
+      field: "",
+      rule: "file-too-large",
+      severity: "error",
+      message: `${file} is ${size} bytes, over ${SMALL_FILE_LIMIT}`,
+      hint: "YAML documents here are small; is this the right file?",
+    });
     return undefined;
   }
   const loaded = loadDocument(file, await source.read(file), schema);
@@ -75,18 +83,37 @@ export async function sha256Of(source: RegistrySource, path: string): Promise<st
 }
 
 /** Registry benchmarks must exist and match their pinned sha256, or no score is comparable. */
-export async function checkRegistryBenchmarks(source: RegistrySource, context: RegistryContext): Promise<Finding[]> {
+export async function checkRegistryBenchmarks(
+  source: RegistrySource,
+  context: RegistryContext,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain, "sha256"]);
     const entry = await source.stat(pin.path);
-    if (!entry || entry.kind !== "file") {
-      findings.push({ file: REGISTRY_FILE, ...at, field: `benchmarks.${domain}.path`, rule: "missing-file", severity: "error", message: `benchmark "${pin.path}" of domain ${domain} is ${entry ? "not a regular file" : "missing"}`, hint: "restore the file or fix its path" });
+    if (entry?.kind !== "file") {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...at,
+        field: `benchmarks.${domain}.path`,
+        rule: "missing-file",
+        severity: "error",
+        message: `benchmark "${pin.path}" of domain ${domain} is ${entry ? "not a regular file" : "missing"}`,
+        hint: "restore the file or fix its path",
+      });
       continue;
     }
     const actual = await sha256Of(source, pin.path);
     if (actual !== pin.sha256) {
-      findings.push({ file: REGISTRY_FILE, ...at, field: `benchmarks.${domain}.sha256`, rule: "sha256-mismatch", severity: "error", message: `${pin.path} has sha256 ${actual}, registry.yaml pins ${pin.sha256}`, hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately" });
+      findings.push({
+        file: REGISTRY_FILE,
+        ...at,
+        field: `benchmarks.${domain}.sha256`,
+        rule: "sha256-mismatch",
+        severity: "error",
+        message: `${pin.path} has sha256 ${actual}, registry.yaml pins ${pin.sha256}`,
+        hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately",
+      });
     }
   }
   return findings;

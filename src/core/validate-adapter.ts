@@ -52,17 +52,32 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
   const dir = `adapters/${name}`;
   const sink = new FindingSink();
   const stats: AdapterStats = {};
-  const add = (f: Omit<Finding, "severity"> & { severity?: Finding["severity"] }) => sink.add({ severity: "error", ...f });
+  const add = (f: Omit<Finding, "severity"> & { severity?: Finding["severity"] }) =>
+    sink.add({ severity: "error", ...f });
 
   if (!NAME_PATTERN.test(name)) {
-    add({ file: dir, line: 0, field: "", rule: "adapter-name", message: `adapter folder name "${printable(name)}" is not allowed`, hint: "rename the folder to lower-case letters, digits and dashes (2-63 characters), e.g. math-gsm8k" });
+    add({
+      file: dir,
+      line: 0,
+      field: "",
+      rule: "adapter-name",
+      message: `adapter folder name "${printable(name)}" is not allowed`,
+      hint: "rename the folder to lower-case letters, digits and dashes (2-63 characters), e.g. math-gsm8k",
+    });
     return finish(name, sink, stats);
   }
 
   const entries = await checkFolder(source, dir, config, add);
   const manifestEntry = entries.get(`${dir}/${MANIFEST_FILE}`);
   if (!manifestEntry) {
-    add({ file: `${dir}/${MANIFEST_FILE}`, line: 0, field: "", rule: "missing-file", message: "adapter.yaml not found", hint: "add adapters/<name>/adapter.yaml; see the example in README.md" });
+    add({
+      file: `${dir}/${MANIFEST_FILE}`,
+      line: 0,
+      field: "",
+      rule: "missing-file",
+      message: "adapter.yaml not found",
+      hint: "add adapters/<name>/adapter.yaml; see the example in README.md",
+    });
     return finish(name, sink, stats);
   }
   if (manifestEntry.kind !== "file") return finish(name, sink, stats);
@@ -78,28 +93,64 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
 
   for (const file of SUPPORTING_FILES) {
     if (!entries.has(`${dir}/${file}`)) {
-      add({ file: `${dir}/${file}`, line: 0, field: "", rule: "missing-file", severity: "warning", message: `${file} not found`, hint: "describe how the adapter was trained (hardware, time, loss, decisions), as LocoLLM's guide asks" });
+      add({
+        file: `${dir}/${file}`,
+        line: 0,
+        field: "",
+        rule: "missing-file",
+        severity: "warning",
+        message: `${file} not found`,
+        hint: "describe how the adapter was trained (hardware, time, loss, decisions), as LocoLLM's guide asks",
+      });
     }
   }
 
   const datasets = [
     { kind: "train" as const, field: "train", path: manifest.data.train, onRecord: params.onTrainExample },
-    { kind: "benchmark" as const, field: "benchmark", path: manifest.data.benchmark, onRecord: params.onBenchmarkItem },
+    {
+      kind: "benchmark" as const,
+      field: "benchmark",
+      path: manifest.data.benchmark,
+      onRecord: params.onBenchmarkItem,
+    },
   ];
   for (const d of datasets) {
     const problem = checkRelativePath(d.path);
     if (problem) {
-      add({ ...at("data", d.field), field: `data.${d.field}`, rule: problem.rule, message: problem.message, hint: "give a path inside the adapter folder, e.g. training/dataset.jsonl" });
+      add({
+        ...at("data", d.field),
+        field: `data.${d.field}`,
+        rule: problem.rule,
+        message: problem.message,
+        hint: "give a path inside the adapter folder, e.g. training/dataset.jsonl",
+      });
       continue;
     }
     const file = joinPath(dir, d.path);
     const entry = entries.get(file);
     if (!entry) {
-      add({ ...at("data", d.field), field: `data.${d.field}`, rule: "missing-file", message: `data.${d.field} names ${d.path}, which does not exist`, hint: `add ${file} or fix the path` });
+      add({
+        ...at("data", d.field),
+        field: `data.${d.field}`,
+        rule: "missing-file",
+        message: `data.${d.field} names ${d.path}, which does not exist`,
+        hint: `add ${file} or fix the path`,
+      });
       continue;
     }
-    if (entry.kind !== "file" || extensionOf(file) !== ".jsonl" || entry.size > config.limits.max_file_bytes) {
-      if (extensionOf(file) !== ".jsonl") add({ ...at("data", d.field), field: `data.${d.field}`, rule: "file-type", message: `data.${d.field} must be a .jsonl file, got ${d.path}`, hint: "convert the data to JSON Lines: one JSON object per line" });
+    if (
+      entry.kind !== "file" ||
+      extensionOf(file) !== ".jsonl" ||
+      entry.size > config.limits.max_file_bytes
+    ) {
+      if (extensionOf(file) !== ".jsonl")
+        add({
+          ...at("data", d.field),
+          field: `data.${d.field}`,
+          rule: "file-type",
+          message: `data.${d.field} must be a .jsonl file, got ${d.path}`,
+          hint: "convert the data to JSON Lines: one JSON object per line",
+        });
       continue; // symlinks and oversized files were reported by checkFolder
     }
     stats[d.kind] = await validateDataset({
@@ -125,24 +176,49 @@ function finish(name: string, sink: FindingSink, stats: AdapterStats): AdapterRe
 }
 
 /** Every entry of the folder: no symlinks, only data file types, no pickles, sizes in limits. */
-async function checkFolder(source: RegistrySource, dir: string, config: Config, add: Add): Promise<Map<string, SourceEntry>> {
+async function checkFolder(
+  source: RegistrySource,
+  dir: string,
+  config: Config,
+  add: Add,
+): Promise<Map<string, SourceEntry>> {
   const entries = new Map<string, SourceEntry>();
   for (const entry of await source.list(dir)) {
     entries.set(entry.path, entry);
     const base = { file: entry.path, line: 0, field: "" };
     if (entry.kind === "symlink") {
-      add({ ...base, rule: "symlink", message: "symbolic links are not allowed in an adapter folder", hint: "commit the file itself; a link could point outside the adapter" });
+      add({
+        ...base,
+        rule: "symlink",
+        message: "symbolic links are not allowed in an adapter folder",
+        hint: "commit the file itself; a link could point outside the adapter",
+      });
     } else if (entry.kind === "other") {
       add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
     } else if (entry.kind === "file") {
       const ext = extensionOf(entry.path);
       if (PICKLE_EXTENSIONS.includes(ext)) {
-        add({ ...base, rule: "pickle-weights", message: `${ext} files are pickles, which run code when loaded`, hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway" });
+        add({
+          ...base,
+          rule: "pickle-weights",
+          message: `${ext} files are pickles, which run code when loaded`,
+          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway",
+        });
       } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
-        add({ ...base, rule: "file-type", message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`, hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}` });
+        add({
+          ...base,
+          rule: "file-type",
+          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
+          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`,
+        });
       }
       if (entry.size > config.limits.max_file_bytes) {
-        add({ ...base, rule: "file-too-large", message: `file is ${entry.size} bytes, over the limit of ${config.limits.max_file_bytes}`, hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes" });
+        add({
+          ...base,
+          rule: "file-too-large",
+          message: `file is ${entry.size} bytes, over the limit of ${config.limits.max_file_bytes}`,
+          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes",
+        });
       }
     }
   }
@@ -151,10 +227,22 @@ async function checkFolder(source: RegistrySource, dir: string, config: Config, 
 
 type At = (...path: (string | number)[]) => { file: string; line: number; column?: number };
 
-function checkManifestAgainstRegistry(manifest: AdapterManifest, folder: string, context: RegistryContext, at: At, add: Add): void {
+function checkManifestAgainstRegistry(
+  manifest: AdapterManifest,
+  folder: string,
+  context: RegistryContext,
+  at: At,
+  add: Add,
+): void {
   const { registry, config } = context;
   if (manifest.name !== folder) {
-    add({ ...at("name"), field: "name", rule: "name-mismatch", message: `name is "${manifest.name}" but the folder is adapters/${folder}`, hint: `set name: ${folder}, or rename the folder` });
+    add({
+      ...at("name"),
+      field: "name",
+      rule: "name-mismatch",
+      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
+      hint: `set name: ${folder}, or rename the folder`,
+    });
   }
   const limits = config.limits.hyperparameters;
   const ranged: [string, string, number, { min: number; max: number }][] = [
@@ -168,40 +256,103 @@ function checkManifestAgainstRegistry(manifest: AdapterManifest, folder: string,
   ];
   for (const [group, key, value, range] of ranged) {
     if (!(value >= range.min && value <= range.max)) {
-      add({ ...at(group, key), field: `${group}.${key}`, rule: "hyperparameter-range", message: `${group}.${key} is ${value}, outside the registry's range ${range.min}..${range.max}`, hint: `choose a value in ${range.min}..${range.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)` });
+      add({
+        ...at(group, key),
+        field: `${group}.${key}`,
+        rule: "hyperparameter-range",
+        message: `${group}.${key} is ${value}, outside the registry's range ${range.min}..${range.max}`,
+        hint: `choose a value in ${range.min}..${range.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`,
+      });
     }
   }
   manifest.lora.target_modules.forEach((module, i) => {
     if (!limits.target_modules.includes(module)) {
-      add({ ...at("lora", "target_modules", i), field: `lora.target_modules.${i}`, rule: "target-module", message: `target module "${printable(module)}" is not allowed`, hint: `use modules among ${limits.target_modules.join(", ")}` });
+      add({
+        ...at("lora", "target_modules", i),
+        field: `lora.target_modules.${i}`,
+        rule: "target-module",
+        message: `target module "${printable(module)}" is not allowed`,
+        hint: `use modules among ${limits.target_modules.join(", ")}`,
+      });
     }
   });
   if (!registry) return;
   if (manifest.base !== registry.base.id) {
-    add({ ...at("base"), field: "base", rule: "base-mismatch", message: `base is "${printable(manifest.base)}", but the registry pins "${registry.base.id}"`, hint: `set base: ${registry.base.id}; adapters on another base are not comparable` });
+    add({
+      ...at("base"),
+      field: "base",
+      rule: "base-mismatch",
+      message: `base is "${printable(manifest.base)}", but the registry pins "${registry.base.id}"`,
+      hint: `set base: ${registry.base.id}; adapters on another base are not comparable`,
+    });
   }
   const current = registry.adapters[manifest.name];
   if (current && compareSemver(manifest.version, current.version) <= 0) {
-    add({ ...at("version"), field: "version", rule: "version-not-greater", message: `version ${manifest.version} is not greater than the registry's ${current.version}`, hint: "bump the version (e.g. the minor number for retrained data)" });
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      message: `version ${manifest.version} is not greater than the registry's ${current.version}`,
+      hint: "bump the version (e.g. the minor number for retrained data)",
+    });
   }
   if (current && current.domain !== manifest.domain) {
-    add({ ...at("domain"), field: "domain", rule: "domain-changed", message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`, hint: "keep the domain, or propose a new adapter for the new domain" });
+    add({
+      ...at("domain"),
+      field: "domain",
+      rule: "domain-changed",
+      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
+      hint: "keep the domain, or propose a new adapter for the new domain",
+    });
   }
   manifest.ood_benchmarks.forEach((domain, i) => {
     if (!(domain in registry.benchmarks)) {
-      add({ ...at("ood_benchmarks", i), field: `ood_benchmarks.${i}`, rule: "unknown-benchmark", message: `ood_benchmarks names "${printable(domain)}", which is not a registry benchmark`, hint: `use registry benchmarks: ${Object.keys(registry.benchmarks).join(", ") || "(none)"}` });
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        message: `ood_benchmarks names "${printable(domain)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${Object.keys(registry.benchmarks).join(", ") || "(none)"}`,
+      });
     } else if (domain === manifest.domain) {
-      add({ ...at("ood_benchmarks", i), field: `ood_benchmarks.${i}`, rule: "ood-is-own-domain", severity: "warning", message: `"${domain}" is the adapter's own domain, not an out-of-domain benchmark`, hint: "remove it; the own-domain benchmark is always evaluated" });
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "ood-is-own-domain",
+        severity: "warning",
+        message: `"${domain}" is the adapter's own domain, not an out-of-domain benchmark`,
+        hint: "remove it; the own-domain benchmark is always evaluated",
+      });
     }
   });
 }
 
-function checkCounts(stats: AdapterStats, config: Config, dir: string, manifest: AdapterManifest, add: Add): void {
+function checkCounts(
+  stats: AdapterStats,
+  config: Config,
+  dir: string,
+  manifest: AdapterManifest,
+  add: Add,
+): void {
   const { min_train_examples: minTrain, min_benchmark_items: minItems } = config.bar;
   if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
-    add({ file: joinPath(dir, manifest.data.train), line: 0, field: "", rule: "too-few-examples", message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`, hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)` });
+    add({
+      file: joinPath(dir, manifest.data.train),
+      line: 0,
+      field: "",
+      rule: "too-few-examples",
+      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
+      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`,
+    });
   }
   if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
-    add({ file: joinPath(dir, manifest.data.benchmark), line: 0, field: "", rule: "too-few-benchmark-items", message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`, hint: `add at least ${minItems - stats.benchmark.unique} more held-out items` });
+    add({
+      file: joinPath(dir, manifest.data.benchmark),
+      line: 0,
+      field: "",
+      rule: "too-few-benchmark-items",
+      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
+      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
 import type { Finding } from "./findings.ts";
-import { firstInvalidUtf8, lineColumnAt, startsWithBom } from "./text.ts";
+import { firstInvalidUtf8, lineColumnAt } from "./text.ts";
 
 /** Largest number of nodes a document may expand to through aliases (a "billion laughs" stops here). */
 const MAX_EXPANDED_NODES = 100_000;
@@ -8,7 +8,14 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 export type YamlResult = { ok: true; value: unknown; text: string } | { ok: false; findings: Finding[] };
 
-const finding = (file: string, line: number, column: number | undefined, rule: string, message: string, hint: string): Finding => ({
+const finding = (
+  file: string,
+  line: number,
+  column: number | undefined,
+  rule: string,
+  message: string,
+  hint: string,
+): Finding => ({
   file,
   line,
   column,
@@ -31,19 +38,50 @@ export function parseYaml(file: string, bytes: Uint8Array): YamlResult {
     return {
       ok: false,
       findings: [
-        finding(file, at.line, at.column, "invalid-utf8", `byte 0x${bytes[bad]!.toString(16)} at offset ${bad} is not valid UTF-8`, "save the file as UTF-8"),
+        finding(
+          file,
+          at.line,
+          at.column,
+          "invalid-utf8",
+          `byte 0x${bytes[bad]!.toString(16)} at offset ${bad} is not valid UTF-8`,
+          "save the file as UTF-8",
+        ),
       ],
     };
   }
-  let text = new TextDecoder().decode(bytes);
-  if (startsWithBom(bytes)) text = text.slice(1);
+  // TextDecoder drops a leading BOM, which YAML allows.
+  const text = new TextDecoder().decode(bytes);
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     const at = lineColumnAt(text, nul);
-    return { ok: false, findings: [finding(file, at.line, at.column, "nul-byte", "NUL byte in a text file", "remove the NUL byte; is this a binary file?")] };
+    return {
+      ok: false,
+      findings: [
+        finding(
+          file,
+          at.line,
+          at.column,
+          "nul-byte",
+          "NUL byte in a text file",
+          "remove the NUL byte; is this a binary file?",
+        ),
+      ],
+    };
   }
   if (text.trim() === "") {
-    return { ok: false, findings: [finding(file, 0, undefined, "empty-file", "the file is empty", "fill it in; see the example in README.md")] };
+    return {
+      ok: false,
+      findings: [
+        finding(
+          file,
+          0,
+          undefined,
+          "empty-file",
+          "the file is empty",
+          "fill it in; see the example in README.md",
+        ),
+      ],
+    };
   }
   let value: unknown;
   try {
@@ -67,12 +105,30 @@ export function parseYaml(file: string, bytes: Uint8Array): YamlResult {
       };
     }
     if (error instanceof RangeError) {
-      return { ok: false, findings: [finding(file, 0, undefined, "yaml-too-deep", "the document is nested too deeply to read", "flatten the structure; manifests need only a few levels")] };
+      return {
+        ok: false,
+        findings: [
+          finding(
+            file,
+            0,
+            undefined,
+            "yaml-too-deep",
+            "the document is nested too deeply to read",
+            "flatten the structure; manifests need only a few levels",
+          ),
+        ],
+      };
     }
     throw error;
   }
   const structural = checkStructure(value);
-  if (structural) return { ok: false, findings: [finding(file, ...locate(text, structural.path), structural.rule, structural.message, structural.hint)] };
+  if (structural)
+    return {
+      ok: false,
+      findings: [
+        finding(file, ...locate(text, structural.path), structural.rule, structural.message, structural.hint),
+      ],
+    };
   return { ok: true, value, text };
 }
 
@@ -102,11 +158,17 @@ function checkStructure(root: unknown): StructuralProblem | undefined {
         hint: "write the values out; manifests do not need YAML aliases",
       };
     }
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
-    else if (value !== null && typeof value === "object") {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: [...path, i] });
+    } else if (value !== null && typeof value === "object") {
       for (const key of Object.keys(value)) {
         if (FORBIDDEN_KEYS.has(key)) {
-          return { path: [...path, key], rule: "forbidden-key", message: `key "${key}" is not allowed`, hint: "remove this key" };
+          return {
+            path: [...path, key],
+            rule: "forbidden-key",
+            message: `key "${key}" is not allowed`,
+            hint: "remove this key",
+          };
         }
         stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
       }
@@ -119,7 +181,10 @@ function checkStructure(root: unknown): StructuralProblem | undefined {
  * Best-effort line:column of a key path in block-style YAML (the style manifests use).
  * Falls back to the deepest ancestor found; keys in flow mappings are found on their parent's line.
  */
-export function locateYamlPath(text: string, path: readonly (string | number)[]): { line: number; column?: number } {
+export function locateYamlPath(
+  text: string,
+  path: readonly (string | number)[],
+): { line: number; column?: number } {
   const lines = text.split("\n");
   let from = 0;
   let to = lines.length;
@@ -146,7 +211,11 @@ export function locateYamlPath(text: string, path: readonly (string | number)[])
       } else {
         const keyMatch = body.replace(/^- /, "");
         const keyIndent = indent + (body.length - keyMatch.length);
-        if (keyMatch.startsWith(`${segment}:`) || keyMatch.startsWith(`"${segment}":`) || keyMatch.startsWith(`'${segment}':`)) {
+        if (
+          keyMatch.startsWith(`${segment}:`) ||
+          keyMatch.startsWith(`"${segment}":`) ||
+          keyMatch.startsWith(`'${segment}':`)
+        ) {
           if (hitIndent === -1 || keyIndent === hitIndent) {
             hit = i;
             hitIndent = keyIndent;

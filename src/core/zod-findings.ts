@@ -8,6 +8,7 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return value === "" ? "an empty string" : "a string";
+  if (typeof value === "number" && !Number.isFinite(value)) return "a number too large to represent";
   return `a ${typeof value}`;
 }
 
@@ -41,20 +42,37 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): IssueText
       }));
     case "invalid_type":
       if (found === undefined) {
-        return [{ field, rule: "missing-field", message: `"${field}" is missing`, hint: `add "${field}" (${issue.expected})` }];
+        return [
+          {
+            field,
+            rule: "missing-field",
+            message: `"${field}" is missing`,
+            hint: `add "${field}" (${issue.expected})`,
+          },
+        ];
       }
       return [
         {
           field,
           rule: "wrong-type",
           message: `"${field || "document"}" is ${describeValue(found)}, expected ${issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`}`,
-          hint: issue.expected === "string" ? "quote the value" : `write "${field || "document"}" as a ${issue.expected}`,
+          hint:
+            issue.expected === "string"
+              ? "quote the value"
+              : `write "${field || "document"}" as a ${issue.expected}`,
         },
       ];
     case "too_small":
     case "too_big": {
       const limit = String(issue.code === "too_small" ? issue.minimum : issue.maximum);
-      const bound = issue.code === "too_small" ? (issue.inclusive === false ? "above" : "at least") : issue.inclusive === false ? "below" : "at most";
+      const bound =
+        issue.code === "too_small"
+          ? issue.inclusive === false
+            ? "above"
+            : "at least"
+          : issue.inclusive === false
+            ? "below"
+            : "at most";
       const unit = issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : "";
       return [
         {

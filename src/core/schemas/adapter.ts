@@ -23,8 +23,18 @@ export const TrainingSchema = z
     epochs: z.number().int().describe("Passes over the training set (LocoLLM: 3).").default(3),
     learning_rate: z.number().describe("Peak learning rate (LocoLLM: 2e-4).").default(2e-4),
     batch_size: z.number().int().describe("Examples per optimizer step (LocoLLM: 4).").default(4),
-    max_seq_length: z.number().int().describe("Tokens per example after truncation (LocoLLM: 1024).").default(1024),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).describe("Random seed of the run.").default(42),
+    max_seq_length: z
+      .number()
+      .int()
+      .describe("Tokens per example after truncation (LocoLLM: 1024).")
+      .default(1024),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .describe("Random seed of the run.")
+      .default(42),
   })
   .strict()
   .describe("The training recipe that the GPU runner reproduces exactly.");
@@ -32,7 +42,9 @@ export const TrainingSchema = z
 export const AdapterManifestSchema = z
   .object({
     name: NameSchema.describe("Adapter name; must equal its folder name under adapters/."),
-    domain: NameSchema.describe("Domain the adapter specialises in; the router picks one active adapter per domain."),
+    domain: NameSchema.describe(
+      "Domain the adapter specialises in; the router picks one active adapter per domain.",
+    ),
     version: SemverSchema.describe("Semantic version; must be greater than the registry's current version."),
     description: z.string().min(10).max(500).describe("One or two sentences: what the adapter is good at."),
     authors: z.array(z.string().min(1).max(100)).min(1).max(50).describe("People who built the adapter."),
@@ -42,17 +54,39 @@ export const AdapterManifestSchema = z
       .describe("SPDX license identifier of the adapter and its data."),
     proposal: z.number().int().positive().optional().describe("Number of the approved proposal issue."),
     base: z.string().min(1).describe("Base model id; must equal registry.yaml base.id."),
-    lora: LoraSchema.default({ r: 16, alpha: 32, dropout: 0.05, target_modules: ["q_proj", "k_proj", "v_proj", "o_proj"] }),
-    training: TrainingSchema.default({ epochs: 3, learning_rate: 2e-4, batch_size: 4, max_seq_length: 1024, seed: 42 }),
+    lora: LoraSchema.default({
+      r: 16,
+      alpha: 32,
+      dropout: 0.05,
+      target_modules: ["q_proj", "k_proj", "v_proj", "o_proj"],
+    }),
+    training: TrainingSchema.default({
+      epochs: 3,
+      learning_rate: 2e-4,
+      batch_size: 4,
+      max_seq_length: 1024,
+      seed: 42,
+    }),
     data: z
       .object({
-        train: RelativePathSchema.default("training/dataset.jsonl").describe("Training set, JSONL of {instruction, input, output}."),
-        benchmark: RelativePathSchema.default("eval/benchmark.jsonl").describe("Held-out benchmark, JSONL of benchmark items."),
-        sources: z.array(z.string().min(1).max(500)).min(1).describe("Where the data came from, with licenses."),
+        train: RelativePathSchema.default("training/dataset.jsonl").describe(
+          "Training set, JSONL of {instruction, input, output}.",
+        ),
+        benchmark: RelativePathSchema.default("eval/benchmark.jsonl").describe(
+          "Held-out benchmark, JSONL of benchmark items.",
+        ),
+        sources: z
+          .array(z.string().min(1).max(500))
+          .min(1)
+          .describe("Where the data came from, with licenses."),
         synthetic: z
           .object({
             share: z.number().min(0).max(1).describe("Share of the training set that is synthetic."),
-            reviewed_share: z.number().min(0).max(1).describe("Share of the synthetic examples a person reviewed."),
+            reviewed_share: z
+              .number()
+              .min(0)
+              .max(1)
+              .describe("Share of the synthetic examples a person reviewed."),
           })
           .strict()
           .optional()
@@ -71,7 +105,11 @@ export const AdapterManifestSchema = z
       .array(z.string())
       .default([])
       .describe("Other domains' registry benchmarks to check for degradation."),
-    router_keywords: z.array(z.string().min(1).max(100)).max(100).default([]).describe("Words that route a query here."),
+    router_keywords: z
+      .array(z.string().min(1).max(100))
+      .max(100)
+      .default([])
+      .describe("Words that route a query here."),
   })
   .strict()
   .describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");

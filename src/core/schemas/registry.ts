@@ -37,13 +37,19 @@ export const RegistrySchema = z
         training: z
           .object({
             hub_id: z.string().min(1).describe("Hugging Face repository id of the training base."),
-            revision: z.string().min(1).describe("Commit (revision) of that repository, pinned for the year."),
+            revision: z
+              .string()
+              .min(1)
+              .describe("Commit (revision) of that repository, pinned for the year."),
           })
           .strict()
           .describe("The base the trainer fine-tunes."),
         inference: z
           .object({
-            file: z.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),
+            file: z
+              .string()
+              .regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name")
+              .describe("GGUF file name."),
             sha256: Sha256Schema.describe("sha256 of the GGUF file."),
             quantization: z.string().min(1).describe("Quantization, e.g. Q4_K_M."),
           })
@@ -64,7 +70,10 @@ export const RegistrySchema = z
       )
       .default({})
       .describe("Registry-wide held-out benchmarks, one per domain."),
-    adapters: z.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app."),
+    adapters: z
+      .record(NameSchema, RegistryAdapterSchema)
+      .default({})
+      .describe("Merged adapters, written by the app."),
   })
   .strict()
   .describe("registry.yaml: the pinned base and the adapter index.");

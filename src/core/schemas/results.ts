@@ -22,7 +22,10 @@ const BenchmarkResultSchema = z
             id: z.string().describe("Benchmark item id."),
             base: z.number().min(0).max(1).describe("Base model's score on the item."),
             adapter: z.number().min(0).max(1).describe("Adapter's score on the item."),
-            difficulty: z.enum(["easy", "medium", "hard"]).optional().describe("Difficulty (not for hidden)."),
+            difficulty: z
+              .enum(["easy", "medium", "hard"])
+              .optional()
+              .describe("Difficulty (not for hidden)."),
           })
           .strict(),
       )

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { type CliIO, runCli } from "../src/cli/main.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
+
+async function cli(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    isTTY: false,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe("loragate check", () => {
+  it("exits 0 on a clean adapter and says so", async () => {
+    const r = await cli("check", FIXTURE_ROOT, "--adapter", "math-gsm8k");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "✓ math-gsm8k: 0 errors, 0 warnings (520 training examples, 60 benchmark items)",
+    );
+  });
+
+  it("exits 1 with compiler-style lines on findings", async () => {
+    const r = await cli("check", FIXTURE_ROOT, "--adapter", "bad-empty-output");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^adapters\/bad-empty-output\/training\/dataset\.jsonl:17:\d+ error output: output is empty \[empty-output\]\n {2}hint: /m,
+    );
+  });
+
+  it("prints one JSON document with adapters, findings and stats", async () => {
+    const r = await cli("check", FIXTURE_ROOT, "--format", "json", "--adapter", "bad-rank");
+    const doc = JSON.parse(r.stdout);
+    expect(doc.adapters).toHaveLength(1);
+    expect(doc.adapters[0]).toMatchObject({ name: "bad-rank", ok: false, stats: { train: { unique: 520 } } });
+    expect(doc.adapters[0].findings[0]).toMatchObject({
+      file: "adapters/bad-rank/adapter.yaml",
+      line: 11,
+      column: 3,
+      field: "lora.r",
+      rule: "hyperparameter-range",
+      severity: "error",
+    });
+  });
+
+  it("prints GitHub workflow-command annotations, escaped", async () => {
+    const r = await cli("check", FIXTURE_ROOT, "--format", "github", "--adapter", "bad-json-syntax");
+    expect(r.stdout).toMatch(
+      /^::error file=adapters\/bad-json-syntax\/training\/dataset\.jsonl,line=5,col=\d+,title=loragate jsonl-syntax::not valid JSON/,
+    );
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("escapes hostile adapter names in text output", async () => {
+    const r = await cli("check", FIXTURE_ROOT, "--adapter", "evil\nname");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("adapters/evil\\nname error");
+  });
+
+  it("exits 2 on usage errors and missing folders", async () => {
+    expect((await cli("check", "--format", "xml")).code).toBe(2);
+    expect((await cli("frobnicate")).code).toBe(2);
+    expect((await cli("check", "--bogus")).code).toBe(2);
+    expect((await cli("check", "/nonexistent/registry")).code).toBe(2);
+    expect((await cli()).code).toBe(2);
+  });
+
+  it("demo checks the bundled registry and exits 0", async () => {
+    const r = await cli("demo");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("✓ math-gsm8k");
+    expect(r.stdout).toMatch(/29 adapters checked, 27 with errors/);
+  });
+});

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CASES, CONTAMINATED_ADAPTER, generateFixtureRegistry, VALID_ADAPTER } from "../fixtures/generate.ts";
+import { checkRegistry } from "../src/core/check.ts";
+import { FsRegistrySource } from "../src/io/fs-source.ts";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+
+describe("the bundled fixture registry", async () => {
+  const report = await checkRegistry({ source: new FsRegistrySource(FIXTURE_ROOT) });
+  const byName = new Map(report.adapters.map((a) => [a.name, a]));
+
+  it("has a clean registry.yaml whose benchmarks match their pins", () => {
+    expect(report.registry.findings).toEqual([]);
+  });
+
+  it("reports the valid adapter clean", () => {
+    const valid = byName.get(VALID_ADAPTER)!;
+    expect(valid.findings).toEqual([]);
+    expect(valid.stats.train?.unique).toBe(520);
+    expect(valid.stats.benchmark?.unique).toBe(60);
+  });
+
+  it("passes the contaminated adapter through the foundation checks (the contamination engine flags it)", () => {
+    expect(byName.get(CONTAMINATED_ADAPTER)!.ok).toBe(true);
+  });
+
+  it.each(CASES)("reports $name as $rule at $file:$line", (c) => {
+    const adapter = byName.get(c.name)!;
+    expect(adapter.ok).toBe(false);
+    const errors = adapter.findings.filter((f) => f.severity === "error");
+    expect(errors.map((f) => ({ rule: f.rule, file: f.file, line: f.line }))).toContainEqual({
+      rule: c.rule,
+      file: `adapters/${c.name}/${c.file}`,
+      line: c.line,
+    });
+    // One broken thing produces one error, not a cascade.
+    expect(errors).toHaveLength(1);
+  });
+
+  it("covers every adapter folder: valid, contaminated, and one per case", () => {
+    expect([...byName.keys()].sort()).toEqual(
+      [VALID_ADAPTER, CONTAMINATED_ADAPTER, ...CASES.map((c) => c.name)].sort(),
+    );
+  });
+});
+
+describe("fixtures/generate.ts", () => {
+  const dir = mkdtempSync(join(tmpdir(), "loragate-fixtures-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("regenerates the committed fixture registry byte for byte (no drift, no hand edits)", () => {
+    generateFixtureRegistry(join(dir, "registry"));
+    const fresh = readTree(join(dir, "registry"));
+    const committed = readTree(FIXTURE_ROOT);
+    expect([...fresh.keys()]).toEqual([...committed.keys()]);
+    const differing = [...fresh].filter(([path, data]) => {
+      const other = committed.get(path)!;
+      return Buffer.isBuffer(data) && Buffer.isBuffer(other)
+        ? !data.equals(other)
+        : JSON.stringify(data) !== JSON.stringify(other);
+    });
+    expect(differing.map(([path]) => path)).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { checkRegistry } from "../../src/core/check.ts";
+import { loadRegistryContext } from "../../src/core/registry-context.ts";
+import { type AdapterReport, validateAdapter } from "../../src/core/validate-adapter.ts";
+import { MemoryRegistrySource } from "../../src/io/memory-source.ts";
+
+export const FIXTURE_ROOT = join(import.meta.dirname, "..", "..", "fixtures", "registry");
+
+/** Every file under a folder, as registry-relative path -> bytes (symlinks kept as links). */
+export function readTree(root: string, rel = ""): Map<string, Buffer | { symlink: string }> {
+  const out = new Map<string, Buffer | { symlink: string }>();
+  for (const name of readdirSync(join(root, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    const stat = lstatSync(join(root, path));
+    if (stat.isSymbolicLink()) out.set(path, { symlink: readlinkSync(join(root, path)) });
+    else if (stat.isDirectory()) for (const [k, v] of readTree(root, path)) out.set(k, v);
+    else out.set(path, readFileSync(join(root, path)));
+  }
+  return out;
+}
+
+/**
+ * An in-memory registry with the fixture's registry.yaml, config, benchmarks and one copy of the
+ * valid adapter under `name`; tests then break exactly one thing.
+ */
+export function registryWithValidAdapter(name = "math-gsm8k"): MemoryRegistrySource {
+  const source = new MemoryRegistrySource();
+  for (const [path, data] of readTree(FIXTURE_ROOT)) {
+    if (path.startsWith("adapters/")) {
+      if (!path.startsWith("adapters/math-gsm8k/")) continue;
+      const target = `adapters/${name}/${path.slice("adapters/math-gsm8k/".length)}`;
+      const text = path.endsWith("adapter.yaml")
+        ? data.toString().replace("name: math-gsm8k", `name: ${name}`)
+        : data;
+      source.set(target, text as Buffer);
+    } else source.set(path, data as Buffer);
+  }
+  return source;
+}
+
+export async function validateIn(source: MemoryRegistrySource, name = "math-gsm8k"): Promise<AdapterReport> {
+  const context = await loadRegistryContext(source);
+  return validateAdapter({ source, name, context });
+}
+
+export { checkRegistry };

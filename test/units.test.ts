@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { DuplicateIndex } from "../src/core/duplicate-index.ts";
+import { checkRelativePath } from "../src/core/paths.ts";
+import { compareSemver } from "../src/core/semver.ts";
+import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
+import { locateYamlPath } from "../src/core/yaml.ts";
+
+describe("locateYamlPath", () => {
+  const doc =
+    "# comment\nname: x\nlora:\n  r: 16\n  target_modules:\n    - q_proj\n    - v_proj\ntraining: {epochs: 3, seed: 1}\nlist:\n  - name: a\n    size: 1\n  - name: b\n    size: 2\n";
+  it.each([
+    [["name"], 2, 1],
+    [["lora", "r"], 4, 3],
+    [["lora", "target_modules", 1], 7, 5],
+    [["training", "seed"], 8, 23],
+    [["list", 1, "size"], 13, 5],
+  ] as const)("%j is at %i:%i", (path, line, column) => {
+    expect(locateYamlPath(doc, path)).toEqual({ line, column });
+  });
+  it("falls back to the nearest ancestor for a missing key", () => {
+    expect(locateYamlPath(doc, ["lora", "alpha"])).toEqual({ line: 3, column: 1 });
+  });
+});
+
+describe("compareSemver", () => {
+  it.each([
+    ["1.0.0", "0.9.9", 1],
+    ["0.2.0", "0.10.0", -1],
+    ["1.0.0", "1.0.0", 0],
+    ["1.0.0-rc.1", "1.0.0", -1],
+    ["1.0.0-rc.2", "1.0.0-rc.10", -1],
+    ["1.0.0-alpha", "1.0.0-1", 1],
+  ])("%s vs %s is %i", (a, b, sign) => expect(compareSemver(a, b)).toBe(sign));
+});
+
+describe("checkRelativePath", () => {
+  it.each([
+    ["training/dataset.jsonl", undefined],
+    ["../x", "path-traversal"],
+    ["a/../../x", "path-traversal"],
+    ["/etc/passwd", "absolute-path"],
+    ["C:/x", "absolute-path"],
+    ["~/x", "absolute-path"],
+    ["a\\b", "invalid-path"],
+    ["a//b", "invalid-path"],
+    ["a\nb", "invalid-path"],
+  ])("%j -> %s", (path, rule) => expect(checkRelativePath(path)?.rule).toBe(rule));
+});
+
+describe("UTF-8 helpers", () => {
+  it("find the first invalid byte, including overlongs and surrogates", () => {
+    expect(firstInvalidUtf8(Buffer.from("héllo ✓ 😀"))).toBe(-1);
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xc0, 0xaf]))).toBe(1); // overlong '/'
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0xed, 0xa0, 0x80]))).toBe(1); // surrogate
+    expect(firstInvalidUtf8(Uint8Array.from([0x61, 0x62, 0xe2, 0x9c]))).toBe(2); // truncated
+  });
+  it("count characters as editors do", () => {
+    expect(charCountOfUtf8Prefix(Buffer.from("é😀x"), Buffer.byteLength("é😀"))).toBe(3);
+  });
+});
+
+describe("DuplicateIndex", () => {
+  it("remembers the first line of each text through growth", () => {
+    const index = new DuplicateIndex(4);
+    for (let i = 1; i <= 10_000; i++) expect(index.addOrGet(`example ${i}`, i)).toBe(0);
+    expect(index.addOrGet("example 1", 10_001)).toBe(1);
+    expect(index.addOrGet("example 9999", 10_002)).toBe(9999);
+    expect(index.count).toBe(10_000);
+  });
+});
