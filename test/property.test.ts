@@ -107,7 +107,7 @@ describe("the line splitter", () => {
   it("yields the same lines and problems however the stream is chunked", async () => {
     const run = async (bytes: Uint8Array, sizes: number[]) => {
       const events: string[] = [];
-      await streamLines(chunked(bytes, sizes), 64, {
+      await streamLines(chunked(bytes, sizes), 64, true, {
         line: (text, n) => events.push(`${n}:${text}`),
         problem: (p) => events.push(JSON.stringify(p)),
       });

@@ -62,9 +62,15 @@ describe("UTF-8 helpers", () => {
 describe("DuplicateIndex", () => {
   it("remembers the first line of each text through growth", () => {
     const index = new DuplicateIndex(4);
-    for (let i = 1; i <= 10_000; i++) expect(index.addOrGet(`example ${i}`, i)).toBe(0);
-    expect(index.addOrGet("example 1", 10_001)).toBe(1);
-    expect(index.addOrGet("example 9999", 10_002)).toBe(9999);
+    for (let i = 1; i <= 10_000; i++) expect(index.addOrGet(i, `example ${i}`, "")).toBe(0);
+    expect(index.addOrGet(10_001, "example 1", "")).toBe(1);
+    expect(index.addOrGet(10_002, "example 9999", "")).toBe(9999);
     expect(index.count).toBe(10_000);
+  });
+  it("keeps part boundaries: (ab, c) is not (a, bc)", () => {
+    const index = new DuplicateIndex();
+    expect(index.addOrGet(1, "ab", "c")).toBe(0);
+    expect(index.addOrGet(2, "a", "bc")).toBe(0);
+    expect(index.addOrGet(3, "ab", "c")).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { DuplicateIndex } from "./duplicate-index.ts";
+import { type DuplicateDetector, DuplicateIndex } from "./duplicate-index.ts";
 import type { Finding, FindingSink } from "./findings.ts";
 import { streamLines } from "./jsonl.ts";
 import {
@@ -36,6 +36,10 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
   /** Sees every valid record, e.g. for the contamination index, in the same pass. */
   onRecord?: (record: K extends "train" ? TrainingExample : BenchmarkItem, line: number) => void;
   onProgress?: (bytes: number) => void;
+  /** False when the chunks start inside the file (a worker's share): no BOM or LFS check there. */
+  atFileStart?: boolean;
+  /** Where exact duplicates are detected; a fresh DuplicateIndex when absent. */
+  duplicates?: DuplicateDetector;
 }
 
 const LFS_POINTER = "version https://git-lfs.github.com/spec/";
@@ -47,9 +51,11 @@ export async function validateDataset<K extends DatasetKind>(
 ): Promise<DatasetStats> {
   const { kind, file, sink } = params;
   const schema: z.ZodType = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
-  const duplicates = new DuplicateIndex();
+  const duplicates = params.duplicates ?? new DuplicateIndex();
+  const atFileStart = params.atFileStart ?? true;
   const ids = new Map<string, number>();
   let records = 0;
+  let unique = 0;
   let blankLines: number[] = [];
   let crlfSeen = false;
   let lfsPointer = false;
@@ -62,10 +68,6 @@ export async function validateDataset<K extends DatasetKind>(
     hint: string,
     severity: Finding["severity"] = "error",
   ) => sink.add({ file, line, column, field, rule, severity, message, hint });
-  const columnOf = (text: string, key: string) => {
-    const at = text.indexOf(`"${key}"`);
-    return at >= 0 ? at + 1 : 1;
-  };
 
   const onLine = (raw: string, line: number) => {
     if (lfsPointer) return;
@@ -85,7 +87,7 @@ export async function validateDataset<K extends DatasetKind>(
         );
       }
     }
-    if (line === 1 && text.startsWith(LFS_POINTER)) {
+    if (line === 1 && atFileStart && text.startsWith(LFS_POINTER)) {
       lfsPointer = true;
       add(
         1,
@@ -153,7 +155,7 @@ export async function validateDataset<K extends DatasetKind>(
       );
       return;
     }
-    const forbidden = FORBIDDEN_KEYS.find((key) => Object.hasOwn(value, key));
+    const forbidden = forbiddenKeyOf(value);
     if (forbidden) {
       add(
         line,
@@ -191,27 +193,24 @@ export async function validateDataset<K extends DatasetKind>(
     records++;
     const record = parsed.data as Record<string, unknown>;
     if (!checkRecord(kind, record, text, line, add, ids)) return;
-    const key =
+    const earlier =
       kind === "train"
-        ? `${record.instruction}\u0001${record.input}\u0001${record.output}`
-        : `${record.instruction}\u0001${record.input}`;
-    const earlier = duplicates.addOrGet(key.trim(), line);
+        ? duplicates.addOrGet(
+            line,
+            record.instruction as string,
+            record.input as string,
+            record.output as string,
+          )
+        : duplicates.addOrGet(line, record.instruction as string, record.input as string);
     if (earlier > 0) {
-      add(
-        line,
-        1,
-        "",
-        kind === "train" ? "duplicate-example" : "duplicate-item",
-        `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`,
-        "remove the copy; duplicates do not count towards the minimum",
-        "warning",
-      );
+      sink.add(duplicateFinding(kind, file, line, earlier));
       return;
     }
+    unique++;
     params.onRecord?.(record as never, line);
   };
 
-  const stats = await streamLines(params.chunks, params.maxLineBytes, {
+  const stats = await streamLines(params.chunks, params.maxLineBytes, atFileStart, {
     line: onLine,
     problem: (p) => {
       if (p.kind === "bom")
@@ -259,9 +258,33 @@ export async function validateDataset<K extends DatasetKind>(
     lines: stats.lines,
     bytes: stats.bytes,
     records: Math.min(records, params.maxRecords ?? records),
-    unique: duplicates.count,
+    unique,
     lfsPointer,
   };
+}
+
+/** A record that repeats an earlier one: a warning, and it does not count towards the bar. */
+export function duplicateFinding(kind: DatasetKind, file: string, line: number, earlier: number): Finding {
+  return {
+    file,
+    line,
+    column: 1,
+    field: "",
+    rule: kind === "train" ? "duplicate-example" : "duplicate-item",
+    severity: "warning",
+    message: `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`,
+    hint: "remove the copy; duplicates do not count towards the minimum",
+  };
+}
+
+/** 1-based column of a key in a JSON line, for pointing at a field; 1 when absent. */
+function columnOf(text: string, key: string): number {
+  return text.indexOf(`"${key}"`) + 1 || 1;
+}
+
+function forbiddenKeyOf(value: object): string | undefined {
+  for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return key;
+  return undefined;
 }
 
 type Add = (
@@ -283,13 +306,12 @@ function checkRecord(
   add: Add,
   ids: Map<string, number>,
 ): boolean {
-  const col = (key: string) => text.indexOf(`"${key}"`) + 1 || 1;
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
   if (String(record.instruction).trim() === "") {
     add(
       line,
-      col("instruction"),
+      columnOf(text, "instruction"),
       "instruction",
       "empty-instruction",
       "instruction is empty",
@@ -300,7 +322,7 @@ function checkRecord(
   if (String(record[answerField]).trim() === "") {
     add(
       line,
-      col(answerField),
+      columnOf(text, answerField),
       answerField,
       kind === "train" ? "empty-output" : "empty-expected-output",
       `${answerField} is empty`,
@@ -316,7 +338,7 @@ function checkRecord(
     if (earlier !== undefined) {
       add(
         line,
-        col("id"),
+        columnOf(text, "id"),
         "id",
         "duplicate-id",
         `id "${id}" is already used on line ${earlier}`,

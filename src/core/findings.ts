@@ -43,35 +43,63 @@ export function sortFindings(findings: Finding[]): Finding[] {
  */
 export class FindingSink {
   readonly findings: Finding[] = [];
-  private readonly perKey = new Map<string, number>();
+  private readonly seen = new Map<string, number>();
+  private readonly listed = new Map<string, number>();
 
   constructor(private readonly maxPerFileRule = 20) {}
 
   add(finding: Finding): void {
-    const key = `${finding.file}\0${finding.rule}`;
-    const seen = (this.perKey.get(key) ?? 0) + 1;
-    this.perKey.set(key, seen);
-    if (seen <= this.maxPerFileRule) this.findings.push(finding);
+    const key = keyOf(finding);
+    this.seen.set(key, (this.seen.get(key) ?? 0) + 1);
+    const listed = this.listed.get(key) ?? 0;
+    if (listed < this.maxPerFileRule) {
+      this.listed.set(key, listed + 1);
+      this.findings.push(finding);
+    }
+  }
+
+  /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */
+  snapshot(): SinkSnapshot {
+    return { findings: this.findings, seen: [...this.seen] };
+  }
+
+  /** Takes over another sink's findings, shifting their lines (a worker saw a later part of the file). */
+  absorb(snapshot: SinkSnapshot, lineOffset: number): void {
+    const listedThere = new Map<string, number>();
+    for (const f of snapshot.findings) {
+      const key = keyOf(f);
+      listedThere.set(key, (listedThere.get(key) ?? 0) + 1);
+      this.add(f.line > 0 ? { ...f, line: f.line + lineOffset } : f);
+    }
+    for (const [key, seen] of snapshot.seen)
+      this.seen.set(key, (this.seen.get(key) ?? 0) + seen - (listedThere.get(key) ?? 0));
   }
 
   /** Appends one note per (file, rule) whose findings were capped. */
   finish(): Finding[] {
-    for (const [key, seen] of this.perKey) {
-      if (seen <= this.maxPerFileRule) continue;
-      const [file, rule] = key.split("\0") as [string, string];
-      const first = this.findings.find((f) => f.file === file && f.rule === rule)!;
+    for (const [key, seen] of this.seen) {
+      const listed = this.listed.get(key) ?? 0;
+      if (seen <= listed) continue;
+      const first = this.findings.find((f) => keyOf(f) === key)!;
       this.findings.push({
         ...first,
         line: 0,
         column: undefined,
         field: "",
-        message: `${seen - this.maxPerFileRule} more "${rule}" findings in this file were not listed (${seen} in all)`,
+        message: `${seen - listed} more "${first.rule}" findings in this file were not listed (${seen} in all)`,
         hint: "fix the listed ones first; the same fix usually applies to the rest",
       });
     }
     return sortFindings(this.findings);
   }
 }
+
+export interface SinkSnapshot {
+  findings: Finding[];
+  seen: [string, number][];
+}
+
+const keyOf = (f: Finding) => `${f.file}\0${f.rule}`;
 
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === "error");

@@ -23,13 +23,14 @@ export interface JsonlStreamHandlers {
 export async function streamLines(
   chunks: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
+  atFileStart: boolean,
   handlers: JsonlStreamHandlers,
 ): Promise<{ lines: number; bytes: number }> {
   let carry: Buffer | undefined;
   let skipping = 0; // > 0: bytes of an over-long line being discarded
   let lineNumber = 0;
   let bytes = 0;
-  let first = true;
+  let first = atFileStart;
 
   const emit = (buf: Buffer, start: number, end: number) => {
     lineNumber++;

@@ -19,4 +19,6 @@ export interface RegistrySource {
   read(path: string): Promise<Uint8Array>;
   /** A file as a stream of chunks, for datasets of any size. */
   stream(path: string): AsyncIterable<Uint8Array>;
+  /** The file's path on the local disk, when it has one: large files are then read by several threads. */
+  localPath?(path: string): string | undefined;
 }

@@ -1,6 +1,7 @@
 import { type DatasetStats, validateDataset } from "./dataset.ts";
 import { type Finding, FindingSink } from "./findings.ts";
 import { loadDocument } from "./load-document.ts";
+import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "./parallel-dataset.ts";
 import { ALLOWED_EXTENSIONS, checkRelativePath, extensionOf, joinPath, PICKLE_EXTENSIONS } from "./paths.ts";
 import type { RegistryContext } from "./registry-context.ts";
 import { type AdapterManifest, AdapterManifestSchema } from "./schemas/adapter.ts";
@@ -153,16 +154,31 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
         });
       continue; // symlinks and oversized files were reported by checkFolder
     }
-    stats[d.kind] = await validateDataset({
-      kind: d.kind,
-      file,
-      chunks: source.stream(file),
-      maxLineBytes: config.limits.max_line_bytes,
-      maxRecords: d.kind === "train" ? config.limits.max_train_examples : undefined,
-      sink,
-      onRecord: d.onRecord as never,
-      onProgress: params.onProgress ? (bytes) => params.onProgress!(file, bytes, entry.size) : undefined,
-    });
+    const maxRecords = d.kind === "train" ? config.limits.max_train_examples : undefined;
+    const localPath = source.localPath?.(file);
+    stats[d.kind] =
+      localPath && entry.size >= PARALLEL_MIN_BYTES && !d.onRecord
+        ? await validateDatasetInParallel({
+            kind: d.kind,
+            file,
+            path: localPath,
+            size: entry.size,
+            maxLineBytes: config.limits.max_line_bytes,
+            maxRecords,
+            sink,
+          })
+        : await validateDataset({
+            kind: d.kind,
+            file,
+            chunks: source.stream(file),
+            maxLineBytes: config.limits.max_line_bytes,
+            maxRecords,
+            sink,
+            onRecord: d.onRecord as never,
+            onProgress: params.onProgress
+              ? (bytes) => params.onProgress!(file, bytes, entry.size)
+              : undefined,
+          });
   }
   checkCounts(stats, config, dir, manifest, add);
   return { ...finish(name, sink, stats), manifest };

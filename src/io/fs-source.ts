@@ -44,6 +44,10 @@ export class FsRegistrySource implements RegistrySource {
     return readFile(join(this.root, path));
   }
 
+  localPath(path: string): string {
+    return join(this.root, path);
+  }
+
   stream(path: string): AsyncIterable<Uint8Array> {
     return createReadStream(join(this.root, path), { highWaterMark: CHUNK_BYTES });
   }

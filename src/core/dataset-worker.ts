@@ -1,0 +1,31 @@
+// Validates one byte range of a dataset in a worker thread and streams the records'
+// fingerprints to the parent, which finds duplicates across ranges (see parallel-dataset.ts).
+import { createReadStream } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { validateDataset } from "./dataset.ts";
+import { FingerprintBatcher } from "./duplicate-index.ts";
+import { FindingSink } from "./findings.ts";
+import type { RangeJob, WorkerMessage } from "./parallel-dataset.ts";
+
+const job = workerData as RangeJob;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
+  parentPort!.postMessage(message, transfer);
+const sink = new FindingSink();
+const batcher = new FingerprintBatcher((batch) =>
+  post({ type: "fingerprints", batch }, [
+    batch.hi.buffer,
+    batch.lo.buffer,
+    batch.lines.buffer,
+  ] as ArrayBuffer[]),
+);
+const stats = await validateDataset({
+  kind: job.kind,
+  file: job.file,
+  chunks: createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
+  maxLineBytes: job.maxLineBytes,
+  sink,
+  duplicates: batcher,
+  atFileStart: job.start === 0,
+});
+batcher.flush();
+post({ type: "done", stats, sink: sink.snapshot() });

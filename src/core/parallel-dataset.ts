@@ -1,0 +1,175 @@
+import { open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { type DatasetKind, type DatasetStats, duplicateFinding } from "./dataset.ts";
+import { DuplicateIndex, type FingerprintBatch } from "./duplicate-index.ts";
+import type { FindingSink, SinkSnapshot } from "./findings.ts";
+
+/** Below this size one thread is faster than starting workers. */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+/** Lines carry their range in the top bits while ranges are still being read. */
+const RANGE_SHIFT = 30;
+const MAX_THREADS = 4;
+
+export interface RangeJob {
+  kind: DatasetKind;
+  file: string;
+  path: string;
+  start: number;
+  end: number;
+  maxLineBytes: number;
+}
+
+export type WorkerMessage =
+  | { type: "fingerprints"; batch: FingerprintBatch }
+  | { type: "done"; stats: DatasetStats; sink: SinkSnapshot };
+
+export interface ParallelParams {
+  kind: DatasetKind;
+  /** Registry-relative path, used in findings. */
+  file: string;
+  /** Path on disk. */
+  path: string;
+  size: number;
+  maxLineBytes: number;
+  maxRecords?: number;
+  sink: FindingSink;
+  threads?: number;
+}
+
+/**
+ * The same validation as validateDataset, over byte ranges split at line ends, one worker each.
+ * Workers stream record fingerprints; this thread keeps the one duplicate table, so memory stays
+ * that of a single table. At the end lines are renumbered and the findings stitched in file order.
+ */
+export async function validateDatasetInParallel(params: ParallelParams): Promise<DatasetStats> {
+  const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
+  const bounds = await splitAtLineEnds(params.path, params.size, threads);
+  const table = new DuplicateIndex(1 << 16);
+  const repeats: number[] = []; // pairs of tagged lines: copy, original
+  const onBatch = (range: number, batch: FingerprintBatch) => {
+    const tag = range << RANGE_SHIFT;
+    for (let i = 0; i < batch.length; i++) {
+      const line = (tag | batch.lines[i]!) >>> 0;
+      const other = table.insert(batch.hi[i]!, batch.lo[i]!, line);
+      if (other > 0) repeats.push(Math.max(line, other), Math.min(line, other));
+    }
+  };
+  const results = await Promise.all(
+    bounds.slice(0, -1).map((start, range) =>
+      runRange(
+        {
+          kind: params.kind,
+          file: params.file,
+          path: params.path,
+          start,
+          end: bounds[range + 1]!,
+          maxLineBytes: params.maxLineBytes,
+        },
+        (batch) => onBatch(range, batch),
+      ),
+    ),
+  );
+
+  const offsets: number[] = [];
+  const totals: DatasetStats = {
+    lines: 0,
+    bytes: 0,
+    records: 0,
+    unique: table.count,
+    lfsPointer: results[0]!.stats.lfsPointer,
+  };
+  let crlfReported = false;
+  for (const result of results) {
+    offsets.push(totals.lines);
+    // A range that starts mid-file repeats file-wide notes; keep the first.
+    const findings = result.sink.findings.filter((f) => f.rule !== "crlf-line-endings" || !crlfReported);
+    crlfReported ||= findings.some((f) => f.rule === "crlf-line-endings");
+    params.sink.absorb(
+      { findings, seen: result.sink.seen.filter(([key]) => !key.endsWith("\0crlf-line-endings")) },
+      totals.lines,
+    );
+    totals.lines += result.stats.lines;
+    totals.bytes += result.stats.bytes;
+    totals.records += result.stats.records;
+  }
+  const absolute = (tagged: number) => offsets[tagged >>> RANGE_SHIFT]! + (tagged & ((1 << RANGE_SHIFT) - 1));
+  // Ranges arrive out of order, so a record seen three times may come back as a chain
+  // (c copies b, b copies a); report every copy against the first occurrence, as one thread would.
+  const original = new Map<number, number>();
+  for (let i = 0; i < repeats.length; i += 2) original.set(absolute(repeats[i]!), absolute(repeats[i + 1]!));
+  const first = (line: number): number => {
+    let at = line;
+    for (let next = original.get(at); next !== undefined; next = original.get(at)) at = next;
+    return at;
+  };
+  for (const line of [...original.keys()].sort((a, b) => a - b)) {
+    params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
+  }
+  if (params.maxRecords !== undefined && totals.records > params.maxRecords) {
+    params.sink.add({
+      file: params.file,
+      line: 0,
+      field: "",
+      rule: "too-many-records",
+      severity: "error",
+      message: `${totals.records} records, more than ${params.maxRecords}`,
+      hint: "split the adapter or ask maintainers to raise limits.max_train_examples",
+    });
+  }
+  return totals;
+}
+
+/** Offsets [0, ..., size] where each inner one is just after a newline (fewer ranges when lines are huge). */
+async function splitAtLineEnds(path: string, size: number, parts: number): Promise<number[]> {
+  const bounds = [0];
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    for (let k = 1; k < parts; k++) {
+      let at = Math.max(Math.floor((size * k) / parts), bounds.at(-1)!);
+      let found = -1;
+      while (found < 0 && at < size) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) found = at + nl + 1;
+        else at += bytesRead;
+      }
+      if (found > bounds.at(-1)! && found < size) bounds.push(found);
+    }
+  } finally {
+    await handle.close();
+  }
+  bounds.push(size);
+  return bounds;
+}
+
+/**
+ * Starts ./<name>.js from the build; when this module runs as TypeScript (tsx, vitest), the worker
+ * registers tsx's loader first (the dev dependency those runners already use).
+ */
+function startWorker(name: string, workerData: unknown): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
+  const url = new URL(`./${name}.ts`, import.meta.url).href;
+  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+function runRange(
+  job: RangeJob,
+  onBatch: (batch: FingerprintBatch) => void,
+): Promise<Extract<WorkerMessage, { type: "done" }>> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker("dataset-worker", job);
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "fingerprints") onBatch(message.batch);
+      else resolve(message);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`dataset worker stopped with exit code ${code}`));
+    });
+  });
+}
