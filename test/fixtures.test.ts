@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CASES, CONTAMINATED_ADAPTER, generateFixtureRegistry, VALID_ADAPTER } from "../fixtures/generate.ts";
+import {
+  CASES,
+  CONTAMINATED_ADAPTER,
+  generateFixtureRegistry,
+  PLANTED_LINES,
+  VALID_ADAPTER,
+} from "../fixtures/generate.ts";
 import { checkRegistry } from "../src/core/check.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
@@ -22,8 +28,21 @@ describe("the bundled fixture registry", async () => {
     expect(valid.stats.benchmark?.unique).toBe(60);
   });
 
-  it("passes the contaminated adapter through the foundation checks (the contamination engine flags it)", () => {
-    expect(byName.get(CONTAMINATED_ADAPTER)!.ok).toBe(true);
+  it("flags every planted line of the contaminated adapter, and nothing else", () => {
+    const leaky = byName.get(CONTAMINATED_ADAPTER)!;
+    expect(leaky.ok).toBe(false);
+    expect(leaky.findings.map((f) => `${f.line} ${f.rule}`)).toEqual(
+      PLANTED_LINES.map((line) => `${line} contamination-containment`),
+    );
+    expect(
+      leaky.contamination?.summary.find((b) => b.file === "benchmarks/math/benchmark.jsonl")?.contaminated,
+    ).toBe(12);
+  });
+
+  it("finds the valid adapter clean against every benchmark in the registry", () => {
+    const report = byName.get(VALID_ADAPTER)!.contamination!;
+    expect(report.totalMatches).toBe(0);
+    expect(report.summary).toHaveLength(32);
   });
 
   it.each(CASES)("reports $name as $rule at $file:$line", (c) => {

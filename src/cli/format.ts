@@ -1,5 +1,6 @@
 import type { CheckReport } from "../core/check.ts";
 import { countBySeverity, type Finding } from "../core/findings.ts";
+import { summarizeContamination } from "../core/contamination/report.ts";
 import { printable } from "../core/text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
@@ -30,6 +31,7 @@ export function formatText(report: CheckReport): string {
     out.push(
       `${a.ok ? "✓" : "✗"} ${printable(a.name)}: ${summary}${counts.length ? ` (${counts.join(", ")})` : ""}`,
     );
+    if (a.contamination) out.push(`    ${summarizeContamination(a.contamination)}`);
   }
   const failed = report.adapters.filter((a) => !a.ok).length;
   out.push(
@@ -40,7 +42,13 @@ export function formatText(report: CheckReport): string {
 
 /** One JSON document; the shape is documented in README.md. */
 export function formatJson(report: CheckReport): string {
-  const adapters = report.adapters.map(({ name, ok, findings, stats }) => ({ name, ok, findings, stats }));
+  const adapters = report.adapters.map(({ name, ok, findings, stats, contamination }) => ({
+    name,
+    ok,
+    findings,
+    stats,
+    contamination,
+  }));
   return `${JSON.stringify({ registry: report.registry, adapters }, null, 2)}\n`;
 }
 

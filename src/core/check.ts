@@ -1,11 +1,21 @@
+import type { BenchmarkInput } from "./contamination/benchmark-index.ts";
+import { BenchmarkLibrary } from "./contamination/benchmark-library.ts";
+import { checkContamination } from "./contamination/check.ts";
+import { type ContaminationReport, contaminationFindings } from "./contamination/report.ts";
 import { type Finding, sortFindings } from "./findings.ts";
+import { joinPath } from "./paths.ts";
 import { checkRegistryBenchmarks, loadRegistryContext, type RegistryContext } from "./registry-context.ts";
 import type { RegistrySource } from "./source.ts";
 import { type AdapterReport, type ValidateAdapterParams, validateAdapter } from "./validate-adapter.ts";
 
+export interface CheckedAdapter extends AdapterReport {
+  /** Present when the training set was readable and compared with every benchmark. */
+  contamination?: ContaminationReport;
+}
+
 export interface CheckReport {
   registry: { ok: boolean; findings: Finding[] };
-  adapters: AdapterReport[];
+  adapters: CheckedAdapter[];
 }
 
 export interface CheckParams {
@@ -13,6 +23,10 @@ export interface CheckParams {
   /** Only this adapter; all adapters when absent. */
   adapter?: string;
   onProgress?: ValidateAdapterParams["onProgress"];
+  /** Maintainers' unpublished benchmarks: compared with, reported by counts and ids only. */
+  hidden?: BenchmarkInput[];
+  /** Skip the contamination check (validation only). */
+  skipContamination?: boolean;
 }
 
 /** The names of the folders under adapters/ (untrusted: validated by validateAdapter). */
@@ -28,12 +42,33 @@ export async function listAdapterNames(source: RegistrySource): Promise<string[]
 export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const context: RegistryContext = await loadRegistryContext(params.source);
   const registryFindings = [...context.findings, ...(await checkRegistryBenchmarks(params.source, context))];
-  const names = params.adapter ? [params.adapter] : await listAdapterNames(params.source);
-  const adapters: AdapterReport[] = [];
+  const allNames = await listAdapterNames(params.source);
+  const names = params.adapter ? [params.adapter] : allNames;
+  const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
+  const adapters: CheckedAdapter[] = [];
   for (const name of names) {
-    adapters.push(
-      await validateAdapter({ source: params.source, name, context, onProgress: params.onProgress }),
-    );
+    const report: CheckedAdapter = await validateAdapter({
+      source: params.source,
+      name,
+      context,
+      onProgress: params.onProgress,
+    });
+    const train = report.stats.train;
+    if (!params.skipContamination && report.manifest && train && !train.lfsPointer && train.records > 0) {
+      report.contamination = await checkContamination({
+        source: params.source,
+        trainFile: joinPath("adapters", name, report.manifest.data.train),
+        benchmarks: await library.forAdapter(name, report.manifest.data.benchmark),
+        config: context.config.contamination,
+        maxLineBytes: context.config.limits.max_line_bytes,
+      });
+      const found = contaminationFindings(report.contamination);
+      if (found.length > 0) {
+        report.findings = sortFindings([...report.findings, ...found]);
+        report.ok = false;
+      }
+    }
+    adapters.push(report);
   }
   return {
     registry: {

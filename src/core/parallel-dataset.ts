@@ -1,9 +1,8 @@
-import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { type DatasetKind, type DatasetStats, duplicateFinding } from "./dataset.ts";
 import { DuplicateIndex, type FingerprintBatch } from "./duplicate-index.ts";
 import type { FindingSink, SinkSnapshot } from "./findings.ts";
+import { splitAtLineEnds, startWorker, watchWorker } from "./workers.ts";
 
 /** Below this size one thread is faster than starting workers. */
 export const PARALLEL_MIN_BYTES = 32 << 20;
@@ -120,56 +119,20 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
   return totals;
 }
 
-/** Offsets [0, ..., size] where each inner one is just after a newline (fewer ranges when lines are huge). */
-async function splitAtLineEnds(path: string, size: number, parts: number): Promise<number[]> {
-  const bounds = [0];
-  const handle = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(1 << 16);
-    for (let k = 1; k < parts; k++) {
-      let at = Math.max(Math.floor((size * k) / parts), bounds.at(-1)!);
-      let found = -1;
-      while (found < 0 && at < size) {
-        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
-        if (bytesRead === 0) break;
-        const nl = buf.subarray(0, bytesRead).indexOf(10);
-        if (nl >= 0) found = at + nl + 1;
-        else at += bytesRead;
-      }
-      if (found > bounds.at(-1)! && found < size) bounds.push(found);
-    }
-  } finally {
-    await handle.close();
-  }
-  bounds.push(size);
-  return bounds;
-}
-
-/**
- * Starts ./<name>.js from the build; when this module runs as TypeScript (tsx, vitest), the worker
- * registers tsx's loader first (the dev dependency those runners already use).
- */
-function startWorker(name: string, workerData: unknown): Worker {
-  if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
-  const url = new URL(`./${name}.ts`, import.meta.url).href;
-  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
 function runRange(
   job: RangeJob,
   onBatch: (batch: FingerprintBatch) => void,
 ): Promise<Extract<WorkerMessage, { type: "done" }>> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker("dataset-worker", job);
+    let done = false;
+    const worker = startWorker(import.meta.url, "dataset-worker", job);
+    watchWorker(worker, () => done, reject);
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "fingerprints") onBatch(message.batch);
-      else resolve(message);
-    });
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`dataset worker stopped with exit code ${code}`));
+      else {
+        done = true;
+        resolve(message);
+      }
     });
   });
 }

@@ -116,11 +116,32 @@ export const ContaminationConfigSchema = z
       .gt(0)
       .max(1)
       .default(0.8)
-      .describe("Estimated Jaccard similarity (MinHash) between an example and an item that flags it."),
+      .describe("Jaccard similarity of the word n-gram sets of an example and an item that flags it."),
+    ngram: z.number().int().min(1).max(8).default(3).describe("Words per n-gram (shingle)."),
+    boilerplate: z
+      .object({
+        train_share: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.1)
+          .describe("An n-gram in at least this share of the training examples is a template: it never matches."),
+        benchmark_share: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.5)
+          .describe("An n-gram in at least this share of all benchmark items is a template: it never matches."),
+      })
+      .strict()
+      .default({ train_share: 0.1, benchmark_share: 0.5 })
+      .describe("How templates and common phrases are told apart from leaks."),
   })
   .strict()
-  .default({ containment: 0.5, jaccard: 0.8 })
-  .describe("Thresholds of the contamination check.");
+  .default({ containment: 0.5, jaccard: 0.8, ngram: 3, boilerplate: { train_share: 0.1, benchmark_share: 0.5 } })
+  .describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
+
+export type ContaminationConfig = z.infer<typeof ContaminationConfigSchema>;
 
 export const GpuConfigSchema = z
   .object({

@@ -1,0 +1,65 @@
+import type { RegistryContext } from "../registry-context.ts";
+import { loadDocument } from "../load-document.ts";
+import { checkRelativePath, joinPath } from "../paths.ts";
+import { AdapterManifestSchema } from "../schemas/adapter.ts";
+import { NAME_PATTERN } from "../schemas/common.ts";
+import type { RegistrySource } from "../source.ts";
+import type { BenchmarkInput } from "./benchmark-index.ts";
+import { readBenchmarkItems } from "./check.ts";
+
+const DEFAULT_BENCHMARK = "eval/benchmark.jsonl";
+
+/**
+ * Every benchmark an adapter's training data must not touch: its own, every registry benchmark,
+ * every other adapter's, and the hidden ones. Read once per check run and shared by all adapters.
+ */
+export class BenchmarkLibrary {
+  private readonly cache = new Map<string, Promise<BenchmarkInput | undefined>>();
+
+  constructor(
+    private readonly source: RegistrySource,
+    private readonly context: RegistryContext,
+    private readonly adapterNames: readonly string[],
+    private readonly hidden: readonly BenchmarkInput[] = [],
+  ) {}
+
+  async forAdapter(name: string, ownBenchmark: string): Promise<BenchmarkInput[]> {
+    const files = new Set<string>([joinPath("adapters", name, ownBenchmark)]);
+    for (const pin of Object.values(this.context.registry?.benchmarks ?? {})) files.add(pin.path);
+    for (const other of this.adapterNames) {
+      if (other === name || !NAME_PATTERN.test(other)) continue;
+      const file = await this.benchmarkOf(other);
+      if (file) files.add(file);
+    }
+    const loaded = await Promise.all([...files].map((file) => this.load(file)));
+    return [...loaded.filter((b): b is BenchmarkInput => b !== undefined), ...this.hidden];
+  }
+
+  /** The benchmark file another adapter declares (or the default), if it is a safe path. */
+  private async benchmarkOf(name: string): Promise<string | undefined> {
+    const manifestFile = `adapters/${name}/adapter.yaml`;
+    const entry = await this.source.stat(manifestFile);
+    let declared = DEFAULT_BENCHMARK;
+    if (entry?.kind === "file" && entry.size <= 1 << 20) {
+      const loaded = loadDocument(manifestFile, await this.source.read(manifestFile), AdapterManifestSchema);
+      if (loaded.ok && !checkRelativePath(loaded.value.data.benchmark))
+        declared = loaded.value.data.benchmark;
+    }
+    return joinPath("adapters", name, declared);
+  }
+
+  private load(file: string): Promise<BenchmarkInput | undefined> {
+    let pending = this.cache.get(file);
+    if (!pending) {
+      pending = (async () => {
+        const entry = await this.source.stat(file);
+        if (entry?.kind !== "file" || entry.size > this.context.config.limits.max_file_bytes)
+          return undefined;
+        const items = await readBenchmarkItems(this.source, file, this.context.config.limits.max_line_bytes);
+        return { file, hidden: false, items };
+      })();
+      this.cache.set(file, pending);
+    }
+    return pending;
+  }
+}

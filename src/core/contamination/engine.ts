@@ -1,0 +1,109 @@
+import { type BenchmarkIndex, type BenchmarkIndexData, ngramCount } from "./benchmark-index.ts";
+import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
+
+/** How boilerplate is told apart from a leak; defaults documented in README. */
+export interface BoilerplateRule {
+  /** An n-gram in at least this share of training examples is a template, not a leak. */
+  trainShare: number;
+  /** An n-gram in at least this share of all benchmark items is a template. */
+  benchmarkShare: number;
+  /** Shares apply from this many documents up, so tiny inputs keep every n-gram. */
+  minDocuments: number;
+  /** An n-gram shared by more items than this is skipped: it bounds the work per example. */
+  maxPosting: number;
+}
+
+export const DEFAULT_BOILERPLATE: BoilerplateRule = {
+  trainShare: 0.1,
+  benchmarkShare: 0.5,
+  minDocuments: 10,
+  maxPosting: 2048,
+};
+
+/**
+ * Merged phase-1 counts -> the scoring plan: boilerplate n-gram ids, each item's remaining
+ * n-grams, and each item's prefix: its remaining n-grams that are rarest in the training set, as
+ * many as guarantee that an example reaching the lower threshold shares at least one of them.
+ */
+export function planScoring(
+  index: BenchmarkIndexData,
+  trainDf: Uint32Array,
+  trainExamples: number,
+  rule: BoilerplateRule,
+  thresholds: Thresholds,
+): ScoringPlan & { boilerplateCount: number } {
+  const ids = ngramCount(index);
+  const items = index.itemNgrams.length;
+  const boilerplate = new Uint8Array(ids + 1);
+  const df = (id: number) => index.postingStart[id + 1]! - index.postingStart[id]!;
+  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * items);
+  let boilerplateCount = 0;
+  for (let id = 1; id <= ids; id++) {
+    if (trainDf[id]! >= trainLimit || df(id) >= benchLimit || df(id) > rule.maxPosting) {
+      boilerplate[id] = 1;
+      boilerplateCount++;
+    }
+  }
+  // Jaccard >= j implies containment >= j, so one prefix serves both signals.
+  const t = Math.min(thresholds.containment, thresholds.jaccard);
+  const itemUseful = new Uint32Array(items);
+  const prefixCount = new Uint32Array(ids + 2);
+  const prefixes: number[][] = [];
+  for (let item = 0; item < items; item++) {
+    const useful: number[] = [];
+    for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
+      const id = index.itemNgramIds[p]!;
+      if (boilerplate[id] !== 1) useful.push(id);
+    }
+    itemUseful[item] = useful.length;
+    // Any fixed order keeps the filter exact; rarest-in-training first makes the fewest candidates.
+    useful.sort((a, b) => trainDf[a]! - trainDf[b]! || df(a) - df(b) || a - b);
+    const prefix = useful.slice(0, useful.length - Math.ceil(t * useful.length) + 1);
+    prefixes.push(prefix);
+    for (const id of prefix) prefixCount[id]!++;
+  }
+  const prefixStart = new Uint32Array(ids + 2);
+  for (let id = 1; id <= ids; id++) prefixStart[id + 1] = prefixStart[id]! + prefixCount[id]!;
+  const prefixItems = new Uint32Array(prefixStart[ids + 1]!);
+  const fill = prefixStart.slice();
+  prefixes.forEach((prefix, item) => {
+    for (const id of prefix) prefixItems[fill[id]!++] = item;
+  });
+  return { boilerplate, itemUseful, prefixStart, prefixItems, boilerplateCount };
+}
+
+export interface RawContamination {
+  exact: { line: number; item: number }[];
+  pairs: PairMatch[];
+  examples: number;
+  boilerplateNgrams: number;
+  work: TrainingScan["work"];
+}
+
+/** One-thread contamination scan; `feed` calls `add` for every training example, in file order. */
+export async function scanInProcess(params: {
+  index: BenchmarkIndex;
+  feed: (
+    add: (line: number, example: { instruction: string; input: string; output: string }) => void,
+  ) => Promise<unknown>;
+  thresholds: Thresholds;
+  boilerplate?: BoilerplateRule;
+}): Promise<RawContamination> {
+  const scan = new TrainingScan(params.index.data);
+  await params.feed((line, example) => scan.add(line, example));
+  const plan = planScoring(
+    params.index.data,
+    scan.trainDf,
+    scan.examples,
+    params.boilerplate ?? DEFAULT_BOILERPLATE,
+    params.thresholds,
+  );
+  return {
+    exact: scan.exactMatches,
+    pairs: scan.score(plan, params.thresholds),
+    examples: scan.examples,
+    boilerplateNgrams: plan.boilerplateCount,
+    work: scan.work,
+  };
+}

@@ -1,0 +1,47 @@
+import { open } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+
+/**
+ * Starts ./<name>.js from the build, relative to the calling module's URL. When the caller runs as
+ * TypeScript (tsx, vitest), the worker registers tsx's loader first (the dev dependency those
+ * runners already use) and loads ./<name>.ts.
+ */
+export function startWorker(callerUrl: string, name: string, workerData: unknown): Worker {
+  if (!callerUrl.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, callerUrl), { workerData });
+  const url = new URL(`./${name}.ts`, callerUrl).href;
+  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/** Rejects when the worker fails or exits before `settled()` says its job is done. */
+export function watchWorker(worker: Worker, settled: () => boolean, reject: (error: Error) => void): void {
+  worker.once("error", reject);
+  worker.once("exit", (code) => {
+    if (!settled()) reject(new Error(`worker stopped with exit code ${code} before finishing`));
+  });
+}
+
+/** Offsets [0, ..., size] where each inner one is just after a newline (fewer ranges when lines are huge). */
+export async function splitAtLineEnds(path: string, size: number, parts: number): Promise<number[]> {
+  const bounds = [0];
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    for (let k = 1; k < parts; k++) {
+      let at = Math.max(Math.floor((size * k) / parts), bounds.at(-1)!);
+      let found = -1;
+      while (found < 0 && at < size) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) found = at + nl + 1;
+        else at += bytesRead;
+      }
+      if (found > bounds.at(-1)! && found < size) bounds.push(found);
+    }
+  } finally {
+    await handle.close();
+  }
+  bounds.push(size);
+  return bounds;
+}
