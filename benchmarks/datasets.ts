@@ -1,6 +1,7 @@
 /** Seeded generation of large benchmark inputs, written once to benchmarks/.data (git-ignored). */
-import { createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generateCorpus, type Planted } from "../fixtures/contamination-corpus.ts";
 import { int, mulberry32, pick } from "../fixtures/data.ts";
 
 export const DATA_DIR = join(import.meta.dirname, ".data");
@@ -29,4 +30,30 @@ export async function ensureTrainingFile(targetBytes: number, name: string): Pro
   }
   await new Promise<void>((r) => out.end(r));
   return path;
+}
+
+/** The seeded contamination corpus as JSONL files (training set, benchmark items) plus where copies were planted. */
+export async function ensureCorpusFiles(
+  params: { seed: number; items: number; clean: number; perKind: number },
+  name: string,
+): Promise<{ train: string; items: string; planted: Planted[] }> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const train = join(DATA_DIR, `corpus-${name}-train.jsonl`);
+  const items = join(DATA_DIR, `corpus-${name}-items.jsonl`);
+  const planted = join(DATA_DIR, `corpus-${name}-planted.json`);
+  if (!existsSync(planted)) {
+    const corpus = generateCorpus(params);
+    const out = createWriteStream(train);
+    for (let i = 0; i < corpus.training.length; i += 10_000) {
+      const batch = corpus.training
+        .slice(i, i + 10_000)
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join("");
+      if (!out.write(batch)) await new Promise<void>((r) => out.once("drain", () => r()));
+    }
+    await new Promise<void>((r) => out.end(r));
+    writeFileSync(items, `${corpus.items.map((i) => JSON.stringify(i)).join("\n")}\n`);
+    writeFileSync(planted, JSON.stringify(corpus.planted));
+  }
+  return { train, items, planted: JSON.parse(readFileSync(planted, "utf8")) as Planted[] };
 }

@@ -1,5 +1,5 @@
 import { NgramHasher, textFingerprint, U32Map, type U32MapData } from "./hashing.ts";
-import { tokenHashes } from "./normalize.ts";
+import { NUMBER_HASH, tokenHashes } from "./normalize.ts";
 
 /** A benchmark the training data is compared with. Hidden ones are reported by counts and ids only. */
 export interface BenchmarkInput {
@@ -9,18 +9,31 @@ export interface BenchmarkInput {
   items: readonly { id: string; instruction: string; input: string; expected_output: string }[];
 }
 
-/** The text of a benchmark item that a leak would copy: its question (input, else instruction) and answer. */
-export function itemText(item: { instruction: string; input: string; expected_output: string }): string {
-  return `${item.input.trim() ? item.input : item.instruction}\n${item.expected_output}`;
+/**
+ * The tokens compared: a benchmark item's question (its input, else its instruction) and answer; a
+ * training example's likewise, so a shared instruction template is left out. Replaces `out`.
+ */
+export function questionAndAnswerTokens(
+  question: { instruction: string; input: string },
+  answer: string,
+  out: number[],
+): number[] {
+  out.length = 0;
+  tokenHashes(question.input.trim() ? question.input : question.instruction, out);
+  return tokenHashes(answer, out);
 }
 
-/** The text of a training example compared with items; a shared instruction template is left out. */
-export function exampleText(example: { instruction: string; input: string; output: string }): string {
-  return `${example.input.trim() ? example.input : example.instruction}\n${example.output}`;
-}
+/** Fewer word tokens than this and an exact match means nothing ("0" equals "0"; numbers are one symbol). */
+export const MIN_EXACT_WORDS = 4;
+/** Fewer distinct n-grams (after boilerplate) than this and an item is judged by the exact signal only. */
+export const MIN_ITEM_NGRAMS = 3;
 
-/** Fewer normalized tokens than this and an exact match means nothing ("0" equals "0"). */
-export const MIN_EXACT_TOKENS = 6;
+/** Whether a token sequence is long enough for its exact fingerprint to mean something. */
+export function exactEligible(tokens: readonly number[]): boolean {
+  let words = 0;
+  for (let i = 0; i < tokens.length && words < MIN_EXACT_WORDS; i++) if (tokens[i] !== NUMBER_HASH) words++;
+  return words >= MIN_EXACT_WORDS;
+}
 
 /**
  * Every benchmark item's n-grams in one inverted index, as typed arrays that can be sent to
@@ -39,21 +52,24 @@ export interface BenchmarkIndexData {
   itemNgramIds: Uint32Array;
   /** Item index -> benchmark index. */
   itemBenchmark: Uint32Array;
-  /** Normalized-text fingerprint -> item indices (items with at least MIN_EXACT_TOKENS tokens). */
+  /** Normalized-text fingerprint -> item indices (items with at least MIN_EXACT_WORDS words). */
   exact: [string, number[]][];
 }
 
 export interface BenchmarkIndex {
   data: BenchmarkIndexData;
   itemIds: string[];
+  /** Per benchmark; `tooShort` counts items under MIN_EXACT_WORDS words (no exact signal). */
   benchmarks: { file: string; hidden: boolean; items: number; tooShort: number }[];
 }
 
 export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: number): BenchmarkIndex {
-  const byHash = new Map<number, number[]>();
+  const table = new U32Map(1 << 12); // n-gram hash -> id, ids in order of first sight
+  const pairItem: number[] = []; // (item, n-gram id) pairs, in item order
+  const pairId: number[] = [];
   const itemIds: string[] = [];
-  const itemNgrams: number[] = [];
   const itemBenchmark: number[] = [];
+  const itemStart: number[] = [0];
   const exact = new Map<string, number[]>();
   const summary = benchmarks.map((b) => ({
     file: b.file,
@@ -62,56 +78,48 @@ export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: nu
     tooShort: 0,
   }));
   const hasher = new NgramHasher(n);
-  benchmarks.forEach((benchmark, b) => {
-    for (const item of benchmark.items) {
+  const tokens: number[] = [];
+  for (let b = 0; b < benchmarks.length; b++) {
+    for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
-      const tokens = tokenHashes(itemText(item));
-      const hashes = hasher.hashes(tokens);
+      questionAndAnswerTokens(item, item.expected_output, tokens);
       itemIds.push(item.id);
-      itemNgrams.push(hashes.length);
       itemBenchmark.push(b);
-      for (const h of hashes) {
-        const list = byHash.get(h);
-        if (list) list.push(index);
-        else byHash.set(h, [index]);
+      for (const h of hasher.hashes(tokens)) {
+        let id = table.get(h);
+        if (id === 0) table.set(h, (id = table.size + 1));
+        pairItem.push(index);
+        pairId.push(id);
       }
-      if (tokens.length >= MIN_EXACT_TOKENS) {
+      itemStart.push(pairId.length);
+      if (exactEligible(tokens)) {
         const key = textFingerprint(tokens);
         const list = exact.get(key);
         if (list) list.push(index);
         else exact.set(key, [index]);
       } else summary[b]!.tooShort++;
     }
-  });
-  const table = new U32Map(byHash.size);
-  const postingStart = new Uint32Array(byHash.size + 2);
-  const postingItems = new Uint32Array([...byHash.values()].reduce((sum, list) => sum + list.length, 0));
-  let id = 0;
-  let at = 0;
-  for (const [hash, list] of byHash) {
-    id++;
-    table.set(hash, id);
-    postingStart[id] = at;
-    postingItems.set(list, at);
-    at += list.length;
   }
-  postingStart[id + 1] = at;
-  // The transpose: each item's n-gram ids, ascending (postings were filled in item order).
-  const itemStart = new Uint32Array(itemIds.length + 1);
-  for (let i = 0; i < itemIds.length; i++) itemStart[i + 1] = itemStart[i]! + itemNgrams[i]!;
-  const itemNgramIds = new Uint32Array(at);
-  const fill = itemStart.slice(0, -1);
-  for (let g = 1; g <= id; g++) {
-    for (let p = postingStart[g]!; p < postingStart[g + 1]!; p++) itemNgramIds[fill[postingItems[p]!]!++] = g;
-  }
+  // Postings (n-gram id -> items) by a counting sort of the pairs; items stay ascending.
+  const ids = table.size;
+  const postingStart = new Uint32Array(ids + 2);
+  for (const id of pairId) postingStart[id + 1]!++;
+  for (let id = 1; id <= ids + 1; id++) postingStart[id]! += postingStart[id - 1]!;
+  const postingItems = new Uint32Array(pairId.length);
+  const fill = postingStart.slice();
+  for (let k = 0; k < pairId.length; k++) postingItems[fill[pairId[k]!]!++] = pairItem[k]!;
+  // Each item's n-gram ids, ascending (for merging with an example's).
+  const itemNgramIds = Uint32Array.from(pairId);
+  for (let i = 0; i + 1 < itemStart.length; i++) itemNgramIds.subarray(itemStart[i], itemStart[i + 1]).sort();
+  const starts = Uint32Array.from(itemStart);
   return {
     data: {
       n,
       table: table.export(),
       postingStart,
       postingItems,
-      itemNgrams: Uint32Array.from(itemNgrams),
-      itemStart,
+      itemNgrams: starts.subarray(1).map((end, i) => end - starts[i]!),
+      itemStart: starts,
       itemNgramIds,
       itemBenchmark: Uint32Array.from(itemBenchmark),
       exact: [...exact],

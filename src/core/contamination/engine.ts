@@ -1,4 +1,9 @@
-import { type BenchmarkIndex, type BenchmarkIndexData, ngramCount } from "./benchmark-index.ts";
+import {
+  type BenchmarkIndex,
+  type BenchmarkIndexData,
+  MIN_ITEM_NGRAMS,
+  ngramCount,
+} from "./benchmark-index.ts";
 import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
 
 /** How boilerplate is told apart from a leak; defaults documented in README. */
@@ -55,6 +60,11 @@ export function planScoring(
     for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
       const id = index.itemNgramIds[p]!;
       if (boilerplate[id] !== 1) useful.push(id);
+    }
+    // Too few n-grams to judge overlap ("0 0 0" in an all-digit item): the exact signal only.
+    if (useful.length < MIN_ITEM_NGRAMS) {
+      prefixes.push([]);
+      continue;
     }
     itemUseful[item] = useful.length;
     // Any fixed order keeps the filter exact; rarest-in-training first makes the fewest candidates.

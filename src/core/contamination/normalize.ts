@@ -35,7 +35,7 @@ export function tokenHash(token: string): number {
   return finish(h);
 }
 
-const NUMBER_HASH = tokenHash(NUMBER);
+export const NUMBER_HASH = tokenHash(NUMBER);
 
 // ASCII character classes: 0 separator, 1 letter (LOWER holds its lower case), 2 digit.
 const CLASS = new Uint8Array(128);
@@ -49,16 +49,19 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
- * Hashes of the normalized tokens of a text, equal to tokenize(text).map(tokenHash).
- * ASCII text (most training data) is hashed in one pass over its characters.
+ * Hashes of the normalized tokens of a text, equal to tokenize(text).map(tokenHash), appended to
+ * `out`. ASCII text (most training data) is hashed in one pass over its characters.
  */
 export function tokenHashes(text: string, out: number[] = []): number[] {
-  out.length = 0;
+  const start = out.length;
   let h = FNV_OFFSET;
   let kind = 0; // the class of the token being read; 0 between tokens
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 128) return slowTokenHashes(text, out);
+    if (c >= 128) {
+      out.length = start;
+      return slowTokenHashes(text, out);
+    }
     const k = CLASS[c]!;
     if (k !== kind) {
       if (kind === 1) out.push(finish(h));
@@ -74,7 +77,6 @@ export function tokenHashes(text: string, out: number[] = []): number[] {
 }
 
 function slowTokenHashes(text: string, out: number[]): number[] {
-  out.length = 0;
   for (const token of tokenize(text)) out.push(tokenHash(token));
   return out;
 }

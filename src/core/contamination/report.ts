@@ -19,7 +19,7 @@ export interface ContaminationSummary {
   items: number;
   /** Items matched by at least one training example. */
   contaminated: number;
-  /** Items too short for the exact signal (fewer than MIN_EXACT_TOKENS tokens). */
+  /** Items too short for the exact signal (fewer than MIN_EXACT_WORDS words). */
   tooShort: number;
 }
 

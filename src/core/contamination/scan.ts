@@ -1,6 +1,10 @@
-import { type BenchmarkIndexData, exampleText, MIN_EXACT_TOKENS, ngramCount } from "./benchmark-index.ts";
+import {
+  type BenchmarkIndexData,
+  exactEligible,
+  ngramCount,
+  questionAndAnswerTokens,
+} from "./benchmark-index.ts";
 import { NgramHasher, textFingerprint, U32Map } from "./hashing.ts";
-import { tokenHashes } from "./normalize.ts";
 
 /** Which signal flagged a pair, strongest first. */
 export type Signal = "exact" | "containment" | "jaccard";
@@ -41,14 +45,18 @@ export interface ScoringPlan {
  */
 export class TrainingScan {
   private readonly table: U32Map;
+  /** One bit per hash bucket of the index's n-grams: most misses end here, in cache. */
+  private readonly present: Uint32Array;
+  private readonly presentShift: number;
   private readonly exact: Map<string, number[]>;
   /** Training examples containing each index n-gram (document frequency), by n-gram id. */
   readonly trainDf: Uint32Array;
   examples = 0;
-  private lines: number[] = [];
-  private ngrams: number[] = [];
-  private hitStart: number[] = [0];
-  private hits: number[] = [];
+  // Per example with at least one hit: its line, its distinct n-gram count, where its hits start.
+  private readonly lines = new GrowableU32();
+  private readonly ngrams = new GrowableU32();
+  private readonly hitStart = new GrowableU32().push(0);
+  private readonly hits = new GrowableU32();
   readonly exactMatches: { line: number; item: number }[] = [];
   /** Work done, to show that it grows linearly: n-gram lookups (phase 1), candidate pairs verified (phase 2). */
   readonly work = { lookups: 0, candidates: 0 };
@@ -58,14 +66,15 @@ export class TrainingScan {
   constructor(private readonly index: BenchmarkIndexData) {
     this.hasher = new NgramHasher(index.n);
     this.table = U32Map.import(index.table);
+    ({ bits: this.present, shift: this.presentShift } = presenceBits(index));
     this.exact = new Map(index.exact);
     this.trainDf = new Uint32Array(ngramCount(index) + 1);
   }
 
   add(line: number, example: { instruction: string; input: string; output: string }): void {
     this.examples++;
-    const tokens = tokenHashes(exampleText(example), this.tokens);
-    if (tokens.length >= MIN_EXACT_TOKENS) {
+    const tokens = questionAndAnswerTokens(example, example.output, this.tokens);
+    if (exactEligible(tokens)) {
       for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
         this.exactMatches.push({ line, item });
     }
@@ -73,7 +82,10 @@ export class TrainingScan {
     const before = this.hits.length;
     this.work.lookups += hashes.length;
     for (let i = 0; i < hashes.length; i++) {
-      const id = this.table.get(hashes[i]!);
+      const h = hashes[i]!;
+      const bit = h >>> this.presentShift;
+      if ((this.present[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+      const id = this.table.get(h);
       if (id !== 0) {
         this.hits.push(id);
         this.trainDf[id]!++;
@@ -86,34 +98,45 @@ export class TrainingScan {
     }
   }
 
-  /** Phase 2: candidates through the prefix index, then the exact overlap by merging sorted ids. */
+  /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
   score(plan: ScoringPlan, thresholds: Thresholds): PairMatch[] {
     const { itemStart, itemNgramIds } = this.index;
     const { boilerplate, itemUseful, prefixStart, prefixItems } = plan;
     const seenBy = new Int32Array(itemUseful.length).fill(-1);
+    // inExample[id] === e + 1 while example e is scored: overlap is a walk over the item's ids.
+    const inExample = new Int32Array(ngramCount(this.index) + 1);
     const out: PairMatch[] = [];
-    const ids: number[] = [];
-    for (let e = 0; e < this.lines.length; e++) {
-      ids.length = 0;
-      for (let h = this.hitStart[e]!; h < this.hitStart[e + 1]!; h++)
-        if (boilerplate[this.hits[h]!] !== 1) ids.push(this.hits[h]!);
-      if (ids.length === 0) continue;
-      ids.sort((a, b) => a - b);
-      const exampleUseful = this.ngrams[e]! - (this.hitStart[e + 1]! - this.hitStart[e]! - ids.length);
-      for (const id of ids) {
+    const [lines, ngrams, hitStart, hits] = [
+      this.lines.values(),
+      this.ngrams.values(),
+      this.hitStart.values(),
+      this.hits.values(),
+    ];
+    for (let e = 0; e < lines.length; e++) {
+      const from = hitStart[e]!;
+      const to = hitStart[e + 1]!;
+      let exampleUseful = ngrams[e]!;
+      for (let h = from; h < to; h++) {
+        if (boilerplate[hits[h]!] === 1) exampleUseful--;
+        else inExample[hits[h]!] = e + 1;
+      }
+      for (let h = from; h < to; h++) {
+        const id = hits[h]!;
         for (let p = prefixStart[id]!; p < prefixStart[id + 1]!; p++) {
           const item = prefixItems[p]!;
           if (seenBy[item] === e) continue;
           seenBy[item] = e;
           this.work.candidates++;
-          const shared = overlap(ids, itemNgramIds, itemStart[item]!, itemStart[item + 1]!);
+          let shared = 0;
+          for (let k = itemStart[item]!; k < itemStart[item + 1]!; k++)
+            if (inExample[itemNgramIds[k]!] === e + 1) shared++;
           const itemTotal = itemUseful[item]!;
           const containment = shared / itemTotal;
           const jaccard = shared / (exampleUseful + itemTotal - shared);
           if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
             const signal = containment >= thresholds.containment ? "containment" : "jaccard";
             out.push({
-              line: this.lines[e]!,
+              line: lines[e]!,
               item,
               signal,
               score: signal === "containment" ? containment : jaccard,
@@ -128,20 +151,36 @@ export class TrainingScan {
   }
 }
 
-/** Size of the intersection of two ascending id lists (boilerplate ids are never in `a`). */
-function overlap(a: readonly number[], b: Uint32Array, from: number, to: number): number {
-  let shared = 0;
-  let i = 0;
-  let j = from;
-  while (i < a.length && j < to) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      shared++;
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
+/** An append-only uint32 list in a typed array (a number[] of millions of hits costs far more). */
+class GrowableU32 {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): this {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+    return this;
   }
-  return shared;
+
+  values(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** A one-hash Bloom filter of the index's n-gram hashes, 16 bits per n-gram (about 6% false hits). */
+function presenceBits(index: BenchmarkIndexData): { bits: Uint32Array; shift: number } {
+  const log2 = Math.min(27, Math.max(10, Math.ceil(Math.log2(Math.max(1, ngramCount(index)) * 16))));
+  const bits = new Uint32Array(2 ** (log2 - 5));
+  const shift = 32 - log2;
+  const { slots } = index.table;
+  for (let at = 0; at < slots.length; at += 2) {
+    if (slots[at + 1] === 0) continue;
+    const bit = slots[at]! >>> shift;
+    bits[bit >>> 5]! |= 1 << (bit & 31);
+  }
+  return { bits, shift };
 }

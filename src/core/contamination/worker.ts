@@ -18,6 +18,5 @@ parentPort!.once("message", (message: ToWorker) => {
   const pairs = scan.score(message.plan, job.thresholds);
   post({ type: "scored", pairs, work: scan.work });
 });
-post({ type: "scanned", lines, examples: scan.examples, trainDf: scan.trainDf, exact: scan.exactMatches }, [
-  scan.trainDf.buffer as ArrayBuffer,
-]);
+// trainDf is copied, not transferred: phase 2 still reads this scan.
+post({ type: "scanned", lines, examples: scan.examples, trainDf: scan.trainDf, exact: scan.exactMatches });
