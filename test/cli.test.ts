@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliIO, runCli } from "../src/cli/main.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
@@ -70,6 +73,32 @@ describe("loragate check", () => {
     expect((await cli("check", "--bogus")).code).toBe(2);
     expect((await cli("check", "/nonexistent/registry")).code).toBe(2);
     expect((await cli()).code).toBe(2);
+  });
+
+  it("compares with --hidden benchmarks but prints only their ids", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-hidden-"));
+    const lines = readFileSync(join(FIXTURE_ROOT, "benchmarks/math/benchmark.jsonl"), "utf8")
+      .split("\n")
+      .slice(0, 2);
+    writeFileSync(join(dir, "secret.jsonl"), `${lines.join("\n")}\n`);
+    for (const format of ["text", "json", "github"]) {
+      const r = await cli(
+        "check",
+        FIXTURE_ROOT,
+        "--adapter",
+        "math-leaky",
+        "--format",
+        format,
+        "--hidden",
+        join(dir, "secret.jsonl"),
+      );
+      expect(r.code).toBe(1);
+      if (format !== "github") expect(r.stdout).toContain("hidden"); // annotations name the strongest (registry) match
+      for (const line of lines) expect(r.stdout).not.toContain(JSON.parse(line).input.slice(0, 40));
+      expect(r.stdout).not.toContain(dir);
+    }
+    expect((await cli("check", FIXTURE_ROOT, "--hidden", join(dir, "missing.jsonl"))).code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("demo checks the bundled registry and exits 0", async () => {

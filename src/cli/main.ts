@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry } from "../core/check.ts";
+import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
+import { readBenchmarkItems } from "../core/contamination/check.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { formatReport, type OutputFormat } from "./format.ts";
 
 const USAGE = `loragate — the merge gate for LoRA adapter registries
 
 Usage:
-  loragate check [registry-dir] [--adapter NAME] [--format text|json|github]
+  loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
+                                      --hidden: a maintainers' benchmark JSONL kept out of the
+                                      registry; matched by id and counts only, never its text
   loragate demo                       check the bundled fixture registry
   loragate --help
 
@@ -68,7 +72,14 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
       io.stderr(`loragate: registry folder not found: ${root}\n`);
       return 2;
     }
-    return runCheck({ root, adapter: values.adapter, format, io, demo: command === "demo" });
+    return runCheck({
+      root,
+      adapter: values.adapter,
+      format,
+      io,
+      demo: command === "demo",
+      hidden: values.hidden ?? [],
+    });
   }
   io.stderr(`loragate: unknown command "${command}"\n\n${USAGE}`);
   return 2;
@@ -81,6 +92,7 @@ function parse(argv: string[]) {
     options: {
       adapter: { type: "string" },
       format: { type: "string", default: "text" },
+      hidden: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -92,6 +104,7 @@ async function runCheck(p: {
   format: OutputFormat;
   io: CliIO;
   demo: boolean;
+  hidden: string[];
 }): Promise<number> {
   const progress = p.io.isTTY && p.format === "text" ? progressLine(p.io) : undefined;
   try {
@@ -99,6 +112,7 @@ async function runCheck(p: {
       source: new FsRegistrySource(p.root),
       adapter: p.adapter,
       onProgress: progress?.update,
+      hidden: await loadHiddenBenchmarks(p.hidden),
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
@@ -112,9 +126,20 @@ async function runCheck(p: {
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
     progress?.clear();
-    p.io.stderr(`loragate: cannot read the registry: ${(error as Error).message}\n`);
+    p.io.stderr(`loragate: ${(error as Error).message}\n`);
     return 2;
   }
+}
+
+/** Hidden benchmarks from local files, labelled hidden:1, hidden:2, ... so no path or text is shown. */
+async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> {
+  return Promise.all(
+    paths.map(async (path, i) => {
+      if (!existsSync(path)) throw new Error(`hidden benchmark not found: ${path}`);
+      const items = await readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
+      return { file: `hidden:${i + 1}`, hidden: true, items };
+    }),
+  );
 }
 
 /** A one-line progress display on stderr for long datasets, updated at most every 200 ms. */
