@@ -9,8 +9,8 @@ import { scanInWorkers } from "./parallel.ts";
 import { buildReport, type ContaminationReport } from "./report.ts";
 import { forEachTrainingExample, type TrainingExampleText } from "./training-lines.ts";
 
-/** Below this size one thread is as fast as starting workers (measured equal at 9 MB; a worker takes ~90 ms to start). */
-const PARALLEL_MIN_BYTES = 32 << 20;
+/** Below this size one thread is as fast as sharing the work with a worker (which takes ~90 ms to start). */
+const PARALLEL_MIN_BYTES = 4 << 20;
 
 export interface ContaminationParams {
   source: RegistrySource;

@@ -1,9 +1,11 @@
+import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { splitAtLineEnds, startWorker, watchWorker } from "../workers.ts";
 import type { BenchmarkIndex, BenchmarkIndexData } from "./benchmark-index.ts";
 import { type BoilerplateRule, planScoring, type RawContamination } from "./engine.ts";
-import type { PairMatch, ScoringPlan, Thresholds, TrainingScan } from "./scan.ts";
+import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
+import { forEachTrainingExample } from "./training-lines.ts";
 
 export interface ContaminationJob {
   index: BenchmarkIndexData;
@@ -14,23 +16,51 @@ export interface ContaminationJob {
   thresholds: Thresholds;
 }
 
-export type ToParent =
-  | {
-      type: "scanned";
-      lines: number;
-      examples: number;
-      trainDf: Uint32Array;
-      exact: { line: number; item: number }[];
-    }
-  | { type: "scored"; pairs: PairMatch[]; work: TrainingScan["work"] };
+type Scanned = {
+  type: "scanned";
+  lines: number;
+  examples: number;
+  trainDf: Uint32Array;
+  exact: { line: number; item: number }[];
+};
+type Scored = { type: "scored"; pairs: PairMatch[]; work: TrainingScan["work"] };
+export type ToParent = Scanned | Scored;
 export type ToWorker = { type: "score"; plan: ScoringPlan };
 
 const MAX_THREADS = 4;
 
+/** One share of the file: scanned here or in a worker, then scored with the common plan. */
+interface Participant {
+  scanned(): Promise<Scanned>;
+  score(plan: ScoringPlan): Promise<Scored>;
+  close(): void;
+}
+
+/** Scans one byte range of a training file (phase 1), in whichever thread runs it. */
+export async function scanRange(job: ContaminationJob): Promise<{ scan: TrainingScan; scanned: Scanned }> {
+  const scan = new TrainingScan(job.index);
+  const lines = await forEachTrainingExample(
+    createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
+    { maxLineBytes: job.maxLineBytes, atFileStart: job.start === 0 },
+    (line, example) => scan.add(line, example),
+  );
+  return {
+    scan,
+    scanned: {
+      type: "scanned",
+      lines,
+      examples: scan.examples,
+      trainDf: scan.trainDf,
+      exact: scan.exactMatches,
+    },
+  };
+}
+
 /**
- * The contamination scan of a training file on disk, one worker per byte range: each scans its
- * range (phase 1), the parent merges the n-gram counts and decides the boilerplate, then each
- * worker scores its own examples (phase 2). Lines are renumbered from the ranges' line counts.
+ * The contamination scan of a training file on disk, split in byte ranges: this thread scans the
+ * first while workers scan the others (a worker takes ~90 ms to start, so this thread does not
+ * wait idle). The n-gram counts are merged, the boilerplate decided, then each share is scored
+ * (phase 2). Lines are renumbered from the ranges' line counts.
  */
 export async function scanInWorkers(params: {
   index: BenchmarkIndex;
@@ -43,35 +73,34 @@ export async function scanInWorkers(params: {
 }): Promise<RawContamination> {
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
-  const workers: { worker: Worker; next: () => Promise<ToParent> }[] = bounds.slice(0, -1).map((start, i) => {
-    const job: ContaminationJob = {
-      index: params.index.data,
-      path: params.path,
-      start,
-      end: bounds[i + 1]!,
-      maxLineBytes: params.maxLineBytes,
-      thresholds: params.thresholds,
-    };
-    return conversation(startWorker(import.meta.url, "worker", job));
-  });
+  const jobs = bounds.slice(0, -1).map((start, i): ContaminationJob => ({
+    index: params.index.data,
+    path: params.path,
+    start,
+    end: bounds[i + 1]!,
+    maxLineBytes: params.maxLineBytes,
+    thresholds: params.thresholds,
+  }));
+  const participants = [
+    local(jobs[0]!),
+    ...jobs.slice(1).map((job) => remote(startWorker(import.meta.url, "worker", job))),
+  ];
   try {
-    const scanned = (await Promise.all(workers.map((w) => w.next()))) as Extract<
-      ToParent,
-      { type: "scanned" }
-    >[];
+    const scanned = await Promise.all(participants.map((p) => p.scanned()));
     const trainDf = new Uint32Array(scanned[0]!.trainDf.length);
     let examples = 0;
     for (const s of scanned) {
       for (let i = 0; i < trainDf.length; i++) trainDf[i]! += s.trainDf[i]!;
       examples += s.examples;
     }
-    const plan = planScoring(params.index.data, trainDf, examples, params.boilerplate, params.thresholds);
-    const { boilerplateCount, ...toSend } = plan;
-    for (const w of workers) w.worker.postMessage({ type: "score", plan: toSend } satisfies ToWorker);
-    const scored = (await Promise.all(workers.map((w) => w.next()))) as Extract<
-      ToParent,
-      { type: "scored" }
-    >[];
+    const { boilerplateCount, ...plan } = planScoring(
+      params.index.data,
+      trainDf,
+      examples,
+      params.boilerplate,
+      params.thresholds,
+    );
+    const scored = await Promise.all(participants.map((p) => p.score(plan)));
     const offsets = scanned.map((_, i) => scanned.slice(0, i).reduce((sum, s) => sum + s.lines, 0));
     return {
       exact: scanned.flatMap((s, i) => s.exact.map((e) => ({ ...e, line: e.line + offsets[i]! }))),
@@ -84,12 +113,25 @@ export async function scanInWorkers(params: {
       },
     };
   } finally {
-    for (const w of workers) void w.worker.terminate();
+    for (const p of participants) p.close();
   }
 }
 
-/** Messages from a worker, one at a time, as promises; a crash rejects the pending one. */
-function conversation(worker: Worker): { worker: Worker; next: () => Promise<ToParent> } {
+function local(job: ContaminationJob): Participant {
+  const running = scanRange(job);
+  return {
+    scanned: async () => (await running).scanned,
+    score: async (plan) => {
+      const { scan } = await running;
+      const pairs = scan.score(plan, job.thresholds);
+      return { type: "scored", pairs, work: scan.work };
+    },
+    close: () => {},
+  };
+}
+
+/** A worker's messages, one at a time, as promises; a crash rejects the pending one. */
+function remote(worker: Worker): Participant {
   const queue: ToParent[] = [];
   let waiting: { resolve: (m: ToParent) => void; reject: (e: Error) => void } | undefined;
   let failure: Error | undefined;
@@ -109,15 +151,20 @@ function conversation(worker: Worker): { worker: Worker; next: () => Promise<ToP
       waiting?.reject(error);
     },
   );
+  const next = (): Promise<ToParent> =>
+    queue.length > 0
+      ? Promise.resolve(queue.shift()!)
+      : failure
+        ? Promise.reject(failure)
+        : new Promise((resolve, reject) => {
+            waiting = { resolve, reject };
+          });
   return {
-    worker,
-    next: () =>
-      queue.length > 0
-        ? Promise.resolve(queue.shift()!)
-        : failure
-          ? Promise.reject(failure)
-          : new Promise((resolve, reject) => {
-              waiting = { resolve, reject };
-            }),
+    scanned: () => next() as Promise<Scanned>,
+    score: (plan) => {
+      worker.postMessage({ type: "score", plan } satisfies ToWorker);
+      return next() as Promise<Scored>;
+    },
+    close: () => void worker.terminate(),
   };
 }
