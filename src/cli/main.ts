@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry } from "../core/check.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { evaluateBar } from "../core/evaluation/bar.ts";
+import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
+import { renderScorecard } from "../core/evaluation/scorecard.ts";
+import { CONFIG_FILE, loadRegistryContext } from "../core/registry-context.ts";
+import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { formatReport, type OutputFormat } from "./format.ts";
 
@@ -14,6 +19,9 @@ Usage:
   loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text
+  loragate scorecard RESULTS.json [--registry DIR]
+                                      the bar verdict and scorecard markdown of an evaluation
+                                      (the bar from DIR/.github/loragate.yml; defaults otherwise)
   loragate demo                       check the bundled fixture registry
   loragate --help
 
@@ -81,6 +89,13 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
       hidden: values.hidden ?? [],
     });
   }
+  if (command === "scorecard") {
+    if (rest.length !== 1) {
+      io.stderr(`loragate: scorecard takes one results.json\n\n${USAGE}`);
+      return 2;
+    }
+    return runScorecard({ file: rest[0]!, registry: values.registry, io });
+  }
   io.stderr(`loragate: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }
@@ -93,6 +108,7 @@ function parse(argv: string[]) {
       adapter: { type: "string" },
       format: { type: "string", default: "text" },
       hidden: { type: "string", multiple: true },
+      registry: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -129,6 +145,30 @@ async function runCheck(p: {
     p.io.stderr(`loragate: ${(error as Error).message}\n`);
     return 2;
   }
+}
+
+/** Prints the scorecard of a results.json; exit 0 when it passes the bar, 1 when not, 2 on bad input. */
+async function runScorecard(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
+  if (!existsSync(p.file) || statSync(p.file).size > MAX_RESULTS_BYTES) {
+    p.io.stderr(
+      `loragate: ${existsSync(p.file) ? `${p.file} is larger than ${MAX_RESULTS_BYTES} bytes` : `results file not found: ${p.file}`}\n`,
+    );
+    return 2;
+  }
+  const loaded = parseResults(readFileSync(p.file));
+  if (!loaded.ok) {
+    p.io.stderr(`loragate: invalid ${p.file}:\n${loaded.errors.map((e) => `  ${e}`).join("\n")}\n`);
+    return 2;
+  }
+  const context = p.registry ? await loadRegistryContext(new FsRegistrySource(p.registry)) : undefined;
+  const configErrors = context?.findings.filter((f) => f.file === CONFIG_FILE) ?? [];
+  if (configErrors.length > 0) {
+    p.io.stderr(formatReport({ registry: { ok: false, findings: configErrors }, adapters: [] }, "text"));
+    return 2;
+  }
+  const verdict = evaluateBar({ results: loaded.results, config: context?.config ?? DEFAULT_CONFIG });
+  p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
+  return verdict.pass ? 0 : 1;
 }
 
 /** Hidden benchmarks from local files, labelled hidden:1, hidden:2, ... so no path or text is shown. */

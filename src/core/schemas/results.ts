@@ -2,34 +2,30 @@ import { z } from "zod";
 import { GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
 
 /**
- * results.json, written by the GPU action and read by the app. Versioned: a reader refuses
- * a schema_version it does not know rather than guessing. Sketched by the foundation issue;
- * the evaluation issue fills in what the harness measures.
+ * results.json, written by the GPU action and read by the app and `loragate scorecard`.
+ * It carries per-item outcomes only: every score, difference and p-value is computed from them
+ * by the core, so a results file cannot claim numbers its outcomes do not support. Versioned: a
+ * reader refuses a schema_version it does not know rather than guessing.
  */
-const BenchmarkResultSchema = z
+const OutcomeSchema = z
   .object({
-    domain: z.string().describe("Domain of the benchmark, or `own` for the adapter's eval/benchmark.jsonl."),
+    id: z.string().min(1).max(128).describe("Benchmark item id."),
+    base: z.number().min(0).max(1).describe("Base model's score on the item."),
+    adapter: z.number().min(0).max(1).describe("Base + adapter's score on the item."),
+    difficulty: z.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks)."),
+  })
+  .strict();
+
+export const BenchmarkResultSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -")
+      .describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
     kind: z.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
     sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-    items: z.number().int().min(0).describe("Number of items evaluated."),
-    base_score: z.number().min(0).max(1).describe("Mean score of the base model."),
-    adapter_score: z.number().min(0).max(1).describe("Mean score of base + adapter."),
-    p_value: z.number().min(0).max(1).optional().describe("McNemar exact p-value, adapter vs base."),
-    outcomes: z
-      .array(
-        z
-          .object({
-            id: z.string().describe("Benchmark item id."),
-            base: z.number().min(0).max(1).describe("Base model's score on the item."),
-            adapter: z.number().min(0).max(1).describe("Adapter's score on the item."),
-            difficulty: z
-              .enum(["easy", "medium", "hard"])
-              .optional()
-              .describe("Difficulty (not for hidden)."),
-          })
-          .strict(),
-      )
-      .describe("Per-item paired outcomes; for hidden benchmarks ids and scores only."),
+    evaluation_type: z.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
+    outcomes: z.array(OutcomeSchema).max(1_000_000).describe("Per-item paired outcomes; hidden: ids and scores only."),
   })
   .strict();
 
@@ -40,28 +36,34 @@ export const ResultsSchema = z
     version: SemverSchema.describe("Adapter version."),
     head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
     base: z
-      .object({ id: z.string(), gguf_sha256: Sha256Schema })
+      .object({
+        id: z.string().min(1).describe("registry.yaml base.id."),
+        gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated."),
+      })
       .strict()
       .describe("The pinned base the numbers were measured on."),
     adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
-    harness: z.string().describe("Version of the evaluation harness."),
+    harness: z.string().min(1).max(50).describe("Version of the evaluation harness."),
     inference: z
       .object({
-        temperature: z.literal(0),
-        top_p: z.literal(1),
-        repeat_penalty: z.literal(1),
-        seed: z.number().int(),
-        max_tokens: z.number().int().positive(),
-        re2: z.boolean(),
+        temperature: z.literal(0).describe("Greedy decoding."),
+        top_p: z.literal(1).describe("No nucleus sampling."),
+        repeat_penalty: z.literal(1).describe("No repetition penalty."),
+        seed: z.number().int().describe("Seed of the context."),
+        max_tokens: z.number().int().positive().describe("Token budget per answer."),
+        re2: z.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
       })
       .strict()
       .describe("Decoding settings, enforced greedy."),
     hardware: z.string().max(200).describe("Where it ran, e.g. the GPU name."),
-    benchmarks: z.array(BenchmarkResultSchema).describe("One entry per evaluated benchmark."),
+    benchmarks: z.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
     training: z
       .object({
-        wall_seconds: z.number().min(0),
-        loss: z.array(z.object({ step: z.number().int().min(0), loss: z.number() }).strict()),
+        wall_seconds: z.number().min(0).describe("Training time."),
+        loss: z
+          .array(z.object({ step: z.number().int().min(0), loss: z.number() }).strict())
+          .max(100_000)
+          .describe("Training loss by optimizer step."),
       })
       .strict()
       .optional()
@@ -71,3 +73,4 @@ export const ResultsSchema = z
   .describe("results.json of one evaluation run.");
 
 export type Results = z.infer<typeof ResultsSchema>;
+export type BenchmarkResult = z.infer<typeof BenchmarkResultSchema>;

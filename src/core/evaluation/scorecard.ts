@@ -1,0 +1,129 @@
+import type { Results } from "../schemas/results.ts";
+import { type BarVerdict, formatP, points } from "./bar.ts";
+import { pairedSummary } from "./statistics.ts";
+
+/** Hidden marker that finds the one sticky scorecard comment of a PR. */
+export const SCORECARD_MARKER = "<!-- loragate:scorecard -->";
+/** GitHub's limit on a check run summary and on a comment body. */
+export const MAX_MARKDOWN_CHARS = 65_535;
+
+export interface ScorecardInput {
+  results: Results;
+  verdict: BarVerdict;
+  /** e.g. "contamination: clean against 1878 items in 32 benchmarks" */
+  contamination?: string;
+}
+
+/**
+ * Text from outside (benchmark names, override reasons) made inert in markdown: no HTML (so no fake
+ * marker), no table breaks, no @-mentions that would ping, no images or links.
+ */
+export function inert(text: string, max = 200): string {
+  const clipped = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return clipped
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"))
+    .replace(/[|`*_[\]!\\]/g, (c) => `\\${c}`)
+    .replace(/@(?=[A-Za-z0-9-])/g, "@\u200b");
+}
+
+const score = (x: number) => x.toFixed(2);
+
+function lossChart(loss: { step: number; loss: number }[]): string[] {
+  if (loss.length < 2) return [];
+  const every = Math.ceil(loss.length / 100); // at most 100 points keep the chart readable
+  const points = loss.filter((_, i) => i % every === 0 || i === loss.length - 1);
+  return [
+    "```mermaid",
+    "xychart-beta",
+    '  title "Training loss"',
+    `  x-axis "step" [${points.map((p) => p.step).join(", ")}]`,
+    '  y-axis "loss"',
+    `  line [${points.map((p) => Number(p.loss.toFixed(4))).join(", ")}]`,
+    "```",
+  ];
+}
+
+/** The scorecard: verdict first, then the numbers, the charts, and where they come from. */
+export function renderScorecard({ results, verdict, contamination }: ScorecardInput): string {
+  const out: string[] = [SCORECARD_MARKER];
+  out.push(
+    `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} — ${verdict.pass ? "✅ passes the bar" : "❌ does not pass the bar"}`,
+  );
+  out.push("");
+  // Reasons are loragate's own words, but an override carries a maintainer's comment.
+  for (const r of verdict.reasons) out.push(`- ${r.rule === "override" ? inert(r.text, 400) : r.text}`);
+  out.push("");
+  out.push("| benchmark | role | items | base | adapter | Δ | p | 95% CI of Δ |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  if (verdict.domain) {
+    const d = verdict.domain;
+    out.push(
+      `| **in-domain (pooled)** | bar | ${d.items} | ${score(d.base)} | ${score(d.adapter)} | ${points(d.delta)} | ${formatP(d.p)} | ${points(d.ci95[0])} … ${points(d.ci95[1])} |`,
+    );
+  }
+  for (const { benchmark, summary: s } of verdict.summaries) {
+    out.push(
+      `| ${inert(benchmark.name, 60)} | ${benchmark.kind} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
+    );
+  }
+  const inDomain = results.benchmarks
+    .filter((b) => b.kind === "own" || b.kind === "domain")
+    .flatMap((b) => b.outcomes);
+  const byDifficulty = (["easy", "medium", "hard"] as const)
+    .map((level) => ({ level, outcomes: inDomain.filter((o) => o.difficulty === level) }))
+    .filter((d) => d.outcomes.length > 0);
+  if (byDifficulty.length > 0) {
+    out.push("", "<details><summary>In-domain by difficulty</summary>", "");
+    out.push("| difficulty | items | base | adapter | Δ |", "| --- | ---: | ---: | ---: | ---: |");
+    for (const { level, outcomes } of byDifficulty) {
+      const s = pairedSummary(outcomes);
+      out.push(`| ${level} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} |`);
+    }
+    out.push("", "</details>");
+  }
+  const shown = verdict.summaries.slice(0, 20);
+  out.push(
+    "",
+    "```mermaid",
+    "xychart-beta",
+    '  title "Score by benchmark: base (first bar) vs adapter"',
+    `  x-axis [${shown.map(({ benchmark }) => JSON.stringify(benchmark.name.replace(/["\\\n\r]/g, "").slice(0, 30))).join(", ")}]`,
+    '  y-axis "score" 0 --> 1',
+    `  bar [${shown.map(({ summary }) => score(summary.base)).join(", ")}]`,
+    `  bar [${shown.map(({ summary }) => score(summary.adapter)).join(", ")}]`,
+    "```",
+  );
+  if (results.training) {
+    out.push("", ...lossChart(results.training.loss));
+    out.push(
+      `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`,
+    );
+  }
+  if (contamination) out.push("", inert(contamination, 1000));
+  out.push(
+    "",
+    "<details><summary>Provenance</summary>",
+    "",
+    `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
+    `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}`,
+    ...results.benchmarks
+      .filter((b) => b.kind !== "hidden")
+      .map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
+    "",
+    "</details>",
+    "",
+    `Latest commit: ${results.head_sha}. Re-run with \`/loragate retrain\` (train and evaluate) or \`/loragate evaluate\`.`,
+  );
+  return capMarkdown(out.join("\n"));
+}
+
+/** Keeps a document under GitHub's limit, cutting at a line and saying so. */
+export function capMarkdown(text: string, max = MAX_MARKDOWN_CHARS): string {
+  if (text.length <= max) return text;
+  const note =
+    "\n\n… cut to fit GitHub's 65,535-character limit; the full numbers are in the results.json artifact.";
+  const cut = text.lastIndexOf("\n", max - note.length);
+  return text.slice(0, cut > 0 ? cut : max - note.length) + note;
+}

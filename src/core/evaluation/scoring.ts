@@ -1,0 +1,188 @@
+/**
+ * Scoring of one model answer against a benchmark item's expected output, per evaluation type.
+ * Each scorer is a small pure function returning a score in [0, 1] (1 or 0 except rouge_l).
+ */
+import type { EVALUATION_TYPES } from "../schemas/common.ts";
+
+export type EvaluationType = (typeof EVALUATION_TYPES)[number];
+export type ScorerConfig = Record<string, unknown>;
+
+/** Longest model answer a scorer looks at: bounds every regex's input. */
+export const MAX_SCORED_CHARS = 20_000;
+
+const NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
+
+/** A number as written by a model: thousands separators, a trailing %, a leading +. */
+export function parseNumber(text: string, percentAsFraction = false): number | undefined {
+  const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
+    text.trim().replace(/^\$/, ""),
+  );
+  if (!match) return undefined;
+  const percent = match[0].endsWith("%");
+  const value = Number(match[0].replace(/[,%]/g, ""));
+  if (!Number.isFinite(value)) return undefined;
+  return percent && percentAsFraction ? value / 100 : value;
+}
+
+/** The content of the last \boxed{...}, with nested braces. */
+function lastBoxed(text: string): string | undefined {
+  const at = text.lastIndexOf("\\boxed{");
+  if (at < 0) return undefined;
+  let depth = 0;
+  for (let i = at + 6; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    else if (text[i] === "}" && --depth === 0) return text.slice(at + 7, i);
+  }
+  return undefined;
+}
+
+/**
+ * The final numeric answer of a model output, in LocoLLM's order of trust: \boxed{...},
+ * "the answer is ...", the last "= N", and else the last number in the text.
+ */
+export function extractNumber(output: string): string | undefined {
+  const text = output.slice(-MAX_SCORED_CHARS);
+  const boxed = lastBoxed(text);
+  const candidates = [
+    boxed,
+    /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi,
+    /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g,
+  ];
+  for (const c of candidates) {
+    if (c === undefined) continue;
+    if (typeof c === "string") {
+      const inner = c.match(NUMBER);
+      if (inner) return inner.at(-1);
+      continue;
+    }
+    const all = [...text.matchAll(c)];
+    if (all.length > 0) return all.at(-1)![1];
+  }
+  return text.match(NUMBER)?.at(-1);
+}
+
+function normalizeText(text: string, config: ScorerConfig): string {
+  let t = text
+    .normalize("NFKC")
+    .trim()
+    .replace(/\s+/g, " ")
+    .replace(/[.!?;:,]+$/, "");
+  if (config.case_sensitive !== true) t = t.toLowerCase();
+  if (config.numbers !== false) {
+    const n = parseNumber(t, config.percent_as_fraction === true);
+    if (n !== undefined) t = String(n);
+  }
+  return t;
+}
+
+/** exact_match: equal after normalization; `extract` (a regex with one group) picks the answer first. */
+function exactMatch(output: string, expected: string, config: ScorerConfig): number {
+  let answer = output.slice(0, MAX_SCORED_CHARS);
+  if (typeof config.extract === "string") {
+    const match = safeRegex(config.extract, "i").exec(answer);
+    if (!match) return 0;
+    answer = match[1] ?? match[0];
+  }
+  return normalizeText(answer, config) === normalizeText(expected, config) ? 1 : 0;
+}
+
+/** numeric: the extracted final number equals the expected one within `tolerance` (relative, default 1e-6). */
+function numeric(output: string, expected: string, config: ScorerConfig): number {
+  const percent = config.percent_as_fraction === true;
+  const want = parseNumber(expected, percent);
+  const raw = extractNumber(output);
+  const got = raw === undefined ? undefined : parseNumber(raw, percent);
+  if (want === undefined || got === undefined) return 0;
+  const tolerance = typeof config.tolerance === "number" ? config.tolerance : 1e-6;
+  return Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want)) ? 1 : 0;
+}
+
+/** contains: the expected text appears in the output (case-insensitive unless case_sensitive). */
+function contains(output: string, expected: string, config: ScorerConfig): number {
+  const o = output.slice(0, MAX_SCORED_CHARS).replace(/\s+/g, " ");
+  const e = expected.trim().replace(/\s+/g, " ");
+  if (e === "") return 0;
+  return config.case_sensitive === true
+    ? Number(o.includes(e))
+    : Number(o.toLowerCase().includes(e.toLowerCase()));
+}
+
+/** regex: `pattern` (default: the expected output itself, as a regex) matches the output. */
+function regex(output: string, expected: string, config: ScorerConfig): number {
+  const pattern = typeof config.pattern === "string" ? config.pattern : expected;
+  const flags = typeof config.flags === "string" ? config.flags.replace(/[^imsu]/g, "") : "i";
+  return safeRegex(pattern, flags).test(output.slice(0, MAX_SCORED_CHARS)) ? 1 : 0;
+}
+
+/** rouge_l: F1 of the longest common subsequence of lower-cased word tokens. */
+function rougeL(output: string, expected: string): number {
+  const a =
+    output
+      .slice(0, MAX_SCORED_CHARS)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  const b = expected.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (a.length === 0 || b.length === 0) return 0;
+  // One row of the LCS table at a time: memory O(|b|).
+  let prev = new Uint32Array(b.length + 1);
+  let row = new Uint32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++)
+      row[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, row[j - 1]!);
+    [prev, row] = [row, prev];
+  }
+  const lcs = prev[b.length]!;
+  if (lcs === 0) return 0;
+  const precision = lcs / a.length;
+  const recall = lcs / b.length;
+  return (2 * precision * recall) / (precision + recall);
+}
+
+export const SCORERS: Record<
+  EvaluationType,
+  (output: string, expected: string, config: ScorerConfig) => number
+> = {
+  exact_match: exactMatch,
+  numeric,
+  contains,
+  regex,
+  rouge_l: (output, expected) => rougeL(output, expected),
+};
+
+export class UnsafeRegexError extends Error {}
+
+/**
+ * Compiles a regex from benchmark data after refusing the shapes that backtrack exponentially
+ * (a quantified group that itself contains a quantifier, back-references); inputs are also capped
+ * at MAX_SCORED_CHARS, so matching time stays bounded.
+ */
+export function safeRegex(pattern: string, flags: string): RegExp {
+  if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
+  if (/\\[1-9]|\\k</.test(pattern)) throw new UnsafeRegexError("back-references are not allowed");
+  if (
+    /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(pattern) ||
+    /\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*]/.test(pattern)
+  ) {
+    throw new UnsafeRegexError(`nested quantifiers can backtrack without end: ${pattern.slice(0, 80)}`);
+  }
+  try {
+    return new RegExp(pattern, flags);
+  } catch (error) {
+    throw new UnsafeRegexError(`invalid regex: ${(error as Error).message}`);
+  }
+}
+
+/** Scores one answer; an unsafe or invalid regex in the item scores 0 and says why. */
+export function scoreAnswer(
+  type: EvaluationType,
+  output: string,
+  expected: string,
+  config: ScorerConfig = {},
+): { score: number; error?: string } {
+  try {
+    return { score: SCORERS[type](output, expected, config) };
+  } catch (error) {
+    if (error instanceof UnsafeRegexError) return { score: 0, error: error.message };
+    throw error;
+  }
+}

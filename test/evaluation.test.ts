@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sampleResults } from "../fixtures/sample-results.ts";
+import { type CliIO, runCli } from "../src/cli/main.ts";
+import { evaluateBar } from "../src/core/evaluation/bar.ts";
+import { parseResults } from "../src/core/evaluation/load-results.ts";
+import { MAX_MARKDOWN_CHARS, renderScorecard, SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
+import { extractNumber, safeRegex, scoreAnswer } from "../src/core/evaluation/scoring.ts";
+import { bootstrapInterval, mcnemarExact, pairedSummary } from "../src/core/evaluation/statistics.ts";
+import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+
+describe("scoring types on real-looking model outputs", () => {
+  it.each([
+    [
+      "Natalia sold 48/2 = 24 clips in May.\nNatalia sold 48+24 = 72 clips altogether.\nThe answer is 72.",
+      "72",
+      1,
+    ],
+    ["Let's compute: 3 * 4 = 12, then 12 + 5 = 17. So the final result is \\boxed{17}.", "17", 1],
+    ["The total is $1,250.00, so the answer is: 1,250", "1250", 1],
+    ["First 5 + 5 = 10. Hmm, actually the answer is 11.", "10", 0],
+    ["I think it is 7 apples, maybe 8", "8", 1],
+    ["There is no way to know.", "4", 0],
+    ["", "4", 0],
+  ])("numeric: %j vs %s -> %i", (output, expected, want) => {
+    expect(scoreAnswer("numeric", output, expected).score).toBe(want);
+  });
+
+  it("extracts in LocoLLM's order: boxed, 'the answer is', '= N', last number", () => {
+    expect(extractNumber("= 3 ... \\boxed{\\frac{10}{2}} then 99")).toBe("2");
+    expect(extractNumber("x = 4, the answer is 5, y = 6")).toBe("5");
+    expect(extractNumber("a = 4 and b = 6 apples, 7 pears")).toBe("6");
+    expect(extractNumber("seven apples and 12 pears, 13")).toBe("13");
+  });
+
+  it("exact_match: case, whitespace, number formats and, when configured, percentages", () => {
+    expect(scoreAnswer("exact_match", "  Paris.  ", "paris").score).toBe(1);
+    expect(scoreAnswer("exact_match", "1,000", "1000").score).toBe(1);
+    expect(scoreAnswer("exact_match", "50%", "0.5").score).toBe(0);
+    expect(scoreAnswer("exact_match", "50%", "0.5", { percent_as_fraction: true }).score).toBe(1);
+    expect(scoreAnswer("exact_match", "Answer: B) 42", "B", { extract: "Answer:\\s*([A-D])" }).score).toBe(1);
+    expect(scoreAnswer("exact_match", "Paris", "PARIS", { case_sensitive: true }).score).toBe(0);
+  });
+
+  it("contains, regex and rouge_l", () => {
+    expect(scoreAnswer("contains", "def add(a, b):\n    return a + b", "return a + b").score).toBe(1);
+    expect(scoreAnswer("contains", "The capital is Lyon", "Paris").score).toBe(0);
+    expect(scoreAnswer("regex", "Sales peaked in Q3 2024", "q[34]").score).toBe(1);
+    expect(scoreAnswer("regex", "Sales went up", "", { pattern: "^down" }).score).toBe(0);
+    expect(scoreAnswer("rouge_l", "the cat sat on the mat", "the cat sat on the mat").score).toBe(1);
+    expect(scoreAnswer("rouge_l", "the cat is on the mat", "the cat sat on the mat").score).toBeCloseTo(
+      5 / 6,
+      10,
+    );
+    expect(scoreAnswer("rouge_l", "", "anything").score).toBe(0);
+  });
+
+  it("refuses a regex that would backtrack forever, with a reason, and scores 0", () => {
+    const result = scoreAnswer("regex", `${"a".repeat(40)}!`, "", { pattern: "^(a+)+$" });
+    expect(result).toEqual({ score: 0, error: expect.stringContaining("nested quantifiers") });
+    expect(() => safeRegex("(x*)*y", "")).toThrow(/nested quantifiers/);
+    expect(() => safeRegex("(a)\\1", "")).toThrow(/back-references/);
+    expect(scoreAnswer("regex", "x", "", { pattern: "[unclosed" }).error).toMatch(/invalid regex/);
+  });
+});
+
+describe("statistics", () => {
+  it("McNemar exact: known values, symmetric, stable for large counts", () => {
+    expect(mcnemarExact(10, 2)).toBeCloseTo(158 / 4096, 12);
+    expect(mcnemarExact(2, 10)).toBe(mcnemarExact(10, 2));
+    expect(mcnemarExact(0, 0)).toBe(1);
+    expect(mcnemarExact(5, 5)).toBe(1);
+    expect(mcnemarExact(600, 400)).toBeGreaterThan(0);
+    expect(mcnemarExact(600, 400)).toBeLessThan(1e-9);
+  });
+  it("bootstrap interval is seeded and brackets the mean difference", () => {
+    const diffs = Array.from({ length: 60 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const [lo, hi] = bootstrapInterval(diffs);
+    expect(bootstrapInterval(diffs)).toEqual([lo, hi]);
+    expect(lo).toBeLessThan(0.25);
+    expect(hi).toBeGreaterThan(0.25);
+  });
+  it("paired summary counts wins and losses per item", () => {
+    const s = pairedSummary([
+      { base: 0, adapter: 1 },
+      { base: 1, adapter: 1 },
+      { base: 1, adapter: 0 },
+      { base: 0, adapter: 1 },
+    ]);
+    expect(s).toMatchObject({ items: 4, base: 0.5, adapter: 0.75, wins: 2, losses: 1 });
+  });
+});
+
+describe("the bar", () => {
+  it("passes a clear gain, and says why for every rule", () => {
+    const verdict = evaluateBar({
+      results: sampleResults(),
+      config: DEFAULT_CONFIG,
+      contaminatedExamples: 0,
+    });
+    expect(verdict.pass).toBe(true);
+    expect(verdict.reasons.map((r) => r.rule)).toEqual([
+      "domain",
+      "out_of_domain",
+      "hidden",
+      "contamination",
+    ]);
+    expect(verdict.reasons[0]!.text).toMatch(
+      /^domain: \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+ < 0\.05 ✓$/,
+    );
+  });
+  it("fails no gain, OOD degradation over 5 points, contamination, and a worse upgrade", () => {
+    const none = evaluateBar({ results: sampleResults({ gain: 0 }), config: DEFAULT_CONFIG });
+    expect(none.pass).toBe(false);
+    expect(none.reasons.find((r) => r.rule === "domain")!.ok).toBe(false);
+    const ood = evaluateBar({ results: sampleResults({ oodDrop: 0.5 }), config: DEFAULT_CONFIG });
+    expect(ood.reasons.find((r) => r.rule === "out_of_domain")).toMatchObject({
+      ok: false,
+      text: expect.stringContaining("(limit -5 pts) ✗"),
+    });
+    expect(
+      evaluateBar({ results: sampleResults(), config: DEFAULT_CONFIG, contaminatedExamples: 3 }).pass,
+    ).toBe(false);
+    const upgrade = evaluateBar({
+      results: sampleResults(),
+      config: DEFAULT_CONFIG,
+      currentScore: { version: "0.1.0", adapter: 0.99 },
+    });
+    expect(upgrade.reasons.at(-1)).toMatchObject({ rule: "upgrade", ok: false });
+  });
+  it("records an override and lets it pass", () => {
+    const verdict = evaluateBar({
+      results: sampleResults({ gain: 0 }),
+      config: DEFAULT_CONFIG,
+      override: { by: "maintainer", reason: "benchmark is being fixed" },
+    });
+    expect(verdict.pass).toBe(true);
+    expect(verdict.reasons.at(-1)).toEqual({
+      rule: "override",
+      ok: true,
+      text: "override by @maintainer: benchmark is being fixed",
+    });
+  });
+});
+
+describe("the scorecard", () => {
+  it("renders verdict, table, difficulty, charts and provenance (snapshot)", () => {
+    const results = sampleResults();
+    const markdown = renderScorecard({
+      results,
+      verdict: evaluateBar({ results, config: DEFAULT_CONFIG, contaminatedExamples: 0 }),
+      contamination: "contamination: clean against 1878 items in 32 benchmarks",
+    });
+    expect(markdown.startsWith(SCORECARD_MARKER)).toBe(true);
+    expect(markdown).toContain(`Latest commit: ${"a".repeat(40)}`);
+    expect(markdown).toMatchSnapshot();
+  });
+  it("neutralizes hostile text: no fake marker, no ping, no image", () => {
+    const results = sampleResults();
+    const override = { by: "x", reason: `${SCORECARD_MARKER} @octocat ![img](http://e/x.png) <script>` };
+    const markdown = renderScorecard({
+      results,
+      verdict: evaluateBar({ results, config: DEFAULT_CONFIG, override }),
+    });
+    expect(markdown.split(SCORECARD_MARKER)).toHaveLength(2);
+    expect(markdown).not.toMatch(/@octocat/);
+    expect(markdown).not.toContain("![img]");
+    expect(markdown).not.toContain("<script>");
+  });
+  it("stays under GitHub's 65,535 characters with a note when the input is huge", () => {
+    const results = sampleResults();
+    results.benchmarks = Array.from({ length: 100 }, (_, i) => ({
+      ...results.benchmarks[2]!,
+      name: `ood-${i}-${"x".repeat(90)}`,
+      kind: "ood" as const,
+    }));
+    results.benchmarks[0] = { ...results.benchmarks[0]!, kind: "own" };
+    const markdown = renderScorecard({
+      results,
+      verdict: evaluateBar({ results, config: DEFAULT_CONFIG }),
+      contamination: "c".repeat(1000),
+    });
+    expect(markdown.length).toBeLessThanOrEqual(MAX_MARKDOWN_CHARS);
+  });
+});
+
+describe("results.json and `loragate scorecard`", () => {
+  it("rejects malformed, wrong-version and invalid documents with the path", () => {
+    expect(parseResults(Buffer.from("{not json"))).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining("not valid UTF-8 JSON")],
+    });
+    expect(parseResults(Buffer.from('{"schema_version": 2}'))).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining("reads version 1")],
+    });
+    const bad = { ...sampleResults(), adapter_sha256: "nope" };
+    expect(parseResults(Buffer.from(JSON.stringify(bad)))).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining("adapter_sha256")],
+    });
+    expect(parseResults(Uint8Array.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false });
+  });
+
+  it("prints the scorecard and exits 0 on pass, 1 on fail, 2 on bad input", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-results-"));
+    const run = async (...argv: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const io: CliIO = {
+        stdout: (s) => void (stdout += s),
+        stderr: (s) => void (stderr += s),
+        isTTY: false,
+      };
+      return { code: await runCli(argv, io), stdout, stderr };
+    };
+    writeFileSync(join(dir, "pass.json"), JSON.stringify(sampleResults()));
+    writeFileSync(join(dir, "fail.json"), JSON.stringify(sampleResults({ gain: 0 })));
+    writeFileSync(join(dir, "bad.json"), "[1, 2");
+    const pass = await run("scorecard", join(dir, "pass.json"));
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toContain("✅ passes the bar");
+    expect((await run("scorecard", join(dir, "fail.json"))).code).toBe(1);
+    const bad = await run("scorecard", join(dir, "bad.json"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not valid UTF-8 JSON");
+    expect((await run("scorecard", join(dir, "missing.json"))).code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
