@@ -59,15 +59,8 @@ export async function validateDataset<K extends DatasetKind>(
   let blankLines: number[] = [];
   let crlfSeen = false;
   let lfsPointer = false;
-  const add = (
-    line: number,
-    column: number | undefined,
-    field: string,
-    rule: string,
-    message: string,
-    hint: string,
-    severity: Finding["severity"] = "error",
-  ) => sink.add({ file, line, column, field, rule, severity, message, hint });
+  const add: Add = (line, column, field, rule, message, hint, severity = "error") =>
+    sink.add({ file, line, column, field, rule, severity, message, hint });
 
   const onLine = (raw: string, line: number) => {
     if (lfsPointer) return;

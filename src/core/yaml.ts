@@ -26,62 +26,50 @@ const finding = (
   hint,
 });
 
+const failed = (f: Finding): YamlResult => ({ ok: false, findings: [f] });
+
 /**
  * Reads one YAML document safely: strict UTF-8, core schema only (no custom types),
  * duplicate keys rejected, alias expansion bounded, prototype keys rejected.
  */
 export function parseYaml(file: string, bytes: Uint8Array): YamlResult {
+  const fail = (text: string, index: number, rule: string, message: string, hint: string): YamlResult => {
+    const at = lineColumnAt(text, index);
+    return failed(finding(file, at.line, at.column, rule, message, hint));
+  };
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
-    const text = new TextDecoder().decode(bytes.subarray(0, bad));
-    const at = lineColumnAt(text, text.length);
-    return {
-      ok: false,
-      findings: [
-        finding(
-          file,
-          at.line,
-          at.column,
-          "invalid-utf8",
-          `byte 0x${bytes[bad]!.toString(16)} at offset ${bad} is not valid UTF-8`,
-          "save the file as UTF-8",
-        ),
-      ],
-    };
+    const before = new TextDecoder().decode(bytes.subarray(0, bad));
+    return fail(
+      before,
+      before.length,
+      "invalid-utf8",
+      `byte 0x${bytes[bad]!.toString(16)} at offset ${bad} is not valid UTF-8`,
+      "save the file as UTF-8",
+    );
   }
   // TextDecoder drops a leading BOM, which YAML allows.
   const text = new TextDecoder().decode(bytes);
   const nul = text.indexOf("\0");
-  if (nul >= 0) {
-    const at = lineColumnAt(text, nul);
-    return {
-      ok: false,
-      findings: [
-        finding(
-          file,
-          at.line,
-          at.column,
-          "nul-byte",
-          "NUL byte in a text file",
-          "remove the NUL byte; is this a binary file?",
-        ),
-      ],
-    };
-  }
+  if (nul >= 0)
+    return fail(
+      text,
+      nul,
+      "nul-byte",
+      "NUL byte in a text file",
+      "remove the NUL byte; is this a binary file?",
+    );
   if (text.trim() === "") {
-    return {
-      ok: false,
-      findings: [
-        finding(
-          file,
-          0,
-          undefined,
-          "empty-file",
-          "the file is empty",
-          "fill it in; see the example in README.md",
-        ),
-      ],
-    };
+    return failed(
+      finding(
+        file,
+        0,
+        undefined,
+        "empty-file",
+        "the file is empty",
+        "fill it in; see the example in README.md",
+      ),
+    );
   }
   let value: unknown;
   try {
@@ -90,45 +78,36 @@ export function parseYaml(file: string, bytes: Uint8Array): YamlResult {
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark as { line?: number; column?: number } | undefined;
       const duplicate = /duplicated mapping key/.test(error.reason);
-      return {
-        ok: false,
-        findings: [
-          finding(
-            file,
-            (mark?.line ?? 0) + 1,
-            mark ? (mark.column ?? 0) + 1 : undefined,
-            duplicate ? "yaml-duplicate-key" : "yaml-syntax",
-            duplicate ? "a key appears twice in the same mapping" : `YAML syntax error: ${error.reason}`,
-            duplicate ? "keep one of the two keys" : "check indentation, colons and quotes around this place",
-          ),
-        ],
-      };
+      return failed(
+        finding(
+          file,
+          (mark?.line ?? 0) + 1,
+          mark ? (mark.column ?? 0) + 1 : undefined,
+          duplicate ? "yaml-duplicate-key" : "yaml-syntax",
+          duplicate ? "a key appears twice in the same mapping" : `YAML syntax error: ${error.reason}`,
+          duplicate ? "keep one of the two keys" : "check indentation, colons and quotes around this place",
+        ),
+      );
     }
     if (error instanceof RangeError) {
-      return {
-        ok: false,
-        findings: [
-          finding(
-            file,
-            0,
-            undefined,
-            "yaml-too-deep",
-            "the document is nested too deeply to read",
-            "flatten the structure; manifests need only a few levels",
-          ),
-        ],
-      };
+      return failed(
+        finding(
+          file,
+          0,
+          undefined,
+          "yaml-too-deep",
+          "the document is nested too deeply to read",
+          "flatten the structure; manifests need only a few levels",
+        ),
+      );
     }
     throw error;
   }
   const structural = checkStructure(value);
   if (structural)
-    return {
-      ok: false,
-      findings: [
-        finding(file, ...locate(text, structural.path), structural.rule, structural.message, structural.hint),
-      ],
-    };
+    return failed(
+      finding(file, ...locate(text, structural.path), structural.rule, structural.message, structural.hint),
+    );
   return { ok: true, value, text };
 }
 

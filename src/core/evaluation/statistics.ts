@@ -1,3 +1,5 @@
+import { mulberry32 } from "../random.ts";
+
 /** Paired statistics of adapter vs base on the same benchmark items. */
 
 /**
@@ -35,18 +37,6 @@ export interface PairedSummary {
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
-
-/** A small seeded PRNG, so the bootstrap interval is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Percentile bootstrap of the mean paired difference, `resamples` times, seeded. */
 export function bootstrapInterval(
