@@ -21,14 +21,23 @@ export function watchWorker(worker: Worker, settled: () => boolean, reject: (err
   });
 }
 
-/** Offsets [0, ..., size] where each inner one is just after a newline (fewer ranges when lines are huge). */
-export async function splitAtLineEnds(path: string, size: number, parts: number): Promise<number[]> {
+/**
+ * Offsets [0, ..., size] where each inner one is just after a newline (fewer ranges when lines are
+ * huge). `firstShare` > 1 gives the first range that much more than the others.
+ */
+export async function splitAtLineEnds(
+  path: string,
+  size: number,
+  parts: number,
+  firstShare = 1,
+): Promise<number[]> {
+  const total = firstShare + parts - 1;
   const bounds = [0];
   const handle = await open(path, "r");
   try {
     const buf = Buffer.alloc(1 << 16);
     for (let k = 1; k < parts; k++) {
-      let at = Math.max(Math.floor((size * k) / parts), bounds.at(-1)!);
+      let at = Math.max(Math.floor((size * (firstShare + k - 1)) / total), bounds.at(-1)!);
       let found = -1;
       while (found < 0 && at < size) {
         const { bytesRead } = await handle.read(buf, 0, buf.length, at);
