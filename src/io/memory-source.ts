@@ -1,13 +1,14 @@
 import type { RegistrySource, SourceEntry } from "../core/source.ts";
 
-export type MemoryEntry = Uint8Array | string | { symlink: string };
+/** File bytes, text, a symlink, or a file known only by its size (too large to have been fetched). */
+export type MemoryEntry = Uint8Array | string | { symlink: string } | { unfetched: number };
 
 /**
  * A registry held in memory: what the app builds from files read at a PR's head sha,
  * and what tests build by hand. Folders are implied by the paths of their files.
  */
 export class MemoryRegistrySource implements RegistrySource {
-  private readonly files = new Map<string, Uint8Array | { symlink: string }>();
+  private readonly files = new Map<string, Uint8Array | { symlink: string } | { unfetched: number }>();
 
   constructor(files: Record<string, MemoryEntry> = {}) {
     for (const [path, data] of Object.entries(files)) this.set(path, data);
@@ -26,6 +27,7 @@ export class MemoryRegistrySource implements RegistrySource {
   async stat(path: string): Promise<SourceEntry | undefined> {
     const data = this.files.get(path);
     if (data instanceof Uint8Array) return { path, kind: "file", size: data.length };
+    if (data && "unfetched" in data) return { path, kind: "file", size: data.unfetched };
     if (data) return { path, kind: "symlink", size: 0 };
     const prefix = `${path}/`;
     for (const key of this.files.keys()) if (key.startsWith(prefix)) return { path, kind: "dir", size: 0 };
@@ -46,7 +48,7 @@ export class MemoryRegistrySource implements RegistrySource {
 
   async read(path: string): Promise<Uint8Array> {
     const data = this.files.get(path);
-    if (!(data instanceof Uint8Array)) throw new Error(`not a file: ${path}`);
+    if (!(data instanceof Uint8Array)) throw new Error(`not a readable file: ${path}`);
     return data;
   }
 

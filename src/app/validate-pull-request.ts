@@ -1,0 +1,132 @@
+import { formatText } from "../cli/format.ts";
+import { type CheckReport, checkRegistry } from "../core/check.ts";
+import { summarizeContamination } from "../core/contamination/report.ts";
+import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
+import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
+import { readPullRequest } from "../github/read-pull-request.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+
+export const VALIDATE_CHECK = "loragate/validate";
+
+export interface ValidatePullRequestParams {
+  github: GitHub;
+  repo: RepoRef;
+  pullNumber: number;
+  headSha: string;
+  baseSha: string;
+  log?: { error: (...args: unknown[]) => void };
+}
+
+export interface ValidationOutcome {
+  conclusion: Conclusion;
+  findings: Finding[];
+  adapters: string[];
+}
+
+/**
+ * The `loragate/validate` check of one PR head:
+ * 1. mark the check in progress on the head commit,
+ * 2. read the PR's adapter folder at the head and the registry at the base, as data,
+ * 3. validate with the shared core (schema, datasets, contamination),
+ * 4. complete the check with a summary and one annotation per finding.
+ * A failure to read ends the check as failed with the reason: never a check left in progress.
+ */
+export async function validatePullRequest(params: ValidatePullRequestParams): Promise<ValidationOutcome> {
+  const { github, repo, headSha } = params;
+  const checkRunId = await startCheck({
+    github,
+    repo,
+    name: VALIDATE_CHECK,
+    headSha,
+    externalId: `validate:${headSha}`,
+  });
+  try {
+    const files = await readPullRequest({
+      github,
+      repo,
+      pullNumber: params.pullNumber,
+      baseSha: params.baseSha,
+      headSha,
+    });
+    const reports: CheckReport[] = [];
+    for (const adapter of files.adapters)
+      reports.push(await checkRegistry({ source: files.source, adapter }));
+    const outcome = conclude(files.findings, files.adapters, reports);
+    await completeCheck({
+      github,
+      repo,
+      checkRunId,
+      conclusion: outcome.conclusion,
+      output: render(outcome, reports),
+    });
+    return outcome;
+  } catch (error) {
+    params.log?.error(error, "loragate/validate could not run");
+    const message = (error as Error).message;
+    await completeCheck({
+      github,
+      repo,
+      checkRunId,
+      conclusion: "failure",
+      output: {
+        title: "loragate could not read this pull request",
+        summary: `The check could not run: ${message.slice(0, 500)}\n\nPush again or comment \`/loragate help\`; a maintainer can see the details in the app's log.`,
+        findings: [],
+      },
+    });
+    return { conclusion: "failure", findings: [], adapters: [] };
+  }
+}
+
+function conclude(prFindings: Finding[], adapters: string[], reports: CheckReport[]): ValidationOutcome {
+  // Registry findings come from the base branch: the PR did not cause them, but they block a fair check.
+  const findings = sortFindings([
+    ...prFindings,
+    ...reports.flatMap((r) => [...r.registry.findings, ...r.adapters.flatMap((a) => a.findings)]),
+  ]);
+  const { errors } = countBySeverity(findings);
+  const conclusion: Conclusion =
+    adapters.length === 0 && errors === 0 ? "neutral" : errors > 0 ? "failure" : "success";
+  return { conclusion, findings, adapters };
+}
+
+function render(outcome: ValidationOutcome, reports: CheckReport[]) {
+  const { errors, warnings } = countBySeverity(outcome.findings);
+  const names = outcome.adapters.map((a) => `\`${a.replace(/[^a-z0-9-]/g, "?")}\``).join(", ");
+  const title =
+    outcome.adapters.length === 0 && errors === 0
+      ? "No adapter in this pull request"
+      : errors > 0
+        ? `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} in ${names || "this pull request"}`
+        : `${names}: valid${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`;
+  const lines: string[] = [];
+  for (const report of reports) {
+    for (const a of report.adapters) {
+      const counts = countBySeverity(a.findings);
+      lines.push(
+        `- ${a.ok ? "✅" : "❌"} \`${a.name.replace(/[^a-z0-9-]/g, "?")}\`: ${counts.errors} errors, ${counts.warnings} warnings` +
+          (a.stats.train ? `, ${a.stats.train.unique} training examples` : "") +
+          (a.stats.benchmark ? `, ${a.stats.benchmark.unique} benchmark items` : ""),
+      );
+      if (a.contamination) lines.push(`  - ${summarizeContamination(a.contamination)}`);
+    }
+  }
+  if (outcome.adapters.length === 0)
+    lines.push("This PR changes no folder under `adapters/`, so there is nothing to validate.");
+  lines.push(
+    "",
+    "Each finding is annotated on its file and line. Run `npx loragate check` locally for the same report.",
+  );
+  const text =
+    reports.map((r) => formatText(r)).join("\n") +
+    outcome.findings
+      .filter((f) => f.rule === "protected-path" || f.rule === "one-adapter-per-pr")
+      .map((f) => `${f.file} ${f.severity} ${f.message} [${f.rule}]\n  hint: ${f.hint}\n`)
+      .join("");
+  return {
+    title,
+    summary: lines.join("\n"),
+    text: `\`\`\`\`text\n${text.replace(/`{4,}/g, "```")}\n\`\`\`\``,
+    findings: outcome.findings,
+  };
+}

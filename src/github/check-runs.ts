@@ -1,0 +1,83 @@
+import { capMarkdown } from "../core/evaluation/scorecard.ts";
+import type { Finding } from "../core/findings.ts";
+import type { GitHub, RepoRef } from "./types.ts";
+
+/** GitHub accepts at most 50 annotations per check-run request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export type Conclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required";
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  findings: Finding[];
+}
+
+/** A finding as a check-run annotation on its file and line (line 0: the file's first line). */
+export function toAnnotation(f: Finding) {
+  const line = Math.max(1, f.line);
+  return {
+    path: f.file,
+    start_line: line,
+    end_line: line,
+    ...(f.column && f.line > 0 ? { start_column: f.column, end_column: f.column } : {}),
+    annotation_level: f.severity === "error" ? ("failure" as const) : ("warning" as const),
+    title: `loragate ${f.rule}`.slice(0, 255),
+    message: `${f.field ? `${f.field}: ` : ""}${f.message}`.slice(0, 64_000),
+    raw_details: `hint: ${f.hint}`.slice(0, 64_000),
+  };
+}
+
+/** Creates a check run on a commit, in progress; returns its id. */
+export async function startCheck(params: {
+  github: GitHub;
+  repo: RepoRef;
+  name: string;
+  headSha: string;
+  externalId: string;
+}): Promise<number> {
+  const { data } = await params.github.rest.checks.create({
+    ...params.repo,
+    name: params.name,
+    head_sha: params.headSha,
+    external_id: params.externalId,
+    status: "in_progress",
+    started_at: new Date().toISOString(),
+  });
+  return data.id;
+}
+
+/**
+ * Completes a check run: the summary capped at GitHub's 65,535 characters, the annotations sent
+ * 50 per request (the first batch with the conclusion, the rest as updates of the output).
+ */
+export async function completeCheck(params: {
+  github: GitHub;
+  repo: RepoRef;
+  checkRunId: number;
+  conclusion: Conclusion;
+  output: CheckOutput;
+}): Promise<void> {
+  const { github, repo, checkRunId, output } = params;
+  const annotations = output.findings.map(toAnnotation);
+  const base = {
+    title: output.title.slice(0, 255),
+    summary: capMarkdown(output.summary),
+    ...(output.text ? { text: capMarkdown(output.text) } : {}),
+  };
+  for (let i = 0; i === 0 || i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+    await github.rest.checks.update({
+      ...repo,
+      check_run_id: checkRunId,
+      ...(i === 0
+        ? {
+            status: "completed" as const,
+            conclusion: params.conclusion,
+            completed_at: new Date().toISOString(),
+          }
+        : {}),
+      output: { ...base, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry-context.ts";
+import type { Finding } from "../core/findings.ts";
+import { MemoryRegistrySource } from "../io/memory-source.ts";
+import type { GitHub, RepoRef } from "./types.ts";
+
+/** Files only the app (or maintainers on the default branch) may change. */
+const PROTECTED = [REGISTRY_FILE, "LEADERBOARD.md", ".github/", "benchmarks/"];
+/** Largest file fetched from GitHub; larger ones are validated by their size alone. */
+const FETCH_LIMIT = 100 << 20;
+
+export interface PullRequestFiles {
+  /** Trusted files from the base commit plus the PR's adapter folder at its head commit. */
+  source: MemoryRegistrySource;
+  /** Adapter folders the PR touches (untrusted names, validated by the core). */
+  adapters: string[];
+  /** Problems with what the PR touches, as findings on those files. */
+  findings: Finding[];
+}
+
+/**
+ * Reads a PR as data, never as code: registry.yaml, the config and every benchmark from the *base*
+ * commit (a PR cannot loosen the bar or edit a benchmark to pass), and the touched adapter folders
+ * from the *head* commit (fork PRs too). Sizes and symlinks come from the git tree, before any download.
+ */
+export async function readPullRequest(params: {
+  github: GitHub;
+  repo: RepoRef;
+  pullNumber: number;
+  baseSha: string;
+  headSha: string;
+}): Promise<PullRequestFiles> {
+  const { github, repo } = params;
+  const changed = await github.paginate(github.rest.pulls.listFiles, {
+    ...repo,
+    pull_number: params.pullNumber,
+    per_page: 100,
+  });
+  const findings: Finding[] = [];
+  const adapters = new Set<string>();
+  for (const file of changed) {
+    for (const path of [file.filename, file.previous_filename].filter((p): p is string => Boolean(p))) {
+      const protectedPath = PROTECTED.find((p) => path === p || (p.endsWith("/") && path.startsWith(p)));
+      if (protectedPath) {
+        findings.push({
+          file: path,
+          line: 0,
+          field: "",
+          rule: "protected-path",
+          severity: "error",
+          message: `this PR changes ${path}; ${protectedPath === REGISTRY_FILE || protectedPath === "LEADERBOARD.md" ? "only loragate writes it, on merge" : "maintainers change it in their own PRs"}`,
+          hint: "remove this change from the adapter PR",
+        });
+      } else if (path.startsWith("adapters/")) {
+        const name = path.split("/")[1];
+        if (name) adapters.add(name);
+      }
+    }
+  }
+  if (adapters.size > 1) {
+    findings.push({
+      file: "adapters/",
+      line: 0,
+      field: "",
+      rule: "one-adapter-per-pr",
+      severity: "error",
+      message: `this PR touches ${adapters.size} adapter folders (${[...adapters].slice(0, 5).join(", ")}); an adapter PR changes one`,
+      hint: "split it into one PR per adapter",
+    });
+  }
+  const source = new MemoryRegistrySource();
+  const wanted = (path: string) =>
+    path === REGISTRY_FILE ||
+    path === CONFIG_FILE ||
+    path.startsWith("benchmarks/") ||
+    /^adapters\/[^/]+\/(adapter\.yaml|eval\/[^/]+\.jsonl)$/.test(path);
+  await addTree(
+    github,
+    repo,
+    params.baseSha,
+    (path) => wanted(path) && ![...adapters].some((a) => path.startsWith(`adapters/${a}/`)),
+    source,
+    FETCH_LIMIT,
+  );
+  // The base's limits decide what is fetched of the PR.
+  const { config } = await loadRegistryContext(source);
+  const touched = [...adapters];
+  await addTree(
+    github,
+    repo,
+    params.headSha,
+    (path) => touched.some((a) => path.startsWith(`adapters/${a}/`)),
+    source,
+    config.limits.max_file_bytes,
+  );
+  return { source, adapters: touched, findings };
+}
+
+/** Adds the files of a commit's tree that `keep` selects: symlinks as links, large files by size only. */
+async function addTree(
+  github: GitHub,
+  repo: RepoRef,
+  sha: string,
+  keep: (path: string) => boolean,
+  source: MemoryRegistrySource,
+  maxFileBytes: number,
+): Promise<void> {
+  const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
+  if (tree.truncated)
+    throw new Error(`the tree of ${sha} is too large for one request (GitHub truncated it)`);
+  for (const entry of tree.tree) {
+    if (!entry.path || entry.type !== "blob" || !keep(entry.path)) continue;
+    if (entry.mode === "120000") {
+      source.set(entry.path, { symlink: "(not followed)" });
+    } else if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
+      source.set(entry.path, { unfetched: entry.size ?? 0 });
+    } else {
+      const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha! });
+      source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import {
+  API,
+  makeProbot,
+  mockToken,
+  mockTree,
+  pullRequestPayload,
+  REPO,
+  type Tree,
+} from "./support/github.ts";
+
+const fixture = readTree(FIXTURE_ROOT) as Tree;
+const payload = pullRequestPayload("opened");
+const HEAD = payload.pull_request.head.sha as string;
+const BASE = payload.pull_request.base.sha as string;
+const PR = payload.pull_request.number as number;
+
+/** The registry at the base commit: everything but the adapter the PR adds. */
+function baseTree(without: string): Tree {
+  return new Map([...fixture].filter(([path]) => !path.startsWith(`adapters/${without}/`)));
+}
+/** The head commit's adapter folder, under the PR's adapter name. */
+function adapterTree(name: string): Tree {
+  return new Map([...fixture].filter(([path]) => path.startsWith(`adapters/${name}/`)));
+}
+
+interface Sent {
+  create?: Record<string, unknown>;
+  updates: Record<string, any>[];
+}
+
+function mockPullRequest(
+  files: { filename: string; status: string }[],
+  base: Tree,
+  head: Tree,
+): { scope: nock.Scope; sent: Sent } {
+  const sent: Sent = { updates: [] };
+  const scope = nock(API);
+  mockToken(scope);
+  scope.post(`/repos/${REPO}/check-runs`, (body) => ((sent.create = body), true)).reply(201, { id: 7 });
+  scope.get(`/repos/${REPO}/pulls/${PR}/files`).query({ per_page: 100 }).reply(200, files);
+  mockTree(scope, BASE, base);
+  mockTree(scope, HEAD, head);
+  scope
+    .patch(`/repos/${REPO}/check-runs/7`, (body) => (sent.updates.push(body), true))
+    .times(10)
+    .optionally()
+    .reply(200, { id: 7 });
+  return { scope, sent };
+}
+
+const filesOf = (tree: Tree) => [...tree.keys()].map((filename) => ({ filename, status: "added" }));
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("pull_request -> loragate/validate", () => {
+  it("puts the check in progress on the head sha, then completes it as success for a valid adapter", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    await makeProbot().receive({ id: "d1", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.create).toMatchObject({
+      name: "loragate/validate",
+      head_sha: HEAD,
+      external_id: `validate:${HEAD}`,
+      status: "in_progress",
+    });
+    expect(sent.updates).toHaveLength(1);
+    expect(sent.updates[0]).toMatchObject({
+      status: "completed",
+      conclusion: "success",
+      output: { title: "`math-gsm8k`: valid", annotations: [] },
+    });
+    expect(sent.updates[0]!.output.summary).toContain(
+      "✅ `math-gsm8k`: 0 errors, 0 warnings, 520 training examples, 60 benchmark items",
+    );
+    expect(sent.updates[0]!.output.summary).toContain("contamination: clean against");
+  });
+
+  it("annotates the exact line of an invalid adapter and fails", async () => {
+    const head = adapterTree("bad-rank");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("bad-rank"), head);
+    await makeProbot().receive({ id: "d2", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.updates[0]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "1 error, 0 warnings in `bad-rank`" },
+    });
+    expect(sent.updates[0]!.output.annotations).toEqual([
+      {
+        path: "adapters/bad-rank/adapter.yaml",
+        start_line: 11,
+        end_line: 11,
+        start_column: 3,
+        end_column: 3,
+        annotation_level: "failure",
+        title: "loragate hyperparameter-range",
+        message: "lora.r: lora.r is 512, outside the registry's range 4..64",
+        raw_details:
+          "hint: choose a value in 4..64 (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)",
+      },
+    ]);
+  });
+
+  it("flags contamination on the training lines", async () => {
+    const head = adapterTree("math-leaky");
+    const { sent } = mockPullRequest(filesOf(head), baseTree("math-leaky"), head);
+    await makeProbot().receive({ id: "d3", name: "pull_request", payload } as never);
+    const annotations = sent.updates.flatMap((u) => u.output.annotations);
+    expect(
+      annotations.map((a: { start_line: number; title: string }) => `${a.start_line} ${a.title}`),
+    ).toEqual(
+      [11, 48, 85, 122, 159, 196, 233, 270, 307, 344, 381, 418].map(
+        (l) => `${l} loragate contamination-containment`,
+      ),
+    );
+  });
+
+  it("gives a PR that edits registry.yaml or .github/ a protected-path finding, reading both from the base", async () => {
+    const head = adapterTree("math-gsm8k");
+    const files = [
+      ...filesOf(head),
+      { filename: "registry.yaml", status: "modified" },
+      { filename: ".github/loragate.yml", status: "modified" },
+    ];
+    const { sent } = mockPullRequest(files, baseTree("math-gsm8k"), head);
+    await makeProbot().receive({ id: "d4", name: "pull_request", payload } as never);
+    expect(sent.updates[0]).toMatchObject({ conclusion: "failure" });
+    expect(
+      sent.updates[0]!.output.annotations.map((a: { path: string; title: string }) => `${a.path} ${a.title}`),
+    ).toEqual([".github/loragate.yml loragate protected-path", "registry.yaml loragate protected-path"]);
+  });
+
+  it("sends annotations 50 per request", async () => {
+    const head = adapterTree("math-gsm8k");
+    const lines = head.get("adapters/math-gsm8k/training/dataset.jsonl")!.toString().split("\n");
+    // 70 lines of invalid JSON in 4 rules: 20 listed per rule = 80 findings (+ notes) -> 2 requests.
+    const broken = lines.map((l, i) =>
+      i < 70
+        ? l.slice(0, -3)
+        : i < 140
+          ? JSON.stringify({ ...JSON.parse(l), output: "" })
+          : i < 210
+            ? `[${l}]`
+            : i < 280
+              ? JSON.stringify({ ...JSON.parse(l), input: 1 })
+              : l,
+    );
+    head.set("adapters/math-gsm8k/training/dataset.jsonl", Buffer.from(broken.join("\n")));
+    const { sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    await makeProbot().receive({ id: "d5", name: "pull_request", payload } as never);
+    expect(sent.updates.map((u) => u.output.annotations.length)).toEqual([50, 35]);
+    expect(sent.updates[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(sent.updates[1]!.status).toBeUndefined();
+  });
+
+  it("ends the check as failed, not in progress, when the head commit is gone (404)", async () => {
+    const sent: Sent = { updates: [] };
+    const scope = nock(API);
+    mockToken(scope);
+    scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 7 });
+    scope
+      .get(`/repos/${REPO}/pulls/${PR}/files`)
+      .query({ per_page: 100 })
+      .reply(200, filesOf(adapterTree("math-gsm8k")));
+    mockTree(scope, BASE, baseTree("math-gsm8k"));
+    scope
+      .get(`/repos/${REPO}/git/trees/${HEAD}`)
+      .query({ recursive: "true" })
+      .reply(404, { message: "Not Found" });
+    scope
+      .patch(`/repos/${REPO}/check-runs/7`, (body) => (sent.updates.push(body), true))
+      .reply(200, { id: 7 });
+    await makeProbot().receive({ id: "d6", name: "pull_request", payload } as never);
+    expect(sent.updates).toHaveLength(1);
+    expect(sent.updates[0]).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "loragate could not read this pull request" },
+    });
+  });
+});

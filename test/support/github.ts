@@ -1,0 +1,78 @@
+import { createHash, generateKeyPairSync } from "node:crypto";
+import examples from "@octokit/webhooks-examples";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import loragate from "../../src/app/index.ts";
+
+export const REPO = "Codertocat/Hello-World";
+export const API = "https://api.github.com";
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+/** A Probot with the loragate app loaded; retries and throttling off, as in every test. */
+export function makeProbot(): Probot {
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  probot.load(loragate);
+  return probot;
+}
+
+/** The real `pull_request` example payload of @octokit/webhooks-examples, for one action, installed. */
+export function pullRequestPayload(action: string) {
+  const section = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === "pull_request",
+  )!;
+  const payload = structuredClone(section.examples.find((e) => e.action === action)!) as Record<string, any>;
+  payload.installation = { id: 1 };
+  return payload;
+}
+
+export type Tree = Map<string, Buffer | { symlink: string }>;
+
+const blobSha = (data: Buffer) =>
+  createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
+
+/** nock answers for a git tree at a sha and every blob in it; returns the blob shas. */
+export function mockTree(scope: nock.Scope, sha: string, tree: Tree): void {
+  const entries = [...tree].map(([path, data]) =>
+    Buffer.isBuffer(data)
+      ? { path, mode: "100644", type: "blob", sha: blobSha(data), size: data.length }
+      : {
+          path,
+          mode: "120000",
+          type: "blob",
+          sha: blobSha(Buffer.from(data.symlink)),
+          size: data.symlink.length,
+        },
+  );
+  scope
+    .get(`/repos/${REPO}/git/trees/${sha}`)
+    .query({ recursive: "true" })
+    .reply(200, { sha, truncated: false, tree: entries });
+  for (const [, data] of tree) {
+    if (!Buffer.isBuffer(data)) continue;
+    scope
+      .get(`/repos/${REPO}/git/blobs/${blobSha(data)}`)
+      .optionally()
+      .reply(200, {
+        sha: blobSha(data),
+        encoding: "base64",
+        content: data.toString("base64"),
+        size: data.length,
+      });
+  }
+}
+
+export function mockToken(scope: nock.Scope): void {
+  scope.post("/app/installations/1/access_tokens").reply(200, {
+    token: "test-token",
+    permissions: { checks: "write", contents: "read", pull_requests: "read" },
+  });
+}
