@@ -13,9 +13,9 @@ import {
 
 const fixture = readTree(FIXTURE_ROOT) as Tree;
 const payload = pullRequestPayload("opened");
-const HEAD = payload.pull_request.head.sha as string;
-const BASE = payload.pull_request.base.sha as string;
-const PR = payload.pull_request.number as number;
+const HEAD = payload.pull_request.head.sha;
+const BASE = payload.pull_request.base.sha;
+const PR = payload.pull_request.number;
 
 /** The registry at the base commit: everything but the adapter the PR adds. */
 function baseTree(without: string): Tree {
@@ -26,9 +26,18 @@ function adapterTree(name: string): Tree {
   return new Map([...fixture].filter(([path]) => path.startsWith(`adapters/${name}/`)));
 }
 
+interface Annotation {
+  path: string;
+  start_line: number;
+  title: string;
+}
 interface Sent {
   create?: Record<string, unknown>;
-  updates: Record<string, any>[];
+  updates: {
+    status?: string;
+    conclusion?: string;
+    output: { title: string; summary: string; annotations: Annotation[] };
+  }[];
 }
 
 function mockPullRequest(
@@ -44,7 +53,10 @@ function mockPullRequest(
   mockTree(scope, BASE, base);
   mockTree(scope, HEAD, head);
   scope
-    .patch(`/repos/${REPO}/check-runs/7`, (body) => (sent.updates.push(body), true))
+    .patch(
+      `/repos/${REPO}/check-runs/7`,
+      (body) => (sent.updates.push(body as Sent["updates"][number]), true),
+    )
     .times(10)
     .optionally()
     .reply(200, { id: 7 });
@@ -175,7 +187,10 @@ describe("pull_request -> loragate/validate", () => {
       .query({ recursive: "true" })
       .reply(404, { message: "Not Found" });
     scope
-      .patch(`/repos/${REPO}/check-runs/7`, (body) => (sent.updates.push(body), true))
+      .patch(
+        `/repos/${REPO}/check-runs/7`,
+        (body) => (sent.updates.push(body as Sent["updates"][number]), true),
+      )
       .reply(200, { id: 7 });
     await makeProbot().receive({ id: "d6", name: "pull_request", payload } as never);
     expect(sent.updates).toHaveLength(1);

@@ -24,12 +24,28 @@ export function makeProbot(): Probot {
   return probot;
 }
 
+export interface PullRequestPayload {
+  action: string;
+  number: number;
+  pull_request: {
+    number: number;
+    head: { sha: string };
+    base: { sha: string };
+    author_association: string;
+    merged?: boolean;
+  };
+  installation?: { id: number };
+  [key: string]: unknown;
+}
+
 /** The real `pull_request` example payload of @octokit/webhooks-examples, for one action, installed. */
-export function pullRequestPayload(action: string) {
+export function pullRequestPayload(action: string): PullRequestPayload {
   const section = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
     (e) => e.name === "pull_request",
   )!;
-  const payload = structuredClone(section.examples.find((e) => e.action === action)!) as Record<string, any>;
+  const payload = structuredClone(
+    section.examples.find((e) => e.action === action)!,
+  ) as unknown as PullRequestPayload;
   payload.installation = { id: 1 };
   return payload;
 }
