@@ -48,6 +48,7 @@ function mockPullRequest(
   const sent: Sent = { updates: [] };
   const scope = nock(API);
   mockToken(scope);
+  mockNoCheckYet(scope);
   scope.post(`/repos/${REPO}/check-runs`, (body) => ((sent.create = body), true)).reply(201, { id: 7 });
   scope.get(`/repos/${REPO}/pulls/${PR}/files`).query({ per_page: 100 }).reply(200, files);
   mockTree(scope, BASE, base);
@@ -63,6 +64,12 @@ function mockPullRequest(
   return { scope, sent };
 }
 
+const mockNoCheckYet = (scope: nock.Scope) =>
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query({ check_name: "loragate/validate", filter: "latest" })
+    .reply(200, { total_count: 0, check_runs: [] });
+
 const filesOf = (tree: Tree) => [...tree.keys()].map((filename) => ({ filename, status: "added" }));
 
 beforeEach(() => nock.disableNetConnect());
@@ -72,10 +79,36 @@ afterEach(() => {
 });
 
 describe("pull_request -> loragate/validate", () => {
+  it("does nothing again for a redelivered event whose check already completed", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/validate", filter: "latest" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ id: 7, status: "completed", external_id: `validate:${HEAD}` }],
+      });
+    await (await makeProbot()).receive({ id: "d0", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true); // and nock would have thrown on any other request
+  });
+
+  it("rejects a delivery signed with the wrong secret", async () => {
+    const probot = await makeProbot("right-secret");
+    await expect(
+      probot.webhooks.verifyAndReceive({
+        id: "d9",
+        name: "pull_request",
+        payload: JSON.stringify(payload),
+        signature: "sha256=" + "0".repeat(64),
+      }),
+    ).rejects.toThrow(/signature does not match/);
+  });
+
   it("puts the check in progress on the head sha, then completes it as success for a valid adapter", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
-    await makeProbot().receive({ id: "d1", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d1", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true);
     expect(sent.create).toMatchObject({
       name: "loragate/validate",
@@ -98,7 +131,7 @@ describe("pull_request -> loragate/validate", () => {
   it("annotates the exact line of an invalid adapter and fails", async () => {
     const head = adapterTree("bad-rank");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("bad-rank"), head);
-    await makeProbot().receive({ id: "d2", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d2", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true);
     expect(sent.updates[0]).toMatchObject({
       conclusion: "failure",
@@ -123,7 +156,7 @@ describe("pull_request -> loragate/validate", () => {
   it("flags contamination on the training lines", async () => {
     const head = adapterTree("math-leaky");
     const { sent } = mockPullRequest(filesOf(head), baseTree("math-leaky"), head);
-    await makeProbot().receive({ id: "d3", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d3", name: "pull_request", payload } as never);
     const annotations = sent.updates.flatMap((u) => u.output.annotations);
     expect(
       annotations.map((a: { start_line: number; title: string }) => `${a.start_line} ${a.title}`),
@@ -142,7 +175,7 @@ describe("pull_request -> loragate/validate", () => {
       { filename: ".github/loragate.yml", status: "modified" },
     ];
     const { sent } = mockPullRequest(files, baseTree("math-gsm8k"), head);
-    await makeProbot().receive({ id: "d4", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d4", name: "pull_request", payload } as never);
     expect(sent.updates[0]).toMatchObject({ conclusion: "failure" });
     expect(
       sent.updates[0]!.output.annotations.map((a: { path: string; title: string }) => `${a.path} ${a.title}`),
@@ -166,7 +199,7 @@ describe("pull_request -> loragate/validate", () => {
     );
     head.set("adapters/math-gsm8k/training/dataset.jsonl", Buffer.from(broken.join("\n")));
     const { sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
-    await makeProbot().receive({ id: "d5", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d5", name: "pull_request", payload } as never);
     expect(sent.updates.map((u) => u.output.annotations.length)).toEqual([50, 35]);
     expect(sent.updates[0]).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(sent.updates[1]!.status).toBeUndefined();
@@ -176,6 +209,7 @@ describe("pull_request -> loragate/validate", () => {
     const sent: Sent = { updates: [] };
     const scope = nock(API);
     mockToken(scope);
+    mockNoCheckYet(scope);
     scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 7 });
     scope
       .get(`/repos/${REPO}/pulls/${PR}/files`)
@@ -192,7 +226,7 @@ describe("pull_request -> loragate/validate", () => {
         (body) => (sent.updates.push(body as Sent["updates"][number]), true),
       )
       .reply(200, { id: 7 });
-    await makeProbot().receive({ id: "d6", name: "pull_request", payload } as never);
+    await (await makeProbot()).receive({ id: "d6", name: "pull_request", payload } as never);
     expect(sent.updates).toHaveLength(1);
     expect(sent.updates[0]).toMatchObject({
       status: "completed",

@@ -21,6 +21,8 @@ export interface ValidationOutcome {
   conclusion: Conclusion;
   findings: Finding[];
   adapters: string[];
+  /** The check of this commit had already completed: nothing was done again. */
+  replay?: boolean;
 }
 
 /**
@@ -33,13 +35,15 @@ export interface ValidationOutcome {
  */
 export async function validatePullRequest(params: ValidatePullRequestParams): Promise<ValidationOutcome> {
   const { github, repo, headSha } = params;
-  const checkRunId = await startCheck({
+  const check = await startCheck({
     github,
     repo,
     name: VALIDATE_CHECK,
     headSha,
     externalId: `validate:${headSha}`,
   });
+  if (check.done) return { conclusion: "neutral", findings: [], adapters: [], replay: true };
+  const checkRunId = check.id;
   try {
     const files = await readPullRequest({
       github,

@@ -29,14 +29,25 @@ export function toAnnotation(f: Finding) {
   };
 }
 
-/** Creates a check run on a commit, in progress; returns its id. */
+/**
+ * The check run to work on for a commit: the existing one with the same external id (a redelivered
+ * webhook; `done` when it already completed, so a replay changes nothing), or a new one in progress.
+ */
 export async function startCheck(params: {
   github: GitHub;
   repo: RepoRef;
   name: string;
   headSha: string;
   externalId: string;
-}): Promise<number> {
+}): Promise<{ id: number; done: boolean }> {
+  const { data: existing } = await params.github.rest.checks.listForRef({
+    ...params.repo,
+    ref: params.headSha,
+    check_name: params.name,
+    filter: "latest",
+  });
+  const same = existing.check_runs.find((run) => run.external_id === params.externalId);
+  if (same) return { id: same.id, done: same.status === "completed" };
   const { data } = await params.github.rest.checks.create({
     ...params.repo,
     name: params.name,
@@ -45,7 +56,7 @@ export async function startCheck(params: {
     status: "in_progress",
     started_at: new Date().toISOString(),
   });
-  return data.id;
+  return { id: data.id, done: false };
 }
 
 /**

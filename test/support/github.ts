@@ -13,14 +13,15 @@ const { privateKey } = generateKeyPairSync("rsa", {
 });
 
 /** A Probot with the loragate app loaded; retries and throttling off, as in every test. */
-export function makeProbot(): Probot {
+export async function makeProbot(secret = "test-secret"): Promise<Probot> {
   const probot = new Probot({
     appId: 1,
     privateKey,
+    secret,
     logLevel: "fatal",
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
   });
-  probot.load(loragate);
+  await probot.load(loragate);
   return probot;
 }
 
