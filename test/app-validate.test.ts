@@ -33,6 +33,8 @@ interface Annotation {
 }
 interface Sent {
   create?: Record<string, unknown>;
+  evaluate?: Record<string, unknown>;
+  dispatch?: Record<string, unknown>;
   updates: {
     status?: string;
     conclusion?: string;
@@ -70,12 +72,89 @@ const mockNoCheckYet = (scope: nock.Scope) =>
     .query({ check_name: "loragate/validate", filter: "latest" })
     .reply(200, { total_count: 0, check_runs: [] });
 
+/** The evaluate check and the workflow dispatch that follow a passing validation. */
+function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean): void {
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query({ check_name: "loragate/evaluate", filter: "latest" })
+    .reply(200, { total_count: 0, check_runs: [] });
+  scope.post(`/repos/${REPO}/check-runs`, (body) => ((sent.evaluate = body), true)).reply(201, { id: 8 });
+  if (dispatch) {
+    scope
+      .post(
+        `/repos/${REPO}/actions/workflows/loragate.yml/dispatches`,
+        (body) => ((sent.dispatch = body), true),
+      )
+      .reply(204);
+  } else {
+    scope
+      .patch(
+        `/repos/${REPO}/check-runs/8`,
+        (body) => ((sent.evaluate = { ...sent.evaluate, update: body }), true),
+      )
+      .reply(200, { id: 8 });
+  }
+}
+
 const filesOf = (tree: Tree) => [...tree.keys()].map((filename) => ({ filename, status: "added" }));
 
 beforeEach(() => nock.disableNetConnect());
 afterEach(() => {
   nock.cleanAll();
   nock.enableNetConnect();
+});
+
+describe("a passing validation -> GPU evaluation", () => {
+  it("dispatches the workflow on the default branch with validated inputs for a trusted author, evaluate queued", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    mockEvaluationRequest(scope, sent, true);
+    await (await makeProbot()).receive({ id: "e1", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.evaluate).toMatchObject({
+      name: "loragate/evaluate",
+      head_sha: HEAD,
+      status: "queued",
+      external_id: `evaluate:pr${PR}-${HEAD.slice(0, 12)}`,
+    });
+    expect(sent.dispatch).toEqual({
+      ref: (payload.repository as { default_branch: string }).default_branch,
+      inputs: {
+        pr: String(PR),
+        head_sha: HEAD,
+        adapter: "math-gsm8k",
+        correlation_id: `pr${PR}-${HEAD.slice(0, 12)}`,
+      },
+    });
+  });
+
+  it("asks a first-time contributor's PR for a maintainer's approval and dispatches nothing", async () => {
+    const untrusted = structuredClone(payload);
+    untrusted.pull_request.author_association = "FIRST_TIME_CONTRIBUTOR";
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    mockEvaluationRequest(scope, sent, false);
+    await (await makeProbot()).receive({ id: "e2", name: "pull_request", payload: untrusted } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.dispatch).toBeUndefined();
+    expect(sent.evaluate).toMatchObject({
+      update: {
+        status: "completed",
+        conclusion: "action_required",
+        output: { title: "Waiting for a maintainer to approve GPU time" },
+      },
+    });
+  });
+
+  it("does not evaluate a draft", async () => {
+    const draft = structuredClone(payload);
+    (draft.pull_request as { draft?: boolean }).draft = true;
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    await (await makeProbot()).receive({ id: "e3", name: "pull_request", payload: draft } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.updates[0]).toMatchObject({ conclusion: "success" });
+  });
 });
 
 describe("pull_request -> loragate/validate", () => {
@@ -108,6 +187,7 @@ describe("pull_request -> loragate/validate", () => {
   it("puts the check in progress on the head sha, then completes it as success for a valid adapter", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    mockEvaluationRequest(scope, sent, true);
     await (await makeProbot()).receive({ id: "d1", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true);
     expect(sent.create).toMatchObject({

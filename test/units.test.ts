@@ -74,3 +74,20 @@ describe("DuplicateIndex", () => {
     expect(index.addOrGet(3, "ab", "c")).toBe(1);
   });
 });
+
+describe("evaluation inputs", () => {
+  it("accept only strict shapes", async () => {
+    const { checkEvaluationInputs } = await import("../src/github/dispatch.ts");
+    const good = {
+      pr: 2,
+      head_sha: "a".repeat(40),
+      adapter: "math-gsm8k",
+      correlation_id: "pr2-aaaaaaaaaaaa",
+    };
+    expect(checkEvaluationInputs(good)).toBeUndefined();
+    expect(checkEvaluationInputs({ ...good, adapter: "x; rm -rf /" })).toMatch(/adapter/);
+    expect(checkEvaluationInputs({ ...good, head_sha: "main" })).toMatch(/head_sha/);
+    expect(checkEvaluationInputs({ ...good, pr: -1 })).toMatch(/pr/);
+    expect(checkEvaluationInputs({ ...good, correlation_id: "$(id)" })).toMatch(/correlation_id/);
+  });
+});

@@ -1,7 +1,8 @@
 import type { Probot } from "probot";
+import { requestEvaluation } from "./request-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
 
-/** The loragate GitHub App: each handler reads like the flow in DESIGN.md and calls one function. */
+/** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
 export default function loragate(app: Probot): void {
   app.on(
     [
@@ -12,13 +13,28 @@ export default function loragate(app: Probot): void {
     ],
     async (context) => {
       const pr = context.payload.pull_request;
-      await validatePullRequest({
+      const repo = context.repo();
+      // 1. validate the PR's data (seconds, no GPU)
+      const outcome = await validatePullRequest({
         github: context.octokit,
-        repo: context.repo(),
+        repo,
         pullNumber: pr.number,
         headSha: pr.head.sha,
         baseSha: pr.base.sha,
         log: context.log,
+      });
+      // 2. when it passes, ask for training + evaluation on the GPU runners (drafts wait)
+      if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config || pr.draft)
+        return;
+      await requestEvaluation({
+        github: context.octokit,
+        repo,
+        defaultBranch: context.payload.repository.default_branch,
+        pullNumber: pr.number,
+        headSha: pr.head.sha,
+        adapter: outcome.adapters[0]!,
+        authorAssociation: pr.author_association,
+        gpu: outcome.config.gpu,
       });
     },
   );

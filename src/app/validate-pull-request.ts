@@ -2,6 +2,7 @@ import { formatText } from "../cli/format.ts";
 import { type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
+import type { Config } from "../core/schemas/config.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -23,6 +24,8 @@ export interface ValidationOutcome {
   adapters: string[];
   /** The check of this commit had already completed: nothing was done again. */
   replay?: boolean;
+  /** The base branch's config, when the PR could be read. */
+  config?: Config;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     const reports: CheckReport[] = [];
     for (const adapter of files.adapters)
       reports.push(await checkRegistry({ source: files.source, adapter }));
-    const outcome = conclude(files.findings, files.adapters, reports);
+    const outcome = { ...conclude(files.findings, files.adapters, reports), config: files.config };
     await completeCheck({
       github,
       repo,

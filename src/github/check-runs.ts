@@ -39,6 +39,8 @@ export async function startCheck(params: {
   name: string;
   headSha: string;
   externalId: string;
+  /** How a new check starts: in progress (work begins now) or queued (work waits, e.g. for a GPU). */
+  status?: "in_progress" | "queued";
 }): Promise<{ id: number; done: boolean }> {
   const { data: existing } = await params.github.rest.checks.listForRef({
     ...params.repo,
@@ -53,8 +55,8 @@ export async function startCheck(params: {
     name: params.name,
     head_sha: params.headSha,
     external_id: params.externalId,
-    status: "in_progress",
-    started_at: new Date().toISOString(),
+    status: params.status ?? "in_progress",
+    ...(params.status === "queued" ? {} : { started_at: new Date().toISOString() }),
   });
   return { id: data.id, done: false };
 }

@@ -1,5 +1,6 @@
 import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry-context.ts";
 import type { Finding } from "../core/findings.ts";
+import type { Config } from "../core/schemas/config.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
@@ -15,6 +16,8 @@ export interface PullRequestFiles {
   adapters: string[];
   /** Problems with what the PR touches, as findings on those files. */
   findings: Finding[];
+  /** The base branch's `.github/loragate.yml` (defaults when absent or invalid). */
+  config: Config;
 }
 
 /**
@@ -92,7 +95,7 @@ export async function readPullRequest(params: {
     source,
     config.limits.max_file_bytes,
   );
-  return { source, adapters: touched, findings };
+  return { source, adapters: touched, findings, config };
 }
 
 /** Adds the files of a commit's tree that `keep` selects: symlinks as links, large files by size only. */

@@ -1,0 +1,65 @@
+import type { GpuConfigSchema } from "../core/schemas/config.ts";
+import type { z } from "zod";
+import { completeCheck, startCheck } from "../github/check-runs.ts";
+import { correlationId, dispatchEvaluation } from "../github/dispatch.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+
+export const EVALUATE_CHECK = "loragate/evaluate";
+
+export interface RequestEvaluationParams {
+  github: GitHub;
+  repo: RepoRef;
+  defaultBranch: string;
+  pullNumber: number;
+  headSha: string;
+  adapter: string;
+  authorAssociation: string;
+  gpu: z.infer<typeof GpuConfigSchema>;
+  /** A maintainer's `/loragate approve` for this head sha. */
+  approved?: boolean;
+}
+
+/**
+ * After a passing validation:
+ * 1. open `loragate/evaluate` on the head commit (one per correlation id; a replay changes nothing),
+ * 2. if the author is trusted (config gpu.trusted) or a maintainer approved this sha, dispatch the
+ *    train + evaluate workflow and leave the check queued; otherwise ask for `/loragate approve`.
+ */
+export async function requestEvaluation(
+  params: RequestEvaluationParams,
+): Promise<"dispatched" | "needs-approval" | "replay"> {
+  const { github, repo, headSha } = params;
+  const id = correlationId(params.pullNumber, headSha);
+  const check = await startCheck({
+    github,
+    repo,
+    name: EVALUATE_CHECK,
+    headSha,
+    externalId: `evaluate:${id}`,
+    status: "queued",
+  });
+  if (check.done) return "replay";
+  const trusted =
+    params.approved === true || (params.gpu.trusted as string[]).includes(params.authorAssociation);
+  if (!trusted) {
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: check.id,
+      conclusion: "action_required",
+      output: {
+        title: "Waiting for a maintainer to approve GPU time",
+        summary: `Validation passed. Training and evaluation run on the registry's GPU runners, which first-time and outside contributors reach after a maintainer's review: a maintainer comments \`/loragate approve\` on this pull request (it approves commit ${headSha} only).`,
+        findings: [],
+      },
+    });
+    return "needs-approval";
+  }
+  await dispatchEvaluation({
+    github,
+    repo,
+    defaultBranch: params.defaultBranch,
+    inputs: { pr: params.pullNumber, head_sha: headSha, adapter: params.adapter, correlation_id: id },
+  });
+  return "dispatched";
+}

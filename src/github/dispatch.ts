@@ -1,0 +1,41 @@
+import type { GitHub, RepoRef } from "./types.ts";
+
+/** The registry's train + evaluate workflow (template in the fixture registry). */
+export const EVALUATE_WORKFLOW = "loragate.yml";
+
+export interface EvaluationInputs {
+  pr: number;
+  head_sha: string;
+  adapter: string;
+  correlation_id: string;
+}
+
+/** Inputs reach a workflow on a GPU runner: each must match a strict pattern, or nothing is dispatched. */
+export function checkEvaluationInputs(inputs: EvaluationInputs): string | undefined {
+  if (!Number.isSafeInteger(inputs.pr) || inputs.pr <= 0) return "pr must be a positive integer";
+  if (!/^[0-9a-f]{40}$/.test(inputs.head_sha)) return "head_sha must be 40 hex digits";
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter)) return "adapter must be a valid adapter name";
+  if (!/^pr[0-9]+-[0-9a-f]{12}$/.test(inputs.correlation_id))
+    return "correlation_id must look like pr<N>-<sha12>";
+  return undefined;
+}
+
+/** One id per PR head: the workflow's run-name carries it, so a result is matched to its PR and commit. */
+export const correlationId = (pr: number, headSha: string) => `pr${pr}-${headSha.slice(0, 12)}`;
+
+/** workflow_dispatch on the default branch: the trusted workflow runs, the PR only supplies data. */
+export async function dispatchEvaluation(params: {
+  github: GitHub;
+  repo: RepoRef;
+  defaultBranch: string;
+  inputs: EvaluationInputs;
+}): Promise<void> {
+  const problem = checkEvaluationInputs(params.inputs);
+  if (problem) throw new Error(`refusing to dispatch: ${problem}`);
+  await params.github.rest.actions.createWorkflowDispatch({
+    ...params.repo,
+    workflow_id: EVALUATE_WORKFLOW,
+    ref: params.defaultBranch,
+    inputs: { ...params.inputs, pr: String(params.inputs.pr) },
+  });
+}
