@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { reportEvaluation } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
 
@@ -38,4 +39,13 @@ export default function loragate(app: Probot): void {
       });
     },
   );
+
+  app.on("workflow_run.completed", async (context) => {
+    await reportEvaluation({
+      github: context.octokit,
+      repo: context.repo(),
+      run: context.payload.workflow_run,
+      defaultBranch: context.payload.repository.default_branch,
+    });
+  });
 }

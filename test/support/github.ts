@@ -39,15 +39,41 @@ export interface PullRequestPayload {
   [key: string]: unknown;
 }
 
-/** The real `pull_request` example payload of @octokit/webhooks-examples, for one action, installed. */
-export function pullRequestPayload(action: string): PullRequestPayload {
-  const section = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
-    (e) => e.name === "pull_request",
-  )!;
+/** A real example payload of @octokit/webhooks-examples, for one event and action, installed. */
+function examplePayload(event: string, action: string): Record<string, unknown> {
+  const sections = examples as unknown as { name: string; examples: Record<string, unknown>[] }[];
   const payload = structuredClone(
-    section.examples.find((e) => e.action === action)!,
-  ) as unknown as PullRequestPayload;
+    sections.find((e) => e.name === event)!.examples.find((e) => e.action === action)!,
+  );
   payload.installation = { id: 1 };
+  return payload;
+}
+
+export function pullRequestPayload(action: string): PullRequestPayload {
+  return examplePayload("pull_request", action) as unknown as PullRequestPayload;
+}
+
+export interface WorkflowRunPayload {
+  workflow_run: {
+    id: number;
+    display_title?: string;
+    path?: string;
+    conclusion: string | null;
+    head_branch: string;
+    html_url: string;
+  };
+  repository: { default_branch: string; full_name: string };
+  [key: string]: unknown;
+}
+
+/** The workflow_run.completed example, as a run of the registry's loragate.yml for a PR head. */
+export function workflowRunPayload(correlationId: string, conclusion: string): WorkflowRunPayload {
+  const payload = examplePayload("workflow_run", "completed") as unknown as WorkflowRunPayload;
+  Object.assign(payload.workflow_run, {
+    display_title: `loragate ${correlationId}`,
+    path: ".github/workflows/loragate.yml",
+    conclusion,
+  });
   return payload;
 }
 

@@ -1,0 +1,135 @@
+import { evaluateBar } from "../core/evaluation/bar.ts";
+import { parseResults } from "../core/evaluation/load-results.ts";
+import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
+import { downloadResults } from "../github/artifacts.ts";
+import { completeCheck, startCheck } from "../github/check-runs.ts";
+import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
+import { readConfig } from "../github/read-config.ts";
+import { upsertStickyComment } from "../github/sticky-comment.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+import { EVALUATE_CHECK } from "./request-evaluation.ts";
+
+export const BAR_CHECK = "loragate/bar";
+
+export interface CompletedRun {
+  id: number;
+  /** The run-name, which carries the correlation id pr<N>-<sha12>. */
+  display_title?: string;
+  path?: string;
+  event: string;
+  head_branch: string | null;
+  conclusion: string | null;
+  html_url: string;
+}
+
+export type ReportOutcome = "ignored" | "stale" | "failed-run" | "bad-results" | "passed" | "failed-bar";
+
+/**
+ * workflow_run completed, for the registry's evaluate workflow:
+ * 1. correlate the run to a PR and head commit (the run-name); ignore other workflows, branches and old commits,
+ * 2. a failed or cancelled run ends `loragate/evaluate` and `loragate/bar` as failed, with a retrain hint,
+ * 3. otherwise read results.json from the run's artifact, validate it, and apply the bar (config of the default branch),
+ * 4. complete both checks and write the one sticky scorecard comment.
+ */
+export async function reportEvaluation(params: {
+  github: GitHub;
+  repo: RepoRef;
+  run: CompletedRun;
+  defaultBranch: string;
+}): Promise<ReportOutcome> {
+  const { github, repo, run } = params;
+  const match = /\bpr([0-9]+)-([0-9a-f]{12})\b/.exec(run.display_title ?? "");
+  const ours =
+    run.event === "workflow_dispatch" &&
+    run.head_branch === params.defaultBranch &&
+    (run.path ?? "").endsWith(`.github/workflows/${EVALUATE_WORKFLOW}`);
+  if (!match || !ours) return "ignored";
+  const [correlation, prText, shaPrefix] = match as unknown as [string, string, string];
+  const pullNumber = Number(prText);
+  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  if (!pr.head.sha.startsWith(shaPrefix)) return "stale"; // a newer push superseded this run
+  const headSha = pr.head.sha;
+  const evaluate = await startCheck({
+    github,
+    repo,
+    name: EVALUATE_CHECK,
+    headSha,
+    externalId: `evaluate:${correlation}`,
+  });
+  const bar = await startCheck({ github, repo, name: BAR_CHECK, headSha, externalId: `bar:${correlation}` });
+  if (evaluate.done && bar.done) return "ignored"; // a redelivered event
+  const fail = async (outcome: ReportOutcome, title: string, summary: string) => {
+    const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` to train and evaluate again.`;
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: evaluate.id,
+      conclusion: "failure",
+      output: { title, summary: summary + hint, findings: [] },
+    });
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: bar.id,
+      conclusion: "failure",
+      output: { title: "No evaluation to judge", summary: `${title}.${hint}`, findings: [] },
+    });
+    return outcome;
+  };
+  if (run.conclusion !== "success") {
+    return fail(
+      "failed-run",
+      `The evaluation run ended: ${run.conclusion ?? "unknown"}`,
+      "Training or evaluation did not finish, so there are no numbers for this commit.",
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await downloadResults({ github, repo, runId: run.id });
+  } catch (error) {
+    return fail("bad-results", "The evaluation left no readable results", (error as Error).message);
+  }
+  const loaded = parseResults(bytes);
+  if (!loaded.ok)
+    return fail("bad-results", "results.json is invalid", loaded.errors.map((e) => `- ${e}`).join("\n"));
+  if (loaded.results.head_sha !== headSha) {
+    return fail(
+      "bad-results",
+      "results.json describes another commit",
+      `It names ${loaded.results.head_sha}; the pull request is at ${headSha}.`,
+    );
+  }
+  const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
+  const verdict = evaluateBar({ results: loaded.results, config });
+  const scorecard = renderScorecard({ results: loaded.results, verdict });
+  await completeCheck({
+    github,
+    repo,
+    checkRunId: evaluate.id,
+    conclusion: "success",
+    output: {
+      title: `Evaluated ${loaded.results.adapter} ${loaded.results.version}`,
+      summary: scorecard,
+      findings: [],
+    },
+  });
+  await completeCheck({
+    github,
+    repo,
+    checkRunId: bar.id,
+    conclusion: verdict.pass ? "success" : "failure",
+    output: {
+      title: verdict.pass ? "Passes the bar" : "Does not pass the bar",
+      summary: verdict.reasons.map((r) => `- ${r.text}`).join("\n"),
+      findings: [],
+    },
+  });
+  await upsertStickyComment({
+    github,
+    repo,
+    issueNumber: pullNumber,
+    marker: SCORECARD_MARKER,
+    body: scorecard,
+  });
+  return verdict.pass ? "passed" : "failed-bar";
+}

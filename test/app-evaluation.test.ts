@@ -1,0 +1,221 @@
+import { zipSync } from "fflate";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sampleResults } from "../fixtures/sample-results.ts";
+import { SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
+import { upsertStickyComment } from "../src/github/sticky-comment.ts";
+import { Octokit } from "@octokit/rest";
+import { API, makeProbot, mockToken, REPO, workflowRunPayload } from "./support/github.ts";
+
+const HEAD = "a".repeat(40); // sampleResults() evaluates this commit
+const CORRELATION = `pr2-${HEAD.slice(0, 12)}`;
+
+interface Sent {
+  checks: Record<
+    number,
+    { status?: string; conclusion?: string; output: { title: string; summary: string } }
+  >;
+  comment?: string;
+  downloaded: boolean;
+}
+
+/** GitHub as the app finds it when a run completes: the PR at HEAD, a queued evaluate check, no bar check yet. */
+function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclusion?: string } = {}): {
+  scope: nock.Scope;
+  sent: Sent;
+} {
+  const sent: Sent = { checks: {}, downloaded: false };
+  const scope = nock(API);
+  mockToken(scope);
+  scope.get(`/repos/${REPO}/pulls/2`).reply(200, { number: 2, head: { sha: options.prHead ?? HEAD } });
+  if ((options.prHead ?? HEAD) !== HEAD) return { scope, sent };
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query({ check_name: "loragate/evaluate", filter: "latest" })
+    .reply(200, {
+      total_count: 1,
+      check_runs: [{ id: 8, status: "queued", external_id: `evaluate:${CORRELATION}` }],
+    });
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query({ check_name: "loragate/bar", filter: "latest" })
+    .reply(200, { total_count: 0, check_runs: [] });
+  scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 9 });
+  for (const id of [8, 9]) {
+    scope
+      .patch(`/repos/${REPO}/check-runs/${id}`, (body) => ((sent.checks[id] = body), true))
+      .reply(200, { id });
+  }
+  if (options.runConclusion && options.runConclusion !== "success") return { scope, sent };
+  const zip = zipSync({
+    "results.json": options.results ?? Buffer.from(JSON.stringify(sampleResults())),
+    "adapter.gguf": new Uint8Array(10),
+  });
+  scope
+    .get(`/repos/${REPO}/actions/runs/1589141559/artifacts`)
+    .query({ per_page: 100 })
+    .reply(200, {
+      total_count: 1,
+      artifacts: [{ id: 5, name: "loragate-results", size_in_bytes: zip.length, expired: false }],
+    });
+  scope
+    .get(`/repos/${REPO}/actions/artifacts/5/zip`)
+    .reply(200, () => ((sent.downloaded = true), Buffer.from(zip)), { "content-type": "application/zip" });
+  if (options.results) return { scope, sent };
+  scope
+    .get(`/repos/${REPO}/contents/.github%2Floragate.yml`)
+    .query({ ref: "main" })
+    .reply(404, { message: "Not Found" });
+  scope.get(`/repos/${REPO}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
+  scope
+    .post(`/repos/${REPO}/issues/2/comments`, (body) => ((sent.comment = body.body), true))
+    .reply(201, { id: 100 });
+  return { scope, sent };
+}
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scorecard", () => {
+  it("reads results.json from the artifact, applies the bar, completes both checks, posts the scorecard", async () => {
+    const { scope, sent } = mockGitHub();
+    await (
+      await makeProbot()
+    ).receive({
+      id: "w1",
+      name: "workflow_run",
+      payload: workflowRunPayload(CORRELATION, "success"),
+    } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.checks[8]).toMatchObject({
+      status: "completed",
+      conclusion: "success",
+      output: { title: "Evaluated math-gsm8k 0.2.0" },
+    });
+    expect(sent.checks[9]).toMatchObject({
+      status: "completed",
+      conclusion: "success",
+      output: { title: "Passes the bar" },
+    });
+    expect(sent.checks[9]!.output.summary).toMatch(/^- domain: \+\d+\.\d pts/);
+    expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
+    expect(sent.comment).toContain(`Latest commit: ${HEAD}`);
+  });
+
+  it("ends both checks as failed with a retrain hint when the run failed, and downloads nothing", async () => {
+    const { scope, sent } = mockGitHub({ runConclusion: "failure" });
+    await (
+      await makeProbot()
+    ).receive({
+      id: "w2",
+      name: "workflow_run",
+      payload: workflowRunPayload(CORRELATION, "failure"),
+    } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.downloaded).toBe(false);
+    for (const id of [8, 9]) {
+      expect(sent.checks[id]).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(sent.checks[id]!.output.summary).toContain("/loragate retrain");
+    }
+  });
+
+  it("ignores a run for a commit that a newer push superseded", async () => {
+    const { scope, sent } = mockGitHub({ prHead: "b".repeat(40) });
+    await (
+      await makeProbot()
+    ).receive({
+      id: "w3",
+      name: "workflow_run",
+      payload: workflowRunPayload(CORRELATION, "success"),
+    } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.checks).toEqual({});
+  });
+
+  it("fails clearly on a malformed results.json", async () => {
+    const { sent } = mockGitHub({ results: Buffer.from('{"schema_version": 1, "adapter": 5}') });
+    await (
+      await makeProbot()
+    ).receive({
+      id: "w4",
+      name: "workflow_run",
+      payload: workflowRunPayload(CORRELATION, "success"),
+    } as never);
+    expect(sent.checks[8]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "results.json is invalid" },
+    });
+    expect(sent.checks[8]!.output.summary).toContain("adapter");
+  });
+
+  it("ignores other workflows and runs not on the default branch", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    const other = workflowRunPayload(CORRELATION, "success");
+    other.workflow_run.path = ".github/workflows/ci.yml";
+    await (await makeProbot()).receive({ id: "w5", name: "workflow_run", payload: other } as never);
+    const branch = workflowRunPayload(CORRELATION, "success");
+    branch.workflow_run.head_branch = "attacker-branch";
+    await (await makeProbot()).receive({ id: "w6", name: "workflow_run", payload: branch } as never);
+    expect(nock.pendingMocks().filter((m) => !m.includes("access_tokens"))).toEqual([]);
+  });
+});
+
+describe("the sticky scorecard comment", () => {
+  const github = new Octokit({ auth: "t", retry: { enabled: false } });
+  const repo = { owner: "Codertocat", repo: "Hello-World" };
+  const others = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: from + i,
+      body: `comment ${from + i}`,
+      user: { type: "User" },
+    }));
+  const mine = (body: string) => ({
+    id: 999,
+    body,
+    user: { type: "Bot" },
+    performed_via_github_app: { id: 1 },
+  });
+
+  it("finds the app's own comment among 150 (two pages) and leaves it alone when unchanged", async () => {
+    const body = `${SCORECARD_MARKER}\nscore`;
+    const scope = nock(API)
+      .get(`/repos/${REPO}/issues/2/comments`)
+      .query({ per_page: 100 })
+      .reply(200, others(1, 100), {
+        link: `<${API}/repos/${REPO}/issues/2/comments?per_page=100&page=2>; rel="next"`,
+      })
+      .get(`/repos/${REPO}/issues/2/comments`)
+      .query({ per_page: 100, page: 2 })
+      .reply(200, [...others(101, 49), mine(body)]);
+    expect(await upsertStickyComment({ github, repo, issueNumber: 2, marker: SCORECARD_MARKER, body })).toBe(
+      "unchanged",
+    );
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("updates it in place when the content changed, and ignores a user's comment that copies the marker", async () => {
+    const scope = nock(API)
+      .get(`/repos/${REPO}/issues/2/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { id: 5, body: `${SCORECARD_MARKER} fake`, user: { type: "User" } },
+        mine(`${SCORECARD_MARKER}\nold`),
+      ])
+      .patch(`/repos/${REPO}/issues/comments/999`, { body: `${SCORECARD_MARKER}\nnew` })
+      .reply(200, {});
+    expect(
+      await upsertStickyComment({
+        github,
+        repo,
+        issueNumber: 2,
+        marker: SCORECARD_MARKER,
+        body: `${SCORECARD_MARKER}\nnew`,
+      }),
+    ).toBe("updated");
+    expect(scope.isDone()).toBe(true);
+  });
+});
