@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
@@ -46,6 +47,19 @@ export default function loragate(app: Probot): void {
       repo: context.repo(),
       run: context.payload.workflow_run,
       defaultBranch: context.payload.repository.default_branch,
+    });
+  });
+
+  app.on("pull_request.closed", async (context) => {
+    const pr = context.payload.pull_request;
+    const branch = context.payload.repository.default_branch;
+    if (!pr.merged || pr.base.ref !== branch) return;
+    await recordMerge({
+      github: context.octokit,
+      repo: context.repo(),
+      pullNumber: pr.number,
+      headSha: pr.head.sha,
+      branch,
     });
   });
 }

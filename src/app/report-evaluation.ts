@@ -1,5 +1,6 @@
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
+import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.ts";
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
@@ -121,6 +122,8 @@ export async function reportEvaluation(params: {
     output: {
       title: verdict.pass ? "Passes the bar" : "Does not pass the bar",
       summary: verdict.reasons.map((r) => `- ${r.text}`).join("\n"),
+      // What the merge will write to registry.yaml, kept with the verdict it depends on.
+      text: embedMergeRecord(mergeRecord(loaded.results, verdict, pullNumber, run.id)),
       findings: [],
     },
   });

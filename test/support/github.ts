@@ -19,7 +19,8 @@ export async function makeProbot(secret = "test-secret"): Promise<Probot> {
     privateKey,
     secret,
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // Probot adds its own throttle options to each instance; these win, so writes are not spaced a second apart.
+    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
   });
   await probot.load(loragate);
   return probot;

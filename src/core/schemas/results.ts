@@ -33,6 +33,7 @@ export const ResultsSchema = z
   .object({
     schema_version: z.literal(1).describe("Version of this format."),
     adapter: NameSchema.describe("Adapter name."),
+    domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
     version: SemverSchema.describe("Adapter version."),
     head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
     base: z

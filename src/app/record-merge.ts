@@ -1,0 +1,51 @@
+import { readMergeRecord } from "../core/evaluation/merge-record.ts";
+import { applyMerge, renderLeaderboard } from "../core/registry-update.ts";
+import { RegistrySchema } from "../core/schemas/registry.ts";
+import { commitRegistryChange } from "../github/commit-registry.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+import { BAR_CHECK } from "./report-evaluation.ts";
+import { parseDocument } from "yaml";
+
+export type MergeOutcome = "not-evaluated" | "committed" | "unchanged";
+
+/**
+ * pull_request closed + merged into the default branch:
+ * 1. take the merge record from the passing `loragate/bar` check of the merged head commit
+ *    (no passing bar on that exact commit: nothing is written),
+ * 2. write registry.yaml (the entry, the domain's active adapter) and LEADERBOARD.md in one commit,
+ *    re-applied on a moved branch; a replay changes nothing.
+ */
+export async function recordMerge(params: {
+  github: GitHub;
+  repo: RepoRef;
+  pullNumber: number;
+  headSha: string;
+  branch: string;
+}): Promise<MergeOutcome> {
+  const { github, repo } = params;
+  const { data } = await github.rest.checks.listForRef({
+    ...repo,
+    ref: params.headSha,
+    check_name: BAR_CHECK,
+    filter: "latest",
+  });
+  const passing = data.check_runs.find((run) => run.status === "completed" && run.conclusion === "success");
+  const record = readMergeRecord(passing?.output.text);
+  if (!record || record.provenance.pr !== params.pullNumber || record.provenance.head_sha !== params.headSha)
+    return "not-evaluated";
+  return commitRegistryChange({
+    github,
+    repo,
+    branch: params.branch,
+    message: `registry: ${record.name} ${record.version} from #${params.pullNumber}\n\nWritten by loragate from the evaluation of ${params.headSha}.`,
+    change: (current) => {
+      const next = applyMerge(current, record);
+      if (next === current) return undefined;
+      const registry = RegistrySchema.parse(parseDocument(next).toJS());
+      return [
+        { path: "registry.yaml", content: next },
+        { path: "LEADERBOARD.md", content: renderLeaderboard(registry) },
+      ];
+    },
+  });
+}

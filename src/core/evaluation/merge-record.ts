@@ -1,0 +1,66 @@
+import { z } from "zod";
+import type { MergedAdapter } from "../registry-update.ts";
+import { NameSchema, SemverSchema } from "../schemas/common.ts";
+import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
+import type { Results } from "../schemas/results.ts";
+import type { BarVerdict } from "./bar.ts";
+
+const MergeRecordSchema = z
+  .object({
+    name: NameSchema,
+    domain: NameSchema,
+    version: SemverSchema,
+    scores: z.record(z.string().max(64), ScoreSchema),
+    domainScore: z.number().min(0).max(1),
+    provenance: RegistryAdapterSchema.shape.provenance.unwrap(),
+  })
+  .strict()
+  .describe("What a merge writes to registry.yaml, recorded in the bar check of the evaluated commit.");
+
+/**
+ * What the registry needs on merge, kept in the bar check of the evaluated commit (GitHub holds the
+ * state; the app stays stateless): a hidden line in the check's text that only loragate writes.
+ */
+const MARK = "loragate:merge-record";
+
+export function mergeRecord(results: Results, verdict: BarVerdict, pr: number, run: number): MergedAdapter {
+  const scores: MergedAdapter["scores"] = {};
+  for (const { benchmark, summary } of verdict.summaries) {
+    if (benchmark.kind === "hidden") continue; // hidden suites stay scores-only in the checks, not in the registry
+    const inDomain = benchmark.kind === "own" || benchmark.kind === "domain";
+    scores[benchmark.name] = {
+      adapter: summary.adapter,
+      base: summary.base,
+      ...(inDomain ? { p: summary.p } : {}),
+    };
+  }
+  return {
+    name: results.adapter,
+    domain: results.domain,
+    version: results.version,
+    scores,
+    domainScore: verdict.domain?.adapter ?? 0,
+    provenance: {
+      pr,
+      head_sha: results.head_sha,
+      run,
+      adapter_sha256: results.adapter_sha256,
+      harness: results.harness,
+    },
+  };
+}
+
+export function embedMergeRecord(record: MergedAdapter): string {
+  return `<!-- ${MARK} ${Buffer.from(JSON.stringify(record)).toString("base64")} -->`;
+}
+
+export function readMergeRecord(text: string | null | undefined): MergedAdapter | undefined {
+  const match = new RegExp(`<!-- ${MARK} ([A-Za-z0-9+/=]+) -->`).exec(text ?? "");
+  if (!match) return undefined;
+  try {
+    const parsed = MergeRecordSchema.safeParse(JSON.parse(Buffer.from(match[1]!, "base64").toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
