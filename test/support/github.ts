@@ -20,7 +20,11 @@ export async function makeProbot(secret = "test-secret"): Promise<Probot> {
     secret,
     logLevel: "fatal",
     // Probot adds its own throttle options to each instance; these win, so writes are not spaced a second apart.
-    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
   });
   await probot.load(loragate);
   return probot;
