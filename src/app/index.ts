@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
@@ -60,6 +61,19 @@ export default function loragate(app: Probot): void {
       pullNumber: pr.number,
       headSha: pr.head.sha,
       branch,
+    });
+  });
+
+  app.on("issue_comment.created", async (context) => {
+    const { issue, comment } = context.payload;
+    if (!issue.pull_request || comment.user?.type === "Bot") return;
+    await handleCommand({
+      github: context.octokit,
+      repo: context.repo(),
+      pullNumber: issue.number,
+      body: comment.body,
+      commenter: comment.user?.login ?? "",
+      defaultBranch: context.payload.repository.default_branch,
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { GpuConfigSchema } from "../core/schemas/config.ts";
 import type { z } from "zod";
-import { completeCheck, startCheck } from "../github/check-runs.ts";
+import { completeCheck, requeueCheck, startCheck } from "../github/check-runs.ts";
 import { correlationId, dispatchEvaluation } from "../github/dispatch.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
@@ -17,6 +17,8 @@ export interface RequestEvaluationParams {
   gpu: z.infer<typeof GpuConfigSchema>;
   /** A maintainer's `/loragate approve` for this head sha. */
   approved?: boolean;
+  /** `/loragate retrain` or `evaluate`: run again even when this commit was evaluated. */
+  again?: boolean;
 }
 
 /**
@@ -38,9 +40,15 @@ export async function requestEvaluation(
     externalId: `evaluate:${id}`,
     status: "queued",
   });
-  if (check.done) return "replay";
   const trusted =
     params.approved === true || (params.gpu.trusted as string[]).includes(params.authorAssociation);
+  if (check.done) {
+    // Done before: run again only on /loragate retrain|evaluate, or on approval of a waiting commit.
+    const waiting = check.conclusion === "action_required";
+    if (!(params.again || (waiting && trusted))) return "replay";
+    const title = params.again ? "Queued again" : "Approved: queued for the GPU runners";
+    await requeueCheck({ github, repo, checkRunId: check.id, title });
+  }
   if (!trusted) {
     await completeCheck({
       github,

@@ -41,7 +41,7 @@ export async function startCheck(params: {
   externalId: string;
   /** How a new check starts: in progress (work begins now) or queued (work waits, e.g. for a GPU). */
   status?: "in_progress" | "queued";
-}): Promise<{ id: number; done: boolean }> {
+}): Promise<{ id: number; done: boolean; conclusion?: string | null }> {
   const { data: existing } = await params.github.rest.checks.listForRef({
     ...params.repo,
     ref: params.headSha,
@@ -49,7 +49,7 @@ export async function startCheck(params: {
     filter: "latest",
   });
   const same = existing.check_runs.find((run) => run.external_id === params.externalId);
-  if (same) return { id: same.id, done: same.status === "completed" };
+  if (same) return { id: same.id, done: same.status === "completed", conclusion: same.conclusion };
   const { data } = await params.github.rest.checks.create({
     ...params.repo,
     name: params.name,
@@ -93,4 +93,19 @@ export async function completeCheck(params: {
       output: { ...base, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
     });
   }
+}
+
+/** Puts a check run back in the queue (a retrain, or an approval after action_required). */
+export async function requeueCheck(params: {
+  github: GitHub;
+  repo: RepoRef;
+  checkRunId: number;
+  title: string;
+}): Promise<void> {
+  await params.github.rest.checks.update({
+    ...params.repo,
+    check_run_id: params.checkRunId,
+    status: "queued",
+    output: { title: params.title, summary: params.title },
+  });
 }

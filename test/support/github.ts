@@ -82,6 +82,22 @@ export function workflowRunPayload(correlationId: string, conclusion: string): W
   return payload;
 }
 
+export interface CommentPayload {
+  issue: { number: number; pull_request?: object };
+  comment: { body: string; user: { login: string; type: string } };
+  repository: { default_branch: string };
+  [key: string]: unknown;
+}
+
+/** The issue_comment.created example, as a comment on pull request #1. */
+export function commentPayload(body: string, login = "Codertocat"): CommentPayload {
+  const payload = examplePayload("issue_comment", "created") as unknown as CommentPayload;
+  payload.issue.pull_request = { url: `${API}/repos/${REPO}/pulls/1` };
+  payload.comment.body = body;
+  payload.comment.user.login = login;
+  return payload;
+}
+
 export type Tree = Map<string, Buffer | { symlink: string }>;
 
 const blobSha = (data: Buffer) =>

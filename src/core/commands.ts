@@ -1,0 +1,48 @@
+/** `/loragate ...` commands in PR comments: parsing and who may run them. */
+
+export type Command =
+  | { name: "help" }
+  | { name: "retrain" }
+  | { name: "evaluate" }
+  | { name: "approve" }
+  | { name: "override"; reason: string };
+
+/** Repository permission levels, weakest first (GitHub's collaborator permission API). */
+const LEVELS = ["none", "read", "triage", "write", "maintain", "admin"] as const;
+export type Permission = (typeof LEVELS)[number];
+
+/** The least permission each command needs: overriding the bar is for maintainers only. */
+export const REQUIRED: Record<Command["name"], Permission> = {
+  help: "none",
+  retrain: "write",
+  evaluate: "write",
+  approve: "write",
+  override: "maintain",
+};
+
+export const HELP = [
+  "loragate commands (in a comment on the pull request):",
+  "",
+  "- `/loragate help`: this list",
+  "- `/loragate retrain`: train and evaluate the head commit again (write access)",
+  "- `/loragate evaluate`: the same, for an evaluation that failed for infrastructure reasons (write access)",
+  "- `/loragate approve`: let this head commit use the GPU runners, for first-time and outside contributors (write access)",
+  "- `/loragate override <reason>`: pass the bar anyway; the reason is recorded in the checks (maintain or admin)",
+].join("\n");
+
+/** The command in a comment's first line, or undefined when the comment is not one. */
+export function parseCommand(body: string): Command | { name: "unknown"; word: string } | undefined {
+  const first = body.trimStart().split(/\r?\n/, 1)[0]!.trim();
+  const match = /^\/loragate(?:\s+(\S+))?(?:\s+(.*))?$/.exec(first);
+  if (!match) return undefined;
+  const word = (match[1] ?? "help").toLowerCase();
+  if (word === "override") return { name: "override", reason: (match[2] ?? "").trim().slice(0, 500) };
+  if (word === "help" || word === "retrain" || word === "evaluate" || word === "approve")
+    return { name: word };
+  return { name: "unknown", word: word.slice(0, 40) };
+}
+
+export function allows(permission: string, command: Command["name"]): boolean {
+  const have = LEVELS.indexOf(permission as Permission);
+  return have >= LEVELS.indexOf(REQUIRED[command]);
+}

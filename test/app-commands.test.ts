@@ -1,0 +1,147 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseCommand } from "../src/core/commands.ts";
+import { API, commentPayload, makeProbot, mockToken, REPO } from "./support/github.ts";
+
+const HEAD = "a".repeat(40);
+const CORRELATION = `pr1-${HEAD.slice(0, 12)}`;
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+function mockCommenter(scope: nock.Scope, permission: string): void {
+  scope.get(`/repos/${REPO}/collaborators/Codertocat/permission`).reply(200, { permission });
+}
+function captureReply(scope: nock.Scope, replies: string[]): void {
+  scope
+    .post(`/repos/${REPO}/issues/1/comments`, (body) => (replies.push(body.body), true))
+    .reply(201, { id: 1 });
+}
+const receive = async (body: string) =>
+  (await makeProbot()).receive({ id: "c", name: "issue_comment", payload: commentPayload(body) } as never);
+
+describe("parseCommand", () => {
+  it.each([
+    ["/loragate help", { name: "help" }],
+    ["/loragate", { name: "help" }],
+    ["  /loragate RETRAIN\nthanks", { name: "retrain" }],
+    [
+      "/loragate override benchmark item 12 is wrong",
+      { name: "override", reason: "benchmark item 12 is wrong" },
+    ],
+    ["/loragate frobnicate", { name: "unknown", word: "frobnicate" }],
+    ["please /loragate approve", undefined],
+    ["lgtm", undefined],
+  ])("%j", (body, command) => expect(parseCommand(body)).toEqual(command));
+});
+
+describe("issue_comment /loragate commands", () => {
+  it("answers help without asking for permissions", async () => {
+    const replies: string[] = [];
+    const scope = nock(API);
+    mockToken(scope);
+    captureReply(scope, replies);
+    await receive("/loragate help");
+    expect(scope.isDone()).toBe(true);
+    expect(replies[0]).toContain("/loragate override <reason>");
+  });
+
+  it("refuses approve from a read-only commenter, and runs nothing", async () => {
+    const replies: string[] = [];
+    const scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "read");
+    captureReply(scope, replies);
+    await receive("/loragate approve");
+    expect(scope.isDone()).toBe(true);
+    expect(replies).toEqual(["`/loragate approve` needs write access to this repository; it was not run."]);
+  });
+
+  it("approve by a maintainer re-queues the waiting evaluate check and dispatches the head commit", async () => {
+    const replies: string[] = [];
+    let dispatched: unknown;
+    const scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "write");
+    scope
+      .get(`/repos/${REPO}/pulls/1`)
+      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+    scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
+    scope
+      .get(`/repos/${REPO}/pulls/1/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/evaluate", filter: "latest" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [
+          {
+            id: 8,
+            status: "completed",
+            conclusion: "action_required",
+            external_id: `evaluate:${CORRELATION}`,
+          },
+        ],
+      });
+    scope.patch(`/repos/${REPO}/check-runs/8`, (body) => body.status === "queued").reply(200, { id: 8 });
+    scope
+      .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`, (body) => ((dispatched = body), true))
+      .reply(204);
+    captureReply(scope, replies);
+    await receive("/loragate approve");
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(dispatched).toEqual({
+      ref: "master",
+      inputs: { pr: "1", head_sha: HEAD, adapter: "math-gsm8k", correlation_id: CORRELATION },
+    });
+    expect(replies).toEqual([`Training and evaluation of ${HEAD} are queued on the GPU runners.`]);
+  });
+
+  it("override needs maintain: write is refused; maintain passes the bar with the reason recorded, merge record kept", async () => {
+    const denied: string[] = [];
+    let scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "write");
+    captureReply(scope, denied);
+    await receive("/loragate override the hidden suite is being rebuilt");
+    expect(scope.isDone()).toBe(true);
+    expect(denied[0]).toContain("needs maintain or admin access");
+
+    const replies: string[] = [];
+    let update: { conclusion?: string; output?: { summary: string; text?: string } } = {};
+    scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "admin");
+    scope
+      .get(`/repos/${REPO}/pulls/1`)
+      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "OWNER" });
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/bar", filter: "latest" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [
+          {
+            id: 9,
+            status: "completed",
+            conclusion: "failure",
+            output: { summary: "- domain: +1.0 pts ✗", text: "<!-- loragate:merge-record eyJ9 -->" },
+          },
+        ],
+      });
+    scope.patch(`/repos/${REPO}/check-runs/9`, (body) => ((update = body), true)).reply(200, { id: 9 });
+    captureReply(scope, replies);
+    await receive("/loragate override the hidden suite is being rebuilt @octocat");
+    expect(scope.isDone()).toBe(true);
+    expect(update.conclusion).toBe("success");
+    expect(update.output!.summary).toContain(
+      "override by @Codertocat: the hidden suite is being rebuilt @\u200boctocat",
+    );
+    expect(update.output!.text).toBe("<!-- loragate:merge-record eyJ9 -->");
+  });
+});
