@@ -3,6 +3,7 @@ import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
+import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
 
 /** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
@@ -17,6 +18,17 @@ export default function loragate(app: Probot): void {
     async (context) => {
       const pr = context.payload.pull_request;
       const repo = context.repo();
+      // 0. a new push supersedes the evaluation of the previous head
+      if (context.payload.action === "synchronize") {
+        const previousSha = context.payload.before;
+        await supersedeEvaluation({
+          github: context.octokit,
+          repo,
+          pullNumber: pr.number,
+          previousSha,
+          newSha: pr.head.sha,
+        });
+      }
       // 1. validate the PR's data (seconds, no GPU)
       const outcome = await validatePullRequest({
         github: context.octokit,

@@ -1,0 +1,52 @@
+import { correlationId, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+import { EVALUATE_CHECK } from "./request-evaluation.ts";
+
+/**
+ * A new push supersedes the previous head's evaluation: its queued or running `loragate/evaluate` is
+ * completed as cancelled, and its workflow run (found by the correlation id in the run-name) is
+ * cancelled. Results that still arrive for it are ignored as stale by reportEvaluation.
+ */
+export async function supersedeEvaluation(params: {
+  github: GitHub;
+  repo: RepoRef;
+  pullNumber: number;
+  previousSha: string;
+  newSha: string;
+}): Promise<number> {
+  const { github, repo } = params;
+  const old = correlationId(params.pullNumber, params.previousSha);
+  const { data } = await github.rest.checks.listForRef({
+    ...repo,
+    ref: params.previousSha,
+    check_name: EVALUATE_CHECK,
+    filter: "latest",
+  });
+  let cancelled = 0;
+  for (const run of data.check_runs.filter((r) => r.status !== "completed")) {
+    await github.rest.checks.update({
+      ...repo,
+      check_run_id: run.id,
+      status: "completed",
+      conclusion: "cancelled",
+      output: {
+        title: "Superseded by a newer push",
+        summary: `Commit ${params.newSha} replaced ${params.previousSha}; it is evaluated instead.`,
+      },
+    });
+    cancelled++;
+  }
+  for (const status of ["queued", "in_progress"] as const) {
+    const { data: runs } = await github.rest.actions.listWorkflowRuns({
+      ...repo,
+      workflow_id: EVALUATE_WORKFLOW,
+      status,
+      per_page: 100,
+    });
+    for (const run of runs.workflow_runs.filter((r) => (r.display_title ?? "").includes(old))) {
+      await github.rest.actions.cancelWorkflowRun({ ...repo, run_id: run.id });
+      cancelled++;
+    }
+  }
+  return cancelled;
+}
