@@ -3,12 +3,14 @@
  *   validate        streaming validation of a generated 1 GB dataset vs readFile + split + JSON.parse
  *   contamination   the contamination check vs the npm minhash package (and datasketch when present):
  *                   quality per planted kind, 20k x 2k speed, 1M x 10k speed and memory
+ *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchAppValidate } from "./app-validate.ts";
 import { ensureCorpusFiles, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
 
@@ -16,6 +18,7 @@ const root = join(import.meta.dirname, "..");
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   validate: benchValidate,
   contamination: benchContamination,
+  app: benchAppValidate,
 };
 
 interface ChildResult {

@@ -16,6 +16,8 @@ export interface ValidatePullRequestParams {
   headSha: string;
   baseSha: string;
   log?: { error: (...args: unknown[]) => void };
+  /** Adds milliseconds per phase (fetch, validate, contamination, publish), for benchmarks. */
+  timings?: Record<string, number>;
 }
 
 export interface ValidationOutcome {
@@ -48,6 +50,13 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
   if (check.done) return { conclusion: "neutral", findings: [], adapters: [], replay: true };
   const checkRunId = check.id;
   try {
+    const { timings } = params;
+    const clock = { at: performance.now() };
+    const lap = (phase: string) => {
+      const now = performance.now();
+      if (timings) timings[phase] = (timings[phase] ?? 0) + now - clock.at;
+      clock.at = now;
+    };
     const files = await readPullRequest({
       github,
       repo,
@@ -55,9 +64,11 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
       baseSha: params.baseSha,
       headSha,
     });
+    lap("fetch");
     const reports: CheckReport[] = [];
     for (const adapter of files.adapters)
-      reports.push(await checkRegistry({ source: files.source, adapter }));
+      reports.push(await checkRegistry({ source: files.source, adapter, timings }));
+    clock.at = performance.now(); // validate and contamination were timed inside
     const outcome = { ...conclude(files.findings, files.adapters, reports), config: files.config };
     await completeCheck({
       github,
@@ -66,6 +77,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
       conclusion: outcome.conclusion,
       output: render(outcome, reports),
     });
+    lap("publish");
     return outcome;
   } catch (error) {
     params.log?.error(error, "loragate/validate could not run");

@@ -27,6 +27,8 @@ export interface CheckParams {
   hidden?: BenchmarkInput[];
   /** Skip the contamination check (validation only). */
   skipContamination?: boolean;
+  /** Adds milliseconds spent per phase (validate, contamination), for benchmarks. */
+  timings?: Record<string, number>;
 }
 
 /** The names of the folders under adapters/ (untrusted: validated by validateAdapter). */
@@ -47,12 +49,15 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters: CheckedAdapter[] = [];
   for (const name of names) {
+    const started = performance.now();
     const report: CheckedAdapter = await validateAdapter({
       source: params.source,
       name,
       context,
       onProgress: params.onProgress,
     });
+    const validated = performance.now();
+    if (params.timings) params.timings.validate = (params.timings.validate ?? 0) + validated - started;
     const train = report.stats.train;
     if (!params.skipContamination && report.manifest && train && !train.lfsPointer && train.records > 0) {
       report.contamination = await checkContamination({
@@ -62,6 +67,8 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
         config: context.config.contamination,
         maxLineBytes: context.config.limits.max_line_bytes,
       });
+      if (params.timings)
+        params.timings.contamination = (params.timings.contamination ?? 0) + performance.now() - validated;
       const found = contaminationFindings(report.contamination);
       if (found.length > 0) {
         report.findings = sortFindings([...report.findings, ...found]);
