@@ -1,8 +1,9 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import examples from "@octokit/webhooks-examples";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import loragate from "../../src/app/index.ts";
+import { LoragateOctokit } from "../../src/app/octokit.ts";
 
 export const REPO = "Codertocat/Hello-World";
 export const API = "https://api.github.com";
@@ -13,18 +14,21 @@ const { privateKey } = generateKeyPairSync("rsa", {
 });
 
 /** A Probot with the loragate app loaded; retries and throttling off, as in every test. */
-export async function makeProbot(secret = "test-secret"): Promise<Probot> {
+/**
+ * A Probot with the loragate app loaded. By default retries and throttling are off, as tests want;
+ * `resilient` keeps Probot's retry (with a 1 ms base delay) and throttling, as in production.
+ */
+export async function makeProbot(secret = "test-secret", resilient = false): Promise<Probot> {
+  // Probot adds its own options to each instance; a function of them is applied last, so these win.
+  const overrides = resilient
+    ? { retry: { retryAfterBaseValue: 1 } }
+    : { retry: { enabled: false }, throttle: { enabled: false } };
   const probot = new Probot({
     appId: 1,
     privateKey,
     secret,
     logLevel: "fatal",
-    // Probot adds its own throttle options to each instance; these win, so writes are not spaced a second apart.
-    Octokit: ProbotOctokit.defaults((options: object) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: LoragateOctokit.defaults((options: object) => ({ ...options, ...overrides })),
   });
   await probot.load(loragate);
   return probot;

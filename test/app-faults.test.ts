@@ -1,0 +1,87 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  API,
+  makeProbot,
+  mockToken,
+  mockTree,
+  pullRequestPayload,
+  REPO,
+  type Tree,
+} from "./support/github.ts";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+
+const fixture = readTree(FIXTURE_ROOT) as Tree;
+const payload = pullRequestPayload("opened");
+(payload.pull_request as { draft?: boolean }).draft = true; // validation only: no GPU request in these tests
+const HEAD = payload.pull_request.head.sha;
+const BASE = payload.pull_request.base.sha;
+const head: Tree = new Map([...fixture].filter(([p]) => p.startsWith("adapters/math-gsm8k/")));
+const base: Tree = new Map([...fixture].filter(([p]) => !p.startsWith("adapters/math-gsm8k/")));
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** The validate flow where GitHub first answers listFiles with `fault`, then normally. */
+async function validateThrough(fault: (scope: nock.Scope) => void) {
+  const updates: { conclusion?: string }[] = [];
+  const scope = nock(API);
+  mockToken(scope);
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query(true)
+    .reply(200, { total_count: 0, check_runs: [] });
+  scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 7 });
+  fault(scope);
+  scope
+    .get(`/repos/${REPO}/pulls/2/files`)
+    .query({ per_page: 100 })
+    .reply(
+      200,
+      [...head.keys()].map((filename) => ({ filename, status: "added" })),
+    );
+  mockTree(scope, BASE, base);
+  mockTree(scope, HEAD, head);
+  scope.patch(`/repos/${REPO}/check-runs/7`, (body) => (updates.push(body), true)).reply(200, {});
+  await (await makeProbot("s", true)).receive({ id: "f", name: "pull_request", payload } as never);
+  return { scope, updates };
+}
+
+describe("faults GitHub throws at the app (Probot's retry and throttling on, as in production)", () => {
+  it("500 then 502, then success: retried, the check completes", async () => {
+    const { scope, updates } = await validateThrough((s) => {
+      s.get(`/repos/${REPO}/pulls/2/files`).query({ per_page: 100 }).reply(500, { message: "Server Error" });
+      s.get(`/repos/${REPO}/pulls/2/files`).query({ per_page: 100 }).reply(502, "Bad Gateway");
+    });
+    expect(scope.pendingMocks().filter((m) => !m.includes("/git/blobs/"))).toEqual([]);
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+  });
+
+  it("403 secondary rate limit with retry-after: waited out, the check completes", async () => {
+    const { updates } = await validateThrough((s) => {
+      s.get(`/repos/${REPO}/pulls/2/files`)
+        .query({ per_page: 100 })
+        .reply(403, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "1" });
+    });
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+  });
+
+  it("a fault that does not go away: the check still completes, as failed, with the reason", async () => {
+    const { updates } = await validateThrough((s) => {
+      s.get(`/repos/${REPO}/pulls/2/files`)
+        .query({ per_page: 100 })
+        .times(5)
+        .reply(500, { message: "Server Error" });
+    });
+    expect(updates).toEqual([
+      expect.objectContaining({
+        status: "completed",
+        conclusion: "failure",
+        output: expect.objectContaining({ title: "loragate could not read this pull request" }),
+      }),
+    ]);
+  });
+});
