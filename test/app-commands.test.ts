@@ -145,3 +145,35 @@ describe("issue_comment /loragate commands", () => {
     expect(update.output!.text).toBe("<!-- loragate:merge-record eyJ9 -->");
   });
 });
+
+describe("the Retrain button (check_run.requested_action)", () => {
+  it("is a /loragate retrain by whoever pressed it: permission checked, refused for read access", async () => {
+    const examples = (await import("@octokit/webhooks-examples")).default as unknown as {
+      name: string;
+      examples: Record<string, unknown>[];
+    }[];
+    const payload = structuredClone(
+      examples.find((e) => e.name === "check_run")!.examples.find((e) => e.action === "requested_action")!,
+    ) as {
+      installation?: object;
+      requested_action?: object;
+      repository: { full_name: string };
+      sender: { login: string };
+    };
+    payload.installation = { id: 1 };
+    payload.requested_action = { identifier: "retrain" };
+    const [owner, repo] = payload.repository.full_name.split("/");
+    const replies: string[] = [];
+    const scope = nock(API);
+    mockToken(scope);
+    scope
+      .get(`/repos/${owner}/${repo}/collaborators/${payload.sender.login}/permission`)
+      .reply(200, { permission: "read" });
+    scope
+      .post(`/repos/${owner}/${repo}/issues/26764/comments`, (body) => (replies.push(body.body), true))
+      .reply(201, {});
+    await (await makeProbot()).receive({ id: "b1", name: "check_run", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(replies).toEqual(["`/loragate retrain` needs write access to this repository; it was not run."]);
+  });
+});

@@ -120,6 +120,7 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       expect(sent.checks[id]).toMatchObject({ status: "completed", conclusion: "failure" });
       expect(sent.checks[id]!.output.summary).toContain("/loragate retrain");
     }
+    expect(sent.checks[8]).toMatchObject({ actions: [{ label: "Retrain", identifier: "retrain" }] });
   });
 
   it("ignores a run for a commit that a newer push superseded", async () => {

@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
 import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
-import { reportEvaluation } from "./report-evaluation.ts";
+import { RETRAIN_ACTION, reportEvaluation } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
@@ -85,6 +85,21 @@ export default function loragate(app: Probot): void {
       pullNumber: issue.number,
       body: comment.body,
       commenter: comment.user?.login ?? "",
+      defaultBranch: context.payload.repository.default_branch,
+    });
+  });
+
+  app.on("check_run.requested_action", async (context) => {
+    const { check_run, requested_action, sender } = context.payload;
+    const pr = check_run.pull_requests[0];
+    if (requested_action?.identifier !== RETRAIN_ACTION.identifier || !pr) return;
+    // The button is a `/loragate retrain` by whoever pressed it: same permission check, same reply.
+    await handleCommand({
+      github: context.octokit,
+      repo: context.repo(),
+      pullNumber: pr.number,
+      body: "/loragate retrain",
+      commenter: sender.login,
       defaultBranch: context.payload.repository.default_branch,
     });
   });

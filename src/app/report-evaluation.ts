@@ -11,6 +11,12 @@ import type { GitHub, RepoRef } from "../github/types.ts";
 import { EVALUATE_CHECK } from "./request-evaluation.ts";
 
 export const BAR_CHECK = "loragate/bar";
+/** The button on a failed evaluation; check_run.requested_action runs it as `/loragate retrain`. */
+export const RETRAIN_ACTION = {
+  label: "Retrain",
+  description: "Train and evaluate this commit again",
+  identifier: "retrain",
+};
 
 export interface CompletedRun {
   id: number;
@@ -60,13 +66,14 @@ export async function reportEvaluation(params: {
   const bar = await startCheck({ github, repo, name: BAR_CHECK, headSha, externalId: `bar:${correlation}` });
   if (evaluate.done && bar.done) return "ignored"; // a redelivered event
   const fail = async (outcome: ReportOutcome, title: string, summary: string) => {
-    const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` to train and evaluate again.`;
+    const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` (or press Retrain) to train and evaluate again.`;
     await completeCheck({
       github,
       repo,
       checkRunId: evaluate.id,
       conclusion: "failure",
       output: { title, summary: summary + hint, findings: [] },
+      actions: [RETRAIN_ACTION],
     });
     await completeCheck({
       github,

@@ -14,6 +14,13 @@ export interface CheckOutput {
   findings: Finding[];
 }
 
+/** A button on the check run; GitHub sends check_run.requested_action with its identifier. */
+export interface CheckAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
 /** A finding as a check-run annotation on its file and line (line 0: the file's first line). */
 export function toAnnotation(f: Finding) {
   const line = Math.max(1, f.line);
@@ -71,6 +78,7 @@ export async function completeCheck(params: {
   checkRunId: number;
   conclusion: Conclusion;
   output: CheckOutput;
+  actions?: CheckAction[];
 }): Promise<void> {
   const { github, repo, checkRunId, output } = params;
   const annotations = output.findings.map(toAnnotation);
@@ -88,6 +96,7 @@ export async function completeCheck(params: {
             status: "completed" as const,
             conclusion: params.conclusion,
             completed_at: new Date().toISOString(),
+            ...(params.actions ? { actions: params.actions } : {}),
           }
         : {}),
       output: { ...base, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
