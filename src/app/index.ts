@@ -2,12 +2,15 @@ import type { Probot } from "probot";
 import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
 import { RETRAIN_ACTION, reportEvaluation } from "./report-evaluation.ts";
-import { requestEvaluation } from "./request-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
-import { validatePullRequest } from "./validate-pull-request.ts";
+import { scheduleReconciler } from "./reconcile.ts";
+import { reviewHead } from "./review-head.ts";
 
 /** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
 export default function loragate(app: Probot): void {
+  const reconcileMinutes = Number(process.env.LORAGATE_RECONCILE_MINUTES ?? 0);
+  if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
+
   app.on(
     [
       "pull_request.opened",
@@ -29,31 +32,16 @@ export default function loragate(app: Probot): void {
           newSha: pr.head.sha,
         });
       }
-      // 1. validate the PR's data (seconds, no GPU)
-      const outcome = await validatePullRequest({
+      // 1-2. validate, then ask for GPU evaluation when it passes
+      await reviewHead({
         github: context.octokit,
         repo,
-        pullNumber: pr.number,
-        headSha: pr.head.sha,
-        baseSha: pr.base.sha,
-        log: context.log,
-      });
-      // 2. when it passes, ask for training + evaluation on the GPU runners (drafts wait)
-      if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config || pr.draft)
-        return;
-      await requestEvaluation({
-        github: context.octokit,
-        repo,
+        pr,
         defaultBranch: context.payload.repository.default_branch,
-        pullNumber: pr.number,
-        headSha: pr.head.sha,
-        adapter: outcome.adapters[0]!,
-        authorAssociation: pr.author_association,
-        gpu: outcome.config.gpu,
+        log: context.log,
       });
     },
   );
-
   app.on("workflow_run.completed", async (context) => {
     await reportEvaluation({
       github: context.octokit,

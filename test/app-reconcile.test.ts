@@ -1,0 +1,54 @@
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { reconcileRepository } from "../src/app/reconcile.ts";
+import { API, mockTree, REPO } from "./support/github.ts";
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("the reconciler", () => {
+  it("reviews only the open PRs whose head has no loragate/validate check (missed deliveries)", async () => {
+    const pr = (number: number, sha: string) => ({
+      number,
+      draft: false,
+      author_association: "OWNER",
+      head: { sha },
+      base: { sha: "b".repeat(40) },
+    });
+    const [seen, missed] = ["1".repeat(40), "2".repeat(40)];
+    let validated: { conclusion?: string } | undefined;
+    const scope = nock(API)
+      .get(`/repos/${REPO}/pulls`)
+      .query({ state: "open", per_page: 100 })
+      .reply(200, [pr(1, seen), pr(2, missed)])
+      .get(`/repos/${REPO}/commits/${seen}/check-runs`)
+      .query({ check_name: "loragate/validate", filter: "latest" })
+      .reply(200, { total_count: 1, check_runs: [{ id: 1, status: "completed" }] })
+      .get(`/repos/${REPO}/commits/${missed}/check-runs`)
+      .query({ check_name: "loragate/validate", filter: "latest" })
+      .times(2)
+      .reply(200, { total_count: 0, check_runs: [] })
+      .post(`/repos/${REPO}/check-runs`)
+      .reply(201, { id: 5 })
+      .get(`/repos/${REPO}/pulls/2/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "docs/README.md", status: "modified" }])
+      .patch(`/repos/${REPO}/check-runs/5`, (body) => ((validated = body), true))
+      .reply(200, {});
+    mockTree(scope, "b".repeat(40), new Map([["registry.yaml", Buffer.from("base:\n  id: x\n")]]));
+    mockTree(scope, missed, new Map());
+    const [owner, repo] = REPO.split("/") as [string, string];
+    const reviewed = await reconcileRepository({
+      github: new Octokit({ auth: "t" }),
+      repo: { owner, repo },
+      defaultBranch: "main",
+    });
+    expect(reviewed).toEqual([2]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(validated).toMatchObject({ status: "completed", conclusion: "neutral" });
+  });
+});
