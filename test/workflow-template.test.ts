@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { correlationId } from "../src/github/dispatch.ts";
+import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
+
+const TEMPLATE = join(import.meta.dirname, "..", "templates", "workflows", "loragate.yml");
+const text = readFileSync(TEMPLATE, "utf8");
+interface Step {
+  run?: string;
+  uses?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
+interface Workflow {
+  name: string;
+  "run-name": string;
+  on: Record<string, { inputs: Record<string, { required: boolean; type: string }> }>;
+  permissions: Record<string, string>;
+  concurrency: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, { "runs-on": string[]; "timeout-minutes": number; steps: Step[] }>;
+}
+const workflow = yaml.load(text, { schema: yaml.CORE_SCHEMA }) as Workflow;
+
+describe("the train + evaluate workflow template", () => {
+  it("is what the fixture registry installs", () => {
+    expect(readFileSync(join(FIXTURE_ROOT, ".github/workflows/loragate.yml"), "utf8")).toBe(text);
+  });
+
+  it("runs on workflow_dispatch only, with exactly the inputs the app dispatches, all required", () => {
+    expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
+    const inputs = workflow.on.workflow_dispatch!.inputs;
+    expect(Object.keys(inputs).sort()).toEqual(["adapter", "correlation_id", "head_sha", "pr"]);
+    for (const input of Object.values(inputs))
+      expect(input).toMatchObject({ required: true, type: "string" });
+  });
+
+  it("names each run after its correlation id, as reportEvaluation reads it back", () => {
+    expect(workflow["run-name"]).toBe("loragate ${{ inputs.correlation_id }}");
+    const title = workflow["run-name"].replace(
+      "${{ inputs.correlation_id }}",
+      correlationId(2, "a".repeat(40)),
+    );
+    expect(/\bpr([0-9]+)-([0-9a-f]{12})\b/.exec(title)?.slice(1)).toEqual(["2", "a".repeat(12)]);
+  });
+
+  it("asks for read permissions only, one run per PR and adapter, and a timeout on the configured runners", () => {
+    expect(Object.values(workflow.permissions).every((p) => p === "read")).toBe(true);
+    expect(workflow.concurrency).toEqual({
+      group: "loragate-${{ inputs.pr }}-${{ inputs.adapter }}",
+      "cancel-in-progress": true,
+    });
+    for (const job of Object.values(workflow.jobs)) {
+      expect(job["runs-on"]).toEqual(DEFAULT_CONFIG.gpu.runner_labels);
+      expect(job["timeout-minutes"]).toBeGreaterThan(0);
+    }
+  });
+
+  it("never interpolates an expression into a shell script (inputs reach it through env only)", () => {
+    const scripts = Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.map((s) => s.run).filter((r): r is string => r !== undefined),
+    );
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(script).not.toMatch(/\$\{\{/);
+  });
+
+  it("uploads results.json under the artifact name the app downloads", () => {
+    const upload = Object.values(workflow.jobs)
+      .flatMap((j) => j.steps)
+      .find((s) => s.uses?.startsWith("actions/upload-artifact"));
+    expect(upload?.with?.name).toBe("loragate-results");
+  });
+});
