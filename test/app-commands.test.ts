@@ -1,16 +1,12 @@
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseCommand } from "../src/core/commands.ts";
-import { API, commentPayload, makeProbot, mockToken, REPO } from "./support/github.ts";
+import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
 
 const HEAD = "a".repeat(40);
 const CORRELATION = `pr1-${HEAD.slice(0, 12)}`;
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 function mockCommenter(scope: nock.Scope, permission: string): void {
   scope.get(`/repos/${REPO}/collaborators/Codertocat/permission`).reply(200, { permission });

@@ -1,11 +1,11 @@
 import { zipSync } from "fflate";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
 import { upsertStickyComment } from "../src/github/sticky-comment.ts";
 import { Octokit } from "@octokit/rest";
-import { API, makeProbot, mockToken, REPO, workflowRunPayload } from "./support/github.ts";
+import { API, makeProbot, mockToken, REPO, workflowRunPayload, useNock } from "./support/github.ts";
 
 const HEAD = "a".repeat(40); // sampleResults() evaluates this commit
 const CORRELATION = `pr2-${HEAD.slice(0, 12)}`;
@@ -73,11 +73,7 @@ function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclus
   return { scope, sent };
 }
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scorecard", () => {
   it("reads results.json from the artifact, applies the bar, completes both checks, posts the scorecard", async () => {

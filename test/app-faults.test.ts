@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   API,
   makeProbot,
@@ -8,6 +8,9 @@ import {
   pullRequestPayload,
   REPO,
   type Tree,
+  useNock,
+  adapterTree,
+  baseTree,
 } from "./support/github.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 
@@ -16,14 +19,10 @@ const payload = pullRequestPayload("opened");
 (payload.pull_request as { draft?: boolean }).draft = true; // validation only: no GPU request in these tests
 const HEAD = payload.pull_request.head.sha;
 const BASE = payload.pull_request.base.sha;
-const head: Tree = new Map([...fixture].filter(([p]) => p.startsWith("adapters/math-gsm8k/")));
-const base: Tree = new Map([...fixture].filter(([p]) => !p.startsWith("adapters/math-gsm8k/")));
+const head = adapterTree(fixture, "math-gsm8k");
+const base = baseTree(fixture, "math-gsm8k");
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 /** The validate flow where GitHub first answers listFiles with `fault`, then normally. */
 async function validateThrough(fault: (scope: nock.Scope) => void) {

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
 import { parseDocument } from "yaml";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { embedMergeRecord, mergeRecord } from "../src/core/evaluation/merge-record.ts";
 import { applyMerge } from "../src/core/registry-update.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
-import { API, makeProbot, mockToken, pullRequestPayload, REPO } from "./support/github.ts";
+import { API, makeProbot, mockToken, pullRequestPayload, REPO, useNock } from "./support/github.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const payload = pullRequestPayload("closed");
@@ -82,11 +82,7 @@ function mockMerge(
   return { scope, sent };
 }
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () => {
   it("writes both in one commit, keeping the maintainers' comments, with the domain's active adapter", async () => {

@@ -1,14 +1,10 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reconcileRepository } from "../src/app/reconcile.ts";
-import { API, mockTree, REPO } from "./support/github.ts";
+import { API, mockTree, REPO, useNock } from "./support/github.ts";
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 describe("the reconciler", () => {
   it("reviews only the open PRs whose head has no loragate/validate check (missed deliveries)", async () => {

@@ -1,17 +1,13 @@
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { API, makeProbot, mockToken, mockTree, pullRequestPayload, REPO } from "./support/github.ts";
+import { describe, expect, it } from "vitest";
+import { API, makeProbot, mockToken, mockTree, pullRequestPayload, REPO, useNock } from "./support/github.ts";
 
 const payload = pullRequestPayload("synchronize");
 const BEFORE = payload.before as string;
 const HEAD = payload.pull_request.head.sha;
 const OLD = `pr2-${BEFORE.slice(0, 12)}`;
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 describe("a new push", () => {
   it("cancels the previous head's evaluate check and its workflow run, then validates the new head", async () => {

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import {
   API,
@@ -9,6 +9,9 @@ import {
   pullRequestPayload,
   REPO,
   type Tree,
+  useNock,
+  adapterTree as sharedAdapterTree,
+  baseTree as sharedBaseTree,
 } from "./support/github.ts";
 
 const fixture = readTree(FIXTURE_ROOT) as Tree;
@@ -17,14 +20,8 @@ const HEAD = payload.pull_request.head.sha;
 const BASE = payload.pull_request.base.sha;
 const PR = payload.pull_request.number;
 
-/** The registry at the base commit: everything but the adapter the PR adds. */
-function baseTree(without: string): Tree {
-  return new Map([...fixture].filter(([path]) => !path.startsWith(`adapters/${without}/`)));
-}
-/** The head commit's adapter folder, under the PR's adapter name. */
-function adapterTree(name: string): Tree {
-  return new Map([...fixture].filter(([path]) => path.startsWith(`adapters/${name}/`)));
-}
+const baseTree = (adapter: string) => sharedBaseTree(fixture, adapter);
+const adapterTree = (adapter: string) => sharedAdapterTree(fixture, adapter);
 
 interface Annotation {
   path: string;
@@ -98,11 +95,7 @@ function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean)
 
 const filesOf = (tree: Tree) => [...tree.keys()].map((filename) => ({ filename, status: "added" }));
 
-beforeEach(() => nock.disableNetConnect());
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useNock();
 
 describe("a passing validation -> GPU evaluation", () => {
   it("dispatches the workflow on the default branch with validated inputs for a trusted author, evaluate queued", async () => {

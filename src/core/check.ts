@@ -2,7 +2,7 @@ import type { BenchmarkInput } from "./contamination/benchmark-index.ts";
 import { BenchmarkLibrary } from "./contamination/benchmark-library.ts";
 import { checkContamination } from "./contamination/check.ts";
 import { type ContaminationReport, contaminationFindings } from "./contamination/report.ts";
-import { type Finding, sortFindings } from "./findings.ts";
+import { type Finding, hasErrors, sortFindings } from "./findings.ts";
 import { joinPath } from "./paths.ts";
 import { checkRegistryBenchmarks, loadRegistryContext, type RegistryContext } from "./registry-context.ts";
 import type { RegistrySource } from "./source.ts";
@@ -79,7 +79,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   }
   return {
     registry: {
-      ok: !registryFindings.some((f) => f.severity === "error"),
+      ok: !hasErrors(registryFindings),
       findings: sortFindings(registryFindings),
     },
     adapters,

@@ -1,5 +1,5 @@
 import { type DatasetStats, validateDataset } from "./dataset.ts";
-import { type Finding, FindingSink } from "./findings.ts";
+import { type Finding, FindingSink, hasErrors } from "./findings.ts";
 import { loadDocument } from "./load-document.ts";
 import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "./parallel-dataset.ts";
 import { ALLOWED_EXTENSIONS, checkRelativePath, extensionOf, joinPath, PICKLE_EXTENSIONS } from "./paths.ts";
@@ -188,7 +188,7 @@ type Add = (f: Omit<Finding, "severity"> & { severity?: Finding["severity"] }) =
 
 function finish(name: string, sink: FindingSink, stats: AdapterStats): AdapterReport {
   const findings = sink.finish();
-  return { name, ok: !findings.some((f) => f.severity === "error"), findings, stats };
+  return { name, ok: !hasErrors(findings), findings, stats };
 }
 
 /** Every entry of the folder: no symlinks, only data file types, no pickles, sizes in limits. */

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import examples from "@octokit/webhooks-examples";
 import nock from "nock";
+import { afterEach, beforeEach } from "vitest";
 import { Probot } from "probot";
 import loragate from "../../src/app/index.ts";
 import { LoragateOctokit } from "../../src/app/octokit.ts";
@@ -142,5 +143,23 @@ export function mockToken(scope: nock.Scope): void {
   scope.post("/app/installations/1/access_tokens").reply(200, {
     token: "test-token",
     permissions: { checks: "write", contents: "read", pull_requests: "read" },
+  });
+}
+
+/** The fixture registry split as a PR sees it: the base commit holds all but the adapter the PR adds. */
+export function baseTree(fixture: Tree, adapter: string): Tree {
+  return new Map([...fixture].filter(([path]) => !path.startsWith(`adapters/${adapter}/`)));
+}
+/** The head commit's adapter folder. */
+export function adapterTree(fixture: Tree, adapter: string): Tree {
+  return new Map([...fixture].filter(([path]) => path.startsWith(`adapters/${adapter}/`)));
+}
+
+/** Every test of the file talks only to nock; nothing is left mocked for the next one. */
+export function useNock(): void {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
   });
 }
