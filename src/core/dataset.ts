@@ -33,7 +33,7 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
   /** Stop counting records past this many (a finding says so). */
   maxRecords?: number;
   sink: FindingSink;
-  /** Sees every valid record, e.g. for the contamination index, in the same pass. */
+  /** Sees every valid, non-duplicate record in the same pass (e.g. to collect benchmark items). */
   onRecord?: (record: K extends "train" ? TrainingExample : BenchmarkItem, line: number) => void;
   onProgress?: (bytes: number) => void;
   /** False when the chunks start inside the file (a worker's share): no BOM or LFS check there. */
