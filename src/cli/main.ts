@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { checkRegistry } from "../core/check.ts";
+import { checkRegistry, listAdapterNames } from "../core/check.ts";
+import { adapterCandidates, checkProposal, proposalOverlap } from "../core/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { readBenchmarkItems } from "../core/contamination/check.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
@@ -22,6 +23,9 @@ Usage:
   loragate scorecard RESULTS.json [--registry DIR]
                                       the bar verdict and scorecard markdown of an evaluation
                                       (the bar from DIR/.github/loragate.yml; defaults otherwise)
+  loragate proposal check FILE.md [--registry DIR]
+                                      an adapter-proposal issue body: what is missing, and the
+                                      registry's adapters it overlaps with
   loragate demo                       check the bundled fixture registry
   loragate --help
 
@@ -88,6 +92,13 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
       demo: command === "demo",
       hidden: values.hidden ?? [],
     });
+  }
+  if (command === "proposal") {
+    if (rest[0] !== "check" || rest.length !== 2) {
+      io.stderr(`loragate: usage: loragate proposal check FILE.md [--registry DIR]\n`);
+      return 2;
+    }
+    return runProposalCheck({ file: rest[1]!, registry: values.registry, io });
   }
   if (command === "scorecard") {
     if (rest.length !== 1) {
@@ -169,6 +180,44 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
   const verdict = evaluateBar({ results: loaded.results, config: context?.config ?? DEFAULT_CONFIG });
   p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
   return verdict.pass ? 0 : 1;
+}
+
+/** Checks a proposal body offline, as the app does on the issue; exit 0 ready, 1 problems, 2 bad input. */
+async function runProposalCheck(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
+  if (!existsSync(p.file) || statSync(p.file).size > 1 << 20) {
+    p.io.stderr(
+      `loragate: ${existsSync(p.file) ? `${p.file} is larger than 1 MiB` : `file not found: ${p.file}`}\n`,
+    );
+    return 2;
+  }
+  const source = p.registry ? new FsRegistrySource(p.registry) : undefined;
+  const context = source ? await loadRegistryContext(source) : undefined;
+  const { proposal, problems } = checkProposal(
+    readFileSync(p.file, "utf8"),
+    (context?.config ?? DEFAULT_CONFIG).bar.min_train_examples,
+  );
+  for (const problem of problems)
+    p.io.stdout(`${p.file} error ${problem.message} [proposal-${problem.field}]\n  hint: ${problem.hint}\n`);
+  if (proposal && source) {
+    const manifests: Record<string, string> = {};
+    for (const name of await listAdapterNames(source)) {
+      const entry = await source.stat(`adapters/${name}/adapter.yaml`);
+      if (entry?.kind === "file" && entry.size <= 1 << 20)
+        manifests[name] = Buffer.from(await source.read(`adapters/${name}/adapter.yaml`)).toString("utf8");
+    }
+    const overlaps = proposalOverlap(proposal, adapterCandidates(manifests));
+    p.io.stdout(
+      overlaps.length
+        ? `closest existing adapters:\n${overlaps.map((o) => `  ${o.label}: ${o.score}`).join("\n")}\n`
+        : "no overlap with the registry's adapters\n",
+    );
+  }
+  p.io.stdout(
+    problems.length === 0
+      ? "✓ proposal is complete\n"
+      : `✗ ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`,
+  );
+  return problems.length === 0 ? 0 : 1;
 }
 
 /** Hidden benchmarks from local files, labelled hidden:1, hidden:2, ... so no path or text is shown. */

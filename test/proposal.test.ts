@@ -1,0 +1,110 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { adapterCandidates, checkProposal, PROPOSAL_FIELDS, proposalOverlap } from "../src/core/proposal.ts";
+
+/** A body as GitHub renders the adapter-proposal form: `### Label` then the answer. */
+function render(answers: Partial<Record<keyof typeof PROPOSAL_FIELDS, string>>): string {
+  return Object.entries(PROPOSAL_FIELDS)
+    .filter(([id]) => id in answers)
+    .map(
+      ([id, label]) => `### ${label}\n\n${answers[id as keyof typeof PROPOSAL_FIELDS] || "_No response_"}\n`,
+    )
+    .join("\n");
+}
+const complete = {
+  domain: "legal-contracts",
+  description: "Extract parties, dates and obligations from commercial contracts.",
+  why: "The base model invents clauses and misses termination dates.",
+  example_queries:
+    "- Who are the parties to this NDA?\n- When does this lease end?\n- What are the payment terms?",
+  data_sources: "CUAD (CC BY 4.0), 300 synthetic contracts reviewed by us",
+  scope: "In: commercial contracts. Out: legal advice, litigation.",
+  estimated_size: "1,200",
+  router_keywords: "contract, clause, party, lease",
+};
+
+describe("adapter proposals", () => {
+  it("the issue form template has every field the parser reads", () => {
+    const form = yaml.load(
+      readFileSync(
+        join(import.meta.dirname, "..", "templates", "ISSUE_TEMPLATE", "adapter-proposal.yml"),
+        "utf8",
+      ),
+    ) as { body: { id: string; attributes: { label: string } }[] };
+    expect(Object.fromEntries(form.body.map((f) => [f.id, f.attributes.label]))).toEqual(PROPOSAL_FIELDS);
+  });
+
+  it("parses a complete rendered form", () => {
+    const { proposal, problems } = checkProposal(render(complete), 500);
+    expect(problems).toEqual([]);
+    expect(proposal).toMatchObject({
+      domain: "legal-contracts",
+      estimated_size: 1200,
+      example_queries: [
+        "Who are the parties to this NDA?",
+        "When does this lease end?",
+        "What are the payment terms?",
+      ],
+      router_keywords: ["contract", "clause", "party", "lease"],
+    });
+  });
+
+  it.each([
+    ["a missing section", { ...complete, scope: undefined }, "scope", /“Scope” is missing/],
+    [
+      "fewer than 3 example queries",
+      { ...complete, example_queries: "- one query only here" },
+      "example_queries",
+      /at least 3 example queries/,
+    ],
+    [
+      "a size under the bar",
+      { ...complete, estimated_size: "200" },
+      "estimated_size",
+      /under the registry's minimum of 500/,
+    ],
+    [
+      "a domain that breaks the naming rule",
+      { ...complete, domain: "Legal Contracts!" },
+      "domain",
+      /lower-case letters/,
+    ],
+    ["an empty answer", { ...complete, why: "" }, "why", /at least a sentence/],
+  ])("reports %s", (_label, answers, field, message) => {
+    const defined = Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined));
+    const { problems } = checkProposal(render(defined), 500);
+    expect(problems.find((p) => p.field === field)?.message).toMatch(message);
+  });
+
+  it("says so when the body is not a form at all, and survives a 60k-character body", () => {
+    expect(checkProposal("please add a math adapter, thanks!", 500).problems).toEqual([
+      expect.objectContaining({ field: "form" }),
+    ]);
+    const huge = render({ ...complete, scope: `<!-- loragate:scorecard --> @octocat ${"x".repeat(60_000)}` });
+    expect(checkProposal(huge, 500).problems).toEqual([]);
+  });
+
+  it("shows overlap: math vs math-gsm8k ranks above unrelated adapters", () => {
+    const manifests = {
+      "math-gsm8k":
+        "domain: math\ndescription: Multi-step arithmetic word problems\nrouter_keywords: [solve, how many]\n",
+      "code-python":
+        "domain: code\ndescription: Python functions from docstrings\nrouter_keywords: [python, function]\n",
+      broken: "domain: [unclosed",
+    };
+    const { proposal } = checkProposal(
+      render({
+        ...complete,
+        domain: "math",
+        description: "Arithmetic word problems for school, solved step by step.",
+        router_keywords: "solve, how many",
+      }),
+      500,
+    );
+    const overlaps = proposalOverlap(proposal!, adapterCandidates(manifests));
+    expect(overlaps[0]).toEqual({ label: "adapter math-gsm8k", score: 1 });
+    expect(overlaps.find((o) => o.label === "adapter code-python")?.score ?? 0).toBeLessThan(0.2);
+  });
+});
