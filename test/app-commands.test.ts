@@ -29,6 +29,7 @@ describe("parseCommand", () => {
       { name: "override", reason: "benchmark item 12 is wrong" },
     ],
     ["/loragate frobnicate", { name: "unknown", word: "frobnicate" }],
+    ["/loragate approve-proposal", { name: "approve-proposal" }],
     ["please /loragate approve", undefined],
     ["lgtm", undefined],
   ])("%j", (body, command) => expect(parseCommand(body)).toEqual(command));

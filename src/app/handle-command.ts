@@ -30,6 +30,12 @@ export async function handleCommand(params: CommandParams): Promise<string | und
     await reply(`Unknown command \`${inert(command.word, 40)}\`.\n\n${HELP}`);
     return "unknown";
   }
+  if (command.name === "approve-proposal") {
+    await reply(
+      "`/loragate approve-proposal` approves an adapter-proposal issue; comment it there, not on a pull request.",
+    );
+    return "misplaced";
+  }
   if (command.name === "help") {
     await reply(HELP);
     return "help";
@@ -51,7 +57,7 @@ export async function handleCommand(params: CommandParams): Promise<string | und
 }
 
 async function run(
-  command: Exclude<Command, { name: "help" }>,
+  command: Exclude<Command, { name: "help" | "approve-proposal" }>,
   params: CommandParams,
   headSha: string,
   association: string,

@@ -1,10 +1,12 @@
 import type { Probot } from "probot";
+import { approveProposal } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
 import { RETRAIN_ACTION, reportEvaluation } from "./report-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { scheduleReconciler } from "./reconcile.ts";
 import { reviewHead } from "./review-head.ts";
+import { isProposal, reviewProposal } from "./review-proposal.ts";
 
 /** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
 export default function loragate(app: Probot): void {
@@ -64,9 +66,31 @@ export default function loragate(app: Probot): void {
     });
   });
 
+  app.on(["issues.opened", "issues.edited"], async (context) => {
+    const { issue } = context.payload;
+    if (!isProposal(issue)) return;
+    await reviewProposal({
+      github: context.octokit,
+      repo: context.repo(),
+      issue,
+      defaultBranch: context.payload.repository.default_branch,
+    });
+  });
   app.on("issue_comment.created", async (context) => {
     const { issue, comment } = context.payload;
-    if (!issue.pull_request || comment.user?.type === "Bot") return;
+    if (comment.user?.type === "Bot") return;
+    if (!issue.pull_request) {
+      if (isProposal(issue)) {
+        await approveProposal({
+          github: context.octokit,
+          repo: context.repo(),
+          issueNumber: issue.number,
+          body: comment.body,
+          commenter: comment.user?.login ?? "",
+        });
+      }
+      return;
+    }
     await handleCommand({
       github: context.octokit,
       repo: context.repo(),

@@ -5,6 +5,7 @@ export type Command =
   | { name: "retrain" }
   | { name: "evaluate" }
   | { name: "approve" }
+  | { name: "approve-proposal" }
   | { name: "override"; reason: string };
 
 /** Repository permission levels, weakest first (GitHub's collaborator permission API). */
@@ -17,6 +18,7 @@ export const REQUIRED: Record<Command["name"], Permission> = {
   retrain: "write",
   evaluate: "write",
   approve: "write",
+  "approve-proposal": "write",
   override: "maintain",
 };
 
@@ -28,6 +30,7 @@ export const HELP = [
   "- `/loragate evaluate`: the same, for an evaluation that failed for infrastructure reasons (write access)",
   "- `/loragate approve`: let this head commit use the GPU runners, for first-time and outside contributors (write access)",
   "- `/loragate override <reason>`: pass the bar anyway; the reason is recorded in the checks (maintain or admin)",
+  "- `/loragate approve-proposal` (on an adapter-proposal issue): approve the proposal (write access)",
 ].join("\n");
 
 /** The command in a comment's first line, or undefined when the comment is not one. */
@@ -37,8 +40,9 @@ export function parseCommand(body: string): Command | { name: "unknown"; word: s
   if (!match) return undefined;
   const word = (match[1] ?? "help").toLowerCase();
   if (word === "override") return { name: "override", reason: (match[2] ?? "").trim().slice(0, 500) };
-  if (word === "help" || word === "retrain" || word === "evaluate" || word === "approve")
-    return { name: word };
+  const simple = ["help", "retrain", "evaluate", "approve", "approve-proposal"] as const;
+  const known = simple.find((name) => name === word);
+  if (known) return { name: known };
   return { name: "unknown", word: word.slice(0, 40) };
 }
 

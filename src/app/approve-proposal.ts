@@ -1,0 +1,41 @@
+import { allows, parseCommand } from "../core/commands.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+import { STATE_LABELS } from "./review-proposal.ts";
+
+/** `/loragate approve-proposal` on a proposal issue: permission-checked, then the `approved` label. */
+export async function approveProposal(params: {
+  github: GitHub;
+  repo: RepoRef;
+  issueNumber: number;
+  body: string;
+  commenter: string;
+}): Promise<"approved" | "denied" | "ignored"> {
+  const { github, repo } = params;
+  if (parseCommand(params.body)?.name !== "approve-proposal") return "ignored";
+  const reply = (body: string) =>
+    github.rest.issues.createComment({ ...repo, issue_number: params.issueNumber, body });
+  const { data } = await github.rest.repos.getCollaboratorPermissionLevel({
+    ...repo,
+    username: params.commenter,
+  });
+  if (!allows(data.permission, "approve-proposal")) {
+    await reply("`/loragate approve-proposal` needs write access to this repository; it was not run.");
+    return "denied";
+  }
+  await github.rest.issues.addLabels({
+    ...repo,
+    issue_number: params.issueNumber,
+    labels: [STATE_LABELS.approved],
+  });
+  for (const name of [STATE_LABELS.needsInfo, STATE_LABELS.ready]) {
+    await github.rest.issues
+      .removeLabel({ ...repo, issue_number: params.issueNumber, name })
+      .catch((error: { status?: number }) => {
+        if (error.status !== 404) throw error; // the label was not there
+      });
+  }
+  await reply(
+    `Approved by @${params.commenter}. Adapter PRs cite it with \`Proposal: #${params.issueNumber}\` in their description or \`proposal: ${params.issueNumber}\` in adapter.yaml.`,
+  );
+  return "approved";
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import examples from "@octokit/webhooks-examples";
+import nock from "nock";
+import { describe, expect, it } from "vitest";
+import { PROPOSAL_FIELDS } from "../src/core/proposal.ts";
+import { PROPOSAL_MARKER } from "../src/app/review-proposal.ts";
+import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
+
+useNock();
+
+const form = (domain: string, extra = "") =>
+  Object.values(PROPOSAL_FIELDS)
+    .map((label) => {
+      const answers: Record<string, string> = {
+        Domain: domain,
+        Description: `Arithmetic word problems for school, solved step by step. ${extra}`,
+        "Why the base model underperforms": "It loses track of intermediate quantities.",
+        "Example queries":
+          "- How many apples are left?\n- What is the total cost?\n- How far does the train go?",
+        "Planned data sources": "GSM8K train split (MIT)",
+        Scope: "In: arithmetic. Out: proofs.",
+        "Estimated training set size": "800",
+        "Router keywords": "solve, how many",
+      };
+      return `### ${label}\n\n${answers[label]}\n`;
+    })
+    .join("\n");
+
+function issuePayload(body: string) {
+  const sections = examples as unknown as { name: string; examples: Record<string, unknown>[] }[];
+  const payload = structuredClone(
+    sections.find((e) => e.name === "issues")!.examples.find((e) => e.action === "opened")!,
+  ) as {
+    issue: { number: number; title: string; body: string; labels: { name: string }[] };
+    installation?: object;
+  };
+  payload.installation = { id: 1 };
+  payload.issue.title = "[adapter-proposal] math word problems";
+  payload.issue.body = body;
+  payload.issue.labels = [];
+  return payload;
+}
+
+function mockReview(scope: nock.Scope, sent: { comment?: string; labels?: string[] }): void {
+  mockToken(scope);
+  scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
+  scope
+    .get(`/repos/${REPO}/contents/registry.yaml`)
+    .query({ ref: "master" })
+    .reply(200, {
+      type: "file",
+      encoding: "base64",
+      content: readFileSync(join(FIXTURE_ROOT, "registry.yaml")).toString("base64"),
+    });
+  scope
+    .get(`/repos/${REPO}/issues`)
+    .query({ state: "open", labels: "adapter-proposal", per_page: 100 })
+    .reply(200, [{ number: 9, body: form("math-competition"), labels: [{ name: "adapter-proposal" }] }]);
+  scope.get(`/repos/${REPO}/issues/1/comments`).query({ per_page: 100 }).reply(200, []);
+  scope.post(`/repos/${REPO}/issues/1/comments`, (body) => ((sent.comment = body.body), true)).reply(201, {});
+  scope.post(`/repos/${REPO}/issues/1/labels`, (body) => ((sent.labels = body.labels), true)).reply(200, []);
+}
+
+describe("adapter-proposal issues", () => {
+  it("answers a complete form with one sticky comment, the overlap with open proposals, and ready-for-review", async () => {
+    const sent: { comment?: string; labels?: string[] } = {};
+    const scope = nock(API);
+    mockReview(scope, sent);
+    await (
+      await makeProbot()
+    ).receive({ id: "p1", name: "issues", payload: issuePayload(form("math")) } as never);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(sent.labels).toEqual(["ready-for-review"]);
+    expect(sent.comment!.startsWith(PROPOSAL_MARKER)).toBe(true);
+    expect(sent.comment).toContain("| proposal #9 | 1.00 |");
+  });
+
+  it("asks for what is missing (needs-info), and neutralizes markers, mentions and images in the answers", async () => {
+    const sent: { comment?: string; labels?: string[] } = {};
+    const scope = nock(API);
+    mockReview(scope, sent);
+    const hostile = form(`${PROPOSAL_MARKER} @octocat ![x](http://e/x.png)`);
+    await (await makeProbot()).receive({ id: "p2", name: "issues", payload: issuePayload(hostile) } as never);
+    expect(sent.labels).toEqual(["needs-info"]);
+    expect(sent.comment!.split(PROPOSAL_MARKER)).toHaveLength(2);
+    expect(sent.comment).not.toMatch(/@octocat|!\[x\]/);
+  });
+
+  it("approve-proposal by a writer labels it approved", async () => {
+    const payload = commentPayload("/loragate approve-proposal");
+    delete payload.issue.pull_request;
+    (payload.issue as { title?: string }).title = "[adapter-proposal] math";
+    const sent: { labels?: string[]; reply?: string } = {};
+    const scope = nock(API);
+    mockToken(scope);
+    scope.get(`/repos/${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: "write" });
+    scope
+      .post(`/repos/${REPO}/issues/1/labels`, (body) => ((sent.labels = body.labels), true))
+      .reply(200, []);
+    scope.delete(`/repos/${REPO}/issues/1/labels/needs-info`).reply(404, { message: "Label does not exist" });
+    scope.delete(`/repos/${REPO}/issues/1/labels/ready-for-review`).reply(200, []);
+    scope.post(`/repos/${REPO}/issues/1/comments`, (body) => ((sent.reply = body.body), true)).reply(201, {});
+    await (await makeProbot()).receive({ id: "p3", name: "issue_comment", payload } as never);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(sent.labels).toEqual(["approved"]);
+    expect(sent.reply).toContain("Proposal: #1");
+  });
+});
