@@ -64,6 +64,7 @@ function mockGitHub(base: Map<string, Buffer>, head: Map<string, Buffer>): void 
   scope.get(/\/check-runs\?/).reply(200, { total_count: 0, check_runs: [] });
   scope.post(`/repos/${REPO.owner}/${REPO.repo}/check-runs`).reply(201, { id: 1 });
   scope.patch(`/repos/${REPO.owner}/${REPO.repo}/check-runs/1`).reply(200, { id: 1 });
+  scope.get(/\/issues\/42$/).reply(200, { number: 42, labels: [{ name: "approved" }] });
   scope.get(/\/pulls\/1\/files/).reply(
     200,
     [...head.keys()].map((filename) => ({ filename, status: "added" })),

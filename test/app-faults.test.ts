@@ -44,6 +44,7 @@ async function validateThrough(fault: (scope: nock.Scope) => void) {
     );
   mockTree(scope, BASE, base);
   mockTree(scope, HEAD, head);
+  scope.get(`/repos/${REPO}/issues/42`).reply(200, { number: 42, labels: [{ name: "approved" }] });
   scope.patch(`/repos/${REPO}/check-runs/7`, (body) => (updates.push(body), true)).reply(200, {});
   await (await makeProbot("s", true)).receive({ id: "f", name: "pull_request", payload } as never);
   return { scope, updates };

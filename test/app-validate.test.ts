@@ -39,10 +39,16 @@ interface Sent {
   }[];
 }
 
+/** The proposal the fixture adapters cite (`proposal: 42`), with its labels. */
+function mockProposal(scope: nock.Scope, labels: string[]): void {
+  scope.get(`/repos/${REPO}/issues/42`).reply(200, { number: 42, labels: labels.map((name) => ({ name })) });
+}
+
 function mockPullRequest(
   files: { filename: string; status: string }[],
   base: Tree,
   head: Tree,
+  proposalLabels = ["adapter-proposal", "approved"],
 ): { scope: nock.Scope; sent: Sent } {
   const sent: Sent = { updates: [] };
   const scope = nock(API);
@@ -52,6 +58,7 @@ function mockPullRequest(
   scope.get(`/repos/${REPO}/pulls/${PR}/files`).query({ per_page: 100 }).reply(200, files);
   mockTree(scope, BASE, base);
   mockTree(scope, HEAD, head);
+  mockProposal(scope, proposalLabels);
   scope
     .patch(
       `/repos/${REPO}/check-runs/7`,
@@ -147,6 +154,32 @@ describe("a passing validation -> GPU evaluation", () => {
     await (await makeProbot()).receive({ id: "e3", name: "pull_request", payload: draft } as never);
     expect(scope.isDone()).toBe(true);
     expect(sent.updates[0]).toMatchObject({ conclusion: "success" });
+  });
+});
+
+describe("the adapter PR cites an approved proposal", () => {
+  it("advisory (the default): an unapproved proposal is a warning, the check still passes", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head, ["adapter-proposal"]);
+    const draft = structuredClone(payload);
+    (draft.pull_request as { draft?: boolean }).draft = true;
+    await (await makeProbot()).receive({ id: "q1", name: "pull_request", payload: draft } as never);
+    expect(sent.updates[0]).toMatchObject({ conclusion: "success" });
+    expect(sent.updates[0]!.output.annotations.map((a) => `${a.path} ${a.title}`)).toEqual([
+      "adapters/math-gsm8k/adapter.yaml loragate proposal-not-approved",
+    ]);
+  });
+
+  it("required: an unapproved proposal fails the check", async () => {
+    const head = adapterTree("math-gsm8k");
+    const base = baseTree("math-gsm8k");
+    base.set(".github/loragate.yml", Buffer.from("proposals: required\n"));
+    const { sent } = mockPullRequest(filesOf(head), base, head, ["adapter-proposal", "needs-info"]);
+    await (await makeProbot()).receive({ id: "q2", name: "pull_request", payload } as never);
+    expect(sent.updates[0]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "1 error, 0 warnings in `math-gsm8k`" },
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { validatePullRequest } from "./validate-pull-request.ts";
 
 export interface PullRequestHead {
   number: number;
+  body?: string | null;
   draft?: boolean;
   author_association: string;
   head: { sha: string };
@@ -24,6 +25,7 @@ export async function reviewHead(params: {
 }): Promise<void> {
   const { github, repo, pr } = params;
   const outcome = await validatePullRequest({
+    prBody: pr.body,
     github,
     repo,
     pullNumber: pr.number,

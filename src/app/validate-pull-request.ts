@@ -3,6 +3,7 @@ import { type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
+import { checkProposalCitation } from "./check-proposal-citation.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -18,6 +19,8 @@ export interface ValidatePullRequestParams {
   log?: { error: (...args: unknown[]) => void };
   /** Adds milliseconds per phase (fetch, validate, contamination, publish), for benchmarks. */
   timings?: Record<string, number>;
+  /** The PR description, where `Proposal: #N` cites the approved proposal. */
+  prBody?: string | null;
 }
 
 export interface ValidationOutcome {
@@ -69,7 +72,21 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     for (const adapter of files.adapters)
       reports.push(await checkRegistry({ source: files.source, adapter, timings }));
     clock.at = performance.now(); // validate and contamination were timed inside
-    const outcome = { ...conclude(files.findings, files.adapters, reports), config: files.config };
+    const citation =
+      files.adapters.length === 1
+        ? await checkProposalCitation({
+            github,
+            repo,
+            mode: files.config.proposals,
+            prBody: params.prBody ?? null,
+            adapter: files.adapters[0]!,
+            manifestProposal: reports[0]?.adapters[0]?.manifest?.proposal,
+          })
+        : [];
+    const outcome = {
+      ...conclude([...files.findings, ...citation], files.adapters, reports),
+      config: files.config,
+    };
     await completeCheck({
       github,
       repo,

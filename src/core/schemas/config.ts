@@ -197,6 +197,10 @@ export const ConfigSchema = z
     contamination: ContaminationConfigSchema,
     gpu: GpuConfigSchema,
     limits: LimitsSchema,
+    proposals: z
+      .enum(["required", "advisory", "off"])
+      .default("advisory")
+      .describe("Whether an adapter PR must cite an approved proposal issue (required: an error; advisory: a warning)."),
   })
   .strict()
   .describe("loragate settings for one registry (.github/loragate.yml).");
