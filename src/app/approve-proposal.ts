@@ -1,5 +1,6 @@
-import { allows, parseCommand } from "../core/commands.ts";
+import { parseCommand } from "../core/commands.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { permitted } from "./permission.ts";
 import { STATE_LABELS } from "./review-proposal.ts";
 
 /** `/loragate approve-proposal` on a proposal issue: permission-checked, then the `approved` label. */
@@ -14,14 +15,8 @@ export async function approveProposal(params: {
   if (parseCommand(params.body)?.name !== "approve-proposal") return "ignored";
   const reply = (body: string) =>
     github.rest.issues.createComment({ ...repo, issue_number: params.issueNumber, body });
-  const { data } = await github.rest.repos.getCollaboratorPermissionLevel({
-    ...repo,
-    username: params.commenter,
-  });
-  if (!allows(data.permission, "approve-proposal")) {
-    await reply("`/loragate approve-proposal` needs write access to this repository; it was not run.");
+  if (!(await permitted({ github, repo, commenter: params.commenter, command: "approve-proposal", reply })))
     return "denied";
-  }
   await github.rest.issues.addLabels({
     ...repo,
     issue_number: params.issueNumber,

@@ -1,7 +1,8 @@
-import { allows, type Command, HELP, parseCommand } from "../core/commands.ts";
+import { type Command, HELP, parseCommand } from "../core/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { readConfig } from "../github/read-config.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { permitted } from "./permission.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 
@@ -40,16 +41,8 @@ export async function handleCommand(params: CommandParams): Promise<string | und
     await reply(HELP);
     return "help";
   }
-  const { data: level } = await github.rest.repos.getCollaboratorPermissionLevel({
-    ...repo,
-    username: params.commenter,
-  });
-  if (!allows(level.permission, command.name)) {
-    await reply(
-      `\`/loragate ${command.name}\` needs ${command.name === "override" ? "maintain or admin" : "write"} access to this repository; it was not run.`,
-    );
+  if (!(await permitted({ github, repo, commenter: params.commenter, command: command.name, reply })))
     return "denied";
-  }
   const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: params.pullNumber });
   const outcome = await run(command, params, pr.head.sha, pr.author_association);
   await reply(outcome);

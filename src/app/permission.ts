@@ -1,0 +1,25 @@
+import { allows, type Command } from "../core/commands.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+
+/**
+ * Whether the commenter's repository permission allows the command; when not, says so in a reply
+ * (the same words for every command and for the Retrain button).
+ */
+export async function permitted(params: {
+  github: GitHub;
+  repo: RepoRef;
+  commenter: string;
+  command: Command["name"];
+  reply: (text: string) => Promise<unknown>;
+}): Promise<boolean> {
+  const { data } = await params.github.rest.repos.getCollaboratorPermissionLevel({
+    ...params.repo,
+    username: params.commenter,
+  });
+  if (allows(data.permission, params.command)) return true;
+  const needs = params.command === "override" ? "maintain or admin" : "write";
+  await params.reply(
+    `\`/loragate ${params.command}\` needs ${needs} access to this repository; it was not run.`,
+  );
+  return false;
+}
