@@ -28,24 +28,42 @@ const form = (domain: string, extra = "") =>
     })
     .join("\n");
 
-function issuePayload(body: string) {
+function issuePayload(body: string, action: "opened" | "edited" | "labeled" = "opened") {
   const sections = examples as unknown as { name: string; examples: Record<string, unknown>[] }[];
   const payload = structuredClone(
-    sections.find((e) => e.name === "issues")!.examples.find((e) => e.action === "opened")!,
+    sections.find((e) => e.name === "issues")!.examples.find((e) => e.action === action)!,
   ) as {
     issue: { number: number; title: string; body: string; labels: { name: string }[] };
+    label?: { name: string };
     installation?: object;
   };
   payload.installation = { id: 1 };
   payload.issue.title = "[adapter-proposal] math word problems";
   payload.issue.body = body;
+  payload.issue.number = 1;
   payload.issue.labels = [];
   return payload;
 }
 
-function mockReview(scope: nock.Scope, sent: { comment?: string; labels?: string[] }): void {
+function mockReview(
+  scope: nock.Scope,
+  sent: { comment?: string; labels?: string[] },
+  existing: object[] = [],
+  overlap = true,
+): void {
   mockToken(scope);
   scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
+  if (overlap) mockOverlapSources(scope);
+  scope.get(`/repos/${REPO}/issues/1/comments`).query({ per_page: 100 }).reply(200, existing);
+  if (existing.length === 0)
+    scope
+      .post(`/repos/${REPO}/issues/1/comments`, (body) => ((sent.comment = body.body), true))
+      .reply(201, {});
+  scope.post(`/repos/${REPO}/issues/1/labels`, (body) => ((sent.labels = body.labels), true)).reply(200, []);
+}
+
+/** The registry's adapters and the other open proposals, read for the overlap report. */
+function mockOverlapSources(scope: nock.Scope): void {
   scope
     .get(`/repos/${REPO}/contents/registry.yaml`)
     .query({ ref: "master" })
@@ -58,9 +76,6 @@ function mockReview(scope: nock.Scope, sent: { comment?: string; labels?: string
     .get(`/repos/${REPO}/issues`)
     .query({ state: "open", labels: "adapter-proposal", per_page: 100 })
     .reply(200, [{ number: 9, body: form("math-competition"), labels: [{ name: "adapter-proposal" }] }]);
-  scope.get(`/repos/${REPO}/issues/1/comments`).query({ per_page: 100 }).reply(200, []);
-  scope.post(`/repos/${REPO}/issues/1/comments`, (body) => ((sent.comment = body.body), true)).reply(201, {});
-  scope.post(`/repos/${REPO}/issues/1/labels`, (body) => ((sent.labels = body.labels), true)).reply(200, []);
 }
 
 describe("adapter-proposal issues", () => {
@@ -106,5 +121,55 @@ describe("adapter-proposal issues", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(sent.labels).toEqual(["approved"]);
     expect(sent.reply).toContain("Proposal: #1");
+  });
+
+  it("an edited body updates the same sticky comment and swaps needs-info for ready-for-review", async () => {
+    const sent: { comment?: string; labels?: string[]; removed?: boolean } = {};
+    const scope = nock(API);
+    const ours = {
+      id: 77,
+      body: `${PROPOSAL_MARKER}\nold answer`,
+      user: { type: "Bot" },
+      performed_via_github_app: { id: 1 },
+    };
+    const impostor = { id: 78, body: `${PROPOSAL_MARKER}\nfake`, user: { type: "User" } };
+    mockReview(scope, sent, [impostor, ours]);
+    scope
+      .patch(`/repos/${REPO}/issues/comments/77`, (body) => ((sent.comment = body.body), true))
+      .reply(200, {});
+    scope.delete(`/repos/${REPO}/issues/1/labels/needs-info`).reply(200, []);
+    const payload = issuePayload(form("math"), "edited");
+    payload.issue.labels = [{ name: "needs-info" }];
+    await (await makeProbot()).receive({ id: "p4", name: "issues", payload } as never);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(sent.labels).toEqual(["ready-for-review"]);
+    expect(sent.comment).toContain("Every section is there");
+  });
+
+  it("a 60k-character body that is not a form gets one short comment that says to use the form", async () => {
+    const sent: { comment?: string; labels?: string[] } = {};
+    const scope = nock(API);
+    mockReview(scope, sent, [], false);
+    const payload = issuePayload(`I want a math adapter please! ${"x".repeat(60_000)}`);
+    await (await makeProbot()).receive({ id: "p5", name: "issues", payload } as never);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(sent.labels).toEqual(["needs-info"]);
+    expect(sent.comment).toContain("not an adapter-proposal form");
+    expect(sent.comment!.length).toBeLessThan(10_000);
+  });
+
+  it("the approved label added by hand clears the pending state labels", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    const removed: string[] = [];
+    for (const name of ["needs-info", "ready-for-review"])
+      scope
+        .delete(`/repos/${REPO}/issues/1/labels/${name}`)
+        .reply(() => (removed.push(name), name === "needs-info" ? [404, {}] : [200, []]));
+    const payload = issuePayload(form("math"), "labeled");
+    payload.label = { name: "approved" };
+    await (await makeProbot()).receive({ id: "p6", name: "issues", payload } as never);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(removed).toEqual(["needs-info", "ready-for-review"]);
   });
 });

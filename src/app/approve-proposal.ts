@@ -22,15 +22,23 @@ export async function approveProposal(params: {
     issue_number: params.issueNumber,
     labels: [STATE_LABELS.approved],
   });
-  for (const name of [STATE_LABELS.needsInfo, STATE_LABELS.ready]) {
-    await github.rest.issues
-      .removeLabel({ ...repo, issue_number: params.issueNumber, name })
-      .catch((error: { status?: number }) => {
-        if (error.status !== 404) throw error; // the label was not there
-      });
-  }
+  await clearPendingLabels({ github, repo, issueNumber: params.issueNumber });
   await reply(
     `Approved by @${params.commenter}. Adapter PRs cite it with \`Proposal: #${params.issueNumber}\` in their description or \`proposal: ${params.issueNumber}\` in adapter.yaml.`,
   );
   return "approved";
+}
+
+/**
+ * An approved proposal keeps only the `approved` state label. Also run when a maintainer adds the
+ * label by hand (GitHub lets only triage and above label issues, so that is a permission check too).
+ */
+export async function clearPendingLabels(params: { github: GitHub; repo: RepoRef; issueNumber: number }) {
+  for (const name of [STATE_LABELS.needsInfo, STATE_LABELS.ready]) {
+    await params.github.rest.issues
+      .removeLabel({ ...params.repo, issue_number: params.issueNumber, name })
+      .catch((error: { status?: number }) => {
+        if (error.status !== 404) throw error; // the label was not there
+      });
+  }
 }

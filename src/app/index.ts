@@ -1,12 +1,12 @@
 import type { Probot } from "probot";
-import { approveProposal } from "./approve-proposal.ts";
+import { approveProposal, clearPendingLabels } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
 import { recordMerge } from "./record-merge.ts";
 import { RETRAIN_ACTION, reportEvaluation } from "./report-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { scheduleReconciler } from "./reconcile.ts";
 import { reviewHead } from "./review-head.ts";
-import { isProposal, reviewProposal } from "./review-proposal.ts";
+import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
 
 /** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
 export default function loragate(app: Probot): void {
@@ -75,6 +75,11 @@ export default function loragate(app: Probot): void {
       issue,
       defaultBranch: context.payload.repository.default_branch,
     });
+  });
+  app.on("issues.labeled", async (context) => {
+    const { issue, label } = context.payload;
+    if (label?.name !== STATE_LABELS.approved || !isProposal(issue)) return;
+    await clearPendingLabels({ github: context.octokit, repo: context.repo(), issueNumber: issue.number });
   });
   app.on("issue_comment.created", async (context) => {
     const { issue, comment } = context.payload;
