@@ -4,6 +4,7 @@
  *   contamination   the contamination check vs the npm minhash package (and datasketch when present):
  *                   quality per planted kind, 20k x 2k speed, 1M x 10k speed and memory
  *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally
+ *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -11,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchAppValidate } from "./app-validate.ts";
+import { benchEvaluation } from "./evaluation.ts";
 import { ensureCorpusFiles, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
 
@@ -19,6 +21,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   validate: benchValidate,
   contamination: benchContamination,
   app: benchAppValidate,
+  evaluation: benchEvaluation,
 };
 
 interface ChildResult {

@@ -101,10 +101,13 @@ describe("loragate check", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("demo checks the bundled registry and exits 0", async () => {
+  it("demo checks the bundled registry, evaluates its math adapter with llama.cpp, and exits 0", async () => {
     const r = await cli("demo");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("✓ math-gsm8k");
     expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
-  });
+    expect(r.stdout).toContain("## loragate scorecard: math-gsm8k 0.2.0");
+    expect(r.stdout).toMatch(/\| math \| domain \| 60 \|/);
+    expect(r.stderr).toContain("base + adapter: 240 items");
+  }, 300_000);
 });

@@ -152,7 +152,7 @@ describe("hostile adapter.yaml", () => {
     expectFinding(await withFile(MANIFEST, (t) => `${t}lora_rank: 16\n`), {
       rule: "unknown-field",
       field: "lora_rank",
-      line: 30,
+      line: 31,
       column: 1,
     });
   });

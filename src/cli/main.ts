@@ -12,6 +12,8 @@ import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { CONFIG_FILE, loadRegistryContext } from "../core/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
+import { runDemoEvaluation } from "./demo-evaluation.ts";
+import { EVAL_USAGE, runEval } from "./eval-command.ts";
 import { formatReport, type OutputFormat } from "./format.ts";
 
 const USAGE = `loragate — the merge gate for LoRA adapter registries
@@ -26,7 +28,9 @@ Usage:
   loragate proposal check FILE.md [--registry DIR]
                                       an adapter-proposal issue body: what is missing, and the
                                       registry's adapters it overlaps with
-  loragate demo                       check the bundled fixture registry
+${EVAL_USAGE}
+  loragate demo                       the bundled fixture registry: check, contamination, and a real
+                                      evaluation of its math adapter on a generated tiny model
   loragate --help
 
 Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error.
@@ -100,6 +104,29 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     }
     return runProposalCheck({ file: rest[1]!, registry: values.registry, io });
   }
+  if (command === "eval") {
+    if (rest.length > 0) {
+      io.stderr(`loragate: eval takes flags only\n\n${USAGE}`);
+      return 2;
+    }
+    return runEval(
+      {
+        base: values.base,
+        adapter: values.adapter,
+        benchmark: values.benchmark,
+        registry: values.registry,
+        name: values.name,
+        out: values.out,
+        type: values.type,
+        maxTokens: values["max-tokens"],
+        parallel: values.parallel,
+        re2: !values["no-re2"],
+        seed: values.seed,
+        threads: values.threads,
+      },
+      io,
+    );
+  }
   if (command === "scorecard") {
     if (rest.length !== 1) {
       io.stderr(`loragate: scorecard takes one results.json\n\n${USAGE}`);
@@ -120,6 +147,16 @@ function parse(argv: string[]) {
       format: { type: "string", default: "text" },
       hidden: { type: "string", multiple: true },
       registry: { type: "string" },
+      base: { type: "string" },
+      benchmark: { type: "string" },
+      name: { type: "string" },
+      out: { type: "string" },
+      type: { type: "string", default: "exact_match" },
+      "max-tokens": { type: "string" },
+      parallel: { type: "string" },
+      "no-re2": { type: "boolean", default: false },
+      seed: { type: "string" },
+      threads: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -148,6 +185,7 @@ async function runCheck(p: {
       p.io.stdout(
         "\n(demo: the bundled registry has one valid adapter and one invalid adapter per rule, on purpose)\n",
       );
+      await runDemoEvaluation(p.root, p.io);
       return 0;
     }
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;

@@ -82,6 +82,7 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
     }
     out.push("", "</details>");
   }
+  out.push(...answerNotes(results));
   const shown = verdict.summaries.slice(0, 20);
   out.push(
     "",
@@ -117,6 +118,28 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
     `Latest commit: ${results.head_sha}. Re-run with \`/loragate retrain\` (train and evaluate) or \`/loragate evaluate\`.`,
   );
   return capMarkdown(out.join("\n"));
+}
+
+/** Answers cut at the token budget or empty, and items that could not be scored: worth a look. */
+function answerNotes(results: Results): string[] {
+  const notes: string[] = [];
+  const budget = results.inference.max_tokens;
+  for (const b of results.benchmarks) {
+    if (b.kind === "hidden") continue; // scores only, never item ids
+    const g = b.generation;
+    const n = b.outcomes.length;
+    const name = inert(b.name, 60);
+    if (g && (g.base.max_tokens || g.adapter.max_tokens))
+      notes.push(
+        `- ${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+      );
+    if (g && (g.base.empty || g.adapter.empty))
+      notes.push(`- ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
+    for (const problem of b.problems ?? []) notes.push(`- ${name}: not scorable: ${inert(problem, 300)}`);
+  }
+  return notes.length
+    ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"]
+    : [];
 }
 
 /** Keeps a document under GitHub's limit, cutting at a line and saying so. */

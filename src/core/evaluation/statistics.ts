@@ -36,7 +36,8 @@ export interface PairedSummary {
   ci95: [number, number];
 }
 
-const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
+export const mean = (xs: readonly number[]): number =>
+  xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** Percentile bootstrap of the mean paired difference, `resamples` times, seeded. */
 export function bootstrapInterval(

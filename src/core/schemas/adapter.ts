@@ -98,6 +98,13 @@ export const AdapterManifestSchema = z
       .object({
         type: EvaluationTypeSchema,
         config: z.record(z.string(), z.unknown()).optional().describe("Options of the evaluation type."),
+        max_tokens: z
+          .number()
+          .int()
+          .min(1)
+          .max(4096)
+          .default(512)
+          .describe("Token budget of one answer (LocoLLM's standard: 512)."),
       })
       .strict()
       .describe("Default scoring of the benchmark items; an item may override it."),

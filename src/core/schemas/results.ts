@@ -16,6 +16,13 @@ const OutcomeSchema = z
   })
   .strict();
 
+const GenerationTallySchema = z
+  .object({
+    max_tokens: z.number().int().min(0).describe("Answers cut at max_tokens."),
+    empty: z.number().int().min(0).describe("Empty answers."),
+  })
+  .strict();
+
 export const BenchmarkResultSchema = z
   .object({
     name: z
@@ -26,6 +33,16 @@ export const BenchmarkResultSchema = z
     sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
     evaluation_type: z.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
     outcomes: z.array(OutcomeSchema).max(1_000_000).describe("Per-item paired outcomes; hidden: ids and scores only."),
+    generation: z
+      .object({ base: GenerationTallySchema, adapter: GenerationTallySchema })
+      .strict()
+      .optional()
+      .describe("Answers that ran into the token budget or were empty, per model."),
+    problems: z
+      .array(z.string().max(300))
+      .max(20)
+      .optional()
+      .describe("Items that could not be scored as written (e.g. a refused regex), by id."),
   })
   .strict();
 

@@ -1,0 +1,101 @@
+/**
+ * The evaluation harness on this CPU: parallel sequences of one context vs one item at a time (same
+ * items, same outputs required), and the time to switch adapters on a loaded base.
+ * The model is generated (F32 weights, n_embd 512, 8 layers) so that its weights outgrow the caches,
+ * as a real base does, and batching has something to save.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tinyLlamaGguf, tinyLoraGguf, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
+import { benchmarkPrompt } from "../src/core/evaluation/prompt.ts";
+import { EvaluationHarness } from "../src/eval/harness.ts";
+
+const SHAPE: TinyLlamaShape = {
+  embedding: 512,
+  layers: 8,
+  heads: 8,
+  kvHeads: 8,
+  feedForward: 1536,
+  contextLength: 2048,
+};
+// LocoLLM's token budget; the random model never stops early, so every answer uses all of it (the
+// worst case, and where batching matters: answers, not prompts, dominate).
+const ITEMS = 16;
+const MAX_TOKENS = 512;
+
+export async function benchEvaluation(): Promise<Record<string, unknown>> {
+  const dir = join(import.meta.dirname, ".data", "evaluation");
+  mkdirSync(dir, { recursive: true });
+  const basePath = join(dir, "base-f32-512x8.gguf");
+  writeFileSync(basePath, tinyLlamaGguf({ shape: SHAPE, weights: "F32" }));
+  const adapters = [1, 2].map((seed) => {
+    const path = join(dir, `lora-${seed}.gguf`);
+    writeFileSync(path, tinyLoraGguf({ shape: SHAPE, seed }));
+    return path;
+  });
+  const benchmark = join(
+    import.meta.dirname,
+    "..",
+    "fixtures",
+    "registry",
+    "benchmarks",
+    "math",
+    "benchmark.jsonl",
+  );
+  const items = readFileSync(benchmark, "utf8")
+    .trim()
+    .split("\n")
+    .slice(0, ITEMS)
+    .map((line) => JSON.parse(line) as { instruction: string; input: string });
+  const prompts = items.map((item) => benchmarkPrompt(item, true));
+
+  const harness = await EvaluationHarness.open({ basePath });
+  try {
+    const runs: { parallel: number; seconds: number; itemsPerSecond: number; sameAsSequential: boolean }[] =
+      [];
+    let sequential = "";
+    for (const parallel of [1, 4, 8, 16]) {
+      const start = performance.now();
+      const outputs = await harness.generate(prompts, { maxTokens: MAX_TOKENS, seed: 42, parallel });
+      const seconds = (performance.now() - start) / 1000;
+      const text = JSON.stringify(outputs);
+      sequential ||= text;
+      runs.push({
+        parallel,
+        seconds,
+        itemsPerSecond: ITEMS / seconds,
+        sameAsSequential: text === sequential,
+      });
+      console.error(`parallel ${parallel}: ${seconds.toFixed(2)} s, ${(ITEMS / seconds).toFixed(2)} items/s`);
+    }
+    // Switching adapters = a context with the other adapter applied (llama.cpp keeps each loaded
+    // adapter with the model, so only the first use reads the file).
+    const switches: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const start = performance.now();
+      const context = await harness.createContext({
+        adapterPath: adapters[i % 2],
+        parallel: 1,
+        tokensPerSequence: 256,
+      });
+      switches.push(performance.now() - start);
+      await context.dispose();
+    }
+    const warm = switches.slice(2).sort((a, b) => a - b);
+    const best = runs.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
+    return {
+      model: { ...SHAPE, weights: "F32", items: ITEMS, maxTokens: MAX_TOKENS },
+      runs,
+      speedup: best.itemsPerSecond / runs[0]!.itemsPerSecond,
+      goalSpeedup: 4,
+      adapterSwitchMs: {
+        firstLoad: switches[0],
+        median: warm[Math.floor(warm.length / 2)],
+        max: warm.at(-1),
+        goal: 5,
+      },
+    };
+  } finally {
+    await harness.dispose();
+  }
+}

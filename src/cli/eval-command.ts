@@ -1,0 +1,177 @@
+/**
+ * `loragate eval`: the evaluation harness from the command line, on one benchmark file or on an
+ * adapter of a registry folder (what the GPU action runs). results.json is written whole or not at all.
+ */
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { mean } from "../core/evaluation/statistics.ts";
+import { EVALUATION_TYPES } from "../core/schemas/common.ts";
+import { type Results, ResultsSchema } from "../core/schemas/results.ts";
+import { FsRegistrySource } from "../io/fs-source.ts";
+import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
+import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
+import { EvaluationHarness } from "../eval/harness.ts";
+import { evaluateBenchmarks, HARNESS_VERSION } from "../eval/run-evaluation.ts";
+import type { EvaluationType } from "../core/evaluation/scoring.ts";
+
+export interface EvalOptions {
+  base?: string;
+  adapter?: string;
+  benchmark?: string;
+  registry?: string;
+  name?: string;
+  out?: string;
+  type: string;
+  maxTokens?: string;
+  parallel?: string;
+  re2: boolean;
+  seed?: string;
+  threads?: string;
+}
+
+export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --benchmark F.jsonl [--out results.json]
+                [--type numeric|exact_match|contains|regex|rouge_l] [--max-tokens 512]
+  loragate eval --base B.gguf --adapter A.gguf --registry DIR --name ADAPTER [--out results.json]
+                                      answers each item greedily with the base alone and with the
+                                      adapter (parallel sequences: --parallel 8; --no-re2; --seed 42)`;
+
+const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 4096)
+    throw new EvaluationInputError(`${flag} must be 1-4096, got ${value}`);
+  return n;
+};
+
+export async function runEval(
+  options: EvalOptions,
+  io: { stdout: (s: string) => void; stderr: (s: string) => void },
+): Promise<number> {
+  if (!options.base || (!options.benchmark && !options.registry) || (options.registry && !options.adapter)) {
+    io.stderr(`loragate: usage:\n${EVAL_USAGE}\n`);
+    return 2;
+  }
+  if (options.out && !options.adapter) {
+    io.stderr("loragate: results.json compares an adapter with its base: pass --adapter with --out\n");
+    return 2;
+  }
+  let harness: EvaluationHarness | undefined;
+  try {
+    const settings = {
+      seed: positiveInt(options.seed, "--seed", 42),
+      parallel: positiveInt(options.parallel, "--parallel", 8),
+      re2: options.re2,
+    };
+    harness = await EvaluationHarness.open({
+      basePath: options.base,
+      threads: options.threads ? positiveInt(options.threads, "--threads", 1) : undefined,
+    });
+    const progress = (message: string) => io.stderr(`  ${message}\n`);
+    const results = options.registry
+      ? await evaluateRegistryAdapter({
+          source: new FsRegistrySource(options.registry),
+          adapter: options.name ?? "",
+          harness,
+          adapterPath: options.adapter!,
+          headSha: "0".repeat(40),
+          hardware: "local CPU",
+          settings,
+          onProgress: progress,
+        })
+      : await evaluateFile(
+          harness,
+          options,
+          { ...settings, maxTokens: positiveInt(options.maxTokens, "--max-tokens", 512) },
+          progress,
+        );
+    for (const b of results.benchmarks) {
+      const base = mean(b.outcomes.map((o) => o.base));
+      const adapter = mean(b.outcomes.map((o) => o.adapter));
+      const cut = b.generation ? `, cut at max tokens: base ${b.generation.base.max_tokens}` : "";
+      io.stdout(
+        options.adapter
+          ? `${b.name}: base ${base.toFixed(3)} → adapter ${adapter.toFixed(3)} (${b.outcomes.length} items${cut}, adapter ${b.generation?.adapter.max_tokens ?? 0})\n`
+          : `${b.name}: base ${base.toFixed(3)} (${b.outcomes.length} items${cut})\n`,
+      );
+      for (const problem of b.problems ?? []) io.stdout(`  ${problem}\n`);
+    }
+    if (options.out) writeResultsAtomically(options.out, results);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof EvaluationInputError)) throw error;
+    io.stderr(`loragate: ${error.message}\n`);
+    return 2;
+  } finally {
+    await harness?.dispose();
+  }
+}
+
+async function evaluateFile(
+  harness: EvaluationHarness,
+  options: EvalOptions,
+  settings: { seed: number; parallel: number; re2: boolean; maxTokens: number },
+  onProgress: (message: string) => void,
+): Promise<Results> {
+  const file = options.benchmark!;
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new EvaluationInputError(`benchmark not found: ${file}`);
+  if (!(EVALUATION_TYPES as readonly string[]).includes(options.type))
+    throw new EvaluationInputError(`--type must be one of ${EVALUATION_TYPES.join(", ")}`);
+  const items = await readBenchmarkItems(new FsRegistrySource(dirname(file)), basename(file), 1 << 20);
+  if (items.length === 0)
+    throw new EvaluationInputError(`${file} has no valid benchmark items (loragate check says why)`);
+  const adapterSha256 = options.adapter ? await harness.checkAdapter(options.adapter) : "0".repeat(64);
+  const benchmarks = await evaluateBenchmarks({
+    harness,
+    adapterPath: options.adapter,
+    benchmarks: [
+      {
+        name: "own",
+        kind: "own",
+        sha256: await sha256File(file),
+        items,
+        evaluationType: options.type as EvaluationType,
+      },
+    ],
+    settings,
+    onProgress,
+  });
+  const name = options.name ?? "local";
+  return {
+    schema_version: 1,
+    adapter: name,
+    domain: name,
+    version: "0.0.0",
+    head_sha: "0".repeat(40),
+    base: { id: basename(options.base!), gguf_sha256: harness.baseSha256 },
+    adapter_sha256: adapterSha256,
+    harness: HARNESS_VERSION,
+    inference: {
+      temperature: 0,
+      top_p: 1,
+      repeat_penalty: 1,
+      seed: settings.seed,
+      max_tokens: settings.maxTokens,
+      re2: settings.re2,
+    },
+    hardware: "local CPU",
+    benchmarks,
+  };
+}
+
+/** Validated against the schema, written to a temporary file, then renamed: never half a file. */
+export function writeResultsAtomically(path: string, results: Results): void {
+  const checked = ResultsSchema.safeParse(results);
+  if (!checked.success)
+    throw new EvaluationInputError(
+      `results do not match the results.json schema: ${checked.error.issues[0]?.message}`,
+    );
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}\n`);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Evaluates adapters/<name>/ of a registry the way the gate does: the adapter is re-validated with
+ * the shared core first (nothing runs on invalid data), the base is the registry's pin (sha256
+ * checked), and the benchmarks are the adapter's own, its domain's, the out-of-domain ones it lists
+ * and any hidden ones; the result is a complete results.json.
+ */
+import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { loadRegistryContext, sha256Of } from "../core/registry-context.ts";
+import type { BenchmarkItem } from "../core/schemas/records.ts";
+import type { Results } from "../core/schemas/results.ts";
+import type { RegistrySource } from "../core/source.ts";
+import { validateAdapter } from "../core/validate-adapter.ts";
+import { EvaluationInputError } from "./gguf-file.ts";
+import type { EvaluationHarness } from "./harness.ts";
+import {
+  type BenchmarkToEvaluate,
+  evaluateBenchmarks,
+  type EvaluationSettings,
+  HARNESS_VERSION,
+} from "./run-evaluation.ts";
+
+export interface HiddenBenchmark {
+  label: string;
+  sha256: string;
+  items: BenchmarkItem[];
+}
+
+export async function evaluateRegistryAdapter(params: {
+  source: RegistrySource;
+  adapter: string;
+  harness: EvaluationHarness;
+  adapterPath: string;
+  headSha: string;
+  hardware: string;
+  settings: Omit<EvaluationSettings, "maxTokens">;
+  hidden?: HiddenBenchmark[];
+  training?: Results["training"];
+  onProgress?: (message: string) => void;
+}): Promise<Results> {
+  const { source, harness } = params;
+  const context = await loadRegistryContext(source);
+  const ownItems: BenchmarkItem[] = [];
+  const report = await validateAdapter({
+    source,
+    name: params.adapter,
+    context,
+    onBenchmarkItem: (item) => ownItems.push(item),
+  });
+  const errors = [...context.findings, ...report.findings].filter((f) => f.severity === "error");
+  if (errors.length > 0 || !report.manifest || !context.registry)
+    throw new EvaluationInputError(
+      `adapter ${params.adapter} does not validate; nothing was evaluated:\n${errors.map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")}`,
+    );
+  const { manifest } = report;
+  const { registry, config } = context;
+  if (harness.baseSha256 !== registry.base.inference.sha256)
+    throw new EvaluationInputError(
+      `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry.base.inference.sha256}`,
+    );
+  const adapterSha256 = await harness.checkAdapter(params.adapterPath);
+  const dir = `adapters/${params.adapter}`;
+  const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
+  const benchmarks: BenchmarkToEvaluate[] = [
+    {
+      name: "own",
+      kind: "own",
+      sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
+      items: ownItems,
+      ...scoring,
+    },
+  ];
+  const registryBenchmark = async (domain: string, kind: "domain" | "ood") => {
+    const pin = registry.benchmarks[domain];
+    if (!pin) return; // validation already said so for listed OOD domains
+    const items = await readBenchmarkItems(source, pin.path, config.limits.max_line_bytes);
+    benchmarks.push({ name: domain, kind, sha256: pin.sha256, items, ...scoring });
+  };
+  await registryBenchmark(manifest.domain, "domain");
+  for (const domain of manifest.ood_benchmarks) await registryBenchmark(domain, "ood");
+  for (const hidden of params.hidden ?? [])
+    benchmarks.push({
+      name: hidden.label,
+      kind: "hidden",
+      sha256: hidden.sha256,
+      items: hidden.items,
+      ...scoring,
+    });
+
+  const settings = { ...params.settings, maxTokens: manifest.evaluation.max_tokens };
+  return {
+    schema_version: 1,
+    adapter: manifest.name,
+    domain: manifest.domain,
+    version: manifest.version,
+    head_sha: params.headSha,
+    base: { id: registry.base.id, gguf_sha256: harness.baseSha256 },
+    adapter_sha256: adapterSha256,
+    harness: HARNESS_VERSION,
+    inference: {
+      temperature: 0,
+      top_p: 1,
+      repeat_penalty: 1,
+      seed: settings.seed,
+      max_tokens: settings.maxTokens,
+      re2: settings.re2,
+    },
+    hardware: params.hardware,
+    benchmarks: await evaluateBenchmarks({
+      harness,
+      adapterPath: params.adapterPath,
+      benchmarks,
+      settings,
+      onProgress: params.onProgress,
+    }),
+    ...(params.training ? { training: params.training } : {}),
+  };
+}

@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { readGgufFileInfo } from "node-llama-cpp";
+
+/** A problem with an evaluation input, worded for the person who supplied it. */
+export class EvaluationInputError extends Error {}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export interface GgufSummary {
+  architecture: string;
+  type: string;
+  /** Bytes the file must at least hold: where its tensor table says the last tensor starts. */
+  expectedBytes: number;
+}
+
+/**
+ * The header of a GGUF file, read before llama.cpp sees it, so that a missing, non-GGUF or
+ * truncated file is named as such rather than failing deep in native code.
+ */
+export async function readGgufSummary(path: string, role: string): Promise<GgufSummary> {
+  if (!existsSync(path)) throw new EvaluationInputError(`${role} not found: ${path}`);
+  const size = statSync(path).size;
+  let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+  try {
+    info = await readGgufFileInfo(path, { logWarnings: false });
+  } catch (error) {
+    throw new EvaluationInputError(
+      `${role} ${path} is not a readable GGUF file (${(error as Error).message.split("\n")[0]})`,
+    );
+  }
+  const general = (info.metadata as { general?: { architecture?: string; type?: string } }).general ?? {};
+  // The last tensor starts inside the file; llama.cpp checks the rest and its log says so.
+  const lastTensorStart = Math.max(0, ...(info.fullTensorInfo ?? []).map((t) => Number(t.fileOffset)));
+  const summary: GgufSummary = {
+    architecture: String(general.architecture ?? "unknown"),
+    type: String(general.type ?? "model"),
+    expectedBytes: lastTensorStart,
+  };
+  if (size < summary.expectedBytes)
+    throw new EvaluationInputError(
+      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${summary.expectedBytes}`,
+    );
+  return summary;
+}

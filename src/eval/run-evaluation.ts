@@ -1,0 +1,94 @@
+/**
+ * One evaluation: every benchmark item answered by the base alone and by base + adapter, in one
+ * batch per model so that parallel sequences stay full, then scored into per-item paired outcomes
+ * (results.json's benchmarks). Verdicts and scorecards are the core's business, from these outcomes.
+ */
+import { benchmarkPrompt } from "../core/evaluation/prompt.ts";
+import { type EvaluationType, scoreAnswer } from "../core/evaluation/scoring.ts";
+import type { BenchmarkItem } from "../core/schemas/records.ts";
+import type { BenchmarkResult } from "../core/schemas/results.ts";
+import type { EvaluationHarness, Generation } from "./harness.ts";
+
+export interface BenchmarkToEvaluate {
+  name: string;
+  kind: BenchmarkResult["kind"];
+  sha256: string;
+  items: readonly BenchmarkItem[];
+  /** The adapter's default scoring; an item's evaluation_type / evaluation_config override it. */
+  evaluationType: EvaluationType;
+  evaluationConfig?: Record<string, unknown>;
+}
+
+export interface EvaluationSettings {
+  maxTokens: number;
+  seed: number;
+  re2: boolean;
+  parallel: number;
+}
+
+/** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
+export const HARNESS_VERSION = "loragate-eval/1";
+
+const MAX_PROBLEMS = 20;
+
+export async function evaluateBenchmarks(params: {
+  harness: EvaluationHarness;
+  /** Without one, only the base answers, and each outcome's adapter score repeats the base's. */
+  adapterPath?: string;
+  benchmarks: readonly BenchmarkToEvaluate[];
+  settings: EvaluationSettings;
+  onProgress?: (message: string) => void;
+}): Promise<BenchmarkResult[]> {
+  const { harness, settings } = params;
+  const prompts = params.benchmarks.flatMap((b) =>
+    b.items.map((item) => benchmarkPrompt(item, settings.re2)),
+  );
+  const options = { maxTokens: settings.maxTokens, seed: settings.seed, parallel: settings.parallel };
+  params.onProgress?.(`base model: ${prompts.length} items`);
+  const base = await harness.generate(prompts, options);
+  let adapted = base;
+  if (params.adapterPath) {
+    params.onProgress?.(`base + adapter: ${prompts.length} items`);
+    adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
+  }
+
+  let offset = 0;
+  return params.benchmarks.map((benchmark) => {
+    const problems: string[] = [];
+    const hidden = benchmark.kind === "hidden";
+    const outcomes = benchmark.items.map((item, i) => {
+      const score = (answer: Generation, model: string) => {
+        const type = item.evaluation_type ?? benchmark.evaluationType;
+        const scored = scoreAnswer(type, answer.text, item.expected_output, {
+          ...benchmark.evaluationConfig,
+          ...item.evaluation_config,
+        });
+        if (scored.error) problems.push(`${item.id} (${model}): ${scored.error}`);
+        return scored.score;
+      };
+      const baseScore = score(base[offset + i]!, "base");
+      return {
+        id: item.id,
+        base: baseScore,
+        adapter: adapted === base ? baseScore : score(adapted[offset + i]!, "adapter"),
+        ...(hidden ? {} : { difficulty: item.difficulty }),
+      };
+    });
+    const slice = (answers: Generation[]) => answers.slice(offset, offset + benchmark.items.length);
+    const tally = (answers: Generation[]) => ({
+      max_tokens: slice(answers).filter((g) => g.hitMaxTokens).length,
+      empty: slice(answers).filter((g) => g.text.trim() === "").length,
+    });
+    const result: BenchmarkResult = {
+      name: benchmark.name,
+      kind: benchmark.kind,
+      sha256: benchmark.sha256,
+      evaluation_type: benchmark.evaluationType,
+      outcomes,
+      generation: { base: tally(base), adapter: tally(adapted) },
+      ...(problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}),
+    };
+    offset += benchmark.items.length;
+    return result;
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The evaluation harness on real llama.cpp (node-llama-cpp's prebuilt CPU binary) and generated
+ * GGUF files: nothing is mocked and nothing is downloaded.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/core/gguf/tiny-llama.ts";
+import { ResultsSchema } from "../src/core/schemas/results.ts";
+import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
+import { sha256File } from "../src/eval/gguf-file.ts";
+import { EvaluationHarness } from "../src/eval/harness.ts";
+import { FsRegistrySource } from "../src/io/fs-source.ts";
+import { runCli } from "../src/cli/main.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "loragate-harness-"));
+const file = (name: string, bytes: Buffer | string) => {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+};
+const basePath = file("base.gguf", tinyLlamaGguf());
+const adapterPath = file("adapter.gguf", tinyLoraGguf());
+const prompts = [
+  "How many apples are left?",
+  "What is the total cost of 3 pens?",
+  "def add(a, b):",
+  "Mean of 2 and 4?",
+];
+const settings = { maxTokens: 24, seed: 42, parallel: 1 };
+let harness: EvaluationHarness;
+
+beforeAll(async () => {
+  harness = await EvaluationHarness.open({ basePath });
+});
+afterAll(async () => {
+  await harness?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
+  it("answers greedily and deterministically; parallel sequences give the same answers", async () => {
+    const first = await harness.generate(prompts, settings);
+    expect(first.every((g) => g.text.length > 0)).toBe(true);
+    expect(await harness.generate(prompts, settings)).toEqual(first);
+    expect(await harness.generate(prompts, { ...settings, parallel: 4 })).toEqual(first);
+    // the random model never stops by itself: every answer runs into the budget and says so
+    expect(first.every((g) => g.hitMaxTokens)).toBe(true);
+  });
+
+  it("the adapter changes the answers; the base alone is unchanged afterwards", async () => {
+    const base = await harness.generate(prompts, settings);
+    const adapted = await harness.generate(prompts, { ...settings, adapterPath });
+    expect(adapted).not.toEqual(base);
+    expect(await harness.generate(prompts, settings)).toEqual(base);
+  });
+
+  it("a wrong-shaped adapter fails with llama.cpp's own reason (which tensor, which shape)", async () => {
+    const wrong = file("wrong.gguf", tinyLoraGguf({ shape: { ...TINY_SHAPE, embedding: 128 } }));
+    await expect(harness.generate(prompts, { ...settings, adapterPath: wrong })).rejects.toThrow(
+      /cannot apply adapter .*wrong\.gguf[\s\S]*llama\.cpp says:[\s\S]*tensor 'blk\.0\.attn_\w+\.weight' has incorrect shape/,
+    );
+  });
+
+  it("refuses inputs that are not what they claim, before llama.cpp sees them", async () => {
+    const notGguf = file("notes.gguf", "just text");
+    const truncated = file("truncated.gguf", tinyLoraGguf().subarray(0, 5000));
+    const cases: [string, RegExp][] = [
+      [join(dir, "missing.gguf"), /adapter not found/],
+      [notGguf, /is not a readable GGUF file/],
+      [truncated, /truncated|not a readable GGUF/],
+      [basePath, /is a model, not a LoRA adapter/],
+    ];
+    for (const [path, message] of cases)
+      await expect(harness.generate(prompts, { ...settings, adapterPath: path })).rejects.toThrow(message);
+    await expect(EvaluationHarness.open({ basePath: adapterPath })).rejects.toThrow(
+      /is a LoRA adapter, not a model/,
+    );
+    await expect(EvaluationHarness.open({ basePath: truncated })).rejects.toThrow(
+      /truncated|not a readable GGUF/,
+    );
+  });
+
+  it("refuses a base whose sha256 is not the registry's pin", async () => {
+    await expect(EvaluationHarness.open({ basePath, baseSha256: "0".repeat(64) })).rejects.toThrow(
+      /has sha256 [0-9a-f]{64}, but registry.yaml pins 0{64}/,
+    );
+  });
+
+  it("an adapter for another architecture is named as such", async () => {
+    const qwen = tinyLoraGguf();
+    const at = qwen.indexOf("llama");
+    const other = Buffer.from(qwen);
+    other.write("qwen2", at); // same length, so the file stays well-formed
+    await expect(
+      harness.generate(prompts, { ...settings, adapterPath: file("qwen2.gguf", other) }),
+    ).rejects.toThrow(/is for qwen2, the base is llama/);
+  });
+});
+
+describe("evaluating a registry adapter", () => {
+  const fixtureBase = file("fixture-base.gguf", tinyLlamaGguf());
+
+  it("writes complete results.json: own, domain and OOD benchmarks, per-item outcomes, the pins", async () => {
+    const pinned = await EvaluationHarness.open({
+      basePath: fixtureBase,
+      baseSha256: await sha256File(fixtureBase),
+    });
+    try {
+      const results = await evaluateRegistryAdapter({
+        source: new FsRegistrySource(FIXTURE_ROOT),
+        adapter: "math-gsm8k",
+        harness: pinned,
+        adapterPath,
+        headSha: "a".repeat(40),
+        hardware: "test CPU",
+        settings: { seed: 42, re2: true, parallel: 8 },
+      });
+      expect(ResultsSchema.safeParse(results).success).toBe(true);
+      expect(results.benchmarks.map((b) => [b.name, b.kind, b.outcomes.length])).toEqual([
+        ["own", "own", 60],
+        ["math", "domain", 60],
+        ["code", "ood", 60],
+        ["analysis", "ood", 60],
+      ]);
+      expect(results.inference).toMatchObject({ temperature: 0, max_tokens: 48, re2: true });
+      expect(results.adapter_sha256).toBe(await sha256File(adapterPath));
+      expect(results.benchmarks[0]!.generation!.base.max_tokens).toBeGreaterThan(0);
+    } finally {
+      await pinned.dispose();
+    }
+  }, 300_000);
+
+  it("an adapter that does not validate is refused before any generation", async () => {
+    await expect(
+      evaluateRegistryAdapter({
+        source: new FsRegistrySource(FIXTURE_ROOT),
+        adapter: "bad-rank",
+        harness,
+        adapterPath,
+        headSha: "a".repeat(40),
+        hardware: "test CPU",
+        settings: { seed: 42, re2: true, parallel: 8 },
+      }),
+    ).rejects.toThrow(
+      /adapter bad-rank does not validate; nothing was evaluated:\n {2}adapters\/bad-rank\/adapter.yaml:\d+/,
+    );
+  });
+});
+
+describe("loragate eval", () => {
+  const io = () => {
+    const out = { stdout: "", stderr: "" };
+    return {
+      out,
+      io: {
+        stdout: (s: string) => void (out.stdout += s),
+        stderr: (s: string) => void (out.stderr += s),
+        isTTY: false,
+      },
+    };
+  };
+  const benchmark = join(FIXTURE_ROOT, "adapters", "math-gsm8k", "eval", "benchmark.jsonl");
+
+  it("evaluates a benchmark file and writes a results.json that loragate scorecard reads", async () => {
+    const out = join(dir, "results.json");
+    const run = io();
+    const code = await runCli(
+      [
+        "eval",
+        "--base",
+        basePath,
+        "--adapter",
+        adapterPath,
+        "--benchmark",
+        benchmark,
+        "--type",
+        "numeric",
+        "--max-tokens",
+        "8",
+        "--out",
+        out,
+      ],
+      run.io,
+    );
+    expect(run.out.stderr).not.toMatch(/loragate:/);
+    expect(code).toBe(0);
+    expect(run.out.stdout).toMatch(/^own: base 0\.\d{3} → adapter 0\.\d{3} \(60 items/m);
+    const results = ResultsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+    expect(results.inference.max_tokens).toBe(8);
+    const card = io();
+    expect(await runCli(["scorecard", out], card.io)).toBe(1); // a random adapter does not pass the bar
+    expect(card.out.stdout).toContain("does not pass the bar");
+  });
+
+  it("bad inputs exit 2 with a message and leave no results file", async () => {
+    const out = join(dir, "never.json");
+    const runs: [string[], RegExp][] = [
+      [
+        ["--base", join(dir, "nope.gguf"), "--adapter", adapterPath, "--benchmark", benchmark],
+        /base model not found/,
+      ],
+      [["--base", basePath, "--benchmark", benchmark, "--out", out], /pass --adapter with --out/],
+      [
+        ["--base", basePath, "--adapter", adapterPath, "--benchmark", benchmark, "--type", "vibes"],
+        /--type must be one of/,
+      ],
+      [
+        ["--base", basePath, "--adapter", adapterPath, "--benchmark", benchmark, "--max-tokens", "0"],
+        /--max-tokens must be 1-4096/,
+      ],
+      [["--base", basePath], /usage/],
+    ];
+    for (const [argv, message] of runs) {
+      const run = io();
+      expect(await runCli(["eval", ...argv, "--out", out], run.io)).toBe(2);
+      expect(run.out.stderr).toMatch(message);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+});
