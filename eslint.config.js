@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "fixtures/registry/", "schemas/", "benchmarks/.data/", ".scratch/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "action/dist/",
+      "fixtures/registry/",
+      "schemas/",
+      "benchmarks/.data/",
+      ".scratch/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,7 +34,8 @@ export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --be
                 [--type numeric|exact_match|contains|regex|rouge_l] [--max-tokens 512]
   loragate eval --base B.gguf --adapter A.gguf --registry DIR --name ADAPTER [--out results.json]
                                       answers each item greedily with the base alone and with the
-                                      adapter (parallel sequences: --parallel 8; --no-re2; --seed 42)`;
+                                      adapter (--parallel N: N sequences at once, faster, not
+                                      bit-identical; --no-re2; --seed 42)`;
 
 const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
   if (value === undefined) return fallback;
@@ -60,7 +61,7 @@ export async function runEval(
   try {
     const settings = {
       seed: positiveInt(options.seed, "--seed", 42),
-      parallel: positiveInt(options.parallel, "--parallel", 8),
+      parallel: positiveInt(options.parallel, "--parallel", 1),
       re2: options.re2,
     };
     harness = await EvaluationHarness.open({
@@ -154,6 +155,7 @@ async function evaluateFile(
       seed: settings.seed,
       max_tokens: settings.maxTokens,
       re2: settings.re2,
+      parallel: settings.parallel,
     },
     hardware: "local CPU",
     benchmarks,

@@ -103,6 +103,7 @@ export async function evaluateRegistryAdapter(params: {
       seed: settings.seed,
       max_tokens: settings.maxTokens,
       re2: settings.re2,
+      parallel: settings.parallel,
     },
     hardware: params.hardware,
     benchmarks: await evaluateBenchmarks({

@@ -108,7 +108,7 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
     ...results.benchmarks
       .filter((b) => b.kind !== "hidden")
       .map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),

@@ -32,7 +32,8 @@ export interface GgufTensor {
 
 const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
 const TENSOR_TYPE: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q8_0: 8 };
-const Q8_BLOCK = 32;
+/** Values per block of the quantized types. */
+const QK = 32;
 
 /** Growable little-endian byte sink. */
 class ByteWriter {
@@ -136,17 +137,17 @@ function tensorBytes(tensor: GgufTensor): number {
   const n = tensor.data.length;
   if (tensor.type === "F32") return n * 4;
   if (tensor.type === "F16") return n * 2;
-  return (n / Q8_BLOCK) * (2 + Q8_BLOCK);
+  return (n / QK) * (2 + QK);
 }
 
 /** Q8_0: blocks of 32 values as one f16 scale (max |x| / 127) and 32 signed bytes. */
 function writeQ8(w: ByteWriter, data: Float32Array): void {
-  for (let start = 0; start < data.length; start += Q8_BLOCK) {
+  for (let start = 0; start < data.length; start += QK) {
     let max = 0;
-    for (let i = start; i < start + Q8_BLOCK; i++) max = Math.max(max, Math.abs(data[i]!));
+    for (let i = start; i < start + QK; i++) max = Math.max(max, Math.abs(data[i]!));
     const scale = max / 127;
     w.u16(toHalf(scale));
-    for (let i = start; i < start + Q8_BLOCK; i++) w.i8(scale === 0 ? 0 : Math.round(data[i]! / scale));
+    for (let i = start; i < start + QK; i++) w.i8(scale === 0 ? 0 : Math.round(data[i]! / scale));
   }
 }
 
@@ -156,8 +157,8 @@ function checkTensor(tensor: GgufTensor): void {
     throw new Error(
       `tensor ${tensor.name}: shape [${tensor.shape.join(", ")}] needs ${count} values, has ${tensor.data.length}`,
     );
-  if (tensor.type === "Q8_0" && tensor.shape[0]! % Q8_BLOCK !== 0)
-    throw new Error(`tensor ${tensor.name}: Q8_0 rows must be a multiple of ${Q8_BLOCK} values`);
+  if (tensor.type === "Q8_0" && tensor.shape[0]! % QK !== 0)
+    throw new Error(`tensor ${tensor.name}: ${tensor.type} rows must be a multiple of ${QK} values`);
 }
 
 /** The bytes of a GGUF file with the given metadata (in order) and tensors. */

@@ -70,6 +70,12 @@ export const ResultsSchema = z
         seed: z.number().int().describe("Seed of the context."),
         max_tokens: z.number().int().positive().describe("Token budget per answer."),
         re2: z.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
+        parallel: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
       })
       .strict()
       .describe("Decoding settings, enforced greedy."),

@@ -1,0 +1,71 @@
+/**
+ * Entry of the loragate GitHub Action (action/action.yml): inputs and the runner's environment in,
+ * runAction, and on failure one clear error for the job page and the app. Bundled into
+ * action/dist/main.js by `npm run build:action`.
+ */
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Octokit } from "@octokit/rest";
+import { readBenchmarkItems } from "../core/contamination/check.ts";
+import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
+import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
+import { FsRegistrySource } from "../io/fs-source.ts";
+import { ActionFailure, runAction } from "./run-action.ts";
+
+/** GitHub passes action inputs as INPUT_<NAME> (upper-cased, dashes kept). */
+const input = (name: string) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
+
+/** Maintainers' hidden benchmarks on the runner, labelled "hidden N": no file name reaches a PR. */
+async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmark[]> {
+  if (!dir || !existsSync(dir)) return [];
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort();
+  return Promise.all(
+    files.map(async (file, i) => ({
+      label: `hidden ${i + 1}`,
+      sha256: await sha256File(join(dir, file)),
+      items: await readBenchmarkItems(new FsRegistrySource(dir), file, 1 << 20),
+    })),
+  );
+}
+
+async function main(): Promise<number> {
+  const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? "/").split("/");
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  const summary = (markdown: string) => summaryFile && appendFileSync(summaryFile, `${markdown}\n`);
+  try {
+    const results = await runAction(
+      {
+        pr: Number(input("pr")),
+        headSha: input("head-sha"),
+        adapter: input("adapter"),
+        correlationId: input("correlation-id"),
+      },
+      {
+        github: new Octokit({ auth: input("github-token"), userAgent: "loragate-action" }),
+        repo: { owner: owner!, repo: repo! },
+        modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
+        workDir: join(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join(workspace, "loragate-out"),
+        trainer: ["python3", join(import.meta.dirname, "..", "..", "runners", "trainer", "train.py")],
+        parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
+        hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
+        hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        summary,
+        log: (line) => console.log(line),
+      },
+    );
+    console.log(`results.json written: ${results.benchmarks.length} benchmarks`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ActionFailure || error instanceof EvaluationInputError)) throw error;
+    // One annotation per line keeps multi-line reasons readable on the job page.
+    for (const line of error.message.split("\n")) console.log(`::error::${line}`);
+    summary(`## loragate: ❌ not evaluated\n\n\`\`\`\n${error.message}\n\`\`\``);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

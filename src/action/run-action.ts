@@ -1,0 +1,251 @@
+/**
+ * The GPU action, on the registry's self-hosted runner: retrain the adapter from the PR's data at the
+ * validated sha, convert it to GGUF, evaluate it against the pinned base, and leave the artifacts.
+ *
+ * PR content is data: the adapter's files are fetched through the API at the head sha (no checkout,
+ * nothing executed), re-validated by the shared core, and only then handed to the trainer as JSONL.
+ * Results appear in `outDir` all at once, by renaming a finished staging folder: a failed, cancelled
+ * or killed run leaves nothing that could be mistaken for a result.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkRegistry } from "../core/check.ts";
+import { evaluateBar } from "../core/evaluation/bar.ts";
+import { renderScorecard } from "../core/evaluation/scorecard.ts";
+import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../core/gguf/peft-to-gguf.ts";
+import { readSafetensors } from "../core/gguf/safetensors.ts";
+import { loadRegistryContext } from "../core/registry-context.ts";
+import { ResultsSchema, type Results } from "../core/schemas/results.ts";
+import { trainingRecipe } from "../core/training-recipe.ts";
+import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
+import { sha256File } from "../eval/gguf-file.ts";
+import { EvaluationHarness } from "../eval/harness.ts";
+import { readPullRequest } from "../github/read-pull-request.ts";
+import type { GitHub, RepoRef } from "../github/types.ts";
+
+export interface ActionInputs {
+  pr: number;
+  headSha: string;
+  adapter: string;
+  correlationId: string;
+}
+
+export interface RunnerSetup {
+  github: GitHub;
+  repo: RepoRef;
+  /** The runner's model cache: <inference.file> GGUFs and <hub_id with / as -->/<revision>/ folders. */
+  modelCache: string;
+  /** Scratch space of this job (wiped by the ephemeral runner). */
+  workDir: string;
+  /** Where the artifacts appear when, and only when, the run succeeded. */
+  outDir: string;
+  /** argv of the trainer; `--recipe FILE` is appended. */
+  trainer: string[];
+  /** Sequences decoded together: 1 reproduces answers exactly; more is faster on GPUs, not bit-identical. */
+  parallel?: number;
+  /** Maintainers' hidden benchmarks, kept on the runner and never in the repository. */
+  hidden?: HiddenBenchmark[];
+  gpu?: false | "auto";
+  hardware: string;
+  /** Markdown for the job page ($GITHUB_STEP_SUMMARY). */
+  summary?: (markdown: string) => void;
+  log?: (line: string) => void;
+}
+
+/** A failure the app can show as is: what went wrong and what to do. */
+export class ActionFailure extends Error {}
+
+const TRAINER_EXIT: Record<number, string> = {
+  2: "the trainer refused the recipe or the data",
+  3: "the training loss diverged (NaN or infinite)",
+  4: "training ran out of GPU memory",
+};
+
+export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promise<Results> {
+  const log = setup.log ?? (() => {});
+  rmSync(setup.outDir, { recursive: true, force: true }); // no earlier run's files pass for this one's
+  checkInputs(inputs);
+  const { github, repo } = setup;
+
+  // 1. The PR must still be at the sha the app validated: data that changed since is not trained on.
+  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
+  if (pr.head.sha !== inputs.headSha)
+    throw new ActionFailure(
+      `PR #${inputs.pr} moved to ${pr.head.sha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`,
+    );
+
+  // 2. Its files, as data, at that sha; re-validated with the same core as the app and the CLI.
+  log(`reading PR #${inputs.pr} at ${inputs.headSha.slice(0, 12)}`);
+  const files = await readPullRequest({
+    github,
+    repo,
+    pullNumber: inputs.pr,
+    baseSha: pr.base.sha,
+    headSha: inputs.headSha,
+  });
+  if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)
+    throw new ActionFailure(`PR #${inputs.pr} does not change exactly adapters/${inputs.adapter}/`);
+  const report = await checkRegistry({ source: files.source, adapter: inputs.adapter });
+  const errors = [
+    ...files.findings,
+    ...report.registry.findings,
+    ...report.adapters.flatMap((a) => a.findings),
+  ].filter((f) => f.severity === "error");
+  const manifest = report.adapters[0]?.manifest;
+  if (errors.length > 0 || !manifest)
+    throw new ActionFailure(
+      `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:\n${errors
+        .slice(0, 20)
+        .map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`)
+        .join("\n")}`,
+    );
+  const { registry } = await loadRegistryContext(files.source);
+  if (!registry) throw new ActionFailure("registry.yaml does not load");
+
+  // 3. The pinned base, from the runner's cache, checked by sha256 before anything uses it.
+  const basePath = join(setup.modelCache, registry.base.inference.file);
+  if (!existsSync(basePath))
+    throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
+  const baseSha = await sha256File(basePath);
+  if (baseSha !== registry.base.inference.sha256)
+    throw new ActionFailure(
+      `the cached base ${registry.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry.base.inference.sha256}: refresh the runner's model cache`,
+    );
+  const trainingBase = join(
+    setup.modelCache,
+    registry.base.training.hub_id.replaceAll("/", "--"),
+    registry.base.training.revision,
+  );
+  const baseShape = readBaseShape(trainingBase);
+
+  // 4. Train: the data goes to the trainer as a file; the recipe is adapter.yaml's, validated.
+  rmSync(setup.workDir, { recursive: true, force: true });
+  mkdirSync(setup.workDir, { recursive: true });
+  const dataset = join(setup.workDir, "dataset.jsonl");
+  writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const trained = join(setup.workDir, "trained");
+  const recipe = trainingRecipe(manifest, { baseModel: trainingBase, dataset, outputDir: trained }, false);
+  const recipePath = join(setup.workDir, "recipe.json");
+  writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);
+  log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
+  await runTrainer([...setup.trainer, "--recipe", recipePath], log);
+
+  // 5. Convert to the LoRA GGUF that llama.cpp and Ollama load.
+  const adapterGguf = join(setup.workDir, `${inputs.adapter}.gguf`);
+  writeFileSync(
+    adapterGguf,
+    peftToGguf({
+      config: JSON.parse(readFileSync(join(trained, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join(trained, "adapter_model.safetensors"))),
+      base: baseShape,
+      name: `${manifest.name} ${manifest.version}`,
+    }),
+  );
+
+  // 6. Evaluate against the pinned base: own, domain, out-of-domain and hidden benchmarks.
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  let results: Results;
+  try {
+    results = await evaluateRegistryAdapter({
+      source: files.source,
+      adapter: inputs.adapter,
+      harness,
+      adapterPath: adapterGguf,
+      headSha: inputs.headSha,
+      hardware: setup.hardware,
+      settings: { seed: 42, re2: true, parallel: setup.parallel ?? 1 },
+      hidden: setup.hidden,
+      training: readTraining(trained),
+      onProgress: log,
+    });
+  } finally {
+    await harness.dispose();
+  }
+
+  // 7. Everything at once: stage, then rename into place.
+  const staging = `${setup.outDir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(join(staging, "results.json"), `${JSON.stringify(ResultsSchema.parse(results), null, 2)}\n`);
+  writeFileSync(join(staging, `${inputs.adapter}.gguf`), readFileSync(adapterGguf));
+  for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
+    if (existsSync(join(trained, file)))
+      writeFileSync(join(staging, file), readFileSync(join(trained, file)));
+  renameSync(staging, setup.outDir);
+  const { config } = await loadRegistryContext(files.source);
+  setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config }) }));
+  return results;
+}
+
+function checkInputs(inputs: ActionInputs): void {
+  const problems = [
+    Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
+    /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
+    /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
+    inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}`
+      ? ""
+      : "correlation-id does not match pr and head-sha",
+  ].filter(Boolean);
+  if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
+}
+
+/** Architecture and heads from the training base's config.json (the q/k permutation needs them). */
+function readBaseShape(folder: string): BaseShape {
+  const file = join(folder, "config.json");
+  if (!existsSync(file))
+    throw new ActionFailure(`the training base is not in the runner's model cache: ${file}`);
+  const config = JSON.parse(readFileSync(file, "utf8")) as {
+    model_type?: string;
+    num_attention_heads?: number;
+    num_key_value_heads?: number;
+  };
+  const architecture = CONVERTIBLE_ARCHITECTURES.find((a) => a === config.model_type);
+  if (!architecture || !config.num_attention_heads)
+    throw new ActionFailure(
+      `the base's model_type ${String(config.model_type)} is not one of ${CONVERTIBLE_ARCHITECTURES.join(", ")}`,
+    );
+  return {
+    architecture,
+    heads: config.num_attention_heads,
+    kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
+  };
+}
+
+/** The trainer's loss log and wall time, for the scorecard's loss curve. */
+function readTraining(folder: string): Results["training"] {
+  const lossFile = join(folder, "loss.jsonl");
+  if (!existsSync(lossFile)) return undefined;
+  const loss = readFileSync(lossFile, "utf8")
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as { step: number; loss: number });
+  const summaryFile = join(folder, "summary.json");
+  const summary = existsSync(summaryFile)
+    ? (JSON.parse(readFileSync(summaryFile, "utf8")) as { wall_seconds?: number })
+    : {};
+  return { wall_seconds: summary.wall_seconds ?? 0, loss };
+}
+
+/** Runs the trainer without a shell; its last stderr lines explain a failure. */
+function runTrainer(argv: string[], log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const tail: string[] = [];
+    child.stdout.on("data", (chunk: Buffer) => log(chunk.toString().trimEnd()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      tail.push(...chunk.toString().split("\n").filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 20));
+    });
+    child.on("error", (error) =>
+      reject(new ActionFailure(`cannot start the trainer (${argv[0]}): ${error.message}`)),
+    );
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve();
+      const what = signal
+        ? `the trainer was killed (${signal})`
+        : (TRAINER_EXIT[code ?? -1] ?? `the trainer failed (exit ${code})`);
+      reject(new ActionFailure(`${what}:\n${tail.slice(-8).join("\n")}`));
+    });
+  });
+}

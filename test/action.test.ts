@@ -1,0 +1,153 @@
+/**
+ * The GPU action's orchestration: GitHub answered by nock, the trainer replaced by a stand-in process
+ * (no GPU or torch in CI); validation, conversion and evaluation (llama.cpp) run for real.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
+import { tinyLlamaGguf } from "../src/core/gguf/tiny-llama.ts";
+import { ResultsSchema } from "../src/core/schemas/results.ts";
+import { API, adapterTree, baseTree, mockTree, REPO, type Tree, useNock } from "./support/github.ts";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+
+useNock();
+const fixture = readTree(FIXTURE_ROOT) as Tree;
+const BASE = "b".repeat(40);
+const HEAD = "c".repeat(40);
+const PR = 5;
+const inputs = (adapter = "math-gsm8k", headSha = HEAD) => ({
+  pr: PR,
+  headSha,
+  adapter,
+  correlationId: `pr${PR}-${headSha.slice(0, 12)}`,
+});
+
+const root = mkdtempSync(join(tmpdir(), "loragate-action-"));
+const modelCache = join(root, "models");
+mkdirSync(join(modelCache, "loragate--tiny-llama-fixture", "0000000000000000000000000000000000000001"), {
+  recursive: true,
+});
+writeFileSync(join(modelCache, "tiny-llama-fixture-q8_0.gguf"), tinyLlamaGguf());
+writeFileSync(
+  join(modelCache, "loragate--tiny-llama-fixture", "0000000000000000000000000000000000000001", "config.json"),
+  JSON.stringify({ model_type: "llama", num_attention_heads: 4, num_key_value_heads: 2 }),
+);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => delete process.env.FAKE_TRAINER_MODE);
+
+function setup(summaries: string[] = []): RunnerSetup {
+  return {
+    github: new Octokit({ auth: "test-token", request: { retries: 0 } }),
+    repo: { owner: "Codertocat", repo: "Hello-World" },
+    modelCache,
+    workDir: join(root, "work"),
+    outDir: join(root, "loragate-out"),
+    trainer: [process.execPath, "--import", "tsx", join(import.meta.dirname, "support", "fake-trainer.ts")],
+    gpu: false,
+    hardware: "test CPU",
+    summary: (markdown) => summaries.push(markdown),
+  };
+}
+
+function mockPullRequest(adapter: string, currentHead = HEAD): nock.Scope {
+  const scope = nock(API);
+  scope
+    .get(`/repos/${REPO}/pulls/${PR}`)
+    .reply(200, { number: PR, head: { sha: currentHead }, base: { sha: BASE } });
+  if (currentHead !== HEAD) return scope;
+  scope
+    .get(`/repos/${REPO}/pulls/${PR}/files`)
+    .query({ per_page: 100 })
+    .reply(200, [{ filename: `adapters/${adapter}/adapter.yaml`, status: "added" }]);
+  mockTree(scope, BASE, baseTree(fixture, adapter));
+  mockTree(scope, HEAD, adapterTree(fixture, adapter));
+  return scope;
+}
+
+describe("the GPU action", () => {
+  it("trains on the data at the sha, converts, evaluates, and leaves results, adapter and loss log", async () => {
+    const scope = mockPullRequest("math-gsm8k");
+    const summaries: string[] = [];
+    const results = await runAction(inputs(), setup(summaries));
+    expect(scope.pendingMocks()).toEqual([]);
+    const out = join(root, "loragate-out");
+    const written = ResultsSchema.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
+    expect(written).toEqual(results);
+    expect(written.head_sha).toBe(HEAD);
+    expect(written.training!.loss.length).toBe(Math.ceil(520 / 4) * 3);
+    expect(existsSync(join(out, "math-gsm8k.gguf"))).toBe(true);
+    expect(existsSync(join(out, "loss.jsonl"))).toBe(true);
+    // the trainer got the PR's dataset exactly, as data
+    expect(readFileSync(join(root, "work", "dataset.jsonl"))).toEqual(
+      fixture.get("adapters/math-gsm8k/training/dataset.jsonl"),
+    );
+    const recipe = JSON.parse(readFileSync(join(root, "work", "recipe.json"), "utf8"));
+    expect(recipe).toMatchObject({ r: 16, alpha: 32, batch_size: 4, epochs: 3, seed: 42 });
+    expect(summaries[0]).toContain("## loragate scorecard: math-gsm8k 0.2.0");
+  }, 300_000);
+
+  it("a PR that moved after validation is not trained on", async () => {
+    mockPullRequest("math-gsm8k", "d".repeat(40));
+    await expect(runAction(inputs(), setup())).rejects.toThrow(
+      /moved to dddddddddddd after cccccccccccc was validated; this run is superseded/,
+    );
+    expect(existsSync(join(root, "loragate-out"))).toBe(false);
+  });
+
+  it("invalid data at the sha: refused with the findings, nothing trained", async () => {
+    mockPullRequest("bad-json-syntax");
+    rmSync(join(root, "work"), { recursive: true, force: true });
+    await expect(runAction(inputs("bad-json-syntax"), setup())).rejects.toThrow(
+      /adapters\/bad-json-syntax does not validate at cccccccccccc; nothing was trained:\n {2}adapters\/bad-json-syntax\/training\/dataset.jsonl:\d+ /,
+    );
+    expect(existsSync(join(root, "work", "recipe.json"))).toBe(false);
+  });
+
+  it("refuses a cached base whose sha256 is not the pin", async () => {
+    const cache = join(root, "wrong-cache");
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, "tiny-llama-fixture-q8_0.gguf"), tinyLlamaGguf({ seed: 9 }));
+    mockPullRequest("math-gsm8k");
+    await expect(runAction(inputs(), { ...setup(), modelCache: cache })).rejects.toThrow(
+      /the cached base tiny-llama-fixture-q8_0.gguf has sha256 [0-9a-f]{64}, registry.yaml pins/,
+    );
+  });
+
+  it.each([
+    ["oom", /training ran out of GPU memory:\nloragate trainer: out of GPU memory/],
+    ["nan", /the training loss diverged \(NaN or infinite\)/],
+    ["kill", /the trainer was killed \(SIGKILL\)/],
+  ])("a trainer that fails (%s) ends the run with its reason and no artifacts", async (mode, message) => {
+    process.env.FAKE_TRAINER_MODE = mode;
+    mkdirSync(join(root, "loragate-out"), { recursive: true });
+    writeFileSync(join(root, "loragate-out", "results.json"), "{}"); // an earlier run's leftovers
+    mockPullRequest("math-gsm8k");
+    await expect(runAction(inputs(), setup())).rejects.toThrow(message);
+    expect(existsSync(join(root, "loragate-out"))).toBe(false);
+    expect(existsSync(join(root, "loragate-out.partial"))).toBe(false);
+  });
+
+  it("refuses inputs that do not fit together before any request", async () => {
+    await expect(runAction({ ...inputs(), correlationId: "pr5-000000000000" }, setup())).rejects.toThrow(
+      ActionFailure,
+    );
+    await expect(runAction({ ...inputs(), adapter: "../etc" }, setup())).rejects.toThrow(
+      /adapter is not an adapter name/,
+    );
+  });
+
+  it("the committed bundle action/dist/main.js is built from the current sources", () => {
+    const fresh = join(root, "main.js");
+    execFileSync(process.execPath, [join(import.meta.dirname, "..", "scripts", "build-action.mjs"), fresh]);
+    const committed = readFileSync(join(import.meta.dirname, "..", "action", "dist", "main.js"), "utf8");
+    expect(
+      readFileSync(fresh, "utf8") === committed,
+      "run `npm run build:action` and commit action/dist",
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Stands in for runners/trainer/train.py where there is no GPU and no torch (CI): reads recipe.json as
+ * the real trainer does and writes what PEFT would (a LoRA for the tiny llama), a loss log and a
+ * summary; FAKE_TRAINER_MODE=oom|nan|kill makes it fail the way the real one can.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TrainingRecipeSchema } from "../../src/core/training-recipe.ts";
+import { peftOutput } from "./peft.ts";
+
+const recipe = TrainingRecipeSchema.parse(JSON.parse(readFileSync(process.argv.at(-1)!, "utf8")));
+const mode = process.env.FAKE_TRAINER_MODE ?? "ok";
+if (mode === "oom") {
+  process.stderr.write("loragate trainer: out of GPU memory. Lower training.batch_size\n");
+  process.exit(4);
+}
+if (mode === "nan") {
+  process.stderr.write("loragate trainer: the loss diverged: loss is nan at step 12\n");
+  process.exit(3);
+}
+if (mode === "kill") process.kill(process.pid, "SIGKILL");
+
+const examples = readFileSync(recipe.dataset, "utf8").trim().split("\n").length;
+const steps = Math.ceil(examples / recipe.batch_size) * recipe.epochs;
+const peft = peftOutput({ rank: recipe.r, alpha: recipe.alpha });
+mkdirSync(recipe.output_dir, { recursive: true });
+writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), peft.safetensors);
+writeFileSync(join(recipe.output_dir, "adapter_config.json"), JSON.stringify(peft.config));
+writeFileSync(
+  join(recipe.output_dir, "loss.jsonl"),
+  Array.from({ length: steps }, (_, step) =>
+    JSON.stringify({ step, loss: 2 * Math.exp(-step / 100) + 0.3 }),
+  ).join("\n"),
+);
+writeFileSync(join(recipe.output_dir, "summary.json"), JSON.stringify({ steps, wall_seconds: 1.5 }));
