@@ -83,6 +83,12 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
     );
   });
 
+  it("a prompt that cannot fit the model's context with its token budget is named, not truncated", async () => {
+    await expect(harness.generate(["a ".repeat(1500)], { ...settings, maxTokens: 600 })).rejects.toThrow(
+      /prompt 1 is \d+ tokens; with max_tokens 600 it does not fit the model's context of 2048/,
+    );
+  });
+
   it("refuses a base whose sha256 is not the registry's pin", async () => {
     await expect(EvaluationHarness.open({ basePath, baseSha256: "0".repeat(64) })).rejects.toThrow(
       /has sha256 [0-9a-f]{64}, but registry.yaml pins 0{64}/,

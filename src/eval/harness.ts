@@ -126,6 +126,13 @@ export class EvaluationHarness {
   async generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation[]> {
     if (options.adapterPath) await this.checkAdapter(options.adapterPath);
     const rendered = prompts.map((prompt) => this.renderChat(prompt));
+    const limit = this.model.trainContextSize;
+    rendered.forEach(({ tokens }, i) => {
+      if (tokens.length + options.maxTokens > limit)
+        throw new EvaluationInputError(
+          `prompt ${i + 1} is ${tokens.length} tokens; with max_tokens ${options.maxTokens} it does not fit the model's context of ${limit}`,
+        );
+    });
     const parallel = Math.max(1, Math.min(options.parallel, prompts.length));
     const context = await this.createContext({
       adapterPath: options.adapterPath,
