@@ -4,6 +4,7 @@ import { ConfigSchema } from "./config.ts";
 import { BenchmarkItemSchema, TrainingExampleSchema } from "./records.ts";
 import { RegistrySchema } from "./registry.ts";
 import { ResultsSchema } from "./results.ts";
+import { TrainingRecipeSchema } from "../training-recipe.ts";
 
 /** Every published schema, by the file name its JSON Schema is written to under schemas/. */
 export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
@@ -13,4 +14,5 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   "training-example.schema.json": TrainingExampleSchema,
   "benchmark-item.schema.json": BenchmarkItemSchema,
   "results.schema.json": ResultsSchema,
+  "training-recipe.schema.json": TrainingRecipeSchema,
 };
