@@ -30417,7 +30417,7 @@ async function withLlamaLog(log, what, run) {
   try {
     return await run();
   } catch (error62) {
-    const lines = log.since(start).filter((line) => /^(error|warn)/.test(line));
+    const lines = [...new Set(log.since(start).filter((line) => /^(error|warn)/.test(line)))];
     throw new EvaluationInputError(
       `${what}: ${error62.message}${lines.length ? `
 llama.cpp says:

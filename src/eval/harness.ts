@@ -213,7 +213,8 @@ async function withLlamaLog<T>(log: LlamaLog, what: string, run: () => Promise<T
   try {
     return await run();
   } catch (error) {
-    const lines = log.since(start).filter((line) => /^(error|warn)/.test(line));
+    // node-llama-cpp retries some loads, so llama.cpp may say the same thing several times
+    const lines = [...new Set(log.since(start).filter((line) => /^(error|warn)/.test(line)))];
     throw new EvaluationInputError(
       `${what}: ${(error as Error).message}${lines.length ? `\nllama.cpp says:\n  ${lines.join("\n  ")}` : ""}`,
     );
