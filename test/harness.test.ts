@@ -11,6 +11,8 @@ import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
 import { sha256File } from "../src/eval/gguf-file.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
+import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
+import { readGgufFileInfo } from "node-llama-cpp";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { runCli } from "../src/cli/main.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
@@ -87,6 +89,48 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
     await expect(harness.generate(["a ".repeat(1500)], { ...settings, maxTokens: 600 })).rejects.toThrow(
       /prompt 1 is \d+ tokens; with max_tokens 600 it does not fit the model's context of 2048/,
     );
+  });
+
+  it("a model that answers nothing: empty answers are scored 0 and counted, not an error", async () => {
+    // The same weights with end-of-sequence set to the token this prompt's answer starts with.
+    const prompt = "How many apples are left?";
+    const [first] = await harness.generate([prompt], { ...settings, maxTokens: 1 });
+    const vocabulary = (
+      (await readGgufFileInfo(basePath)).metadata as unknown as {
+        tokenizer: { ggml: { tokens: string[] } };
+      }
+    ).tokenizer.ggml.tokens;
+    const eosTokenId = vocabulary.indexOf(first!.text.replace(/^ /, "▁"));
+    expect(eosTokenId).toBeGreaterThan(2);
+    const silent = await EvaluationHarness.open({
+      basePath: file("silent.gguf", tinyLlamaGguf({ eosTokenId })),
+    });
+    try {
+      const item = { instruction: prompt, input: "", expected_output: "4", difficulty: "easy" as const };
+      const [result] = await evaluateBenchmarks({
+        harness: silent,
+        benchmarks: [
+          {
+            name: "own",
+            kind: "own",
+            sha256: "0".repeat(64),
+            items: [
+              { ...item, id: "a" },
+              { ...item, id: "b" },
+            ],
+            evaluationType: "numeric",
+          },
+        ],
+        settings: { maxTokens: 16, seed: 42, re2: false, parallel: 1 },
+      });
+      expect(result!.outcomes.map((o) => o.base)).toEqual([0, 0]);
+      expect(result!.generation).toEqual({
+        base: { max_tokens: 0, empty: 2 },
+        adapter: { max_tokens: 0, empty: 2 },
+      });
+    } finally {
+      await silent.dispose();
+    }
   });
 
   it("refuses a base whose sha256 is not the registry's pin", async () => {

@@ -119,7 +119,14 @@ const ones = (name: string, n: number): GgufTensor => ({
 
 /** The bytes of a tiny llama GGUF; 2-D weights in Q8_0 (as a quantized inference base) unless asked. */
 export function tinyLlamaGguf(
-  options: { seed?: number; shape?: TinyLlamaShape; name?: string; weights?: GgufTensorType } = {},
+  options: {
+    seed?: number;
+    shape?: TinyLlamaShape;
+    name?: string;
+    weights?: GgufTensorType;
+    /** End-of-sequence token (default 2, `</s>`); another id makes the model stop where it emits that one. */
+    eosTokenId?: number;
+  } = {},
 ): Buffer {
   const shape = options.shape ?? TINY_SHAPE;
   const random = mulberry32(options.seed ?? 2026);
@@ -168,7 +175,7 @@ export function tinyLlamaGguf(
     "tokenizer.ggml.token_type": { i32s: vocab.types },
     "tokenizer.ggml.unknown_token_id": { u32: 0 },
     "tokenizer.ggml.bos_token_id": { u32: 1 },
-    "tokenizer.ggml.eos_token_id": { u32: 2 },
+    "tokenizer.ggml.eos_token_id": { u32: options.eosTokenId ?? 2 },
     "tokenizer.ggml.add_bos_token": true,
     "tokenizer.chat_template": TINY_CHAT_TEMPLATE,
   };
