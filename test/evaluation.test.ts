@@ -169,6 +169,25 @@ describe("the scorecard", () => {
     expect(markdown).not.toContain("![img]");
     expect(markdown).not.toContain("<script>");
   });
+  it("points at answers cut at max_tokens, empty answers and unscorable items, never for hidden benchmarks", () => {
+    const results = sampleResults();
+    const tally = { base: { max_tokens: 3, empty: 1 }, adapter: { max_tokens: 0, empty: 0 } };
+    results.benchmarks[0] = {
+      ...results.benchmarks[0]!,
+      generation: tally,
+      problems: ["q-007 (base): back-references are not allowed"],
+    };
+    results.benchmarks[3] = {
+      ...results.benchmarks[3]!,
+      generation: tally,
+      problems: ["h-001 (base): secret"],
+    };
+    const markdown = renderScorecard({ results, verdict: evaluateBar({ results, config: DEFAULT_CONFIG }) });
+    expect(markdown).toContain("- own: answers cut at 512 tokens: base 3/60, adapter 0/60");
+    expect(markdown).toContain("- own: empty answers: base 1/60, adapter 0/60");
+    expect(markdown).toContain("- own: not scorable: q-007 (base): back-references are not allowed");
+    expect(markdown).not.toMatch(/hidden 1: (answers|empty|not scorable)|h-001/);
+  });
   it("stays under GitHub's 65,535 characters with a note when the input is huge", () => {
     const results = sampleResults();
     results.benchmarks = Array.from({ length: 100 }, (_, i) => ({
