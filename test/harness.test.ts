@@ -75,6 +75,11 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
       [truncated, /truncated|not a readable GGUF/],
       [basePath, /is a model, not a LoRA adapter/],
     ];
+    const cut = tinyLoraGguf();
+    cases.push([
+      file("cut-short.gguf", cut.subarray(0, cut.length - 10)),
+      /llama\.cpp says:\n.*'blk\.1\.attn_output\.weight\.lora_b' data is not within the file bounds/,
+    ]);
     for (const [path, message] of cases)
       await expect(harness.generate(prompts, { ...settings, adapterPath: path })).rejects.toThrow(message);
     await expect(EvaluationHarness.open({ basePath: adapterPath })).rejects.toThrow(

@@ -25191,15 +25191,14 @@ async function readGgufSummary(path, role) {
   }
   const general = info.metadata.general ?? {};
   const lastTensorStart = Math.max(0, ...(info.fullTensorInfo ?? []).map((t) => Number(t.fileOffset)));
+  if (lastTensorStart > 0 && size <= lastTensorStart)
+    throw new EvaluationInputError(
+      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${lastTensorStart}`
+    );
   const summary = {
     architecture: String(general.architecture ?? "unknown"),
-    type: String(general.type ?? "model"),
-    expectedBytes: lastTensorStart
+    type: String(general.type ?? "model")
   };
-  if (size < summary.expectedBytes)
-    throw new EvaluationInputError(
-      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${summary.expectedBytes}`
-    );
   return summary;
 }
 
@@ -30421,7 +30420,7 @@ async function withLlamaLog(log, what, run) {
     throw new EvaluationInputError(
       `${what}: ${error62.message}${lines.length ? `
 llama.cpp says:
-  ${lines.join("\n  ")}` : ""}`
+  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`
     );
   }
 }

@@ -14,8 +14,6 @@ export async function sha256File(path: string): Promise<string> {
 export interface GgufSummary {
   architecture: string;
   type: string;
-  /** Bytes the file must at least hold: where its tensor table says the last tensor starts. */
-  expectedBytes: number;
 }
 
 /**
@@ -34,16 +32,15 @@ export async function readGgufSummary(path: string, role: string): Promise<GgufS
     );
   }
   const general = (info.metadata as { general?: { architecture?: string; type?: string } }).general ?? {};
-  // The last tensor starts inside the file; llama.cpp checks the rest and its log says so.
+  // The last tensor must start inside the file; llama.cpp checks the rest, and its log says so.
   const lastTensorStart = Math.max(0, ...(info.fullTensorInfo ?? []).map((t) => Number(t.fileOffset)));
+  if (lastTensorStart > 0 && size <= lastTensorStart)
+    throw new EvaluationInputError(
+      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${lastTensorStart}`,
+    );
   const summary: GgufSummary = {
     architecture: String(general.architecture ?? "unknown"),
     type: String(general.type ?? "model"),
-    expectedBytes: lastTensorStart,
   };
-  if (size < summary.expectedBytes)
-    throw new EvaluationInputError(
-      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${summary.expectedBytes}`,
-    );
   return summary;
 }

@@ -216,7 +216,7 @@ async function withLlamaLog<T>(log: LlamaLog, what: string, run: () => Promise<T
     // node-llama-cpp retries some loads, so llama.cpp may say the same thing several times
     const lines = [...new Set(log.since(start).filter((line) => /^(error|warn)/.test(line)))];
     throw new EvaluationInputError(
-      `${what}: ${(error as Error).message}${lines.length ? `\nllama.cpp says:\n  ${lines.join("\n  ")}` : ""}`,
+      `${what}: ${(error as Error).message}${lines.length ? `\nllama.cpp says:\n  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`,
     );
   }
 }
