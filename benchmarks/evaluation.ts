@@ -47,23 +47,18 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
     .split("\n")
     .slice(0, ITEMS)
     .map((line) => JSON.parse(line) as { instruction: string; input: string });
-  const prompts = items.map((item) => benchmarkPrompt(item, true));
+  // Two workloads: the benchmark as the gate runs it (RE2: ~480-token prompts on this vocabulary, so
+  // attention over long contexts weighs in), and short questions, where decoding dominates.
+  const workloads = {
+    benchmark: items.map((item) => benchmarkPrompt(item, true)),
+    shortQuestions: items.map((item, i) => `${item.instruction} (${i + 1})`),
+  };
 
   const harness = await EvaluationHarness.open({ basePath });
   try {
-    // Answers that equal the one-at-a-time run's, item by item: batched decoding is not bit-identical.
-    const runs: { parallel: number; seconds: number; itemsPerSecond: number; sameAnswers: string }[] = [];
-    let sequential: string[] = [];
-    for (const parallel of [1, 8, 32]) {
-      const start = performance.now();
-      const outputs = await harness.generate(prompts, { maxTokens: MAX_TOKENS, seed: 42, parallel });
-      const seconds = (performance.now() - start) / 1000;
-      const texts = outputs.map((o) => o.text);
-      if (parallel === 1) sequential = texts;
-      const same = texts.filter((text, i) => text === sequential[i]).length;
-      runs.push({ parallel, seconds, itemsPerSecond: ITEMS / seconds, sameAnswers: `${same}/${ITEMS}` });
-      console.error(`parallel ${parallel}: ${seconds.toFixed(2)} s, ${(ITEMS / seconds).toFixed(2)} items/s`);
-    }
+    const results: Record<string, ReturnType<typeof summarize>> = {};
+    for (const [name, prompts] of Object.entries(workloads))
+      results[name] = await compare(harness, name, prompts);
     // Switching adapters = a context with the other adapter applied (llama.cpp keeps each loaded
     // adapter with the model, so only the first use reads the file).
     const switches: number[] = [];
@@ -78,11 +73,9 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
       await context.dispose();
     }
     const warm = switches.slice(2).sort((a, b) => a - b);
-    const best = runs.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
     return {
       model: { ...SHAPE, weights: "F32", items: ITEMS, maxTokens: MAX_TOKENS },
-      runs,
-      speedup: best.itemsPerSecond / runs[0]!.itemsPerSecond,
+      ...results,
       goalSpeedup: 4,
       adapterSwitchMs: {
         firstLoad: switches[0],
@@ -94,4 +87,41 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
   } finally {
     await harness.dispose();
   }
+}
+
+interface Run {
+  parallel: number;
+  seconds: number;
+  itemsPerSecond: number;
+  /** Answers equal to the one-at-a-time run's: batched decoding is not bit-identical. */
+  sameAnswers: string;
+}
+
+const summarize = (runs: Run[]) => ({
+  runs,
+  speedup: Math.max(...runs.map((r) => r.itemsPerSecond)) / runs[0]!.itemsPerSecond,
+});
+
+/** The same prompts one at a time, then in 8 and 32 parallel sequences. */
+async function compare(harness: EvaluationHarness, name: string, prompts: string[]) {
+  const runs: Run[] = [];
+  let sequential: string[] = [];
+  for (const parallel of [1, 8, 32]) {
+    const start = performance.now();
+    const outputs = await harness.generate(prompts, { maxTokens: MAX_TOKENS, seed: 42, parallel });
+    const seconds = (performance.now() - start) / 1000;
+    const texts = outputs.map((o) => o.text);
+    if (parallel === 1) sequential = texts;
+    const same = texts.filter((text, i) => text === sequential[i]).length;
+    runs.push({
+      parallel,
+      seconds,
+      itemsPerSecond: prompts.length / seconds,
+      sameAnswers: `${same}/${prompts.length}`,
+    });
+    console.error(
+      `${name}, parallel ${parallel}: ${seconds.toFixed(2)} s, ${(prompts.length / seconds).toFixed(2)} items/s`,
+    );
+  }
+  return summarize(runs);
 }

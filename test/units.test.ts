@@ -4,6 +4,7 @@ import { checkRelativePath } from "../src/core/paths.ts";
 import { compareSemver } from "../src/core/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
 import { locateYamlPath } from "../src/core/yaml.ts";
+import { RegistrySchema } from "../src/core/schemas/registry.ts";
 
 describe("locateYamlPath", () => {
   const doc =
@@ -89,5 +90,22 @@ describe("evaluation inputs", () => {
     expect(checkEvaluationInputs({ ...good, head_sha: "main" })).toMatch(/head_sha/);
     expect(checkEvaluationInputs({ ...good, pr: -1 })).toMatch(/pr/);
     expect(checkEvaluationInputs({ ...good, correlation_id: "$(id)" })).toMatch(/correlation_id/);
+  });
+});
+
+describe("registry.yaml's base pin", () => {
+  const pin = (hub_id: string, revision: string) =>
+    RegistrySchema.shape.base.safeParse({
+      id: "b",
+      training: { hub_id, revision },
+      inference: { file: "b.gguf", sha256: "0".repeat(64), quantization: "Q4_K_M" },
+    }).success;
+  it("names model-cache folders that cannot climb out of the cache", () => {
+    expect(pin("Qwen/Qwen3-4B", "1cfa9a7208912126459214e8b04321603b3df60c")).toBe(true);
+    expect(pin("loragate/tiny-llama-fixture", "main")).toBe(true);
+    expect(pin("../../etc", "main")).toBe(false);
+    expect(pin("a/..", "main")).toBe(false);
+    expect(pin("a/b", "..")).toBe(false);
+    expect(pin("a/b", "x/../../y")).toBe(false);
   });
 });

@@ -28782,8 +28782,9 @@ var RegistrySchema = external_exports.object({
   base: external_exports.object({
     id: external_exports.string().min(1).describe("Identifier adapters name in their `base` field."),
     training: external_exports.object({
-      hub_id: external_exports.string().min(1).describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().min(1).describe("Commit (revision) of that repository, pinned for the year.")
+      // Both name a folder of the runners' model cache, so neither may climb out of it.
+      hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").describe("Commit (revision) of that repository, pinned for the year.")
     }).strict().describe("The base the trainer fine-tunes."),
     inference: external_exports.object({
       file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),

@@ -36,10 +36,14 @@ export const RegistrySchema = z
         id: z.string().min(1).describe("Identifier adapters name in their `base` field."),
         training: z
           .object({
-            hub_id: z.string().min(1).describe("Hugging Face repository id of the training base."),
+            // Both name a folder of the runners' model cache, so neither may climb out of it.
+            hub_id: z
+              .string()
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name")
+              .describe("Hugging Face repository id of the training base."),
             revision: z
               .string()
-              .min(1)
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name")
               .describe("Commit (revision) of that repository, pinned for the year."),
           })
           .strict()
