@@ -157,7 +157,10 @@ def tokenize(tokenizer, example: dict, max_length: int) -> tuple[list[int], list
         [{"role": "user", "content": user}, {"role": "assistant", "content": example["output"]}], tokenize=True
     )
     full = full[:max_length]
-    labels = [-100] * min(len(prompt), len(full)) + full[len(prompt) :]
+    # Templates may render the generation prompt slightly differently from a finished turn (Qwen3's
+    # think block): mask what the two share, train on everything after.
+    shared = next((i for i, (a, b) in enumerate(zip(prompt, full)) if a != b), min(len(prompt), len(full)))
+    labels = [-100] * shared + full[shared:]
     return full, labels
 
 
@@ -181,6 +184,7 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
         options["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype
         )
+        options["device_map"] = {"": 0}
     tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
     if tokenizer.chat_template is None:
         raise RecipeError("the base model's tokenizer has no chat template")
@@ -201,12 +205,25 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
     )
     encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     trainable = [p for p in model.parameters() if p.requires_grad]
+    for p in trainable:  # the adapter trains in float32; the frozen base computes in bf16 under autocast
+        p.data = p.data.float()
+    autocast = torch.autocast(device_type="cuda", dtype=dtype, enabled=cuda and dtype != torch.float32)
     optimizer = torch.optim.AdamW(trainable, lr=recipe.learning_rate, fused=cuda)
     model.train()
 
     log_path = recipe.output_dir / "loss.jsonl"
     recipe.output_dir.mkdir(parents=True, exist_ok=True)
     step, real_tokens, started = 0, 0, time.perf_counter()
+    pending = []  # losses still on the GPU: reading each one would stall every step
+
+    def flush(log) -> None:
+        values = torch.stack([loss for _, loss in pending]).float().cpu().tolist()
+        for (at, _), value in zip(pending, values):
+            if not math.isfinite(value):
+                raise FloatingPointError(f"loss is {value} at step {at}")
+            log.write(json.dumps({"step": at, "loss": round(value, 5)}) + "\n")
+        pending.clear()
+
     with log_path.open("w", encoding="utf-8") as log:
         for epoch in range(recipe.epochs):
             for batch in length_grouped_batches([len(ids) for ids, _ in encoded], recipe.batch_size, recipe.seed, epoch):
@@ -219,18 +236,19 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
                     ids[row, : len(tokens)] = torch.tensor(tokens)
                     labels[row, : len(targets)] = torch.tensor(targets)
                     mask[row, : len(tokens)] = 1
-                loss = model(
-                    input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)
-                ).loss
-                value = loss.item()
-                if not math.isfinite(value):
-                    raise FloatingPointError(f"loss is {value} at step {step} (epoch {epoch + 1})")
+                real_tokens += int(mask.sum())
+                ids, labels, mask = (t.pin_memory().to(device, non_blocking=True) if cuda else t for t in (ids, labels, mask))
+                with autocast:
+                    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
                 loss.backward()
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
-                real_tokens += int(mask.sum())
-                log.write(json.dumps({"step": step, "loss": round(value, 5)}) + "\n")
+                pending.append((step, loss.detach()))
                 step += 1
+                if len(pending) == 25:
+                    flush(log)
+        if pending:
+            flush(log)
     if cuda:
         torch.cuda.synchronize()
     wall = time.perf_counter() - started
