@@ -30114,6 +30114,17 @@ function scoreAnswer(type2, output2, expected, config2 = {}) {
 // src/eval/run-evaluation.ts
 var HARNESS_VERSION = "loragate-eval/1";
 var MAX_PROBLEMS = 20;
+function inferenceRecord(settings) {
+  return {
+    temperature: 0,
+    top_p: 1,
+    repeat_penalty: 1,
+    seed: settings.seed,
+    max_tokens: settings.maxTokens,
+    re2: settings.re2,
+    parallel: settings.parallel
+  };
+}
 async function evaluateBenchmarks(params) {
   const { harness, settings } = params;
   const prompts = params.benchmarks.flatMap(
@@ -30229,15 +30240,7 @@ ${errors.map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")
     base: { id: registry2.base.id, gguf_sha256: harness.baseSha256 },
     adapter_sha256: adapterSha256,
     harness: HARNESS_VERSION,
-    inference: {
-      temperature: 0,
-      top_p: 1,
-      repeat_penalty: 1,
-      seed: settings.seed,
-      max_tokens: settings.maxTokens,
-      re2: settings.re2,
-      parallel: settings.parallel
-    },
+    inference: inferenceRecord(settings),
     hardware: params.hardware,
     benchmarks: await evaluateBenchmarks({
       harness,

@@ -12,7 +12,7 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
-import { evaluateBenchmarks, HARNESS_VERSION } from "../eval/run-evaluation.ts";
+import { evaluateBenchmarks, HARNESS_VERSION, inferenceRecord } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
 export interface EvalOptions {
@@ -148,15 +148,7 @@ async function evaluateFile(
     base: { id: basename(options.base!), gguf_sha256: harness.baseSha256 },
     adapter_sha256: adapterSha256,
     harness: HARNESS_VERSION,
-    inference: {
-      temperature: 0,
-      top_p: 1,
-      repeat_penalty: 1,
-      seed: settings.seed,
-      max_tokens: settings.maxTokens,
-      re2: settings.re2,
-      parallel: settings.parallel,
-    },
+    inference: inferenceRecord(settings),
     hardware: "local CPU",
     benchmarks,
   };

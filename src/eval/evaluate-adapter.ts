@@ -17,6 +17,7 @@ import {
   evaluateBenchmarks,
   type EvaluationSettings,
   HARNESS_VERSION,
+  inferenceRecord,
 } from "./run-evaluation.ts";
 
 export interface HiddenBenchmark {
@@ -96,15 +97,7 @@ export async function evaluateRegistryAdapter(params: {
     base: { id: registry.base.id, gguf_sha256: harness.baseSha256 },
     adapter_sha256: adapterSha256,
     harness: HARNESS_VERSION,
-    inference: {
-      temperature: 0,
-      top_p: 1,
-      repeat_penalty: 1,
-      seed: settings.seed,
-      max_tokens: settings.maxTokens,
-      re2: settings.re2,
-      parallel: settings.parallel,
-    },
+    inference: inferenceRecord(settings),
     hardware: params.hardware,
     benchmarks: await evaluateBenchmarks({
       harness,

@@ -6,7 +6,7 @@
 import { benchmarkPrompt } from "../core/evaluation/prompt.ts";
 import { type EvaluationType, scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
-import type { BenchmarkResult } from "../core/schemas/results.ts";
+import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
 
 export interface BenchmarkToEvaluate {
@@ -30,6 +30,19 @@ export interface EvaluationSettings {
 export const HARNESS_VERSION = "loragate-eval/1";
 
 const MAX_PROBLEMS = 20;
+
+/** results.json's `inference`: the harness always decodes greedily, so only the settings vary. */
+export function inferenceRecord(settings: EvaluationSettings): Results["inference"] {
+  return {
+    temperature: 0,
+    top_p: 1,
+    repeat_penalty: 1,
+    seed: settings.seed,
+    max_tokens: settings.maxTokens,
+    re2: settings.re2,
+    parallel: settings.parallel,
+  };
+}
 
 export async function evaluateBenchmarks(params: {
   harness: EvaluationHarness;
