@@ -30317,8 +30317,13 @@ var EvaluationHarness = class _EvaluationHarness {
     );
     return new _EvaluationHarness(llama, model, summary.architecture, sha256, threads, log);
   }
-  /** Checks that a LoRA GGUF is an adapter for this base's architecture, before llama.cpp loads it. */
+  /** Checks a LoRA GGUF as an adapter for this base; returns its sha256 for results.json. */
   async checkAdapter(adapterPath) {
+    await this.checkAdapterHeader(adapterPath);
+    return sha256File(adapterPath);
+  }
+  /** That a file is a LoRA adapter for this base's architecture, from its header, before llama.cpp loads it. */
+  async checkAdapterHeader(adapterPath) {
     const summary = await readGgufSummary(adapterPath, "adapter");
     if (summary.type !== "adapter")
       throw new EvaluationInputError(`adapter ${adapterPath} is a model, not a LoRA adapter (general.type)`);
@@ -30326,7 +30331,6 @@ var EvaluationHarness = class _EvaluationHarness {
       throw new EvaluationInputError(
         `adapter ${adapterPath} is for ${summary.architecture}, the base is ${this.architecture}`
       );
-    return sha256File(adapterPath);
   }
   /** A context of `parallel` sequences with the adapter (or none) applied. */
   async createContext(options) {
@@ -30344,7 +30348,7 @@ var EvaluationHarness = class _EvaluationHarness {
   }
   /** Greedy answers to each prompt, in order. */
   async generate(prompts, options) {
-    if (options.adapterPath) await this.checkAdapter(options.adapterPath);
+    if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
     const rendered = prompts.map((prompt) => this.renderChat(prompt));
     const limit = this.model.trainContextSize;
     rendered.forEach(({ tokens }, i) => {

@@ -94,8 +94,14 @@ export class EvaluationHarness {
     return new EvaluationHarness(llama, model, summary.architecture, sha256, threads, log);
   }
 
-  /** Checks that a LoRA GGUF is an adapter for this base's architecture, before llama.cpp loads it. */
+  /** Checks a LoRA GGUF as an adapter for this base; returns its sha256 for results.json. */
   async checkAdapter(adapterPath: string): Promise<string> {
+    await this.checkAdapterHeader(adapterPath);
+    return sha256File(adapterPath);
+  }
+
+  /** That a file is a LoRA adapter for this base's architecture, from its header, before llama.cpp loads it. */
+  private async checkAdapterHeader(adapterPath: string): Promise<void> {
     const summary = await readGgufSummary(adapterPath, "adapter");
     if (summary.type !== "adapter")
       throw new EvaluationInputError(`adapter ${adapterPath} is a model, not a LoRA adapter (general.type)`);
@@ -103,7 +109,6 @@ export class EvaluationHarness {
       throw new EvaluationInputError(
         `adapter ${adapterPath} is for ${summary.architecture}, the base is ${this.architecture}`,
       );
-    return sha256File(adapterPath);
   }
 
   /** A context of `parallel` sequences with the adapter (or none) applied. */
@@ -124,7 +129,7 @@ export class EvaluationHarness {
 
   /** Greedy answers to each prompt, in order. */
   async generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation[]> {
-    if (options.adapterPath) await this.checkAdapter(options.adapterPath);
+    if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
     const rendered = prompts.map((prompt) => this.renderChat(prompt));
     const limit = this.model.trainContextSize;
     rendered.forEach(({ tokens }, i) => {
