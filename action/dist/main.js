@@ -25251,7 +25251,15 @@ var FsRegistrySource = class {
 
 // src/action/run-action.ts
 import { spawn } from "node:child_process";
-import { existsSync as existsSync2, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync as existsSync2,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from "node:fs";
 import { join as join2 } from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
@@ -30601,7 +30609,7 @@ async function runAction(inputs, setup) {
       `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
 ${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")}`
     );
-  const { registry: registry2 } = await loadRegistryContext(files.source);
+  const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
   const basePath = join2(setup.modelCache, registry2.base.inference.file);
   if (!existsSync2(basePath))
@@ -30661,12 +30669,10 @@ ${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]
   mkdirSync(staging, { recursive: true });
   writeFileSync(join2(staging, "results.json"), `${JSON.stringify(ResultsSchema.parse(results), null, 2)}
 `);
-  writeFileSync(join2(staging, `${inputs.adapter}.gguf`), readFileSync(adapterGguf));
+  copyFileSync(adapterGguf, join2(staging, `${inputs.adapter}.gguf`));
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync2(join2(trained, file2)))
-      writeFileSync(join2(staging, file2), readFileSync(join2(trained, file2)));
+    if (existsSync2(join2(trained, file2))) copyFileSync(join2(trained, file2), join2(staging, file2));
   renameSync(staging, setup.outDir);
-  const { config: config2 } = await loadRegistryContext(files.source);
   setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config: config2 }) }));
   return results;
 }

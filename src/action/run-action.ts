@@ -8,7 +8,15 @@
  * or killed run leaves nothing that could be mistaken for a result.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
@@ -100,7 +108,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
         .map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`)
         .join("\n")}`,
     );
-  const { registry } = await loadRegistryContext(files.source);
+  const { registry, config } = await loadRegistryContext(files.source);
   if (!registry) throw new ActionFailure("registry.yaml does not load");
 
   // 3. The pinned base, from the runner's cache, checked by sha256 before anything uses it.
@@ -168,12 +176,10 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, "results.json"), `${JSON.stringify(ResultsSchema.parse(results), null, 2)}\n`);
-  writeFileSync(join(staging, `${inputs.adapter}.gguf`), readFileSync(adapterGguf));
+  copyFileSync(adapterGguf, join(staging, `${inputs.adapter}.gguf`));
   for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync(join(trained, file)))
-      writeFileSync(join(staging, file), readFileSync(join(trained, file)));
+    if (existsSync(join(trained, file))) copyFileSync(join(trained, file), join(staging, file));
   renameSync(staging, setup.outDir);
-  const { config } = await loadRegistryContext(files.source);
   setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config }) }));
   return results;
 }
