@@ -4059,6 +4059,46 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
   }
 );
 
+// src/eval/gguf-file.ts
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { readGgufFileInfo } from "node-llama-cpp";
+var EvaluationInputError = class extends Error {
+};
+async function sha256File(path) {
+  const hash2 = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function readGgufSummary(path, role) {
+  if (!existsSync(path)) throw new EvaluationInputError(`${role} not found: ${path}`);
+  const size = statSync(path).size;
+  let info;
+  try {
+    info = await readGgufFileInfo(path, { logWarnings: false });
+  } catch (error62) {
+    throw new EvaluationInputError(
+      `${role} ${path} is not a readable GGUF file (${error62.message.split("\n")[0]})`
+    );
+  }
+  const general = info.metadata.general ?? {};
+  const lastTensorStart = Math.max(0, ...(info.fullTensorInfo ?? []).map((t) => Number(t.fileOffset)));
+  if (lastTensorStart > 0 && size <= lastTensorStart)
+    throw new EvaluationInputError(
+      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${lastTensorStart}`
+    );
+  const summary = {
+    architecture: String(general.architecture ?? "unknown"),
+    type: String(general.type ?? "model")
+  };
+  return summary;
+}
+
+// src/io/fs-source.ts
+import { createReadStream as createReadStream3 } from "node:fs";
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
 // src/core/duplicate-index.ts
 function fingerprint(out, a, b, c = "") {
   let h1 = 514703087;
@@ -24873,7 +24913,7 @@ async function scanInProcess(params) {
 }
 
 // src/core/contamination/parallel.ts
-import { createReadStream } from "node:fs";
+import { createReadStream as createReadStream2 } from "node:fs";
 import { availableParallelism } from "node:os";
 
 // src/core/workers.ts
@@ -24945,7 +24985,7 @@ var MAX_THREADS = 4;
 async function scanRange(job) {
   const scan = new TrainingScan(job.index);
   const lines = await forEachTrainingExample(
-    createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
+    createReadStream2(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
     { maxLineBytes: job.maxLineBytes, atFileStart: job.start === 0 },
     (line, example) => scan.add(line, example)
   );
@@ -25167,45 +25207,7 @@ async function readBenchmarkItems(source, file2, maxLineBytes) {
   return items;
 }
 
-// src/eval/gguf-file.ts
-import { createHash } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync, statSync } from "node:fs";
-import { readGgufFileInfo } from "node-llama-cpp";
-var EvaluationInputError = class extends Error {
-};
-async function sha256File(path) {
-  const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream2(path)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function readGgufSummary(path, role) {
-  if (!existsSync(path)) throw new EvaluationInputError(`${role} not found: ${path}`);
-  const size = statSync(path).size;
-  let info;
-  try {
-    info = await readGgufFileInfo(path, { logWarnings: false });
-  } catch (error62) {
-    throw new EvaluationInputError(
-      `${role} ${path} is not a readable GGUF file (${error62.message.split("\n")[0]})`
-    );
-  }
-  const general = info.metadata.general ?? {};
-  const lastTensorStart = Math.max(0, ...(info.fullTensorInfo ?? []).map((t) => Number(t.fileOffset)));
-  if (lastTensorStart > 0 && size <= lastTensorStart)
-    throw new EvaluationInputError(
-      `${role} ${path} is truncated: ${size} bytes, its last tensor starts at byte ${lastTensorStart}`
-    );
-  const summary = {
-    architecture: String(general.architecture ?? "unknown"),
-    type: String(general.type ?? "model")
-  };
-  return summary;
-}
-
 // src/io/fs-source.ts
-import { createReadStream as createReadStream3 } from "node:fs";
-import { lstat, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 var CHUNK_BYTES = 1 << 20;
 var FsRegistrySource = class {
   constructor(root) {
@@ -25248,6 +25250,9 @@ var FsRegistrySource = class {
     return createReadStream3(join(this.root, path), { highWaterMark: CHUNK_BYTES });
   }
 };
+function readBenchmarkFile(path) {
+  return readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
+}
 
 // src/action/run-action.ts
 import { spawn } from "node:child_process";
@@ -30740,7 +30745,7 @@ async function hiddenBenchmarks(dir) {
     files.map(async (file2, i) => ({
       label: `hidden ${i + 1}`,
       sha256: await sha256File(join3(dir, file2)),
-      items: await readBenchmarkItems(new FsRegistrySource(dir), file2, 1 << 20)
+      items: await readBenchmarkFile(join3(dir, file2))
     }))
   );
 }

@@ -6,10 +6,9 @@
 import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import { readBenchmarkItems } from "../core/contamination/check.ts";
 import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
-import { FsRegistrySource } from "../io/fs-source.ts";
+import { readBenchmarkFile } from "../io/fs-source.ts";
 import { ActionFailure, runAction } from "./run-action.ts";
 
 /** GitHub passes action inputs as INPUT_<NAME> (upper-cased, dashes kept). */
@@ -25,7 +24,7 @@ async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmar
     files.map(async (file, i) => ({
       label: `hidden ${i + 1}`,
       sha256: await sha256File(join(dir, file)),
-      items: await readBenchmarkItems(new FsRegistrySource(dir), file, 1 << 20),
+      items: await readBenchmarkFile(join(dir, file)),
     })),
   );
 }

@@ -3,12 +3,11 @@
  * adapter of a registry folder (what the GPU action runs). results.json is written whole or not at all.
  */
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
-import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { basename } from "node:path";
 import { mean } from "../core/evaluation/statistics.ts";
 import { EVALUATION_TYPES } from "../core/schemas/common.ts";
 import { type Results, ResultsSchema } from "../core/schemas/results.ts";
-import { FsRegistrySource } from "../io/fs-source.ts";
+import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
@@ -119,7 +118,7 @@ async function evaluateFile(
     throw new EvaluationInputError(`benchmark not found: ${file}`);
   if (!(EVALUATION_TYPES as readonly string[]).includes(options.type))
     throw new EvaluationInputError(`--type must be one of ${EVALUATION_TYPES.join(", ")}`);
-  const items = await readBenchmarkItems(new FsRegistrySource(dirname(file)), basename(file), 1 << 20);
+  const items = await readBenchmarkFile(file);
   if (items.length === 0)
     throw new EvaluationInputError(`${file} has no valid benchmark items (loragate check says why)`);
   const adapterSha256 = options.adapter ? await harness.checkAdapter(options.adapter) : "0".repeat(64);

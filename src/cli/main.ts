@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry, listAdapterNames } from "../core/check.ts";
 import { adapterCandidates, checkProposal, proposalOverlap } from "../core/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
-import { readBenchmarkItems } from "../core/contamination/check.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { CONFIG_FILE, loadRegistryContext } from "../core/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
-import { FsRegistrySource } from "../io/fs-source.ts";
+import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { runDemoEvaluation } from "./demo-evaluation.ts";
 import { EVAL_USAGE, runEval } from "./eval-command.ts";
 import { formatReport, type OutputFormat } from "./format.ts";
@@ -263,8 +262,7 @@ async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> 
   return Promise.all(
     paths.map(async (path, i) => {
       if (!existsSync(path)) throw new Error(`hidden benchmark not found: ${path}`);
-      const items = await readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
-      return { file: `hidden:${i + 1}`, hidden: true, items };
+      return { file: `hidden:${i + 1}`, hidden: true, items: await readBenchmarkFile(path) };
     }),
   );
 }

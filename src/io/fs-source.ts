@@ -1,6 +1,8 @@
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { readBenchmarkItems } from "../core/contamination/check.ts";
+import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { RegistrySource, SourceEntry } from "../core/source.ts";
 
 const CHUNK_BYTES = 1 << 20;
@@ -51,4 +53,12 @@ export class FsRegistrySource implements RegistrySource {
   stream(path: string): AsyncIterable<Uint8Array> {
     return createReadStream(join(this.root, path), { highWaterMark: CHUNK_BYTES });
   }
+}
+
+/**
+ * The valid items of a benchmark JSONL outside any registry (hidden benchmarks, `loragate eval
+ * --benchmark`), with lines up to 1 MiB as the default limits allow; its problems are `check`'s to report.
+ */
+export function readBenchmarkFile(path: string): Promise<BenchmarkItem[]> {
+  return readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
 }
