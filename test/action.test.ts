@@ -122,6 +122,10 @@ describe("the GPU action", () => {
     ["oom", /training ran out of GPU memory:\nloragate trainer: out of GPU memory/],
     ["nan", /the training loss diverged \(NaN or infinite\)/],
     ["kill", /the trainer was killed \(SIGKILL\)/],
+    [
+      "dora",
+      /the trained adapter does not convert to GGUF: adapter_config.json: use_dora: DoRA adapters have no llama.cpp form/,
+    ],
   ])("a trainer that fails (%s) ends the run with its reason and no artifacts", async (mode, message) => {
     process.env.FAKE_TRAINER_MODE = mode;
     mkdirSync(join(root, "loragate-out"), { recursive: true });

@@ -30642,15 +30642,7 @@ ${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]
   log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
   await runTrainer([...setup.trainer, "--recipe", recipePath], log);
   const adapterGguf = join2(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync(
-    adapterGguf,
-    peftToGguf({
-      config: JSON.parse(readFileSync(join2(trained, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join2(trained, "adapter_model.safetensors"))),
-      base: baseShape,
-      name: `${manifest.name} ${manifest.version}`
-    })
-  );
+  writeFileSync(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
   const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
   let results;
   try {
@@ -30689,6 +30681,18 @@ function checkInputs(inputs) {
     inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}` ? "" : "correlation-id does not match pr and head-sha"
   ].filter(Boolean);
   if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
+}
+function convertTrained(folder, base, name) {
+  try {
+    return peftToGguf({
+      config: JSON.parse(readFileSync(join2(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join2(folder, "adapter_model.safetensors"))),
+      base,
+      name
+    });
+  } catch (error62) {
+    throw new ActionFailure(`the trained adapter does not convert to GGUF: ${error62.message}`);
+  }
 }
 function readBaseShape(folder) {
   const file2 = join2(folder, "config.json");

@@ -141,15 +141,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
 
   // 5. Convert to the LoRA GGUF that llama.cpp and Ollama load.
   const adapterGguf = join(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync(
-    adapterGguf,
-    peftToGguf({
-      config: JSON.parse(readFileSync(join(trained, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join(trained, "adapter_model.safetensors"))),
-      base: baseShape,
-      name: `${manifest.name} ${manifest.version}`,
-    }),
-  );
+  writeFileSync(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
 
   // 6. Evaluate against the pinned base: own, domain, out-of-domain and hidden benchmarks.
   const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
@@ -194,6 +186,20 @@ function checkInputs(inputs: ActionInputs): void {
       : "correlation-id does not match pr and head-sha",
   ].filter(Boolean);
   if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
+}
+
+/** The trainer's PEFT output as a LoRA GGUF; what the trainer left that does not convert is a failure. */
+function convertTrained(folder: string, base: BaseShape, name: string): Buffer {
+  try {
+    return peftToGguf({
+      config: JSON.parse(readFileSync(join(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join(folder, "adapter_model.safetensors"))),
+      base,
+      name,
+    });
+  } catch (error) {
+    throw new ActionFailure(`the trained adapter does not convert to GGUF: ${(error as Error).message}`);
+  }
 }
 
 /** Architecture and heads from the training base's config.json (the q/k permutation needs them). */

@@ -1,7 +1,8 @@
 /**
  * Stands in for runners/trainer/train.py where there is no GPU and no torch (CI): reads recipe.json as
  * the real trainer does and writes what PEFT would (a LoRA for the tiny llama), a loss log and a
- * summary; FAKE_TRAINER_MODE=oom|nan|kill makes it fail the way the real one can.
+ * summary; FAKE_TRAINER_MODE=oom|nan|kill makes it fail the way the real one can, and dora leaves
+ * an adapter that has no GGUF form.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,7 +26,10 @@ const steps = Math.ceil(examples / recipe.batch_size) * recipe.epochs;
 const peft = peftOutput({ rank: recipe.r, alpha: recipe.alpha });
 mkdirSync(recipe.output_dir, { recursive: true });
 writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), peft.safetensors);
-writeFileSync(join(recipe.output_dir, "adapter_config.json"), JSON.stringify(peft.config));
+writeFileSync(
+  join(recipe.output_dir, "adapter_config.json"),
+  JSON.stringify({ ...peft.config, use_dora: mode === "dora" }),
+);
 writeFileSync(
   join(recipe.output_dir, "loss.jsonl"),
   Array.from({ length: steps }, (_, step) =>
