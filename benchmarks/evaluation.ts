@@ -1,8 +1,10 @@
 /**
  * The evaluation harness on this CPU: parallel sequences of one context vs one item at a time (same
  * items, same outputs required), and the time to switch adapters on a loaded base.
- * The model is generated (F32 weights, n_embd 512, 8 layers) so that its weights outgrow the caches,
- * as a real base does, and batching has something to save.
+ * The model is generated (n_embd 512, 8 layers) so that its weights outgrow the caches, as a real
+ * base does, and batching has something to save. Two weight types: F32, where llama.cpp multiplies a
+ * batch with another kernel than a single token (llamafile's tinyBLAS, from 2 rows on), and Q4_1, which
+ * has no batched kernel on x86, so one token and a batch go through the same dot products.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +30,8 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
   mkdirSync(dir, { recursive: true });
   const basePath = join(dir, "base-f32-512x8.gguf");
   writeFileSync(basePath, tinyLlamaGguf({ shape: SHAPE, weights: "F32" }));
+  const q41Path = join(dir, "base-q4_1-512x8.gguf");
+  writeFileSync(q41Path, tinyLlamaGguf({ shape: SHAPE, weights: "Q4_1" }));
   const adapters = [1, 2].map((seed) => {
     const path = join(dir, `lora-${seed}.gguf`);
     writeFileSync(path, tinyLoraGguf({ shape: SHAPE, seed }));
@@ -73,8 +77,15 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
       await context.dispose();
     }
     const warm = switches.slice(2).sort((a, b) => a - b);
+    const q41 = await EvaluationHarness.open({ basePath: q41Path });
+    try {
+      results.shortQuestionsQ4_1 = await compare(q41, "short questions, Q4_1", workloads.shortQuestions);
+    } finally {
+      await q41.dispose();
+    }
     return {
-      model: { ...SHAPE, weights: "F32", items: ITEMS, maxTokens: MAX_TOKENS },
+      model: { ...SHAPE, weights: "F32 (and Q4_1 where named)", items: ITEMS, maxTokens: MAX_TOKENS },
+      harness: "flash attention; parallel items step in lockstep, new prompts decoded alone",
       ...results,
       goalSpeedup: 4,
       adapterSwitchMs: {

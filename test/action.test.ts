@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -134,6 +135,52 @@ describe("the GPU action", () => {
     await expect(runAction(inputs(), setup())).rejects.toThrow(message);
     expect(existsSync(join(root, "loragate-out"))).toBe(false);
     expect(existsSync(join(root, "loragate-out.partial"))).toBe(false);
+  });
+
+  describe("a cancelled run stops what it started and leaves nothing", () => {
+    const isRunning = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it.each(["hang", "hang-stubborn"])(
+      "while training: the trainer is stopped (%s)",
+      async (mode) => {
+        process.env.FAKE_TRAINER_MODE = mode;
+        const pidFile = join(root, "work", "trained.pid");
+        rmSync(pidFile, { force: true });
+        mockPullRequest("math-gsm8k");
+        const cancel = new AbortController();
+        const run = runAction(inputs(), { ...setup(), signal: cancel.signal });
+        const started = Date.now();
+        while (!existsSync(pidFile) && Date.now() - started < 60_000) await sleep(50);
+        const pid = Number(readFileSync(pidFile, "utf8"));
+        expect(isRunning(pid)).toBe(true);
+        cancel.abort(new ActionFailure("the run was cancelled (SIGINT); nothing was uploaded"));
+        await expect(run).rejects.toThrow(/the run was cancelled \(SIGINT\)/);
+        expect(isRunning(pid)).toBe(false);
+        expect(existsSync(join(root, "loragate-out"))).toBe(false);
+      },
+      120_000,
+    );
+
+    it("while evaluating: no results are staged", async () => {
+      mockPullRequest("math-gsm8k");
+      const cancel = new AbortController();
+      const log = (line: string) => {
+        if (line.startsWith("base + adapter:"))
+          cancel.abort(new ActionFailure("the run was cancelled (SIGTERM)"));
+      };
+      await expect(runAction(inputs(), { ...setup(), signal: cancel.signal, log })).rejects.toThrow(
+        /the run was cancelled \(SIGTERM\)/,
+      );
+      expect(existsSync(join(root, "loragate-out"))).toBe(false);
+      expect(existsSync(join(root, "loragate-out.partial"))).toBe(false);
+    }, 300_000);
   });
 
   it("refuses inputs that do not fit together before any request", async () => {

@@ -61,6 +61,24 @@ describe("GGUF writer", () => {
     ).toThrow(/multiple of 32/);
   });
 
+  it("writes Q4_1 blocks as ggml reads them: f16 step and minimum, value j and j + 16 in one byte", async () => {
+    const values = Float32Array.from({ length: 32 }, (_, i) => Math.sin(i) * 0.8 + 0.1);
+    const bytes = writeGguf({}, [{ name: "q", shape: [32], type: "Q4_1", data: values }]);
+    expect((await parse(bytes)).tensorInfo![0]!.ggmlType).toBe(3); // GGML_TYPE_Q4_1
+    const block = bytes.subarray(bytes.length - GGUF_ALIGNMENT); // the only tensor: 20 bytes, padded
+    const step = fromHalf(block.readUInt16LE(0));
+    const min = fromHalf(block.readUInt16LE(2));
+    expect(step).toBeGreaterThan(0);
+    for (let j = 0; j < 16; j++) {
+      const byte = block[4 + j]!;
+      for (const [i, level] of [
+        [j, byte & 15],
+        [j + 16, byte >> 4],
+      ] as const)
+        expect(Math.abs(min + level * step - values[i]!)).toBeLessThanOrEqual(step / 2 + 1e-3);
+    }
+  });
+
   it("generates a tiny llama and a LoRA adapter with llama.cpp's names and shapes", async () => {
     const model = await parse(tinyLlamaGguf());
     expect(model.tensorInfo!.length).toBe(3 + TINY_SHAPE.layers * 9);
@@ -79,3 +97,11 @@ describe("GGUF writer", () => {
     expect(tinyLlamaGguf({ seed: 1 }).equals(tinyLlamaGguf({ seed: 2 }))).toBe(false);
   });
 });
+
+/** A float from IEEE half-precision bits. */
+function fromHalf(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  const magnitude = exponent === 0 ? fraction * 2 ** -24 : (1 + fraction / 1024) * 2 ** (exponent - 15);
+  return bits & 0x8000 ? -magnitude : magnitude;
+}

@@ -52,6 +52,31 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
     expect(first.every((g) => g.hitMaxTokens)).toBe(true);
   });
 
+  it("parallel sequences that finish at different steps are refilled in order, with the same answers", async () => {
+    // this model's end-of-sequence token is one it emits after some prompts and not others
+    const stopping = await EvaluationHarness.open({
+      basePath: file("stops.gguf", tinyLlamaGguf({ eosTokenId: 493 })),
+    });
+    try {
+      const questions = [
+        ...prompts,
+        "Count the train cars.",
+        "Sum of each list value",
+        "What is the median?",
+        "print the number",
+        "How far is the train?",
+      ];
+      const sequential = await stopping.generate(questions, settings);
+      const stopped = sequential.filter((g) => !g.hitMaxTokens).map((g) => g.text.length);
+      expect(new Set(stopped).size).toBeGreaterThanOrEqual(2);
+      expect(sequential.some((g) => g.hitMaxTokens)).toBe(true);
+      for (const parallel of [2, 4, 16])
+        expect(await stopping.generate(questions, { ...settings, parallel })).toEqual(sequential);
+    } finally {
+      await stopping.dispose();
+    }
+  });
+
   it("the adapter changes the answers; the base alone is unchanged afterwards", async () => {
     const base = await harness.generate(prompts, settings);
     const adapted = await harness.generate(prompts, { ...settings, adapterPath });

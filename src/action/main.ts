@@ -30,6 +30,12 @@ async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmar
 }
 
 async function main(): Promise<number> {
+  // A cancelled job gets SIGINT, then SIGTERM: stop the trainer and stage nothing, then exit.
+  const cancel = new AbortController();
+  for (const name of ["SIGINT", "SIGTERM"] as const)
+    process.once(name, () =>
+      cancel.abort(new ActionFailure(`the run was cancelled (${name}); nothing was uploaded`)),
+    );
   const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? "/").split("/");
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
@@ -52,6 +58,7 @@ async function main(): Promise<number> {
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        signal: cancel.signal,
         summary,
         log: (line) => console.log(line),
       },

@@ -50,12 +50,14 @@ export interface RunnerSetup {
   outDir: string;
   /** argv of the trainer; `--recipe FILE` is appended. */
   trainer: string[];
-  /** Sequences decoded together: 1 reproduces answers exactly; more is faster on GPUs, not bit-identical. */
+  /** Sequences decoded together: 1 reproduces answers exactly; more is faster, identical only for some weight types. */
   parallel?: number;
   /** Maintainers' hidden benchmarks, kept on the runner and never in the repository. */
   hidden?: HiddenBenchmark[];
   gpu?: false | "auto";
   hardware: string;
+  /** Aborted when the job is cancelled: the trainer is stopped and nothing is staged. */
+  signal?: AbortSignal;
   /** Markdown for the job page ($GITHUB_STEP_SUMMARY). */
   summary?: (markdown: string) => void;
   log?: (line: string) => void;
@@ -63,6 +65,9 @@ export interface RunnerSetup {
 
 /** A failure the app can show as is: what went wrong and what to do. */
 export class ActionFailure extends Error {}
+
+/** How long a cancelled trainer gets to exit by itself (the runner's own grace is 7.5 s). */
+const TRAINER_GRACE_MS = 5000;
 
 const TRAINER_EXIT: Record<number, string> = {
   2: "the trainer refused the recipe or the data",
@@ -137,7 +142,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   const recipePath = join(setup.workDir, "recipe.json");
   writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);
   log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  await runTrainer([...setup.trainer, "--recipe", recipePath], log);
+  await runTrainer([...setup.trainer, "--recipe", recipePath], log, setup.signal);
 
   // 5. Convert to the LoRA GGUF that llama.cpp and Ollama load.
   const adapterGguf = join(setup.workDir, `${inputs.adapter}.gguf`);
@@ -158,12 +163,14 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       hidden: setup.hidden,
       training: readTraining(trained),
       onProgress: log,
+      signal: setup.signal,
     });
   } finally {
     await harness.dispose();
   }
 
-  // 7. Everything at once: stage, then rename into place.
+  // 7. Everything at once: stage, then rename into place (a run cancelled by now leaves nothing).
+  setup.signal?.throwIfAborted();
   const staging = `${setup.outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -239,10 +246,22 @@ function readTraining(folder: string): Results["training"] {
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
 
-/** Runs the trainer without a shell; its last stderr lines explain a failure. */
-function runTrainer(argv: string[], log: (line: string) => void): Promise<void> {
+/**
+ * Runs the trainer without a shell; its last stderr lines explain a failure. Cancelling stops it
+ * (SIGTERM, then SIGKILL if it lingers) so that no orphan keeps the GPU.
+ */
+function runTrainer(argv: string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const stop = () => {
+      child.kill("SIGTERM");
+      setTimeout(
+        () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+        TRAINER_GRACE_MS,
+      ).unref();
+    };
+    signal?.addEventListener("abort", stop, { once: true });
     const tail: string[] = [];
     child.stdout.on("data", (chunk: Buffer) => log(chunk.toString().trimEnd()));
     child.stderr.on("data", (chunk: Buffer) => {
@@ -252,10 +271,12 @@ function runTrainer(argv: string[], log: (line: string) => void): Promise<void> 
     child.on("error", (error) =>
       reject(new ActionFailure(`cannot start the trainer (${argv[0]}): ${error.message}`)),
     );
-    child.on("close", (code, signal) => {
+    child.on("close", (code, killedBy) => {
+      signal?.removeEventListener("abort", stop);
+      if (signal?.aborted) return reject(signal.reason);
       if (code === 0) return resolve();
-      const what = signal
-        ? `the trainer was killed (${signal})`
+      const what = killedBy
+        ? `the trainer was killed (${killedBy})`
         : (TRAINER_EXIT[code ?? -1] ?? `the trainer failed (exit ${code})`);
       reject(new ActionFailure(`${what}:\n${tail.slice(-8).join("\n")}`));
     });

@@ -33,8 +33,8 @@ export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --be
                 [--type numeric|exact_match|contains|regex|rouge_l] [--max-tokens 512]
   loragate eval --base B.gguf --adapter A.gguf --registry DIR --name ADAPTER [--out results.json]
                                       answers each item greedily with the base alone and with the
-                                      adapter (--parallel N: N sequences at once, faster, not
-                                      bit-identical; --no-re2; --seed 42)`;
+                                      adapter (--parallel N: N items at once, faster, identical
+                                      only for some weight types, see README; --no-re2; --seed 42)`;
 
 const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
   if (value === undefined) return fallback;

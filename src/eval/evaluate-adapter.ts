@@ -37,6 +37,7 @@ export async function evaluateRegistryAdapter(params: {
   hidden?: HiddenBenchmark[];
   training?: Results["training"];
   onProgress?: (message: string) => void;
+  signal?: AbortSignal;
 }): Promise<Results> {
   const { source, harness } = params;
   const context = await loadRegistryContext(source);
@@ -105,6 +106,7 @@ export async function evaluateRegistryAdapter(params: {
       benchmarks,
       settings,
       onProgress: params.onProgress,
+      signal: params.signal,
     }),
     ...(params.training ? { training: params.training } : {}),
   };

@@ -27,7 +27,7 @@ export interface EvaluationSettings {
 }
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/1";
+export const HARNESS_VERSION = "loragate-eval/2";
 
 const MAX_PROBLEMS = 20;
 
@@ -51,12 +51,18 @@ export async function evaluateBenchmarks(params: {
   benchmarks: readonly BenchmarkToEvaluate[];
   settings: EvaluationSettings;
   onProgress?: (message: string) => void;
+  signal?: AbortSignal;
 }): Promise<BenchmarkResult[]> {
   const { harness, settings } = params;
   const prompts = params.benchmarks.flatMap((b) =>
     b.items.map((item) => benchmarkPrompt(item, settings.re2)),
   );
-  const options = { maxTokens: settings.maxTokens, seed: settings.seed, parallel: settings.parallel };
+  const options = {
+    maxTokens: settings.maxTokens,
+    seed: settings.seed,
+    parallel: settings.parallel,
+    signal: params.signal,
+  };
   params.onProgress?.(`base model: ${prompts.length} items`);
   const base = await harness.generate(prompts, options);
   let adapted = base;

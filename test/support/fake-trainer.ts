@@ -1,8 +1,9 @@
 /**
  * Stands in for runners/trainer/train.py where there is no GPU and no torch (CI): reads recipe.json as
  * the real trainer does and writes what PEFT would (a LoRA for the tiny llama), a loss log and a
- * summary; FAKE_TRAINER_MODE=oom|nan|kill makes it fail the way the real one can, and dora leaves
- * an adapter that has no GGUF form.
+ * summary; FAKE_TRAINER_MODE=oom|nan|kill makes it fail the way the real one can, dora leaves
+ * an adapter that has no GGUF form, and hang trains until stopped (its pid in <output_dir>.pid;
+ * hang-stubborn also ignores SIGTERM, as a process stuck in a GPU call can).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,20 +21,29 @@ if (mode === "nan") {
   process.exit(3);
 }
 if (mode === "kill") process.kill(process.pid, "SIGKILL");
+if (mode.startsWith("hang")) {
+  if (mode === "hang-stubborn") process.on("SIGTERM", () => {});
+  writeFileSync(`${recipe.output_dir}.pid`, String(process.pid));
+  setInterval(() => {}, 1000);
+}
 
-const examples = readFileSync(recipe.dataset, "utf8").trim().split("\n").length;
-const steps = Math.ceil(examples / recipe.batch_size) * recipe.epochs;
-const peft = peftOutput({ rank: recipe.r, alpha: recipe.alpha });
-mkdirSync(recipe.output_dir, { recursive: true });
-writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), peft.safetensors);
-writeFileSync(
-  join(recipe.output_dir, "adapter_config.json"),
-  JSON.stringify({ ...peft.config, use_dora: mode === "dora" }),
-);
-writeFileSync(
-  join(recipe.output_dir, "loss.jsonl"),
-  Array.from({ length: steps }, (_, step) =>
-    JSON.stringify({ step, loss: 2 * Math.exp(-step / 100) + 0.3 }),
-  ).join("\n"),
-);
-writeFileSync(join(recipe.output_dir, "summary.json"), JSON.stringify({ steps, wall_seconds: 1.5 }));
+if (!mode.startsWith("hang")) finishTraining();
+
+function finishTraining(): void {
+  const examples = readFileSync(recipe.dataset, "utf8").trim().split("\n").length;
+  const steps = Math.ceil(examples / recipe.batch_size) * recipe.epochs;
+  const peft = peftOutput({ rank: recipe.r, alpha: recipe.alpha });
+  mkdirSync(recipe.output_dir, { recursive: true });
+  writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), peft.safetensors);
+  writeFileSync(
+    join(recipe.output_dir, "adapter_config.json"),
+    JSON.stringify({ ...peft.config, use_dora: mode === "dora" }),
+  );
+  writeFileSync(
+    join(recipe.output_dir, "loss.jsonl"),
+    Array.from({ length: steps }, (_, step) =>
+      JSON.stringify({ step, loss: 2 * Math.exp(-step / 100) + 0.3 }),
+    ).join("\n"),
+  );
+  writeFileSync(join(recipe.output_dir, "summary.json"), JSON.stringify({ steps, wall_seconds: 1.5 }));
+}

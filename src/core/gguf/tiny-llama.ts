@@ -159,7 +159,7 @@ export function tinyLlamaGguf(
     "general.architecture": "llama",
     "general.type": "model",
     "general.name": options.name ?? "loragate tiny llama",
-    "general.file_type": { u32: { F32: 0, F16: 1, Q8_0: 7 }[weights] },
+    "general.file_type": { u32: { F32: 0, F16: 1, Q4_1: 3, Q8_0: 7 }[weights] },
     "llama.context_length": { u32: shape.contextLength },
     "llama.embedding_length": { u32: n },
     "llama.block_count": { u32: shape.layers },

@@ -20,7 +20,7 @@ export type GgufMetaValue =
   | { f32s: ArrayLike<number> }
   | { i32s: ArrayLike<number> };
 
-export type GgufTensorType = "F32" | "F16" | "Q8_0";
+export type GgufTensorType = "F32" | "F16" | "Q8_0" | "Q4_1";
 
 export interface GgufTensor {
   name: string;
@@ -31,7 +31,7 @@ export interface GgufTensor {
 }
 
 const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
-const TENSOR_TYPE: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q8_0: 8 };
+const TENSOR_TYPE: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q4_1: 3, Q8_0: 8 };
 /** Values per block of the quantized types. */
 const QK = 32;
 
@@ -137,6 +137,7 @@ function tensorBytes(tensor: GgufTensor): number {
   const n = tensor.data.length;
   if (tensor.type === "F32") return n * 4;
   if (tensor.type === "F16") return n * 2;
+  if (tensor.type === "Q4_1") return (n / QK) * (4 + QK / 2);
   return (n / QK) * (2 + QK);
 }
 
@@ -151,13 +152,36 @@ function writeQ8(w: ByteWriter, data: Float32Array): void {
   }
 }
 
+/**
+ * Q4_1: blocks of 32 values as an f16 step ((max - min) / 15), an f16 minimum, and 4-bit levels;
+ * byte j holds value j in its low nibble and value j + 16 in its high one (ggml's reference).
+ */
+function writeQ4_1(w: ByteWriter, data: Float32Array): void {
+  const levels = new Uint8Array(QK / 2);
+  for (let start = 0; start < data.length; start += QK) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = start; i < start + QK; i++) {
+      min = Math.min(min, data[i]!);
+      max = Math.max(max, data[i]!);
+    }
+    const step = (max - min) / 15;
+    const level = (x: number) => (step === 0 ? 0 : Math.min(15, Math.trunc((x - min) / step + 0.5)));
+    for (let j = 0; j < QK / 2; j++)
+      levels[j] = level(data[start + j]!) | (level(data[start + j + QK / 2]!) << 4);
+    w.u16(toHalf(step));
+    w.u16(toHalf(min));
+    w.bytes(levels);
+  }
+}
+
 function checkTensor(tensor: GgufTensor): void {
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   if (count !== tensor.data.length)
     throw new Error(
       `tensor ${tensor.name}: shape [${tensor.shape.join(", ")}] needs ${count} values, has ${tensor.data.length}`,
     );
-  if (tensor.type === "Q8_0" && tensor.shape[0]! % QK !== 0)
+  if ((tensor.type === "Q8_0" || tensor.type === "Q4_1") && tensor.shape[0]! % QK !== 0)
     throw new Error(`tensor ${tensor.name}: ${tensor.type} rows must be a multiple of ${QK} values`);
 }
 
@@ -188,6 +212,7 @@ export function writeGguf(metadata: Record<string, GgufMetaValue>, tensors: read
     if (tensor.type === "F32")
       w.bytes(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
     else if (tensor.type === "F16") for (const v of tensor.data) w.u16(toHalf(v));
+    else if (tensor.type === "Q4_1") writeQ4_1(w, tensor.data);
     else writeQ8(w, tensor.data);
     w.pad(GGUF_ALIGNMENT);
   }
