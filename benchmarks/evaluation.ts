@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tinyLlamaGguf, tinyLoraGguf, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
 import { benchmarkPrompt } from "../src/core/evaluation/prompt.ts";
+import type { Token } from "node-llama-cpp";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 
 const SHAPE: TinyLlamaShape = {
@@ -77,9 +78,11 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
       await context.dispose();
     }
     const warm = switches.slice(2).sort((a, b) => a - b);
+    const ceiling = { F32: await decodeCeiling(harness) };
     const q41 = await EvaluationHarness.open({ basePath: q41Path });
     try {
       results.shortQuestionsQ4_1 = await compare(q41, "short questions, Q4_1", workloads.shortQuestions);
+      Object.assign(ceiling, { Q4_1: await decodeCeiling(q41) });
     } finally {
       await q41.dispose();
     }
@@ -87,6 +90,7 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
       model: { ...SHAPE, weights: "F32 (and Q4_1 where named)", items: ITEMS, maxTokens: MAX_TOKENS },
       harness: "flash attention; parallel items step in lockstep, new prompts decoded alone",
       ...results,
+      decodeCeiling: ceiling,
       goalSpeedup: 4,
       adapterSwitchMs: {
         firstLoad: switches[0],
@@ -97,6 +101,33 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
     };
   } finally {
     await harness.dispose();
+  }
+}
+
+/**
+ * What batching can save at most on this machine, with llama.cpp alone (no sampling, no harness):
+ * ms per token decoding one token at a time vs 64 tokens in one batch, in one sequence.
+ */
+async function decodeCeiling(harness: EvaluationHarness) {
+  const context = await harness.createContext({ parallel: 1, tokensPerSequence: 1024 });
+  try {
+    const sequence = context.getSequence();
+    const token = (i: number) => (300 + ((i * 37) % 500)) as Token;
+    const msPerToken = async (batch: number, batches: number) => {
+      await sequence.clearHistory();
+      await sequence.evaluateWithoutGeneratingNewTokens([1, 300, 301] as Token[]);
+      const start = performance.now();
+      for (let b = 0; b < batches; b++)
+        await sequence.evaluateWithoutGeneratingNewTokens(
+          Array.from({ length: batch }, (_, i) => token(b * batch + i)),
+        );
+      return (performance.now() - start) / (batch * batches);
+    };
+    const single = await msPerToken(1, 64);
+    const batched = await msPerToken(64, 4);
+    return { singleMsPerToken: single, batchOf64MsPerToken: batched, ratio: single / batched };
+  } finally {
+    await context.dispose();
   }
 }
 
