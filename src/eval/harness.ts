@@ -38,7 +38,10 @@ export interface HarnessOptions {
   basePath: string;
   /** The registry's pin: the base is refused when its sha256 differs. */
   baseSha256?: string;
-  /** CPU threads; on a small CPU one thread is fastest (two measured 25x slower on 2 cores). */
+  /**
+   * CPU threads. On 2 cores one is the default: a second made the tiny test models 5-15x slower and
+   * single tokens slower (it only pays on large batches of a large model, see the evaluation bench).
+   */
   threads?: number;
   /** false in tests and on CPU-only machines; "auto" picks CUDA/Vulkan/Metal where present. */
   gpu?: false | "auto";
@@ -85,7 +88,8 @@ async function acquireLlama(gpu: false | "auto"): Promise<{ llama: Llama; log: L
   try {
     return { llama: await current.llama, log: current.log };
   } catch (error) {
-    await releaseLlama();
+    // llama.cpp never started: nothing to dispose, and the next harness tries afresh
+    if (shared === current && --current.users === 0) shared = undefined;
     throw error;
   }
 }
@@ -158,7 +162,8 @@ export class EvaluationHarness {
           sequences: options.parallel,
           contextSize: Math.min(options.tokensPerSequence, this.model.trainContextSize),
           threads: this.threads,
-          // measured faster on CPU too (12 vs 16 ms a token), and what GPUs run anyway
+          // What GPU runners want. On the 2-core VM it halves batched decoding (4 vs 8 ms a token at 16
+          // sequences) but is slower for one sequence at ~700 tokens of context (27 vs 19-24 ms).
           flashAttention: true,
           ...(lora ? { lora } : {}),
         }),
