@@ -24416,6 +24416,7 @@ function checkRecord(kind, record2, text, line, add, ids) {
 }
 
 // src/core/findings.ts
+var findingLine = (f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`;
 function sortFindings(findings) {
   return findings.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)
@@ -25261,9 +25262,9 @@ import {
   existsSync as existsSync2,
   mkdirSync,
   readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync
+  renameSync as renameSync2,
+  rmSync as rmSync2,
+  writeFileSync as writeFileSync2
 } from "node:fs";
 import { join as join2 } from "node:path";
 
@@ -29921,55 +29922,6 @@ function readSafetensors(bytes) {
   return tensors;
 }
 
-// src/core/schemas/results.ts
-var OutcomeSchema = external_exports.object({
-  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
-  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
-  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks).")
-}).strict();
-var GenerationTallySchema = external_exports.object({
-  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
-  empty: external_exports.number().int().min(0).describe("Empty answers.")
-}).strict();
-var BenchmarkResultSchema = external_exports.object({
-  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
-  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
-  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-  evaluation_type: external_exports.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
-  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
-  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
-  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
-}).strict();
-var ResultsSchema = external_exports.object({
-  schema_version: external_exports.literal(1).describe("Version of this format."),
-  adapter: NameSchema.describe("Adapter name."),
-  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
-  version: SemverSchema.describe("Adapter version."),
-  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
-  base: external_exports.object({
-    id: external_exports.string().min(1).describe("registry.yaml base.id."),
-    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
-  }).strict().describe("The pinned base the numbers were measured on."),
-  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
-  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
-  inference: external_exports.object({
-    temperature: external_exports.literal(0).describe("Greedy decoding."),
-    top_p: external_exports.literal(1).describe("No nucleus sampling."),
-    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
-    seed: external_exports.number().int().describe("Seed of the context."),
-    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
-    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
-    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
-  }).strict().describe("Decoding settings, enforced greedy."),
-  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
-  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
-  training: external_exports.object({
-    wall_seconds: external_exports.number().min(0).describe("Training time."),
-    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
-  }).strict().optional().describe("Training summary, when the run trained the adapter.")
-}).strict().describe("results.json of one evaluation run.");
-
 // src/core/training-recipe.ts
 var TrainingRecipeSchema = external_exports.object({
   base_model: external_exports.string().min(1).describe("Folder of the pinned Hugging Face base (config.json, safetensors)."),
@@ -30232,7 +30184,7 @@ async function evaluateRegistryAdapter(params) {
   if (errors.length > 0 || !report.manifest || !context.registry)
     throw new EvaluationInputError(
       `adapter ${params.adapter} does not validate; nothing was evaluated:
-${errors.map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")}`
+${errors.map(findingLine).join("\n")}`
     );
   const { manifest } = report;
   const { registry: registry2, config: config2 } = context;
@@ -30538,6 +30490,75 @@ llama.cpp says:
   }
 }
 
+// src/eval/results-file.ts
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+
+// src/core/schemas/results.ts
+var OutcomeSchema = external_exports.object({
+  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
+  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
+  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
+  difficulty: external_exports.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks).")
+}).strict();
+var GenerationTallySchema = external_exports.object({
+  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
+  empty: external_exports.number().int().min(0).describe("Empty answers.")
+}).strict();
+var BenchmarkResultSchema = external_exports.object({
+  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
+  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
+  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
+  evaluation_type: external_exports.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
+  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
+  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
+  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
+}).strict();
+var ResultsSchema = external_exports.object({
+  schema_version: external_exports.literal(1).describe("Version of this format."),
+  adapter: NameSchema.describe("Adapter name."),
+  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
+  version: SemverSchema.describe("Adapter version."),
+  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
+  base: external_exports.object({
+    id: external_exports.string().min(1).describe("registry.yaml base.id."),
+    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
+  }).strict().describe("The pinned base the numbers were measured on."),
+  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
+  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
+  inference: external_exports.object({
+    temperature: external_exports.literal(0).describe("Greedy decoding."),
+    top_p: external_exports.literal(1).describe("No nucleus sampling."),
+    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
+    seed: external_exports.number().int().describe("Seed of the context."),
+    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
+    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
+    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
+  }).strict().describe("Decoding settings, enforced greedy."),
+  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
+  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+  training: external_exports.object({
+    wall_seconds: external_exports.number().min(0).describe("Training time."),
+    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
+  }).strict().optional().describe("Training summary, when the run trained the adapter.")
+}).strict().describe("results.json of one evaluation run.");
+
+// src/eval/results-file.ts
+function writeResultsAtomically(path, results) {
+  const checked = ResultsSchema.safeParse(results);
+  if (!checked.success)
+    throw new EvaluationInputError(
+      `results do not match the results.json schema: ${checked.error.issues[0]?.message}`
+    );
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}
+`);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 // src/io/memory-source.ts
 var MemoryRegistrySource = class {
   files = /* @__PURE__ */ new Map();
@@ -30677,7 +30698,7 @@ var TRAINER_EXIT = {
 async function runAction(inputs, setup) {
   const log = setup.log ?? (() => {
   });
-  rmSync(setup.outDir, { recursive: true, force: true });
+  rmSync2(setup.outDir, { recursive: true, force: true });
   checkInputs(inputs);
   const { github, repo } = setup;
   const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
@@ -30705,7 +30726,7 @@ async function runAction(inputs, setup) {
   if (errors.length > 0 || !manifest)
     throw new ActionFailure(
       `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
-${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")}`
+${errors.slice(0, 20).map(findingLine).join("\n")}`
     );
   const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
@@ -30723,19 +30744,19 @@ ${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]
     registry2.base.training.revision
   );
   const baseShape = readBaseShape(trainingBase);
-  rmSync(setup.workDir, { recursive: true, force: true });
+  rmSync2(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join2(setup.workDir, "dataset.jsonl");
-  writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  writeFileSync2(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
   const trained = join2(setup.workDir, "trained");
   const recipe = trainingRecipe(manifest, { baseModel: trainingBase, dataset, outputDir: trained }, false);
   const recipePath = join2(setup.workDir, "recipe.json");
-  writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}
+  writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
   await runTrainer([...setup.trainer, "--recipe", recipePath], log, setup.signal);
   const adapterGguf = join2(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
+  writeFileSync2(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
   const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
   let results;
   try {
@@ -30757,14 +30778,13 @@ ${errors.slice(0, 20).map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]
   }
   setup.signal?.throwIfAborted();
   const staging = `${setup.outDir}.partial`;
-  rmSync(staging, { recursive: true, force: true });
+  rmSync2(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeFileSync(join2(staging, "results.json"), `${JSON.stringify(ResultsSchema.parse(results), null, 2)}
-`);
+  writeResultsAtomically(join2(staging, "results.json"), results);
   copyFileSync(adapterGguf, join2(staging, `${inputs.adapter}.gguf`));
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
     if (existsSync2(join2(trained, file2))) copyFileSync(join2(trained, file2), join2(staging, file2));
-  renameSync(staging, setup.outDir);
+  renameSync2(staging, setup.outDir);
   setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config: config2 }) }));
   return results;
 }

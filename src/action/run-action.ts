@@ -19,16 +19,18 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
+import { findingLine } from "../core/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../core/gguf/peft-to-gguf.ts";
 import { readSafetensors } from "../core/gguf/safetensors.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
-import { ResultsSchema, type Results } from "../core/schemas/results.ts";
+import type { Results } from "../core/schemas/results.ts";
 import { trainingRecipe } from "../core/training-recipe.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
+import { writeResultsAtomically } from "../eval/results-file.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
@@ -110,7 +112,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     throw new ActionFailure(
       `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:\n${errors
         .slice(0, 20)
-        .map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`)
+        .map(findingLine)
         .join("\n")}`,
     );
   const { registry, config } = await loadRegistryContext(files.source);
@@ -174,7 +176,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   const staging = `${setup.outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeFileSync(join(staging, "results.json"), `${JSON.stringify(ResultsSchema.parse(results), null, 2)}\n`);
+  writeResultsAtomically(join(staging, "results.json"), results);
   copyFileSync(adapterGguf, join(staging, `${inputs.adapter}.gguf`));
   for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
     if (existsSync(join(trained, file))) copyFileSync(join(trained, file), join(staging, file));

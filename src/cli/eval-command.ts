@@ -2,15 +2,16 @@
  * `loragate eval`: the evaluation harness from the command line, on one benchmark file or on an
  * adapter of a registry folder (what the GPU action runs). results.json is written whole or not at all.
  */
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { mean } from "../core/evaluation/statistics.ts";
 import { EVALUATION_TYPES } from "../core/schemas/common.ts";
-import { type Results, ResultsSchema } from "../core/schemas/results.ts";
+import type { Results } from "../core/schemas/results.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
+import { writeResultsAtomically } from "../eval/results-file.ts";
 import { evaluateBenchmarks, HARNESS_VERSION, inferenceRecord } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
@@ -151,20 +152,4 @@ async function evaluateFile(
     hardware: "local CPU",
     benchmarks,
   };
-}
-
-/** Validated against the schema, written to a temporary file, then renamed: never half a file. */
-export function writeResultsAtomically(path: string, results: Results): void {
-  const checked = ResultsSchema.safeParse(results);
-  if (!checked.success)
-    throw new EvaluationInputError(
-      `results do not match the results.json schema: ${checked.error.issues[0]?.message}`,
-    );
-  const temporary = `${path}.partial-${process.pid}`;
-  try {
-    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}\n`);
-    renameSync(temporary, path);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
 }

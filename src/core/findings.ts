@@ -26,6 +26,9 @@ export function countBySeverity(findings: readonly Finding[]): { errors: number;
   return { errors, warnings: findings.length - errors };
 }
 
+/** One line for a refusal message: `  file:line message [rule]`. */
+export const findingLine = (f: Finding): string => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`;
+
 /** Sorted by file, then line, then column: the order a reader scans a file in. */
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(

@@ -5,6 +5,7 @@
  * and any hidden ones; the result is a complete results.json.
  */
 import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { findingLine } from "../core/findings.ts";
 import { loadRegistryContext, sha256Of } from "../core/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
@@ -51,7 +52,7 @@ export async function evaluateRegistryAdapter(params: {
   const errors = [...context.findings, ...report.findings].filter((f) => f.severity === "error");
   if (errors.length > 0 || !report.manifest || !context.registry)
     throw new EvaluationInputError(
-      `adapter ${params.adapter} does not validate; nothing was evaluated:\n${errors.map((f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`).join("\n")}`,
+      `adapter ${params.adapter} does not validate; nothing was evaluated:\n${errors.map(findingLine).join("\n")}`,
     );
   const { manifest } = report;
   const { registry, config } = context;
