@@ -215,4 +215,74 @@ describe("the sticky scorecard comment", () => {
     ).toBe("updated");
     expect(scope.isDone()).toBe(true);
   });
+
+  it("writes one comment when two webhooks race for a PR, and the later body stays", async () => {
+    // GitHub's side, with state: what the issue's comments are at the moment each request arrives
+    const onGitHub: ReturnType<typeof mine>[] = [];
+    nock(API)
+      .get(`/repos/${REPO}/issues/3/comments`)
+      .query({ per_page: 100 })
+      .times(2)
+      .reply(200, () => onGitHub.map((c) => ({ ...c })))
+      .post(`/repos/${REPO}/issues/3/comments`)
+      .times(2)
+      .reply(201, (_, body) => {
+        onGitHub.push(mine((body as { body: string }).body));
+        return onGitHub.at(-1)!;
+      })
+      .patch(`/repos/${REPO}/issues/comments/999`)
+      .reply(200, (_, body) => {
+        onGitHub[0]!.body = (body as { body: string }).body;
+        return onGitHub[0]!;
+      });
+    const upsert = (body: string) =>
+      upsertStickyComment({ github, repo, issueNumber: 3, marker: SCORECARD_MARKER, body });
+    expect(
+      await Promise.all([upsert(`${SCORECARD_MARKER}\nfirst`), upsert(`${SCORECARD_MARKER}\nsecond`)]),
+    ).toEqual(["created", "updated"]);
+    expect(onGitHub.map((c) => c.body)).toEqual([`${SCORECARD_MARKER}\nsecond`]);
+    nock.cleanAll(); // the spare list and create: what a race would have sent
+  });
+
+  it("a failed upsert does not stop the next one for the same PR", async () => {
+    const scope = nock(API)
+      .get(`/repos/${REPO}/issues/4/comments`)
+      .query({ per_page: 100 })
+      .reply(500, { message: "boom" })
+      .get(`/repos/${REPO}/issues/4/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [])
+      .post(`/repos/${REPO}/issues/4/comments`)
+      .reply(201, {});
+    const upsert = () =>
+      upsertStickyComment({ github, repo, issueNumber: 4, marker: SCORECARD_MARKER, body: SCORECARD_MARKER });
+    const [first, second] = await Promise.allSettled([upsert(), upsert()]);
+    expect(first.status).toBe("rejected");
+    expect(second).toEqual({ status: "fulfilled", value: "created" });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("keeps the oldest of the app's comments and deletes copies that another app instance wrote", async () => {
+    const scope = nock(API)
+      .get(`/repos/${REPO}/issues/2/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { ...mine(`${SCORECARD_MARKER}\nrace b`), id: 1002 },
+        { ...mine(`${SCORECARD_MARKER}\nrace a`), id: 1001 },
+      ])
+      .delete(`/repos/${REPO}/issues/comments/1002`)
+      .reply(204)
+      .patch(`/repos/${REPO}/issues/comments/1001`, { body: `${SCORECARD_MARKER}\nnew` })
+      .reply(200, {});
+    expect(
+      await upsertStickyComment({
+        github,
+        repo,
+        issueNumber: 2,
+        marker: SCORECARD_MARKER,
+        body: `${SCORECARD_MARKER}\nnew`,
+      }),
+    ).toBe("updated");
+    expect(scope.isDone()).toBe(true);
+  });
 });

@@ -1,26 +1,49 @@
 import type { GitHub, RepoRef } from "./types.ts";
 
-/**
- * One comment per topic on a PR, found by its hidden marker among the app's own comments (all pages):
- * created once, updated in place, and not written at all when its body is unchanged.
- */
-export async function upsertStickyComment(params: {
+export interface StickyComment {
   github: GitHub;
   repo: RepoRef;
   issueNumber: number;
   marker: string;
   body: string;
-}): Promise<"created" | "updated" | "unchanged"> {
+}
+
+/** Upserts in flight, by PR and marker: the tail of each queue. */
+const inFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * One comment per topic on a PR, found by its hidden marker among the app's own comments (all pages):
+ * created once, updated in place, and not written at all when its body is unchanged.
+ * Two webhooks for one PR arrive close together (a push and a check suite, a redelivery), and both
+ * would find no comment and create one: so upserts for one PR and marker run one after the other, in
+ * the order they were asked for, and the latest body is the one that stays.
+ */
+export function upsertStickyComment(params: StickyComment): Promise<"created" | "updated" | "unchanged"> {
+  const key = `${params.repo.owner}/${params.repo.repo}#${params.issueNumber} ${params.marker}`;
+  const run = (inFlight.get(key) ?? Promise.resolve())
+    .catch(() => undefined) // an earlier upsert's failure is its caller's, not this one's
+    .then(() => upsertNow(params));
+  inFlight.set(key, run);
+  const forget = () => {
+    if (inFlight.get(key) === run) inFlight.delete(key);
+  };
+  run.then(forget, forget);
+  return run;
+}
+
+async function upsertNow(params: StickyComment): Promise<"created" | "updated" | "unchanged"> {
   const { github, repo, issueNumber, marker, body } = params;
   const comments = await github.paginate(github.rest.issues.listComments, {
     ...repo,
     issue_number: issueNumber,
     per_page: 100,
   });
-  // Only the app's own comment counts: anyone can paste the marker into theirs.
-  const mine = comments.find(
-    (c) => c.user?.type === "Bot" && c.performed_via_github_app && c.body?.startsWith(marker),
-  );
+  // Only the app's own comments count: anyone can paste the marker into theirs.
+  const [mine, ...extra] = comments
+    .filter((c) => c.user?.type === "Bot" && c.performed_via_github_app && c.body?.startsWith(marker))
+    .sort((a, b) => a.id - b.id);
+  // More than one: two app instances raced (the queue above is per process). The oldest stays.
+  for (const comment of extra) await github.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
   if (!mine) {
     await github.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
     return "created";
