@@ -30110,6 +30110,24 @@ function inferenceRecord(settings) {
     parallel: settings.parallel
   };
 }
+async function evaluateToResults(params) {
+  const { subject, harness, adapterPath, settings } = params;
+  const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  return {
+    schema_version: 1,
+    adapter: subject.adapter,
+    domain: subject.domain,
+    version: subject.version,
+    head_sha: subject.head_sha,
+    base: { id: subject.baseId, gguf_sha256: harness.baseSha256 },
+    adapter_sha256: adapterSha256,
+    harness: HARNESS_VERSION,
+    inference: inferenceRecord(settings),
+    hardware: subject.hardware,
+    benchmarks: await evaluateBenchmarks(params),
+    ...subject.training ? { training: subject.training } : {}
+  };
+}
 async function evaluateBenchmarks(params) {
   const { harness, settings } = params;
   const prompts = params.benchmarks.flatMap(
@@ -30192,7 +30210,6 @@ ${errors.map(findingLine).join("\n")}`
     throw new EvaluationInputError(
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
     );
-  const adapterSha256 = await harness.checkAdapter(params.adapterPath);
   const dir = `adapters/${params.adapter}`;
   const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
   const benchmarks = [
@@ -30220,28 +30237,23 @@ ${errors.map(findingLine).join("\n")}`
       items: hidden.items,
       ...scoring
     });
-  const settings = { ...params.settings, maxTokens: manifest.evaluation.max_tokens };
-  return {
-    schema_version: 1,
-    adapter: manifest.name,
-    domain: manifest.domain,
-    version: manifest.version,
-    head_sha: params.headSha,
-    base: { id: registry2.base.id, gguf_sha256: harness.baseSha256 },
-    adapter_sha256: adapterSha256,
-    harness: HARNESS_VERSION,
-    inference: inferenceRecord(settings),
-    hardware: params.hardware,
-    benchmarks: await evaluateBenchmarks({
-      harness,
-      adapterPath: params.adapterPath,
-      benchmarks,
-      settings,
-      onProgress: params.onProgress,
-      signal: params.signal
-    }),
-    ...params.training ? { training: params.training } : {}
-  };
+  return evaluateToResults({
+    subject: {
+      adapter: manifest.name,
+      domain: manifest.domain,
+      version: manifest.version,
+      head_sha: params.headSha,
+      hardware: params.hardware,
+      training: params.training,
+      baseId: registry2.base.id
+    },
+    harness,
+    adapterPath: params.adapterPath,
+    benchmarks,
+    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    onProgress: params.onProgress,
+    signal: params.signal
+  });
 }
 
 // src/eval/harness.ts

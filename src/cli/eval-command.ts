@@ -12,7 +12,7 @@ import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
-import { evaluateBenchmarks, HARNESS_VERSION, inferenceRecord } from "../eval/run-evaluation.ts";
+import { evaluateToResults } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
 export interface EvalOptions {
@@ -122,8 +122,16 @@ async function evaluateFile(
   const items = await readBenchmarkFile(file);
   if (items.length === 0)
     throw new EvaluationInputError(`${file} has no valid benchmark items (loragate check says why)`);
-  const adapterSha256 = options.adapter ? await harness.checkAdapter(options.adapter) : "0".repeat(64);
-  const benchmarks = await evaluateBenchmarks({
+  const name = options.name ?? "local";
+  return evaluateToResults({
+    subject: {
+      adapter: name,
+      domain: name,
+      version: "0.0.0",
+      head_sha: "0".repeat(40),
+      hardware: "local CPU",
+      baseId: basename(options.base!),
+    },
     harness,
     adapterPath: options.adapter,
     benchmarks: [
@@ -138,18 +146,4 @@ async function evaluateFile(
     settings,
     onProgress,
   });
-  const name = options.name ?? "local";
-  return {
-    schema_version: 1,
-    adapter: name,
-    domain: name,
-    version: "0.0.0",
-    head_sha: "0".repeat(40),
-    base: { id: basename(options.base!), gguf_sha256: harness.baseSha256 },
-    adapter_sha256: adapterSha256,
-    harness: HARNESS_VERSION,
-    inference: inferenceRecord(settings),
-    hardware: "local CPU",
-    benchmarks,
-  };
 }

@@ -13,13 +13,7 @@ import type { RegistrySource } from "../core/source.ts";
 import { validateAdapter } from "../core/validate-adapter.ts";
 import { EvaluationInputError } from "./gguf-file.ts";
 import type { EvaluationHarness } from "./harness.ts";
-import {
-  type BenchmarkToEvaluate,
-  evaluateBenchmarks,
-  type EvaluationSettings,
-  HARNESS_VERSION,
-  inferenceRecord,
-} from "./run-evaluation.ts";
+import { type BenchmarkToEvaluate, type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";
 
 export interface HiddenBenchmark {
   label: string;
@@ -60,7 +54,6 @@ export async function evaluateRegistryAdapter(params: {
     throw new EvaluationInputError(
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry.base.inference.sha256}`,
     );
-  const adapterSha256 = await harness.checkAdapter(params.adapterPath);
   const dir = `adapters/${params.adapter}`;
   const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
   const benchmarks: BenchmarkToEvaluate[] = [
@@ -89,26 +82,21 @@ export async function evaluateRegistryAdapter(params: {
       ...scoring,
     });
 
-  const settings = { ...params.settings, maxTokens: manifest.evaluation.max_tokens };
-  return {
-    schema_version: 1,
-    adapter: manifest.name,
-    domain: manifest.domain,
-    version: manifest.version,
-    head_sha: params.headSha,
-    base: { id: registry.base.id, gguf_sha256: harness.baseSha256 },
-    adapter_sha256: adapterSha256,
-    harness: HARNESS_VERSION,
-    inference: inferenceRecord(settings),
-    hardware: params.hardware,
-    benchmarks: await evaluateBenchmarks({
-      harness,
-      adapterPath: params.adapterPath,
-      benchmarks,
-      settings,
-      onProgress: params.onProgress,
-      signal: params.signal,
-    }),
-    ...(params.training ? { training: params.training } : {}),
-  };
+  return evaluateToResults({
+    subject: {
+      adapter: manifest.name,
+      domain: manifest.domain,
+      version: manifest.version,
+      head_sha: params.headSha,
+      hardware: params.hardware,
+      training: params.training,
+      baseId: registry.base.id,
+    },
+    harness,
+    adapterPath: params.adapterPath,
+    benchmarks,
+    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    onProgress: params.onProgress,
+    signal: params.signal,
+  });
 }

@@ -27,12 +27,12 @@ export interface EvaluationSettings {
 }
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/2";
+const HARNESS_VERSION = "loragate-eval/2";
 
 const MAX_PROBLEMS = 20;
 
 /** results.json's `inference`: the harness always decodes greedily, so only the settings vary. */
-export function inferenceRecord(settings: EvaluationSettings): Results["inference"] {
+function inferenceRecord(settings: EvaluationSettings): Results["inference"] {
   return {
     temperature: 0,
     top_p: 1,
@@ -41,6 +41,45 @@ export function inferenceRecord(settings: EvaluationSettings): Results["inferenc
     max_tokens: settings.maxTokens,
     re2: settings.re2,
     parallel: settings.parallel,
+  };
+}
+
+/** What results.json says an evaluation was of, besides the models and benchmarks themselves. */
+export type ResultsSubject = Pick<
+  Results,
+  "adapter" | "domain" | "version" | "head_sha" | "hardware" | "training"
+> & {
+  baseId: string;
+};
+
+/**
+ * A complete results.json: the adapter (if any) checked against the loaded base, then every
+ * benchmark answered by the base and by base + adapter, and scored.
+ */
+export async function evaluateToResults(params: {
+  subject: ResultsSubject;
+  harness: EvaluationHarness;
+  adapterPath?: string;
+  benchmarks: readonly BenchmarkToEvaluate[];
+  settings: EvaluationSettings;
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}): Promise<Results> {
+  const { subject, harness, adapterPath, settings } = params;
+  const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  return {
+    schema_version: 1,
+    adapter: subject.adapter,
+    domain: subject.domain,
+    version: subject.version,
+    head_sha: subject.head_sha,
+    base: { id: subject.baseId, gguf_sha256: harness.baseSha256 },
+    adapter_sha256: adapterSha256,
+    harness: HARNESS_VERSION,
+    inference: inferenceRecord(settings),
+    hardware: subject.hardware,
+    benchmarks: await evaluateBenchmarks(params),
+    ...(subject.training ? { training: subject.training } : {}),
   };
 }
 
