@@ -5,13 +5,15 @@
  * base does, and batching has something to save. Two weight types: F32, where llama.cpp multiplies a
  * batch with another kernel than a single token (llamafile's tinyBLAS, from 2 rows on), and Q4_1, which
  * has no batched kernel on x86, so one token and a batch go through the same dot products.
+ * Each run uses the threads the harness picks for it (threadsFor): on 2 cores, one for one item at a
+ * time and both for 32 sequences of this model.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tinyLlamaGguf, tinyLoraGguf, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
 import { benchmarkPrompt } from "../src/core/evaluation/prompt.ts";
 import type { Token } from "node-llama-cpp";
-import { EvaluationHarness } from "../src/eval/harness.ts";
+import { EvaluationHarness, threadsFor } from "../src/eval/harness.ts";
 
 const SHAPE: TinyLlamaShape = {
   embedding: 512,
@@ -63,26 +65,35 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
   try {
     const results: Record<string, ReturnType<typeof summarize>> = {};
     for (const [name, prompts] of Object.entries(workloads))
-      results[name] = await compare(harness, name, prompts);
+      results[name] = await compare(harness, basePath, name, prompts);
     // Switching adapters = a context with the other adapter applied (llama.cpp keeps each loaded
-    // adapter with the model, so only the first use reads the file).
-    const switches: number[] = [];
-    for (let i = 0; i < 12; i++) {
+    // adapter with the model, so only the first use reads the file). Beside it, the same context
+    // without an adapter: what any new context costs.
+    const contextMs = async (adapterPath?: string) => {
       const start = performance.now();
-      const context = await harness.createContext({
-        adapterPath: adapters[i % 2],
-        parallel: 1,
-        tokensPerSequence: 256,
-      });
-      switches.push(performance.now() - start);
+      const context = await harness.createContext({ adapterPath, parallel: 1, tokensPerSequence: 256 });
+      const ms = performance.now() - start;
       await context.dispose();
+      return ms;
+    };
+    const switches: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      switches.push(await contextMs(adapters[i % 2]));
+      plain.push(await contextMs());
     }
     const warm = switches.slice(2).sort((a, b) => a - b);
-    const ceiling = { F32: await decodeCeiling(harness) };
+    const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)];
+    const ceiling = { F32: await decodeCeiling(basePath) };
     const q41 = await EvaluationHarness.open({ basePath: q41Path });
     try {
-      results.shortQuestionsQ4_1 = await compare(q41, "short questions, Q4_1", workloads.shortQuestions);
-      Object.assign(ceiling, { Q4_1: await decodeCeiling(q41) });
+      results.shortQuestionsQ4_1 = await compare(
+        q41,
+        q41Path,
+        "short questions, Q4_1",
+        workloads.shortQuestions,
+      );
+      Object.assign(ceiling, { Q4_1: await decodeCeiling(q41Path) });
     } finally {
       await q41.dispose();
     }
@@ -94,8 +105,9 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
       goalSpeedup: 4,
       adapterSwitchMs: {
         firstLoad: switches[0],
-        median: warm[Math.floor(warm.length / 2)],
+        median: median(warm),
         max: warm.at(-1),
+        newContextWithoutAdapterMedian: median(plain.slice(2)),
         goal: 5,
       },
     };
@@ -106,33 +118,43 @@ export async function benchEvaluation(): Promise<Record<string, unknown>> {
 
 /**
  * What batching can save at most on this machine, with llama.cpp alone (no sampling, no harness):
- * ms per token decoding one token at a time vs 64 tokens in one batch, in one sequence.
+ * ms per token decoding one token at a time vs 64 tokens in one batch, in one sequence, each with the
+ * threads the harness would use (one item at a time; 32 parallel sequences).
  */
-async function decodeCeiling(harness: EvaluationHarness) {
-  const context = await harness.createContext({ parallel: 1, tokensPerSequence: 1024 });
-  try {
-    const sequence = context.getSequence();
-    const token = (i: number) => (300 + ((i * 37) % 500)) as Token;
-    const msPerToken = async (batch: number, batches: number) => {
-      await sequence.clearHistory();
+async function decodeCeiling(basePath: string) {
+  const msPerToken = async (batch: number, batches: number, threadsAsFor: number) => {
+    const threads = threadsFor(threadsAsFor, statSync(basePath).size);
+    const measuring = await EvaluationHarness.open({ basePath, threads });
+    const context = await measuring.createContext({ parallel: 1, tokensPerSequence: 1024 });
+    try {
+      const sequence = context.getSequence();
+      const token = (i: number) => (300 + ((i * 37) % 500)) as Token;
       await sequence.evaluateWithoutGeneratingNewTokens([1, 300, 301] as Token[]);
       const start = performance.now();
       for (let b = 0; b < batches; b++)
         await sequence.evaluateWithoutGeneratingNewTokens(
           Array.from({ length: batch }, (_, i) => token(b * batch + i)),
         );
-      return (performance.now() - start) / (batch * batches);
-    };
-    const single = await msPerToken(1, 64);
-    const batched = await msPerToken(64, 4);
-    return { singleMsPerToken: single, batchOf64MsPerToken: batched, ratio: single / batched };
-  } finally {
-    await context.dispose();
-  }
+      return { threads, ms: (performance.now() - start) / (batch * batches) };
+    } finally {
+      await context.dispose();
+      await measuring.dispose();
+    }
+  };
+  const single = await msPerToken(1, 64, 1);
+  const batched = await msPerToken(64, 4, 32);
+  return {
+    singleMsPerToken: single.ms,
+    batchOf64MsPerToken: batched.ms,
+    threads: { single: single.threads, batched: batched.threads },
+    ratio: single.ms / batched.ms,
+  };
 }
 
 interface Run {
   parallel: number;
+  /** As the harness picks them for this model and parallelism. */
+  threads: number;
   seconds: number;
   itemsPerSecond: number;
   /** Answers equal to the one-at-a-time run's: batched decoding is not bit-identical. */
@@ -145,7 +167,7 @@ const summarize = (runs: Run[]) => ({
 });
 
 /** The same prompts one at a time, then in 8 and 32 parallel sequences. */
-async function compare(harness: EvaluationHarness, name: string, prompts: string[]) {
+async function compare(harness: EvaluationHarness, basePath: string, name: string, prompts: string[]) {
   const runs: Run[] = [];
   let sequential: string[] = [];
   for (const parallel of [1, 8, 32]) {
@@ -157,6 +179,7 @@ async function compare(harness: EvaluationHarness, name: string, prompts: string
     const same = texts.filter((text, i) => text === sequential[i]).length;
     runs.push({
       parallel,
+      threads: threadsFor(parallel, statSync(basePath).size),
       seconds,
       itemsPerSecond: prompts.length / seconds,
       sameAnswers: `${same}/${prompts.length}`,

@@ -10,7 +10,7 @@ import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/core/gguf/tiny-l
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
 import { sha256File } from "../src/eval/gguf-file.ts";
-import { EvaluationHarness } from "../src/eval/harness.ts";
+import { EvaluationHarness, threadsFor } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
@@ -75,6 +75,25 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
     } finally {
       await stopping.dispose();
     }
+  });
+
+  it("two CPU threads give the same answers as one", async () => {
+    const twoThreads = await EvaluationHarness.open({ basePath, threads: 2 });
+    try {
+      const expected = await harness.generate(prompts, settings);
+      expect(await twoThreads.generate(prompts, { ...settings, parallel: 4 })).toEqual(expected);
+    } finally {
+      await twoThreads.dispose();
+    }
+  });
+
+  it("threads follow a context's work on 2 cores, and take every core on larger machines", () => {
+    const MB = 2 ** 20;
+    expect(threadsFor(1, 100 * MB, 2)).toBe(1); // one token at a time: waking a second thread costs more
+    expect(threadsFor(8, 16 * MB, 2)).toBe(1);
+    expect(threadsFor(32, 16 * MB, 2)).toBe(2);
+    expect(threadsFor(32, 100 * MB, 2)).toBe(2);
+    expect(threadsFor(1, 1 * MB, 16)).toBe(16);
   });
 
   it("the adapter changes the answers; the base alone is unchanged afterwards", async () => {

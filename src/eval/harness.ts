@@ -38,13 +38,23 @@ export interface HarnessOptions {
   basePath: string;
   /** The registry's pin: the base is refused when its sha256 differs. */
   baseSha256?: string;
-  /**
-   * CPU threads. On 2 cores one is the default: a second made the tiny test models 5-15x slower and
-   * single tokens slower (it only pays on large batches of a large model, see the evaluation bench).
-   */
+  /** CPU threads for every context; by default they follow each context's work (threadsFor). */
   threads?: number;
   /** false in tests and on CPU-only machines; "auto" picks CUDA/Vulkan/Metal where present. */
   gpu?: false | "auto";
+}
+
+/**
+ * CPU threads for a context that decodes `parallel` sequences of a model with `weightBytes` of weights.
+ * On 2 cores a second thread costs ~12 ms a step here, whatever the model (llama.cpp wakes it at every
+ * operation, and the VM is slow to): one token of a 1 MB model took 14 ms instead of 1.2, of a 16 MB one
+ * 15 instead of 3. It pays only when a step has enough work to split: 32 sequences of 16 MB went from
+ * 2.0 to 1.3 ms an item-token, of 100 MB from 9.4 to 5.0; 8 of 16 MB still lost (2.2 -> 2.7). Threads do not
+ * change the answers: llama.cpp splits rows between them, never a dot product.
+ */
+export function threadsFor(parallel: number, weightBytes: number, cores = availableParallelism()): number {
+  if (cores > 2) return cores;
+  return parallel * weightBytes >= 256 * 2 ** 20 ? cores : 1;
 }
 
 /** The last lines llama.cpp logged, numbered so that a caller can ask for those since a mark. */
@@ -106,7 +116,7 @@ export class EvaluationHarness {
     private readonly model: LlamaModel,
     readonly architecture: string,
     readonly baseSha256: string,
-    private readonly threads: number,
+    private readonly threads: number | undefined,
     private readonly log: LlamaLog,
     private readonly chatWrapper: ChatWrapper = resolveChatWrapper(model),
   ) {}
@@ -122,12 +132,11 @@ export class EvaluationHarness {
           "refusing to evaluate on a different base (update the runner's model cache)",
       );
     const { llama, log } = await acquireLlama(options.gpu ?? false);
-    const threads = options.threads ?? (availableParallelism() <= 2 ? 1 : availableParallelism());
     try {
       const model = await withLlamaLog(log, `cannot load base model ${options.basePath}`, () =>
         llama.loadModel({ modelPath: resolve(options.basePath) }),
       );
-      return new EvaluationHarness(model, summary.architecture, sha256, threads, log);
+      return new EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
     } catch (error) {
       await releaseLlama();
       throw error;
@@ -161,7 +170,7 @@ export class EvaluationHarness {
         this.model.createContext({
           sequences: options.parallel,
           contextSize: Math.min(options.tokensPerSequence, this.model.trainContextSize),
-          threads: this.threads,
+          threads: this.threads ?? threadsFor(options.parallel, this.model.size),
           // What GPU runners want. On the 2-core VM it halves batched decoding (4 vs 8 ms a token at 16
           // sequences) but is slower for one sequence at ~700 tokens of context (27 vs 19-24 ms).
           flashAttention: true,
