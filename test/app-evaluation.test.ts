@@ -262,13 +262,14 @@ describe("the sticky scorecard comment", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it("keeps the oldest of the app's comments and deletes copies that another app instance wrote", async () => {
+  it("keeps the oldest of the app's comments and deletes copies that another instance wrote, not other apps'", async () => {
     const scope = nock(API)
       .get(`/repos/${REPO}/issues/2/comments`)
       .query({ per_page: 100 })
       .reply(200, [
         { ...mine(`${SCORECARD_MARKER}\nrace b`), id: 1002 },
         { ...mine(`${SCORECARD_MARKER}\nrace a`), id: 1001 },
+        { ...mine(`${SCORECARD_MARKER}\nanother app`), id: 1003, performed_via_github_app: { id: 7 } },
       ])
       .delete(`/repos/${REPO}/issues/comments/1002`)
       .reply(204)

@@ -42,8 +42,11 @@ async function upsertNow(params: StickyComment): Promise<"created" | "updated" |
   const [mine, ...extra] = comments
     .filter((c) => c.user?.type === "Bot" && c.performed_via_github_app && c.body?.startsWith(marker))
     .sort((a, b) => a.id - b.id);
-  // More than one: two app instances raced (the queue above is per process). The oldest stays.
-  for (const comment of extra) await github.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
+  // More than one of this app's: two app instances raced (the queue above is per process). The
+  // oldest stays; another app's comment is not this app's to delete.
+  for (const comment of extra)
+    if (comment.performed_via_github_app?.id === mine!.performed_via_github_app?.id)
+      await github.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
   if (!mine) {
     await github.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
     return "created";
