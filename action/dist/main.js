@@ -30264,6 +30264,10 @@ import {
   LlamaLogLevel,
   resolveChatWrapper
 } from "node-llama-cpp";
+function threadsFor(parallel, weightBytes, cores = availableParallelism3()) {
+  if (cores > 2) return cores;
+  return parallel * weightBytes >= 256 * 2 ** 20 ? cores : 1;
+}
 var LlamaLog = class {
   lines = [];
   dropped = 0;
@@ -30333,14 +30337,13 @@ var EvaluationHarness = class _EvaluationHarness {
         `base model ${options.basePath} has sha256 ${sha256}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
       );
     const { llama, log } = await acquireLlama(options.gpu ?? false);
-    const threads = options.threads ?? (availableParallelism3() <= 2 ? 1 : availableParallelism3());
     try {
       const model = await withLlamaLog(
         log,
         `cannot load base model ${options.basePath}`,
         () => llama.loadModel({ modelPath: resolve(options.basePath) })
       );
-      return new _EvaluationHarness(model, summary.architecture, sha256, threads, log);
+      return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
     } catch (error62) {
       await releaseLlama();
       throw error62;
@@ -30370,7 +30373,7 @@ var EvaluationHarness = class _EvaluationHarness {
       () => this.model.createContext({
         sequences: options.parallel,
         contextSize: Math.min(options.tokensPerSequence, this.model.trainContextSize),
-        threads: this.threads,
+        threads: this.threads ?? threadsFor(options.parallel, this.model.size),
         // What GPU runners want. On the 2-core VM it halves batched decoding (4 vs 8 ms a token at 16
         // sequences) but is slower for one sequence at ~700 tokens of context (27 vs 19-24 ms).
         flashAttention: true,
