@@ -177,6 +177,9 @@ describe("the sticky scorecard comment", () => {
     performed_via_github_app: { id: 1 },
   });
 
+  const upsert = (issueNumber: number, body: string) =>
+    upsertStickyComment({ github, repo, issueNumber, marker: SCORECARD_MARKER, body });
+
   it("finds the app's own comment among 150 (two pages) and leaves it alone when unchanged", async () => {
     const body = `${SCORECARD_MARKER}\nscore`;
     const scope = nock(API)
@@ -188,9 +191,7 @@ describe("the sticky scorecard comment", () => {
       .get(`/repos/${REPO}/issues/2/comments`)
       .query({ per_page: 100, page: 2 })
       .reply(200, [...others(101, 49), mine(body)]);
-    expect(await upsertStickyComment({ github, repo, issueNumber: 2, marker: SCORECARD_MARKER, body })).toBe(
-      "unchanged",
-    );
+    expect(await upsert(2, body)).toBe("unchanged");
     expect(scope.isDone()).toBe(true);
   });
 
@@ -204,15 +205,7 @@ describe("the sticky scorecard comment", () => {
       ])
       .patch(`/repos/${REPO}/issues/comments/999`, { body: `${SCORECARD_MARKER}\nnew` })
       .reply(200, {});
-    expect(
-      await upsertStickyComment({
-        github,
-        repo,
-        issueNumber: 2,
-        marker: SCORECARD_MARKER,
-        body: `${SCORECARD_MARKER}\nnew`,
-      }),
-    ).toBe("updated");
+    expect(await upsert(2, `${SCORECARD_MARKER}\nnew`)).toBe("updated");
     expect(scope.isDone()).toBe(true);
   });
 
@@ -235,10 +228,8 @@ describe("the sticky scorecard comment", () => {
         onGitHub[0]!.body = (body as { body: string }).body;
         return onGitHub[0]!;
       });
-    const upsert = (body: string) =>
-      upsertStickyComment({ github, repo, issueNumber: 3, marker: SCORECARD_MARKER, body });
     expect(
-      await Promise.all([upsert(`${SCORECARD_MARKER}\nfirst`), upsert(`${SCORECARD_MARKER}\nsecond`)]),
+      await Promise.all([upsert(3, `${SCORECARD_MARKER}\nfirst`), upsert(3, `${SCORECARD_MARKER}\nsecond`)]),
     ).toEqual(["created", "updated"]);
     expect(onGitHub.map((c) => c.body)).toEqual([`${SCORECARD_MARKER}\nsecond`]);
     expect(scope.isDone()).toBe(true);
@@ -254,9 +245,10 @@ describe("the sticky scorecard comment", () => {
       .reply(200, [])
       .post(`/repos/${REPO}/issues/4/comments`)
       .reply(201, {});
-    const upsert = () =>
-      upsertStickyComment({ github, repo, issueNumber: 4, marker: SCORECARD_MARKER, body: SCORECARD_MARKER });
-    const [first, second] = await Promise.allSettled([upsert(), upsert()]);
+    const [first, second] = await Promise.allSettled([
+      upsert(4, SCORECARD_MARKER),
+      upsert(4, SCORECARD_MARKER),
+    ]);
     expect(first.status).toBe("rejected");
     expect(second).toEqual({ status: "fulfilled", value: "created" });
     expect(scope.isDone()).toBe(true);
@@ -275,15 +267,7 @@ describe("the sticky scorecard comment", () => {
       .reply(204)
       .patch(`/repos/${REPO}/issues/comments/1001`, { body: `${SCORECARD_MARKER}\nnew` })
       .reply(200, {});
-    expect(
-      await upsertStickyComment({
-        github,
-        repo,
-        issueNumber: 2,
-        marker: SCORECARD_MARKER,
-        body: `${SCORECARD_MARKER}\nnew`,
-      }),
-    ).toBe("updated");
+    expect(await upsert(2, `${SCORECARD_MARKER}\nnew`)).toBe("updated");
     expect(scope.isDone()).toBe(true);
   });
 });

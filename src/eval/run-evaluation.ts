@@ -56,15 +56,9 @@ export type ResultsSubject = Pick<
  * A complete results.json: the adapter (if any) checked against the loaded base, then every
  * benchmark answered by the base and by base + adapter, and scored.
  */
-export async function evaluateToResults(params: {
-  subject: ResultsSubject;
-  harness: EvaluationHarness;
-  adapterPath?: string;
-  benchmarks: readonly BenchmarkToEvaluate[];
-  settings: EvaluationSettings;
-  onProgress?: (message: string) => void;
-  signal?: AbortSignal;
-}): Promise<Results> {
+export async function evaluateToResults(
+  params: BenchmarkEvaluation & { subject: ResultsSubject },
+): Promise<Results> {
   const { subject, harness, adapterPath, settings } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
   return {
@@ -83,7 +77,7 @@ export async function evaluateToResults(params: {
   };
 }
 
-export async function evaluateBenchmarks(params: {
+export interface BenchmarkEvaluation {
   harness: EvaluationHarness;
   /** Without one, only the base answers, and each outcome's adapter score repeats the base's. */
   adapterPath?: string;
@@ -91,7 +85,9 @@ export async function evaluateBenchmarks(params: {
   settings: EvaluationSettings;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
-}): Promise<BenchmarkResult[]> {
+}
+
+export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<BenchmarkResult[]> {
   const { harness, settings } = params;
   const prompts = params.benchmarks.flatMap((b) =>
     b.items.map((item) => benchmarkPrompt(item, settings.re2)),
