@@ -4,11 +4,16 @@
 The action writes recipe.json (adapter.yaml's recipe, already validated and clamped to the registry's
 limits by loragate's core); this script only reads data: nothing from the pull request is executed.
 
-  python3 train.py --recipe recipe.json            train; writes adapter_model.safetensors,
-                                                   adapter_config.json, loss.jsonl, summary.json
-  python3 train.py --recipe recipe.json --plan     check the recipe and the data, print the plan (no torch)
+  PYTHON train.py --recipe recipe.json            train; writes adapter_model.safetensors,
+                                                 adapter_config.json, loss.jsonl, summary.json
+  PYTHON train.py --recipe recipe.json --plan     check the recipe and the data, print the plan (no torch)
 
-Exit codes: 0 trained, 2 bad recipe or data, 3 the loss diverged (NaN/inf), 4 out of GPU memory.
+PYTHON is the interpreter of the trainer's environment (requirements-gpu.txt on runners,
+requirements-cpu.txt for tests and the demo); the action takes it from LORAGATE_TRAINER_PYTHON.
+
+Exit codes: 0 trained, 2 bad recipe or data (the message names the line and the knob), 3 the loss
+diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT. Only exit 0 leaves an adapter:
+the output folder is written in full or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import json
 import math
 import os
 import random
+import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -26,12 +33,17 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 EXIT_OUT_OF_MEMORY = 4
+EXIT_INTERRUPTED = 5
 
 TARGET_MODULES = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
 
 class RecipeError(Exception):
     """A problem with recipe.json or the dataset, worded for the contributor."""
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT arrived: the run stops between steps and leaves no adapter."""
 
 
 @dataclass(frozen=True)
@@ -96,22 +108,40 @@ def load_recipe(path: Path) -> Recipe:
     )
 
 
-def read_examples(path: Path) -> list[dict]:
-    """The training JSONL; loragate validated it, this only refuses what it cannot train on."""
+@dataclass(frozen=True)
+class Example:
+    """One training example as a conversation: the turns before the answer, and the answer."""
+
+    where: str  # "dataset.jsonl:17", for messages
+    turns: list[dict]
+    response: str
+
+
+def read_examples(path: Path) -> list[Example]:
+    """The training JSONL; loragate validated it, this refuses (at the line) what it cannot train on."""
     examples = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            where = f"{path.name}:{number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise RecipeError(f"{where}: not valid UTF-8 (byte {error.start + 1} of the line)") from None
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except ValueError:
-                raise RecipeError(f"{path}:{number}: not JSON") from None
+            except ValueError as error:
+                raise RecipeError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
+            if not isinstance(record, dict):
+                raise RecipeError(f"{where}: a JSON object is expected, got {type(record).__name__}")
             if not all(isinstance(record.get(k), str) for k in ("instruction", "input", "output")):
-                raise RecipeError(f"{path}:{number}: needs instruction, input and output strings")
-            examples.append(record)
+                raise RecipeError(f"{where}: needs instruction, input and output strings")
+            # The user turn as the harness frames a benchmark item: the instruction, then the input.
+            user = record["instruction"] if not record["input"] else f"{record['instruction']}\n\n{record['input']}"
+            examples.append(Example(where, [{"role": "user", "content": user}], record["output"]))
     if not examples:
-        raise RecipeError(f"{path} holds no examples")
+        raise RecipeError(f"{path.name} holds no examples")
     return examples
 
 
@@ -134,7 +164,7 @@ def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, epoch
     return batches
 
 
-def plan(recipe: Recipe, examples: list[dict]) -> dict:
+def plan(recipe: Recipe, examples: list[Example]) -> dict:
     steps_per_epoch = math.ceil(len(examples) / recipe.batch_size)
     return {
         "examples": len(examples),
@@ -149,23 +179,63 @@ def plan(recipe: Recipe, examples: list[dict]) -> dict:
     }
 
 
-def tokenize(tokenizer, example: dict, max_length: int) -> tuple[list[int], list[int]]:
+def encode_chat(tokenizer, messages: list[dict], add_generation_prompt: bool) -> list[int]:
+    """Token ids of a conversation exactly as the harness builds them: the chat template's text with its
+    special tokens parsed, and BOS only where the tokenizer adds one and the template did not already."""
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    bos = tokenizer.bos_token_id
+    if getattr(tokenizer, "add_bos_token", False) and bos is not None and ids[:1] != [bos]:
+        ids = [bos, *ids]
+    return ids
+
+
+def tokenize(tokenizer, example: Example, max_length: int) -> tuple[list[int], list[int]]:
     """Prompt + response through the base's chat template; labels only on the response tokens."""
-    user = example["instruction"] if not example["input"] else f"{example['instruction']}\n\n{example['input']}"
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": user}], tokenize=True, add_generation_prompt=True)
-    full = tokenizer.apply_chat_template(
-        [{"role": "user", "content": user}, {"role": "assistant", "content": example["output"]}], tokenize=True
+    prompt = encode_chat(tokenizer, example.turns, add_generation_prompt=True)
+    full = encode_chat(
+        tokenizer, [*example.turns, {"role": "assistant", "content": example.response}], add_generation_prompt=False
     )
-    full = full[:max_length]
     # Templates may render the generation prompt slightly differently from a finished turn (Qwen3's
     # think block): mask what the two share, train on everything after.
     shared = next((i for i, (a, b) in enumerate(zip(prompt, full)) if a != b), min(len(prompt), len(full)))
-    labels = [-100] * shared + full[shared:]
-    return full, labels
+    if shared >= max_length:
+        raise RecipeError(
+            f"{example.where}: the prompt is {shared} tokens and training.max_seq_length is {max_length}, so "
+            "nothing of the answer would be trained on: raise training.max_seq_length in adapter.yaml or "
+            "shorten the example"
+        )
+    if len(full) == shared:
+        raise RecipeError(f"{example.where}: the answer is empty once framed by the chat template")
+    full = full[:max_length]
+    return full, [-100] * shared + full[shared:]
 
 
-def train(recipe: Recipe, examples: list[dict]) -> dict:
-    import torch  # the runner image has them; --plan does not need them
+class StopSignals:
+    """SIGTERM/SIGINT (a cancelled job) end training between two steps instead of killing it mid-write."""
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+
+    def __enter__(self) -> "StopSignals":
+        self.previous = {sig: signal.signal(sig, self._note) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *_) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def _note(self, number, _frame) -> None:
+        self.received = signal.Signals(number).name
+
+    def check(self) -> None:
+        if self.received:
+            raise Interrupted(self.received)
+
+
+def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path) -> dict:
+    """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
+    import torch  # the trainer's environment has them; --plan does not need them
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -173,7 +243,7 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
     torch.manual_seed(recipe.seed)
     cuda = torch.cuda.is_available()
     dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
-    options = {"torch_dtype": dtype, "trust_remote_code": False, "use_safetensors": True, "local_files_only": True}
+    options = {"dtype": dtype, "trust_remote_code": False, "use_safetensors": True, "local_files_only": True}
     if recipe.quantize_4bit:
         try:
             from transformers import BitsAndBytesConfig
@@ -188,6 +258,7 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
     if tokenizer.chat_template is None:
         raise RecipeError("the base model's tokenizer has no chat template")
+    encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     model = AutoModelForCausalLM.from_pretrained(recipe.base_model, **options)
     device = torch.device("cuda" if cuda else "cpu")
@@ -203,7 +274,6 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
             task_type="CAUSAL_LM",
         ),
     )
-    encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     trainable = [p for p in model.parameters() if p.requires_grad]
     for p in trainable:  # the adapter trains in float32; the frozen base computes in bf16 under autocast
         p.data = p.data.float()
@@ -211,55 +281,60 @@ def train(recipe: Recipe, examples: list[dict]) -> dict:
     optimizer = torch.optim.AdamW(trainable, lr=recipe.learning_rate, fused=cuda)
     model.train()
 
-    log_path = recipe.output_dir / "loss.jsonl"
-    recipe.output_dir.mkdir(parents=True, exist_ok=True)
+    losses = []
     step, real_tokens, started = 0, 0, time.perf_counter()
-    pending = []  # losses still on the GPU: reading each one would stall every step
+    pending = []  # losses still on the device: reading each one would stall every step
 
-    def flush(log) -> None:
+    def flush() -> None:
         values = torch.stack([loss for _, loss in pending]).float().cpu().tolist()
         for (at, _), value in zip(pending, values):
             if not math.isfinite(value):
                 raise FloatingPointError(f"loss is {value} at step {at}")
-            log.write(json.dumps({"step": at, "loss": round(value, 5)}) + "\n")
+            losses.append({"step": at, "loss": round(value, 5)})
         pending.clear()
 
-    with log_path.open("w", encoding="utf-8") as log:
-        for epoch in range(recipe.epochs):
-            for batch in length_grouped_batches([len(ids) for ids, _ in encoded], recipe.batch_size, recipe.seed, epoch):
-                width = max(len(encoded[i][0]) for i in batch)
-                ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                labels = torch.full((len(batch), width), -100, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    tokens, targets = encoded[i]
-                    ids[row, : len(tokens)] = torch.tensor(tokens)
-                    labels[row, : len(targets)] = torch.tensor(targets)
-                    mask[row, : len(tokens)] = 1
-                real_tokens += int(mask.sum())
-                ids, labels, mask = (t.pin_memory().to(device, non_blocking=True) if cuda else t for t in (ids, labels, mask))
-                with autocast:
-                    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-                loss.backward()
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-                pending.append((step, loss.detach()))
-                step += 1
-                if len(pending) == 25:
-                    flush(log)
-        if pending:
-            flush(log)
+    for epoch in range(recipe.epochs):
+        for batch in length_grouped_batches([len(ids) for ids, _ in encoded], recipe.batch_size, recipe.seed, epoch):
+            stop.check()
+            width = max(len(encoded[i][0]) for i in batch)
+            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            labels = torch.full((len(batch), width), -100, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                tokens, targets = encoded[i]
+                ids[row, : len(tokens)] = torch.tensor(tokens)
+                labels[row, : len(targets)] = torch.tensor(targets)
+                mask[row, : len(tokens)] = 1
+            real_tokens += int(mask.sum())
+            ids, labels, mask = (t.pin_memory().to(device, non_blocking=True) if cuda else t for t in (ids, labels, mask))
+            with autocast:
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            pending.append((step, loss.detach()))
+            step += 1
+            if len(pending) == 25:
+                flush()
+    if pending:
+        flush()
     if cuda:
         torch.cuda.synchronize()
     wall = time.perf_counter() - started
-    model.save_pretrained(recipe.output_dir, safe_serialization=True)
-    return {
+    stop.check()
+    model.save_pretrained(staging, safe_serialization=True)
+    with (staging / "loss.jsonl").open("w", encoding="utf-8") as log:
+        log.writelines(json.dumps(entry) + "\n" for entry in losses)
+    summary = {
+        **plan(recipe, examples),
         "steps": step,
         "wall_seconds": round(wall, 2),
         "tokens_per_second": round(real_tokens / wall, 1) if wall > 0 else None,
         "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
         "device": torch.cuda.get_device_name() if cuda else "cpu",
     }
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
 
 
 def main(argv: list[str]) -> int:
@@ -267,35 +342,48 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--recipe", required=True, type=Path, help="recipe.json written by the loragate action")
     parser.add_argument("--plan", action="store_true", help="check the recipe and data, print the plan, do not train")
     args = parser.parse_args(argv)
-    try:
-        recipe = load_recipe(args.recipe)
-        examples = read_examples(recipe.dataset)
-        if args.plan:
-            print(json.dumps(plan(recipe, examples)))
+    with StopSignals() as stop:
+        staging = None
+        try:
+            recipe = load_recipe(args.recipe)
+            examples = read_examples(recipe.dataset)
+            if args.plan:
+                print(json.dumps(plan(recipe, examples)))
+                return 0
+            # Written aside and renamed when complete: a stopped or failed run leaves no adapter.
+            staging = recipe.output_dir.with_name(recipe.output_dir.name + ".partial")
+            for folder in (staging, recipe.output_dir):  # an earlier run's adapter is not this one's
+                shutil.rmtree(folder, ignore_errors=True)
+            summary = train(recipe, examples, stop, staging)
+            stop.check()
+            staging.rename(recipe.output_dir)
+            print(json.dumps(summary))
             return 0
-        summary = {**plan(recipe, examples), **train(recipe, examples)}
-        (recipe.output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(summary))
-        return 0
-    except RecipeError as error:
-        print(f"loragate trainer: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except FloatingPointError as error:
-        print(
-            f"loragate trainer: the loss diverged: {error}. Lower training.learning_rate, or check the data for "
-            "examples whose output is empty or all padding.",
-            file=sys.stderr,
-        )
-        return EXIT_DIVERGED
-    except RuntimeError as error:
-        if "out of memory" not in str(error).lower():
-            raise
-        print(
-            "loragate trainer: out of GPU memory. Lower training.batch_size or training.max_seq_length in "
-            "adapter.yaml (the longest examples set the peak), or ask maintainers for 4-bit training.",
-            file=sys.stderr,
-        )
-        return EXIT_OUT_OF_MEMORY
+        except RecipeError as error:
+            print(f"loragate trainer: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except Interrupted as error:
+            print(f"loragate trainer: stopped by {error}; no adapter was written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except FloatingPointError as error:
+            print(
+                f"loragate trainer: the loss diverged: {error}. Lower training.learning_rate in adapter.yaml "
+                "(every example has an answer to train on, so the data is not the cause).",
+                file=sys.stderr,
+            )
+            return EXIT_DIVERGED
+        except RuntimeError as error:
+            if "out of memory" not in str(error).lower():
+                raise
+            print(
+                "loragate trainer: out of GPU memory. Lower training.batch_size or training.max_seq_length in "
+                "adapter.yaml (the longest examples set the peak), or ask maintainers for 4-bit training.",
+                file=sys.stderr,
+            )
+            return EXIT_OUT_OF_MEMORY
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import { trainingRecipe } from "../core/training-recipe.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
+import { modelCachePaths } from "../eval/model-cache.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -119,7 +120,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   if (!registry) throw new ActionFailure("registry.yaml does not load");
 
   // 3. The pinned base, from the runner's cache, checked by sha256 before anything uses it.
-  const basePath = join(setup.modelCache, registry.base.inference.file);
+  const { gguf: basePath, trainingBase } = modelCachePaths(registry, setup.modelCache);
   if (!existsSync(basePath))
     throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
   const baseSha = await sha256File(basePath);
@@ -127,11 +128,6 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     throw new ActionFailure(
       `the cached base ${registry.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry.base.inference.sha256}: refresh the runner's model cache`,
     );
-  const trainingBase = join(
-    setup.modelCache,
-    registry.base.training.hub_id.replaceAll("/", "--"),
-    registry.base.training.revision,
-  );
   const baseShape = readBaseShape(trainingBase);
 
   // 4. Train: the data goes to the trainer as a file; the recipe is adapter.yaml's, validated.
@@ -161,7 +157,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       adapterPath: adapterGguf,
       headSha: inputs.headSha,
       hardware: setup.hardware,
-      settings: { seed: 42, re2: true, parallel: setup.parallel ?? 1 },
+      settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 }, // the prompt as trained
       hidden: setup.hidden,
       training: readTraining(trained),
       onProgress: log,

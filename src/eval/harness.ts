@@ -15,6 +15,7 @@ import {
   resolveChatWrapper,
   type Token,
 } from "node-llama-cpp";
+import { Template } from "@huggingface/jinja";
 import { EvaluationInputError, readGgufSummary, sha256File } from "./gguf-file.ts";
 
 export interface Generation {
@@ -233,18 +234,33 @@ export class EvaluationHarness {
     }
   }
 
-  /** The prompt as the model's own chat template (from its GGUF) frames one user turn. */
-  private renderChat(prompt: string): RenderedPrompt {
+  /**
+   * One user turn framed exactly as the trainer frames it (runners/trainer/train.py, encode_chat), so
+   * that an adapter is evaluated on the token ids it was trained on: the GGUF's own chat template
+   * rendered with the generation prompt, special tokens parsed, and BOS only where the tokenizer adds
+   * one (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would
+   * add a BOS that training never saw. Models without a template fall back to the wrapper's framing.
+   */
+  renderChat(prompt: string): RenderedPrompt {
     const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
       chatHistory: [
         { type: "user", text: prompt },
         { type: "model", response: [] },
       ],
     });
-    return {
-      tokens: contextText.tokenize(this.model.tokenizer),
-      stops: stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0),
-    };
+    const stops = stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0);
+    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
+    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
+    const text = new Template(template).render({
+      messages: [{ role: "user", content: prompt }],
+      add_generation_prompt: true,
+      bos_token: bosString ?? "",
+      eos_token: eosString ?? "",
+    });
+    const tokens = this.model.tokenize(text, true);
+    if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    return { tokens, stops };
   }
 
   async dispose(): Promise<void> {
@@ -254,7 +270,7 @@ export class EvaluationHarness {
   }
 }
 
-interface RenderedPrompt {
+export interface RenderedPrompt {
   tokens: Token[];
   stops: string[];
 }
