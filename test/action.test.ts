@@ -8,13 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Octokit } from "@octokit/rest";
-import nock from "nock";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
 import { tinyLlamaGguf } from "../src/core/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
-import { API, adapterTree, baseTree, mockTree, REPO, type Tree, useNock } from "./support/github.ts";
-import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
+import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { writeModelCache } from "../src/eval/model-cache.ts";
+import { FIXTURE_ROOT, loadRegistryDocument, readTree } from "./support/registry.ts";
 
 useNock();
 const fixture = readTree(FIXTURE_ROOT) as Tree;
@@ -30,14 +31,8 @@ const inputs = (adapter = "math-gsm8k", headSha = HEAD) => ({
 
 const root = mkdtempSync(join(tmpdir(), "loragate-action-"));
 const modelCache = join(root, "models");
-mkdirSync(join(modelCache, "loragate--tiny-llama-fixture", "0000000000000000000000000000000000000001"), {
-  recursive: true,
-});
-writeFileSync(join(modelCache, "tiny-llama-fixture-q8_0.gguf"), tinyLlamaGguf());
-writeFileSync(
-  join(modelCache, "loragate--tiny-llama-fixture", "0000000000000000000000000000000000000001", "config.json"),
-  JSON.stringify({ model_type: "llama", num_attention_heads: 4, num_key_value_heads: 2 }),
-);
+const fixtureRegistry = loadRegistryDocument(FIXTURE_ROOT);
+writeModelCache({ registry: fixtureRegistry, cacheDir: modelCache, ...fixtureBaseOf(FIXTURE_ROOT) });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 afterEach(() => delete process.env.FAKE_TRAINER_MODE);
 
@@ -55,20 +50,8 @@ function setup(summaries: string[] = []): RunnerSetup {
   };
 }
 
-function mockPullRequest(adapter: string, currentHead = HEAD): nock.Scope {
-  const scope = nock(API);
-  scope
-    .get(`/repos/${REPO}/pulls/${PR}`)
-    .reply(200, { number: PR, head: { sha: currentHead }, base: { sha: BASE } });
-  if (currentHead !== HEAD) return scope;
-  scope
-    .get(`/repos/${REPO}/pulls/${PR}/files`)
-    .query({ per_page: 100 })
-    .reply(200, [{ filename: `adapters/${adapter}/adapter.yaml`, status: "added" }]);
-  mockTree(scope, BASE, baseTree(fixture, adapter));
-  mockTree(scope, HEAD, adapterTree(fixture, adapter));
-  return scope;
-}
+const mockPullRequest = (adapter: string, currentHead = HEAD) =>
+  mockActionPullRequest({ fixture, adapter, pr: PR, baseSha: BASE, headSha: HEAD, currentHead });
 
 describe("the GPU action", () => {
   it("trains on the data at the sha, converts, evaluates, and leaves results, adapter and loss log", async () => {
@@ -112,10 +95,10 @@ describe("the GPU action", () => {
   it("refuses a cached base whose sha256 is not the pin", async () => {
     const cache = join(root, "wrong-cache");
     mkdirSync(cache, { recursive: true });
-    writeFileSync(join(cache, "tiny-llama-fixture-q8_0.gguf"), tinyLlamaGguf({ seed: 9 }));
+    writeFileSync(join(cache, "tiny-llama-fixture-f32.gguf"), tinyLlamaGguf({ seed: 9 }));
     mockPullRequest("math-gsm8k");
     await expect(runAction(inputs(), { ...setup(), modelCache: cache })).rejects.toThrow(
-      /the cached base tiny-llama-fixture-q8_0.gguf has sha256 [0-9a-f]{64}, registry.yaml pins/,
+      /the cached base tiny-llama-fixture-f32.gguf has sha256 [0-9a-f]{64}, registry.yaml pins/,
     );
   });
 

@@ -54,7 +54,11 @@ async function main(): Promise<number> {
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
         workDir: join(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
         outDir: join(workspace, "loragate-out"),
-        trainer: ["python3", join(import.meta.dirname, "..", "..", "runners", "trainer", "train.py")],
+        // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
+        trainer: [
+          process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
+          join(import.meta.dirname, "..", "..", "runners", "trainer", "train.py"),
+        ],
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",

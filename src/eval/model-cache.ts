@@ -7,7 +7,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Registry } from "../core/schemas/registry.ts";
 
-export function modelCachePaths(registry: Registry, cacheDir: string): { gguf: string; trainingBase: string } {
+export function modelCachePaths(
+  registry: Registry,
+  cacheDir: string,
+): { gguf: string; trainingBase: string } {
   const { training, inference } = registry.base;
   return {
     gguf: join(cacheDir, inference.file),

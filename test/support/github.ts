@@ -155,6 +155,35 @@ export function adapterTree(fixture: Tree, adapter: string): Tree {
   return new Map([...fixture].filter(([path]) => path.startsWith(`adapters/${adapter}/`)));
 }
 
+/**
+ * What the GPU action reads of PR `pr`: the PR (head `currentHead`), its files, and the registry at
+ * the base and head shas, where the head adds adapters/<adapter>/ (`head`, the fixture's by default).
+ */
+export function mockActionPullRequest(params: {
+  fixture: Tree;
+  adapter: string;
+  pr: number;
+  baseSha: string;
+  headSha: string;
+  currentHead?: string;
+  head?: Tree;
+}): nock.Scope {
+  const { fixture, adapter, pr, baseSha, headSha } = params;
+  const currentHead = params.currentHead ?? headSha;
+  const scope = nock(API);
+  scope
+    .get(`/repos/${REPO}/pulls/${pr}`)
+    .reply(200, { number: pr, head: { sha: currentHead }, base: { sha: baseSha } });
+  if (currentHead !== headSha) return scope;
+  scope
+    .get(`/repos/${REPO}/pulls/${pr}/files`)
+    .query({ per_page: 100 })
+    .reply(200, [{ filename: `adapters/${adapter}/adapter.yaml`, status: "added" }]);
+  mockTree(scope, baseSha, baseTree(fixture, adapter));
+  mockTree(scope, headSha, params.head ?? adapterTree(fixture, adapter));
+  return scope;
+}
+
 /** Every test of the file talks only to nock; nothing is left mocked for the next one. */
 export function useNock(): void {
   beforeEach(() => nock.disableNetConnect());

@@ -1,7 +1,9 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../../src/core/check.ts";
+import { loadDocument } from "../../src/core/load-document.ts";
 import { loadRegistryContext } from "../../src/core/registry-context.ts";
+import { type Registry, RegistrySchema } from "../../src/core/schemas/registry.ts";
 import { type AdapterReport, validateAdapter } from "../../src/core/validate-adapter.ts";
 import { MemoryRegistrySource } from "../../src/io/memory-source.ts";
 
@@ -42,6 +44,13 @@ export function registryWithValidAdapter(name = "math-gsm8k"): MemoryRegistrySou
 export async function validateIn(source: MemoryRegistrySource, name = "math-gsm8k"): Promise<AdapterReport> {
   const context = await loadRegistryContext(source);
   return validateAdapter({ source, name, context });
+}
+
+/** The fixture's registry.yaml, parsed. */
+export function loadRegistryDocument(root = FIXTURE_ROOT): Registry {
+  const loaded = loadDocument("registry.yaml", readFileSync(join(root, "registry.yaml")), RegistrySchema);
+  if (!loaded.ok) throw new Error(`${root}/registry.yaml does not load`);
+  return loaded.value;
 }
 
 export { checkRegistry };

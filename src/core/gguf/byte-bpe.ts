@@ -10,7 +10,8 @@ export const QWEN2_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /** The same split in JavaScript (no inline `(?i:)`); only used to count pairs while learning merges. */
-const SPLIT = /'(?:[sStTmMdD]|[rR][eE]|[vV][eE]|[lL][lL])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const SPLIT =
+  /'(?:[sStTmMdD]|[rR][eE]|[vV][eE]|[lL][lL])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
 /** GPT-2's map from bytes to printable characters: token strings are made of these. */
 export const BYTE_CHARS: readonly string[] = (() => {
@@ -33,7 +34,11 @@ export interface ByteBpe {
  * Learns `mergeCount` merges from `corpus` (the most frequent adjacent pair first, ties by text, so
  * the result depends only on the corpus) and appends `specialTokens`.
  */
-export function learnByteBpe(corpus: readonly string[], mergeCount: number, specialTokens: readonly string[]): ByteBpe {
+export function learnByteBpe(
+  corpus: readonly string[],
+  mergeCount: number,
+  specialTokens: readonly string[],
+): ByteBpe {
   const counts = new Map<string, number>();
   for (const text of corpus)
     for (const piece of text.match(SPLIT) ?? []) counts.set(piece, (counts.get(piece) ?? 0) + 1);

@@ -102,7 +102,11 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
     hf[hfName] = tensor;
     gguf.push({ name: ggufName, shape: [...tensor.shape].reverse(), type: "F32", data: ggufData });
   };
-  both("model.embed_tokens.weight", "token_embd.weight", randomTensor([vocab, shape.embedding], deviation.embedding));
+  both(
+    "model.embed_tokens.weight",
+    "token_embd.weight",
+    randomTensor([vocab, shape.embedding], deviation.embedding),
+  );
   for (let layer = 0; layer < shape.layers; layer++) {
     const h = `model.layers.${layer}`;
     const blk = `blk.${layer}`;
@@ -122,7 +126,11 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
         ["k", kvRows],
         ["v", kvRows],
       ] as const)
-        both(`${h}.self_attn.${proj}_proj.bias`, `${blk}.attn_${proj}.bias`, randomTensor([rows], deviation.reading));
+        both(
+          `${h}.self_attn.${proj}_proj.bias`,
+          `${blk}.attn_${proj}.bias`,
+          randomTensor([rows], deviation.reading),
+        );
     if (arch === "qwen3") {
       both(`${h}.self_attn.q_norm.weight`, `${blk}.attn_q_norm.weight`, norm(headDim));
       both(`${h}.self_attn.k_norm.weight`, `${blk}.attn_k_norm.weight`, norm(headDim));
@@ -238,4 +246,3 @@ function ggufMetadata(
     "tokenizer.chat_template": CHATML_TEMPLATE,
   };
 }
-

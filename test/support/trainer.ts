@@ -1,0 +1,23 @@
+/**
+ * The trainer's Python environment for tests: $LORAGATE_TRAINER_PYTHON, else the one
+ * `npm run trainer:setup` makes (.venv-trainer). Tests that train skip without it and say so,
+ * except in CI (.ci/run sets LORAGATE_REQUIRE_TRAINER), where its absence fails them.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+export const TRAINER_SCRIPT = join(ROOT, "runners", "trainer", "train.py");
+export const TRAINER_PYTHON =
+  process.env.LORAGATE_TRAINER_PYTHON ?? join(ROOT, ".venv-trainer", "bin", "python");
+const present = existsSync(TRAINER_PYTHON);
+
+if (!present && process.env.LORAGATE_REQUIRE_TRAINER)
+  throw new Error(
+    `LORAGATE_REQUIRE_TRAINER is set but ${TRAINER_PYTHON} does not exist: run npm run trainer:setup`,
+  );
+if (!present) console.warn(`tests that train skipped: no ${TRAINER_PYTHON} (npm run trainer:setup makes it)`);
+
+/** describe() where the trainer's Python exists, describe.skip elsewhere. */
+export const describeWithTrainer = present ? describe : describe.skip;
