@@ -15,6 +15,7 @@ import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { runCli } from "../src/cli/main.ts";
+import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-harness-"));
@@ -55,7 +56,7 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
   it("parallel sequences that finish at different steps are refilled in order, with the same answers", async () => {
     // this model's end-of-sequence token is one it emits after some prompts and not others
     const stopping = await EvaluationHarness.open({
-      basePath: file("stops.gguf", tinyLlamaGguf({ eosTokenId: 493 })),
+      basePath: file("stops.gguf", tinyLlamaGguf({ eosTokenId: 948 })),
     });
     try {
       const questions = [
@@ -200,7 +201,7 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
 });
 
 describe("evaluating a registry adapter", () => {
-  const fixtureBase = file("fixture-base.gguf", tinyLlamaGguf());
+  const fixtureBase = file("fixture-base.gguf", fixtureBaseOf(FIXTURE_ROOT).gguf);
 
   it("writes complete results.json: own, domain and OOD benchmarks, per-item outcomes, the pins", async () => {
     const pinned = await EvaluationHarness.open({

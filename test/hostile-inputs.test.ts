@@ -102,7 +102,7 @@ describe("hostile adapter.yaml", () => {
   });
   it("invalid UTF-8: invalid-utf8 at its line and column", async () => {
     const r = await withFile(MANIFEST, (t) => {
-      const b = Buffer.from(t.replace("description: Multi", "description: Mu\u0001lti"));
+      const b = Buffer.from(t.replace("description: Prices", "description: Pr\u0001ices"));
       b[b.indexOf(1)] = 0xc3; // a lead byte followed by ASCII: invalid
       return b;
     });
@@ -126,7 +126,7 @@ describe("hostile adapter.yaml", () => {
     expectFinding(r, { rule: "out-of-range", field: "lora.r", line: 11, column: 3 });
   });
   it("negative epochs: hyperparameter-range at training.epochs", async () => {
-    expectFinding(await withFile(MANIFEST, (t) => t.replace("epochs: 3", "epochs: -3")), {
+    expectFinding(await withFile(MANIFEST, (t) => t.replace("epochs: 10", "epochs: -3")), {
       rule: "hyperparameter-range",
       field: "training.epochs",
       line: 16,
@@ -134,7 +134,7 @@ describe("hostile adapter.yaml", () => {
     });
   });
   it("learning rate of 10: hyperparameter-range", async () => {
-    expectFinding(await withFile(MANIFEST, (t) => t.replace("learning_rate: 2.0e-4", "learning_rate: 10")), {
+    expectFinding(await withFile(MANIFEST, (t) => t.replace("learning_rate: 1.0e-3", "learning_rate: 10")), {
       rule: "hyperparameter-range",
       field: "training.learning_rate",
       line: 17,
@@ -171,7 +171,7 @@ describe("hostile adapter.yaml", () => {
   });
   it("target module outside the allowed set: target-module at its index", async () => {
     expectFinding(
-      await withFile(MANIFEST, (t) => t.replace("[q_proj, k_proj, v_proj, o_proj]", "[q_proj, lm_head]")),
+      await withFile(MANIFEST, (t) => t.replace("[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]", "[q_proj, lm_head]")),
       { rule: "target-module", field: "lora.target_modules.1", line: 14 },
     );
   });

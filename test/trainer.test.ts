@@ -41,16 +41,16 @@ function plan(recipe: object) {
 describe.skipIf(!python)("the trainer (python3 train.py --plan)", () => {
   const recipe = trainingRecipe(manifest, { baseModel, dataset, outputDir: join(dir, "out") }, false);
 
-  it("plans exactly the declared recipe: LocoLLM's 520 examples x 3 epochs at batch 4 = 390 steps", () => {
+  it("plans exactly the declared recipe: 520 examples x 10 epochs at batch 4 = 1300 steps", () => {
     const run = plan(recipe);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       examples: 520,
-      epochs: 3,
+      epochs: 10,
       batch_size: 4,
-      steps: 390,
-      lora: { r: 16, alpha: 32, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] },
+      steps: 1300,
+      lora: { r: 16, alpha: 64, targets: manifest.lora.target_modules },
       seed: 42,
     });
   });

@@ -235,6 +235,35 @@ export class EvaluationHarness {
   }
 
   /**
+   * The next-token distribution after one user turn, computed as exactly as llama.cpp can (F32 KV
+   * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
+   * that base + LoRA here equals transformers + PEFT on the trainer's side.
+   */
+  async nextTokenProbabilities(prompt: string, adapterPath?: string): Promise<ReadonlyMap<Token, number>> {
+    const { tokens } = this.renderChat(prompt);
+    const context = await this.model.createContext({
+      contextSize: tokens.length + 1,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: "F32",
+      experimentalKvCacheValueType: "F32",
+      ...(adapterPath ? { lora: { adapters: [{ filePath: resolve(adapterPath) }] } } : {}),
+    });
+    try {
+      const last = tokens.length - 1;
+      const everything = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+      const output = await context
+        .getSequence()
+        .controlledEvaluate(
+          tokens.map((t, i) => (i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t)),
+        );
+      return output[last]?.next?.probabilities ?? new Map();
+    } finally {
+      await context.dispose();
+    }
+  }
+
+  /**
    * One user turn framed exactly as the trainer frames it (runners/trainer/train.py, encode_chat), so
    * that an adapter is evaluated on the token ids it was trained on: the GGUF's own chat template
    * rendered with the generation prompt, special tokens parsed, and BOS only where the tokenizer adds
@@ -337,7 +366,9 @@ async function withLlamaLog<T>(log: LlamaLog, what: string, run: () => Promise<T
     return await run();
   } catch (error) {
     // node-llama-cpp retries some loads, so llama.cpp may say the same thing several times
-    const lines = [...new Set(log.since(start).filter((line) => /^(error|warn)/.test(line)))];
+    // errors first: on some CPUs llama.cpp warns once per tensor before it says what failed
+    const logged = [...new Set(log.since(start))];
+    const lines = [...logged.filter((l) => l.startsWith("error")), ...logged.filter((l) => l.startsWith("warn"))];
     throw new EvaluationInputError(
       `${what}: ${(error as Error).message}${lines.length ? `\nllama.cpp says:\n  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`,
     );
