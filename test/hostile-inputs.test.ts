@@ -171,7 +171,9 @@ describe("hostile adapter.yaml", () => {
   });
   it("target module outside the allowed set: target-module at its index", async () => {
     expectFinding(
-      await withFile(MANIFEST, (t) => t.replace("[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]", "[q_proj, lm_head]")),
+      await withFile(MANIFEST, (t) =>
+        t.replace("[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]", "[q_proj, lm_head]"),
+      ),
       { rule: "target-module", field: "lora.target_modules.1", line: 14 },
     );
   });

@@ -1,17 +1,20 @@
 /**
- * runners/trainer/train.py's argument and data handling, run with the machine's Python (no torch
- * needed: --plan stops before training). Skipped, saying so, where there is no python3.
+ * runners/trainer/train.py: its argument and data handling with the machine's Python (no torch
+ * needed: --plan stops before training; skipped, saying so, where there is no python3), and its
+ * refusals and interruption with torch, in the trainer's environment.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadDocument } from "../src/core/load-document.ts";
 import { AdapterManifestSchema, type AdapterManifest } from "../src/core/schemas/adapter.ts";
 import { trainingRecipe } from "../src/core/training-recipe.ts";
-import { FIXTURE_ROOT } from "./support/registry.ts";
-import { readFileSync } from "node:fs";
+import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { writeModelCache } from "../src/eval/model-cache.ts";
+import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";
+import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
 const TRAINER = join(import.meta.dirname, "..", "runners", "trainer", "train.py");
 const python = spawnSync("python3", ["--version"]).status === 0;
@@ -68,12 +71,26 @@ describe.skipIf(!python)("the trainer (python3 train.py --plan)", () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it("refuses data it cannot train on, at the line", () => {
+  it.each([
+    ['{"instruction": 1}', /bad\.jsonl:2: needs instruction, input and output strings/],
+    ['[{"instruction":"a","input":"","output":"b"}]', /bad\.jsonl:2: a JSON object is expected, got list/],
+    ['"just a string"', /bad\.jsonl:2: a JSON object is expected, got str/],
+    ['{"instruction": "a", ', /bad\.jsonl:2: not JSON \(.* at column \d+\)/],
+    [Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), /bad\.jsonl:2: not valid UTF-8 \(byte 3 of the line\)/],
+  ])("refuses data it cannot train on, at the line, with exit 2 and no traceback (%s)", (line, message) => {
     const bad = join(dir, "bad.jsonl");
-    writeFileSync(bad, '{"instruction":"a","input":"","output":"b"}\n{"instruction": 1}\n');
+    writeFileSync(
+      bad,
+      Buffer.concat([
+        Buffer.from('{"instruction":"a","input":"","output":"b"}\n'),
+        Buffer.from(line),
+        Buffer.from("\n"),
+      ]),
+    );
     const run = plan({ ...recipe, dataset: bad });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/bad\.jsonl:2: needs instruction, input and output strings/);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/Traceback/);
   });
 
   it("length-grouped batches: every example once per epoch, the recipe's batch size, similar lengths", () => {
@@ -103,4 +120,55 @@ print(json.dumps(out))`;
     expect(first!.spread).toBeLessThan(20); // random batches of 4 would spread ~160 tokens
     expect(second!.first).not.toEqual(first!.first); // the order changes per epoch
   });
+});
+
+describeWithTrainer("the trainer with torch (the trainer's Python environment)", () => {
+  const cache = join(dir, "models");
+  const { trainingBase } = writeModelCache({
+    registry: loadRegistryDocument(),
+    cacheDir: cache,
+    ...fixtureBaseOf(FIXTURE_ROOT),
+  });
+  const recipe = trainingRecipe(
+    manifest,
+    { baseModel: trainingBase, dataset, outputDir: join(dir, "trained") },
+    false,
+  );
+  const write = (changes: object) => {
+    const path = join(dir, "train-recipe.json");
+    writeFileSync(path, JSON.stringify({ ...recipe, ...changes }));
+    return path;
+  };
+
+  it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {
+    const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ max_seq_length: 16 })], {
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /dataset\.jsonl:1: the prompt is \d+ tokens and training\.max_seq_length is 16, so nothing of the answer would be trained on: raise training\.max_seq_length/,
+    );
+    expect(run.stderr).not.toMatch(/Traceback/);
+    expect(existsSync(recipe.output_dir)).toBe(false);
+  }, 60_000);
+
+  it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
+    mkdirSync(recipe.output_dir, { recursive: true });
+    writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), "an earlier run's"); // not this run's
+    const child = spawn(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({})], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("step ") && resolve()),
+    );
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(5);
+    expect(stderr).toMatch(/stopped by SIGTERM; no adapter was written/);
+    expect(stderr).not.toMatch(/Traceback/);
+    expect(existsSync(recipe.output_dir)).toBe(false);
+    expect(existsSync(`${recipe.output_dir}.partial`)).toBe(false);
+  }, 120_000);
 });

@@ -6,8 +6,8 @@ var __export = (target, all) => {
 };
 
 // src/action/main.ts
-import { appendFileSync, existsSync as existsSync3, readdirSync } from "node:fs";
-import { join as join3 } from "node:path";
+import { appendFileSync, existsSync as existsSync4, readdirSync } from "node:fs";
+import { join as join5 } from "node:path";
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -385,7 +385,7 @@ function parse(options) {
   if (!isBinaryRequest) {
     if (options.mediaType.format) {
       headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
+        (format2) => format2.replace(
           /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
           `application/vnd$1$2.${options.mediaType.format}`
         )
@@ -395,8 +395,8 @@ function parse(options) {
       if (options.mediaType.previews?.length) {
         const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
         headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
+          const format2 = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format2}`;
         }).join(",");
       }
     }
@@ -6173,18 +6173,18 @@ var validateAsync = async (schema2, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse5 = _parse(_Err);
+  const parse6 = _parse(_Err);
   const fn = (schema2, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse5(schema2, value, ctx, finalizeParams(fn, _params));
+    return parse6(schema2, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var encode = /* @__PURE__ */ _encode($ZodRealError);
 var _decode = (_Err) => {
-  const parse5 = _parse(_Err);
+  const parse6 = _parse(_Err);
   const fn = (schema2, value, _ctx, _params) => {
-    return parse5(schema2, value, _ctx, finalizeParams(fn, _params));
+    return parse6(schema2, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -7679,7 +7679,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse5 = inst._zod.parse;
+  const parse6 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -7693,7 +7693,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse5(payload, ctx);
+    return parse6(payload, ctx);
   };
 }
 var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1;
@@ -17577,8 +17577,8 @@ function generateMultipleOfCheck(doc, ctx, def, accessor) {
   }
 }
 function generateNumberFormatCheck(doc, def, accessor) {
-  const format = def.format;
-  switch (format) {
+  const format2 = def.format;
+  switch (format2) {
     case "safeint":
       doc.write(`if (!Number.isSafeInteger(${accessor})) return INVALID;`);
       break;
@@ -17595,16 +17595,16 @@ function generateNumberFormatCheck(doc, def, accessor) {
       doc.write(`if (!Number.isFinite(${accessor})) return INVALID;`);
       break;
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`number format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`number format ${format2}`);
     }
   }
 }
 function generateBigIntFormatCheck(doc, def, accessor) {
-  const format = def.format;
-  if (!format)
+  const format2 = def.format;
+  if (!format2)
     return;
-  switch (format) {
+  switch (format2) {
     case "int64":
       doc.write(`if (${accessor} < -9223372036854775808n || ${accessor} > 9223372036854775807n) return INVALID;`);
       break;
@@ -17612,8 +17612,8 @@ function generateBigIntFormatCheck(doc, def, accessor) {
       doc.write(`if (${accessor} < 0n || ${accessor} > 18446744073709551615n) return INVALID;`);
       break;
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`bigint format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`bigint format ${format2}`);
     }
   }
 }
@@ -17794,8 +17794,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
     return accessor;
   }
-  const format = def.format;
-  switch (format) {
+  const format2 = def.format;
+  switch (format2) {
     case "regex":
       throw new ZodCompileUnsupportedError("regex format without a pattern");
     case "lowercase":
@@ -17818,8 +17818,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       break;
     }
     default: {
-      void format;
-      throw new ZodCompileUnsupportedError(`string format ${format}`);
+      void format2;
+      throw new ZodCompileUnsupportedError(`string format ${format2}`);
     }
   }
   return accessor;
@@ -19910,12 +19910,12 @@ function _stringbool(Classes, _params) {
   return codec2;
 }
 // @__NO_SIDE_EFFECTS__
-function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
+function _stringFormat(Class2, format2, fnOrRegex, _params = {}) {
   const params = normalizeParams(_params);
   const def = {
     check: "string_format",
     type: "string",
-    format,
+    format: format2,
     fn: typeof fnOrRegex === "function" ? fnOrRegex : (val) => fnOrRegex.test(val),
     ...params
   };
@@ -20481,9 +20481,9 @@ var addPattern = (agg, pattern) => {
 var intersectMime = (agg, mime) => {
   agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
 };
-var setFormat = (agg, format) => {
-  agg.format = format;
-  if (format.includes("int"))
+var setFormat = (agg, format2) => {
+  agg.format = format2;
+  if (format2.includes("int"))
     agg.isInt = true;
 };
 var minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
@@ -20561,16 +20561,16 @@ var exactPattern = (p) => exactPatterns.get(p) ?? p;
 var stringProcessor = (schema2, ctx, _json, _params) => {
   const json3 = _json;
   json3.type = "string";
-  const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema2);
+  const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema2);
   if (typeof minimum === "number")
     json3.minLength = minimum;
   if (typeof maximum === "number")
     json3.maxLength = maximum;
-  if (format) {
-    json3.format = formatMap[format] ?? format;
+  if (format2) {
+    json3.format = formatMap[format2] ?? format2;
     if (json3.format === "")
       delete json3.format;
-    if (format === "time" || laxFormat) {
+    if (format2 === "time" || laxFormat) {
       delete json3.format;
     }
   }
@@ -20948,7 +20948,7 @@ function stringifyKeyNames(bySchema, json3, visited) {
   const values = json3.enum ?? (json3.const !== void 0 ? [json3.const] : void 0);
   if (!numericType && !values?.some((v) => typeof v === "number"))
     return json3;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json3;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json3;
   if (rest.enum)
     rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
   else if (typeof rest.const === "number")
@@ -22084,8 +22084,8 @@ var ZodCustomStringFormat = /* @__PURE__ */ $constructor("ZodCustomStringFormat"
   $ZodCustomStringFormat.init(inst, def);
   ZodStringFormat.init(inst, def);
 });
-function stringFormat(format, fnOrRegex, _params = {}) {
-  return _stringFormat(ZodCustomStringFormat, format, fnOrRegex, _params);
+function stringFormat(format2, fnOrRegex, _params = {}) {
+  return _stringFormat(ZodCustomStringFormat, format2, fnOrRegex, _params);
 }
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
@@ -22098,11 +22098,11 @@ function currencyCode2(_params) {
 }
 function hash(alg, params) {
   const enc = params?.enc ?? "hex";
-  const format = `${alg}_${enc}`;
-  const regex2 = regexes_exports[format];
+  const format2 = `${alg}_${enc}`;
+  const regex2 = regexes_exports[format2];
   if (!regex2)
-    throw new Error(`Unrecognized hash format: ${format}`);
-  return _stringFormat(ZodCustomStringFormat, format, regex2, params);
+    throw new Error(`Unrecognized hash format: ${format2}`);
+  return _stringFormat(ZodCustomStringFormat, format2, regex2, params);
 }
 var ZodNumber = /* @__PURE__ */ $constructor(
   "ZodNumber",
@@ -23467,58 +23467,58 @@ function convertBaseSchema(schema2, ctx) {
     case "string": {
       let stringSchema = z.string();
       if (schema2.format) {
-        const format = schema2.format;
-        if (format === "email") {
+        const format2 = schema2.format;
+        if (format2 === "email") {
           stringSchema = stringSchema.check(z.email());
-        } else if (format === "uri" || format === "uri-reference") {
+        } else if (format2 === "uri" || format2 === "uri-reference") {
           stringSchema = stringSchema.check(z.url());
-        } else if (format === "uuid" || format === "guid") {
+        } else if (format2 === "uuid" || format2 === "guid") {
           stringSchema = stringSchema.check(z.uuid());
-        } else if (format === "date-time") {
+        } else if (format2 === "date-time") {
           stringSchema = stringSchema.check(z.iso.datetime({ offset: true }));
-        } else if (format === "date") {
+        } else if (format2 === "date") {
           stringSchema = stringSchema.check(z.iso.date());
-        } else if (format === "time") {
+        } else if (format2 === "time") {
           stringSchema = stringSchema.check(z.regex(fullTime));
-        } else if (format === "duration") {
+        } else if (format2 === "duration") {
           stringSchema = stringSchema.check(z.iso.duration());
-        } else if (format === "hostname") {
+        } else if (format2 === "hostname") {
           stringSchema = stringSchema.check(z.hostname());
-        } else if (format === "ipv4") {
+        } else if (format2 === "ipv4") {
           stringSchema = stringSchema.check(z.ipv4());
-        } else if (format === "ipv6") {
+        } else if (format2 === "ipv6") {
           stringSchema = stringSchema.check(z.ipv6());
-        } else if (format === "mac") {
+        } else if (format2 === "mac") {
           stringSchema = stringSchema.check(z.mac());
-        } else if (format === "cidr") {
+        } else if (format2 === "cidr") {
           stringSchema = stringSchema.check(z.cidrv4());
-        } else if (format === "cidr-v6") {
+        } else if (format2 === "cidr-v6") {
           stringSchema = stringSchema.check(z.cidrv6());
-        } else if (format === "base64") {
+        } else if (format2 === "base64") {
           stringSchema = stringSchema.check(z.base64());
-        } else if (format === "base64url") {
+        } else if (format2 === "base64url") {
           stringSchema = stringSchema.check(z.base64url());
-        } else if (format === "e164") {
+        } else if (format2 === "e164") {
           stringSchema = stringSchema.check(z.e164());
-        } else if (format === "credit_card") {
+        } else if (format2 === "credit_card") {
           stringSchema = stringSchema.check(z.creditCard());
-        } else if (format === "iban") {
+        } else if (format2 === "iban") {
           stringSchema = stringSchema.check(z.iban());
-        } else if (format === "jwt") {
+        } else if (format2 === "jwt") {
           stringSchema = stringSchema.check(z.jwt());
-        } else if (format === "emoji") {
+        } else if (format2 === "emoji") {
           stringSchema = stringSchema.check(z.emoji());
-        } else if (format === "nanoid") {
+        } else if (format2 === "nanoid") {
           stringSchema = stringSchema.check(z.nanoid());
-        } else if (format === "cuid") {
+        } else if (format2 === "cuid") {
           stringSchema = stringSchema.check(z.cuid());
-        } else if (format === "cuid2") {
+        } else if (format2 === "cuid2") {
           stringSchema = stringSchema.check(z.cuid2());
-        } else if (format === "ulid") {
+        } else if (format2 === "ulid") {
           stringSchema = stringSchema.check(z.ulid());
-        } else if (format === "xid") {
+        } else if (format2 === "xid") {
           stringSchema = stringSchema.check(z.xid());
-        } else if (format === "ksuid") {
+        } else if (format2 === "ksuid") {
           stringSchema = stringSchema.check(z.ksuid());
         }
       }
@@ -25256,17 +25256,15 @@ function readBenchmarkFile(path) {
 }
 
 // src/action/run-action.ts
-import { spawn } from "node:child_process";
 import {
   copyFileSync,
-  existsSync as existsSync2,
+  existsSync as existsSync3,
   mkdirSync,
-  readFileSync,
   renameSync as renameSync2,
   rmSync as rmSync2,
-  writeFileSync as writeFileSync2
+  writeFileSync as writeFileSync3
 } from "node:fs";
-import { join as join2 } from "node:path";
+import { join as join4 } from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs
 function getDefaultExportFromCjs(x) {
@@ -25810,14 +25808,14 @@ function requireInt() {
   function constructYamlInteger(data) {
     return parseYamlInteger(data);
   }
-  function isInteger(object2) {
+  function isInteger2(object2) {
     return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common2.isNegativeZero(object2));
   }
   int2 = new Type2("tag:yaml.org,2002:int", {
     kind: "scalar",
     resolve: resolveYamlInteger,
     construct: constructYamlInteger,
-    predicate: isInteger,
+    predicate: isInteger2,
     represent: {
       binary: function(obj) {
         return obj >= 0 ? "0b" + obj.toString(2) : "-0b" + obj.toString(2).slice(1);
@@ -27783,7 +27781,7 @@ function requireDumper() {
     }
     return false;
   }
-  function isWhitespace(c) {
+  function isWhitespace2(c) {
     return c === CHAR_SPACE || c === CHAR_TAB;
   }
   function isPrintable(c) {
@@ -27795,19 +27793,19 @@ function requireDumper() {
   }
   function isPlainSafe(c, prev, inblock) {
     const cIsNsCharOrWhitespace = isNsCharOrWhitespace(c);
-    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace(c);
+    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace2(c);
     return (
       // ns-plain-safe
       (inblock ? cIsNsCharOrWhitespace : cIsNsCharOrWhitespace && // - c-flow-indicator
       c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET) && // ns-plain-char
       c !== CHAR_SHARP && // false on '#'
       !(prev === CHAR_COLON && !cIsNsChar) || // false on ': '
-      isNsCharOrWhitespace(prev) && !isWhitespace(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
+      isNsCharOrWhitespace(prev) && !isWhitespace2(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
       prev === CHAR_COLON && cIsNsChar
     );
   }
   function isPlainSafeFirst(c) {
-    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace(c) && // - s-white
+    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace2(c) && // - s-white
     // - (c-indicator ::=
     // “-” | “?” | “:” | “,” | “[” | “]” | “{” | “}”
     c !== CHAR_MINUS && c !== CHAR_QUESTION && c !== CHAR_COLON && c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET && // | “#” | “&” | “*” | “!” | “|” | “=” | “>” | “'” | “"”
@@ -27815,7 +27813,7 @@ function requireDumper() {
     c !== CHAR_PERCENT && c !== CHAR_COMMERCIAL_AT && c !== CHAR_GRAVE_ACCENT;
   }
   function isPlainSafeLast(c) {
-    return !isWhitespace(c) && c !== CHAR_COLON;
+    return !isWhitespace2(c) && c !== CHAR_COLON;
   }
   function codePointAt(string4, pos) {
     const first = string4.charCodeAt(pos);
@@ -28914,8 +28912,8 @@ async function validateDatasetInParallel(params) {
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
   const table = new DuplicateIndex(1 << 16);
   const repeats = [];
-  const onBatch = (range2, batch) => {
-    const tag = range2 << RANGE_SHIFT;
+  const onBatch = (range3, batch) => {
+    const tag = range3 << RANGE_SHIFT;
     for (let i = 0; i < batch.length; i++) {
       const line = (tag | batch.lines[i]) >>> 0;
       const other = table.insert(batch.hi[i], batch.lo[i], line);
@@ -28924,16 +28922,16 @@ async function validateDatasetInParallel(params) {
   };
   const results = await Promise.all(
     bounds.slice(0, -1).map(
-      (start, range2) => runRange(
+      (start, range3) => runRange(
         {
           kind: params.kind,
           file: params.file,
           path: params.path,
           start,
-          end: bounds[range2 + 1],
+          end: bounds[range3 + 1],
           maxLineBytes: params.maxLineBytes
         },
-        (batch) => onBatch(range2, batch)
+        (batch) => onBatch(range3, batch)
       )
     )
   );
@@ -29218,14 +29216,14 @@ function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
     ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
     ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length]
   ];
-  for (const [group, key, value, range2] of ranged) {
-    if (!(value >= range2.min && value <= range2.max)) {
+  for (const [group, key, value, range3] of ranged) {
+    if (!(value >= range3.min && value <= range3.max)) {
       add({
         ...at(group, key),
         field: `${group}.${key}`,
         rule: "hyperparameter-range",
-        message: `${group}.${key} is ${value}, outside the registry's range ${range2.min}..${range2.max}`,
-        hint: `choose a value in ${range2.min}..${range2.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
+        message: `${group}.${key} is ${value}, outside the registry's range ${range3.min}..${range3.max}`,
+        hint: `choose a value in ${range3.min}..${range3.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
       });
     }
   }
@@ -29597,6 +29595,4050 @@ function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   return text.slice(0, cut > 0 ? cut : max - note.length) + note;
 }
 
+// src/core/evaluation/prompt.ts
+function benchmarkPrompt(item, re2) {
+  const instruction = item.instruction.trim();
+  const input3 = item.input.trim();
+  const question = input3 ? `${instruction}
+
+${input3}` : instruction;
+  return re2 ? `${question}
+
+Read the question again: ${question}` : question;
+}
+
+// src/core/evaluation/scoring.ts
+var MAX_SCORED_CHARS = 2e4;
+var NUMBER2 = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
+function parseNumber(text, percentAsFraction = false) {
+  const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
+    text.trim().replace(/^\$/, "")
+  );
+  if (!match) return void 0;
+  const percent = match[0].endsWith("%");
+  const value = Number(match[0].replace(/[,%]/g, ""));
+  if (!Number.isFinite(value)) return void 0;
+  return percent && percentAsFraction ? value / 100 : value;
+}
+function lastBoxed(text) {
+  const at = text.lastIndexOf("\\boxed{");
+  if (at < 0) return void 0;
+  let depth = 0;
+  for (let i = at + 6; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    else if (text[i] === "}" && --depth === 0) return text.slice(at + 7, i);
+  }
+  return void 0;
+}
+function extractNumber(output2) {
+  const text = output2.slice(-MAX_SCORED_CHARS);
+  const boxed = lastBoxed(text);
+  const candidates = [
+    boxed,
+    /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi,
+    /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g
+  ];
+  for (const c of candidates) {
+    if (c === void 0) continue;
+    if (typeof c === "string") {
+      const inner = c.match(NUMBER2);
+      if (inner) return inner.at(-1);
+      continue;
+    }
+    const all = [...text.matchAll(c)];
+    if (all.length > 0) return all.at(-1)[1];
+  }
+  return text.match(NUMBER2)?.at(-1);
+}
+function normalizeText(text, config2) {
+  let t = text.normalize("NFKC").trim().replace(/\s+/g, " ").replace(/[.!?;:,]+$/, "");
+  if (config2.case_sensitive !== true) t = t.toLowerCase();
+  if (config2.numbers !== false) {
+    const n = parseNumber(t, config2.percent_as_fraction === true);
+    if (n !== void 0) t = String(n);
+  }
+  return t;
+}
+function exactMatch(output2, expected, config2) {
+  let answer = output2.slice(0, MAX_SCORED_CHARS);
+  if (typeof config2.extract === "string") {
+    const match = safeRegex(config2.extract, "i").exec(answer);
+    if (!match) return 0;
+    answer = match[1] ?? match[0];
+  }
+  return normalizeText(answer, config2) === normalizeText(expected, config2) ? 1 : 0;
+}
+function numeric(output2, expected, config2) {
+  const percent = config2.percent_as_fraction === true;
+  const want = parseNumber(expected, percent);
+  const raw = extractNumber(output2);
+  const got = raw === void 0 ? void 0 : parseNumber(raw, percent);
+  if (want === void 0 || got === void 0) return 0;
+  const tolerance = typeof config2.tolerance === "number" ? config2.tolerance : 1e-6;
+  return Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want)) ? 1 : 0;
+}
+function contains(output2, expected, config2) {
+  const o = output2.slice(0, MAX_SCORED_CHARS).replace(/\s+/g, " ");
+  const e = expected.trim().replace(/\s+/g, " ");
+  if (e === "") return 0;
+  return config2.case_sensitive === true ? Number(o.includes(e)) : Number(o.toLowerCase().includes(e.toLowerCase()));
+}
+function regex(output2, expected, config2) {
+  const pattern = typeof config2.pattern === "string" ? config2.pattern : expected;
+  const flags = typeof config2.flags === "string" ? config2.flags.replace(/[^imsu]/g, "") : "i";
+  return safeRegex(pattern, flags).test(output2.slice(0, MAX_SCORED_CHARS)) ? 1 : 0;
+}
+function rougeL(output2, expected) {
+  const a = output2.slice(0, MAX_SCORED_CHARS).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const b = expected.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (a.length === 0 || b.length === 0) return 0;
+  let prev = new Uint32Array(b.length + 1);
+  let row = new Uint32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++)
+      row[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], row[j - 1]);
+    [prev, row] = [row, prev];
+  }
+  const lcs = prev[b.length];
+  if (lcs === 0) return 0;
+  const precision = lcs / a.length;
+  const recall = lcs / b.length;
+  return 2 * precision * recall / (precision + recall);
+}
+var SCORERS = {
+  exact_match: exactMatch,
+  numeric,
+  contains,
+  regex,
+  rouge_l: (output2, expected) => rougeL(output2, expected)
+};
+var UnsafeRegexError = class extends Error {
+};
+function safeRegex(pattern, flags) {
+  if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
+  if (/\\[1-9]|\\k</.test(pattern)) throw new UnsafeRegexError("back-references are not allowed");
+  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(pattern) || /\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*]/.test(pattern)) {
+    throw new UnsafeRegexError(`nested quantifiers can backtrack without end: ${pattern.slice(0, 80)}`);
+  }
+  try {
+    return new RegExp(pattern, flags);
+  } catch (error62) {
+    throw new UnsafeRegexError(`invalid regex: ${error62.message}`);
+  }
+}
+function scoreAnswer(type2, output2, expected, config2 = {}) {
+  try {
+    return { score: SCORERS[type2](output2, expected, config2) };
+  } catch (error62) {
+    if (error62 instanceof UnsafeRegexError) return { score: 0, error: error62.message };
+    throw error62;
+  }
+}
+
+// src/eval/run-evaluation.ts
+var HARNESS_VERSION = "loragate-eval/2";
+var MAX_PROBLEMS = 20;
+function inferenceRecord(settings) {
+  return {
+    temperature: 0,
+    top_p: 1,
+    repeat_penalty: 1,
+    seed: settings.seed,
+    max_tokens: settings.maxTokens,
+    re2: settings.re2,
+    parallel: settings.parallel
+  };
+}
+async function evaluateToResults(params) {
+  const { subject, harness, adapterPath, settings } = params;
+  const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  return {
+    schema_version: 1,
+    adapter: subject.adapter,
+    domain: subject.domain,
+    version: subject.version,
+    head_sha: subject.head_sha,
+    base: { id: subject.baseId, gguf_sha256: harness.baseSha256 },
+    adapter_sha256: adapterSha256,
+    harness: HARNESS_VERSION,
+    inference: inferenceRecord(settings),
+    hardware: subject.hardware,
+    benchmarks: await evaluateBenchmarks(params),
+    ...subject.training ? { training: subject.training } : {}
+  };
+}
+async function evaluateBenchmarks(params) {
+  const { harness, settings } = params;
+  const prompts = params.benchmarks.flatMap(
+    (b) => b.items.map((item) => benchmarkPrompt(item, settings.re2))
+  );
+  const options = {
+    maxTokens: settings.maxTokens,
+    seed: settings.seed,
+    parallel: settings.parallel,
+    signal: params.signal
+  };
+  params.onProgress?.(`base model: ${prompts.length} items`);
+  const base = await harness.generate(prompts, options);
+  let adapted = base;
+  if (params.adapterPath) {
+    params.onProgress?.(`base + adapter: ${prompts.length} items`);
+    adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
+  }
+  let offset = 0;
+  return params.benchmarks.map((benchmark) => {
+    const problems = [];
+    const hidden = benchmark.kind === "hidden";
+    const outcomes = benchmark.items.map((item, i) => {
+      const score2 = (answer, model) => {
+        const type2 = item.evaluation_type ?? benchmark.evaluationType;
+        const scored = scoreAnswer(type2, answer.text, item.expected_output, {
+          ...benchmark.evaluationConfig,
+          ...item.evaluation_config
+        });
+        if (scored.error) problems.push(`${item.id} (${model}): ${scored.error}`);
+        return scored.score;
+      };
+      const baseScore = score2(base[offset + i], "base");
+      return {
+        id: item.id,
+        base: baseScore,
+        adapter: adapted === base ? baseScore : score2(adapted[offset + i], "adapter"),
+        ...hidden ? {} : { difficulty: item.difficulty }
+      };
+    });
+    const slice2 = (answers) => answers.slice(offset, offset + benchmark.items.length);
+    const tally = (answers) => ({
+      max_tokens: slice2(answers).filter((g) => g.hitMaxTokens).length,
+      empty: slice2(answers).filter((g) => g.text.trim() === "").length
+    });
+    const result = {
+      name: benchmark.name,
+      kind: benchmark.kind,
+      sha256: benchmark.sha256,
+      evaluation_type: benchmark.evaluationType,
+      outcomes,
+      generation: { base: tally(base), adapter: tally(adapted) },
+      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}
+    };
+    offset += benchmark.items.length;
+    return result;
+  });
+}
+
+// src/eval/evaluate-adapter.ts
+async function evaluateRegistryAdapter(params) {
+  const { source, harness } = params;
+  const context = await loadRegistryContext(source);
+  const ownItems = [];
+  const report = await validateAdapter({
+    source,
+    name: params.adapter,
+    context,
+    onBenchmarkItem: (item) => ownItems.push(item)
+  });
+  const errors = [...context.findings, ...report.findings].filter((f) => f.severity === "error");
+  if (errors.length > 0 || !report.manifest || !context.registry)
+    throw new EvaluationInputError(
+      `adapter ${params.adapter} does not validate; nothing was evaluated:
+${errors.map(findingLine).join("\n")}`
+    );
+  const { manifest } = report;
+  const { registry: registry2, config: config2 } = context;
+  if (harness.baseSha256 !== registry2.base.inference.sha256)
+    throw new EvaluationInputError(
+      `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
+    );
+  const dir = `adapters/${params.adapter}`;
+  const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
+  const benchmarks = [
+    {
+      name: "own",
+      kind: "own",
+      sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
+      items: ownItems,
+      ...scoring
+    }
+  ];
+  const registryBenchmark = async (domain2, kind) => {
+    const pin = registry2.benchmarks[domain2];
+    if (!pin) return;
+    const items = await readBenchmarkItems(source, pin.path, config2.limits.max_line_bytes);
+    benchmarks.push({ name: domain2, kind, sha256: pin.sha256, items, ...scoring });
+  };
+  await registryBenchmark(manifest.domain, "domain");
+  for (const domain2 of manifest.ood_benchmarks) await registryBenchmark(domain2, "ood");
+  for (const hidden of params.hidden ?? [])
+    benchmarks.push({
+      name: hidden.label,
+      kind: "hidden",
+      sha256: hidden.sha256,
+      items: hidden.items,
+      ...scoring
+    });
+  return evaluateToResults({
+    subject: {
+      adapter: manifest.name,
+      domain: manifest.domain,
+      version: manifest.version,
+      head_sha: params.headSha,
+      hardware: params.hardware,
+      training: params.training,
+      baseId: registry2.base.id
+    },
+    harness,
+    adapterPath: params.adapterPath,
+    benchmarks,
+    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    onProgress: params.onProgress,
+    signal: params.signal
+  });
+}
+
+// src/eval/harness.ts
+import { availableParallelism as availableParallelism3 } from "node:os";
+import { resolve } from "node:path";
+import {
+  getLlama,
+  LlamaLogLevel,
+  resolveChatWrapper
+} from "node-llama-cpp";
+
+// node_modules/@huggingface/jinja/dist/index.js
+var __defProp2 = Object.defineProperty;
+var __defNormalProp = (obj, key, value) => key in obj ? __defProp2(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
+var __publicField = (obj, key, value) => {
+  __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
+  return value;
+};
+var TOKEN_TYPES = Object.freeze({
+  Text: "Text",
+  // The text between Jinja statements or expressions
+  NumericLiteral: "NumericLiteral",
+  // e.g., 123, 1.0
+  StringLiteral: "StringLiteral",
+  // 'string'
+  Identifier: "Identifier",
+  // Variables, functions, statements, booleans, etc.
+  Equals: "Equals",
+  // =
+  OpenParen: "OpenParen",
+  // (
+  CloseParen: "CloseParen",
+  // )
+  OpenStatement: "OpenStatement",
+  // {%
+  CloseStatement: "CloseStatement",
+  // %}
+  OpenExpression: "OpenExpression",
+  // {{
+  CloseExpression: "CloseExpression",
+  // }}
+  OpenSquareBracket: "OpenSquareBracket",
+  // [
+  CloseSquareBracket: "CloseSquareBracket",
+  // ]
+  OpenCurlyBracket: "OpenCurlyBracket",
+  // {
+  CloseCurlyBracket: "CloseCurlyBracket",
+  // }
+  Comma: "Comma",
+  // ,
+  Dot: "Dot",
+  // .
+  Colon: "Colon",
+  // :
+  Pipe: "Pipe",
+  // |
+  CallOperator: "CallOperator",
+  // ()
+  AdditiveBinaryOperator: "AdditiveBinaryOperator",
+  // + - ~
+  MultiplicativeBinaryOperator: "MultiplicativeBinaryOperator",
+  // * / // %
+  ExponentiationBinaryOperator: "ExponentiationBinaryOperator",
+  // **
+  ComparisonBinaryOperator: "ComparisonBinaryOperator",
+  // < > <= >= == !=
+  UnaryOperator: "UnaryOperator",
+  // ! - +
+  Comment: "Comment"
+  // {# ... #}
+});
+var Token = class {
+  /**
+   * Constructs a new Token.
+   * @param {string} value The raw value as seen inside the source code.
+   * @param {TokenType} type The type of token.
+   */
+  constructor(value, type2) {
+    this.value = value;
+    this.type = type2;
+  }
+};
+function isWord(char) {
+  return /\w/.test(char);
+}
+function isInteger(char) {
+  return /[0-9]/.test(char);
+}
+function isWhitespace(char) {
+  return /\s/.test(char);
+}
+var ORDERED_MAPPING_TABLE = [
+  // Control sequences
+  ["{%", TOKEN_TYPES.OpenStatement],
+  ["%}", TOKEN_TYPES.CloseStatement],
+  ["{{", TOKEN_TYPES.OpenExpression],
+  ["}}", TOKEN_TYPES.CloseExpression],
+  // Single character tokens
+  ["(", TOKEN_TYPES.OpenParen],
+  [")", TOKEN_TYPES.CloseParen],
+  ["{", TOKEN_TYPES.OpenCurlyBracket],
+  ["}", TOKEN_TYPES.CloseCurlyBracket],
+  ["[", TOKEN_TYPES.OpenSquareBracket],
+  ["]", TOKEN_TYPES.CloseSquareBracket],
+  [",", TOKEN_TYPES.Comma],
+  [".", TOKEN_TYPES.Dot],
+  [":", TOKEN_TYPES.Colon],
+  ["|", TOKEN_TYPES.Pipe],
+  // Comparison operators
+  ["<=", TOKEN_TYPES.ComparisonBinaryOperator],
+  [">=", TOKEN_TYPES.ComparisonBinaryOperator],
+  ["==", TOKEN_TYPES.ComparisonBinaryOperator],
+  ["!=", TOKEN_TYPES.ComparisonBinaryOperator],
+  ["<", TOKEN_TYPES.ComparisonBinaryOperator],
+  [">", TOKEN_TYPES.ComparisonBinaryOperator],
+  // Arithmetic operators
+  ["+", TOKEN_TYPES.AdditiveBinaryOperator],
+  ["-", TOKEN_TYPES.AdditiveBinaryOperator],
+  ["~", TOKEN_TYPES.AdditiveBinaryOperator],
+  ["**", TOKEN_TYPES.ExponentiationBinaryOperator],
+  // NOTE: must come before "*" so that "**" is matched first
+  ["*", TOKEN_TYPES.MultiplicativeBinaryOperator],
+  ["//", TOKEN_TYPES.MultiplicativeBinaryOperator],
+  // NOTE: must come before "/" so that "//" is matched first
+  ["/", TOKEN_TYPES.MultiplicativeBinaryOperator],
+  ["%", TOKEN_TYPES.MultiplicativeBinaryOperator],
+  // Assignment operator
+  ["=", TOKEN_TYPES.Equals]
+];
+var ESCAPE_CHARACTERS = /* @__PURE__ */ new Map([
+  ["n", "\n"],
+  // New line
+  ["t", "	"],
+  // Horizontal tab
+  ["r", "\r"],
+  // Carriage return
+  ["b", "\b"],
+  // Backspace
+  ["f", "\f"],
+  // Form feed
+  ["v", "\v"],
+  // Vertical tab
+  ["'", "'"],
+  // Single quote
+  ['"', '"'],
+  // Double quote
+  ["\\", "\\"]
+  // Backslash
+]);
+function preprocess2(template, options = {}) {
+  if (template.endsWith("\n")) {
+    template = template.slice(0, -1);
+  }
+  if (options.lstrip_blocks) {
+    template = template.replace(/^[ \t]*({[#%-])/gm, "$1");
+  }
+  if (options.trim_blocks) {
+    template = template.replace(/([#%-]})\n/g, "$1");
+  }
+  return template.replace(
+    /(\s*){%(-?)\s*(?:end)?generation\s*(-?)%}(\s*)/gs,
+    (_, before, lstrip, rstrip, after) => (lstrip ? "" : before) + (rstrip ? "" : after)
+  );
+}
+function tokenize2(source, options = {}) {
+  const tokens = [];
+  const src = preprocess2(source, options);
+  let cursorPosition = 0;
+  let curlyBracketDepth = 0;
+  const consumeWhile = (predicate) => {
+    let str2 = "";
+    while (predicate(src[cursorPosition])) {
+      if (src[cursorPosition] === "\\") {
+        ++cursorPosition;
+        if (cursorPosition >= src.length) {
+          throw new SyntaxError("Unexpected end of input");
+        }
+        const escaped = src[cursorPosition++];
+        if (escaped === "x" || escaped === "u") {
+          const length = escaped === "x" ? 2 : 4;
+          const hex3 = src.slice(cursorPosition, cursorPosition + length);
+          if (hex3.length !== length || /[^0-9a-f]/i.test(hex3)) {
+            throw new SyntaxError(`Invalid hexadecimal escape sequence: \\${escaped}${hex3}`);
+          }
+          str2 += String.fromCharCode(parseInt(hex3, 16));
+          cursorPosition += length;
+          continue;
+        }
+        const unescaped = ESCAPE_CHARACTERS.get(escaped);
+        if (unescaped === void 0) {
+          throw new SyntaxError(`Unexpected escaped character: ${escaped}`);
+        }
+        str2 += unescaped;
+        continue;
+      }
+      str2 += src[cursorPosition++];
+      if (cursorPosition >= src.length) {
+        throw new SyntaxError("Unexpected end of input");
+      }
+    }
+    return str2;
+  };
+  const stripTrailingWhitespace = () => {
+    const lastToken = tokens.at(-1);
+    if (lastToken && lastToken.type === TOKEN_TYPES.Text) {
+      lastToken.value = lastToken.value.trimEnd();
+      if (lastToken.value === "") {
+        tokens.pop();
+      }
+    }
+  };
+  const skipLeadingWhitespace = () => {
+    while (cursorPosition < src.length && isWhitespace(src[cursorPosition])) {
+      ++cursorPosition;
+    }
+  };
+  main:
+    while (cursorPosition < src.length) {
+      const lastTokenType = tokens.at(-1)?.type;
+      if (lastTokenType === void 0 || lastTokenType === TOKEN_TYPES.CloseStatement || lastTokenType === TOKEN_TYPES.CloseExpression || lastTokenType === TOKEN_TYPES.Comment) {
+        let text = "";
+        while (cursorPosition < src.length && // Keep going until we hit the next Jinja statement or expression
+        !(src[cursorPosition] === "{" && (src[cursorPosition + 1] === "%" || src[cursorPosition + 1] === "{" || src[cursorPosition + 1] === "#"))) {
+          text += src[cursorPosition++];
+        }
+        if (text.length > 0) {
+          tokens.push(new Token(text, TOKEN_TYPES.Text));
+          continue;
+        }
+      }
+      if (src[cursorPosition] === "{" && src[cursorPosition + 1] === "#") {
+        cursorPosition += 2;
+        const stripBefore = src[cursorPosition] === "-";
+        if (stripBefore) {
+          ++cursorPosition;
+        }
+        let comment = "";
+        while (src[cursorPosition] !== "#" || src[cursorPosition + 1] !== "}") {
+          if (cursorPosition + 2 >= src.length) {
+            throw new SyntaxError("Missing end of comment tag");
+          }
+          comment += src[cursorPosition++];
+        }
+        const stripAfter = comment.endsWith("-");
+        if (stripAfter) {
+          comment = comment.slice(0, -1);
+        }
+        if (stripBefore) {
+          stripTrailingWhitespace();
+        }
+        tokens.push(new Token(comment, TOKEN_TYPES.Comment));
+        cursorPosition += 2;
+        if (stripAfter) {
+          skipLeadingWhitespace();
+        }
+        continue;
+      }
+      if (src.slice(cursorPosition, cursorPosition + 3) === "{%-") {
+        stripTrailingWhitespace();
+        tokens.push(new Token("{%", TOKEN_TYPES.OpenStatement));
+        cursorPosition += 3;
+        continue;
+      }
+      if (src.slice(cursorPosition, cursorPosition + 3) === "{{-") {
+        stripTrailingWhitespace();
+        tokens.push(new Token("{{", TOKEN_TYPES.OpenExpression));
+        curlyBracketDepth = 0;
+        cursorPosition += 3;
+        continue;
+      }
+      consumeWhile(isWhitespace);
+      if (src.slice(cursorPosition, cursorPosition + 3) === "-%}") {
+        tokens.push(new Token("%}", TOKEN_TYPES.CloseStatement));
+        cursorPosition += 3;
+        skipLeadingWhitespace();
+        continue;
+      }
+      if (src.slice(cursorPosition, cursorPosition + 3) === "-}}") {
+        tokens.push(new Token("}}", TOKEN_TYPES.CloseExpression));
+        cursorPosition += 3;
+        skipLeadingWhitespace();
+        continue;
+      }
+      const char = src[cursorPosition];
+      if (char === "-" || char === "+") {
+        const lastTokenType2 = tokens.at(-1)?.type;
+        if (lastTokenType2 === TOKEN_TYPES.Text || lastTokenType2 === void 0) {
+          throw new SyntaxError(`Unexpected character: ${char}`);
+        }
+        switch (lastTokenType2) {
+          case TOKEN_TYPES.Identifier:
+          case TOKEN_TYPES.NumericLiteral:
+          case TOKEN_TYPES.StringLiteral:
+          case TOKEN_TYPES.CloseParen:
+          case TOKEN_TYPES.CloseSquareBracket:
+            break;
+          default: {
+            ++cursorPosition;
+            let num = consumeWhile(isInteger);
+            if (num.length > 0 && src[cursorPosition] === "." && isInteger(src[cursorPosition + 1])) {
+              ++cursorPosition;
+              const frac = consumeWhile(isInteger);
+              num = `${num}.${frac}`;
+            }
+            tokens.push(
+              new Token(`${char}${num}`, num.length > 0 ? TOKEN_TYPES.NumericLiteral : TOKEN_TYPES.UnaryOperator)
+            );
+            continue;
+          }
+        }
+      }
+      for (const [seq2, type2] of ORDERED_MAPPING_TABLE) {
+        if (seq2 === "}}" && curlyBracketDepth > 0) {
+          continue;
+        }
+        const slice2 = src.slice(cursorPosition, cursorPosition + seq2.length);
+        if (slice2 === seq2) {
+          tokens.push(new Token(seq2, type2));
+          if (type2 === TOKEN_TYPES.OpenExpression) {
+            curlyBracketDepth = 0;
+          } else if (type2 === TOKEN_TYPES.OpenCurlyBracket) {
+            ++curlyBracketDepth;
+          } else if (type2 === TOKEN_TYPES.CloseCurlyBracket) {
+            --curlyBracketDepth;
+          }
+          cursorPosition += seq2.length;
+          continue main;
+        }
+      }
+      if (char === "'" || char === '"') {
+        ++cursorPosition;
+        const str2 = consumeWhile((c) => c !== char);
+        tokens.push(new Token(str2, TOKEN_TYPES.StringLiteral));
+        ++cursorPosition;
+        continue;
+      }
+      if (isInteger(char)) {
+        let num = consumeWhile(isInteger);
+        if (tokens.at(-1)?.type !== TOKEN_TYPES.Dot && src[cursorPosition] === "." && isInteger(src[cursorPosition + 1])) {
+          ++cursorPosition;
+          const frac = consumeWhile(isInteger);
+          num = `${num}.${frac}`;
+        }
+        tokens.push(new Token(num, TOKEN_TYPES.NumericLiteral));
+        continue;
+      }
+      if (isWord(char)) {
+        const word = consumeWhile(isWord);
+        tokens.push(new Token(word, TOKEN_TYPES.Identifier));
+        continue;
+      }
+      throw new SyntaxError(`Unexpected character: ${char}`);
+    }
+  return tokens;
+}
+var Statement = class {
+  type = "Statement";
+};
+var Program = class extends Statement {
+  constructor(body) {
+    super();
+    this.body = body;
+  }
+  type = "Program";
+};
+var If = class extends Statement {
+  constructor(test, body, alternate) {
+    super();
+    this.test = test;
+    this.body = body;
+    this.alternate = alternate;
+  }
+  type = "If";
+};
+var For = class extends Statement {
+  constructor(loopvar, iterable, body, defaultBlock) {
+    super();
+    this.loopvar = loopvar;
+    this.iterable = iterable;
+    this.body = body;
+    this.defaultBlock = defaultBlock;
+  }
+  type = "For";
+};
+var Break = class extends Statement {
+  type = "Break";
+};
+var Continue = class extends Statement {
+  type = "Continue";
+};
+var SetStatement = class extends Statement {
+  constructor(assignee, value, body) {
+    super();
+    this.assignee = assignee;
+    this.value = value;
+    this.body = body;
+  }
+  type = "Set";
+};
+var Macro = class extends Statement {
+  constructor(name, args, body) {
+    super();
+    this.name = name;
+    this.args = args;
+    this.body = body;
+  }
+  type = "Macro";
+};
+var Comment = class extends Statement {
+  constructor(value) {
+    super();
+    this.value = value;
+  }
+  type = "Comment";
+};
+var Expression = class extends Statement {
+  type = "Expression";
+};
+var MemberExpression = class extends Expression {
+  constructor(object2, property, computed) {
+    super();
+    this.object = object2;
+    this.property = property;
+    this.computed = computed;
+  }
+  type = "MemberExpression";
+};
+var CallExpression = class extends Expression {
+  constructor(callee, args) {
+    super();
+    this.callee = callee;
+    this.args = args;
+  }
+  type = "CallExpression";
+};
+var Identifier = class extends Expression {
+  /**
+   * @param {string} value The name of the identifier
+   */
+  constructor(value) {
+    super();
+    this.value = value;
+  }
+  type = "Identifier";
+};
+var Literal = class extends Expression {
+  constructor(value) {
+    super();
+    this.value = value;
+  }
+  type = "Literal";
+};
+var IntegerLiteral = class extends Literal {
+  type = "IntegerLiteral";
+};
+var FloatLiteral = class extends Literal {
+  type = "FloatLiteral";
+};
+var StringLiteral = class extends Literal {
+  type = "StringLiteral";
+};
+var ArrayLiteral = class extends Literal {
+  type = "ArrayLiteral";
+};
+var TupleLiteral = class extends Literal {
+  type = "TupleLiteral";
+};
+var ObjectLiteral = class extends Literal {
+  type = "ObjectLiteral";
+};
+var BinaryExpression = class extends Expression {
+  constructor(operator, left, right) {
+    super();
+    this.operator = operator;
+    this.left = left;
+    this.right = right;
+  }
+  type = "BinaryExpression";
+};
+var FilterExpression = class extends Expression {
+  constructor(operand, filter) {
+    super();
+    this.operand = operand;
+    this.filter = filter;
+  }
+  type = "FilterExpression";
+};
+var FilterStatement = class extends Statement {
+  constructor(filter, body) {
+    super();
+    this.filter = filter;
+    this.body = body;
+  }
+  type = "FilterStatement";
+};
+var SelectExpression = class extends Expression {
+  constructor(lhs, test) {
+    super();
+    this.lhs = lhs;
+    this.test = test;
+  }
+  type = "SelectExpression";
+};
+var TestExpression = class extends Expression {
+  constructor(operand, negate, test) {
+    super();
+    this.operand = operand;
+    this.negate = negate;
+    this.test = test;
+  }
+  type = "TestExpression";
+};
+var UnaryExpression = class extends Expression {
+  constructor(operator, argument) {
+    super();
+    this.operator = operator;
+    this.argument = argument;
+  }
+  type = "UnaryExpression";
+};
+var SliceExpression = class extends Expression {
+  constructor(start = void 0, stop = void 0, step = void 0) {
+    super();
+    this.start = start;
+    this.stop = stop;
+    this.step = step;
+  }
+  type = "SliceExpression";
+};
+var KeywordArgumentExpression = class extends Expression {
+  constructor(key, value) {
+    super();
+    this.key = key;
+    this.value = value;
+  }
+  type = "KeywordArgumentExpression";
+};
+var SpreadExpression = class extends Expression {
+  constructor(argument) {
+    super();
+    this.argument = argument;
+  }
+  type = "SpreadExpression";
+};
+var KeywordSpreadExpression = class extends Expression {
+  constructor(argument) {
+    super();
+    this.argument = argument;
+  }
+  type = "KeywordSpreadExpression";
+};
+var CallStatement = class extends Statement {
+  constructor(call, callerArgs, body) {
+    super();
+    this.call = call;
+    this.callerArgs = callerArgs;
+    this.body = body;
+  }
+  type = "CallStatement";
+};
+var Ternary = class extends Expression {
+  constructor(condition, trueExpr, falseExpr) {
+    super();
+    this.condition = condition;
+    this.trueExpr = trueExpr;
+    this.falseExpr = falseExpr;
+  }
+  type = "Ternary";
+};
+function parse5(tokens) {
+  const program = new Program([]);
+  let current = 0;
+  function expect(type2, error62) {
+    const prev = tokens[current++];
+    if (!prev || prev.type !== type2) {
+      throw new Error(`Parser Error: ${error62}. ${prev.type} !== ${type2}.`);
+    }
+    return prev;
+  }
+  function expectIdentifier(name) {
+    if (!isIdentifier(name)) {
+      throw new SyntaxError(`Expected ${name}`);
+    }
+    ++current;
+  }
+  function parseAny() {
+    switch (tokens[current].type) {
+      case TOKEN_TYPES.Comment:
+        return new Comment(tokens[current++].value);
+      case TOKEN_TYPES.Text:
+        return parseText();
+      case TOKEN_TYPES.OpenStatement:
+        return parseJinjaStatement();
+      case TOKEN_TYPES.OpenExpression:
+        return parseJinjaExpression();
+      default:
+        throw new SyntaxError(`Unexpected token type: ${tokens[current].type}`);
+    }
+  }
+  function is(...types2) {
+    return current + types2.length <= tokens.length && types2.every((type2, i) => type2 === tokens[current + i].type);
+  }
+  function isStatement(...names) {
+    return tokens[current]?.type === TOKEN_TYPES.OpenStatement && tokens[current + 1]?.type === TOKEN_TYPES.Identifier && names.includes(tokens[current + 1]?.value);
+  }
+  function isIdentifier(...names) {
+    return current + names.length <= tokens.length && names.every((name, i) => tokens[current + i].type === "Identifier" && name === tokens[current + i].value);
+  }
+  function parseText() {
+    return new StringLiteral(expect(TOKEN_TYPES.Text, "Expected text token").value);
+  }
+  function parseJinjaStatement() {
+    expect(TOKEN_TYPES.OpenStatement, "Expected opening statement token");
+    if (tokens[current].type !== TOKEN_TYPES.Identifier) {
+      throw new SyntaxError(`Unknown statement, got ${tokens[current].type}`);
+    }
+    const name = tokens[current].value;
+    let result;
+    switch (name) {
+      case "set":
+        ++current;
+        result = parseSetStatement();
+        break;
+      case "if":
+        ++current;
+        result = parseIfStatement();
+        expect(TOKEN_TYPES.OpenStatement, "Expected {% token");
+        expectIdentifier("endif");
+        expect(TOKEN_TYPES.CloseStatement, "Expected %} token");
+        break;
+      case "macro":
+        ++current;
+        result = parseMacroStatement();
+        expect(TOKEN_TYPES.OpenStatement, "Expected {% token");
+        expectIdentifier("endmacro");
+        expect(TOKEN_TYPES.CloseStatement, "Expected %} token");
+        break;
+      case "for":
+        ++current;
+        result = parseForStatement();
+        expect(TOKEN_TYPES.OpenStatement, "Expected {% token");
+        expectIdentifier("endfor");
+        expect(TOKEN_TYPES.CloseStatement, "Expected %} token");
+        break;
+      case "call": {
+        ++current;
+        let callerArgs = null;
+        if (is(TOKEN_TYPES.OpenParen)) {
+          callerArgs = parseArgs("parameters");
+        }
+        const callee = parsePrimaryExpression();
+        if (callee.type !== "Identifier") {
+          throw new SyntaxError(`Expected identifier following call statement`);
+        }
+        const callArgs = parseArgs("call");
+        expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+        const body = [];
+        while (!isStatement("endcall")) {
+          body.push(parseAny());
+        }
+        expect(TOKEN_TYPES.OpenStatement, "Expected '{%'");
+        expectIdentifier("endcall");
+        expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+        const callExpr = new CallExpression(callee, callArgs);
+        result = new CallStatement(callExpr, callerArgs, body);
+        break;
+      }
+      case "break":
+        ++current;
+        expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+        result = new Break();
+        break;
+      case "continue":
+        ++current;
+        expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+        result = new Continue();
+        break;
+      case "filter": {
+        ++current;
+        let filterNode = parsePrimaryExpression();
+        if (filterNode instanceof Identifier && is(TOKEN_TYPES.OpenParen)) {
+          filterNode = parseCallExpression(filterNode);
+        }
+        expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+        const filterBody = [];
+        while (!isStatement("endfilter")) {
+          filterBody.push(parseAny());
+        }
+        expect(TOKEN_TYPES.OpenStatement, "Expected '{%'");
+        expectIdentifier("endfilter");
+        expect(TOKEN_TYPES.CloseStatement, "Expected '%}'");
+        result = new FilterStatement(filterNode, filterBody);
+        break;
+      }
+      default:
+        throw new SyntaxError(`Unknown statement type: ${name}`);
+    }
+    return result;
+  }
+  function parseJinjaExpression() {
+    expect(TOKEN_TYPES.OpenExpression, "Expected opening expression token");
+    const result = parseExpression();
+    expect(TOKEN_TYPES.CloseExpression, "Expected closing expression token");
+    return result;
+  }
+  function parseSetStatement() {
+    const left = parseExpressionSequence();
+    let value = null;
+    const body = [];
+    if (is(TOKEN_TYPES.Equals)) {
+      ++current;
+      value = parseExpressionSequence();
+    } else {
+      expect(TOKEN_TYPES.CloseStatement, "Expected %} token");
+      while (!isStatement("endset")) {
+        body.push(parseAny());
+      }
+      expect(TOKEN_TYPES.OpenStatement, "Expected {% token");
+      expectIdentifier("endset");
+    }
+    expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+    return new SetStatement(left, value, body);
+  }
+  function parseIfStatement() {
+    const test = parseExpression();
+    expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+    const body = [];
+    const alternate = [];
+    while (!isStatement("elif", "else", "endif")) {
+      body.push(parseAny());
+    }
+    if (isStatement("elif")) {
+      ++current;
+      ++current;
+      const result = parseIfStatement();
+      alternate.push(result);
+    } else if (isStatement("else")) {
+      ++current;
+      ++current;
+      expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+      while (!isStatement("endif")) {
+        alternate.push(parseAny());
+      }
+    }
+    return new If(test, body, alternate);
+  }
+  function parseMacroStatement() {
+    const name = parsePrimaryExpression();
+    if (name.type !== "Identifier") {
+      throw new SyntaxError(`Expected identifier following macro statement`);
+    }
+    const args = parseArgs("parameters");
+    expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+    const body = [];
+    while (!isStatement("endmacro")) {
+      body.push(parseAny());
+    }
+    return new Macro(name, args, body);
+  }
+  function parseExpressionSequence(primary = false) {
+    const fn = primary ? parsePrimaryExpression : parseExpression;
+    const expressions = [fn()];
+    const isTuple = is(TOKEN_TYPES.Comma);
+    while (isTuple) {
+      ++current;
+      expressions.push(fn());
+      if (!is(TOKEN_TYPES.Comma)) {
+        break;
+      }
+    }
+    return isTuple ? new TupleLiteral(expressions) : expressions[0];
+  }
+  function parseForStatement() {
+    const loopVariable = parseExpressionSequence(true);
+    if (!(loopVariable instanceof Identifier || loopVariable instanceof TupleLiteral)) {
+      throw new SyntaxError(`Expected identifier/tuple for the loop variable, got ${loopVariable.type} instead`);
+    }
+    if (!isIdentifier("in")) {
+      throw new SyntaxError("Expected `in` keyword following loop variable");
+    }
+    ++current;
+    const iterable = parseExpression();
+    expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+    const body = [];
+    while (!isStatement("endfor", "else")) {
+      body.push(parseAny());
+    }
+    const alternative = [];
+    if (isStatement("else")) {
+      ++current;
+      ++current;
+      expect(TOKEN_TYPES.CloseStatement, "Expected closing statement token");
+      while (!isStatement("endfor")) {
+        alternative.push(parseAny());
+      }
+    }
+    return new For(loopVariable, iterable, body, alternative);
+  }
+  function parseExpression() {
+    return parseIfExpression();
+  }
+  function parseIfExpression() {
+    const a = parseLogicalOrExpression();
+    if (isIdentifier("if")) {
+      ++current;
+      const test = parseLogicalOrExpression();
+      if (isIdentifier("else")) {
+        ++current;
+        const falseExpr = parseIfExpression();
+        return new Ternary(test, a, falseExpr);
+      } else {
+        return new SelectExpression(a, test);
+      }
+    }
+    return a;
+  }
+  function parseLogicalOrExpression() {
+    let left = parseLogicalAndExpression();
+    while (isIdentifier("or")) {
+      const operator = tokens[current];
+      ++current;
+      const right = parseLogicalAndExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parseLogicalAndExpression() {
+    let left = parseLogicalNegationExpression();
+    while (isIdentifier("and")) {
+      const operator = tokens[current];
+      ++current;
+      const right = parseLogicalNegationExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parseLogicalNegationExpression() {
+    let right;
+    while (isIdentifier("not")) {
+      const operator = tokens[current];
+      ++current;
+      const arg = parseLogicalNegationExpression();
+      right = new UnaryExpression(operator, arg);
+    }
+    return right ?? parseComparisonExpression();
+  }
+  function parseComparisonExpression() {
+    let left = parseAdditiveExpression();
+    while (true) {
+      let operator;
+      if (isIdentifier("not", "in")) {
+        operator = new Token("not in", TOKEN_TYPES.Identifier);
+        current += 2;
+      } else if (isIdentifier("in")) {
+        operator = tokens[current++];
+      } else if (is(TOKEN_TYPES.ComparisonBinaryOperator)) {
+        operator = tokens[current++];
+      } else {
+        break;
+      }
+      const right = parseAdditiveExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parseAdditiveExpression() {
+    let left = parseMultiplicativeExpression();
+    while (is(TOKEN_TYPES.AdditiveBinaryOperator)) {
+      const operator = tokens[current];
+      ++current;
+      const right = parseMultiplicativeExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parseCallMemberExpression() {
+    const member = parseMemberExpression(parsePrimaryExpression());
+    if (is(TOKEN_TYPES.OpenParen)) {
+      return parseCallExpression(member);
+    }
+    return member;
+  }
+  function parseCallExpression(callee) {
+    let expression = new CallExpression(callee, parseArgs("call"));
+    expression = parseMemberExpression(expression);
+    if (is(TOKEN_TYPES.OpenParen)) {
+      expression = parseCallExpression(expression);
+    }
+    return expression;
+  }
+  function parseArgs(mode) {
+    expect(TOKEN_TYPES.OpenParen, "Expected opening parenthesis for arguments list");
+    const args = parseArgumentsList(mode);
+    expect(TOKEN_TYPES.CloseParen, "Expected closing parenthesis for arguments list");
+    return args;
+  }
+  function parseArgumentsList(mode) {
+    const args = [];
+    const parameterNames = /* @__PURE__ */ new Set();
+    let sawKeywordOrDefault = false;
+    let sawSpreadArgument = false;
+    while (!is(TOKEN_TYPES.CloseParen)) {
+      const isKeywordSpread = is(TOKEN_TYPES.ExponentiationBinaryOperator);
+      const isPositionalSpread = is(TOKEN_TYPES.MultiplicativeBinaryOperator) && tokens[current].value === "*";
+      if (mode === "parameters" && (isKeywordSpread || isPositionalSpread)) {
+        throw new SyntaxError("Argument unpacking is not allowed in parameter declarations");
+      }
+      if (isKeywordSpread) {
+        ++current;
+        args.push(new KeywordSpreadExpression(parseExpression()));
+        if (is(TOKEN_TYPES.Comma)) {
+          ++current;
+        }
+        if (!is(TOKEN_TYPES.CloseParen)) {
+          throw new SyntaxError("Expected closing parenthesis: `**` must be applied to the final argument");
+        }
+        break;
+      }
+      let argument;
+      if (isPositionalSpread) {
+        if (sawSpreadArgument) {
+          throw new SyntaxError("Only one `*` argument unpacking is allowed");
+        }
+        sawSpreadArgument = true;
+        ++current;
+        const expr = parseExpression();
+        argument = new SpreadExpression(expr);
+      } else {
+        argument = parseExpression();
+        if (is(TOKEN_TYPES.Equals)) {
+          ++current;
+          if (!(argument instanceof Identifier)) {
+            throw new SyntaxError(
+              mode === "parameters" ? "Expected identifier for parameter declaration" : "Expected identifier for keyword argument"
+            );
+          }
+          const value = parseExpression();
+          argument = new KeywordArgumentExpression(argument, value);
+        }
+        if (mode === "parameters") {
+          if (!(argument instanceof Identifier || argument instanceof KeywordArgumentExpression)) {
+            throw new SyntaxError("Expected identifier for parameter declaration");
+          }
+          const parameterName = argument instanceof Identifier ? argument.value : argument.key.value;
+          if (parameterNames.has(parameterName)) {
+            throw new SyntaxError(`Duplicate parameter name: ${parameterName}`);
+          }
+          parameterNames.add(parameterName);
+        }
+        if (argument instanceof KeywordArgumentExpression) {
+          sawKeywordOrDefault = true;
+        } else if (sawKeywordOrDefault) {
+          throw new SyntaxError(
+            mode === "call" ? "Positional arguments must come before keyword arguments" : "Non-default argument follows default argument"
+          );
+        } else if (sawSpreadArgument) {
+          throw new SyntaxError("Positional arguments must not follow `*` argument unpacking");
+        }
+      }
+      args.push(argument);
+      if (is(TOKEN_TYPES.Comma)) {
+        ++current;
+      }
+    }
+    return args;
+  }
+  function parseMemberExpressionArgumentsList() {
+    const slices = [];
+    let isSlice = false;
+    while (!is(TOKEN_TYPES.CloseSquareBracket)) {
+      if (is(TOKEN_TYPES.Colon)) {
+        slices.push(void 0);
+        ++current;
+        isSlice = true;
+      } else {
+        slices.push(parseExpression());
+        if (is(TOKEN_TYPES.Colon)) {
+          ++current;
+          isSlice = true;
+        }
+      }
+    }
+    if (slices.length === 0) {
+      throw new SyntaxError(`Expected at least one argument for member/slice expression`);
+    }
+    if (isSlice) {
+      if (slices.length > 3) {
+        throw new SyntaxError(`Expected 0-3 arguments for slice expression`);
+      }
+      return new SliceExpression(...slices);
+    }
+    return slices[0];
+  }
+  function parseMemberExpression(object2) {
+    while (is(TOKEN_TYPES.Dot) || is(TOKEN_TYPES.OpenSquareBracket)) {
+      const operator = tokens[current];
+      ++current;
+      let property;
+      const computed = operator.type === TOKEN_TYPES.OpenSquareBracket;
+      if (computed) {
+        property = parseMemberExpressionArgumentsList();
+        expect(TOKEN_TYPES.CloseSquareBracket, "Expected closing square bracket");
+      } else {
+        property = parsePrimaryExpression();
+        if (property.type !== "Identifier" && property.type !== "IntegerLiteral") {
+          throw new SyntaxError(`Expected identifier or integer following dot operator`);
+        }
+      }
+      object2 = new MemberExpression(object2, property, computed);
+    }
+    return object2;
+  }
+  function parseMultiplicativeExpression() {
+    let left = parsePowerExpression();
+    while (is(TOKEN_TYPES.MultiplicativeBinaryOperator)) {
+      const operator = tokens[current++];
+      const right = parsePowerExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parsePowerExpression() {
+    let left = parseTestExpression();
+    while (is(TOKEN_TYPES.ExponentiationBinaryOperator)) {
+      const operator = tokens[current++];
+      const right = parseTestExpression();
+      left = new BinaryExpression(operator, left, right);
+    }
+    return left;
+  }
+  function parseTestExpression() {
+    let operand = parseFilterExpression();
+    while (isIdentifier("is")) {
+      ++current;
+      const negate = isIdentifier("not");
+      if (negate) {
+        ++current;
+      }
+      const filter = parsePrimaryExpression();
+      if (!(filter instanceof Identifier)) {
+        throw new SyntaxError(`Expected identifier for the test`);
+      }
+      operand = new TestExpression(operand, negate, filter);
+    }
+    return operand;
+  }
+  function parseFilterExpression() {
+    let operand = parseUnarySignExpression();
+    while (is(TOKEN_TYPES.Pipe)) {
+      ++current;
+      let filter = parsePrimaryExpression();
+      if (!(filter instanceof Identifier)) {
+        throw new SyntaxError(`Expected identifier for the filter`);
+      }
+      if (is(TOKEN_TYPES.OpenParen)) {
+        filter = parseCallExpression(filter);
+      }
+      operand = new FilterExpression(operand, filter);
+    }
+    return operand;
+  }
+  function parseUnarySignExpression() {
+    const token = tokens[current];
+    if (token && (token.type === TOKEN_TYPES.UnaryOperator || token.type === TOKEN_TYPES.AdditiveBinaryOperator) && (token.value === "-" || token.value === "+")) {
+      const operator = tokens[current++];
+      const argument = parseUnarySignExpression();
+      return new UnaryExpression(operator, argument);
+    }
+    return parseCallMemberExpression();
+  }
+  function parsePrimaryExpression() {
+    const token = tokens[current++];
+    switch (token.type) {
+      case TOKEN_TYPES.NumericLiteral: {
+        const num = token.value;
+        return num.includes(".") ? new FloatLiteral(Number(num)) : new IntegerLiteral(Number(num));
+      }
+      case TOKEN_TYPES.StringLiteral: {
+        let value = token.value;
+        while (is(TOKEN_TYPES.StringLiteral)) {
+          value += tokens[current++].value;
+        }
+        return new StringLiteral(value);
+      }
+      case TOKEN_TYPES.Identifier:
+        return new Identifier(token.value);
+      case TOKEN_TYPES.OpenParen: {
+        const expression = parseExpressionSequence();
+        expect(TOKEN_TYPES.CloseParen, "Expected closing parenthesis, got ${tokens[current].type} instead.");
+        return expression;
+      }
+      case TOKEN_TYPES.OpenSquareBracket: {
+        const values = [];
+        while (!is(TOKEN_TYPES.CloseSquareBracket)) {
+          values.push(parseExpression());
+          if (is(TOKEN_TYPES.Comma)) {
+            ++current;
+          }
+        }
+        ++current;
+        return new ArrayLiteral(values);
+      }
+      case TOKEN_TYPES.OpenCurlyBracket: {
+        const values = /* @__PURE__ */ new Map();
+        while (!is(TOKEN_TYPES.CloseCurlyBracket)) {
+          const key = parseExpression();
+          expect(TOKEN_TYPES.Colon, "Expected colon between key and value in object literal");
+          const value = parseExpression();
+          values.set(key, value);
+          if (is(TOKEN_TYPES.Comma)) {
+            ++current;
+          }
+        }
+        ++current;
+        return new ObjectLiteral(values);
+      }
+      default:
+        throw new SyntaxError(`Unexpected token: ${token.type}`);
+    }
+  }
+  while (current < tokens.length) {
+    program.body.push(parseAny());
+  }
+  return program;
+}
+function range2(start, stop, step = 1) {
+  if (stop === void 0) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0) {
+    throw new Error("range() step must not be zero");
+  }
+  const result = [];
+  if (step > 0) {
+    for (let i = start; i < stop; i += step) {
+      result.push(i);
+    }
+  } else {
+    for (let i = start; i > stop; i += step) {
+      result.push(i);
+    }
+  }
+  return result;
+}
+function slice(array2, start, stop, step = 1) {
+  const direction = Math.sign(step);
+  if (direction >= 0) {
+    start = (start ??= 0) < 0 ? Math.max(array2.length + start, 0) : Math.min(start, array2.length);
+    stop = (stop ??= array2.length) < 0 ? Math.max(array2.length + stop, 0) : Math.min(stop, array2.length);
+  } else {
+    start = (start ??= array2.length - 1) < 0 ? Math.max(array2.length + start, -1) : Math.min(start, array2.length - 1);
+    stop = (stop ??= -1) < -1 ? Math.max(array2.length + stop, -1) : Math.min(stop, array2.length - 1);
+  }
+  const result = [];
+  for (let i = start; direction * i < direction * stop; i += step) {
+    result.push(array2[i]);
+  }
+  return result;
+}
+function titleCase(value) {
+  return value.replace(/\b\w/g, (c) => c.toUpperCase());
+}
+function strftime_now(format2) {
+  return strftime(/* @__PURE__ */ new Date(), format2);
+}
+function strftime(date5, format2) {
+  const monthFormatterLong = new Intl.DateTimeFormat(void 0, { month: "long" });
+  const monthFormatterShort = new Intl.DateTimeFormat(void 0, { month: "short" });
+  const pad2 = (n) => n < 10 ? "0" + n : n.toString();
+  return format2.replace(/%[YmdbBHM%]/g, (token) => {
+    switch (token) {
+      case "%Y":
+        return date5.getFullYear().toString();
+      case "%m":
+        return pad2(date5.getMonth() + 1);
+      case "%d":
+        return pad2(date5.getDate());
+      case "%b":
+        return monthFormatterShort.format(date5);
+      case "%B":
+        return monthFormatterLong.format(date5);
+      case "%H":
+        return pad2(date5.getHours());
+      case "%M":
+        return pad2(date5.getMinutes());
+      case "%%":
+        return "%";
+      default:
+        return token;
+    }
+  });
+}
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function replace(str2, oldvalue, newvalue, count) {
+  if (count === 0) {
+    return str2;
+  }
+  let remaining = count == null || count < 0 ? Infinity : count;
+  const pattern = oldvalue.length === 0 ? new RegExp("(?=)", "gu") : new RegExp(escapeRegExp(oldvalue), "gu");
+  return str2.replaceAll(pattern, (match) => {
+    if (remaining > 0) {
+      --remaining;
+      return newvalue;
+    }
+    return match;
+  });
+}
+var BreakControl = class extends Error {
+};
+var ContinueControl = class extends Error {
+};
+var EMPTY_BUILTINS = /* @__PURE__ */ new Map();
+var RuntimeValue = class {
+  type = "RuntimeValue";
+  value;
+  /**
+   * A collection of built-in functions for this type.
+   */
+  get builtins() {
+    return EMPTY_BUILTINS;
+  }
+  /**
+   * Creates a new RuntimeValue.
+   */
+  constructor(value = void 0) {
+    this.value = value;
+  }
+  /**
+   * Determines truthiness or falsiness of the runtime value.
+   * This function should be overridden by subclasses if it has custom truthiness criteria.
+   * @returns {BooleanValue} BooleanValue(true) if the value is truthy, BooleanValue(false) otherwise.
+   */
+  __bool__() {
+    return new BooleanValue(!!this.value);
+  }
+  toString() {
+    return String(this.value);
+  }
+};
+var IntegerValue = class extends RuntimeValue {
+  type = "IntegerValue";
+};
+var FloatValue = class extends RuntimeValue {
+  type = "FloatValue";
+  toString() {
+    if (Object.is(this.value, -0)) {
+      return "-0.0";
+    }
+    return this.value % 1 === 0 ? this.value.toFixed(1) : this.value.toString();
+  }
+};
+var StringValue = class extends RuntimeValue {
+  type = "StringValue";
+  _builtins;
+  get builtins() {
+    return this._builtins ??= /* @__PURE__ */ new Map([
+      [
+        "upper",
+        new FunctionValue(() => {
+          return new StringValue(this.value.toUpperCase());
+        })
+      ],
+      [
+        "lower",
+        new FunctionValue(() => {
+          return new StringValue(this.value.toLowerCase());
+        })
+      ],
+      [
+        "strip",
+        new FunctionValue(() => {
+          return new StringValue(this.value.trim());
+        })
+      ],
+      [
+        "title",
+        new FunctionValue(() => {
+          return new StringValue(titleCase(this.value));
+        })
+      ],
+      [
+        "capitalize",
+        new FunctionValue(() => {
+          return new StringValue(this.value.charAt(0).toUpperCase() + this.value.slice(1));
+        })
+      ],
+      ["length", new IntegerValue(this.value.length)],
+      [
+        "rstrip",
+        new FunctionValue(() => {
+          return new StringValue(this.value.trimEnd());
+        })
+      ],
+      [
+        "lstrip",
+        new FunctionValue(() => {
+          return new StringValue(this.value.trimStart());
+        })
+      ],
+      [
+        "startswith",
+        new FunctionValue((args) => {
+          if (args.length === 0) {
+            throw new Error("startswith() requires at least one argument");
+          }
+          const pattern = args[0];
+          if (pattern instanceof StringValue) {
+            return new BooleanValue(this.value.startsWith(pattern.value));
+          } else if (pattern instanceof ArrayValue) {
+            for (const item of pattern.value) {
+              if (!(item instanceof StringValue)) {
+                throw new Error("startswith() tuple elements must be strings");
+              }
+              if (this.value.startsWith(item.value)) {
+                return new BooleanValue(true);
+              }
+            }
+            return new BooleanValue(false);
+          }
+          throw new Error("startswith() argument must be a string or tuple of strings");
+        })
+      ],
+      [
+        "endswith",
+        new FunctionValue((args) => {
+          if (args.length === 0) {
+            throw new Error("endswith() requires at least one argument");
+          }
+          const pattern = args[0];
+          if (pattern instanceof StringValue) {
+            return new BooleanValue(this.value.endsWith(pattern.value));
+          } else if (pattern instanceof ArrayValue) {
+            for (const item of pattern.value) {
+              if (!(item instanceof StringValue)) {
+                throw new Error("endswith() tuple elements must be strings");
+              }
+              if (this.value.endsWith(item.value)) {
+                return new BooleanValue(true);
+              }
+            }
+            return new BooleanValue(false);
+          }
+          throw new Error("endswith() argument must be a string or tuple of strings");
+        })
+      ],
+      [
+        "split",
+        // follows Python's `str.split(sep=None, maxsplit=-1)` function behavior
+        // https://docs.python.org/3.13/library/stdtypes.html#str.split
+        new FunctionValue((args) => {
+          const sep2 = args[0] ?? new NullValue();
+          if (!(sep2 instanceof StringValue || sep2 instanceof NullValue)) {
+            throw new Error("sep argument must be a string or null");
+          }
+          const maxsplit = args[1] ?? new IntegerValue(-1);
+          if (!(maxsplit instanceof IntegerValue)) {
+            throw new Error("maxsplit argument must be a number");
+          }
+          let result = [];
+          if (sep2 instanceof NullValue) {
+            const text = this.value.trimStart();
+            for (const { 0: match, index } of text.matchAll(/\S+/g)) {
+              if (maxsplit.value !== -1 && result.length >= maxsplit.value && index !== void 0) {
+                result.push(match + text.slice(index + match.length));
+                break;
+              }
+              result.push(match);
+            }
+          } else {
+            if (sep2.value === "") {
+              throw new Error("empty separator");
+            }
+            result = this.value.split(sep2.value);
+            if (maxsplit.value !== -1 && result.length > maxsplit.value) {
+              result.push(result.splice(maxsplit.value).join(sep2.value));
+            }
+          }
+          return new ArrayValue(result.map((part) => new StringValue(part)));
+        })
+      ],
+      [
+        "replace",
+        new FunctionValue((args) => {
+          if (args.length < 2) {
+            throw new Error("replace() requires at least two arguments");
+          }
+          const oldValue = args[0];
+          const newValue = args[1];
+          if (!(oldValue instanceof StringValue && newValue instanceof StringValue)) {
+            throw new Error("replace() arguments must be strings");
+          }
+          let count;
+          if (args.length > 2) {
+            if (args[2].type === "KeywordArgumentsValue") {
+              count = args[2].value.get("count") ?? new NullValue();
+            } else {
+              count = args[2];
+            }
+          } else {
+            count = new NullValue();
+          }
+          if (!(count instanceof IntegerValue || count instanceof NullValue)) {
+            throw new Error("replace() count argument must be a number or null");
+          }
+          return new StringValue(replace(this.value, oldValue.value, newValue.value, count.value));
+        })
+      ]
+    ]);
+  }
+};
+var BooleanValue = class extends RuntimeValue {
+  type = "BooleanValue";
+};
+var NON_ASCII_CHARS = /[\x7f-\uffff]/g;
+function makeAsciiSafe(str2) {
+  return str2.replace(NON_ASCII_CHARS, (char) => "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+function toJSON(input3, options = {}, depth = 0, convertUndefinedToNull = true) {
+  const { indent = null, ensureAscii = false, separators = null, sortKeys = false } = options;
+  let itemSeparator;
+  let keySeparator;
+  if (separators) {
+    [itemSeparator, keySeparator] = separators;
+  } else if (indent) {
+    itemSeparator = ",";
+    keySeparator = ": ";
+  } else {
+    itemSeparator = ", ";
+    keySeparator = ": ";
+  }
+  switch (input3.type) {
+    case "NullValue":
+      return "null";
+    case "UndefinedValue":
+      return convertUndefinedToNull ? "null" : "undefined";
+    case "IntegerValue":
+    case "FloatValue":
+    case "BooleanValue":
+      return JSON.stringify(input3.value);
+    case "StringValue": {
+      let result = JSON.stringify(input3.value);
+      if (ensureAscii) {
+        result = makeAsciiSafe(result);
+      }
+      return result;
+    }
+    case "ArrayValue":
+    case "NamespaceValue":
+    case "ObjectValue": {
+      const indentValue = indent ? " ".repeat(indent) : "";
+      const basePadding = "\n" + indentValue.repeat(depth);
+      const childrenPadding = basePadding + indentValue;
+      if (input3.type === "ArrayValue") {
+        const core2 = input3.value.map((x) => toJSON(x, options, depth + 1, convertUndefinedToNull));
+        return indent && core2.length > 0 ? `[${childrenPadding}${core2.join(`${itemSeparator}${childrenPadding}`)}${basePadding}]` : `[${core2.join(itemSeparator)}]`;
+      } else {
+        let entries = Array.from(input3.value.entries());
+        if (sortKeys) {
+          entries = entries.sort(([a], [b]) => a.localeCompare(b));
+        }
+        const core2 = entries.map(([key, value]) => {
+          let keyStr = JSON.stringify(key);
+          if (ensureAscii) {
+            keyStr = makeAsciiSafe(keyStr);
+          }
+          const v = `${keyStr}${keySeparator}${toJSON(value, options, depth + 1, convertUndefinedToNull)}`;
+          return indent ? `${childrenPadding}${v}` : v;
+        });
+        return indent && core2.length > 0 ? `{${core2.join(itemSeparator)}${basePadding}}` : `{${core2.join(itemSeparator)}}`;
+      }
+    }
+    default:
+      throw new Error(`Cannot convert to JSON: ${input3.type}`);
+  }
+}
+var ObjectValue = class extends RuntimeValue {
+  type = "ObjectValue";
+  _builtins;
+  /**
+   * NOTE: necessary to override since all JavaScript arrays are considered truthy,
+   * while only non-empty Python arrays are consider truthy.
+   *
+   * e.g.,
+   *  - JavaScript:  {} && 5 -> 5
+   *  - Python:      {} and 5 -> {}
+   */
+  __bool__() {
+    return new BooleanValue(this.value.size > 0);
+  }
+  get builtins() {
+    return this._builtins ??= /* @__PURE__ */ new Map([
+      [
+        "get",
+        new FunctionValue(([key, defaultValue]) => {
+          if (!(key instanceof StringValue)) {
+            throw new Error(`Object key must be a string: got ${key.type}`);
+          }
+          return this.value.get(key.value) ?? defaultValue ?? new NullValue();
+        })
+      ],
+      ["items", new FunctionValue(() => this.items())],
+      ["keys", new FunctionValue(() => this.keys())],
+      ["values", new FunctionValue(() => this.values())],
+      [
+        "dictsort",
+        new FunctionValue((args) => {
+          let kwargs = /* @__PURE__ */ new Map();
+          const positionalArgs = args.filter((arg) => {
+            if (arg instanceof KeywordArgumentsValue) {
+              kwargs = arg.value;
+              return false;
+            }
+            return true;
+          });
+          const caseSensitive = positionalArgs.at(0) ?? kwargs.get("case_sensitive") ?? new BooleanValue(false);
+          if (!(caseSensitive instanceof BooleanValue)) {
+            throw new Error("case_sensitive must be a boolean");
+          }
+          const by = positionalArgs.at(1) ?? kwargs.get("by") ?? new StringValue("key");
+          if (!(by instanceof StringValue)) {
+            throw new Error("by must be a string");
+          }
+          if (!["key", "value"].includes(by.value)) {
+            throw new Error("by must be either 'key' or 'value'");
+          }
+          const reverse = positionalArgs.at(2) ?? kwargs.get("reverse") ?? new BooleanValue(false);
+          if (!(reverse instanceof BooleanValue)) {
+            throw new Error("reverse must be a boolean");
+          }
+          const items = Array.from(this.value.entries()).map(([key, value]) => new ArrayValue([new StringValue(key), value])).sort((a, b) => {
+            const index = by.value === "key" ? 0 : 1;
+            const aVal = a.value[index];
+            const bVal = b.value[index];
+            const result = compareRuntimeValues(aVal, bVal, caseSensitive.value);
+            return reverse.value ? -result : result;
+          });
+          return new ArrayValue(items);
+        })
+      ]
+    ]);
+  }
+  items() {
+    return new ArrayValue(
+      Array.from(this.value.entries()).map(([key, value]) => new ArrayValue([new StringValue(key), value]))
+    );
+  }
+  keys() {
+    return new ArrayValue(Array.from(this.value.keys()).map((key) => new StringValue(key)));
+  }
+  values() {
+    return new ArrayValue(Array.from(this.value.values()));
+  }
+  toString() {
+    return toJSON(this, {}, 0, false);
+  }
+};
+var KeywordArgumentsValue = class extends ObjectValue {
+  type = "KeywordArgumentsValue";
+};
+var NamespaceValue = class extends RuntimeValue {
+  type = "NamespaceValue";
+  toString() {
+    return toJSON(this, {}, 0, false);
+  }
+};
+var ArrayValue = class extends RuntimeValue {
+  type = "ArrayValue";
+  _builtins;
+  get builtins() {
+    return this._builtins ??= /* @__PURE__ */ new Map([["length", new IntegerValue(this.value.length)]]);
+  }
+  /**
+   * NOTE: necessary to override since all JavaScript arrays are considered truthy,
+   * while only non-empty Python arrays are consider truthy.
+   *
+   * e.g.,
+   *  - JavaScript:  [] && 5 -> 5
+   *  - Python:      [] and 5 -> []
+   */
+  __bool__() {
+    return new BooleanValue(this.value.length > 0);
+  }
+  toString() {
+    return toJSON(this, {}, 0, false);
+  }
+};
+var TupleValue = class extends ArrayValue {
+  type = "TupleValue";
+};
+var FunctionValue = class extends RuntimeValue {
+  type = "FunctionValue";
+};
+var NullValue = class extends RuntimeValue {
+  type = "NullValue";
+};
+var UndefinedValue = class extends RuntimeValue {
+  type = "UndefinedValue";
+};
+function normalizeNamespaceEntry(pair) {
+  let values;
+  if (pair instanceof ArrayValue) {
+    values = pair.value;
+  } else if (pair instanceof StringValue) {
+    values = Array.from(pair.value, (char) => new StringValue(char));
+  }
+  if (!values || values.length !== 2) {
+    throw new Error("namespace expected an object or an iterable of [key, value] pairs");
+  }
+  const [key, value] = values;
+  if (!(key instanceof StringValue)) {
+    throw new Error("namespace keys must be strings");
+  }
+  return [key, value];
+}
+var _Environment = class {
+  constructor(parent) {
+    this.parent = parent;
+  }
+  /**
+   * The variables declared in this environment.
+   */
+  variables = /* @__PURE__ */ new Map([
+    [
+      "namespace",
+      new FunctionValue((args) => {
+        const positional = args.slice();
+        let kwargs;
+        if (positional.at(-1) instanceof KeywordArgumentsValue) {
+          kwargs = positional.pop();
+        }
+        if (positional.length > 1) {
+          throw new Error(`namespace expected at most 1 argument, got ${positional.length}`);
+        }
+        const entries = /* @__PURE__ */ new Map();
+        if (positional.length === 1) {
+          const source = positional[0];
+          if (source instanceof ObjectValue) {
+            for (const [key, value] of source.value) {
+              entries.set(key, value);
+            }
+          } else if (source instanceof ArrayValue) {
+            for (const pair of source.value) {
+              const [key, value] = normalizeNamespaceEntry(pair);
+              entries.set(key.value, value);
+            }
+          } else {
+            throw new Error(`'${source.type}' object is not iterable`);
+          }
+        }
+        if (kwargs) {
+          for (const [key, value] of kwargs.value) {
+            entries.set(key, value);
+          }
+        }
+        return new NamespaceValue(entries);
+      })
+    ]
+  ]);
+  tests = _Environment.TESTS;
+  /**
+   * Set the value of a variable in the current environment.
+   */
+  set(name, value) {
+    return this.declareVariable(name, convertToRuntimeValues(value));
+  }
+  declareVariable(name, value) {
+    if (this.variables.has(name)) {
+      throw new SyntaxError(`Variable already declared: ${name}`);
+    }
+    this.variables.set(name, value);
+    return value;
+  }
+  // private assignVariable(name: string, value: AnyRuntimeValue): AnyRuntimeValue {
+  // 	const env = this.resolve(name);
+  // 	env.variables.set(name, value);
+  // 	return value;
+  // }
+  /**
+   * Set variable in the current scope.
+   * See https://jinja.palletsprojects.com/en/3.0.x/templates/#assignments for more information.
+   */
+  setVariable(name, value) {
+    this.variables.set(name, value);
+    return value;
+  }
+  /**
+   * Resolve the environment in which the variable is declared.
+   * @param {string} name The name of the variable.
+   * @returns {Environment} The environment in which the variable is declared.
+   */
+  resolve(name) {
+    if (this.variables.has(name)) {
+      return this;
+    }
+    if (this.parent) {
+      return this.parent.resolve(name);
+    }
+    throw new Error(`Unknown variable: ${name}`);
+  }
+  lookupVariable(name) {
+    try {
+      return this.resolve(name).variables.get(name) ?? new UndefinedValue();
+    } catch {
+      return new UndefinedValue();
+    }
+  }
+};
+var Environment = _Environment;
+__publicField(Environment, "TESTS", /* @__PURE__ */ new Map([
+  ["boolean", (operand) => operand.type === "BooleanValue"],
+  ["callable", (operand) => operand instanceof FunctionValue],
+  [
+    "odd",
+    (operand) => {
+      if (!(operand instanceof IntegerValue)) {
+        throw new Error(`cannot odd on ${operand.type}`);
+      }
+      return operand.value % 2 !== 0;
+    }
+  ],
+  [
+    "even",
+    (operand) => {
+      if (!(operand instanceof IntegerValue)) {
+        throw new Error(`cannot even on ${operand.type}`);
+      }
+      return operand.value % 2 === 0;
+    }
+  ],
+  ["false", (operand) => operand.type === "BooleanValue" && !operand.value],
+  ["true", (operand) => operand.type === "BooleanValue" && operand.value],
+  ["none", (operand) => operand.type === "NullValue"],
+  ["string", (operand) => operand.type === "StringValue"],
+  ["number", (operand) => operand instanceof IntegerValue || operand instanceof FloatValue],
+  ["integer", (operand) => operand instanceof IntegerValue],
+  ["iterable", (operand) => operand.type === "ArrayValue" || operand.type === "StringValue"],
+  ["mapping", (operand) => operand instanceof ObjectValue],
+  [
+    "sequence",
+    (operand) => operand instanceof ArrayValue || operand instanceof ObjectValue || operand instanceof StringValue
+  ],
+  [
+    "lower",
+    (operand) => {
+      const str2 = operand.value;
+      return operand.type === "StringValue" && str2 === str2.toLowerCase();
+    }
+  ],
+  [
+    "upper",
+    (operand) => {
+      const str2 = operand.value;
+      return operand.type === "StringValue" && str2 === str2.toUpperCase();
+    }
+  ],
+  ["none", (operand) => operand.type === "NullValue"],
+  ["defined", (operand) => operand.type !== "UndefinedValue"],
+  ["undefined", (operand) => operand.type === "UndefinedValue"],
+  ["equalto", (a, b) => a.value === b.value],
+  ["eq", (a, b) => a.value === b.value]
+]));
+function setupGlobals(env) {
+  env.set("false", false);
+  env.set("true", true);
+  env.set("none", null);
+  env.set("raise_exception", (args) => {
+    throw new Error(args);
+  });
+  env.set("range", range2);
+  env.set("strftime_now", strftime_now);
+  env.set("True", true);
+  env.set("False", false);
+  env.set("None", null);
+}
+function isAttributeContainer(value) {
+  return value instanceof ObjectValue || value instanceof NamespaceValue;
+}
+function isNumericLikeValue(value) {
+  return value instanceof IntegerValue || value instanceof FloatValue || value instanceof BooleanValue;
+}
+function getNumericValue(value) {
+  return value instanceof BooleanValue ? Number(value.value) : value.value;
+}
+function getAttributeValue(item, attributePath) {
+  const parts = attributePath.split(".");
+  let value = item;
+  for (const part of parts) {
+    if (isAttributeContainer(value)) {
+      value = value.value.get(part) ?? new UndefinedValue();
+    } else if (value instanceof ArrayValue) {
+      const index = parseInt(part, 10);
+      if (!isNaN(index) && index >= 0 && index < value.value.length) {
+        value = value.value[index];
+      } else {
+        return new UndefinedValue();
+      }
+    } else {
+      return new UndefinedValue();
+    }
+  }
+  return value;
+}
+function compareRuntimeValues(a, b, caseSensitive = false) {
+  if (a instanceof NullValue && b instanceof NullValue) {
+    return 0;
+  }
+  if (a instanceof NullValue || b instanceof NullValue) {
+    throw new Error(`Cannot compare ${a.type} with ${b.type}`);
+  }
+  if (a instanceof UndefinedValue && b instanceof UndefinedValue) {
+    return 0;
+  }
+  if (a instanceof UndefinedValue || b instanceof UndefinedValue) {
+    throw new Error(`Cannot compare ${a.type} with ${b.type}`);
+  }
+  if (isNumericLikeValue(a) && isNumericLikeValue(b)) {
+    const aNum = getNumericValue(a);
+    const bNum = getNumericValue(b);
+    return aNum < bNum ? -1 : aNum > bNum ? 1 : 0;
+  }
+  if (a.type !== b.type) {
+    throw new Error(`Cannot compare different types: ${a.type} and ${b.type}`);
+  }
+  switch (a.type) {
+    case "StringValue": {
+      let aStr = a.value;
+      let bStr = b.value;
+      if (!caseSensitive) {
+        aStr = aStr.toLowerCase();
+        bStr = bStr.toLowerCase();
+      }
+      return aStr < bStr ? -1 : aStr > bStr ? 1 : 0;
+    }
+    default:
+      throw new Error(`Cannot compare type: ${a.type}`);
+  }
+}
+function getParameterDescriptor(argument) {
+  if (argument.type === "Identifier") {
+    return { name: argument.value };
+  }
+  const keywordArgument = argument;
+  return { name: keywordArgument.key.value, defaultValue: keywordArgument.value };
+}
+function isSpecialMacroArgument(name) {
+  return name === "kwargs" || name === "varargs";
+}
+function findAccessedSpecialMacroArguments(parameters, body) {
+  const declared = /* @__PURE__ */ new Set();
+  const accessed = /* @__PURE__ */ new Set();
+  const declareName = (name) => {
+    if (isSpecialMacroArgument(name)) {
+      declared.add(name);
+    }
+  };
+  const declareTarget = (target) => {
+    if (target.type === "Identifier") {
+      declareName(target.value);
+    } else if (target.type === "TupleLiteral") {
+      for (const item of target.value) {
+        declareTarget(item);
+      }
+    }
+  };
+  const declareArgument = (argument) => {
+    declareName(getParameterDescriptor(argument).name);
+  };
+  const visitArgumentDefaults = (args) => {
+    for (const argument of args) {
+      const parameter = getParameterDescriptor(argument);
+      if (parameter.defaultValue) {
+        visit2(parameter.defaultValue);
+      }
+    }
+  };
+  const visitFilter = (filter) => {
+    if (filter.type === "CallExpression") {
+      visit2(filter.args);
+    }
+  };
+  const visit2 = (node2) => {
+    if (Array.isArray(node2)) {
+      for (const item of node2) {
+        visit2(item);
+      }
+      return;
+    }
+    if (node2 instanceof Map) {
+      for (const [key, value] of node2) {
+        visit2(key);
+        visit2(value);
+      }
+      return;
+    }
+    if (!(node2 instanceof Statement)) {
+      return;
+    }
+    switch (node2.type) {
+      case "For": {
+        const statement = node2;
+        declareTarget(statement.loopvar);
+        if (statement.iterable.type === "SelectExpression") {
+          const iterable = statement.iterable;
+          visit2(iterable.lhs);
+          visit2(statement.body);
+          visit2(statement.defaultBlock);
+          visit2(iterable.test);
+          return;
+        }
+        visit2(statement.iterable);
+        visit2(statement.body);
+        visit2(statement.defaultBlock);
+        return;
+      }
+      case "Set": {
+        const statement = node2;
+        declareTarget(statement.assignee);
+        visit2(statement.value);
+        visit2(statement.body);
+        return;
+      }
+      case "Macro": {
+        const statement = node2;
+        for (const argument of statement.args) {
+          declareArgument(argument);
+        }
+        visitArgumentDefaults(statement.args);
+        visit2(statement.body);
+        return;
+      }
+      case "CallStatement": {
+        const statement = node2;
+        visit2(statement.call);
+        for (const argument of statement.callerArgs ?? []) {
+          declareArgument(argument);
+        }
+        visitArgumentDefaults(statement.callerArgs ?? []);
+        visit2(statement.body);
+        return;
+      }
+      case "FilterStatement": {
+        const statement = node2;
+        visit2(statement.body);
+        visitFilter(statement.filter);
+        return;
+      }
+      case "Identifier": {
+        const name = node2.value;
+        if (isSpecialMacroArgument(name) && !declared.has(name)) {
+          accessed.add(name);
+        }
+        return;
+      }
+      case "MemberExpression": {
+        const expression = node2;
+        visit2(expression.object);
+        if (expression.computed) {
+          visit2(expression.property);
+        }
+        return;
+      }
+      case "FilterExpression": {
+        const expression = node2;
+        visit2(expression.operand);
+        visitFilter(expression.filter);
+        return;
+      }
+      case "TestExpression":
+        visit2(node2.operand);
+        return;
+      case "SelectExpression": {
+        const expression = node2;
+        visit2(expression.test);
+        visit2(expression.lhs);
+        return;
+      }
+      case "KeywordArgumentExpression":
+        visit2(node2.value);
+        return;
+      default:
+        for (const child of Object.values(node2)) {
+          visit2(child);
+        }
+    }
+  };
+  for (const parameter of parameters) {
+    declareArgument(parameter);
+  }
+  visit2(body);
+  return accessed;
+}
+var Interpreter = class {
+  global;
+  constructor(env) {
+    this.global = env ?? new Environment();
+  }
+  /**
+   * Run the program.
+   */
+  run(program) {
+    return this.evaluate(program, this.global);
+  }
+  /**
+   * Evaluates expressions following the binary operation type.
+   */
+  evaluateBinaryExpression(node2, environment) {
+    const left = this.evaluate(node2.left, environment);
+    switch (node2.operator.value) {
+      case "and":
+        return left.__bool__().value ? this.evaluate(node2.right, environment) : left;
+      case "or":
+        return left.__bool__().value ? left : this.evaluate(node2.right, environment);
+    }
+    const right = this.evaluate(node2.right, environment);
+    switch (node2.operator.value) {
+      case "==":
+        return new BooleanValue(left.value == right.value);
+      case "!=":
+        return new BooleanValue(left.value != right.value);
+    }
+    if (left instanceof UndefinedValue || right instanceof UndefinedValue) {
+      if (right instanceof UndefinedValue && ["in", "not in"].includes(node2.operator.value)) {
+        return new BooleanValue(node2.operator.value === "not in");
+      }
+      throw new Error(`Cannot perform operation ${node2.operator.value} on undefined values`);
+    } else if (left instanceof NullValue || right instanceof NullValue) {
+      throw new Error("Cannot perform operation on null values");
+    } else if (node2.operator.value === "~") {
+      return new StringValue(left.value.toString() + right.value.toString());
+    } else if (node2.operator.value === "**" && isNumericLikeValue(left) && isNumericLikeValue(right)) {
+      const a = getNumericValue(left);
+      const b = getNumericValue(right);
+      if (a === 0 && b < 0) {
+        throw new Error("0.0 cannot be raised to a negative power");
+      }
+      const result = a ** b;
+      if (!Number.isFinite(result)) {
+        throw new Error("Exponentiation result is not a finite real number");
+      }
+      const isFloat = left instanceof FloatValue || right instanceof FloatValue || b < 0;
+      return isFloat ? new FloatValue(result) : new IntegerValue(result);
+    } else if ((left instanceof IntegerValue || left instanceof FloatValue) && (right instanceof IntegerValue || right instanceof FloatValue)) {
+      const a = left.value, b = right.value;
+      switch (node2.operator.value) {
+        case "+":
+        case "-":
+        case "*": {
+          const res = node2.operator.value === "+" ? a + b : node2.operator.value === "-" ? a - b : a * b;
+          const isFloat = left instanceof FloatValue || right instanceof FloatValue;
+          return isFloat ? new FloatValue(res) : new IntegerValue(res);
+        }
+        case "/":
+          return new FloatValue(a / b);
+        case "//": {
+          const res = Math.floor(a / b);
+          const isFloat = left instanceof FloatValue || right instanceof FloatValue;
+          return isFloat ? new FloatValue(res) : new IntegerValue(res);
+        }
+        case "%": {
+          const rem = a % b;
+          const isFloat = left instanceof FloatValue || right instanceof FloatValue;
+          return isFloat ? new FloatValue(rem) : new IntegerValue(rem);
+        }
+        case "<":
+          return new BooleanValue(a < b);
+        case ">":
+          return new BooleanValue(a > b);
+        case ">=":
+          return new BooleanValue(a >= b);
+        case "<=":
+          return new BooleanValue(a <= b);
+      }
+    } else if (left instanceof ArrayValue && right instanceof ArrayValue) {
+      switch (node2.operator.value) {
+        case "+":
+          return new ArrayValue(left.value.concat(right.value));
+      }
+    } else if (right instanceof ArrayValue) {
+      const member = right.value.find((x) => x.value === left.value) !== void 0;
+      switch (node2.operator.value) {
+        case "in":
+          return new BooleanValue(member);
+        case "not in":
+          return new BooleanValue(!member);
+      }
+    }
+    if (left instanceof StringValue || right instanceof StringValue) {
+      switch (node2.operator.value) {
+        case "+":
+          return new StringValue(left.value.toString() + right.value.toString());
+      }
+    }
+    if (left instanceof StringValue && right instanceof StringValue) {
+      switch (node2.operator.value) {
+        case "in":
+          return new BooleanValue(right.value.includes(left.value));
+        case "not in":
+          return new BooleanValue(!right.value.includes(left.value));
+      }
+    }
+    if (left instanceof StringValue && right instanceof ObjectValue) {
+      switch (node2.operator.value) {
+        case "in":
+          return new BooleanValue(right.value.has(left.value));
+        case "not in":
+          return new BooleanValue(!right.value.has(left.value));
+      }
+    }
+    throw new SyntaxError(`Unknown operator "${node2.operator.value}" between ${left.type} and ${right.type}`);
+  }
+  evaluateArguments(args, environment) {
+    const positionalArguments = [];
+    const keywordArguments = /* @__PURE__ */ new Map();
+    const addKeywordArgument = (key, value) => {
+      if (keywordArguments.has(key)) {
+        throw new Error(`Got multiple values for keyword argument '${key}'`);
+      }
+      keywordArguments.set(key, value);
+    };
+    for (const argument of args) {
+      if (argument.type === "SpreadExpression") {
+        const spreadNode = argument;
+        const val = this.evaluate(spreadNode.argument, environment);
+        if (!(val instanceof ArrayValue)) {
+          throw new Error(`Cannot unpack non-iterable type: ${val.type}`);
+        }
+        for (const item of val.value) {
+          positionalArguments.push(item);
+        }
+      } else if (argument.type !== "KeywordArgumentExpression" && argument.type !== "KeywordSpreadExpression") {
+        positionalArguments.push(this.evaluate(argument, environment));
+      }
+    }
+    for (const argument of args) {
+      if (argument.type === "KeywordArgumentExpression") {
+        const kwarg = argument;
+        addKeywordArgument(kwarg.key.value, this.evaluate(kwarg.value, environment));
+      } else if (argument.type === "KeywordSpreadExpression") {
+        const spreadNode = argument;
+        const val = this.evaluate(spreadNode.argument, environment);
+        if (!(val instanceof ObjectValue)) {
+          throw new Error(`Argument after ** must be a mapping, not ${val.type}`);
+        }
+        for (const [key, value] of val.value) {
+          addKeywordArgument(key, value);
+        }
+      }
+    }
+    return [positionalArguments, keywordArguments];
+  }
+  applyFilter(operand, filterNode, environment) {
+    if (filterNode.type === "Identifier") {
+      const filter = filterNode;
+      if (filter.value === "safe") {
+        return operand;
+      }
+      if (filter.value === "tojson") {
+        return new StringValue(toJSON(operand, {}));
+      }
+      if (operand instanceof ArrayValue) {
+        switch (filter.value) {
+          case "list":
+            return operand;
+          case "first":
+            return operand.value[0];
+          case "last":
+            return operand.value[operand.value.length - 1];
+          case "length":
+            return new IntegerValue(operand.value.length);
+          case "reverse":
+            return new ArrayValue(operand.value.slice().reverse());
+          case "sort": {
+            return new ArrayValue(operand.value.slice().sort((a, b) => compareRuntimeValues(a, b, false)));
+          }
+          case "join":
+            return new StringValue(operand.value.map((x) => x.value).join(""));
+          case "string":
+            return new StringValue(toJSON(operand, {}, 0, false));
+          case "unique": {
+            const seen = /* @__PURE__ */ new Set();
+            const output2 = [];
+            for (const item of operand.value) {
+              if (!seen.has(item.value)) {
+                seen.add(item.value);
+                output2.push(item);
+              }
+            }
+            return new ArrayValue(output2);
+          }
+          default:
+            throw new Error(`Unknown ArrayValue filter: ${filter.value}`);
+        }
+      } else if (operand instanceof StringValue) {
+        switch (filter.value) {
+          case "length":
+          case "upper":
+          case "lower":
+          case "title":
+          case "capitalize": {
+            const builtin = operand.builtins.get(filter.value);
+            if (builtin instanceof FunctionValue) {
+              return builtin.value(
+                /* no arguments */
+                [],
+                environment
+              );
+            } else if (builtin instanceof IntegerValue) {
+              return builtin;
+            } else {
+              throw new Error(`Unknown StringValue filter: ${filter.value}`);
+            }
+          }
+          case "trim":
+            return new StringValue(operand.value.trim());
+          case "indent":
+            return new StringValue(
+              operand.value.split("\n").map(
+                (x, i) => (
+                  // By default, don't indent the first line or empty lines
+                  i === 0 || x.length === 0 ? x : "    " + x
+                )
+              ).join("\n")
+            );
+          case "join":
+          case "string":
+            return operand;
+          case "int": {
+            const val = parseInt(operand.value, 10);
+            return new IntegerValue(isNaN(val) ? 0 : val);
+          }
+          case "float": {
+            const val = parseFloat(operand.value);
+            return new FloatValue(isNaN(val) ? 0 : val);
+          }
+          default:
+            throw new Error(`Unknown StringValue filter: ${filter.value}`);
+        }
+      } else if (operand instanceof IntegerValue || operand instanceof FloatValue) {
+        switch (filter.value) {
+          case "abs":
+            return operand instanceof IntegerValue ? new IntegerValue(Math.abs(operand.value)) : new FloatValue(Math.abs(operand.value));
+          case "int":
+            return new IntegerValue(Math.floor(operand.value));
+          case "float":
+            return new FloatValue(operand.value);
+          case "string":
+            return new StringValue(operand.toString());
+          default:
+            throw new Error(`Unknown NumericValue filter: ${filter.value}`);
+        }
+      } else if (operand instanceof ObjectValue) {
+        switch (filter.value) {
+          case "items":
+            return new ArrayValue(
+              Array.from(operand.value.entries()).map(([key, value]) => new ArrayValue([new StringValue(key), value]))
+            );
+          case "length":
+            return new IntegerValue(operand.value.size);
+          default: {
+            const builtin = operand.builtins.get(filter.value);
+            if (builtin) {
+              if (builtin instanceof FunctionValue) {
+                return builtin.value([], environment);
+              }
+              return builtin;
+            }
+            throw new Error(`Unknown ObjectValue filter: ${filter.value}`);
+          }
+        }
+      } else if (operand instanceof BooleanValue) {
+        switch (filter.value) {
+          case "bool":
+            return new BooleanValue(operand.value);
+          case "int":
+            return new IntegerValue(operand.value ? 1 : 0);
+          case "float":
+            return new FloatValue(operand.value ? 1 : 0);
+          case "string":
+            return new StringValue(operand.value ? "true" : "false");
+          default:
+            throw new Error(`Unknown BooleanValue filter: ${filter.value}`);
+        }
+      }
+      throw new Error(`Cannot apply filter "${filter.value}" to type: ${operand.type}`);
+    } else if (filterNode.type === "CallExpression") {
+      const filter = filterNode;
+      if (filter.callee.type !== "Identifier") {
+        throw new Error(`Unknown filter: ${filter.callee.type}`);
+      }
+      const filterName = filter.callee.value;
+      if (filterName === "tojson") {
+        const [, kwargs] = this.evaluateArguments(filter.args, environment);
+        const indent = kwargs.get("indent") ?? new NullValue();
+        if (!(indent instanceof IntegerValue || indent instanceof NullValue)) {
+          throw new Error("If set, indent must be a number");
+        }
+        const ensureAscii = kwargs.get("ensure_ascii") ?? new BooleanValue(false);
+        if (!(ensureAscii instanceof BooleanValue)) {
+          throw new Error("If set, ensure_ascii must be a boolean");
+        }
+        const sortKeys = kwargs.get("sort_keys") ?? new BooleanValue(false);
+        if (!(sortKeys instanceof BooleanValue)) {
+          throw new Error("If set, sort_keys must be a boolean");
+        }
+        const separatorsArg = kwargs.get("separators") ?? new NullValue();
+        let separators = null;
+        if (separatorsArg instanceof ArrayValue || separatorsArg instanceof TupleValue) {
+          if (separatorsArg.value.length !== 2) {
+            throw new Error("separators must be a tuple of two strings");
+          }
+          const [itemSep, keySep] = separatorsArg.value;
+          if (!(itemSep instanceof StringValue) || !(keySep instanceof StringValue)) {
+            throw new Error("separators must be a tuple of two strings");
+          }
+          separators = [itemSep.value, keySep.value];
+        } else if (!(separatorsArg instanceof NullValue)) {
+          throw new Error("If set, separators must be a tuple of two strings");
+        }
+        return new StringValue(
+          toJSON(operand, {
+            indent: indent.value,
+            ensureAscii: ensureAscii.value,
+            sortKeys: sortKeys.value,
+            separators
+          })
+        );
+      } else if (filterName === "join") {
+        let value;
+        if (operand instanceof StringValue) {
+          value = Array.from(operand.value);
+        } else if (operand instanceof ArrayValue) {
+          value = operand.value.map((x) => x.value);
+        } else {
+          throw new Error(`Cannot apply filter "${filterName}" to type: ${operand.type}`);
+        }
+        const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+        const separator = args.at(0) ?? kwargs.get("separator") ?? new StringValue("");
+        if (!(separator instanceof StringValue)) {
+          throw new Error("separator must be a string");
+        }
+        return new StringValue(value.join(separator.value));
+      } else if (filterName === "int" || filterName === "float") {
+        const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+        const defaultValue = args.at(0) ?? kwargs.get("default") ?? (filterName === "int" ? new IntegerValue(0) : new FloatValue(0));
+        if (operand instanceof StringValue) {
+          const val = filterName === "int" ? parseInt(operand.value, 10) : parseFloat(operand.value);
+          return isNaN(val) ? defaultValue : filterName === "int" ? new IntegerValue(val) : new FloatValue(val);
+        } else if (operand instanceof IntegerValue || operand instanceof FloatValue) {
+          return operand;
+        } else if (operand instanceof BooleanValue) {
+          return filterName === "int" ? new IntegerValue(operand.value ? 1 : 0) : new FloatValue(operand.value ? 1 : 0);
+        } else {
+          throw new Error(`Cannot apply filter "${filterName}" to type: ${operand.type}`);
+        }
+      } else if (filterName === "default") {
+        const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+        const defaultValue = args[0] ?? new StringValue("");
+        const booleanValue = args[1] ?? kwargs.get("boolean") ?? new BooleanValue(false);
+        if (!(booleanValue instanceof BooleanValue)) {
+          throw new Error("`default` filter flag must be a boolean");
+        }
+        if (operand instanceof UndefinedValue || booleanValue.value && !operand.__bool__().value) {
+          return defaultValue;
+        }
+        return operand;
+      }
+      if (operand instanceof ArrayValue) {
+        switch (filterName) {
+          case "sort": {
+            const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+            const reverse = args.at(0) ?? kwargs.get("reverse") ?? new BooleanValue(false);
+            if (!(reverse instanceof BooleanValue)) {
+              throw new Error("reverse must be a boolean");
+            }
+            const caseSensitive = args.at(1) ?? kwargs.get("case_sensitive") ?? new BooleanValue(false);
+            if (!(caseSensitive instanceof BooleanValue)) {
+              throw new Error("case_sensitive must be a boolean");
+            }
+            const attribute = args.at(2) ?? kwargs.get("attribute") ?? new NullValue();
+            if (!(attribute instanceof StringValue || attribute instanceof IntegerValue || attribute instanceof NullValue)) {
+              throw new Error("attribute must be a string, integer, or null");
+            }
+            const getSortValue = (item) => {
+              if (attribute instanceof NullValue) {
+                return item;
+              }
+              const attrPath = attribute instanceof IntegerValue ? String(attribute.value) : attribute.value;
+              return getAttributeValue(item, attrPath);
+            };
+            return new ArrayValue(
+              operand.value.slice().sort((a, b) => {
+                const aVal = getSortValue(a);
+                const bVal = getSortValue(b);
+                const result = compareRuntimeValues(aVal, bVal, caseSensitive.value);
+                return reverse.value ? -result : result;
+              })
+            );
+          }
+          case "selectattr":
+          case "rejectattr": {
+            const select = filterName === "selectattr";
+            if (operand.value.some((item) => !isAttributeContainer(item))) {
+              throw new Error(`\`${filterName}\` can only be applied to array of objects`);
+            }
+            if (filter.args.some((x) => x.type !== "StringLiteral")) {
+              throw new Error(`arguments of \`${filterName}\` must be strings`);
+            }
+            const [attr, testName, value] = filter.args.map((x) => this.evaluate(x, environment));
+            let testFunction;
+            if (testName) {
+              const test = environment.tests.get(testName.value);
+              if (!test) {
+                throw new Error(`Unknown test: ${testName.value}`);
+              }
+              testFunction = test;
+            } else {
+              testFunction = (...x) => x[0].__bool__().value;
+            }
+            const filtered = operand.value.filter((item) => {
+              const a = item.value.get(attr.value);
+              const result = a ? testFunction(a, value) : false;
+              return select ? result : !result;
+            });
+            return new ArrayValue(filtered);
+          }
+          case "map": {
+            const [, kwargs] = this.evaluateArguments(filter.args, environment);
+            if (kwargs.has("attribute")) {
+              const attr = kwargs.get("attribute");
+              if (!(attr instanceof StringValue)) {
+                throw new Error("attribute must be a string");
+              }
+              const defaultValue = kwargs.get("default");
+              const mapped = operand.value.map((item) => {
+                if (!isAttributeContainer(item)) {
+                  throw new Error("items in map must be an object");
+                }
+                const value = getAttributeValue(item, attr.value);
+                return value instanceof UndefinedValue ? defaultValue ?? new UndefinedValue() : value;
+              });
+              return new ArrayValue(mapped);
+            } else {
+              throw new Error("`map` expressions without `attribute` set are not currently supported.");
+            }
+          }
+        }
+        throw new Error(`Unknown ArrayValue filter: ${filterName}`);
+      } else if (operand instanceof StringValue) {
+        switch (filterName) {
+          case "indent": {
+            const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+            const width = args.at(0) ?? kwargs.get("width") ?? new IntegerValue(4);
+            if (!(width instanceof IntegerValue)) {
+              throw new Error("width must be a number");
+            }
+            const first = args.at(1) ?? kwargs.get("first") ?? new BooleanValue(false);
+            const blank = args.at(2) ?? kwargs.get("blank") ?? new BooleanValue(false);
+            const lines = operand.value.split("\n");
+            const indent = " ".repeat(width.value);
+            const indented = lines.map(
+              (x, i) => !first.value && i === 0 || !blank.value && x.length === 0 ? x : indent + x
+            );
+            return new StringValue(indented.join("\n"));
+          }
+          case "replace": {
+            const replaceFn = operand.builtins.get("replace");
+            if (!(replaceFn instanceof FunctionValue)) {
+              throw new Error("replace filter not available");
+            }
+            const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+            return replaceFn.value([...args, new KeywordArgumentsValue(kwargs)], environment);
+          }
+        }
+        throw new Error(`Unknown StringValue filter: ${filterName}`);
+      } else if (operand instanceof ObjectValue) {
+        const builtin = operand.builtins.get(filterName);
+        if (builtin && builtin instanceof FunctionValue) {
+          const [args, kwargs] = this.evaluateArguments(filter.args, environment);
+          if (kwargs.size > 0) {
+            args.push(new KeywordArgumentsValue(kwargs));
+          }
+          return builtin.value(args, environment);
+        }
+        throw new Error(`Unknown ObjectValue filter: ${filterName}`);
+      } else {
+        throw new Error(`Cannot apply filter "${filterName}" to type: ${operand.type}`);
+      }
+    }
+    throw new Error(`Unknown filter: ${filterNode.type}`);
+  }
+  /**
+   * Evaluates expressions following the filter operation type.
+   */
+  evaluateFilterExpression(node2, environment) {
+    const operand = this.evaluate(node2.operand, environment);
+    return this.applyFilter(operand, node2.filter, environment);
+  }
+  /**
+   * Evaluates expressions following the test operation type.
+   */
+  evaluateTestExpression(node2, environment) {
+    const operand = this.evaluate(node2.operand, environment);
+    const test = environment.tests.get(node2.test.value);
+    if (!test) {
+      throw new Error(`Unknown test: ${node2.test.value}`);
+    }
+    const result = test(operand);
+    return new BooleanValue(node2.negate ? !result : result);
+  }
+  /**
+   * Evaluates expressions following the select operation type.
+   */
+  evaluateSelectExpression(node2, environment) {
+    const predicate = this.evaluate(node2.test, environment);
+    if (!predicate.__bool__().value) {
+      return new UndefinedValue();
+    }
+    return this.evaluate(node2.lhs, environment);
+  }
+  /**
+   * Evaluates expressions following the unary operation type.
+   */
+  evaluateUnaryExpression(node2, environment) {
+    const argument = this.evaluate(node2.argument, environment);
+    switch (node2.operator.value) {
+      case "not":
+        return new BooleanValue(!argument.__bool__().value);
+      case "+":
+      case "-": {
+        const sign = node2.operator.value === "-" ? -1 : 1;
+        if (argument instanceof IntegerValue || argument instanceof FloatValue || argument instanceof BooleanValue) {
+          const value = argument instanceof BooleanValue ? argument.value ? 1 : 0 : argument.value;
+          const result = sign * value;
+          return argument instanceof FloatValue ? new FloatValue(result) : new IntegerValue(result);
+        }
+        throw new SyntaxError(`Unknown operator "${node2.operator.value}" for ${argument.type}`);
+      }
+      default:
+        throw new SyntaxError(`Unknown operator: ${node2.operator.value}`);
+    }
+  }
+  evaluateTernaryExpression(node2, environment) {
+    const cond = this.evaluate(node2.condition, environment);
+    return cond.__bool__().value ? this.evaluate(node2.trueExpr, environment) : this.evaluate(node2.falseExpr, environment);
+  }
+  evalProgram(program, environment) {
+    return this.evaluateBlock(program.body, environment);
+  }
+  evaluateBlock(statements, environment) {
+    let result = "";
+    for (const statement of statements) {
+      const lastEvaluated = this.evaluate(statement, environment);
+      if (lastEvaluated.type !== "NullValue" && lastEvaluated.type !== "UndefinedValue") {
+        result += lastEvaluated.toString();
+      }
+    }
+    return new StringValue(result);
+  }
+  evaluateIdentifier(node2, environment) {
+    return environment.lookupVariable(node2.value);
+  }
+  evaluateCallExpression(expr, environment) {
+    const [args, kwargs] = this.evaluateArguments(expr.args, environment);
+    if (kwargs.size > 0) {
+      args.push(new KeywordArgumentsValue(kwargs));
+    }
+    const fn = this.evaluate(expr.callee, environment);
+    if (fn.type !== "FunctionValue") {
+      throw new Error(`Cannot call something that is not a function: got ${fn.type}`);
+    }
+    return fn.value(args, environment);
+  }
+  evaluateSliceExpression(object2, expr, environment) {
+    if (!(object2 instanceof ArrayValue || object2 instanceof StringValue)) {
+      throw new Error("Slice object must be an array or string");
+    }
+    const start = this.evaluate(expr.start, environment);
+    const stop = this.evaluate(expr.stop, environment);
+    const step = this.evaluate(expr.step, environment);
+    if (!(start instanceof IntegerValue || start instanceof UndefinedValue)) {
+      throw new Error("Slice start must be numeric or undefined");
+    }
+    if (!(stop instanceof IntegerValue || stop instanceof UndefinedValue)) {
+      throw new Error("Slice stop must be numeric or undefined");
+    }
+    if (!(step instanceof IntegerValue || step instanceof UndefinedValue)) {
+      throw new Error("Slice step must be numeric or undefined");
+    }
+    if (object2 instanceof ArrayValue) {
+      return new ArrayValue(slice(object2.value, start.value, stop.value, step.value));
+    } else {
+      return new StringValue(slice(Array.from(object2.value), start.value, stop.value, step.value).join(""));
+    }
+  }
+  evaluateMemberExpression(expr, environment) {
+    const object2 = this.evaluate(expr.object, environment);
+    let property;
+    if (expr.computed) {
+      if (expr.property.type === "SliceExpression") {
+        return this.evaluateSliceExpression(object2, expr.property, environment);
+      } else {
+        property = this.evaluate(expr.property, environment);
+      }
+    } else if (expr.property.type === "IntegerLiteral") {
+      property = new IntegerValue(expr.property.value);
+    } else {
+      property = new StringValue(expr.property.value);
+    }
+    let value;
+    if (isAttributeContainer(object2)) {
+      if (!(property instanceof StringValue)) {
+        throw new Error(`Cannot access property with non-string: got ${property.type}`);
+      }
+      value = object2.value.get(property.value) ?? (object2 instanceof ObjectValue ? object2.builtins.get(property.value) : void 0);
+    } else if (object2 instanceof ArrayValue || object2 instanceof StringValue) {
+      if (property instanceof IntegerValue) {
+        if (object2 instanceof StringValue) {
+          const character = object2.value.at(property.value);
+          value = character === void 0 ? void 0 : new StringValue(character);
+        } else {
+          value = object2.value.at(property.value);
+        }
+      } else if (property instanceof StringValue) {
+        value = object2.builtins.get(property.value);
+      } else {
+        throw new Error(`Cannot access property with non-string/non-number: got ${property.type}`);
+      }
+    } else {
+      if (!(property instanceof StringValue)) {
+        throw new Error(`Cannot access property with non-string: got ${property.type}`);
+      }
+      value = object2.builtins.get(property.value);
+    }
+    return value instanceof RuntimeValue ? value : new UndefinedValue();
+  }
+  evaluateSet(node2, environment) {
+    const rhs = node2.value ? this.evaluate(node2.value, environment) : this.evaluateBlock(node2.body, environment);
+    if (node2.assignee.type === "Identifier") {
+      const variableName = node2.assignee.value;
+      environment.setVariable(variableName, rhs);
+    } else if (node2.assignee.type === "TupleLiteral") {
+      const tuple2 = node2.assignee;
+      if (!(rhs instanceof ArrayValue)) {
+        throw new Error(`Cannot unpack non-iterable type in set: ${rhs.type}`);
+      }
+      const arr = rhs.value;
+      if (arr.length !== tuple2.value.length) {
+        throw new Error(`Too ${tuple2.value.length > arr.length ? "few" : "many"} items to unpack in set`);
+      }
+      for (let i = 0; i < tuple2.value.length; ++i) {
+        const elem = tuple2.value[i];
+        if (elem.type !== "Identifier") {
+          throw new Error(`Cannot unpack to non-identifier in set: ${elem.type}`);
+        }
+        environment.setVariable(elem.value, arr[i]);
+      }
+    } else if (node2.assignee.type === "MemberExpression") {
+      const member = node2.assignee;
+      const object2 = this.evaluate(member.object, environment);
+      if (!(object2 instanceof NamespaceValue)) {
+        throw new Error("cannot assign attribute on non-namespace object");
+      }
+      if (member.property.type !== "Identifier") {
+        throw new Error("Cannot assign to member with non-identifier property");
+      }
+      object2.value.set(member.property.value, rhs);
+    } else {
+      throw new Error(`Invalid LHS inside assignment expression: ${JSON.stringify(node2.assignee)}`);
+    }
+    return new NullValue();
+  }
+  evaluateIf(node2, environment) {
+    const test = this.evaluate(node2.test, environment);
+    return this.evaluateBlock(test.__bool__().value ? node2.body : node2.alternate, environment);
+  }
+  evaluateFor(node2, environment) {
+    const scope = new Environment(environment);
+    let test, iterable;
+    if (node2.iterable.type === "SelectExpression") {
+      const select = node2.iterable;
+      iterable = this.evaluate(select.lhs, scope);
+      test = select.test;
+    } else {
+      iterable = this.evaluate(node2.iterable, scope);
+    }
+    if (!(iterable instanceof ArrayValue || iterable instanceof ObjectValue)) {
+      throw new Error(`Expected iterable or object type in for loop: got ${iterable.type}`);
+    }
+    if (iterable instanceof ObjectValue) {
+      iterable = iterable.keys();
+    }
+    const items = [];
+    const scopeUpdateFunctions = [];
+    for (let i = 0; i < iterable.value.length; ++i) {
+      const loopScope = new Environment(scope);
+      const current = iterable.value[i];
+      let scopeUpdateFunction;
+      if (node2.loopvar.type === "Identifier") {
+        scopeUpdateFunction = (scope2) => scope2.setVariable(node2.loopvar.value, current);
+      } else if (node2.loopvar.type === "TupleLiteral") {
+        const loopvar = node2.loopvar;
+        if (current.type !== "ArrayValue") {
+          throw new Error(`Cannot unpack non-iterable type: ${current.type}`);
+        }
+        const c = current;
+        if (loopvar.value.length !== c.value.length) {
+          throw new Error(`Too ${loopvar.value.length > c.value.length ? "few" : "many"} items to unpack`);
+        }
+        scopeUpdateFunction = (scope2) => {
+          for (let j = 0; j < loopvar.value.length; ++j) {
+            if (loopvar.value[j].type !== "Identifier") {
+              throw new Error(`Cannot unpack non-identifier type: ${loopvar.value[j].type}`);
+            }
+            scope2.setVariable(loopvar.value[j].value, c.value[j]);
+          }
+        };
+      } else {
+        throw new Error(`Invalid loop variable(s): ${node2.loopvar.type}`);
+      }
+      if (test) {
+        scopeUpdateFunction(loopScope);
+        const testValue = this.evaluate(test, loopScope);
+        if (!testValue.__bool__().value) {
+          continue;
+        }
+      }
+      items.push(current);
+      scopeUpdateFunctions.push(scopeUpdateFunction);
+    }
+    let result = "";
+    let noIteration = true;
+    for (let i = 0; i < items.length; ++i) {
+      const loop = /* @__PURE__ */ new Map([
+        ["index", new IntegerValue(i + 1)],
+        ["index0", new IntegerValue(i)],
+        ["revindex", new IntegerValue(items.length - i)],
+        ["revindex0", new IntegerValue(items.length - i - 1)],
+        ["first", new BooleanValue(i === 0)],
+        ["last", new BooleanValue(i === items.length - 1)],
+        ["length", new IntegerValue(items.length)],
+        ["previtem", i > 0 ? items[i - 1] : new UndefinedValue()],
+        ["nextitem", i < items.length - 1 ? items[i + 1] : new UndefinedValue()]
+      ]);
+      scope.setVariable("loop", new ObjectValue(loop));
+      scopeUpdateFunctions[i](scope);
+      try {
+        const evaluated = this.evaluateBlock(node2.body, scope);
+        result += evaluated.value;
+      } catch (err) {
+        if (err instanceof ContinueControl) {
+          continue;
+        }
+        if (err instanceof BreakControl) {
+          break;
+        }
+        throw err;
+      }
+      noIteration = false;
+    }
+    if (noIteration) {
+      const defaultEvaluated = this.evaluateBlock(node2.defaultBlock, scope);
+      result += defaultEvaluated.value;
+    }
+    return new StringValue(result);
+  }
+  /**
+   * Bind every parameter name and special argument before evaluating defaults,
+   * preventing unbound parameters from resolving in an outer scope.
+   */
+  bindMacroArguments(displayName, parameters, specialArguments, args, scope) {
+    const positionalArguments = args.slice();
+    let keywordArguments = /* @__PURE__ */ new Map();
+    if (positionalArguments.at(-1) instanceof KeywordArgumentsValue) {
+      keywordArguments = new Map(positionalArguments.pop().value);
+    }
+    const pendingDefaults = [];
+    for (let i = 0; i < parameters.length; ++i) {
+      const { name, defaultValue } = getParameterDescriptor(parameters[i]);
+      let value = positionalArguments[i];
+      if (value === void 0 && keywordArguments.has(name)) {
+        value = keywordArguments.get(name);
+        keywordArguments.delete(name);
+      }
+      if (value === void 0 && defaultValue !== void 0) {
+        pendingDefaults.push([name, defaultValue]);
+      }
+      scope.setVariable(name, value ?? new UndefinedValue());
+    }
+    if (specialArguments.has("kwargs")) {
+      scope.setVariable("kwargs", new ObjectValue(keywordArguments));
+    } else if (keywordArguments.size > 0) {
+      throw new Error(`macro ${displayName} takes no keyword argument '${keywordArguments.keys().next().value}'`);
+    }
+    if (specialArguments.has("varargs")) {
+      scope.setVariable("varargs", new ArrayValue(positionalArguments.slice(parameters.length)));
+    } else if (positionalArguments.length > parameters.length) {
+      throw new Error(`macro ${displayName} takes not more than ${parameters.length} argument(s)`);
+    }
+    for (const [name, defaultValue] of pendingDefaults) {
+      scope.setVariable(name, this.evaluate(defaultValue, scope));
+    }
+  }
+  /**
+   * See https://jinja.palletsprojects.com/en/3.1.x/templates/#macros for more information.
+   */
+  evaluateMacro(node2, environment) {
+    const specialArguments = findAccessedSpecialMacroArguments(node2.args, node2.body);
+    environment.setVariable(
+      node2.name.value,
+      new FunctionValue((args, scope) => {
+        const macroScope = new Environment(scope);
+        this.bindMacroArguments(`'${node2.name.value}'`, node2.args, specialArguments, args, macroScope);
+        return this.evaluateBlock(node2.body, macroScope);
+      })
+    );
+    return new NullValue();
+  }
+  evaluateCallStatement(node2, environment) {
+    const parameters = node2.callerArgs ?? [];
+    const specialArguments = findAccessedSpecialMacroArguments(parameters, node2.body);
+    const callerFn = new FunctionValue((callerArguments) => {
+      const callBlockEnv = new Environment(environment);
+      this.bindMacroArguments("None", parameters, specialArguments, callerArguments, callBlockEnv);
+      return this.evaluateBlock(node2.body, callBlockEnv);
+    });
+    const [macroArgs, macroKwargs] = this.evaluateArguments(node2.call.args, environment);
+    macroArgs.push(new KeywordArgumentsValue(macroKwargs));
+    const fn = this.evaluate(node2.call.callee, environment);
+    if (fn.type !== "FunctionValue") {
+      throw new Error(`Cannot call something that is not a function: got ${fn.type}`);
+    }
+    const newEnv = new Environment(environment);
+    newEnv.setVariable("caller", callerFn);
+    return fn.value(macroArgs, newEnv);
+  }
+  evaluateFilterStatement(node2, environment) {
+    const rendered = this.evaluateBlock(node2.body, environment);
+    return this.applyFilter(rendered, node2.filter, environment);
+  }
+  evaluate(statement, environment) {
+    if (!statement) {
+      return new UndefinedValue();
+    }
+    switch (statement.type) {
+      case "Program":
+        return this.evalProgram(statement, environment);
+      case "Set":
+        return this.evaluateSet(statement, environment);
+      case "If":
+        return this.evaluateIf(statement, environment);
+      case "For":
+        return this.evaluateFor(statement, environment);
+      case "Macro":
+        return this.evaluateMacro(statement, environment);
+      case "CallStatement":
+        return this.evaluateCallStatement(statement, environment);
+      case "Break":
+        throw new BreakControl();
+      case "Continue":
+        throw new ContinueControl();
+      case "IntegerLiteral":
+        return new IntegerValue(statement.value);
+      case "FloatLiteral":
+        return new FloatValue(statement.value);
+      case "StringLiteral":
+        return new StringValue(statement.value);
+      case "ArrayLiteral":
+        return new ArrayValue(statement.value.map((x) => this.evaluate(x, environment)));
+      case "TupleLiteral":
+        return new TupleValue(statement.value.map((x) => this.evaluate(x, environment)));
+      case "ObjectLiteral": {
+        const mapping = /* @__PURE__ */ new Map();
+        for (const [key, value] of statement.value) {
+          const evaluatedKey = this.evaluate(key, environment);
+          if (!(evaluatedKey instanceof StringValue)) {
+            throw new Error(`Object keys must be strings: got ${evaluatedKey.type}`);
+          }
+          mapping.set(evaluatedKey.value, this.evaluate(value, environment));
+        }
+        return new ObjectValue(mapping);
+      }
+      case "Identifier":
+        return this.evaluateIdentifier(statement, environment);
+      case "CallExpression":
+        return this.evaluateCallExpression(statement, environment);
+      case "MemberExpression":
+        return this.evaluateMemberExpression(statement, environment);
+      case "UnaryExpression":
+        return this.evaluateUnaryExpression(statement, environment);
+      case "BinaryExpression":
+        return this.evaluateBinaryExpression(statement, environment);
+      case "FilterExpression":
+        return this.evaluateFilterExpression(statement, environment);
+      case "FilterStatement":
+        return this.evaluateFilterStatement(statement, environment);
+      case "TestExpression":
+        return this.evaluateTestExpression(statement, environment);
+      case "SelectExpression":
+        return this.evaluateSelectExpression(statement, environment);
+      case "Ternary":
+        return this.evaluateTernaryExpression(statement, environment);
+      case "Comment":
+        return new NullValue();
+      default:
+        throw new SyntaxError(`Unknown node type: ${statement.type}`);
+    }
+  }
+};
+function convertToRuntimeValues(input3) {
+  switch (typeof input3) {
+    case "number":
+      return Number.isInteger(input3) ? new IntegerValue(input3) : new FloatValue(input3);
+    case "string":
+      return new StringValue(input3);
+    case "boolean":
+      return new BooleanValue(input3);
+    case "undefined":
+      return new UndefinedValue();
+    case "object":
+      if (input3 === null) {
+        return new NullValue();
+      } else if (Array.isArray(input3)) {
+        return new ArrayValue(input3.map(convertToRuntimeValues));
+      } else {
+        return new ObjectValue(
+          new Map(Object.entries(input3).map(([key, value]) => [key, convertToRuntimeValues(value)]))
+        );
+      }
+    case "function":
+      return new FunctionValue((args, _scope) => {
+        const result = input3(...args.map((x) => x.value)) ?? null;
+        return convertToRuntimeValues(result);
+      });
+    default:
+      throw new Error(`Cannot convert to runtime value: ${input3}`);
+  }
+}
+var NEWLINE = "\n";
+var OPEN_STATEMENT = "{%- ";
+var CLOSE_STATEMENT = " -%}";
+var PRECEDENCE = Object.freeze({
+  CONDITIONAL: 0,
+  // a if b else c
+  LOGICAL_OR: 1,
+  // or
+  LOGICAL_AND: 2,
+  // and
+  LOGICAL_NOT: 3,
+  // not a
+  COMPARISON: 4,
+  // == != < <= > >= in, not in
+  ADDITIVE: 5,
+  // + -
+  MULTIPLICATIVE: 6,
+  // * / // %
+  EXPONENTIATION: 7,
+  // **
+  TEST: 8,
+  // is
+  FILTER: 9,
+  // |
+  UNARY_SIGN: 10,
+  // -a +a
+  ATOM: 11
+  // literals, identifiers, calls, member accesses
+});
+function getBinaryOperatorPrecedence(expr) {
+  switch (expr.operator.type) {
+    case "ExponentiationBinaryOperator":
+      return PRECEDENCE.EXPONENTIATION;
+    case "MultiplicativeBinaryOperator":
+      return PRECEDENCE.MULTIPLICATIVE;
+    case "AdditiveBinaryOperator":
+      return PRECEDENCE.ADDITIVE;
+    case "ComparisonBinaryOperator":
+      return PRECEDENCE.COMPARISON;
+    case "Identifier":
+      if (expr.operator.value === "and") {
+        return PRECEDENCE.LOGICAL_AND;
+      }
+      if (expr.operator.value === "in" || expr.operator.value === "not in") {
+        return PRECEDENCE.COMPARISON;
+      }
+      return PRECEDENCE.LOGICAL_OR;
+  }
+  return PRECEDENCE.LOGICAL_OR;
+}
+function getPrecedence(node2) {
+  switch (node2.type) {
+    case "SelectExpression":
+    case "Ternary":
+      return PRECEDENCE.CONDITIONAL;
+    case "BinaryExpression":
+      return getBinaryOperatorPrecedence(node2);
+    case "UnaryExpression":
+      return node2.operator.value === "not" ? PRECEDENCE.LOGICAL_NOT : PRECEDENCE.UNARY_SIGN;
+    case "TestExpression":
+      return PRECEDENCE.TEST;
+    case "FilterExpression":
+      return PRECEDENCE.FILTER;
+    default:
+      return PRECEDENCE.ATOM;
+  }
+}
+function formatOperand(node2, minPrecedence) {
+  const expr = formatExpression(node2);
+  return getPrecedence(node2) < minPrecedence ? `(${expr})` : expr;
+}
+function format(program, indent = "	") {
+  const indentStr = typeof indent === "number" ? " ".repeat(indent) : indent;
+  const body = formatStatements(program.body, 0, indentStr);
+  return body.replace(/\n$/, "");
+}
+function createStatement(...text) {
+  return OPEN_STATEMENT + text.join(" ") + CLOSE_STATEMENT;
+}
+function formatStatements(stmts, depth, indentStr) {
+  return stmts.map((stmt) => formatStatement(stmt, depth, indentStr)).join(NEWLINE);
+}
+function formatExpressionList(expressions) {
+  return expressions.map((expression) => formatExpression(expression)).join(", ");
+}
+function formatStatement(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  switch (node2.type) {
+    case "Program":
+      return formatStatements(node2.body, depth, indentStr);
+    case "If":
+      return formatIf(node2, depth, indentStr);
+    case "For":
+      return formatFor(node2, depth, indentStr);
+    case "Set":
+      return formatSet(node2, depth, indentStr);
+    case "Macro":
+      return formatMacro(node2, depth, indentStr);
+    case "Break":
+      return pad + createStatement("break");
+    case "Continue":
+      return pad + createStatement("continue");
+    case "CallStatement":
+      return formatCallStatement(node2, depth, indentStr);
+    case "FilterStatement":
+      return formatFilterStatement(node2, depth, indentStr);
+    case "Comment":
+      return pad + "{# " + node2.value + " #}";
+    default:
+      return pad + "{{- " + formatExpression(node2) + " -}}";
+  }
+}
+function formatIf(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  const clauses = [];
+  let current = node2;
+  while (current) {
+    clauses.push({ test: current.test, body: current.body });
+    if (current.alternate.length === 1 && current.alternate[0].type === "If") {
+      current = current.alternate[0];
+    } else {
+      break;
+    }
+  }
+  let out = pad + createStatement("if", formatExpression(clauses[0].test)) + NEWLINE + formatStatements(clauses[0].body, depth + 1, indentStr);
+  for (let i = 1; i < clauses.length; ++i) {
+    out += NEWLINE + pad + createStatement("elif", formatExpression(clauses[i].test)) + NEWLINE + formatStatements(clauses[i].body, depth + 1, indentStr);
+  }
+  if (current && current.alternate.length > 0) {
+    out += NEWLINE + pad + createStatement("else") + NEWLINE + formatStatements(current.alternate, depth + 1, indentStr);
+  }
+  out += NEWLINE + pad + createStatement("endif");
+  return out;
+}
+function formatFor(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  let formattedIterable = "";
+  if (node2.iterable.type === "SelectExpression") {
+    const n = node2.iterable;
+    formattedIterable = `${formatExpression(n.lhs)} if ${formatExpression(n.test)}`;
+  } else {
+    formattedIterable = formatExpression(node2.iterable);
+  }
+  let out = pad + createStatement("for", formatExpression(node2.loopvar), "in", formattedIterable) + NEWLINE + formatStatements(node2.body, depth + 1, indentStr);
+  if (node2.defaultBlock.length > 0) {
+    out += NEWLINE + pad + createStatement("else") + NEWLINE + formatStatements(node2.defaultBlock, depth + 1, indentStr);
+  }
+  out += NEWLINE + pad + createStatement("endfor");
+  return out;
+}
+function formatSet(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  const left = formatExpression(node2.assignee);
+  const right = node2.value ? formatExpression(node2.value) : "";
+  const value = pad + createStatement("set", `${left}${node2.value ? " = " + right : ""}`);
+  if (node2.body.length === 0) {
+    return value;
+  }
+  return value + NEWLINE + formatStatements(node2.body, depth + 1, indentStr) + NEWLINE + pad + createStatement("endset");
+}
+function formatMacro(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  const args = formatExpressionList(node2.args);
+  return pad + createStatement("macro", `${node2.name.value}(${args})`) + NEWLINE + formatStatements(node2.body, depth + 1, indentStr) + NEWLINE + pad + createStatement("endmacro");
+}
+function formatCallStatement(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  const params = node2.callerArgs && node2.callerArgs.length > 0 ? `(${formatExpressionList(node2.callerArgs)})` : "";
+  const callExpr = formatExpression(node2.call);
+  let out = pad + createStatement(`call${params}`, callExpr) + NEWLINE;
+  out += formatStatements(node2.body, depth + 1, indentStr) + NEWLINE;
+  out += pad + createStatement("endcall");
+  return out;
+}
+function formatFilterStatement(node2, depth, indentStr) {
+  const pad = indentStr.repeat(depth);
+  const spec = node2.filter.type === "Identifier" ? node2.filter.value : formatExpression(node2.filter);
+  let out = pad + createStatement("filter", spec) + NEWLINE;
+  out += formatStatements(node2.body, depth + 1, indentStr) + NEWLINE;
+  out += pad + createStatement("endfilter");
+  return out;
+}
+function formatExpression(node2) {
+  switch (node2.type) {
+    case "SpreadExpression": {
+      const n = node2;
+      return `*${formatExpression(n.argument)}`;
+    }
+    case "KeywordSpreadExpression": {
+      const n = node2;
+      return `**${formatExpression(n.argument)}`;
+    }
+    case "Identifier":
+      return node2.value;
+    case "IntegerLiteral":
+      return `${node2.value}`;
+    case "FloatLiteral": {
+      const value = node2.value;
+      if (Object.is(value, -0)) {
+        return "-0.0";
+      }
+      return value % 1 === 0 ? value.toFixed(1) : value.toString();
+    }
+    case "StringLiteral":
+      return JSON.stringify(node2.value);
+    case "BinaryExpression": {
+      const n = node2;
+      const thisPrecedence = getBinaryOperatorPrecedence(n);
+      const left = formatOperand(n.left, thisPrecedence);
+      const right = formatOperand(n.right, thisPrecedence + 1);
+      return `${left} ${n.operator.value} ${right}`;
+    }
+    case "UnaryExpression": {
+      const n = node2;
+      const operandPrecedence = n.argument.type === "UnaryExpression" ? getPrecedence(n) : PRECEDENCE.ATOM;
+      return n.operator.value + (n.operator.value === "not" ? " " : "") + formatOperand(n.argument, operandPrecedence);
+    }
+    case "CallExpression": {
+      const n = node2;
+      const args = formatExpressionList(n.args);
+      return `${formatExpression(n.callee)}(${args})`;
+    }
+    case "MemberExpression": {
+      const n = node2;
+      const obj = formatOperand(n.object, PRECEDENCE.ATOM);
+      let prop = formatExpression(n.property);
+      if (!n.computed && n.property.type !== "Identifier" && n.property.type !== "IntegerLiteral") {
+        prop = `(${prop})`;
+      }
+      return n.computed ? `${obj}[${prop}]` : `${obj}.${prop}`;
+    }
+    case "FilterExpression": {
+      const n = node2;
+      const operand = formatOperand(n.operand, PRECEDENCE.FILTER);
+      if (n.filter.type === "CallExpression") {
+        return `${operand} | ${formatExpression(n.filter)}`;
+      }
+      return `${operand} | ${n.filter.value}`;
+    }
+    case "SelectExpression": {
+      const n = node2;
+      return `${formatOperand(n.lhs, PRECEDENCE.LOGICAL_OR)} if ${formatOperand(n.test, PRECEDENCE.LOGICAL_OR)}`;
+    }
+    case "TestExpression": {
+      const n = node2;
+      return `${formatOperand(n.operand, PRECEDENCE.TEST)} is${n.negate ? " not" : ""} ${n.test.value}`;
+    }
+    case "ArrayLiteral":
+    case "TupleLiteral": {
+      const elems = formatExpressionList(node2.value);
+      const brackets = node2.type === "ArrayLiteral" ? "[]" : "()";
+      return `${brackets[0]}${elems}${brackets[1]}`;
+    }
+    case "ObjectLiteral": {
+      const entries = Array.from(node2.value.entries()).map(
+        ([k, v]) => `${formatExpression(k)}: ${formatExpression(v)}`
+      );
+      return `{${entries.join(", ")}}`;
+    }
+    case "SliceExpression": {
+      const n = node2;
+      const s = n.start ? formatExpression(n.start) : "";
+      const t = n.stop ? formatExpression(n.stop) : "";
+      const st = n.step ? `:${formatExpression(n.step)}` : "";
+      return `${s}:${t}${st}`;
+    }
+    case "KeywordArgumentExpression": {
+      const n = node2;
+      return `${n.key.value}=${formatExpression(n.value)}`;
+    }
+    case "Ternary": {
+      const n = node2;
+      return `${formatOperand(n.trueExpr, PRECEDENCE.LOGICAL_OR)} if ${formatOperand(
+        n.condition,
+        PRECEDENCE.LOGICAL_OR
+      )} else ${formatOperand(n.falseExpr, PRECEDENCE.CONDITIONAL)}`;
+    }
+    default:
+      throw new Error(`Unknown expression type: ${node2.type}`);
+  }
+}
+var Template = class {
+  parsed;
+  /**
+   * @param {string} template The template string
+   */
+  constructor(template) {
+    const tokens = tokenize2(template, {
+      lstrip_blocks: true,
+      trim_blocks: true
+    });
+    this.parsed = parse5(tokens);
+  }
+  render(items) {
+    const env = new Environment();
+    setupGlobals(env);
+    if (items) {
+      for (const [key, value] of Object.entries(items)) {
+        env.set(key, value);
+      }
+    }
+    const interpreter = new Interpreter(env);
+    const result = interpreter.run(this.parsed);
+    return result.value;
+  }
+  format(options) {
+    return format(this.parsed, options?.indent || "	");
+  }
+};
+
+// src/eval/harness.ts
+function threadsFor(parallel, weightBytes, cores = availableParallelism3()) {
+  if (cores > 2) return cores;
+  return parallel * weightBytes >= 256 * 2 ** 20 ? cores : 1;
+}
+var LlamaLog = class {
+  lines = [];
+  dropped = 0;
+  add(line) {
+    this.lines.push(line);
+    if (this.lines.length > 400) this.dropped += this.lines.splice(0, 100).length;
+  }
+  mark() {
+    return this.dropped + this.lines.length;
+  }
+  since(mark2) {
+    return this.lines.slice(Math.max(0, mark2 - this.dropped));
+  }
+};
+var shared;
+async function acquireLlama(gpu) {
+  if (shared && shared.gpu !== gpu)
+    throw new Error(`a harness is open with gpu: ${shared.gpu}; one process evaluates on one backend`);
+  if (!shared) {
+    const log = new LlamaLog();
+    const llama = getLlama({
+      gpu,
+      build: "never",
+      // prebuilt binaries only: never compile llama.cpp at evaluation time
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => log.add(`${level}: ${message.trimEnd()}`)
+    });
+    shared = { gpu, llama, log, users: 0 };
+  }
+  const current = shared;
+  current.users++;
+  try {
+    return { llama: await current.llama, log: current.log };
+  } catch (error62) {
+    if (shared === current && --current.users === 0) shared = void 0;
+    throw error62;
+  }
+}
+async function releaseLlama() {
+  if (!shared || --shared.users > 0) return;
+  const { llama } = shared;
+  shared = void 0;
+  await (await llama).dispose();
+}
+var EvaluationHarness = class _EvaluationHarness {
+  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model)) {
+    this.model = model;
+    this.architecture = architecture;
+    this.baseSha256 = baseSha256;
+    this.threads = threads;
+    this.log = log;
+    this.chatWrapper = chatWrapper;
+  }
+  model;
+  architecture;
+  baseSha256;
+  threads;
+  log;
+  chatWrapper;
+  static async open(options) {
+    const summary = await readGgufSummary(options.basePath, "base model");
+    if (summary.type === "adapter")
+      throw new EvaluationInputError(`base model ${options.basePath} is a LoRA adapter, not a model`);
+    const sha256 = await sha256File(options.basePath);
+    if (options.baseSha256 && sha256 !== options.baseSha256.toLowerCase())
+      throw new EvaluationInputError(
+        `base model ${options.basePath} has sha256 ${sha256}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
+      );
+    const { llama, log } = await acquireLlama(options.gpu ?? false);
+    try {
+      const model = await withLlamaLog(
+        log,
+        `cannot load base model ${options.basePath}`,
+        () => llama.loadModel({ modelPath: resolve(options.basePath) })
+      );
+      return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
+    } catch (error62) {
+      await releaseLlama();
+      throw error62;
+    }
+  }
+  /** Checks a LoRA GGUF as an adapter for this base; returns its sha256 for results.json. */
+  async checkAdapter(adapterPath) {
+    await this.checkAdapterHeader(adapterPath);
+    return sha256File(adapterPath);
+  }
+  /** That a file is a LoRA adapter for this base's architecture, from its header, before llama.cpp loads it. */
+  async checkAdapterHeader(adapterPath) {
+    const summary = await readGgufSummary(adapterPath, "adapter");
+    if (summary.type !== "adapter")
+      throw new EvaluationInputError(`adapter ${adapterPath} is a model, not a LoRA adapter (general.type)`);
+    if (summary.architecture !== this.architecture)
+      throw new EvaluationInputError(
+        `adapter ${adapterPath} is for ${summary.architecture}, the base is ${this.architecture}`
+      );
+  }
+  /** A context of `parallel` sequences with the adapter (or none) applied. */
+  async createContext(options) {
+    const lora = options.adapterPath ? { adapters: [{ filePath: resolve(options.adapterPath) }] } : void 0;
+    return withLlamaLog(
+      this.log,
+      options.adapterPath ? `cannot apply adapter ${options.adapterPath}` : "cannot create a context",
+      () => this.model.createContext({
+        sequences: options.parallel,
+        contextSize: Math.min(options.tokensPerSequence, this.model.trainContextSize),
+        threads: this.threads ?? threadsFor(options.parallel, this.model.size),
+        // What GPU runners want. On the 2-core VM it halves batched decoding (4 vs 8 ms a token at 16
+        // sequences) but is slower for one sequence at ~700 tokens of context (27 vs 19-24 ms).
+        flashAttention: true,
+        ...lora ? { lora } : {}
+      })
+    );
+  }
+  /** Greedy answers to each prompt, in order. */
+  async generate(prompts, options) {
+    if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
+    const rendered = prompts.map((prompt) => this.renderChat(prompt));
+    const limit = this.model.trainContextSize;
+    rendered.forEach(({ tokens }, i) => {
+      if (tokens.length + options.maxTokens > limit)
+        throw new EvaluationInputError(
+          `prompt ${i + 1} is ${tokens.length} tokens; with max_tokens ${options.maxTokens} it does not fit the model's context of ${limit}`
+        );
+    });
+    const parallel = Math.max(1, Math.min(options.parallel, prompts.length));
+    const context = await this.createContext({
+      adapterPath: options.adapterPath,
+      parallel,
+      tokensPerSequence: Math.max(0, ...rendered.map((r) => r.tokens.length)) + options.maxTokens + 1
+    });
+    try {
+      const results = new Array(prompts.length);
+      const slots = Array.from({ length: parallel }, () => context.getSequence());
+      const running = new Array(parallel);
+      let next = 0;
+      const settle2 = (slot) => {
+        results[running[slot].index] = running[slot].result();
+        running[slot] = void 0;
+      };
+      while (next < prompts.length || running.some(Boolean)) {
+        options.signal?.throwIfAborted();
+        for (let slot = 0; slot < parallel && next < prompts.length; slot++) {
+          if (running[slot]) continue;
+          await slots[slot].clearHistory();
+          running[slot] = new Answer(this.model, slots[slot], next, rendered[next], options);
+          next++;
+          if (await running[slot].step()) settle2(slot);
+        }
+        const stepping = running.flatMap((answer, slot) => answer ? [slot] : []);
+        const done = await Promise.all(stepping.map((slot) => running[slot].step()));
+        stepping.forEach((slot, i) => done[i] && settle2(slot));
+      }
+      return results;
+    } finally {
+      await context.dispose();
+    }
+  }
+  /**
+   * The next-token distribution after one user turn, computed as exactly as llama.cpp can (F32 KV
+   * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
+   * that base + LoRA here equals transformers + PEFT on the trainer's side.
+   */
+  async nextTokenProbabilities(prompt, adapterPath) {
+    const { tokens } = this.renderChat(prompt);
+    const context = await this.model.createContext({
+      contextSize: tokens.length + 1,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: "F32",
+      experimentalKvCacheValueType: "F32",
+      ...adapterPath ? { lora: { adapters: [{ filePath: resolve(adapterPath) }] } } : {}
+    });
+    try {
+      const last = tokens.length - 1;
+      const everything = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+      const output2 = await context.getSequence().controlledEvaluate(
+        tokens.map((t, i) => i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t)
+      );
+      return output2[last]?.next?.probabilities ?? /* @__PURE__ */ new Map();
+    } finally {
+      await context.dispose();
+    }
+  }
+  /**
+   * One user turn framed exactly as the trainer frames it (runners/trainer/train.py, encode_chat), so
+   * that an adapter is evaluated on the token ids it was trained on: the GGUF's own chat template
+   * rendered with the generation prompt, special tokens parsed, and BOS only where the tokenizer adds
+   * one (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would
+   * add a BOS that training never saw. Models without a template fall back to the wrapper's framing.
+   */
+  renderChat(prompt) {
+    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
+      chatHistory: [
+        { type: "user", text: prompt },
+        { type: "model", response: [] }
+      ]
+    });
+    const stops = stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0);
+    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
+    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
+    const text = new Template(template).render({
+      messages: [{ role: "user", content: prompt }],
+      add_generation_prompt: true,
+      bos_token: bosString ?? "",
+      eos_token: eosString ?? ""
+    });
+    const tokens = this.model.tokenize(text, true);
+    if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    return { tokens, stops };
+  }
+  async dispose() {
+    if (this.model.disposed) return;
+    await this.model.dispose();
+    await releaseLlama();
+  }
+};
+var Answer = class {
+  constructor(model, sequence, index, prompt, options) {
+    this.model = model;
+    this.sequence = sequence;
+    this.index = index;
+    this.prompt = prompt;
+    this.options = options;
+    this.iterator = sequence.evaluate(prompt.tokens, { temperature: 0, topP: 1, seed: options.seed });
+    this.tailTokens = 4 * Math.max(0, ...prompt.stops.map((s) => s.length)) + 4;
+  }
+  model;
+  sequence;
+  index;
+  prompt;
+  options;
+  tokens = [];
+  iterator;
+  stop;
+  hitMaxTokens = false;
+  /** Enough trailing tokens to spell the longest stop text even from single bytes. */
+  tailTokens;
+  /** Decodes the next token (the first one decodes the prompt); true when the answer is finished. */
+  async step() {
+    const { value: token, done } = await this.iterator.next();
+    if (done || this.model.isEogToken(token)) return this.finish();
+    this.tokens.push(token);
+    if (this.prompt.stops.length > 0) {
+      const tail = this.model.detokenize(this.tokens.slice(-this.tailTokens));
+      this.stop = this.prompt.stops.find((s) => tail.endsWith(s));
+      if (this.stop) return this.finish();
+    }
+    if (this.tokens.length >= this.options.maxTokens) {
+      this.hitMaxTokens = true;
+      return this.finish();
+    }
+    return false;
+  }
+  result() {
+    const text = this.model.detokenize(this.tokens);
+    return { text: this.stop ? text.slice(0, -this.stop.length) : text, hitMaxTokens: this.hitMaxTokens };
+  }
+  /** Ends the evaluation, so that the sequence can take the next item. */
+  async finish() {
+    await this.iterator.return();
+    return true;
+  }
+};
+async function withLlamaLog(log, what, run) {
+  const start = log.mark();
+  try {
+    return await run();
+  } catch (error62) {
+    const logged = [...new Set(log.since(start))];
+    const lines = [...logged.filter((l) => l.startsWith("error")), ...logged.filter((l) => l.startsWith("warn"))];
+    throw new EvaluationInputError(
+      `${what}: ${error62.message}${lines.length ? `
+llama.cpp says:
+  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`
+    );
+  }
+}
+
+// src/eval/model-cache.ts
+import { join as join2 } from "node:path";
+function modelCachePaths(registry2, cacheDir) {
+  const { training, inference } = registry2.base;
+  return {
+    gguf: join2(cacheDir, inference.file),
+    trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
+  };
+}
+
+// src/eval/results-file.ts
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+
+// src/core/schemas/results.ts
+var OutcomeSchema = external_exports.object({
+  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
+  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
+  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
+  difficulty: external_exports.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks).")
+}).strict();
+var GenerationTallySchema = external_exports.object({
+  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
+  empty: external_exports.number().int().min(0).describe("Empty answers.")
+}).strict();
+var BenchmarkResultSchema = external_exports.object({
+  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
+  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
+  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
+  evaluation_type: external_exports.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
+  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
+  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
+  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
+}).strict();
+var ResultsSchema = external_exports.object({
+  schema_version: external_exports.literal(1).describe("Version of this format."),
+  adapter: NameSchema.describe("Adapter name."),
+  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
+  version: SemverSchema.describe("Adapter version."),
+  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
+  base: external_exports.object({
+    id: external_exports.string().min(1).describe("registry.yaml base.id."),
+    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
+  }).strict().describe("The pinned base the numbers were measured on."),
+  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
+  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
+  inference: external_exports.object({
+    temperature: external_exports.literal(0).describe("Greedy decoding."),
+    top_p: external_exports.literal(1).describe("No nucleus sampling."),
+    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
+    seed: external_exports.number().int().describe("Seed of the context."),
+    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
+    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
+    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
+  }).strict().describe("Decoding settings, enforced greedy."),
+  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
+  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+  training: external_exports.object({
+    wall_seconds: external_exports.number().min(0).describe("Training time."),
+    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
+  }).strict().optional().describe("Training summary, when the run trained the adapter.")
+}).strict().describe("results.json of one evaluation run.");
+
+// src/eval/results-file.ts
+function writeResultsAtomically(path, results) {
+  const checked = ResultsSchema.safeParse(results);
+  if (!checked.success)
+    throw new EvaluationInputError(
+      `results do not match the results.json schema: ${checked.error.issues[0]?.message}`
+    );
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}
+`);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+// src/io/memory-source.ts
+var MemoryRegistrySource = class {
+  files = /* @__PURE__ */ new Map();
+  constructor(files = {}) {
+    for (const [path, data] of Object.entries(files)) this.set(path, data);
+  }
+  set(path, data) {
+    this.files.set(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
+    return this;
+  }
+  delete(path) {
+    this.files.delete(path);
+    return this;
+  }
+  async stat(path) {
+    const data = this.files.get(path);
+    if (data instanceof Uint8Array) return { path, kind: "file", size: data.length };
+    if (data && "unfetched" in data) return { path, kind: "file", size: data.unfetched };
+    if (data) return { path, kind: "symlink", size: 0 };
+    const prefix = `${path}/`;
+    for (const key of this.files.keys()) if (key.startsWith(prefix)) return { path, kind: "dir", size: 0 };
+    return void 0;
+  }
+  async list(dir) {
+    const prefix = `${dir}/`;
+    const paths = /* @__PURE__ */ new Set();
+    for (const key of this.files.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const parts = key.slice(prefix.length).split("/");
+      for (let i = 1; i <= parts.length; i++) paths.add(prefix + parts.slice(0, i).join("/"));
+    }
+    const entries = await Promise.all([...paths].sort().map((p) => this.stat(p)));
+    return entries.filter((e) => e !== void 0);
+  }
+  async read(path) {
+    const data = this.files.get(path);
+    if (!(data instanceof Uint8Array)) throw new Error(`not a readable file: ${path}`);
+    return data;
+  }
+  async *stream(path) {
+    const data = await this.read(path);
+    const chunk = 1 << 16;
+    for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
+  }
+};
+
+// src/github/read-pull-request.ts
+var PROTECTED = [REGISTRY_FILE, "LEADERBOARD.md", ".github/", "benchmarks/"];
+var FETCH_LIMIT = 100 << 20;
+async function readPullRequest(params) {
+  const { github, repo } = params;
+  const changed = await github.paginate(github.rest.pulls.listFiles, {
+    ...repo,
+    pull_number: params.pullNumber,
+    per_page: 100
+  });
+  const findings = [];
+  const adapters = /* @__PURE__ */ new Set();
+  for (const file2 of changed) {
+    for (const path of [file2.filename, file2.previous_filename].filter((p) => Boolean(p))) {
+      const protectedPath = PROTECTED.find((p) => path === p || p.endsWith("/") && path.startsWith(p));
+      if (protectedPath) {
+        findings.push({
+          file: path,
+          line: 0,
+          field: "",
+          rule: "protected-path",
+          severity: "error",
+          message: `this PR changes ${path}; ${protectedPath === REGISTRY_FILE || protectedPath === "LEADERBOARD.md" ? "only loragate writes it, on merge" : "maintainers change it in their own PRs"}`,
+          hint: "remove this change from the adapter PR"
+        });
+      } else if (path.startsWith("adapters/")) {
+        const name = path.split("/")[1];
+        if (name) adapters.add(name);
+      }
+    }
+  }
+  if (adapters.size > 1) {
+    findings.push({
+      file: "adapters/",
+      line: 0,
+      field: "",
+      rule: "one-adapter-per-pr",
+      severity: "error",
+      message: `this PR touches ${adapters.size} adapter folders (${[...adapters].slice(0, 5).join(", ")}); an adapter PR changes one`,
+      hint: "split it into one PR per adapter"
+    });
+  }
+  const source = new MemoryRegistrySource();
+  const wanted = (path) => path === REGISTRY_FILE || path === CONFIG_FILE || path.startsWith("benchmarks/") || /^adapters\/[^/]+\/(adapter\.yaml|eval\/[^/]+\.jsonl)$/.test(path);
+  await addTree(
+    github,
+    repo,
+    params.baseSha,
+    (path) => wanted(path) && ![...adapters].some((a) => path.startsWith(`adapters/${a}/`)),
+    source,
+    FETCH_LIMIT
+  );
+  const { config: config2 } = await loadRegistryContext(source);
+  const touched = [...adapters];
+  await addTree(
+    github,
+    repo,
+    params.headSha,
+    (path) => touched.some((a) => path.startsWith(`adapters/${a}/`)),
+    source,
+    config2.limits.max_file_bytes
+  );
+  return { source, adapters: touched, findings, config: config2 };
+}
+async function addTree(github, repo, sha, keep, source, maxFileBytes) {
+  const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
+  if (tree.truncated)
+    throw new Error(`the tree of ${sha} is too large for one request (GitHub truncated it)`);
+  for (const entry of tree.tree) {
+    if (!entry.path || entry.type !== "blob" || !keep(entry.path)) continue;
+    if (entry.mode === "120000") {
+      source.set(entry.path, { symlink: "(not followed)" });
+    } else if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
+      source.set(entry.path, { unfetched: entry.size ?? 0 });
+    } else {
+      const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
+      source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
+    }
+  }
+}
+
+// src/action/train-adapter.ts
+import { spawn } from "node:child_process";
+import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join3 } from "node:path";
+
 // src/core/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
 var VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 };
@@ -29956,867 +33998,41 @@ function trainingRecipe(manifest, paths, quantize4bit) {
   });
 }
 
-// src/core/evaluation/prompt.ts
-function benchmarkPrompt(item, re2) {
-  const instruction = item.instruction.trim();
-  const input3 = item.input.trim();
-  const question = input3 ? `${instruction}
-
-${input3}` : instruction;
-  return re2 ? `${question}
-
-Read the question again: ${question}` : question;
-}
-
-// src/core/evaluation/scoring.ts
-var MAX_SCORED_CHARS = 2e4;
-var NUMBER2 = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
-function parseNumber(text, percentAsFraction = false) {
-  const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
-    text.trim().replace(/^\$/, "")
-  );
-  if (!match) return void 0;
-  const percent = match[0].endsWith("%");
-  const value = Number(match[0].replace(/[,%]/g, ""));
-  if (!Number.isFinite(value)) return void 0;
-  return percent && percentAsFraction ? value / 100 : value;
-}
-function lastBoxed(text) {
-  const at = text.lastIndexOf("\\boxed{");
-  if (at < 0) return void 0;
-  let depth = 0;
-  for (let i = at + 6; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    else if (text[i] === "}" && --depth === 0) return text.slice(at + 7, i);
-  }
-  return void 0;
-}
-function extractNumber(output2) {
-  const text = output2.slice(-MAX_SCORED_CHARS);
-  const boxed = lastBoxed(text);
-  const candidates = [
-    boxed,
-    /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi,
-    /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g
-  ];
-  for (const c of candidates) {
-    if (c === void 0) continue;
-    if (typeof c === "string") {
-      const inner = c.match(NUMBER2);
-      if (inner) return inner.at(-1);
-      continue;
-    }
-    const all = [...text.matchAll(c)];
-    if (all.length > 0) return all.at(-1)[1];
-  }
-  return text.match(NUMBER2)?.at(-1);
-}
-function normalizeText(text, config2) {
-  let t = text.normalize("NFKC").trim().replace(/\s+/g, " ").replace(/[.!?;:,]+$/, "");
-  if (config2.case_sensitive !== true) t = t.toLowerCase();
-  if (config2.numbers !== false) {
-    const n = parseNumber(t, config2.percent_as_fraction === true);
-    if (n !== void 0) t = String(n);
-  }
-  return t;
-}
-function exactMatch(output2, expected, config2) {
-  let answer = output2.slice(0, MAX_SCORED_CHARS);
-  if (typeof config2.extract === "string") {
-    const match = safeRegex(config2.extract, "i").exec(answer);
-    if (!match) return 0;
-    answer = match[1] ?? match[0];
-  }
-  return normalizeText(answer, config2) === normalizeText(expected, config2) ? 1 : 0;
-}
-function numeric(output2, expected, config2) {
-  const percent = config2.percent_as_fraction === true;
-  const want = parseNumber(expected, percent);
-  const raw = extractNumber(output2);
-  const got = raw === void 0 ? void 0 : parseNumber(raw, percent);
-  if (want === void 0 || got === void 0) return 0;
-  const tolerance = typeof config2.tolerance === "number" ? config2.tolerance : 1e-6;
-  return Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want)) ? 1 : 0;
-}
-function contains(output2, expected, config2) {
-  const o = output2.slice(0, MAX_SCORED_CHARS).replace(/\s+/g, " ");
-  const e = expected.trim().replace(/\s+/g, " ");
-  if (e === "") return 0;
-  return config2.case_sensitive === true ? Number(o.includes(e)) : Number(o.toLowerCase().includes(e.toLowerCase()));
-}
-function regex(output2, expected, config2) {
-  const pattern = typeof config2.pattern === "string" ? config2.pattern : expected;
-  const flags = typeof config2.flags === "string" ? config2.flags.replace(/[^imsu]/g, "") : "i";
-  return safeRegex(pattern, flags).test(output2.slice(0, MAX_SCORED_CHARS)) ? 1 : 0;
-}
-function rougeL(output2, expected) {
-  const a = output2.slice(0, MAX_SCORED_CHARS).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const b = expected.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  if (a.length === 0 || b.length === 0) return 0;
-  let prev = new Uint32Array(b.length + 1);
-  let row = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++)
-      row[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], row[j - 1]);
-    [prev, row] = [row, prev];
-  }
-  const lcs = prev[b.length];
-  if (lcs === 0) return 0;
-  const precision = lcs / a.length;
-  const recall = lcs / b.length;
-  return 2 * precision * recall / (precision + recall);
-}
-var SCORERS = {
-  exact_match: exactMatch,
-  numeric,
-  contains,
-  regex,
-  rouge_l: (output2, expected) => rougeL(output2, expected)
-};
-var UnsafeRegexError = class extends Error {
-};
-function safeRegex(pattern, flags) {
-  if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
-  if (/\\[1-9]|\\k</.test(pattern)) throw new UnsafeRegexError("back-references are not allowed");
-  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(pattern) || /\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*]/.test(pattern)) {
-    throw new UnsafeRegexError(`nested quantifiers can backtrack without end: ${pattern.slice(0, 80)}`);
-  }
-  try {
-    return new RegExp(pattern, flags);
-  } catch (error62) {
-    throw new UnsafeRegexError(`invalid regex: ${error62.message}`);
-  }
-}
-function scoreAnswer(type2, output2, expected, config2 = {}) {
-  try {
-    return { score: SCORERS[type2](output2, expected, config2) };
-  } catch (error62) {
-    if (error62 instanceof UnsafeRegexError) return { score: 0, error: error62.message };
-    throw error62;
-  }
-}
-
-// src/eval/run-evaluation.ts
-var HARNESS_VERSION = "loragate-eval/2";
-var MAX_PROBLEMS = 20;
-function inferenceRecord(settings) {
-  return {
-    temperature: 0,
-    top_p: 1,
-    repeat_penalty: 1,
-    seed: settings.seed,
-    max_tokens: settings.maxTokens,
-    re2: settings.re2,
-    parallel: settings.parallel
-  };
-}
-async function evaluateToResults(params) {
-  const { subject, harness, adapterPath, settings } = params;
-  const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
-  return {
-    schema_version: 1,
-    adapter: subject.adapter,
-    domain: subject.domain,
-    version: subject.version,
-    head_sha: subject.head_sha,
-    base: { id: subject.baseId, gguf_sha256: harness.baseSha256 },
-    adapter_sha256: adapterSha256,
-    harness: HARNESS_VERSION,
-    inference: inferenceRecord(settings),
-    hardware: subject.hardware,
-    benchmarks: await evaluateBenchmarks(params),
-    ...subject.training ? { training: subject.training } : {}
-  };
-}
-async function evaluateBenchmarks(params) {
-  const { harness, settings } = params;
-  const prompts = params.benchmarks.flatMap(
-    (b) => b.items.map((item) => benchmarkPrompt(item, settings.re2))
-  );
-  const options = {
-    maxTokens: settings.maxTokens,
-    seed: settings.seed,
-    parallel: settings.parallel,
-    signal: params.signal
-  };
-  params.onProgress?.(`base model: ${prompts.length} items`);
-  const base = await harness.generate(prompts, options);
-  let adapted = base;
-  if (params.adapterPath) {
-    params.onProgress?.(`base + adapter: ${prompts.length} items`);
-    adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
-  }
-  let offset = 0;
-  return params.benchmarks.map((benchmark) => {
-    const problems = [];
-    const hidden = benchmark.kind === "hidden";
-    const outcomes = benchmark.items.map((item, i) => {
-      const score2 = (answer, model) => {
-        const type2 = item.evaluation_type ?? benchmark.evaluationType;
-        const scored = scoreAnswer(type2, answer.text, item.expected_output, {
-          ...benchmark.evaluationConfig,
-          ...item.evaluation_config
-        });
-        if (scored.error) problems.push(`${item.id} (${model}): ${scored.error}`);
-        return scored.score;
-      };
-      const baseScore = score2(base[offset + i], "base");
-      return {
-        id: item.id,
-        base: baseScore,
-        adapter: adapted === base ? baseScore : score2(adapted[offset + i], "adapter"),
-        ...hidden ? {} : { difficulty: item.difficulty }
-      };
-    });
-    const slice = (answers) => answers.slice(offset, offset + benchmark.items.length);
-    const tally = (answers) => ({
-      max_tokens: slice(answers).filter((g) => g.hitMaxTokens).length,
-      empty: slice(answers).filter((g) => g.text.trim() === "").length
-    });
-    const result = {
-      name: benchmark.name,
-      kind: benchmark.kind,
-      sha256: benchmark.sha256,
-      evaluation_type: benchmark.evaluationType,
-      outcomes,
-      generation: { base: tally(base), adapter: tally(adapted) },
-      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}
-    };
-    offset += benchmark.items.length;
-    return result;
-  });
-}
-
-// src/eval/evaluate-adapter.ts
-async function evaluateRegistryAdapter(params) {
-  const { source, harness } = params;
-  const context = await loadRegistryContext(source);
-  const ownItems = [];
-  const report = await validateAdapter({
-    source,
-    name: params.adapter,
-    context,
-    onBenchmarkItem: (item) => ownItems.push(item)
-  });
-  const errors = [...context.findings, ...report.findings].filter((f) => f.severity === "error");
-  if (errors.length > 0 || !report.manifest || !context.registry)
-    throw new EvaluationInputError(
-      `adapter ${params.adapter} does not validate; nothing was evaluated:
-${errors.map(findingLine).join("\n")}`
-    );
-  const { manifest } = report;
-  const { registry: registry2, config: config2 } = context;
-  if (harness.baseSha256 !== registry2.base.inference.sha256)
-    throw new EvaluationInputError(
-      `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
-    );
-  const dir = `adapters/${params.adapter}`;
-  const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
-  const benchmarks = [
-    {
-      name: "own",
-      kind: "own",
-      sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
-      items: ownItems,
-      ...scoring
-    }
-  ];
-  const registryBenchmark = async (domain2, kind) => {
-    const pin = registry2.benchmarks[domain2];
-    if (!pin) return;
-    const items = await readBenchmarkItems(source, pin.path, config2.limits.max_line_bytes);
-    benchmarks.push({ name: domain2, kind, sha256: pin.sha256, items, ...scoring });
-  };
-  await registryBenchmark(manifest.domain, "domain");
-  for (const domain2 of manifest.ood_benchmarks) await registryBenchmark(domain2, "ood");
-  for (const hidden of params.hidden ?? [])
-    benchmarks.push({
-      name: hidden.label,
-      kind: "hidden",
-      sha256: hidden.sha256,
-      items: hidden.items,
-      ...scoring
-    });
-  return evaluateToResults({
-    subject: {
-      adapter: manifest.name,
-      domain: manifest.domain,
-      version: manifest.version,
-      head_sha: params.headSha,
-      hardware: params.hardware,
-      training: params.training,
-      baseId: registry2.base.id
-    },
-    harness,
-    adapterPath: params.adapterPath,
-    benchmarks,
-    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
-    onProgress: params.onProgress,
-    signal: params.signal
-  });
-}
-
-// src/eval/harness.ts
-import { availableParallelism as availableParallelism3 } from "node:os";
-import { resolve } from "node:path";
-import {
-  getLlama,
-  LlamaLogLevel,
-  resolveChatWrapper
-} from "node-llama-cpp";
-function threadsFor(parallel, weightBytes, cores = availableParallelism3()) {
-  if (cores > 2) return cores;
-  return parallel * weightBytes >= 256 * 2 ** 20 ? cores : 1;
-}
-var LlamaLog = class {
-  lines = [];
-  dropped = 0;
-  add(line) {
-    this.lines.push(line);
-    if (this.lines.length > 400) this.dropped += this.lines.splice(0, 100).length;
-  }
-  mark() {
-    return this.dropped + this.lines.length;
-  }
-  since(mark2) {
-    return this.lines.slice(Math.max(0, mark2 - this.dropped));
-  }
-};
-var shared;
-async function acquireLlama(gpu) {
-  if (shared && shared.gpu !== gpu)
-    throw new Error(`a harness is open with gpu: ${shared.gpu}; one process evaluates on one backend`);
-  if (!shared) {
-    const log = new LlamaLog();
-    const llama = getLlama({
-      gpu,
-      build: "never",
-      // prebuilt binaries only: never compile llama.cpp at evaluation time
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => log.add(`${level}: ${message.trimEnd()}`)
-    });
-    shared = { gpu, llama, log, users: 0 };
-  }
-  const current = shared;
-  current.users++;
-  try {
-    return { llama: await current.llama, log: current.log };
-  } catch (error62) {
-    if (shared === current && --current.users === 0) shared = void 0;
-    throw error62;
-  }
-}
-async function releaseLlama() {
-  if (!shared || --shared.users > 0) return;
-  const { llama } = shared;
-  shared = void 0;
-  await (await llama).dispose();
-}
-var EvaluationHarness = class _EvaluationHarness {
-  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model)) {
-    this.model = model;
-    this.architecture = architecture;
-    this.baseSha256 = baseSha256;
-    this.threads = threads;
-    this.log = log;
-    this.chatWrapper = chatWrapper;
-  }
-  model;
-  architecture;
-  baseSha256;
-  threads;
-  log;
-  chatWrapper;
-  static async open(options) {
-    const summary = await readGgufSummary(options.basePath, "base model");
-    if (summary.type === "adapter")
-      throw new EvaluationInputError(`base model ${options.basePath} is a LoRA adapter, not a model`);
-    const sha256 = await sha256File(options.basePath);
-    if (options.baseSha256 && sha256 !== options.baseSha256.toLowerCase())
-      throw new EvaluationInputError(
-        `base model ${options.basePath} has sha256 ${sha256}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
-      );
-    const { llama, log } = await acquireLlama(options.gpu ?? false);
-    try {
-      const model = await withLlamaLog(
-        log,
-        `cannot load base model ${options.basePath}`,
-        () => llama.loadModel({ modelPath: resolve(options.basePath) })
-      );
-      return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
-    } catch (error62) {
-      await releaseLlama();
-      throw error62;
-    }
-  }
-  /** Checks a LoRA GGUF as an adapter for this base; returns its sha256 for results.json. */
-  async checkAdapter(adapterPath) {
-    await this.checkAdapterHeader(adapterPath);
-    return sha256File(adapterPath);
-  }
-  /** That a file is a LoRA adapter for this base's architecture, from its header, before llama.cpp loads it. */
-  async checkAdapterHeader(adapterPath) {
-    const summary = await readGgufSummary(adapterPath, "adapter");
-    if (summary.type !== "adapter")
-      throw new EvaluationInputError(`adapter ${adapterPath} is a model, not a LoRA adapter (general.type)`);
-    if (summary.architecture !== this.architecture)
-      throw new EvaluationInputError(
-        `adapter ${adapterPath} is for ${summary.architecture}, the base is ${this.architecture}`
-      );
-  }
-  /** A context of `parallel` sequences with the adapter (or none) applied. */
-  async createContext(options) {
-    const lora = options.adapterPath ? { adapters: [{ filePath: resolve(options.adapterPath) }] } : void 0;
-    return withLlamaLog(
-      this.log,
-      options.adapterPath ? `cannot apply adapter ${options.adapterPath}` : "cannot create a context",
-      () => this.model.createContext({
-        sequences: options.parallel,
-        contextSize: Math.min(options.tokensPerSequence, this.model.trainContextSize),
-        threads: this.threads ?? threadsFor(options.parallel, this.model.size),
-        // What GPU runners want. On the 2-core VM it halves batched decoding (4 vs 8 ms a token at 16
-        // sequences) but is slower for one sequence at ~700 tokens of context (27 vs 19-24 ms).
-        flashAttention: true,
-        ...lora ? { lora } : {}
-      })
-    );
-  }
-  /** Greedy answers to each prompt, in order. */
-  async generate(prompts, options) {
-    if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
-    const rendered = prompts.map((prompt) => this.renderChat(prompt));
-    const limit = this.model.trainContextSize;
-    rendered.forEach(({ tokens }, i) => {
-      if (tokens.length + options.maxTokens > limit)
-        throw new EvaluationInputError(
-          `prompt ${i + 1} is ${tokens.length} tokens; with max_tokens ${options.maxTokens} it does not fit the model's context of ${limit}`
-        );
-    });
-    const parallel = Math.max(1, Math.min(options.parallel, prompts.length));
-    const context = await this.createContext({
-      adapterPath: options.adapterPath,
-      parallel,
-      tokensPerSequence: Math.max(0, ...rendered.map((r) => r.tokens.length)) + options.maxTokens + 1
-    });
-    try {
-      const results = new Array(prompts.length);
-      const slots = Array.from({ length: parallel }, () => context.getSequence());
-      const running = new Array(parallel);
-      let next = 0;
-      const settle2 = (slot) => {
-        results[running[slot].index] = running[slot].result();
-        running[slot] = void 0;
-      };
-      while (next < prompts.length || running.some(Boolean)) {
-        options.signal?.throwIfAborted();
-        for (let slot = 0; slot < parallel && next < prompts.length; slot++) {
-          if (running[slot]) continue;
-          await slots[slot].clearHistory();
-          running[slot] = new Answer(this.model, slots[slot], next, rendered[next], options);
-          next++;
-          if (await running[slot].step()) settle2(slot);
-        }
-        const stepping = running.flatMap((answer, slot) => answer ? [slot] : []);
-        const done = await Promise.all(stepping.map((slot) => running[slot].step()));
-        stepping.forEach((slot, i) => done[i] && settle2(slot));
-      }
-      return results;
-    } finally {
-      await context.dispose();
-    }
-  }
-  /** The prompt as the model's own chat template (from its GGUF) frames one user turn. */
-  renderChat(prompt) {
-    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
-      chatHistory: [
-        { type: "user", text: prompt },
-        { type: "model", response: [] }
-      ]
-    });
-    return {
-      tokens: contextText.tokenize(this.model.tokenizer),
-      stops: stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0)
-    };
-  }
-  async dispose() {
-    if (this.model.disposed) return;
-    await this.model.dispose();
-    await releaseLlama();
-  }
-};
-var Answer = class {
-  constructor(model, sequence, index, prompt, options) {
-    this.model = model;
-    this.sequence = sequence;
-    this.index = index;
-    this.prompt = prompt;
-    this.options = options;
-    this.iterator = sequence.evaluate(prompt.tokens, { temperature: 0, topP: 1, seed: options.seed });
-    this.tailTokens = 4 * Math.max(0, ...prompt.stops.map((s) => s.length)) + 4;
-  }
-  model;
-  sequence;
-  index;
-  prompt;
-  options;
-  tokens = [];
-  iterator;
-  stop;
-  hitMaxTokens = false;
-  /** Enough trailing tokens to spell the longest stop text even from single bytes. */
-  tailTokens;
-  /** Decodes the next token (the first one decodes the prompt); true when the answer is finished. */
-  async step() {
-    const { value: token, done } = await this.iterator.next();
-    if (done || this.model.isEogToken(token)) return this.finish();
-    this.tokens.push(token);
-    if (this.prompt.stops.length > 0) {
-      const tail = this.model.detokenize(this.tokens.slice(-this.tailTokens));
-      this.stop = this.prompt.stops.find((s) => tail.endsWith(s));
-      if (this.stop) return this.finish();
-    }
-    if (this.tokens.length >= this.options.maxTokens) {
-      this.hitMaxTokens = true;
-      return this.finish();
-    }
-    return false;
-  }
-  result() {
-    const text = this.model.detokenize(this.tokens);
-    return { text: this.stop ? text.slice(0, -this.stop.length) : text, hitMaxTokens: this.hitMaxTokens };
-  }
-  /** Ends the evaluation, so that the sequence can take the next item. */
-  async finish() {
-    await this.iterator.return();
-    return true;
-  }
-};
-async function withLlamaLog(log, what, run) {
-  const start = log.mark();
-  try {
-    return await run();
-  } catch (error62) {
-    const lines = [...new Set(log.since(start).filter((line) => /^(error|warn)/.test(line)))];
-    throw new EvaluationInputError(
-      `${what}: ${error62.message}${lines.length ? `
-llama.cpp says:
-  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`
-    );
-  }
-}
-
-// src/eval/results-file.ts
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-
-// src/core/schemas/results.ts
-var OutcomeSchema = external_exports.object({
-  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
-  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
-  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks).")
-}).strict();
-var GenerationTallySchema = external_exports.object({
-  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
-  empty: external_exports.number().int().min(0).describe("Empty answers.")
-}).strict();
-var BenchmarkResultSchema = external_exports.object({
-  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
-  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
-  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-  evaluation_type: external_exports.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
-  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
-  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
-  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
-}).strict();
-var ResultsSchema = external_exports.object({
-  schema_version: external_exports.literal(1).describe("Version of this format."),
-  adapter: NameSchema.describe("Adapter name."),
-  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
-  version: SemverSchema.describe("Adapter version."),
-  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
-  base: external_exports.object({
-    id: external_exports.string().min(1).describe("registry.yaml base.id."),
-    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
-  }).strict().describe("The pinned base the numbers were measured on."),
-  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
-  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
-  inference: external_exports.object({
-    temperature: external_exports.literal(0).describe("Greedy decoding."),
-    top_p: external_exports.literal(1).describe("No nucleus sampling."),
-    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
-    seed: external_exports.number().int().describe("Seed of the context."),
-    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
-    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
-    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
-  }).strict().describe("Decoding settings, enforced greedy."),
-  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
-  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
-  training: external_exports.object({
-    wall_seconds: external_exports.number().min(0).describe("Training time."),
-    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
-  }).strict().optional().describe("Training summary, when the run trained the adapter.")
-}).strict().describe("results.json of one evaluation run.");
-
-// src/eval/results-file.ts
-function writeResultsAtomically(path, results) {
-  const checked = ResultsSchema.safeParse(results);
-  if (!checked.success)
-    throw new EvaluationInputError(
-      `results do not match the results.json schema: ${checked.error.issues[0]?.message}`
-    );
-  const temporary = `${path}.partial-${process.pid}`;
-  try {
-    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}
-`);
-    renameSync(temporary, path);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
-}
-
-// src/io/memory-source.ts
-var MemoryRegistrySource = class {
-  files = /* @__PURE__ */ new Map();
-  constructor(files = {}) {
-    for (const [path, data] of Object.entries(files)) this.set(path, data);
-  }
-  set(path, data) {
-    this.files.set(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
-    return this;
-  }
-  delete(path) {
-    this.files.delete(path);
-    return this;
-  }
-  async stat(path) {
-    const data = this.files.get(path);
-    if (data instanceof Uint8Array) return { path, kind: "file", size: data.length };
-    if (data && "unfetched" in data) return { path, kind: "file", size: data.unfetched };
-    if (data) return { path, kind: "symlink", size: 0 };
-    const prefix = `${path}/`;
-    for (const key of this.files.keys()) if (key.startsWith(prefix)) return { path, kind: "dir", size: 0 };
-    return void 0;
-  }
-  async list(dir) {
-    const prefix = `${dir}/`;
-    const paths = /* @__PURE__ */ new Set();
-    for (const key of this.files.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const parts = key.slice(prefix.length).split("/");
-      for (let i = 1; i <= parts.length; i++) paths.add(prefix + parts.slice(0, i).join("/"));
-    }
-    const entries = await Promise.all([...paths].sort().map((p) => this.stat(p)));
-    return entries.filter((e) => e !== void 0);
-  }
-  async read(path) {
-    const data = this.files.get(path);
-    if (!(data instanceof Uint8Array)) throw new Error(`not a readable file: ${path}`);
-    return data;
-  }
-  async *stream(path) {
-    const data = await this.read(path);
-    const chunk = 1 << 16;
-    for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
-  }
-};
-
-// src/github/read-pull-request.ts
-var PROTECTED = [REGISTRY_FILE, "LEADERBOARD.md", ".github/", "benchmarks/"];
-var FETCH_LIMIT = 100 << 20;
-async function readPullRequest(params) {
-  const { github, repo } = params;
-  const changed = await github.paginate(github.rest.pulls.listFiles, {
-    ...repo,
-    pull_number: params.pullNumber,
-    per_page: 100
-  });
-  const findings = [];
-  const adapters = /* @__PURE__ */ new Set();
-  for (const file2 of changed) {
-    for (const path of [file2.filename, file2.previous_filename].filter((p) => Boolean(p))) {
-      const protectedPath = PROTECTED.find((p) => path === p || p.endsWith("/") && path.startsWith(p));
-      if (protectedPath) {
-        findings.push({
-          file: path,
-          line: 0,
-          field: "",
-          rule: "protected-path",
-          severity: "error",
-          message: `this PR changes ${path}; ${protectedPath === REGISTRY_FILE || protectedPath === "LEADERBOARD.md" ? "only loragate writes it, on merge" : "maintainers change it in their own PRs"}`,
-          hint: "remove this change from the adapter PR"
-        });
-      } else if (path.startsWith("adapters/")) {
-        const name = path.split("/")[1];
-        if (name) adapters.add(name);
-      }
-    }
-  }
-  if (adapters.size > 1) {
-    findings.push({
-      file: "adapters/",
-      line: 0,
-      field: "",
-      rule: "one-adapter-per-pr",
-      severity: "error",
-      message: `this PR touches ${adapters.size} adapter folders (${[...adapters].slice(0, 5).join(", ")}); an adapter PR changes one`,
-      hint: "split it into one PR per adapter"
-    });
-  }
-  const source = new MemoryRegistrySource();
-  const wanted = (path) => path === REGISTRY_FILE || path === CONFIG_FILE || path.startsWith("benchmarks/") || /^adapters\/[^/]+\/(adapter\.yaml|eval\/[^/]+\.jsonl)$/.test(path);
-  await addTree(
-    github,
-    repo,
-    params.baseSha,
-    (path) => wanted(path) && ![...adapters].some((a) => path.startsWith(`adapters/${a}/`)),
-    source,
-    FETCH_LIMIT
-  );
-  const { config: config2 } = await loadRegistryContext(source);
-  const touched = [...adapters];
-  await addTree(
-    github,
-    repo,
-    params.headSha,
-    (path) => touched.some((a) => path.startsWith(`adapters/${a}/`)),
-    source,
-    config2.limits.max_file_bytes
-  );
-  return { source, adapters: touched, findings, config: config2 };
-}
-async function addTree(github, repo, sha, keep, source, maxFileBytes) {
-  const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
-  if (tree.truncated)
-    throw new Error(`the tree of ${sha} is too large for one request (GitHub truncated it)`);
-  for (const entry of tree.tree) {
-    if (!entry.path || entry.type !== "blob" || !keep(entry.path)) continue;
-    if (entry.mode === "120000") {
-      source.set(entry.path, { symlink: "(not followed)" });
-    } else if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
-      source.set(entry.path, { unfetched: entry.size ?? 0 });
-    } else {
-      const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
-      source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
-    }
-  }
-}
-
-// src/action/run-action.ts
+// src/action/train-adapter.ts
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
 var TRAINER_EXIT = {
   2: "the trainer refused the recipe or the data",
   3: "the training loss diverged (NaN or infinite)",
-  4: "training ran out of GPU memory"
+  4: "training ran out of GPU memory",
+  5: "the trainer was stopped (SIGTERM/SIGINT)"
 };
-async function runAction(inputs, setup) {
-  const log = setup.log ?? (() => {
-  });
-  rmSync2(setup.outDir, { recursive: true, force: true });
-  checkInputs(inputs);
-  const { github, repo } = setup;
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
-  if (pr.head.sha !== inputs.headSha)
-    throw new ActionFailure(
-      `PR #${inputs.pr} moved to ${pr.head.sha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`
-    );
-  log(`reading PR #${inputs.pr} at ${inputs.headSha.slice(0, 12)}`);
-  const files = await readPullRequest({
-    github,
-    repo,
-    pullNumber: inputs.pr,
-    baseSha: pr.base.sha,
-    headSha: inputs.headSha
-  });
-  if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)
-    throw new ActionFailure(`PR #${inputs.pr} does not change exactly adapters/${inputs.adapter}/`);
-  const report = await checkRegistry({ source: files.source, adapter: inputs.adapter });
-  const errors = [
-    ...files.findings,
-    ...report.registry.findings,
-    ...report.adapters.flatMap((a) => a.findings)
-  ].filter((f) => f.severity === "error");
-  const manifest = report.adapters[0]?.manifest;
-  if (errors.length > 0 || !manifest)
-    throw new ActionFailure(
-      `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
-${errors.slice(0, 20).map(findingLine).join("\n")}`
-    );
-  const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
-  if (!registry2) throw new ActionFailure("registry.yaml does not load");
-  const basePath = join2(setup.modelCache, registry2.base.inference.file);
-  if (!existsSync2(basePath))
-    throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
-  const baseSha = await sha256File(basePath);
-  if (baseSha !== registry2.base.inference.sha256)
-    throw new ActionFailure(
-      `the cached base ${registry2.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry2.base.inference.sha256}: refresh the runner's model cache`
-    );
-  const trainingBase = join2(
-    setup.modelCache,
-    registry2.base.training.hub_id.replaceAll("/", "--"),
-    registry2.base.training.revision
+async function trainAdapter(params) {
+  const { manifest, log } = params;
+  const baseShape = readBaseShape(params.trainingBase);
+  const folder = join3(params.workDir, "trained");
+  const recipe = trainingRecipe(
+    manifest,
+    { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
+    false
   );
-  const baseShape = readBaseShape(trainingBase);
-  rmSync2(setup.workDir, { recursive: true, force: true });
-  mkdirSync(setup.workDir, { recursive: true });
-  const dataset = join2(setup.workDir, "dataset.jsonl");
-  writeFileSync2(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  const trained = join2(setup.workDir, "trained");
-  const recipe = trainingRecipe(manifest, { baseModel: trainingBase, dataset, outputDir: trained }, false);
-  const recipePath = join2(setup.workDir, "recipe.json");
+  const recipePath = join3(params.workDir, "recipe.json");
   writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
-  log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  await runTrainer([...setup.trainer, "--recipe", recipePath], log, setup.signal);
-  const adapterGguf = join2(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync2(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
-  let results;
-  try {
-    results = await evaluateRegistryAdapter({
-      source: files.source,
-      adapter: inputs.adapter,
-      harness,
-      adapterPath: adapterGguf,
-      headSha: inputs.headSha,
-      hardware: setup.hardware,
-      settings: { seed: 42, re2: true, parallel: setup.parallel ?? 1 },
-      hidden: setup.hidden,
-      training: readTraining(trained),
-      onProgress: log,
-      signal: setup.signal
-    });
-  } finally {
-    await harness.dispose();
-  }
-  setup.signal?.throwIfAborted();
-  const staging = `${setup.outDir}.partial`;
-  rmSync2(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeResultsAtomically(join2(staging, "results.json"), results);
-  copyFileSync(adapterGguf, join2(staging, `${inputs.adapter}.gguf`));
-  for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync2(join2(trained, file2))) copyFileSync(join2(trained, file2), join2(staging, file2));
-  renameSync2(staging, setup.outDir);
-  setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config: config2 }) }));
-  return results;
-}
-function checkInputs(inputs) {
-  const problems = [
-    Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
-    /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
-    /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
-    inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}` ? "" : "correlation-id does not match pr and head-sha"
-  ].filter(Boolean);
-  if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
+  log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
+  await runTrainer([...params.trainer, "--recipe", recipePath], log, params.signal);
+  return {
+    gguf: convertTrained(folder, baseShape, `${manifest.name} ${manifest.version}`),
+    folder,
+    training: readTraining(folder)
+  };
 }
 function convertTrained(folder, base, name) {
   try {
     return peftToGguf({
-      config: JSON.parse(readFileSync(join2(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join2(folder, "adapter_model.safetensors"))),
+      config: JSON.parse(readFileSync(join3(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join3(folder, "adapter_model.safetensors"))),
       base,
       name
     });
@@ -30825,7 +34041,7 @@ function convertTrained(folder, base, name) {
   }
 }
 function readBaseShape(folder) {
-  const file2 = join2(folder, "config.json");
+  const file2 = join3(folder, "config.json");
   if (!existsSync2(file2))
     throw new ActionFailure(`the training base is not in the runner's model cache: ${file2}`);
   const config2 = JSON.parse(readFileSync(file2, "utf8"));
@@ -30841,10 +34057,10 @@ function readBaseShape(folder) {
   };
 }
 function readTraining(folder) {
-  const lossFile = join2(folder, "loss.jsonl");
+  const lossFile = join3(folder, "loss.jsonl");
   if (!existsSync2(lossFile)) return void 0;
   const loss = readFileSync(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
-  const summaryFile = join2(folder, "summary.json");
+  const summaryFile = join3(folder, "summary.json");
   const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync(summaryFile, "utf8")) : {};
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
@@ -30881,16 +34097,117 @@ ${tail.slice(-8).join("\n")}`));
   });
 }
 
+// src/action/run-action.ts
+async function runAction(inputs, setup) {
+  const log = setup.log ?? (() => {
+  });
+  rmSync2(setup.outDir, { recursive: true, force: true });
+  checkInputs(inputs);
+  const { github, repo } = setup;
+  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
+  if (pr.head.sha !== inputs.headSha)
+    throw new ActionFailure(
+      `PR #${inputs.pr} moved to ${pr.head.sha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`
+    );
+  log(`reading PR #${inputs.pr} at ${inputs.headSha.slice(0, 12)}`);
+  const files = await readPullRequest({
+    github,
+    repo,
+    pullNumber: inputs.pr,
+    baseSha: pr.base.sha,
+    headSha: inputs.headSha
+  });
+  if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)
+    throw new ActionFailure(`PR #${inputs.pr} does not change exactly adapters/${inputs.adapter}/`);
+  const report = await checkRegistry({ source: files.source, adapter: inputs.adapter });
+  const errors = [
+    ...files.findings,
+    ...report.registry.findings,
+    ...report.adapters.flatMap((a) => a.findings)
+  ].filter((f) => f.severity === "error");
+  const manifest = report.adapters[0]?.manifest;
+  if (errors.length > 0 || !manifest)
+    throw new ActionFailure(
+      `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
+${errors.slice(0, 20).map(findingLine).join("\n")}`
+    );
+  const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
+  if (!registry2) throw new ActionFailure("registry.yaml does not load");
+  const { gguf: basePath, trainingBase } = modelCachePaths(registry2, setup.modelCache);
+  if (!existsSync3(basePath))
+    throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
+  const baseSha = await sha256File(basePath);
+  if (baseSha !== registry2.base.inference.sha256)
+    throw new ActionFailure(
+      `the cached base ${registry2.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry2.base.inference.sha256}: refresh the runner's model cache`
+    );
+  rmSync2(setup.workDir, { recursive: true, force: true });
+  mkdirSync(setup.workDir, { recursive: true });
+  const dataset = join4(setup.workDir, "dataset.jsonl");
+  writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const trained = await trainAdapter({
+    trainer: setup.trainer,
+    manifest,
+    trainingBase,
+    dataset,
+    workDir: setup.workDir,
+    log,
+    signal: setup.signal
+  });
+  const adapterGguf = join4(setup.workDir, `${inputs.adapter}.gguf`);
+  writeFileSync3(adapterGguf, trained.gguf);
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  let results;
+  try {
+    results = await evaluateRegistryAdapter({
+      source: files.source,
+      adapter: inputs.adapter,
+      harness,
+      adapterPath: adapterGguf,
+      headSha: inputs.headSha,
+      hardware: setup.hardware,
+      settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
+      // the prompt as trained
+      hidden: setup.hidden,
+      training: trained.training,
+      onProgress: log,
+      signal: setup.signal
+    });
+  } finally {
+    await harness.dispose();
+  }
+  setup.signal?.throwIfAborted();
+  const staging = `${setup.outDir}.partial`;
+  rmSync2(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeResultsAtomically(join4(staging, "results.json"), results);
+  copyFileSync(adapterGguf, join4(staging, `${inputs.adapter}.gguf`));
+  for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
+    if (existsSync3(join4(trained.folder, file2))) copyFileSync(join4(trained.folder, file2), join4(staging, file2));
+  renameSync2(staging, setup.outDir);
+  setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config: config2 }) }));
+  return results;
+}
+function checkInputs(inputs) {
+  const problems = [
+    Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
+    /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
+    /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
+    inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}` ? "" : "correlation-id does not match pr and head-sha"
+  ].filter(Boolean);
+  if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
+}
+
 // src/action/main.ts
 var input2 = (name) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 async function hiddenBenchmarks(dir) {
-  if (!dir || !existsSync3(dir)) return [];
+  if (!dir || !existsSync4(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort();
   return Promise.all(
     files.map(async (file2, i) => ({
       label: `hidden ${i + 1}`,
-      sha256: await sha256File(join3(dir, file2)),
-      items: await readBenchmarkFile(join3(dir, file2))
+      sha256: await sha256File(join5(dir, file2)),
+      items: await readBenchmarkFile(join5(dir, file2))
     }))
   );
 }
@@ -30918,9 +34235,13 @@ async function main() {
         github: new Octokit2({ auth: input2("github-token"), userAgent: "loragate-action" }),
         repo: { owner, repo },
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
-        workDir: join3(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
-        outDir: join3(workspace, "loragate-out"),
-        trainer: ["python3", join3(import.meta.dirname, "..", "..", "runners", "trainer", "train.py")],
+        workDir: join5(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join5(workspace, "loragate-out"),
+        // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
+        trainer: [
+          process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
+          join5(import.meta.dirname, "..", "..", "runners", "trainer", "train.py")
+        ],
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",

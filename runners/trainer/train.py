@@ -282,6 +282,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
     model.train()
 
     losses = []
+    total_steps = plan(recipe, examples)["steps"]
     step, real_tokens, started = 0, 0, time.perf_counter()
     pending = []  # losses still on the device: reading each one would stall every step
 
@@ -292,6 +293,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
                 raise FloatingPointError(f"loss is {value} at step {at}")
             losses.append({"step": at, "loss": round(value, 5)})
         pending.clear()
+        print(f"step {losses[-1]['step'] + 1}/{total_steps} loss {losses[-1]['loss']}", flush=True)
 
     for epoch in range(recipe.epochs):
         for batch in length_grouped_batches([len(ids) for ids, _ in encoded], recipe.batch_size, recipe.seed, epoch):

@@ -7,7 +7,6 @@
  * Results appear in `outDir` all at once, by renaming a finished staging folder: a failed, cancelled
  * or killed run leaves nothing that could be mistaken for a result.
  */
-import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -22,11 +21,8 @@ import { checkRegistry } from "../core/check.ts";
 import { findingLine } from "../core/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
-import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../core/gguf/peft-to-gguf.ts";
-import { readSafetensors } from "../core/gguf/safetensors.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
 import type { Results } from "../core/schemas/results.ts";
-import { trainingRecipe } from "../core/training-recipe.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
@@ -34,6 +30,9 @@ import { modelCachePaths } from "../eval/model-cache.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { ActionFailure, trainAdapter } from "./train-adapter.ts";
+
+export { ActionFailure };
 
 export interface ActionInputs {
   pr: number;
@@ -65,18 +64,6 @@ export interface RunnerSetup {
   summary?: (markdown: string) => void;
   log?: (line: string) => void;
 }
-
-/** A failure the app can show as is: what went wrong and what to do. */
-export class ActionFailure extends Error {}
-
-/** How long a cancelled trainer gets to exit by itself (the runner's own grace is 7.5 s). */
-const TRAINER_GRACE_MS = 5000;
-
-const TRAINER_EXIT: Record<number, string> = {
-  2: "the trainer refused the recipe or the data",
-  3: "the training loss diverged (NaN or infinite)",
-  4: "training ran out of GPU memory",
-};
 
 export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promise<Results> {
   const log = setup.log ?? (() => {});
@@ -128,23 +115,23 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     throw new ActionFailure(
       `the cached base ${registry.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry.base.inference.sha256}: refresh the runner's model cache`,
     );
-  const baseShape = readBaseShape(trainingBase);
 
-  // 4. Train: the data goes to the trainer as a file; the recipe is adapter.yaml's, validated.
+  // 4. Train from the data, as a file, with adapter.yaml's validated recipe; 5. convert to GGUF.
   rmSync(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
   writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  const trained = join(setup.workDir, "trained");
-  const recipe = trainingRecipe(manifest, { baseModel: trainingBase, dataset, outputDir: trained }, false);
-  const recipePath = join(setup.workDir, "recipe.json");
-  writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);
-  log(`training ${inputs.adapter}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  await runTrainer([...setup.trainer, "--recipe", recipePath], log, setup.signal);
-
-  // 5. Convert to the LoRA GGUF that llama.cpp and Ollama load.
+  const trained = await trainAdapter({
+    trainer: setup.trainer,
+    manifest,
+    trainingBase,
+    dataset,
+    workDir: setup.workDir,
+    log,
+    signal: setup.signal,
+  });
   const adapterGguf = join(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync(adapterGguf, convertTrained(trained, baseShape, `${manifest.name} ${manifest.version}`));
+  writeFileSync(adapterGguf, trained.gguf);
 
   // 6. Evaluate against the pinned base: own, domain, out-of-domain and hidden benchmarks.
   const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
@@ -159,7 +146,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       hardware: setup.hardware,
       settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 }, // the prompt as trained
       hidden: setup.hidden,
-      training: readTraining(trained),
+      training: trained.training,
       onProgress: log,
       signal: setup.signal,
     });
@@ -175,7 +162,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   writeResultsAtomically(join(staging, "results.json"), results);
   copyFileSync(adapterGguf, join(staging, `${inputs.adapter}.gguf`));
   for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync(join(trained, file))) copyFileSync(join(trained, file), join(staging, file));
+    if (existsSync(join(trained.folder, file))) copyFileSync(join(trained.folder, file), join(staging, file));
   renameSync(staging, setup.outDir);
   setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config }) }));
   return results;
@@ -191,92 +178,4 @@ function checkInputs(inputs: ActionInputs): void {
       : "correlation-id does not match pr and head-sha",
   ].filter(Boolean);
   if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
-}
-
-/** The trainer's PEFT output as a LoRA GGUF; what the trainer left that does not convert is a failure. */
-function convertTrained(folder: string, base: BaseShape, name: string): Buffer {
-  try {
-    return peftToGguf({
-      config: JSON.parse(readFileSync(join(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join(folder, "adapter_model.safetensors"))),
-      base,
-      name,
-    });
-  } catch (error) {
-    throw new ActionFailure(`the trained adapter does not convert to GGUF: ${(error as Error).message}`);
-  }
-}
-
-/** Architecture and heads from the training base's config.json (the q/k permutation needs them). */
-function readBaseShape(folder: string): BaseShape {
-  const file = join(folder, "config.json");
-  if (!existsSync(file))
-    throw new ActionFailure(`the training base is not in the runner's model cache: ${file}`);
-  const config = JSON.parse(readFileSync(file, "utf8")) as {
-    model_type?: string;
-    num_attention_heads?: number;
-    num_key_value_heads?: number;
-  };
-  const architecture = CONVERTIBLE_ARCHITECTURES.find((a) => a === config.model_type);
-  if (!architecture || !config.num_attention_heads)
-    throw new ActionFailure(
-      `the base's model_type ${String(config.model_type)} is not one of ${CONVERTIBLE_ARCHITECTURES.join(", ")}`,
-    );
-  return {
-    architecture,
-    heads: config.num_attention_heads,
-    kvHeads: config.num_key_value_heads ?? config.num_attention_heads,
-  };
-}
-
-/** The trainer's loss log and wall time, for the scorecard's loss curve. */
-function readTraining(folder: string): Results["training"] {
-  const lossFile = join(folder, "loss.jsonl");
-  if (!existsSync(lossFile)) return undefined;
-  const loss = readFileSync(lossFile, "utf8")
-    .split("\n")
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as { step: number; loss: number });
-  const summaryFile = join(folder, "summary.json");
-  const summary = existsSync(summaryFile)
-    ? (JSON.parse(readFileSync(summaryFile, "utf8")) as { wall_seconds?: number })
-    : {};
-  return { wall_seconds: summary.wall_seconds ?? 0, loss };
-}
-
-/**
- * Runs the trainer without a shell; its last stderr lines explain a failure. Cancelling stops it
- * (SIGTERM, then SIGKILL if it lingers) so that no orphan keeps the GPU.
- */
-function runTrainer(argv: string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    const stop = () => {
-      child.kill("SIGTERM");
-      setTimeout(
-        () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
-        TRAINER_GRACE_MS,
-      ).unref();
-    };
-    signal?.addEventListener("abort", stop, { once: true });
-    const tail: string[] = [];
-    child.stdout.on("data", (chunk: Buffer) => log(chunk.toString().trimEnd()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      tail.push(...chunk.toString().split("\n").filter(Boolean));
-      tail.splice(0, Math.max(0, tail.length - 20));
-    });
-    child.on("error", (error) =>
-      reject(new ActionFailure(`cannot start the trainer (${argv[0]}): ${error.message}`)),
-    );
-    child.on("close", (code, killedBy) => {
-      signal?.removeEventListener("abort", stop);
-      if (signal?.aborted) return reject(signal.reason);
-      if (code === 0) return resolve();
-      const what = killedBy
-        ? `the trainer was killed (${killedBy})`
-        : (TRAINER_EXIT[code ?? -1] ?? `the trainer failed (exit ${code})`);
-      reject(new ActionFailure(`${what}:\n${tail.slice(-8).join("\n")}`));
-    });
-  });
 }
