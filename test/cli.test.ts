@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliIO, runCli } from "../src/cli/main.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
+import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
 async function cli(...argv: string[]) {
   let stdout = "";
@@ -19,6 +20,27 @@ async function cli(...argv: string[]) {
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
+}
+
+/** `loragate demo` with this trainer Python; checks what every demo run must show. */
+async function demo(python: string) {
+  process.env.LORAGATE_TRAINER_PYTHON = python;
+  try {
+    const r = await cli("demo");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(
+      /one invalid adapter per rule: the ✗ lines below fail on purpose/,
+    );
+    expect(r.stdout).toContain("✓ math-gsm8k");
+    expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
+    expect(r.stdout).toContain("## loragate scorecard: math-gsm8k 0.2.0 — ✅ passes the bar");
+    expect(r.stdout).toMatch(/\| math \| domain \| 60 \|/);
+    expect(r.stdout).toContain("### the same data with shuffled answers: ❌ fails the bar");
+    expect(r.stderr).toContain("base + adapter: 240 items");
+    return r;
+  } finally {
+    delete process.env.LORAGATE_TRAINER_PYTHON;
+  }
 }
 
 describe("loragate check", () => {
@@ -101,13 +123,15 @@ describe("loragate check", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("demo checks the bundled registry, evaluates its math adapter with llama.cpp, and exits 0", async () => {
-    const r = await cli("demo");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("✓ math-gsm8k");
-    expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
-    expect(r.stdout).toContain("## loragate scorecard: math-gsm8k 0.2.0");
-    expect(r.stdout).toMatch(/\| math \| domain \| 60 \|/);
-    expect(r.stderr).toContain("base + adapter: 240 items");
+  it("demo without a trainer environment: the committed adapters, trained passes the bar, shuffled fails", async () => {
+    const r = await demo("/nonexistent/python");
+    expect(r.stderr).toContain("committed in fixtures/trained/");
+  }, 300_000);
+});
+
+describeWithTrainer("loragate demo with the trainer's environment", () => {
+  it("retrains both adapters with train.py, then the same verdicts", async () => {
+    const r = await demo(TRAINER_PYTHON);
+    expect(r.stderr).toContain("step 1300/1300");
   }, 300_000);
 });

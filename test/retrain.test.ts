@@ -13,8 +13,7 @@ import { runAction, type RunnerSetup } from "../src/action/run-action.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { pairedSummary } from "../src/core/evaluation/statistics.ts";
 import { loadRegistryContext } from "../src/core/registry-context.ts";
-import { mulberry32 } from "../src/core/random.ts";
-import { FIXTURE_ADAPTER, fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { FIXTURE_ADAPTER, fixtureBaseOf, shuffleAnswers } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
@@ -29,24 +28,10 @@ const modelCache = join(root, "models");
 writeModelCache({ registry: loadRegistryDocument(), cacheDir: modelCache, ...fixtureBaseOf(FIXTURE_ROOT) });
 const DATASET = `adapters/${FIXTURE_ADAPTER}/training/dataset.jsonl`;
 
-/** The fixture adapter's files with every answer moved to another example (seeded). */
+/** The fixture adapter's files with shuffled answers. */
 function shuffledAnswers(): Tree {
   const tree = adapterTree(fixture, FIXTURE_ADAPTER);
-  const lines = (tree.get(DATASET) as Buffer)
-    .toString()
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
-  const outputs = lines.map((l) => l.output as string);
-  const random = mulberry32(11);
-  for (let i = outputs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [outputs[i], outputs[j]] = [outputs[j]!, outputs[i]!];
-  }
-  tree.set(
-    DATASET,
-    Buffer.from(`${lines.map((l, i) => JSON.stringify({ ...l, output: outputs[i] })).join("\n")}\n`),
-  );
+  tree.set(DATASET, Buffer.from(shuffleAnswers((tree.get(DATASET) as Buffer).toString())));
   return tree;
 }
 

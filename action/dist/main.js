@@ -33325,7 +33325,9 @@ var EvaluationHarness = class _EvaluationHarness {
       const last = tokens.length - 1;
       const everything = { temperature: 1, topK: 0, topP: 1, minP: 0 };
       const output2 = await context.getSequence().controlledEvaluate(
-        tokens.map((t, i) => i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t)
+        tokens.map(
+          (t, i) => i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t
+        )
       );
       return output2[last]?.next?.probabilities ?? /* @__PURE__ */ new Map();
     } finally {
@@ -33419,7 +33421,10 @@ async function withLlamaLog(log, what, run) {
     return await run();
   } catch (error62) {
     const logged = [...new Set(log.since(start))];
-    const lines = [...logged.filter((l) => l.startsWith("error")), ...logged.filter((l) => l.startsWith("warn"))];
+    const lines = [
+      ...logged.filter((l) => l.startsWith("error")),
+      ...logged.filter((l) => l.startsWith("warn"))
+    ];
     throw new EvaluationInputError(
       `${what}: ${error62.message}${lines.length ? `
 llama.cpp says:

@@ -1,55 +1,170 @@
 /**
- * The demo's evaluation: the bundled registry's math adapter, evaluated for real by llama.cpp on a
- * tiny generated base (whose sha256 the fixture registry pins) and a generated LoRA adapter, then
- * judged by the bar and rendered as the scorecard the app would post.
+ * The demo's evaluation: one PR's path after `check`. The bundled registry's adapter is retrained from
+ * its data by runners/trainer/train.py on the pinned tiny base (where the trainer's Python environment
+ * exists; else the adapters that the same trainer produced, committed in fixtures/trained/), evaluated
+ * by llama.cpp, judged by the bar and rendered as the scorecard the app would post; then the same data
+ * with shuffled answers goes the same way and fails.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { trainAdapter } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
-import { tinyLlamaGguf, tinyLoraGguf } from "../core/gguf/tiny-llama.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
+import type { AdapterManifest } from "../core/schemas/adapter.ts";
+import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
+import { FIXTURE_ADAPTER, fixtureBaseOf, fixtureManifest, shuffleAnswers } from "../eval/fixture-model.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
+import { writeModelCache } from "../eval/model-cache.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 
-export const DEMO_ADAPTER = "math-gsm8k";
+/** What the demo trains: the fixture adapter's data as submitted, and with its answers shuffled. */
+export const DEMO_VARIANTS = [
+  { name: "trained", what: "retrained from its data", data: (jsonl: string) => jsonl },
+  { name: "shuffled", what: "the same data with shuffled answers", data: shuffleAnswers },
+] as const;
+export type DemoVariant = (typeof DEMO_VARIANTS)[number]["name"];
+
+export interface DemoAdapter {
+  gguf: Buffer;
+  training: Results["training"];
+}
+
+/** The committed adapters (fixtures/trained/), written by scripts/train-fixture-adapters.ts. */
+export const committedAdapterPath = (
+  registryRoot: string,
+  variant: DemoVariant,
+  ext: "gguf" | "training.json",
+) => join(registryRoot, "..", "trained", `${FIXTURE_ADAPTER}-${variant}.${ext}`);
+
+/** The trainer's Python: $LORAGATE_TRAINER_PYTHON, else the checkout's .venv-trainer; undefined when absent. */
+export function trainerPython(registryRoot: string): string | undefined {
+  const python =
+    process.env.LORAGATE_TRAINER_PYTHON ?? join(registryRoot, "..", "..", ".venv-trainer", "bin", "python");
+  return existsSync(python) ? python : undefined;
+}
+
+/** Trains every demo variant with train.py on the registry's pinned base (laid out in `cacheDir`). */
+export async function trainDemoAdapters(params: {
+  registryRoot: string;
+  python: string;
+  workDir: string;
+  trainingBase: string;
+  manifest: AdapterManifest;
+  log: (line: string) => void;
+}): Promise<Map<DemoVariant, DemoAdapter>> {
+  const data = readFileSync(
+    join(params.registryRoot, "adapters", FIXTURE_ADAPTER, params.manifest.data.train),
+    "utf8",
+  );
+  const trained = new Map<DemoVariant, DemoAdapter>();
+  for (const variant of DEMO_VARIANTS) {
+    const workDir = join(params.workDir, variant.name);
+    mkdirSync(workDir, { recursive: true });
+    const dataset = join(workDir, "dataset.jsonl");
+    writeFileSync(dataset, variant.data(data));
+    params.log(`${variant.what}:`);
+    const { gguf, training } = await trainAdapter({
+      trainer: [params.python, join(params.registryRoot, "..", "..", "runners", "trainer", "train.py")],
+      manifest: params.manifest,
+      trainingBase: params.trainingBase,
+      dataset,
+      workDir,
+      log: (line) => isMilestone(line) && params.log(`  ${line.trim()}`),
+    });
+    trained.set(variant.name, { gguf, training });
+  }
+  return trained;
+}
+
+/** The trainer's lines worth showing here: what it trains, and every 250th step's loss. */
+function isMilestone(line: string): boolean {
+  const step = /^step (\d+)\/(\d+)/.exec(line.trim());
+  return step ? Number(step[1]) % 250 === 0 || step[1] === step[2] : line.startsWith("training ");
+}
 
 export async function runDemoEvaluation(
   root: string,
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
-) {
+): Promise<boolean> {
   const source = new FsRegistrySource(root);
   const { registry, config } = await loadRegistryContext(source);
   if (!registry) throw new Error("the bundled registry.yaml does not load");
   const dir = mkdtempSync(join(tmpdir(), "loragate-demo-"));
   let harness: EvaluationHarness | undefined;
   try {
-    const basePath = join(dir, registry.base.inference.file);
-    const adapterPath = join(dir, `${DEMO_ADAPTER}.gguf`);
-    writeFileSync(basePath, tinyLlamaGguf());
-    writeFileSync(adapterPath, tinyLoraGguf());
-    io.stderr(`\nEvaluating ${DEMO_ADAPTER} on a generated tiny llama (llama.cpp, CPU, greedy):\n`);
-    harness = await EvaluationHarness.open({ basePath, baseSha256: registry.base.inference.sha256 });
-    const started = performance.now();
-    const results = await evaluateRegistryAdapter({
-      source,
-      adapter: DEMO_ADAPTER,
-      harness,
-      adapterPath,
-      headSha: "0".repeat(40),
-      hardware: "local CPU (demo)",
-      settings: { seed: 42, re2: true, parallel: 8 },
-      onProgress: (message) => io.stderr(`  ${message}\n`),
+    const paths = writeModelCache({ registry, cacheDir: join(dir, "models"), ...fixtureBaseOf(root) });
+    const adapters = await demoAdapters({ root, dir, trainingBase: paths.trainingBase, io });
+
+    io.stderr(`\nEvaluating ${FIXTURE_ADAPTER} on the pinned tiny base (llama.cpp, CPU, greedy):\n`);
+    harness = await EvaluationHarness.open({
+      basePath: paths.gguf,
+      baseSha256: registry.base.inference.sha256,
     });
-    io.stderr(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`);
-    io.stdout(`${renderScorecard({ results, verdict: evaluateBar({ results, config }) })}\n`);
-    io.stdout(
-      "\n(demo: the tiny model's weights are random, so neither it nor its adapter solves anything; the numbers are real llama.cpp outputs, scored and judged as on a GPU runner)\n",
-    );
+    const verdicts = new Map<DemoVariant, boolean>();
+    for (const variant of DEMO_VARIANTS) {
+      const adapterPath = join(dir, `${FIXTURE_ADAPTER}-${variant.name}.gguf`);
+      writeFileSync(adapterPath, adapters.get(variant.name)!.gguf);
+      io.stderr(`${variant.what}:\n`);
+      const results = await evaluateRegistryAdapter({
+        source,
+        adapter: FIXTURE_ADAPTER,
+        harness,
+        adapterPath,
+        headSha: "0".repeat(40),
+        hardware: "local CPU (demo)",
+        settings: { seed: 42, re2: false, parallel: 8 },
+        training: adapters.get(variant.name)!.training,
+        onProgress: (message) => io.stderr(`  ${message}\n`),
+      });
+      const verdict = evaluateBar({ results, config });
+      verdicts.set(variant.name, verdict.pass);
+      io.stdout(
+        variant.name === "trained"
+          ? `\n${renderScorecard({ results, verdict })}\n`
+          : `\n### ${variant.what}: ${verdict.pass ? "✅ passes" : "❌ fails"} the bar\n\n${verdict.reasons
+              .map((r) => `- ${r.ok ? "✓" : "✗"} ${r.text}`)
+              .join("\n")}\n`,
+      );
+    }
+    return verdicts.get("trained") === true && verdicts.get("shuffled") === false;
   } finally {
     await harness?.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Trained now where the trainer's environment exists, else the committed ones, saying which. */
+async function demoAdapters(p: {
+  root: string;
+  dir: string;
+  trainingBase: string;
+  io: { stderr: (s: string) => void };
+}): Promise<Map<DemoVariant, DemoAdapter>> {
+  const python = trainerPython(p.root);
+  if (!python) {
+    p.io.stderr(
+      `\nNo trainer environment (npm run trainer:setup makes one): using the adapters that runners/trainer/train.py produced from this data, committed in fixtures/trained/\n`,
+    );
+    return new Map(
+      DEMO_VARIANTS.map((v) => [
+        v.name,
+        {
+          gguf: readFileSync(committedAdapterPath(p.root, v.name, "gguf")),
+          training: JSON.parse(readFileSync(committedAdapterPath(p.root, v.name, "training.json"), "utf8")),
+        },
+      ]),
+    );
+  }
+  p.io.stderr(`\nRetraining ${FIXTURE_ADAPTER} with runners/trainer/train.py (${python}, CPU):\n`);
+  return trainDemoAdapters({
+    registryRoot: p.root,
+    python,
+    workDir: join(p.dir, "train"),
+    trainingBase: p.trainingBase,
+    manifest: fixtureManifest(p.root),
+    log: (line) => p.io.stderr(`  ${line}\n`),
+  });
 }

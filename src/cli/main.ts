@@ -170,6 +170,11 @@ async function runCheck(p: {
   hidden: string[];
 }): Promise<number> {
   const progress = p.io.isTTY && p.format === "text" ? progressLine(p.io) : undefined;
+  if (p.demo)
+    // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
+    p.io.stdout(
+      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose)\n\n",
+    );
   try {
     const report = await checkRegistry({
       source: new FsRegistrySource(p.root),
@@ -179,14 +184,7 @@ async function runCheck(p: {
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
-    if (p.demo) {
-      // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
-      p.io.stdout(
-        "\n(demo: the bundled registry has one valid adapter and one invalid adapter per rule, on purpose)\n",
-      );
-      await runDemoEvaluation(p.root, p.io);
-      return 0;
-    }
+    if (p.demo) return (await runDemoEvaluation(p.root, p.io)) ? 0 : 1;
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
     progress?.clear();

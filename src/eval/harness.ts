@@ -255,7 +255,9 @@ export class EvaluationHarness {
       const output = await context
         .getSequence()
         .controlledEvaluate(
-          tokens.map((t, i) => (i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t)),
+          tokens.map((t, i) =>
+            i === last ? [t, { generateNext: { probabilities: true, options: everything } }] : t,
+          ),
         );
       return output[last]?.next?.probabilities ?? new Map();
     } finally {
@@ -368,7 +370,10 @@ async function withLlamaLog<T>(log: LlamaLog, what: string, run: () => Promise<T
     // node-llama-cpp retries some loads, so llama.cpp may say the same thing several times
     // errors first: on some CPUs llama.cpp warns once per tensor before it says what failed
     const logged = [...new Set(log.since(start))];
-    const lines = [...logged.filter((l) => l.startsWith("error")), ...logged.filter((l) => l.startsWith("warn"))];
+    const lines = [
+      ...logged.filter((l) => l.startsWith("error")),
+      ...logged.filter((l) => l.startsWith("warn")),
+    ];
     throw new EvaluationInputError(
       `${what}: ${(error as Error).message}${lines.length ? `\nllama.cpp says:\n  ${lines.join("\n  ")}` : " (llama.cpp printed its reason to the log)"}`,
     );
