@@ -12,6 +12,7 @@ export default tseslint.config(
       "schemas/",
       "benchmarks/.data/",
       ".scratch/",
+      ".venv-trainer/",
     ],
   },
   js.configs.recommended,

@@ -25256,14 +25256,7 @@ function readBenchmarkFile(path) {
 }
 
 // src/action/run-action.ts
-import {
-  copyFileSync,
-  existsSync as existsSync3,
-  mkdirSync,
-  renameSync as renameSync2,
-  rmSync as rmSync2,
-  writeFileSync as writeFileSync3
-} from "node:fs";
+import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join4 } from "node:path";
 
 // node_modules/js-yaml/dist/js-yaml.mjs

@@ -7,15 +7,7 @@
  * Results appear in `outDir` all at once, by renaming a finished staging folder: a failed, cancelled
  * or killed run leaves nothing that could be mistaken for a result.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
 import { findingLine } from "../core/findings.ts";
