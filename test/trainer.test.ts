@@ -140,6 +140,32 @@ describeWithTrainer("the trainer with torch (the trainer's Python environment)",
     return path;
   };
 
+  it("the loss on answer positions only equals transformers' own causal-LM loss", () => {
+    const script = `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))})
+from pathlib import Path
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from train import answer_loss, read_examples, tokenize
+tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
+model = get_peft_model(AutoModelForCausalLM.from_pretrained(sys.argv[1]), LoraConfig(r=4, target_modules=["q_proj", "down_proj"], init_lora_weights=False))
+encoded = [tokenize(tokenizer, e, 1024) for e in read_examples(Path(sys.argv[2]))[:3]]
+width = max(len(ids) for ids, _ in encoded)
+ids = torch.tensor([i + [0] * (width - len(i)) for i, _ in encoded])
+labels = torch.tensor([l + [-100] * (width - len(l)) for _, l in encoded])
+mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in encoded])
+with torch.no_grad():
+    ours = answer_loss(model.get_base_model(), ids, mask, labels).item()
+    theirs = model(input_ids=ids, attention_mask=mask, labels=labels).loss.item()
+print(json.dumps([ours, theirs]))`;
+    const run = spawnSync(TRAINER_PYTHON, ["-c", script, trainingBase, dataset], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const [ours, theirs] = JSON.parse(run.stdout) as [number, number];
+    expect(Math.abs(ours - theirs)).toBeLessThan(1e-5);
+    expect(ours).toBeGreaterThan(1); // a real loss, not an empty mean
+  }, 60_000);
+
   it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {
     const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ max_seq_length: 16 })], {
       encoding: "utf8",

@@ -211,6 +211,22 @@ def tokenize(tokenizer, example: Example, max_length: int) -> tuple[list[int], l
     return full, [-100] * shared + full[shared:]
 
 
+def answer_loss(causal_lm, ids, mask, labels):
+    """The causal-LM loss (mean over answer tokens, as transformers computes it), with the vocabulary
+    projection applied only where there is an answer token to predict. Prompts are most of the tokens
+    and the head is the widest matrix (151,936 rows on Qwen3), so logits for every position are most of
+    the step's work and memory on large vocabularies; the loss is the same."""
+    import torch.nn.functional as F
+
+    if getattr(causal_lm.config, "final_logit_softcapping", None) or not hasattr(causal_lm, "lm_head"):
+        return causal_lm(input_ids=ids, attention_mask=mask, labels=labels).loss  # heads that do more
+    hidden = causal_lm.model(input_ids=ids, attention_mask=mask).last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = causal_lm.lm_head(hidden[:, :-1][keep])
+    return F.cross_entropy(logits.float(), targets[keep])
+
+
 class StopSignals:
     """SIGTERM/SIGINT (a cancelled job) end training between two steps instead of killing it mid-write."""
 
@@ -280,6 +296,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
     autocast = torch.autocast(device_type="cuda", dtype=dtype, enabled=cuda and dtype != torch.float32)
     optimizer = torch.optim.AdamW(trainable, lr=recipe.learning_rate, fused=cuda)
     model.train()
+    causal_lm = model.get_base_model()  # the LoRA layers are inside it
 
     losses = []
     total_steps = plan(recipe, examples)["steps"]
@@ -310,7 +327,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
             real_tokens += int(mask.sum())
             ids, labels, mask = (t.pin_memory().to(device, non_blocking=True) if cuda else t for t in (ids, labels, mask))
             with autocast:
-                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+                loss = answer_loss(causal_lm, ids, mask, labels)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
