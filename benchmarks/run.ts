@@ -5,6 +5,7 @@
  *                   quality per planted kind, 20k x 2k speed, 1M x 10k speed and memory
  *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
+ *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -13,6 +14,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchEvaluation } from "./evaluation.ts";
+import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
 
@@ -22,6 +24,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   contamination: benchContamination,
   app: benchAppValidate,
   evaluation: benchEvaluation,
+  training: benchTraining,
 };
 
 interface ChildResult {

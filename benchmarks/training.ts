@@ -1,0 +1,130 @@
+/**
+ * `npm run bench -- training`: runners/trainer/train.py against a plain PEFT loop (the anchor) on CPU,
+ * with the same tiny base, LoRA recipe, tokens, batch size and optimizer: wall time, tokens per second,
+ * peak memory and both loss curves. Two shapes: the fixture's tiny base (64 wide, where Python overhead
+ * dominates) and a small one (256 wide, 4 layers, a vocabulary of some thousand tokens). Each side runs
+ * twice, alternating, in a fresh process; the medians are compared. Needs the trainer's environment.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TINY_BASE_SHAPE, type TinyBaseShape, tinyBase } from "../src/core/gguf/tiny-base.ts";
+import { wordProblems } from "../fixtures/contamination-corpus.ts";
+import { mulberry32 } from "../src/core/random.ts";
+
+const root = join(import.meta.dirname, "..");
+const python = process.env.LORAGATE_TRAINER_PYTHON ?? join(root, ".venv-trainer", "bin", "python");
+
+const SHAPES: { name: string; shape: TinyBaseShape; merges: number; epochs: number }[] = [
+  { name: "tiny", shape: TINY_BASE_SHAPE, merges: 600, epochs: 3 },
+  {
+    name: "small",
+    shape: { embedding: 256, layers: 4, heads: 8, kvHeads: 4, feedForward: 768, contextLength: 2048 },
+    merges: 8000,
+    epochs: 1,
+  },
+];
+
+interface Run {
+  mode: string;
+  wall_seconds: number;
+  tokens_per_second: number;
+  peak_rss_mb: number;
+  final_loss: number;
+  loss: number[];
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
+};
+
+export async function benchTraining(): Promise<Record<string, unknown>> {
+  if (!existsSync(python)) throw new Error(`no trainer environment at ${python}: npm run trainer:setup`);
+  const dir = mkdtempSync(join(tmpdir(), "loragate-bench-training-"));
+  try {
+    // 500 examples of one to six word problems' text (about 50 to 400 tokens) with a one-sentence
+    // answer: lengths vary as the issue's workload does (64-384 tokens)
+    const problems = wordProblems(7, 3000);
+    const random = mulberry32(3);
+    const examples = Array.from({ length: 500 }, (_, i) => {
+      const parts = problems.slice(i * 6, i * 6 + 1 + Math.floor(random() * 6));
+      const answer = parts.at(-1)!.output;
+      return {
+        instruction: parts[0]!.instruction,
+        input: parts.map((p) => p.input).join(" "),
+        output: `Adding the amounts in the order given and checking the units, the result is ${answer}. The answer is ${answer}.`,
+      };
+    });
+    const dataset = join(dir, "dataset.jsonl");
+    writeFileSync(dataset, `${examples.map((e) => JSON.stringify(e)).join("\n")}\n`);
+    const corpus = examples.map((e) => `${e.instruction}\n\n${e.input}\n${e.output}`);
+
+    const shapes: Record<string, unknown> = {};
+    for (const { name, shape, merges, epochs } of SHAPES) {
+      const base = tinyBase({ architecture: "qwen3", corpus, merges, shape });
+      const folder = join(dir, name);
+      mkdirSync(folder, { recursive: true });
+      for (const [file, bytes] of Object.entries(base.hf)) writeFileSync(join(folder, file), bytes);
+      const recipe = join(dir, `${name}-recipe.json`);
+      writeFileSync(
+        recipe,
+        JSON.stringify({
+          base_model: folder,
+          dataset,
+          output_dir: join(dir, `${name}-out`),
+          r: 16,
+          alpha: 64,
+          dropout: 0.05,
+          target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+          epochs,
+          learning_rate: 1e-3,
+          batch_size: 4,
+          max_seq_length: 1024,
+          seed: 42,
+          quantize_4bit: false,
+        }),
+      );
+      const runs: Run[] = [];
+      for (const mode of ["plain", "train.py", "train.py", "plain"]) {
+        const out = execFileSync(python, [join(import.meta.dirname, "training_child.py"), mode, recipe], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+          maxBuffer: 1 << 26,
+        });
+        runs.push(JSON.parse(out.trim().split("\n").at(-1)!) as Run);
+        const last = runs.at(-1)!;
+        console.log(
+          `${name} ${mode}: ${last.wall_seconds} s, ${last.tokens_per_second} tokens/s, ${last.peak_rss_mb} MB`,
+        );
+      }
+      const of = (mode: string) => runs.filter((r) => r.mode === mode);
+      const summary = (mode: string) => ({
+        wall_seconds: median(of(mode).map((r) => r.wall_seconds)),
+        tokens_per_second: median(of(mode).map((r) => r.tokens_per_second)),
+        peak_rss_mb: median(of(mode).map((r) => r.peak_rss_mb)),
+        final_loss: median(of(mode).map((r) => r.final_loss)),
+        steps: of(mode)[0]!.loss.length,
+      });
+      const ours = summary("train.py");
+      const anchor = summary("plain");
+      shapes[name] = {
+        shape: { ...shape, vocabulary: base.tokenizer.tokens.length },
+        epochs,
+        train_py: ours,
+        plain_peft_loop: anchor,
+        speedup_vs_anchor: Number((anchor.wall_seconds / ours.wall_seconds).toFixed(2)),
+        final_loss_difference: Number(((ours.final_loss - anchor.final_loss) / anchor.final_loss).toFixed(4)),
+        loss_curves: { train_py: of("train.py")[0]!.loss, plain: of("plain")[0]!.loss },
+      };
+    }
+    return {
+      what: "train.py vs a plain PEFT loop on CPU: 500 examples, batch 4, r 16, all 7 projections; final loss = the trained adapter's mean answer loss over the 500 examples",
+      shapes,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
