@@ -35,7 +35,7 @@ export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --be
   loragate eval --base B.gguf --adapter A.gguf --registry DIR --name ADAPTER [--out results.json]
                                       answers each item greedily with the base alone and with the
                                       adapter (--parallel N: N items at once, faster, identical
-                                      only for some weight types, see README; --no-re2; --seed 42;
+                                      only for some weight types, see README; --re2 (ask twice); --seed 42;
                                       --threads N, by default chosen by each context's work)`;
 
 const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
