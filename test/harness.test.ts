@@ -16,7 +16,7 @@ import { readGgufFileInfo } from "node-llama-cpp";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { runCli } from "../src/cli/main.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
-import { FIXTURE_ROOT } from "./support/registry.ts";
+import { FIXTURE_ROOT, registryWithValidAdapter } from "./support/registry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-harness-"));
 const file = (name: string, bytes: Buffer | string) => {
@@ -201,6 +201,13 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
 });
 
 describe("evaluating a registry adapter", () => {
+  const hiddenItems = Array.from({ length: 5 }, (_, i) => ({
+    id: `h-${i}`,
+    instruction: "Reply with the secret word.",
+    input: "",
+    expected_output: `secret-${i}`,
+    difficulty: "easy" as const,
+  }));
   const fixtureBase = file("fixture-base.gguf", fixtureBaseOf(FIXTURE_ROOT).gguf);
 
   it("writes complete results.json: own, domain and OOD benchmarks, per-item outcomes, the pins", async () => {
@@ -228,6 +235,45 @@ describe("evaluating a registry adapter", () => {
       expect(results.inference).toMatchObject({ temperature: 0, max_tokens: 48, re2: true });
       expect(results.adapter_sha256).toBe(await sha256File(adapterPath));
       expect(results.benchmarks[0]!.generation!.base.max_tokens).toBeGreaterThan(0);
+    } finally {
+      await pinned.dispose();
+    }
+  }, 300_000);
+
+  it("adapter.yaml's scoring rule scores only its own benchmark: registry ones by registry.yaml, hidden by their items", async () => {
+    // the audit's exploit: an adapter that always answers XYZZY, declaring a regex that matches it
+    const source = registryWithValidAdapter();
+    const manifest = Buffer.from(await source.read("adapters/math-gsm8k/adapter.yaml")).toString();
+    source.set(
+      "adapters/math-gsm8k/adapter.yaml",
+      Buffer.from(manifest.replace("  type: numeric", '  type: regex\n  config: {pattern: "XYZZY|.*"}')),
+    );
+    const pinned = await EvaluationHarness.open({ basePath: fixtureBase });
+    try {
+      const results = await evaluateRegistryAdapter({
+        source,
+        adapter: "math-gsm8k",
+        harness: pinned,
+        adapterPath,
+        headSha: "a".repeat(40),
+        hardware: "test CPU",
+        settings: { seed: 42, re2: false, parallel: 8 },
+        hidden: [{ label: "hidden 1", sha256: "f".repeat(64), items: hiddenItems }],
+      });
+      expect(results.benchmarks.map((b) => [b.name, b.evaluation_type])).toEqual([
+        ["own", "regex"],
+        ["math", "numeric"],
+        ["code", "rouge_l"],
+        ["analysis", "exact_match"],
+        ["hidden 1", "exact_match"],
+      ]);
+      const mean = (name: string) => {
+        const outcomes = results.benchmarks.find((b) => b.name === name)!.outcomes;
+        return outcomes.reduce((sum, o) => sum + o.adapter, 0) / outcomes.length;
+      };
+      expect(mean("own")).toBe(1); // its own rule matches anything: its own benchmark only
+      expect(mean("math")).toBeLessThan(0.5);
+      expect(mean("hidden 1")).toBeLessThan(0.5);
     } finally {
       await pinned.dispose();
     }

@@ -55,21 +55,31 @@ export async function evaluateRegistryAdapter(params: {
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry.base.inference.sha256}`,
     );
   const dir = `adapters/${params.adapter}`;
-  const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
+  // Whose rule scores what: adapter.yaml's evaluation scores only the adapter's own benchmark; the
+  // registry's benchmarks are scored by registry.yaml's pin and hidden ones by their items (else exact
+  // match), so nothing a contributor writes decides how anyone else's benchmark is scored.
   const benchmarks: BenchmarkToEvaluate[] = [
     {
       name: "own",
       kind: "own",
       sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
       items: ownItems,
-      ...scoring,
+      evaluationType: manifest.evaluation.type,
+      evaluationConfig: manifest.evaluation.config,
     },
   ];
   const registryBenchmark = async (domain: string, kind: "domain" | "ood") => {
     const pin = registry.benchmarks[domain];
     if (!pin) return; // validation already said so for listed OOD domains
     const items = await readBenchmarkItems(source, pin.path, config.limits.max_line_bytes);
-    benchmarks.push({ name: domain, kind, sha256: pin.sha256, items, ...scoring });
+    benchmarks.push({
+      name: domain,
+      kind,
+      sha256: pin.sha256,
+      items,
+      evaluationType: pin.evaluation.type,
+      evaluationConfig: pin.evaluation.config,
+    });
   };
   await registryBenchmark(manifest.domain, "domain");
   for (const domain of manifest.ood_benchmarks) await registryBenchmark(domain, "ood");
@@ -79,7 +89,7 @@ export async function evaluateRegistryAdapter(params: {
       kind: "hidden",
       sha256: hidden.sha256,
       items: hidden.items,
-      ...scoring,
+      evaluationType: "exact_match",
     });
 
   return evaluateToResults({

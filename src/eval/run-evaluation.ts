@@ -27,7 +27,7 @@ export interface EvaluationSettings {
 }
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-const HARNESS_VERSION = "loragate-eval/2";
+const HARNESS_VERSION = "loragate-eval/3";
 
 const MAX_PROBLEMS = 20;
 

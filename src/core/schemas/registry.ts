@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
+import { EvaluationTypeSchema, GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
 
 export const ScoreSchema = z
   .object({
@@ -69,6 +69,16 @@ export const RegistrySchema = z
           .object({
             path: z.string().min(1).describe("Path of the benchmark JSONL, relative to the registry root."),
             sha256: Sha256Schema.describe("sha256 of that file."),
+            evaluation: z
+              .object({
+                type: EvaluationTypeSchema,
+                config: z.record(z.string(), z.unknown()).optional().describe("Options of the evaluation type."),
+              })
+              .strict()
+              .default({ type: "exact_match" })
+              .describe(
+                "How this benchmark's answers are scored (an item's evaluation_type overrides it). The registry's rule, never an adapter's: adapter.yaml's evaluation scores only the adapter's own benchmark.",
+              ),
           })
           .strict(),
       )
