@@ -8,8 +8,18 @@ const CORRELATION = `pr1-${HEAD.slice(0, 12)}`;
 
 useNock();
 
-function mockCommenter(scope: nock.Scope, permission: string): void {
-  scope.get(`/repos/${REPO}/collaborators/Codertocat/permission`).reply(200, { permission });
+/** GitHub's answer for a role: the legacy `permission` says write for maintain and read for triage. */
+const LEGACY: Record<string, string> = {
+  read: "read",
+  triage: "read",
+  write: "write",
+  maintain: "write",
+  admin: "admin",
+};
+function mockCommenter(scope: nock.Scope, role: string): void {
+  scope
+    .get(`/repos/${REPO}/collaborators/Codertocat/permission`)
+    .reply(200, { permission: LEGACY[role], role_name: role });
 }
 function captureReply(scope: nock.Scope, replies: string[]): void {
   scope
@@ -99,6 +109,22 @@ describe("issue_comment /loragate commands", () => {
     expect(replies).toEqual([`Training and evaluation of ${HEAD} are queued on the GPU runners.`]);
   });
 
+  it.each(["read", "triage", "write"])(
+    "override is refused for the %s role, saying what it needs",
+    async (role) => {
+      const denied: string[] = [];
+      const scope = nock(API);
+      mockToken(scope);
+      mockCommenter(scope, role);
+      captureReply(scope, denied);
+      await receive("/loragate override the hidden suite is being rebuilt");
+      expect(scope.isDone()).toBe(true);
+      expect(denied).toEqual([
+        "`/loragate override` needs maintain or admin access to this repository; it was not run.",
+      ]);
+    },
+  );
+
   it("override needs maintain: write is refused; maintain passes the bar with the reason recorded, merge record kept", async () => {
     const denied: string[] = [];
     let scope = nock(API);
@@ -113,7 +139,7 @@ describe("issue_comment /loragate commands", () => {
     let update: { conclusion?: string; output?: { summary: string; text?: string } } = {};
     scope = nock(API);
     mockToken(scope);
-    mockCommenter(scope, "admin");
+    mockCommenter(scope, "maintain");
     scope
       .get(`/repos/${REPO}/pulls/1`)
       .reply(200, { number: 1, head: { sha: HEAD }, author_association: "OWNER" });

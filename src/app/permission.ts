@@ -1,4 +1,4 @@
-import { allows, type Command } from "../core/commands.ts";
+import { allows, type Command, isPermission } from "../core/commands.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
 /**
@@ -16,7 +16,10 @@ export async function permitted(params: {
     ...params.repo,
     username: params.commenter,
   });
-  if (allows(data.permission, params.command)) return true;
+  // role_name names maintain and triage, which the legacy `permission` reports as write and read; a
+  // custom role falls back to the base permission it extends.
+  const role = data.role_name && isPermission(data.role_name) ? data.role_name : data.permission;
+  if (allows(role, params.command)) return true;
   const needs = params.command === "override" ? "maintain or admin" : "write";
   await params.reply(
     `\`/loragate ${params.command}\` needs ${needs} access to this repository; it was not run.`,

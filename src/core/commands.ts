@@ -46,6 +46,9 @@ export function parseCommand(body: string): Command | { name: "unknown"; word: s
   return { name: "unknown", word: word.slice(0, 40) };
 }
 
+export const isPermission = (name: string): name is Permission =>
+  (LEVELS as readonly string[]).includes(name);
+
 export function allows(permission: string, command: Command["name"]): boolean {
   const have = LEVELS.indexOf(permission as Permission);
   return have >= LEVELS.indexOf(REQUIRED[command]);
