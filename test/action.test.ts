@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
 import { tinyLlamaGguf } from "../src/core/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
-import { mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
+import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument, readTree } from "./support/registry.ts";
@@ -90,6 +90,50 @@ describe("the GPU action", () => {
       /adapters\/bad-json-syntax does not validate at cccccccccccc; nothing was trained:\n {2}adapters\/bad-json-syntax\/training\/dataset.jsonl:\d+ /,
     );
     expect(existsSync(join(root, "work", "recipe.json"))).toBe(false);
+  });
+
+  it("checks the training data against the runner's hidden benchmarks too: a copied item refuses the run, its text named nowhere", async () => {
+    const copied = JSON.parse(
+      (fixture.get("adapters/math-gsm8k/training/dataset.jsonl") as Buffer).toString().split("\n")[6]!,
+    );
+    const secret = { ...copied, input: `${copied.input} Zorblax quintessence marker.` };
+    const items = [
+      {
+        id: "secret-1",
+        instruction: secret.instruction,
+        input: secret.input,
+        expected_output: "41",
+        difficulty: "easy" as const,
+      },
+    ];
+    const hiddenTraining = adapterTree(fixture, "math-gsm8k");
+    const lines = (hiddenTraining.get("adapters/math-gsm8k/training/dataset.jsonl") as Buffer)
+      .toString()
+      .split("\n");
+    lines[6] = JSON.stringify({ ...secret, output: "The answer is 41." });
+    hiddenTraining.set("adapters/math-gsm8k/training/dataset.jsonl", Buffer.from(lines.join("\n")));
+    mockActionPullRequest({
+      fixture,
+      adapter: "math-gsm8k",
+      pr: PR,
+      baseSha: BASE,
+      headSha: HEAD,
+      head: hiddenTraining,
+    });
+    const run = runAction(inputs(), {
+      ...setup(),
+      hidden: [{ label: "hidden 1", sha256: "f".repeat(64), items }],
+    });
+    const error = await run.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      /does not validate at cccccccccccc; nothing was trained:\n.*dataset\.jsonl:7 .*contamination/,
+    );
+    expect(error?.message).toContain(`matches item "secret-1" of a hidden benchmark`);
+    expect(error?.message).not.toContain("Zorblax");
+    expect(existsSync(join(root, "loragate-out"))).toBe(false);
   });
 
   it("refuses a cached base whose sha256 is not the pin", async () => {

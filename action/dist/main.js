@@ -28801,7 +28801,13 @@ var RegistrySchema = external_exports.object({
     NameSchema,
     external_exports.object({
       path: external_exports.string().min(1).describe("Path of the benchmark JSONL, relative to the registry root."),
-      sha256: Sha256Schema.describe("sha256 of that file.")
+      sha256: Sha256Schema.describe("sha256 of that file."),
+      evaluation: external_exports.object({
+        type: EvaluationTypeSchema,
+        config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type.")
+      }).strict().default({ type: "exact_match" }).describe(
+        "How this benchmark's answers are scored (an item's evaluation_type overrides it). The registry's rule, never an adapter's: adapter.yaml's evaluation scores only the adapter's own benchmark."
+      )
     }).strict()
   ).default({}).describe("Registry-wide held-out benchmarks, one per domain."),
   adapters: external_exports.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app.")
@@ -29729,7 +29735,7 @@ function scoreAnswer(type2, output2, expected, config2 = {}) {
 }
 
 // src/eval/run-evaluation.ts
-var HARNESS_VERSION = "loragate-eval/2";
+var HARNESS_VERSION = "loragate-eval/3";
 var MAX_PROBLEMS = 20;
 function inferenceRecord(settings) {
   return {
@@ -29843,21 +29849,28 @@ ${errors.map(findingLine).join("\n")}`
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
     );
   const dir = `adapters/${params.adapter}`;
-  const scoring = { evaluationType: manifest.evaluation.type, evaluationConfig: manifest.evaluation.config };
   const benchmarks = [
     {
       name: "own",
       kind: "own",
       sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
       items: ownItems,
-      ...scoring
+      evaluationType: manifest.evaluation.type,
+      evaluationConfig: manifest.evaluation.config
     }
   ];
   const registryBenchmark = async (domain2, kind) => {
     const pin = registry2.benchmarks[domain2];
     if (!pin) return;
     const items = await readBenchmarkItems(source, pin.path, config2.limits.max_line_bytes);
-    benchmarks.push({ name: domain2, kind, sha256: pin.sha256, items, ...scoring });
+    benchmarks.push({
+      name: domain2,
+      kind,
+      sha256: pin.sha256,
+      items,
+      evaluationType: pin.evaluation.type,
+      evaluationConfig: pin.evaluation.config
+    });
   };
   await registryBenchmark(manifest.domain, "domain");
   for (const domain2 of manifest.ood_benchmarks) await registryBenchmark(domain2, "ood");
@@ -29867,7 +29880,7 @@ ${errors.map(findingLine).join("\n")}`
       kind: "hidden",
       sha256: hidden.sha256,
       items: hidden.items,
-      ...scoring
+      evaluationType: "exact_match"
     });
   return evaluateToResults({
     subject: {
@@ -34117,7 +34130,11 @@ async function runAction(inputs, setup) {
   });
   if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)
     throw new ActionFailure(`PR #${inputs.pr} does not change exactly adapters/${inputs.adapter}/`);
-  const report = await checkRegistry({ source: files.source, adapter: inputs.adapter });
+  const report = await checkRegistry({
+    source: files.source,
+    adapter: inputs.adapter,
+    hidden: (setup.hidden ?? []).map((h, i) => ({ file: `hidden:${i + 1}`, hidden: true, items: h.items }))
+  });
   const errors = [
     ...files.findings,
     ...report.registry.findings,
