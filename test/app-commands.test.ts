@@ -83,7 +83,7 @@ describe("issue_comment /loragate commands", () => {
       .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-      .query({ check_name: "loragate/evaluate", filter: "latest" })
+      .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
       .reply(200, {
         total_count: 1,
         check_runs: [
@@ -145,7 +145,7 @@ describe("issue_comment /loragate commands", () => {
       .reply(200, { number: 1, head: { sha: HEAD }, author_association: "OWNER" });
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-      .query({ check_name: "loragate/bar", filter: "latest" })
+      .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
       .reply(200, {
         total_count: 1,
         check_runs: [

@@ -31,14 +31,14 @@ function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclus
   if ((options.prHead ?? HEAD) !== HEAD) return { scope, sent };
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-    .query({ check_name: "loragate/evaluate", filter: "latest" })
+    .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
     .reply(200, {
       total_count: 1,
       check_runs: [{ id: 8, status: "queued", external_id: `evaluate:${CORRELATION}` }],
     });
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-    .query({ check_name: "loragate/bar", filter: "latest" })
+    .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
     .reply(200, { total_count: 0, check_runs: [] });
   scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 9 });
   for (const id of [8, 9]) {
@@ -268,6 +268,31 @@ describe("the sticky scorecard comment", () => {
       .patch(`/repos/${REPO}/issues/comments/1001`, { body: `${SCORECARD_MARKER}\nnew` })
       .reply(200, {});
     expect(await upsert(2, `${SCORECARD_MARKER}\nnew`)).toBe("updated");
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("as the app: another app's comment with the marker is not taken for its own (a new one is written)", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    const installation = await (await makeProbot()).auth(1); // app 1, as Probot authenticates it
+    let created: string | undefined;
+    scope
+      .get(`/repos/${REPO}/issues/2/comments`)
+      .query({ per_page: 100 })
+      .reply(200, [
+        { ...mine(`${SCORECARD_MARKER}\nforged: passes`), id: 1003, performed_via_github_app: { id: 7 } },
+      ])
+      .post(`/repos/${REPO}/issues/2/comments`, (body) => ((created = body.body), true))
+      .reply(201, { id: 1004 });
+    const result = await upsertStickyComment({
+      github: installation,
+      repo,
+      issueNumber: 2,
+      marker: SCORECARD_MARKER,
+      body: `${SCORECARD_MARKER}\nreal`,
+    });
+    expect(result).toBe("created");
+    expect(created).toBe(`${SCORECARD_MARKER}\nreal`);
     expect(scope.isDone()).toBe(true);
   });
 });

@@ -43,7 +43,7 @@ function mockMerge(
         ];
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-    .query({ check_name: "loragate/bar", filter: "latest" })
+    .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
     .reply(200, { total_count: runs.length, check_runs: runs });
   if (options.bar === "none" || options.bar === "failure") return { scope, sent };
   const attempts = (options.conflicts ?? 0) + 1;

@@ -20,7 +20,7 @@ describe("a new push", () => {
     mockToken(scope);
     scope
       .get(`/repos/${REPO}/commits/${BEFORE}/check-runs`)
-      .query({ check_name: "loragate/evaluate", filter: "latest" })
+      .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
       .reply(200, {
         total_count: 1,
         check_runs: [{ id: 3, status: "in_progress", external_id: `evaluate:${OLD}` }],
@@ -44,7 +44,7 @@ describe("a new push", () => {
     // The new head changes no adapter: validation completes as neutral.
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-      .query({ check_name: "loragate/validate", filter: "latest" })
+      .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
       .reply(200, { total_count: 0, check_runs: [] });
     scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 7 });
     scope

@@ -73,14 +73,14 @@ function mockPullRequest(
 const mockNoCheckYet = (scope: nock.Scope) =>
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-    .query({ check_name: "loragate/validate", filter: "latest" })
+    .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
     .reply(200, { total_count: 0, check_runs: [] });
 
 /** The evaluate check and the workflow dispatch that follow a passing validation. */
 function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean): void {
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-    .query({ check_name: "loragate/evaluate", filter: "latest" })
+    .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
     .reply(200, { total_count: 0, check_runs: [] });
   scope.post(`/repos/${REPO}/check-runs`, (body) => ((sent.evaluate = body), true)).reply(201, { id: 8 });
   if (dispatch) {
@@ -189,7 +189,7 @@ describe("pull_request -> loragate/validate", () => {
     mockToken(scope);
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-      .query({ check_name: "loragate/validate", filter: "latest" })
+      .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
       .reply(200, {
         total_count: 1,
         check_runs: [{ id: 7, status: "completed", external_id: `validate:${HEAD}` }],

@@ -1,6 +1,7 @@
 import { type Command, HELP, parseCommand } from "../core/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { readConfig } from "../github/read-config.ts";
+import { listOwnChecks } from "../github/check-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
@@ -59,13 +60,7 @@ async function run(
   if (command.name === "override") {
     if (command.reason.length < 10)
       return "An override needs a reason of at least 10 characters: `/loragate override <reason>`.";
-    const { data } = await github.rest.checks.listForRef({
-      ...repo,
-      ref: headSha,
-      check_name: BAR_CHECK,
-      filter: "latest",
-    });
-    const bar = data.check_runs[0];
+    const [bar] = await listOwnChecks({ github, repo, ref: headSha, name: BAR_CHECK });
     if (!bar || bar.status !== "completed")
       return `There is no finished \`${BAR_CHECK}\` on ${headSha} to override yet.`;
     await github.rest.checks.update({

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { listOwnChecks } from "../github/check-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { reviewHead } from "./review-head.ts";
 import { VALIDATE_CHECK } from "./validate-pull-request.ts";
@@ -16,13 +17,8 @@ export async function reconcileRepository(params: {
   const open = await github.paginate(github.rest.pulls.list, { ...repo, state: "open", per_page: 100 });
   const reviewed: number[] = [];
   for (const pr of open) {
-    const { data } = await github.rest.checks.listForRef({
-      ...repo,
-      ref: pr.head.sha,
-      check_name: VALIDATE_CHECK,
-      filter: "latest",
-    });
-    if (data.total_count > 0) continue;
+    const validations = await listOwnChecks({ github, repo, ref: pr.head.sha, name: VALIDATE_CHECK });
+    if (validations.length > 0) continue;
     await reviewHead({
       github,
       repo,

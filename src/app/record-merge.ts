@@ -2,6 +2,7 @@ import { readMergeRecord } from "../core/evaluation/merge-record.ts";
 import { applyMerge, renderLeaderboard } from "../core/registry-update.ts";
 import { RegistrySchema } from "../core/schemas/registry.ts";
 import { commitRegistryChange } from "../github/commit-registry.ts";
+import { listOwnChecks } from "../github/check-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
 import { parseDocument } from "yaml";
@@ -23,13 +24,8 @@ export async function recordMerge(params: {
   branch: string;
 }): Promise<MergeOutcome> {
   const { github, repo } = params;
-  const { data } = await github.rest.checks.listForRef({
-    ...repo,
-    ref: params.headSha,
-    check_name: BAR_CHECK,
-    filter: "latest",
-  });
-  const passing = data.check_runs.find((run) => run.status === "completed" && run.conclusion === "success");
+  const checks = await listOwnChecks({ github, repo, ref: params.headSha, name: BAR_CHECK });
+  const passing = checks.find((run) => run.status === "completed" && run.conclusion === "success");
   const record = readMergeRecord(passing?.output.text);
   if (!record || record.provenance.pr !== params.pullNumber || record.provenance.head_sha !== params.headSha)
     return "not-evaluated";

@@ -1,4 +1,5 @@
 import { correlationId, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
+import { listOwnChecks } from "../github/check-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { EVALUATE_CHECK } from "./request-evaluation.ts";
 
@@ -16,14 +17,9 @@ export async function supersedeEvaluation(params: {
 }): Promise<number> {
   const { github, repo } = params;
   const old = correlationId(params.pullNumber, params.previousSha);
-  const { data } = await github.rest.checks.listForRef({
-    ...repo,
-    ref: params.previousSha,
-    check_name: EVALUATE_CHECK,
-    filter: "latest",
-  });
+  const checks = await listOwnChecks({ github, repo, ref: params.previousSha, name: EVALUATE_CHECK });
   let cancelled = 0;
-  for (const run of data.check_runs.filter((r) => r.status !== "completed")) {
+  for (const run of checks.filter((r) => r.status !== "completed")) {
     await github.rest.checks.update({
       ...repo,
       check_run_id: run.id,

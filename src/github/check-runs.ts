@@ -36,6 +36,28 @@ export function toAnnotation(f: Finding) {
   };
 }
 
+/** The id of the GitHub App the client authenticates as, from its own credentials (no request); none for a token. */
+export async function ownAppId(github: GitHub): Promise<number | undefined> {
+  const auth = (await github.auth({ type: "app" }).catch(() => undefined)) as { appId?: number } | undefined;
+  return auth?.appId;
+}
+
+/**
+ * This app's latest check runs named `name` on a commit. Another app, or a workflow's token, can
+ * create a check of the same name: it is not ours to read a verdict from, complete or override.
+ */
+export async function listOwnChecks(params: { github: GitHub; repo: RepoRef; ref: string; name: string }) {
+  const appId = await ownAppId(params.github);
+  const { data } = await params.github.rest.checks.listForRef({
+    ...params.repo,
+    ref: params.ref,
+    check_name: params.name,
+    filter: "latest",
+    ...(appId ? { app_id: appId } : {}),
+  });
+  return data.check_runs;
+}
+
 /**
  * The check run to work on for a commit: the existing one with the same external id (a redelivered
  * webhook; `done` when it already completed, so a replay changes nothing), or a new one in progress.
@@ -49,13 +71,8 @@ export async function startCheck(params: {
   /** How a new check starts: in progress (work begins now) or queued (work waits, e.g. for a GPU). */
   status?: "in_progress" | "queued";
 }): Promise<{ id: number; done: boolean; conclusion?: string | null }> {
-  const { data: existing } = await params.github.rest.checks.listForRef({
-    ...params.repo,
-    ref: params.headSha,
-    check_name: params.name,
-    filter: "latest",
-  });
-  const same = existing.check_runs.find((run) => run.external_id === params.externalId);
+  const existing = await listOwnChecks({ ...params, ref: params.headSha });
+  const same = existing.find((run) => run.external_id === params.externalId);
   if (same) return { id: same.id, done: same.status === "completed", conclusion: same.conclusion };
   const { data } = await params.github.rest.checks.create({
     ...params.repo,

@@ -1,3 +1,4 @@
+import { ownAppId } from "./check-runs.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 export interface StickyComment {
@@ -38,12 +39,18 @@ async function upsertNow(params: StickyComment): Promise<"created" | "updated" |
     issue_number: issueNumber,
     per_page: 100,
   });
-  // Only the app's own comments count: anyone can paste the marker into theirs.
+  // Only this app's own comments count: anyone, another app included, can paste the marker.
+  const appId = await ownAppId(github);
   const [mine, ...extra] = comments
-    .filter((c) => c.user?.type === "Bot" && c.performed_via_github_app && c.body?.startsWith(marker))
+    .filter(
+      (c) =>
+        c.user?.type === "Bot" &&
+        c.performed_via_github_app &&
+        (appId === undefined || c.performed_via_github_app.id === appId) &&
+        c.body?.startsWith(marker),
+    )
     .sort((a, b) => a.id - b.id);
-  // More than one of this app's: two app instances raced (the queue above is per process). The
-  // oldest stays; another app's comment is not this app's to delete.
+  // More than one: two instances of this app raced (the queue above is per process); the oldest stays.
   for (const comment of extra)
     if (comment.performed_via_github_app?.id === mine!.performed_via_github_app?.id)
       await github.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
