@@ -8,7 +8,13 @@ import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { parseResults } from "../src/core/evaluation/load-results.ts";
 import { MAX_MARKDOWN_CHARS, renderScorecard, SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
 import { extractNumber, safeRegex, scoreAnswer } from "../src/core/evaluation/scoring.ts";
-import { bootstrapInterval, mcnemarExact, pairedSummary } from "../src/core/evaluation/statistics.ts";
+import { mulberry32 } from "../src/core/random.ts";
+import {
+  bootstrapInterval,
+  mcnemarExact,
+  meanInterval,
+  pairedSummary,
+} from "../src/core/evaluation/statistics.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 
 describe("scoring types on real-looking model outputs", () => {
@@ -81,6 +87,23 @@ describe("statistics", () => {
     expect(bootstrapInterval(diffs)).toEqual([lo, hi]);
     expect(lo).toBeLessThan(0.25);
     expect(hi).toBeGreaterThan(0.25);
+  });
+  it("large benchmarks get the normal interval: a million items at once, agreeing with the bootstrap", () => {
+    const random = mulberry32(5);
+    const outcomes = Array.from({ length: 1_000_000 }, () => {
+      const base = random() < 0.4 ? 1 : 0;
+      return { base, adapter: base === 1 || random() < 0.1 ? 1 : 0 };
+    });
+    const summary = pairedSummary(outcomes); // 10,000 x n bootstrap draws never ended (the test's timeout)
+    expect(summary.ci95[0]).toBeLessThan(summary.delta);
+    expect(summary.ci95[1]).toBeGreaterThan(summary.delta);
+    expect(summary.ci95[1] - summary.ci95[0]).toBeLessThan(0.002);
+    // at 3,000 items, where both can run, the two intervals agree within half a point
+    const diffs = outcomes.slice(0, 3000).map((o) => o.adapter - o.base);
+    const normal = meanInterval(diffs);
+    const bootstrap = bootstrapInterval(diffs);
+    expect(Math.abs(normal[0] - bootstrap[0])).toBeLessThan(0.005);
+    expect(Math.abs(normal[1] - bootstrap[1])).toBeLessThan(0.005);
   });
   it("paired summary counts wins and losses per item", () => {
     const s = pairedSummary([
