@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkRegistry } from "../src/core/check.ts";
 import type { Finding } from "../src/core/findings.ts";
 import type { AdapterReport } from "../src/core/validate-adapter.ts";
@@ -450,6 +450,29 @@ describe("registry limits and config", () => {
     const report = await checkRegistry({ source: registryWithValidAdapter().delete("registry.yaml") });
     expect(report.registry.findings.map((f) => f.rule)).toEqual(["missing-file"]);
     expect(report.adapters).toHaveLength(1);
+  });
+  it.each([
+    ["../../../../etc/hostname", "path-traversal"],
+    ["/etc/hostname", "absolute-path"],
+    ["benchmarks\\code\\benchmark.jsonl", "invalid-path"],
+  ])("a registry benchmark path %s: %s at the pin's path, nothing read or hashed", async (path, rule) => {
+    const source = registryWithValidAdapter();
+    const registry = await text(source, "registry.yaml");
+    source.set(
+      "registry.yaml",
+      registry.replace("path: benchmarks/code/benchmark.jsonl", `path: ${JSON.stringify(path)}`),
+    );
+    const read = vi.spyOn(source, "stat");
+    const report = await checkRegistry({ source });
+    expect(report.registry.findings).toMatchObject([
+      {
+        file: "registry.yaml",
+        rule,
+        field: "benchmarks.code.path",
+        line: registry.split("\n").findIndex((l) => l.includes("benchmarks/code/benchmark.jsonl")) + 1,
+      },
+    ]);
+    expect(read.mock.calls.map(([p]) => p)).not.toContain(path);
   });
   it("a registry benchmark edited after pinning: sha256-mismatch at its pin", async () => {
     const source = registryWithValidAdapter();

@@ -28644,7 +28644,8 @@ var BenchmarkLibrary = class {
   cache = /* @__PURE__ */ new Map();
   async forAdapter(name, ownBenchmark) {
     const files = /* @__PURE__ */ new Set([joinPath("adapters", name, ownBenchmark)]);
-    for (const pin of Object.values(this.context.registry?.benchmarks ?? {})) files.add(pin.path);
+    for (const pin of Object.values(this.context.registry?.benchmarks ?? {}))
+      if (!checkRelativePath(pin.path)) files.add(pin.path);
     for (const other of this.adapterNames) {
       if (other === name || !NAME_PATTERN.test(other)) continue;
       const file2 = await this.benchmarkOf(other);
@@ -28872,6 +28873,19 @@ async function checkRegistryBenchmarks(source, context) {
   const findings = [];
   for (const [domain2, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain2, "sha256"]);
+    const problem = checkRelativePath(pin.path);
+    if (problem) {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...locateYamlPath(context.registryText, ["benchmarks", domain2, "path"]),
+        field: `benchmarks.${domain2}.path`,
+        rule: problem.rule,
+        severity: "error",
+        message: problem.message.replace("the adapter folder", "the registry"),
+        hint: "give the benchmark's path relative to the registry root, inside it"
+      });
+      continue;
+    }
     const entry = await source.stat(pin.path);
     if (entry?.kind !== "file") {
       findings.push({
@@ -29400,6 +29414,15 @@ function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
   means.sort();
   return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
 }
+var BOOTSTRAP_BUDGET = 2e7;
+function meanInterval(differences, seed = 42) {
+  const n = differences.length;
+  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
+  const m = mean(differences);
+  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
+  const half = 1.959964 * Math.sqrt(variance / n);
+  return [m - half, m + half];
+}
 function pairedSummary(outcomes, seed = 42) {
   const differences = outcomes.map((o) => o.adapter - o.base);
   const wins = differences.filter((d) => d > 0).length;
@@ -29414,7 +29437,7 @@ function pairedSummary(outcomes, seed = 42) {
     wins,
     losses,
     p: mcnemarExact(wins, losses),
-    ci95: bootstrapInterval(differences, 1e4, seed)
+    ci95: meanInterval(differences, seed)
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Finding } from "./findings.ts";
+import { checkRelativePath } from "./paths.ts";
 import { loadDocument } from "./load-document.ts";
 import { type Config, ConfigSchema, DEFAULT_CONFIG } from "./schemas/config.ts";
 import { type Registry, RegistrySchema } from "./schemas/registry.ts";
@@ -90,6 +91,20 @@ export async function checkRegistryBenchmarks(
   const findings: Finding[] = [];
   for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain, "sha256"]);
+    // registry.yaml arrives in pull requests too: its paths get the adapters' rules, nothing outside is read
+    const problem = checkRelativePath(pin.path);
+    if (problem) {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...locateYamlPath(context.registryText, ["benchmarks", domain, "path"]),
+        field: `benchmarks.${domain}.path`,
+        rule: problem.rule,
+        severity: "error",
+        message: problem.message.replace("the adapter folder", "the registry"),
+        hint: "give the benchmark's path relative to the registry root, inside it",
+      });
+      continue;
+    }
     const entry = await source.stat(pin.path);
     if (entry?.kind !== "file") {
       findings.push({

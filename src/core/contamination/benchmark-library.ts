@@ -25,7 +25,8 @@ export class BenchmarkLibrary {
 
   async forAdapter(name: string, ownBenchmark: string): Promise<BenchmarkInput[]> {
     const files = new Set<string>([joinPath("adapters", name, ownBenchmark)]);
-    for (const pin of Object.values(this.context.registry?.benchmarks ?? {})) files.add(pin.path);
+    for (const pin of Object.values(this.context.registry?.benchmarks ?? {}))
+      if (!checkRelativePath(pin.path)) files.add(pin.path); // registry-context reports the others
     for (const other of this.adapterNames) {
       if (other === name || !NAME_PATTERN.test(other)) continue;
       const file = await this.benchmarkOf(other);
