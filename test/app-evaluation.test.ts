@@ -2,12 +2,28 @@ import { zipSync } from "fflate";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
+import type { Results } from "../src/core/schemas/results.ts";
 import { SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
 import { upsertStickyComment } from "../src/github/sticky-comment.ts";
 import { Octokit } from "@octokit/rest";
-import { API, makeProbot, mockToken, REPO, workflowRunPayload, useNock } from "./support/github.ts";
+import {
+  adapterTree,
+  API,
+  baseTree,
+  makeProbot,
+  mockToken,
+  mockTree,
+  REPO,
+  type Tree,
+  workflowRunPayload,
+  useNock,
+} from "./support/github.ts";
+import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
 
 const HEAD = "a".repeat(40); // sampleResults() evaluates this commit
+const BASE = "b".repeat(40);
+const fixture = readTree(FIXTURE_ROOT) as Tree;
+const complete = await completeForFixture(sampleResults());
 const CORRELATION = `pr2-${HEAD.slice(0, 12)}`;
 
 interface Sent {
@@ -20,14 +36,18 @@ interface Sent {
 }
 
 /** GitHub as the app finds it when a run completes: the PR at HEAD, a queued evaluate check, no bar check yet. */
-function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclusion?: string } = {}): {
+function mockGitHub(
+  options: { prHead?: string; results?: Uint8Array; runConclusion?: string; complete?: boolean } = {},
+): {
   scope: nock.Scope;
   sent: Sent;
 } {
   const sent: Sent = { checks: {}, downloaded: false };
   const scope = nock(API);
   mockToken(scope);
-  scope.get(`/repos/${REPO}/pulls/2`).reply(200, { number: 2, head: { sha: options.prHead ?? HEAD } });
+  scope
+    .get(`/repos/${REPO}/pulls/2`)
+    .reply(200, { number: 2, head: { sha: options.prHead ?? HEAD }, base: { sha: BASE } });
   if ((options.prHead ?? HEAD) !== HEAD) return { scope, sent };
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
@@ -48,7 +68,7 @@ function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclus
   }
   if (options.runConclusion && options.runConclusion !== "success") return { scope, sent };
   const zip = zipSync({
-    "results.json": options.results ?? Buffer.from(JSON.stringify(sampleResults())),
+    "results.json": options.results ?? Buffer.from(JSON.stringify(complete)),
     "adapter.gguf": new Uint8Array(10),
   });
   scope
@@ -61,11 +81,18 @@ function mockGitHub(options: { prHead?: string; results?: Uint8Array; runConclus
   scope
     .get(`/repos/${REPO}/actions/artifacts/5/zip`)
     .reply(200, () => ((sent.downloaded = true), Buffer.from(zip)), { "content-type": "application/zip" });
-  if (options.results) return { scope, sent };
+  if (options.results && !options.complete) return { scope, sent }; // refused before the bar
   scope
     .get(`/repos/${REPO}/contents/.github%2Floragate.yml`)
     .query({ ref: "main" })
     .reply(404, { message: "Not Found" });
+  // the PR as the gate reads it, to know what complete results hold
+  scope
+    .get(`/repos/${REPO}/pulls/2/files`)
+    .query({ per_page: 100 })
+    .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml", status: "added" }]);
+  mockTree(scope, BASE, baseTree(fixture, "math-gsm8k"));
+  mockTree(scope, HEAD, adapterTree(fixture, "math-gsm8k"));
   scope.get(`/repos/${REPO}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
   scope
     .post(`/repos/${REPO}/issues/2/comments`, (body) => ((sent.comment = body.body), true))
@@ -96,9 +123,61 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       conclusion: "success",
       output: { title: "Passes the bar" },
     });
-    expect(sent.checks[9]!.output.summary).toMatch(/^- domain: \+\d+\.\d pts/);
+    expect(sent.checks[9]!.output.summary).toMatch(
+      /^- complete: every benchmark and item evaluated once ✓\n- domain: \+\d+\.\d pts/,
+    );
     expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
     expect(sent.comment).toContain(`Latest commit: ${HEAD}`);
+  });
+
+  it.each([
+    [
+      "only the own benchmark",
+      (r: Results) => ({ ...r, benchmarks: r.benchmarks.slice(0, 1) }),
+      /math \(domain\) is missing/,
+    ],
+    [
+      "an OOD benchmark with no outcomes",
+      (r: Results) => ({
+        ...r,
+        benchmarks: r.benchmarks.map((b) => (b.name === "code" ? { ...b, outcomes: [] } : b)),
+      }),
+      /code: 60 of 60 items missing/,
+    ],
+    [
+      "every outcome the same item",
+      (r: Results) => ({
+        ...r,
+        benchmarks: r.benchmarks.map((b) => ({
+          ...b,
+          outcomes: b.outcomes.map((o) => ({ ...o, id: b.outcomes[0]!.id })),
+        })),
+      }),
+      /own: 59 of 60 items missing, 59 repeated/,
+    ],
+    [
+      "an older harness",
+      (r: Results) => ({ ...r, harness: "loragate-eval/2" }),
+      /harness loragate-eval\/2, this gate runs/,
+    ],
+  ])("incomplete results fail the bar, saying what is missing: %s", async (_what, change, reason) => {
+    const { scope, sent } = mockGitHub({
+      results: Buffer.from(JSON.stringify(change(complete))),
+      complete: true,
+    });
+    await (
+      await makeProbot()
+    ).receive({
+      id: "w1",
+      name: "workflow_run",
+      payload: workflowRunPayload(CORRELATION, "success"),
+    } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.checks[9]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "Does not pass the bar" },
+    });
+    expect(sent.checks[9]!.output.summary).toMatch(reason);
   });
 
   it("ends both checks as failed with a retrain hint when the run failed, and downloads nothing", async () => {

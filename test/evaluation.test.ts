@@ -9,6 +9,10 @@ import { parseResults } from "../src/core/evaluation/load-results.ts";
 import { MAX_MARKDOWN_CHARS, renderScorecard, SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
 import { extractNumber, safeRegex, scoreAnswer } from "../src/core/evaluation/scoring.ts";
 import { mulberry32 } from "../src/core/random.ts";
+import { expectedResultsFor } from "../src/core/evaluation/benchmarks-for.ts";
+import { incompleteness } from "../src/core/evaluation/completeness.ts";
+import { FsRegistrySource } from "../src/io/fs-source.ts";
+import { completeForFixture, FIXTURE_ROOT } from "./support/registry.ts";
 import {
   bootstrapInterval,
   mcnemarExact,
@@ -104,6 +108,26 @@ describe("statistics", () => {
     const bootstrap = bootstrapInterval(diffs);
     expect(Math.abs(normal[0] - bootstrap[0])).toBeLessThan(0.005);
     expect(Math.abs(normal[1] - bootstrap[1])).toBeLessThan(0.005);
+  });
+  it("completeness: another file's sha256, an extra in-domain benchmark, too few hidden benchmarks", async () => {
+    const complete = await completeForFixture(sampleResults());
+    const expected = await expectedResultsFor({
+      source: new FsRegistrySource(FIXTURE_ROOT),
+      adapter: "math-gsm8k",
+      hiddenBenchmarks: 2,
+    });
+    if (typeof expected === "string") throw new Error(expected);
+    expect(incompleteness(complete, { ...expected, hidden: 1 })).toEqual([]);
+    const [own, ...rest] = complete.benchmarks;
+    const changed = {
+      ...complete,
+      benchmarks: [{ ...own!, sha256: "0".repeat(64) }, { ...own!, name: "own-again" }, ...rest],
+    };
+    expect(incompleteness(changed, expected)).toEqual([
+      "own-again (own) is not a benchmark of this adapter",
+      "own was evaluated on another file (sha256 000000000000)",
+      "1 of 2 hidden benchmarks were evaluated",
+    ]);
   });
   it("paired summary counts wins and losses per item", () => {
     const s = pairedSummary([

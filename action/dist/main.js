@@ -28709,9 +28709,8 @@ var HyperparameterLimitsSchema = external_exports.object({
   max_seq_length: { min: 128, max: 4096 },
   target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 });
-var degradation = external_exports.object({
-  max_degradation_points: external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.")
-}).strict().default({ max_degradation_points: 5 });
+var maxDegradationPoints = external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
+var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().default({ max_degradation_points: 5 });
 var BarSchema = external_exports.object({
   min_train_examples: external_exports.number().int().min(1).default(500).describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
   min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
@@ -28720,7 +28719,10 @@ var BarSchema = external_exports.object({
     max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement.")
   }).strict().default({ must_beat_base: true, max_p_value: 0.05 }).describe("Rule on the adapter's own domain benchmark."),
   out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
-  hidden: degradation.describe("Rule on the maintainers' hidden benchmarks."),
+  hidden: external_exports.object({
+    max_degradation_points: maxDegradationPoints,
+    benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
+  }).strict().default({ max_degradation_points: 5, benchmarks: 0 }).describe("Rule on the maintainers' hidden benchmarks."),
   upgrade: external_exports.object({
     must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
   }).strict().default({ must_beat_current_version: true }).describe("Rule for new versions of an existing adapter.")
@@ -28729,7 +28731,7 @@ var BarSchema = external_exports.object({
   min_benchmark_items: 50,
   domain: { must_beat_base: true, max_p_value: 0.05 },
   out_of_domain: { max_degradation_points: 5 },
-  hidden: { max_degradation_points: 5 },
+  hidden: { max_degradation_points: 5, benchmarks: 0 },
   upgrade: { must_beat_current_version: true }
 }).describe("The evaluation bar: what an adapter must show to be merged.");
 var ContaminationConfigSchema = external_exports.object({
@@ -29375,6 +29377,53 @@ async function checkRegistry(params) {
   };
 }
 
+// src/core/evaluation/completeness.ts
+var HARNESS_VERSION = "loragate-eval/3";
+function incompleteness(results, expected) {
+  const problems = [];
+  if (results.harness !== expected.harness)
+    problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
+  const key = (b) => `${b.kind}:${b.name}`;
+  const wanted = new Map(expected.benchmarks.map((b) => [key(b), b]));
+  for (const result of results.benchmarks) {
+    if (result.kind !== "hidden" && !wanted.has(key(result)))
+      problems.push(`${result.name} (${result.kind}) is not a benchmark of this adapter`);
+  }
+  for (const benchmark of expected.benchmarks) {
+    const found = results.benchmarks.filter((b) => key(b) === key(benchmark));
+    if (found.length !== 1) {
+      problems.push(`${benchmark.name} (${benchmark.kind}) ${found.length ? "appears twice" : "is missing"}`);
+      continue;
+    }
+    const result = found[0];
+    if (result.sha256 !== benchmark.sha256)
+      problems.push(`${benchmark.name} was evaluated on another file (sha256 ${result.sha256.slice(0, 12)})`);
+    const ids = new Set(benchmark.items.map((item) => item.id));
+    const seen = /* @__PURE__ */ new Set();
+    let unknown2 = 0;
+    let repeated = 0;
+    for (const outcome of result.outcomes) {
+      if (!ids.has(outcome.id)) unknown2++;
+      else if (seen.has(outcome.id)) repeated++;
+      seen.add(outcome.id);
+    }
+    const missing = [...ids].filter((id) => !seen.has(id)).length;
+    if (missing || unknown2 || repeated)
+      problems.push(
+        `${benchmark.name}: ${missing} of ${ids.size} items missing, ${repeated} repeated, ${unknown2} unknown`
+      );
+  }
+  const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
+  if (hidden.length < expected.hidden)
+    problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
+  for (const benchmark of hidden) {
+    const ids = benchmark.outcomes.map((o) => o.id);
+    if (ids.length === 0 || new Set(ids).size !== ids.length)
+      problems.push(`${benchmark.name}: ${ids.length === 0 ? "no items" : "repeated items"}`);
+  }
+  return problems;
+}
+
 // src/core/random.ts
 function mulberry32(seed) {
   let a = seed >>> 0;
@@ -29450,7 +29499,8 @@ function evaluateBar({
   config: config2,
   contaminatedExamples,
   currentScore,
-  override
+  override,
+  expected
 }) {
   const { bar } = config2;
   const summaries = results.benchmarks.map((benchmark) => ({
@@ -29458,6 +29508,14 @@ function evaluateBar({
     summary: pairedSummary(benchmark.outcomes)
   }));
   const reasons = [];
+  if (expected) {
+    const problems = incompleteness(results, expected);
+    reasons.push({
+      rule: "complete",
+      ok: problems.length === 0,
+      text: problems.length === 0 ? "complete: every benchmark and item evaluated once \u2713" : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} \u2717`
+    });
+  }
   const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
   const domain2 = inDomain.length > 0 ? pairedSummary(inDomain) : void 0;
   if (!domain2) {
@@ -29501,6 +29559,52 @@ function evaluateBar({
     reasons.push({ rule: "override", ok: true, text: `override by @${override.by}: ${override.reason}` });
   }
   return { pass: pass || override !== void 0, reasons, summaries, domain: domain2 };
+}
+
+// src/core/evaluation/benchmarks-for.ts
+async function benchmarksFor(params) {
+  const { source, context, manifest } = params;
+  const limit = context.config.limits.max_line_bytes;
+  const ownFile = `adapters/${params.adapter}/${manifest.data.benchmark}`;
+  const benchmarks = [
+    {
+      name: "own",
+      kind: "own",
+      sha256: await sha256Of(source, ownFile),
+      items: params.ownItems ?? await readBenchmarkItems(source, ownFile, limit),
+      evaluationType: manifest.evaluation.type,
+      evaluationConfig: manifest.evaluation.config
+    }
+  ];
+  const pinned = async (domain2, kind) => {
+    const pin = context.registry?.benchmarks[domain2];
+    if (!pin) return;
+    benchmarks.push({
+      name: domain2,
+      kind,
+      sha256: pin.sha256,
+      items: await readBenchmarkItems(source, pin.path, limit),
+      evaluationType: pin.evaluation.type,
+      evaluationConfig: pin.evaluation.config
+    });
+  };
+  await pinned(manifest.domain, "domain");
+  for (const domain2 of manifest.ood_benchmarks) await pinned(domain2, "ood");
+  return benchmarks;
+}
+async function expectedResultsFor(params) {
+  const file2 = `adapters/${params.adapter}/adapter.yaml`;
+  if ((await params.source.stat(file2))?.kind !== "file") return `${file2} is not in the pull request`;
+  const loaded = loadDocument(file2, await params.source.read(file2), AdapterManifestSchema);
+  if (!loaded.ok) return `${file2} does not load`;
+  const context = await loadRegistryContext(params.source);
+  const benchmarks = await benchmarksFor({
+    source: params.source,
+    context,
+    adapter: params.adapter,
+    manifest: loaded.value
+  });
+  return { benchmarks, hidden: params.hiddenBenchmarks, harness: HARNESS_VERSION };
 }
 
 // src/core/evaluation/scorecard.ts
@@ -29758,7 +29862,6 @@ function scoreAnswer(type2, output2, expected, config2 = {}) {
 }
 
 // src/eval/run-evaluation.ts
-var HARNESS_VERSION = "loragate-eval/3";
 var MAX_PROBLEMS = 20;
 function inferenceRecord(settings) {
   return {
@@ -29866,45 +29969,22 @@ async function evaluateRegistryAdapter(params) {
 ${errors.map(findingLine).join("\n")}`
     );
   const { manifest } = report;
-  const { registry: registry2, config: config2 } = context;
+  const { registry: registry2 } = context;
   if (harness.baseSha256 !== registry2.base.inference.sha256)
     throw new EvaluationInputError(
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
     );
-  const dir = `adapters/${params.adapter}`;
   const benchmarks = [
-    {
-      name: "own",
-      kind: "own",
-      sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
-      items: ownItems,
-      evaluationType: manifest.evaluation.type,
-      evaluationConfig: manifest.evaluation.config
-    }
-  ];
-  const registryBenchmark = async (domain2, kind) => {
-    const pin = registry2.benchmarks[domain2];
-    if (!pin) return;
-    const items = await readBenchmarkItems(source, pin.path, config2.limits.max_line_bytes);
-    benchmarks.push({
-      name: domain2,
-      kind,
-      sha256: pin.sha256,
-      items,
-      evaluationType: pin.evaluation.type,
-      evaluationConfig: pin.evaluation.config
-    });
-  };
-  await registryBenchmark(manifest.domain, "domain");
-  for (const domain2 of manifest.ood_benchmarks) await registryBenchmark(domain2, "ood");
-  for (const hidden of params.hidden ?? [])
-    benchmarks.push({
+    ...await benchmarksFor({ source, context, adapter: params.adapter, manifest, ownItems }),
+    // hidden ones by their items' own rules, else exact match: never the adapter's
+    ...(params.hidden ?? []).map((hidden) => ({
       name: hidden.label,
       kind: "hidden",
       sha256: hidden.sha256,
       items: hidden.items,
       evaluationType: "exact_match"
-    });
+    }))
+  ];
   return evaluateToResults({
     subject: {
       adapter: manifest.name,
@@ -34223,7 +34303,13 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
     if (existsSync3(join4(trained.folder, file2))) copyFileSync(join4(trained.folder, file2), join4(staging, file2));
   renameSync2(staging, setup.outDir);
-  setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config: config2 }) }));
+  const expected = await expectedResultsFor({
+    source: files.source,
+    adapter: inputs.adapter,
+    hiddenBenchmarks: setup.hidden?.length ?? 0
+  });
+  const verdict = evaluateBar({ results, config: config2, ...typeof expected === "string" ? {} : { expected } });
+  setup.summary?.(renderScorecard({ results, verdict }));
   return results;
 }
 function checkInputs(inputs) {

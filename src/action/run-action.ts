@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
 import { findingLine } from "../core/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
+import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
 import type { Results } from "../core/schemas/results.ts";
@@ -161,7 +162,13 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
     if (existsSync(join(trained.folder, file))) copyFileSync(join(trained.folder, file), join(staging, file));
   renameSync(staging, setup.outDir);
-  setup.summary?.(renderScorecard({ results, verdict: evaluateBar({ results, config }) }));
+  const expected = await expectedResultsFor({
+    source: files.source,
+    adapter: inputs.adapter,
+    hiddenBenchmarks: setup.hidden?.length ?? 0,
+  });
+  const verdict = evaluateBar({ results, config, ...(typeof expected === "string" ? {} : { expected }) });
+  setup.summary?.(renderScorecard({ results, verdict }));
   return results;
 }
 

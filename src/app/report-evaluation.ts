@@ -1,4 +1,5 @@
 import { evaluateBar } from "../core/evaluation/bar.ts";
+import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
 import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.ts";
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
@@ -6,6 +7,7 @@ import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
 import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import { readConfig } from "../github/read-config.ts";
+import { readPullRequest } from "../github/read-pull-request.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { EVALUATE_CHECK } from "./request-evaluation.ts";
@@ -35,7 +37,8 @@ export type ReportOutcome = "ignored" | "stale" | "failed-run" | "bad-results" |
  * workflow_run completed, for the registry's evaluate workflow:
  * 1. correlate the run to a PR and head commit (the run-name); ignore other workflows, branches and old commits,
  * 2. a failed or cancelled run ends `loragate/evaluate` and `loragate/bar` as failed, with a retrain hint,
- * 3. otherwise read results.json from the run's artifact, validate it, and apply the bar (config of the default branch),
+ * 3. otherwise read results.json from the run's artifact, validate it, check it is complete for the PR's
+ *    adapter (every benchmark and item), and apply the bar (config of the default branch),
  * 4. complete both checks and write the one sticky scorecard comment.
  */
 export async function reportEvaluation(params: {
@@ -108,7 +111,17 @@ export async function reportEvaluation(params: {
     );
   }
   const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
-  const verdict = evaluateBar({ results: loaded.results, config });
+  // What complete results hold, from the PR as the gate reads it: a run that left benchmarks or
+  // items out, or repeated them, does not pass.
+  const files = await readPullRequest({ github, repo, pullNumber, baseSha: pr.base.sha, headSha });
+  const expected = await expectedResultsFor({
+    source: files.source,
+    adapter: loaded.results.adapter,
+    hiddenBenchmarks: config.bar.hidden.benchmarks,
+  });
+  if (typeof expected === "string")
+    return fail("bad-results", "results.json cannot be checked against the pull request", `${expected}.`);
+  const verdict = evaluateBar({ results: loaded.results, config, expected });
   const scorecard = renderScorecard({ results: loaded.results, verdict });
   await completeCheck({
     github,

@@ -4,16 +4,16 @@
  * checked), and the benchmarks are the adapter's own, its domain's, the out-of-domain ones it lists
  * and any hidden ones; the result is a complete results.json.
  */
-import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { type ApplicableBenchmark, benchmarksFor } from "../core/evaluation/benchmarks-for.ts";
 import { findingLine } from "../core/findings.ts";
-import { loadRegistryContext, sha256Of } from "../core/registry-context.ts";
+import { loadRegistryContext } from "../core/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
 import type { RegistrySource } from "../core/source.ts";
 import { validateAdapter } from "../core/validate-adapter.ts";
 import { EvaluationInputError } from "./gguf-file.ts";
 import type { EvaluationHarness } from "./harness.ts";
-import { type BenchmarkToEvaluate, type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";
+import { type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";
 
 export interface HiddenBenchmark {
   label: string;
@@ -49,48 +49,22 @@ export async function evaluateRegistryAdapter(params: {
       `adapter ${params.adapter} does not validate; nothing was evaluated:\n${errors.map(findingLine).join("\n")}`,
     );
   const { manifest } = report;
-  const { registry, config } = context;
+  const { registry } = context;
   if (harness.baseSha256 !== registry.base.inference.sha256)
     throw new EvaluationInputError(
       `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry.base.inference.sha256}`,
     );
-  const dir = `adapters/${params.adapter}`;
-  // Whose rule scores what: adapter.yaml's evaluation scores only the adapter's own benchmark; the
-  // registry's benchmarks are scored by registry.yaml's pin and hidden ones by their items (else exact
-  // match), so nothing a contributor writes decides how anyone else's benchmark is scored.
-  const benchmarks: BenchmarkToEvaluate[] = [
-    {
-      name: "own",
-      kind: "own",
-      sha256: await sha256Of(source, `${dir}/${manifest.data.benchmark}`),
-      items: ownItems,
-      evaluationType: manifest.evaluation.type,
-      evaluationConfig: manifest.evaluation.config,
-    },
-  ];
-  const registryBenchmark = async (domain: string, kind: "domain" | "ood") => {
-    const pin = registry.benchmarks[domain];
-    if (!pin) return; // validation already said so for listed OOD domains
-    const items = await readBenchmarkItems(source, pin.path, config.limits.max_line_bytes);
-    benchmarks.push({
-      name: domain,
-      kind,
-      sha256: pin.sha256,
-      items,
-      evaluationType: pin.evaluation.type,
-      evaluationConfig: pin.evaluation.config,
-    });
-  };
-  await registryBenchmark(manifest.domain, "domain");
-  for (const domain of manifest.ood_benchmarks) await registryBenchmark(domain, "ood");
-  for (const hidden of params.hidden ?? [])
-    benchmarks.push({
+  const benchmarks: ApplicableBenchmark[] = [
+    ...(await benchmarksFor({ source, context, adapter: params.adapter, manifest, ownItems })),
+    // hidden ones by their items' own rules, else exact match: never the adapter's
+    ...(params.hidden ?? []).map((hidden) => ({
       name: hidden.label,
-      kind: "hidden",
+      kind: "hidden" as const,
       sha256: hidden.sha256,
       items: hidden.items,
-      evaluationType: "exact_match",
-    });
+      evaluationType: "exact_match" as const,
+    })),
+  ];
 
   return evaluateToResults({
     subject: {

@@ -3,21 +3,13 @@
  * batch per model so that parallel sequences stay full, then scored into per-item paired outcomes
  * (results.json's benchmarks). Verdicts and scorecards are the core's business, from these outcomes.
  */
+import type { ApplicableBenchmark } from "../core/evaluation/benchmarks-for.ts";
+import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
 import { benchmarkPrompt } from "../core/evaluation/prompt.ts";
-import { type EvaluationType, scoreAnswer } from "../core/evaluation/scoring.ts";
-import type { BenchmarkItem } from "../core/schemas/records.ts";
+import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
 
-export interface BenchmarkToEvaluate {
-  name: string;
-  kind: BenchmarkResult["kind"];
-  sha256: string;
-  items: readonly BenchmarkItem[];
-  /** The adapter's default scoring; an item's evaluation_type / evaluation_config override it. */
-  evaluationType: EvaluationType;
-  evaluationConfig?: Record<string, unknown>;
-}
 
 export interface EvaluationSettings {
   maxTokens: number;
@@ -26,8 +18,6 @@ export interface EvaluationSettings {
   parallel: number;
 }
 
-/** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-const HARNESS_VERSION = "loragate-eval/3";
 
 const MAX_PROBLEMS = 20;
 
@@ -81,7 +71,7 @@ export interface BenchmarkEvaluation {
   harness: EvaluationHarness;
   /** Without one, only the base answers, and each outcome's adapter score repeats the base's. */
   adapterPath?: string;
-  benchmarks: readonly BenchmarkToEvaluate[];
+  benchmarks: readonly ApplicableBenchmark[];
   settings: EvaluationSettings;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { checkRegistry } from "../../src/core/check.ts";
 import { loadDocument } from "../../src/core/load-document.ts";
 import { loadRegistryContext } from "../../src/core/registry-context.ts";
+import { expectedResultsFor } from "../../src/core/evaluation/benchmarks-for.ts";
 import { type Registry, RegistrySchema } from "../../src/core/schemas/registry.ts";
+import type { Results } from "../../src/core/schemas/results.ts";
+import { FsRegistrySource } from "../../src/io/fs-source.ts";
 import { type AdapterReport, validateAdapter } from "../../src/core/validate-adapter.ts";
 import { MemoryRegistrySource } from "../../src/io/memory-source.ts";
 
@@ -44,6 +47,38 @@ export function registryWithValidAdapter(name = "math-gsm8k"): MemoryRegistrySou
 export async function validateIn(source: MemoryRegistrySource, name = "math-gsm8k"): Promise<AdapterReport> {
   const context = await loadRegistryContext(source);
   return validateAdapter({ source, name, context });
+}
+
+/**
+ * `results` made complete for the fixture registry's math-gsm8k, as the gate checks it: its own,
+ * domain and out-of-domain benchmarks with the fixture's item ids and sha256s (each takes the outcomes
+ * of the same-named benchmark in `results`, else of its first), hidden ones kept, this harness.
+ */
+export async function completeForFixture(results: Results): Promise<Results> {
+  const expected = await expectedResultsFor({
+    source: new FsRegistrySource(FIXTURE_ROOT),
+    adapter: "math-gsm8k",
+    hiddenBenchmarks: 0,
+  });
+  if (typeof expected === "string") throw new Error(expected);
+  const like = (name: string) => results.benchmarks.find((b) => b.name === name) ?? results.benchmarks[0]!;
+  return {
+    ...results,
+    harness: expected.harness,
+    benchmarks: [
+      ...expected.benchmarks.map((b) => ({
+        ...like(b.name),
+        name: b.name,
+        kind: b.kind,
+        sha256: b.sha256,
+        outcomes: b.items.map((item, i) => ({
+          ...like(b.name).outcomes[i % like(b.name).outcomes.length]!,
+          id: item.id,
+        })),
+      })),
+      ...results.benchmarks.filter((b) => b.kind === "hidden"),
+    ],
+  };
 }
 
 /** The fixture's registry.yaml, parsed. */

@@ -1,10 +1,11 @@
 import type { Config } from "../schemas/config.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
+import { type ExpectedResults, incompleteness } from "./completeness.ts";
 import { type PairedSummary, pairedSummary } from "./statistics.ts";
 
 /** One rule of the bar and how the results fared on it. */
 export interface BarReason {
-  rule: "domain" | "out_of_domain" | "hidden" | "contamination" | "upgrade" | "override";
+  rule: "complete" | "domain" | "out_of_domain" | "hidden" | "contamination" | "upgrade" | "override";
   ok: boolean;
   /** e.g. "domain: +14.0 pts (0.58 -> 0.72), p = 0.004 < 0.05 ✓"; an override's reason is untrusted text. */
   text: string;
@@ -27,6 +28,8 @@ export interface BarInput {
   currentScore?: { version: string; adapter: number };
   /** A maintainer's override, recorded in the scorecard. */
   override?: { by: string; reason: string };
+  /** What complete results hold (the gate always gives it; a scorecard of a local file may not). */
+  expected?: ExpectedResults;
 }
 
 export const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} pts`;
@@ -40,6 +43,7 @@ export function evaluateBar({
   contaminatedExamples,
   currentScore,
   override,
+  expected,
 }: BarInput): BarVerdict {
   const { bar } = config;
   const summaries = results.benchmarks.map((benchmark) => ({
@@ -47,6 +51,17 @@ export function evaluateBar({
     summary: pairedSummary(benchmark.outcomes),
   }));
   const reasons: BarReason[] = [];
+  if (expected) {
+    const problems = incompleteness(results, expected);
+    reasons.push({
+      rule: "complete",
+      ok: problems.length === 0,
+      text:
+        problems.length === 0
+          ? "complete: every benchmark and item evaluated once ✓"
+          : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} ✗`,
+    });
+  }
 
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")

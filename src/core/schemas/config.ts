@@ -37,15 +37,15 @@ export const HyperparameterLimitsSchema = z
     target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
   });
 
+const maxDegradationPoints = z
+  .number()
+  .min(0)
+  .max(100)
+  .default(5)
+  .describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
+
 const degradation = z
-  .object({
-    max_degradation_points: z
-      .number()
-      .min(0)
-      .max(100)
-      .default(5)
-      .describe("Largest allowed drop, in percentage points, of the adapter's score below the base's."),
-  })
+  .object({ max_degradation_points: maxDegradationPoints })
   .strict()
   .default({ max_degradation_points: 5 });
 
@@ -80,7 +80,19 @@ export const BarSchema = z
       .default({ must_beat_base: true, max_p_value: 0.05 })
       .describe("Rule on the adapter's own domain benchmark."),
     out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
-    hidden: degradation.describe("Rule on the maintainers' hidden benchmarks."),
+    hidden: z
+      .object({
+        max_degradation_points: maxDegradationPoints,
+        benchmarks: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail."),
+      })
+      .strict()
+      .default({ max_degradation_points: 5, benchmarks: 0 })
+      .describe("Rule on the maintainers' hidden benchmarks."),
     upgrade: z
       .object({
         must_beat_current_version: z
@@ -98,7 +110,7 @@ export const BarSchema = z
     min_benchmark_items: 50,
     domain: { must_beat_base: true, max_p_value: 0.05 },
     out_of_domain: { max_degradation_points: 5 },
-    hidden: { max_degradation_points: 5 },
+    hidden: { max_degradation_points: 5, benchmarks: 0 },
     upgrade: { must_beat_current_version: true },
   })
   .describe("The evaluation bar: what an adapter must show to be merged.");

@@ -1,0 +1,88 @@
+/**
+ * Which benchmarks an adapter is evaluated on, and how each is scored: one definition for the
+ * harness (what to run) and for the app (what complete results must hold). The adapter's own
+ * benchmark is scored by adapter.yaml's rule; its domain's and the out-of-domain ones it lists by
+ * registry.yaml's pins, so nothing a contributor writes decides how anyone else's benchmark is scored.
+ */
+import { readBenchmarkItems } from "../contamination/check.ts";
+import { loadDocument } from "../load-document.ts";
+import { loadRegistryContext, type RegistryContext, sha256Of } from "../registry-context.ts";
+import { type AdapterManifest, AdapterManifestSchema } from "../schemas/adapter.ts";
+import type { BenchmarkItem } from "../schemas/records.ts";
+import type { BenchmarkResult } from "../schemas/results.ts";
+import type { RegistrySource } from "../source.ts";
+import { type ExpectedResults, HARNESS_VERSION } from "./completeness.ts";
+import type { EvaluationType } from "./scoring.ts";
+
+export interface ApplicableBenchmark {
+  name: string;
+  kind: BenchmarkResult["kind"];
+  sha256: string;
+  items: readonly BenchmarkItem[];
+  /** The benchmark's default scoring; an item's evaluation_type / evaluation_config override it. */
+  evaluationType: EvaluationType;
+  evaluationConfig?: Record<string, unknown>;
+}
+
+/** Own, domain and out-of-domain benchmarks of a validated adapter (hidden ones live on the runners). */
+export async function benchmarksFor(params: {
+  source: RegistrySource;
+  context: RegistryContext;
+  adapter: string;
+  manifest: AdapterManifest;
+  /** The own benchmark's items when already read (validation streams them). */
+  ownItems?: readonly BenchmarkItem[];
+}): Promise<ApplicableBenchmark[]> {
+  const { source, context, manifest } = params;
+  const limit = context.config.limits.max_line_bytes;
+  const ownFile = `adapters/${params.adapter}/${manifest.data.benchmark}`;
+  const benchmarks: ApplicableBenchmark[] = [
+    {
+      name: "own",
+      kind: "own",
+      sha256: await sha256Of(source, ownFile),
+      items: params.ownItems ?? (await readBenchmarkItems(source, ownFile, limit)),
+      evaluationType: manifest.evaluation.type,
+      evaluationConfig: manifest.evaluation.config,
+    },
+  ];
+  const pinned = async (domain: string, kind: "domain" | "ood") => {
+    const pin = context.registry?.benchmarks[domain];
+    if (!pin) return; // validation already said so for listed OOD domains
+    benchmarks.push({
+      name: domain,
+      kind,
+      sha256: pin.sha256,
+      items: await readBenchmarkItems(source, pin.path, limit),
+      evaluationType: pin.evaluation.type,
+      evaluationConfig: pin.evaluation.config,
+    });
+  };
+  await pinned(manifest.domain, "domain");
+  for (const domain of manifest.ood_benchmarks) await pinned(domain, "ood");
+  return benchmarks;
+}
+
+/**
+ * What complete results of `adapter` hold, from the registry as the gate read it (the PR's adapter
+ * folder, the base commit's registry.yaml and benchmarks); a sentence instead when adapter.yaml does
+ * not load there.
+ */
+export async function expectedResultsFor(params: {
+  source: RegistrySource;
+  adapter: string;
+  hiddenBenchmarks: number;
+}): Promise<ExpectedResults | string> {
+  const file = `adapters/${params.adapter}/adapter.yaml`;
+  if ((await params.source.stat(file))?.kind !== "file") return `${file} is not in the pull request`;
+  const loaded = loadDocument(file, await params.source.read(file), AdapterManifestSchema);
+  if (!loaded.ok) return `${file} does not load`;
+  const context = await loadRegistryContext(params.source);
+  const benchmarks = await benchmarksFor({
+    source: params.source,
+    context,
+    adapter: params.adapter,
+    manifest: loaded.value,
+  });
+  return { benchmarks, hidden: params.hiddenBenchmarks, harness: HARNESS_VERSION };
+}

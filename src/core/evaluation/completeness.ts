@@ -1,0 +1,64 @@
+/**
+ * Complete results: a results.json only counts when it holds every benchmark the registry says
+ * applies (own, domain, each out-of-domain one at its pinned sha256, as many hidden ones as the
+ * runners hold), every item of each exactly once, from the harness this gate runs. Without this,
+ * results with the hard benchmarks left out, or one good item repeated, would pass the bar.
+ */
+import type { Results } from "../schemas/results.ts";
+import type { ApplicableBenchmark } from "./benchmarks-for.ts";
+
+/** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
+export const HARNESS_VERSION = "loragate-eval/3";
+
+export interface ExpectedResults {
+  benchmarks: readonly Pick<ApplicableBenchmark, "name" | "kind" | "sha256" | "items">[];
+  /** Hidden benchmarks the runners hold (config bar.hidden.benchmarks). */
+  hidden: number;
+  harness: string;
+}
+
+/** What is missing or wrong, as short sentences; empty when the results are complete. */
+export function incompleteness(results: Results, expected: ExpectedResults): string[] {
+  const problems: string[] = [];
+  if (results.harness !== expected.harness)
+    problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
+  const key = (b: { kind: string; name: string }) => `${b.kind}:${b.name}`;
+  const wanted = new Map(expected.benchmarks.map((b) => [key(b), b]));
+  for (const result of results.benchmarks) {
+    if (result.kind !== "hidden" && !wanted.has(key(result)))
+      problems.push(`${result.name} (${result.kind}) is not a benchmark of this adapter`);
+  }
+  for (const benchmark of expected.benchmarks) {
+    const found = results.benchmarks.filter((b) => key(b) === key(benchmark));
+    if (found.length !== 1) {
+      problems.push(`${benchmark.name} (${benchmark.kind}) ${found.length ? "appears twice" : "is missing"}`);
+      continue;
+    }
+    const result = found[0]!;
+    if (result.sha256 !== benchmark.sha256)
+      problems.push(`${benchmark.name} was evaluated on another file (sha256 ${result.sha256.slice(0, 12)})`);
+    const ids = new Set(benchmark.items.map((item) => item.id));
+    const seen = new Set<string>();
+    let unknown = 0;
+    let repeated = 0;
+    for (const outcome of result.outcomes) {
+      if (!ids.has(outcome.id)) unknown++;
+      else if (seen.has(outcome.id)) repeated++;
+      seen.add(outcome.id);
+    }
+    const missing = [...ids].filter((id) => !seen.has(id)).length;
+    if (missing || unknown || repeated)
+      problems.push(
+        `${benchmark.name}: ${missing} of ${ids.size} items missing, ${repeated} repeated, ${unknown} unknown`,
+      );
+  }
+  const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
+  if (hidden.length < expected.hidden)
+    problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
+  for (const benchmark of hidden) {
+    const ids = benchmark.outcomes.map((o) => o.id);
+    if (ids.length === 0 || new Set(ids).size !== ids.length)
+      problems.push(`${benchmark.name}: ${ids.length === 0 ? "no items" : "repeated items"}`);
+  }
+  return problems;
+}
