@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -7,7 +7,7 @@ import type { Finding } from "../src/core/findings.ts";
 import type { AdapterReport } from "../src/core/validate-adapter.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import type { MemoryRegistrySource } from "../src/io/memory-source.ts";
-import { registryWithValidAdapter, validateIn } from "./support/registry.ts";
+import { FIXTURE_ROOT, readTree, registryWithValidAdapter, validateIn } from "./support/registry.ts";
 
 const DIR = "adapters/math-gsm8k";
 const MANIFEST = `${DIR}/adapter.yaml`;
@@ -484,6 +484,38 @@ describe("registry limits and config", () => {
     expect(report.registry.findings).toMatchObject([
       { file: "registry.yaml", rule: "sha256-mismatch", field: "benchmarks.code.sha256" },
     ]);
+  });
+});
+
+describe("folders where files belong", () => {
+  const root = mkdtempSync(join(tmpdir(), "loragate-folders-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it.each([
+    [MANIFEST, "file-type", 0],
+    [TRAIN, "file-type", 22],
+    [BENCH, "file-type", 23],
+  ])("%s as a folder: %s, on disk and in the app's in-memory source", async (path, rule, line) => {
+    const memory = registryWithValidAdapter();
+    const disk = join(root, path.replaceAll("/", "_"));
+    for (const [file, data] of readTree(FIXTURE_ROOT))
+      if (
+        Buffer.isBuffer(data) &&
+        (!file.startsWith("adapters/") || file.startsWith(`${DIR}/`)) &&
+        file !== path
+      ) {
+        mkdirSync(join(disk, file, ".."), { recursive: true });
+        writeFileSync(join(disk, file), data);
+      }
+    mkdirSync(join(disk, path, "inside"), { recursive: true });
+    writeFileSync(join(disk, path, "inside", "x.jsonl"), "{}\n");
+    memory.delete(path).set(`${path}/inside/x.jsonl`, Buffer.from("{}\n"));
+    for (const source of [new FsRegistrySource(disk), memory]) {
+      const report = await checkRegistry({ source, adapter: "math-gsm8k" });
+      const adapter = report.adapters[0]!;
+      expect(adapter.ok).toBe(false);
+      expectFinding(adapter, { rule, file: MANIFEST, line });
+    }
   });
 });
 

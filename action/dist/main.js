@@ -29072,6 +29072,15 @@ async function validateAdapter(params) {
     });
     return finish2(name, sink, stats);
   }
+  if (manifestEntry.kind === "dir")
+    add({
+      file: `${dir}/${MANIFEST_FILE}`,
+      line: 0,
+      field: "",
+      rule: "file-type",
+      message: "adapter.yaml is a folder, not a file",
+      hint: "replace the folder with the adapter's manifest file"
+    });
   if (manifestEntry.kind !== "file") return finish2(name, sink, stats);
   const manifestFile = `${dir}/${MANIFEST_FILE}`;
   const loaded = loadDocument(manifestFile, await source.read(manifestFile), AdapterManifestSchema);
@@ -29125,6 +29134,16 @@ async function validateAdapter(params) {
         rule: "missing-file",
         message: `data.${d.field} names ${d.path}, which does not exist`,
         hint: `add ${file2} or fix the path`
+      });
+      continue;
+    }
+    if (entry.kind === "dir") {
+      add({
+        ...at("data", d.field),
+        field: `data.${d.field}`,
+        rule: "file-type",
+        message: `data.${d.field} names ${d.path}, which is a folder, not a file`,
+        hint: `put the JSON Lines file at ${file2}`
       });
       continue;
     }

@@ -81,7 +81,16 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
     });
     return finish(name, sink, stats);
   }
-  if (manifestEntry.kind !== "file") return finish(name, sink, stats);
+  if (manifestEntry.kind === "dir")
+    add({
+      file: `${dir}/${MANIFEST_FILE}`,
+      line: 0,
+      field: "",
+      rule: "file-type",
+      message: "adapter.yaml is a folder, not a file",
+      hint: "replace the folder with the adapter's manifest file",
+    });
+  if (manifestEntry.kind !== "file") return finish(name, sink, stats); // links and others: checkFolder said so
   const manifestFile = `${dir}/${MANIFEST_FILE}`;
   const loaded = loadDocument(manifestFile, await source.read(manifestFile), AdapterManifestSchema);
   if (!loaded.ok) {
@@ -136,6 +145,16 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
         rule: "missing-file",
         message: `data.${d.field} names ${d.path}, which does not exist`,
         hint: `add ${file} or fix the path`,
+      });
+      continue;
+    }
+    if (entry.kind === "dir") {
+      add({
+        ...at("data", d.field),
+        field: `data.${d.field}`,
+        rule: "file-type",
+        message: `data.${d.field} names ${d.path}, which is a folder, not a file`,
+        hint: `put the JSON Lines file at ${file}`,
       });
       continue;
     }
