@@ -10,14 +10,12 @@ import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
 
-
 export interface EvaluationSettings {
   maxTokens: number;
   seed: number;
   re2: boolean;
   parallel: number;
 }
-
 
 const MAX_PROBLEMS = 20;
 
