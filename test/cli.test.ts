@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -134,4 +135,45 @@ describeWithTrainer("loragate demo with the trainer's environment", () => {
     const r = await demo(TRAINER_PYTHON);
     expect(r.stderr).toContain("step 1300/1300");
   }, 300_000);
+});
+
+describe("inputs that are not regular files: exit 2 with the path, never a hang or a stack", () => {
+  const dir = mkdtempSync(join(tmpdir(), "loragate-cli-inputs-"));
+  const fifo = join(dir, "pipe");
+  execFileSync("mkfifo", [fifo]); // nothing ever writes to it: reading it would block for ever
+  const folder = join(dir, "folder");
+  mkdirSync(folder);
+
+  it.each([
+    [["scorecard", fifo], /results file .*pipe is not a regular file/],
+    [["scorecard", folder], /results file .*folder is a folder, not a file/],
+    [
+      ["check", FIXTURE_ROOT, "--adapter", "math-gsm8k", "--hidden", fifo],
+      /hidden benchmark .*pipe is not a regular file/,
+    ],
+    [
+      ["check", FIXTURE_ROOT, "--adapter", "math-gsm8k", "--hidden", folder],
+      /hidden benchmark .*folder is a folder/,
+    ],
+    [["proposal", "check", fifo], /proposal .*pipe is not a regular file/],
+  ])("loragate %j", async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+  });
+
+  it("a config that is a FIFO or a folder is a file-type finding, and is never opened", async () => {
+    for (const make of [(p: string) => execFileSync("mkfifo", [p]), (p: string) => mkdirSync(p)]) {
+      const root = mkdtempSync(join(dir, "registry-"));
+      cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(root, ".github", "loragate.yml"));
+      make(join(root, ".github", "loragate.yml"));
+      const r = await cli("check", root, "--adapter", "math-gsm8k");
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /\.github\/loragate\.yml error \.github\/loragate\.yml is (a folder|not a regular file) \[file-type\]/,
+      );
+    }
+  });
 });

@@ -124,4 +124,20 @@ describe("the line splitter", () => {
       { numRuns: 2000 },
     );
   });
+
+  it("a 64 MB line in 64 KiB chunks is joined once (re-joining per chunk took its length squared)", async () => {
+    const line = Buffer.alloc(64 << 20, 0x61);
+    const lines: number[] = [];
+    const stats = await streamLines(
+      chunked(Buffer.concat([line, Buffer.from("\nb\n")]), [64 << 10]),
+      128 << 20,
+      true,
+      {
+        line: (text) => lines.push(text.length),
+        problem: (p) => lines.push(-1 * JSON.stringify(p).length),
+      },
+    );
+    expect(lines).toEqual([64 << 20, 1]);
+    expect(stats.lines).toBe(2);
+  }, 15_000); // linear: well under a second; squared: 41 s here
 });

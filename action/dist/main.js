@@ -4237,7 +4237,8 @@ function printable(value, max = 80) {
 
 // src/core/jsonl.ts
 async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
-  let carry;
+  let pending = [];
+  let pendingBytes = 0;
   let skipping = 0;
   let lineNumber = 0;
   let bytes = 0;
@@ -4265,7 +4266,7 @@ async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
     emit(buf, start, end);
   };
   for await (const chunk of chunks) {
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     bytes += buf.length;
     let pos = 0;
     if (first) {
@@ -4287,10 +4288,23 @@ async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
       skipping = 0;
       pos = nl + 1;
     }
-    if (carry) {
-      buf = Buffer.concat([carry, buf.subarray(pos)]);
-      pos = 0;
-      carry = void 0;
+    if (pendingBytes > 0) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        pendingBytes += buf.length - pos;
+        if (pendingBytes > maxLineBytes) {
+          skipping = pendingBytes;
+          pending = [];
+          pendingBytes = 0;
+        } else pending.push(Buffer.from(buf.subarray(pos)));
+        handlers.progress?.(bytes);
+        continue;
+      }
+      const line = Buffer.concat([...pending, buf.subarray(pos, nl)]);
+      pending = [];
+      pendingBytes = 0;
+      emitChecked(line, 0, line.length);
+      pos = nl + 1;
     }
     const last = buf.lastIndexOf(10);
     if (last >= pos) {
@@ -4305,13 +4319,19 @@ async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
     }
     const rest = buf.length - pos;
     if (rest > maxLineBytes) skipping = rest;
-    else if (rest > 0) carry = Buffer.from(buf.subarray(pos));
+    else if (rest > 0) {
+      pending = [Buffer.from(buf.subarray(pos))];
+      pendingBytes = rest;
+    }
     handlers.progress?.(bytes);
   }
   if (skipping > 0) {
     lineNumber++;
     handlers.problem({ kind: "line-too-long", line: lineNumber, bytes: skipping });
-  } else if (carry && carry.length > 0) emitChecked(carry, 0, carry.length);
+  } else if (pendingBytes > 0) {
+    const line = Buffer.concat(pending);
+    emitChecked(line, 0, line.length);
+  }
   return { lines: lineNumber, bytes };
 }
 
@@ -28843,6 +28863,18 @@ async function loadRegistryContext(source) {
 async function loadConfig(source, findings) {
   const entry = await source.stat(CONFIG_FILE);
   if (!entry) return DEFAULT_CONFIG;
+  if (entry.kind !== "file") {
+    findings.push({
+      file: CONFIG_FILE,
+      line: 0,
+      field: "",
+      rule: "file-type",
+      severity: "error",
+      message: `${CONFIG_FILE} is ${entry.kind === "dir" ? "a folder" : entry.kind === "symlink" ? "a symbolic link" : "not a regular file"}`,
+      hint: "make it a regular YAML file, or remove it to use the defaults"
+    });
+    return DEFAULT_CONFIG;
+  }
   const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
   return loaded?.value ?? DEFAULT_CONFIG;
 }

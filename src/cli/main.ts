@@ -193,12 +193,24 @@ async function runCheck(p: {
   }
 }
 
+/**
+ * Why `path` cannot be read as an input file, or undefined: missing, a folder, not a regular file (a
+ * FIFO or device would block the read for ever), or larger than `maxBytes`.
+ */
+export function inputFileProblem(path: string, what: string, maxBytes: number): string | undefined {
+  if (!existsSync(path)) return `${what} not found: ${path}`;
+  const stat = statSync(path);
+  if (stat.isDirectory()) return `${what} ${path} is a folder, not a file`;
+  if (!stat.isFile()) return `${what} ${path} is not a regular file (a FIFO, socket or device is never read)`;
+  if (stat.size > maxBytes) return `${what} ${path} is larger than ${maxBytes} bytes`;
+  return undefined;
+}
+
 /** Prints the scorecard of a results.json; exit 0 when it passes the bar, 1 when not, 2 on bad input. */
 async function runScorecard(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
-  if (!existsSync(p.file) || statSync(p.file).size > MAX_RESULTS_BYTES) {
-    p.io.stderr(
-      `loragate: ${existsSync(p.file) ? `${p.file} is larger than ${MAX_RESULTS_BYTES} bytes` : `results file not found: ${p.file}`}\n`,
-    );
+  const problem = inputFileProblem(p.file, "results file", MAX_RESULTS_BYTES);
+  if (problem) {
+    p.io.stderr(`loragate: ${problem}\n`);
     return 2;
   }
   const loaded = parseResults(readFileSync(p.file));
@@ -219,10 +231,9 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
 
 /** Checks a proposal body offline, as the app does on the issue; exit 0 ready, 1 problems, 2 bad input. */
 async function runProposalCheck(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
-  if (!existsSync(p.file) || statSync(p.file).size > 1 << 20) {
-    p.io.stderr(
-      `loragate: ${existsSync(p.file) ? `${p.file} is larger than 1 MiB` : `file not found: ${p.file}`}\n`,
-    );
+  const problem = inputFileProblem(p.file, "proposal", 1 << 20);
+  if (problem) {
+    p.io.stderr(`loragate: ${problem}\n`);
     return 2;
   }
   const source = p.registry ? new FsRegistrySource(p.registry) : undefined;
@@ -259,7 +270,8 @@ async function runProposalCheck(p: { file: string; registry?: string; io: CliIO 
 async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> {
   return Promise.all(
     paths.map(async (path, i) => {
-      if (!existsSync(path)) throw new Error(`hidden benchmark not found: ${path}`);
+      const problem = inputFileProblem(path, "hidden benchmark", Number.MAX_SAFE_INTEGER);
+      if (problem) throw new Error(problem);
       return { file: `hidden:${i + 1}`, hidden: true, items: await readBenchmarkFile(path) };
     }),
   );

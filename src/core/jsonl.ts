@@ -26,7 +26,10 @@ export async function streamLines(
   atFileStart: boolean,
   handlers: JsonlStreamHandlers,
 ): Promise<{ lines: number; bytes: number }> {
-  let carry: Buffer | undefined;
+  // The start of a line that runs past the chunk, kept as the chunks it came in and joined once when
+  // its end arrives: re-joining at every chunk made a long line cost its length squared.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let skipping = 0; // > 0: bytes of an over-long line being discarded
   let lineNumber = 0;
   let bytes = 0;
@@ -58,7 +61,9 @@ export async function streamLines(
   };
 
   for await (const chunk of chunks) {
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     bytes += buf.length;
     let pos = 0;
     if (first) {
@@ -80,10 +85,23 @@ export async function streamLines(
       skipping = 0;
       pos = nl + 1;
     }
-    if (carry) {
-      buf = Buffer.concat([carry, buf.subarray(pos)]);
-      pos = 0;
-      carry = undefined;
+    if (pendingBytes > 0) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        pendingBytes += buf.length - pos;
+        if (pendingBytes > maxLineBytes) {
+          skipping = pendingBytes; // too long already: count the rest, keep nothing
+          pending = [];
+          pendingBytes = 0;
+        } else pending.push(Buffer.from(buf.subarray(pos)));
+        handlers.progress?.(bytes);
+        continue;
+      }
+      const line = Buffer.concat([...pending, buf.subarray(pos, nl)]);
+      pending = [];
+      pendingBytes = 0;
+      emitChecked(line, 0, line.length);
+      pos = nl + 1;
     }
     const last = buf.lastIndexOf(10);
     if (last >= pos) {
@@ -99,12 +117,18 @@ export async function streamLines(
     }
     const rest = buf.length - pos;
     if (rest > maxLineBytes) skipping = rest;
-    else if (rest > 0) carry = Buffer.from(buf.subarray(pos));
+    else if (rest > 0) {
+      pending = [Buffer.from(buf.subarray(pos))];
+      pendingBytes = rest;
+    }
     handlers.progress?.(bytes);
   }
   if (skipping > 0) {
     lineNumber++;
     handlers.problem({ kind: "line-too-long", line: lineNumber, bytes: skipping });
-  } else if (carry && carry.length > 0) emitChecked(carry, 0, carry.length);
+  } else if (pendingBytes > 0) {
+    const line = Buffer.concat(pending);
+    emitChecked(line, 0, line.length);
+  }
   return { lines: lineNumber, bytes };
 }

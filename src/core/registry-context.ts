@@ -45,6 +45,19 @@ export async function loadRegistryContext(source: RegistrySource): Promise<Regis
 async function loadConfig(source: RegistrySource, findings: Finding[]): Promise<Config> {
   const entry = await source.stat(CONFIG_FILE);
   if (!entry) return DEFAULT_CONFIG;
+  if (entry.kind !== "file") {
+    // a folder, a link or a FIFO: never opened (a FIFO would block the read for ever)
+    findings.push({
+      file: CONFIG_FILE,
+      line: 0,
+      field: "",
+      rule: "file-type",
+      severity: "error",
+      message: `${CONFIG_FILE} is ${entry.kind === "dir" ? "a folder" : entry.kind === "symlink" ? "a symbolic link" : "not a regular file"}`,
+      hint: "make it a regular YAML file, or remove it to use the defaults",
+    });
+    return DEFAULT_CONFIG;
+  }
   const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
   return loaded?.value ?? DEFAULT_CONFIG;
 }
