@@ -67,12 +67,25 @@ describe("scoring types on real-looking model outputs", () => {
     expect(scoreAnswer("rouge_l", "", "anything").score).toBe(0);
   });
 
-  it("refuses a regex that would backtrack forever, with a reason, and scores 0", () => {
-    const result = scoreAnswer("regex", `${"a".repeat(40)}!`, "", { pattern: "^(a+)+$" });
-    expect(result).toEqual({ score: 0, error: expect.stringContaining("nested quantifiers") });
-    expect(() => safeRegex("(x*)*y", "")).toThrow(/nested quantifiers/);
-    expect(() => safeRegex("(a)\\1", "")).toThrow(/back-references/);
-    expect(scoreAnswer("regex", "x", "", { pattern: "[unclosed" }).error).toMatch(/invalid regex/);
+  it.each(["^(a+)+$", "((a+))+$", "((a)+)+$", "((a|a))*$", ".*.*.*=$", "\\s*\\s*\\s*x"])(
+    "a pattern that backtracks in JavaScript (%s) runs in linear time under RE2 and scores correctly",
+    (pattern) => {
+      const hostile = `${"a".repeat(5000)}!`; // 31 characters took > 200 s with backtracking
+      // the same answer as JavaScript's engine gives on a short input of the same shape
+      const expected = Number(new RegExp(pattern, "i").test(`${"a".repeat(8)}!`));
+      expect(scoreAnswer("regex", hostile, "", { pattern })).toEqual({ score: expected });
+      expect(scoreAnswer("regex", "aaa", "", { pattern: "^(a+)+$" }).score).toBe(1);
+    },
+  );
+
+  it("refuses what RE2 cannot run (back-references, bad syntax) with a reason that quotes no pattern", () => {
+    for (const pattern of ["(secret)\\1", "[unclosed secret"]) {
+      const result = scoreAnswer("regex", "x", "", { pattern });
+      expect(result).toEqual({ score: 0, error: expect.stringMatching(/^not a valid RE2 regex/) });
+      expect(result.error).not.toContain("secret");
+    }
+    expect(() => safeRegex("a".repeat(501), "")).toThrow(/longer than 500/);
+    expect(scoreAnswer("exact_match", "The Answer: 42.", "42", { extract: "answer: (\\d+)" }).score).toBe(1);
   });
 });
 

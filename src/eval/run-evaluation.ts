@@ -105,7 +105,9 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
           ...benchmark.evaluationConfig,
           ...item.evaluation_config,
         });
-        if (scored.error) problems.push(`${item.id} (${model}): ${scored.error}`);
+        // a hidden item's error could echo its pattern: its id and that it failed, nothing more
+        if (scored.error)
+          problems.push(`${item.id} (${model}): ${hidden ? "could not be scored" : scored.error}`);
         return scored.score;
       };
       const baseScore = score(base[offset + i]!, "base");
