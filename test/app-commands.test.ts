@@ -26,6 +26,22 @@ function captureReply(scope: nock.Scope, replies: string[]): void {
     .post(`/repos/${REPO}/issues/1/comments`, (body) => (replies.push(body.body), true))
     .reply(201, { id: 1 });
 }
+/** The comment of commentPayload() was written at 2019-05-15T15:20:21Z. */
+const BEFORE_COMMENT = "2019-05-15T15:00:00Z";
+const AFTER_COMMENT = "2019-05-15T15:30:00Z";
+function mockValidation(
+  scope: nock.Scope,
+  run: { conclusion: string; started_at: string } | undefined,
+): void {
+  scope
+    .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+    .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
+    .reply(200, {
+      total_count: run ? 1 : 0,
+      check_runs: run ? [{ id: 3, status: "completed", external_id: `validate:${HEAD}`, ...run }] : [],
+    });
+}
+
 const receive = async (body: string) =>
   (await makeProbot()).receive({ id: "c", name: "issue_comment", payload: commentPayload(body) } as never);
 
@@ -41,6 +57,8 @@ describe("parseCommand", () => {
     ["/loragate frobnicate", { name: "unknown", word: "frobnicate" }],
     ["/loragate approve-proposal", { name: "approve-proposal" }],
     ["please /loragate approve", undefined],
+    ["/loragate approve ABCDEF1", { name: "approve", sha: "abcdef1" }],
+    ["/loragate approve", { name: "approve" }],
     ["lgtm", undefined],
   ])("%j", (body, command) => expect(parseCommand(body)).toEqual(command));
 });
@@ -67,6 +85,42 @@ describe("issue_comment /loragate commands", () => {
     expect(replies).toEqual(["`/loragate approve` needs write access to this repository; it was not run."]);
   });
 
+  it.each([
+    [
+      "another commit named",
+      "/loragate approve 1234567",
+      { conclusion: "success", started_at: BEFORE_COMMENT },
+      /names 1234567, but the pull request's head is/,
+    ],
+    [
+      "a push after the comment",
+      "/loragate approve",
+      { conclusion: "success", started_at: AFTER_COMMENT },
+      /moved to .* after this approval was written: look at it and comment `\/loragate approve [0-9a-f]{12}`/,
+    ],
+    [
+      "a head that failed validation",
+      "/loragate approve",
+      { conclusion: "failure", started_at: BEFORE_COMMENT },
+      /did not pass validation \(failure\); there is nothing to approve/,
+    ],
+    ["a head not validated yet", "/loragate approve", undefined, /has not finished validation/],
+  ])("approve does nothing for %s, and says why", async (_what, body, validation, reason) => {
+    const replies: string[] = [];
+    const scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "write");
+    scope
+      .get(`/repos/${REPO}/pulls/1`)
+      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+    if (!body.includes("1234567")) mockValidation(scope, validation);
+    captureReply(scope, replies);
+    await receive(body);
+    expect(scope.isDone()).toBe(true); // and nothing was dispatched: no such request was mocked
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatch(reason);
+  });
+
   it("approve by a maintainer re-queues the waiting evaluate check and dispatches the head commit", async () => {
     const replies: string[] = [];
     let dispatched: unknown;
@@ -76,6 +130,7 @@ describe("issue_comment /loragate commands", () => {
     scope
       .get(`/repos/${REPO}/pulls/1`)
       .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+    mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
     scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
     scope
       .get(`/repos/${REPO}/pulls/1/files`)

@@ -5,6 +5,7 @@ import { listOwnChecks } from "../github/check-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
+import { VALIDATE_CHECK } from "./validate-pull-request.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 
 export interface CommandParams {
@@ -14,6 +15,8 @@ export interface CommandParams {
   body: string;
   commenter: string;
   defaultBranch: string;
+  /** When the comment was written (issue_comment's created_at): an approval is of the head seen then. */
+  commentedAt?: string;
 }
 
 /**
@@ -45,9 +48,39 @@ export async function handleCommand(params: CommandParams): Promise<string | und
   if (!(await permitted({ github, repo, commenter: params.commenter, command: command.name, reply })))
     return "denied";
   const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: params.pullNumber });
-  const outcome = await run(command, params, pr.head.sha, pr.author_association);
+  const refusal =
+    command.name === "approve" ? await approvalRefusal(command, params, pr.head.sha) : undefined;
+  const outcome = refusal ?? (await run(command, params, pr.head.sha, pr.author_association));
   await reply(outcome);
   return command.name;
+}
+
+/**
+ * Why an approval does not apply to the current head, if it does not: it names another commit, the
+ * head moved after the comment was written (its validation started later), or the head did not
+ * validate. A maintainer approves what they looked at, never a commit pushed after.
+ */
+async function approvalRefusal(
+  command: { sha?: string },
+  params: CommandParams,
+  headSha: string,
+): Promise<string | undefined> {
+  const again = `look at it and comment \`/loragate approve ${headSha.slice(0, 12)}\``;
+  if (command.sha && !headSha.startsWith(command.sha))
+    return `This approval names ${command.sha}, but the pull request's head is ${headSha}: ${again}.`;
+  const [validation] = await listOwnChecks({ ...params, ref: headSha, name: VALIDATE_CHECK });
+  if (!validation || validation.status !== "completed")
+    return `${headSha} has not finished validation; approve it once \`${VALIDATE_CHECK}\` passed.`;
+  if (validation.conclusion !== "success")
+    return `${headSha} did not pass validation (${validation.conclusion}); there is nothing to approve until a push fixes it.`;
+  const moved =
+    !command.sha &&
+    params.commentedAt !== undefined &&
+    validation.started_at !== null &&
+    Date.parse(validation.started_at) > Date.parse(params.commentedAt);
+  return moved
+    ? `The pull request moved to ${headSha} after this approval was written: ${again}.`
+    : undefined;
 }
 
 async function run(

@@ -103,6 +103,7 @@ export default function loragate(app: Probot): void {
       body: comment.body,
       commenter: comment.user?.login ?? "",
       defaultBranch: context.payload.repository.default_branch,
+      commentedAt: comment.created_at,
     });
   });
 

@@ -4,7 +4,7 @@ export type Command =
   | { name: "help" }
   | { name: "retrain" }
   | { name: "evaluate" }
-  | { name: "approve" }
+  | { name: "approve"; sha?: string }
   | { name: "approve-proposal" }
   | { name: "override"; reason: string };
 
@@ -28,7 +28,7 @@ export const HELP = [
   "- `/loragate help`: this list",
   "- `/loragate retrain`: train and evaluate the head commit again (write access)",
   "- `/loragate evaluate`: the same, for an evaluation that failed for infrastructure reasons (write access)",
-  "- `/loragate approve`: let this head commit use the GPU runners, for first-time and outside contributors (write access)",
+  "- `/loragate approve [sha]`: let the head commit you looked at (the head when you commented, or the one named) use the GPU runners, for first-time and outside contributors, once it validated (write access)",
   "- `/loragate override <reason>`: pass the bar anyway; the reason is recorded in the checks (maintain or admin)",
   "- `/loragate approve-proposal` (on an adapter-proposal issue): approve the proposal (write access)",
 ].join("\n");
@@ -40,7 +40,11 @@ export function parseCommand(body: string): Command | { name: "unknown"; word: s
   if (!match) return undefined;
   const word = (match[1] ?? "help").toLowerCase();
   if (word === "override") return { name: "override", reason: (match[2] ?? "").trim().slice(0, 500) };
-  const simple = ["help", "retrain", "evaluate", "approve", "approve-proposal"] as const;
+  if (word === "approve") {
+    const sha = /^[0-9a-f]{7,40}$/i.exec((match[2] ?? "").trim())?.[0]?.toLowerCase();
+    return sha ? { name: "approve", sha } : { name: "approve" };
+  }
+  const simple = ["help", "retrain", "evaluate", "approve-proposal"] as const;
   const known = simple.find((name) => name === word);
   if (known) return { name: known };
   return { name: "unknown", word: word.slice(0, 40) };
