@@ -3,7 +3,15 @@
  * (no GPU or torch in CI); validation, conversion and evaluation (llama.cpp) run for real.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -73,6 +81,38 @@ describe("the GPU action", () => {
     const recipe = JSON.parse(readFileSync(join(root, "work", "recipe.json"), "utf8"));
     expect(recipe).toMatchObject({ r: 16, alpha: 64, batch_size: 4, epochs: 10, seed: 42 });
     expect(summaries[0]).toContain("## loragate scorecard: math-gsm8k 0.2.0");
+  }, 300_000);
+
+  it("a hidden benchmark's text, answers and patterns appear in no output: artifacts, log, job summary", async () => {
+    const MARKER = "Quuxplorificationmarker";
+    const items = Array.from({ length: 6 }, (_, i) => ({
+      id: `h-${i + 1}`,
+      instruction: `${MARKER} instruction ${i}`,
+      input: `${MARKER} input`,
+      expected_output: `${MARKER} answer ${i}`,
+      difficulty: "easy" as const,
+      // a maintainer's pattern that RE2 refuses: its error must not quote it either
+      ...(i === 0
+        ? { evaluation_type: "regex" as const, evaluation_config: { pattern: `(${MARKER})\\1` } }
+        : {}),
+    }));
+    mockPullRequest("math-gsm8k");
+    const logged: string[] = [];
+    const summaries: string[] = [];
+    const results = await runAction(inputs(), {
+      ...setup(summaries),
+      hidden: [{ label: "hidden 1", sha256: "f".repeat(64), items }],
+      log: (line) => logged.push(line),
+    });
+    expect(results.benchmarks.map((b) => b.name)).toContain("hidden 1");
+    const out = join(root, "loragate-out");
+    const outputs = [
+      ...readdirSync(out).map((file) => readFileSync(join(out, file)).toString("latin1")),
+      ...logged,
+      ...summaries,
+    ];
+    expect(outputs.filter((text) => text.includes(MARKER))).toEqual([]);
+    expect(JSON.stringify(results)).toContain("h-1 (base): could not be scored"); // it failed, and says only that
   }, 300_000);
 
   it("a PR that moved after validation is not trained on", async () => {
