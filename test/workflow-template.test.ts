@@ -66,6 +66,15 @@ describe("the train + evaluate workflow template", () => {
     for (const script of scripts) expect(script).not.toMatch(/\$\{\{/);
   });
 
+  it("pins every action it uses by commit sha (a tag can be moved to other code)", () => {
+    const uses = Object.values(workflow.jobs)
+      .flatMap((j) => j.steps)
+      .map((s) => s.uses)
+      .filter((u): u is string => u !== undefined);
+    expect(uses.length).toBe(2);
+    for (const use of uses) expect(use).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
+  });
+
   it("uploads results.json under the artifact name the app downloads", () => {
     const upload = Object.values(workflow.jobs)
       .flatMap((j) => j.steps)
