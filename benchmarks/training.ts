@@ -9,15 +9,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TINY_BASE_SHAPE, type TinyBaseShape, tinyBase } from "../src/core/gguf/tiny-base.ts";
+import { tinyBase } from "../src/core/gguf/tiny-base.ts";
+import { TINY_SHAPE, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
 import { wordProblems } from "../fixtures/contamination-corpus.ts";
 import { mulberry32 } from "../src/core/random.ts";
 
 const root = join(import.meta.dirname, "..");
 const python = process.env.LORAGATE_TRAINER_PYTHON ?? join(root, ".venv-trainer", "bin", "python");
 
-const SHAPES: { name: string; shape: TinyBaseShape; merges: number; epochs: number }[] = [
-  { name: "tiny", shape: TINY_BASE_SHAPE, merges: 600, epochs: 3 },
+const SHAPES: { name: string; shape: TinyLlamaShape; merges: number; epochs: number }[] = [
+  { name: "tiny", shape: TINY_SHAPE, merges: 600, epochs: 3 },
   {
     name: "small",
     shape: { embedding: 256, layers: 4, heads: 8, kvHeads: 4, feedForward: 768, contextLength: 2048 },

@@ -55,23 +55,14 @@ if mode == "train.py":
     result["final_loss"] = held_loss(trained, tokenizer)
 else:
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     random.seed(recipe.seed)
     torch.manual_seed(recipe.seed)
     tokenizer = AutoTokenizer.from_pretrained(recipe.base_model)
     model = AutoModelForCausalLM.from_pretrained(recipe.base_model, dtype=torch.float32)
-    model = get_peft_model(
-        model,
-        LoraConfig(
-            r=recipe.r,
-            lora_alpha=recipe.alpha,
-            lora_dropout=recipe.dropout,
-            target_modules=recipe.target_modules,
-            task_type="CAUSAL_LM",
-        ),
-    )
+    model = get_peft_model(model, train.lora_config(recipe))
     encoded = [train.tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     model.train()

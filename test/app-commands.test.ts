@@ -42,6 +42,13 @@ function mockValidation(
     });
 }
 
+/** PR 1 at HEAD, from a first-time contributor: the case that waits for `/loragate approve`. */
+function mockFirstTimePullRequest(scope: nock.Scope): void {
+  scope
+    .get(`/repos/${REPO}/pulls/1`)
+    .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+}
+
 const receive = async (body: string) =>
   (await makeProbot()).receive({ id: "c", name: "issue_comment", payload: commentPayload(body) } as never);
 
@@ -110,9 +117,7 @@ describe("issue_comment /loragate commands", () => {
     const scope = nock(API);
     mockToken(scope);
     mockCommenter(scope, "write");
-    scope
-      .get(`/repos/${REPO}/pulls/1`)
-      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+    mockFirstTimePullRequest(scope);
     if (!body.includes("1234567")) mockValidation(scope, validation);
     captureReply(scope, replies);
     await receive(body);
@@ -127,9 +132,7 @@ describe("issue_comment /loragate commands", () => {
     const scope = nock(API);
     mockToken(scope);
     mockCommenter(scope, "write");
-    scope
-      .get(`/repos/${REPO}/pulls/1`)
-      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+    mockFirstTimePullRequest(scope);
     mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
     scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
     scope

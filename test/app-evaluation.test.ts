@@ -102,16 +102,18 @@ function mockGitHub(
 
 useNock();
 
+/** The registry's evaluate workflow run completed, as GitHub delivers it. */
+const deliverRun = async (conclusion: string) =>
+  (await makeProbot()).receive({
+    id: "w1",
+    name: "workflow_run",
+    payload: workflowRunPayload(CORRELATION, conclusion),
+  } as never);
+
 describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scorecard", () => {
   it("reads results.json from the artifact, applies the bar, completes both checks, posts the scorecard", async () => {
     const { scope, sent } = mockGitHub();
-    await (
-      await makeProbot()
-    ).receive({
-      id: "w1",
-      name: "workflow_run",
-      payload: workflowRunPayload(CORRELATION, "success"),
-    } as never);
+    await deliverRun("success");
     expect(scope.isDone()).toBe(true);
     expect(sent.checks[8]).toMatchObject({
       status: "completed",
@@ -165,13 +167,7 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       results: Buffer.from(JSON.stringify(change(complete))),
       complete: true,
     });
-    await (
-      await makeProbot()
-    ).receive({
-      id: "w1",
-      name: "workflow_run",
-      payload: workflowRunPayload(CORRELATION, "success"),
-    } as never);
+    await deliverRun("success");
     expect(scope.isDone()).toBe(true);
     expect(sent.checks[9]).toMatchObject({
       conclusion: "failure",
@@ -182,13 +178,7 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
 
   it("ends both checks as failed with a retrain hint when the run failed, and downloads nothing", async () => {
     const { scope, sent } = mockGitHub({ runConclusion: "failure" });
-    await (
-      await makeProbot()
-    ).receive({
-      id: "w2",
-      name: "workflow_run",
-      payload: workflowRunPayload(CORRELATION, "failure"),
-    } as never);
+    await deliverRun("failure");
     expect(scope.isDone()).toBe(true);
     expect(sent.downloaded).toBe(false);
     for (const id of [8, 9]) {
@@ -200,26 +190,14 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
 
   it("ignores a run for a commit that a newer push superseded", async () => {
     const { scope, sent } = mockGitHub({ prHead: "b".repeat(40) });
-    await (
-      await makeProbot()
-    ).receive({
-      id: "w3",
-      name: "workflow_run",
-      payload: workflowRunPayload(CORRELATION, "success"),
-    } as never);
+    await deliverRun("success");
     expect(scope.isDone()).toBe(true);
     expect(sent.checks).toEqual({});
   });
 
   it("fails clearly on a malformed results.json", async () => {
     const { sent } = mockGitHub({ results: Buffer.from('{"schema_version": 1, "adapter": 5}') });
-    await (
-      await makeProbot()
-    ).receive({
-      id: "w4",
-      name: "workflow_run",
-      payload: workflowRunPayload(CORRELATION, "success"),
-    } as never);
+    await deliverRun("success");
     expect(sent.checks[8]).toMatchObject({
       conclusion: "failure",
       output: { title: "results.json is invalid" },

@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BYTE_CHARS, learnByteBpe } from "../src/core/gguf/byte-bpe.ts";
 import { peftToGguf } from "../src/core/gguf/peft-to-gguf.ts";
 import { readSafetensors } from "../src/core/gguf/safetensors.ts";
-import { TINY_ARCHITECTURES, TINY_BASE_SHAPE, tinyBase } from "../src/core/gguf/tiny-base.ts";
+import { TINY_ARCHITECTURES, tinyBase } from "../src/core/gguf/tiny-base.ts";
+import { TINY_SHAPE } from "../src/core/gguf/tiny-llama.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
@@ -46,7 +47,7 @@ describe("the tiny base's tokenizer", () => {
     const a = tinyBase({ architecture: "qwen3", corpus });
     expect(tinyBase({ architecture: "qwen3", corpus }).gguf.equals(a.gguf)).toBe(true);
     const hf = readSafetensors(a.hf["model.safetensors"]!);
-    expect(hf.get("model.layers.1.self_attn.k_norm.weight")!.shape).toEqual([TINY_BASE_SHAPE.embedding / 4]);
+    expect(hf.get("model.layers.1.self_attn.k_norm.weight")!.shape).toEqual([TINY_SHAPE.embedding / 4]);
     const config = JSON.parse(a.hf["config.json"]!.toString());
     expect(config).toMatchObject({ model_type: "qwen3", num_key_value_heads: 2, tie_word_embeddings: false });
   });
@@ -78,7 +79,7 @@ describeWithTrainer("the same model for the trainer and the harness (transformer
         peftToGguf({
           config: JSON.parse(readFileSync(join(adapter, "adapter_config.json"), "utf8")),
           tensors: readSafetensors(readFileSync(join(adapter, "adapter_model.safetensors"))),
-          base: { architecture, heads: TINY_BASE_SHAPE.heads, kvHeads: TINY_BASE_SHAPE.kvHeads },
+          base: { architecture, heads: TINY_SHAPE.heads, kvHeads: TINY_SHAPE.kvHeads },
         }),
       );
       const harness = await EvaluationHarness.open({ basePath: join(dir, `${architecture}.gguf`) });

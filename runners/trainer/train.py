@@ -211,6 +211,19 @@ def tokenize(tokenizer, example: Example, max_length: int) -> tuple[list[int], l
     return full, [-100] * shared + full[shared:]
 
 
+def lora_config(recipe: Recipe):
+    """The recipe's LoRA, as PEFT takes it."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=recipe.r,
+        lora_alpha=recipe.alpha,
+        lora_dropout=recipe.dropout,
+        target_modules=recipe.target_modules,
+        task_type="CAUSAL_LM",
+    )
+
+
 def answer_loss(causal_lm, ids, mask, labels):
     """The causal-LM loss (mean over answer tokens, as transformers computes it), with the vocabulary
     projection applied only where there is an answer token to predict. Prompts are most of the tokens
@@ -252,7 +265,7 @@ class StopSignals:
 def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path) -> dict:
     """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
     import torch  # the trainer's environment has them; --plan does not need them
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     random.seed(recipe.seed)
@@ -280,16 +293,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
     device = torch.device("cuda" if cuda else "cpu")
     if not recipe.quantize_4bit:
         model.to(device)
-    model = get_peft_model(
-        model,
-        LoraConfig(
-            r=recipe.r,
-            lora_alpha=recipe.alpha,
-            lora_dropout=recipe.dropout,
-            target_modules=recipe.target_modules,
-            task_type="CAUSAL_LM",
-        ),
-    )
+    model = get_peft_model(model, lora_config(recipe))
     trainable = [p for p in model.parameters() if p.requires_grad]
     for p in trainable:  # the adapter trains in float32; the frozen base computes in bf16 under autocast
         p.data = p.data.float()

@@ -12,28 +12,11 @@ import { mulberry32 } from "../random.ts";
 import { type ByteBpe, learnByteBpe, tokenizerJson } from "./byte-bpe.ts";
 import { type FloatTensor, writeSafetensors } from "./safetensors.ts";
 import { permuteRows } from "./peft-to-gguf.ts";
+import { TINY_SHAPE, type TinyLlamaShape } from "./tiny-llama.ts";
 import { type GgufMetaValue, type GgufTensor, writeGguf } from "./write-gguf.ts";
 
 export const TINY_ARCHITECTURES = ["llama", "qwen2", "qwen3"] as const;
 export type TinyArchitecture = (typeof TINY_ARCHITECTURES)[number];
-
-export interface TinyBaseShape {
-  embedding: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  feedForward: number;
-  contextLength: number;
-}
-
-export const TINY_BASE_SHAPE: TinyBaseShape = {
-  embedding: 64,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  feedForward: 192,
-  contextLength: 2048,
-};
 
 /** ChatML, as Qwen's models frame turns; no BOS (the GGUF says add_bos_token = false). */
 export const CHATML_TEMPLATE =
@@ -61,7 +44,7 @@ export interface TinyBaseOptions {
   corpus: readonly string[];
   merges?: number;
   seed?: number;
-  shape?: TinyBaseShape;
+  shape?: TinyLlamaShape;
   /** Standard deviations of the random weights, by role (TINY_DEVIATIONS unless given). */
   deviations?: Partial<WeightDeviations>;
   name?: string;
@@ -76,7 +59,7 @@ export interface TinyBase {
 
 export function tinyBase(options: TinyBaseOptions): TinyBase {
   const arch = options.architecture;
-  const shape = options.shape ?? TINY_BASE_SHAPE;
+  const shape = options.shape ?? TINY_SHAPE;
   const bpe = learnByteBpe(options.corpus, options.merges ?? 600, SPECIAL_TOKENS);
   const vocab = bpe.tokens.length;
   const headDim = shape.embedding / shape.heads;
@@ -160,7 +143,7 @@ const HF_CLASSES: Record<TinyArchitecture, string> = {
 
 function huggingFaceFolder(
   arch: TinyArchitecture,
-  shape: TinyBaseShape,
+  shape: TinyLlamaShape,
   bpe: ByteBpe,
   tensors: Record<string, FloatTensor>,
 ): Record<string, Buffer> {
@@ -211,7 +194,7 @@ function huggingFaceFolder(
 
 function ggufMetadata(
   arch: TinyArchitecture,
-  shape: TinyBaseShape,
+  shape: TinyLlamaShape,
   bpe: ByteBpe,
   name: string,
 ): Record<string, GgufMetaValue> {
