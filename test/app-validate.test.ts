@@ -1,4 +1,8 @@
+import { createHash } from "node:crypto";
+import { Octokit } from "@octokit/rest";
 import nock from "nock";
+import { checkRegistry } from "../src/core/check.ts";
+import { readPullRequest } from "../src/github/read-pull-request.ts";
 import { describe, expect, it } from "vitest";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import {
@@ -339,5 +343,42 @@ describe("pull_request -> loragate/validate", () => {
       conclusion: "failure",
       output: { title: "loragate could not read this pull request" },
     });
+  });
+});
+
+describe("reading a PR's adapter folder", () => {
+  it("downloads adapter.yaml and the two data files it declares, nothing else (weights, extra files: sizes only)", async () => {
+    const head = adapterTree("math-gsm8k");
+    const weights = Buffer.alloc(4096, 7);
+    const extra = Buffer.from('{"instruction":"x","input":"","output":"y"}\n'.repeat(50));
+    head.set("adapters/math-gsm8k/weights/adapter_model.safetensors", weights);
+    head.set("adapters/math-gsm8k/extra/more.jsonl", extra);
+    const scope = nock(API);
+    scope
+      .get(`/repos/${REPO}/pulls/1/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml", status: "added" }]);
+    mockTree(scope, BASE, baseTree("math-gsm8k"));
+    mockTree(scope, HEAD, head);
+    const files = await readPullRequest({
+      github: new Octokit({ auth: "t", request: { retries: 0 } }),
+      repo: { owner: "Codertocat", repo: "Hello-World" },
+      pullNumber: 1,
+      baseSha: BASE,
+      headSha: HEAD,
+    });
+    const blob = (data: Buffer) =>
+      createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
+    const unfetched = scope.activeMocks().join("\n");
+    expect(unfetched).toContain(blob(weights));
+    expect(unfetched).toContain(blob(extra));
+    for (const path of ["adapter.yaml", "training/dataset.jsonl", "eval/benchmark.jsonl"])
+      expect(unfetched).not.toContain(blob(head.get(`adapters/math-gsm8k/${path}`) as Buffer));
+    expect(await files.source.stat("adapters/math-gsm8k/weights/adapter_model.safetensors")).toMatchObject({
+      kind: "file",
+      size: 4096,
+    });
+    const report = await checkRegistry({ source: files.source, adapter: "math-gsm8k" });
+    expect(report.adapters[0]!.ok).toBe(true);
   });
 });

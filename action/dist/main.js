@@ -28588,6 +28588,7 @@ function extensionOf(path) {
 }
 
 // src/core/schemas/adapter.ts
+var DEFAULT_DATA_FILES = { train: "training/dataset.jsonl", benchmark: "eval/benchmark.jsonl" };
 var SPDX_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9.+-]*|LicenseRef-[A-Za-z0-9.-]+)$/;
 var LoraSchema = external_exports.object({
   r: external_exports.number().int().describe("LoRA rank (LocoLLM: 16).").default(16),
@@ -28627,10 +28628,10 @@ var AdapterManifestSchema = external_exports.object({
     seed: 42
   }),
   data: external_exports.object({
-    train: RelativePathSchema.default("training/dataset.jsonl").describe(
+    train: RelativePathSchema.default(DEFAULT_DATA_FILES.train).describe(
       "Training set, JSONL of {instruction, input, output}."
     ),
-    benchmark: RelativePathSchema.default("eval/benchmark.jsonl").describe(
+    benchmark: RelativePathSchema.default(DEFAULT_DATA_FILES.benchmark).describe(
       "Held-out benchmark, JSONL of benchmark items."
     ),
     sources: external_exports.array(external_exports.string().min(1).max(500)).min(1).describe("Where the data came from, with licenses."),
@@ -28649,7 +28650,6 @@ var AdapterManifestSchema = external_exports.object({
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
 // src/core/contamination/benchmark-library.ts
-var DEFAULT_BENCHMARK = "eval/benchmark.jsonl";
 var BenchmarkLibrary = class {
   constructor(source, context, adapterNames, hidden = []) {
     this.source = source;
@@ -28678,7 +28678,7 @@ var BenchmarkLibrary = class {
   async benchmarkOf(name) {
     const manifestFile = `adapters/${name}/adapter.yaml`;
     const entry = await this.source.stat(manifestFile);
-    let declared = DEFAULT_BENCHMARK;
+    let declared = DEFAULT_DATA_FILES.benchmark;
     if (entry?.kind === "file" && entry.size <= 1 << 20) {
       const loaded = loadDocument(manifestFile, await this.source.read(manifestFile), AdapterManifestSchema);
       if (loaded.ok && !checkRelativePath(loaded.value.data.benchmark))
@@ -40433,31 +40433,50 @@ async function readPullRequest(params) {
   );
   const { config: config2 } = await loadRegistryContext(source);
   const touched = [...adapters];
-  await addTree(
+  const inTouched = (path) => touched.some((a) => path.startsWith(`adapters/${a}/`));
+  const head = await addTree(
     github,
     repo,
     params.headSha,
-    (path) => touched.some((a) => path.startsWith(`adapters/${a}/`)),
+    inTouched,
     source,
-    config2.limits.max_file_bytes
+    config2.limits.max_file_bytes,
+    (path) => path.endsWith(`/${MANIFEST_FILE}`)
   );
+  for (const adapter of touched) {
+    const declared = await declaredDataFiles(source, adapter);
+    for (const entry of head.filter((e) => declared.includes(e.path)))
+      await fetchBlob(github, repo, entry, source, config2.limits.max_file_bytes);
+  }
   return { source, adapters: touched, findings, config: config2 };
 }
-async function addTree(github, repo, sha, keep, source, maxFileBytes) {
+async function declaredDataFiles(source, adapter) {
+  const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
+  const entry = await source.stat(file2);
+  const loaded = entry?.kind === "file" && entry.size <= 1 << 20 ? loadDocument(file2, await source.read(file2), AdapterManifestSchema) : void 0;
+  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
+  return [data.train, data.benchmark].filter((path) => !checkRelativePath(path)).map((path) => joinPath("adapters", adapter, path));
+}
+async function addTree(github, repo, sha, keep, source, maxFileBytes, fetch = () => true) {
   const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
   if (tree.truncated)
     throw new Error(`the tree of ${sha} is too large for one request (GitHub truncated it)`);
-  for (const entry of tree.tree) {
-    if (!entry.path || entry.type !== "blob" || !keep(entry.path)) continue;
-    if (entry.mode === "120000") {
-      source.set(entry.path, { symlink: "(not followed)" });
-    } else if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
-      source.set(entry.path, { unfetched: entry.size ?? 0 });
-    } else {
-      const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
-      source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
-    }
+  const kept = tree.tree.filter((e) => e.path && e.type === "blob" && keep(e.path));
+  for (const entry of kept) {
+    if (entry.mode === "120000") source.set(entry.path, { symlink: "(not followed)" });
+    else if (fetch(entry.path)) await fetchBlob(github, repo, entry, source, maxFileBytes);
+    else source.set(entry.path, { unfetched: entry.size ?? 0 });
   }
+  return kept;
+}
+async function fetchBlob(github, repo, entry, source, maxFileBytes) {
+  if (entry.mode === "120000") return;
+  if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
+    source.set(entry.path, { unfetched: entry.size ?? 0 });
+    return;
+  }
+  const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
+  source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
 }
 
 // src/action/train-adapter.ts

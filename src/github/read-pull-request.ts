@@ -1,6 +1,10 @@
 import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry-context.ts";
 import type { Finding } from "../core/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
+import { loadDocument } from "../core/load-document.ts";
+import { checkRelativePath, joinPath } from "../core/paths.ts";
+import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../core/schemas/adapter.ts";
+import { MANIFEST_FILE } from "../core/validate-adapter.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
@@ -87,18 +91,46 @@ export async function readPullRequest(params: {
   // The base's limits decide what is fetched of the PR.
   const { config } = await loadRegistryContext(source);
   const touched = [...adapters];
-  await addTree(
+  const inTouched = (path: string) => touched.some((a) => path.startsWith(`adapters/${a}/`));
+  // Only what validation reads is downloaded: each adapter.yaml, then the two data files it declares.
+  // Everything else (weights, images, extra files) is known by its size in the git tree alone.
+  const head = await addTree(
     github,
     repo,
     params.headSha,
-    (path) => touched.some((a) => path.startsWith(`adapters/${a}/`)),
+    inTouched,
     source,
     config.limits.max_file_bytes,
+    (path) => path.endsWith(`/${MANIFEST_FILE}`),
   );
+  for (const adapter of touched) {
+    const declared = await declaredDataFiles(source, adapter);
+    for (const entry of head.filter((e) => declared.includes(e.path!)))
+      await fetchBlob(github, repo, entry, source, config.limits.max_file_bytes);
+  }
   return { source, adapters: touched, findings, config };
 }
 
-/** Adds the files of a commit's tree that `keep` selects: symlinks as links, large files by size only. */
+type TreeEntry = Awaited<ReturnType<GitHub["rest"]["git"]["getTree"]>>["data"]["tree"][number];
+
+/** The data files an adapter.yaml declares (its defaults when it does not load: validation says why). */
+async function declaredDataFiles(source: MemoryRegistrySource, adapter: string): Promise<string[]> {
+  const file = `adapters/${adapter}/${MANIFEST_FILE}`;
+  const entry = await source.stat(file);
+  const loaded =
+    entry?.kind === "file" && entry.size <= 1 << 20
+      ? loadDocument(file, await source.read(file), AdapterManifestSchema)
+      : undefined;
+  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
+  return [data.train, data.benchmark]
+    .filter((path) => !checkRelativePath(path))
+    .map((path) => joinPath("adapters", adapter, path));
+}
+
+/**
+ * Adds the files of a commit's tree that `keep` selects: symlinks as links, the ones `fetch` selects
+ * (all by default) downloaded unless too large, the rest by their size only. Returns the kept entries.
+ */
 async function addTree(
   github: GitHub,
   repo: RepoRef,
@@ -106,19 +138,33 @@ async function addTree(
   keep: (path: string) => boolean,
   source: MemoryRegistrySource,
   maxFileBytes: number,
-): Promise<void> {
+  fetch: (path: string) => boolean = () => true,
+): Promise<TreeEntry[]> {
   const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
   if (tree.truncated)
     throw new Error(`the tree of ${sha} is too large for one request (GitHub truncated it)`);
-  for (const entry of tree.tree) {
-    if (!entry.path || entry.type !== "blob" || !keep(entry.path)) continue;
-    if (entry.mode === "120000") {
-      source.set(entry.path, { symlink: "(not followed)" });
-    } else if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
-      source.set(entry.path, { unfetched: entry.size ?? 0 });
-    } else {
-      const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha! });
-      source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
-    }
+  const kept = tree.tree.filter((e) => e.path && e.type === "blob" && keep(e.path));
+  for (const entry of kept) {
+    if (entry.mode === "120000") source.set(entry.path!, { symlink: "(not followed)" });
+    else if (fetch(entry.path!)) await fetchBlob(github, repo, entry, source, maxFileBytes);
+    else source.set(entry.path!, { unfetched: entry.size ?? 0 });
   }
+  return kept;
+}
+
+/** Downloads one blob of a tree, unless it is a link or larger than the limit (then known by size). */
+async function fetchBlob(
+  github: GitHub,
+  repo: RepoRef,
+  entry: TreeEntry,
+  source: MemoryRegistrySource,
+  maxFileBytes: number,
+): Promise<void> {
+  if (entry.mode === "120000") return;
+  if ((entry.size ?? 0) > Math.min(maxFileBytes, FETCH_LIMIT)) {
+    source.set(entry.path!, { unfetched: entry.size ?? 0 });
+    return;
+  }
+  const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha! });
+  source.set(entry.path!, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
 }

@@ -1,13 +1,11 @@
 import type { RegistryContext } from "../registry-context.ts";
 import { loadDocument } from "../load-document.ts";
 import { checkRelativePath, joinPath } from "../paths.ts";
-import { AdapterManifestSchema } from "../schemas/adapter.ts";
+import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
 import { NAME_PATTERN } from "../schemas/common.ts";
 import type { RegistrySource } from "../source.ts";
 import type { BenchmarkInput } from "./benchmark-index.ts";
 import { readBenchmarkItems } from "./check.ts";
-
-const DEFAULT_BENCHMARK = "eval/benchmark.jsonl";
 
 /**
  * Every benchmark an adapter's training data must not touch: its own, every registry benchmark,
@@ -40,7 +38,7 @@ export class BenchmarkLibrary {
   private async benchmarkOf(name: string): Promise<string | undefined> {
     const manifestFile = `adapters/${name}/adapter.yaml`;
     const entry = await this.source.stat(manifestFile);
-    let declared = DEFAULT_BENCHMARK;
+    let declared = DEFAULT_DATA_FILES.benchmark;
     if (entry?.kind === "file" && entry.size <= 1 << 20) {
       const loaded = loadDocument(manifestFile, await this.source.read(manifestFile), AdapterManifestSchema);
       if (loaded.ok && !checkRelativePath(loaded.value.data.benchmark))

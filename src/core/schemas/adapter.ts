@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { EvaluationTypeSchema, NameSchema, RelativePathSchema, SemverSchema } from "./common.ts";
 
+/** Where an adapter's data lives when adapter.yaml does not say (LocoLLM's layout). */
+export const DEFAULT_DATA_FILES = { train: "training/dataset.jsonl", benchmark: "eval/benchmark.jsonl" };
+
 /** SPDX identifiers accepted without a second look; anything else must still look like an SPDX id. */
 const SPDX_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9.+-]*|LicenseRef-[A-Za-z0-9.-]+)$/;
 
@@ -69,10 +72,10 @@ export const AdapterManifestSchema = z
     }),
     data: z
       .object({
-        train: RelativePathSchema.default("training/dataset.jsonl").describe(
+        train: RelativePathSchema.default(DEFAULT_DATA_FILES.train).describe(
           "Training set, JSONL of {instruction, input, output}.",
         ),
-        benchmark: RelativePathSchema.default("eval/benchmark.jsonl").describe(
+        benchmark: RelativePathSchema.default(DEFAULT_DATA_FILES.benchmark).describe(
           "Held-out benchmark, JSONL of benchmark items.",
         ),
         sources: z
