@@ -1,4 +1,4 @@
-import { unzipSync } from "fflate";
+import { Unzip, UnzipInflate } from "fflate";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** The artifact the GPU workflow uploads results.json in. */
@@ -32,16 +32,57 @@ export async function downloadResults(params: {
   const zip = new Uint8Array(data as ArrayBuffer);
   if (zip.length > MAX_ARTIFACT_BYTES)
     throw new Error(`the downloaded artifact is ${zip.length} bytes, over ${MAX_ARTIFACT_BYTES}`);
-  let files: Record<string, Uint8Array>;
+  return inflateResults(zip);
+}
+
+/**
+ * results.json out of the artifact's zip, inflated as a stream and stopped as soon as it outgrows the
+ * size its zip header declares (or the cap): a header that lies about the size would otherwise cost
+ * seconds of CPU and yield a silently truncated file. Other entries (adapter, loss log) are not read.
+ */
+function inflateResults(zip: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let inflated = 0;
+  let declared: number | undefined;
+  let finished = false;
+  let problem: string | undefined;
+  let found = false;
+  const unzip = new Unzip((file) => {
+    if (file.name !== "results.json" || found) return;
+    found = true;
+    declared = file.originalSize;
+    const limit = Math.min(declared ?? MAX_ARTIFACT_BYTES, MAX_ARTIFACT_BYTES);
+    file.ondata = (error, chunk, final) => {
+      if (error) problem = `the artifact is not a readable zip: ${error.message}`;
+      if (problem) return;
+      inflated += chunk.length;
+      if (inflated > limit) {
+        problem = `results.json inflates past ${limit} bytes (${declared === undefined ? "the cap" : "the size its zip header declares"})`;
+        file.terminate();
+        return;
+      }
+      chunks.push(chunk);
+      finished = final;
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
   try {
-    // Only results.json is inflated; other entries (adapter, loss log) are not read here.
-    files = unzipSync(zip, {
-      filter: (file) => file.name === "results.json" && file.originalSize <= MAX_ARTIFACT_BYTES,
-    });
+    unzip.push(zip, true);
   } catch (error) {
-    throw new Error(`the artifact is not a readable zip: ${(error as Error).message}`);
+    problem ??= `the artifact is not a readable zip: ${(error as Error).message}`;
   }
-  const results = files["results.json"];
-  if (!results) throw new Error(`the "${RESULTS_ARTIFACT}" artifact holds no results.json`);
+  if (!found) throw new Error(`the "${RESULTS_ARTIFACT}" artifact holds no results.json`);
+  if (problem) throw new Error(problem);
+  if (!finished || (declared !== undefined && inflated !== declared))
+    throw new Error(
+      `results.json is ${inflated} bytes, its zip header declares ${declared ?? "?"}: the zip is damaged`,
+    );
+  const results = new Uint8Array(inflated);
+  let at = 0;
+  for (const chunk of chunks) {
+    results.set(chunk, at);
+    at += chunk.length;
+  }
   return results;
 }
