@@ -403,6 +403,35 @@ describe("hostile datasets", () => {
       { rule: "missing-field", field: "expected_output", line: 9 },
     );
   });
+  it.each([
+    [
+      { evaluation_type: "regex", evaluation_config: { pattern: "(ab)\\1" } },
+      "evaluation_config.pattern",
+      "pattern",
+    ],
+    [
+      { evaluation_type: "regex", expected_output: "(?<=x)y" },
+      "evaluation_config.pattern",
+      "expected_output",
+    ],
+    [{ evaluation_config: { extract: "a".repeat(501) } }, "evaluation_config.extract", "extract"],
+  ])(
+    "a benchmark item whose pattern RE2 cannot run (%j): invalid-regex at its line, before any GPU time",
+    async (change, field, key) => {
+      const edit = (l: string) => JSON.stringify({ ...JSON.parse(l), ...change });
+      const edited = edit((await text(registryWithValidAdapter(), BENCH)).split("\n")[4]!);
+      const report = await withFile(BENCH, editLine(5, edit));
+      const column = edited.indexOf(`"${key}"`) + 1;
+      expectFinding(report, {
+        rule: "invalid-regex",
+        file: BENCH,
+        line: 5,
+        column,
+        field,
+        severity: "error",
+      });
+    },
+  );
   it("a benchmark with one item: too-few-benchmark-items", async () => {
     expectFinding(await withFile(BENCH, (t) => `${t.split("\n")[0]}\n`), {
       rule: "too-few-benchmark-items",

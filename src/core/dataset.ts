@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type DuplicateDetector, DuplicateIndex } from "./duplicate-index.ts";
+import { safeRegex } from "./evaluation/scoring.ts";
 import type { Finding, FindingSink } from "./findings.ts";
 import { streamLines } from "./jsonl.ts";
 import {
@@ -339,6 +340,38 @@ function checkRecord(
       );
       ok = false;
     } else ids.set(id, line);
+    // A pattern an item scores with must run on RE2 at evaluation: say so now, at its line.
+    const config = (record.evaluation_config ?? {}) as Record<string, unknown>;
+    const patterns = [
+      ["evaluation_config.extract", config.extract],
+      [
+        "evaluation_config.pattern",
+        record.evaluation_type === "regex" ? (config.pattern ?? record.expected_output) : undefined,
+      ],
+    ] as const;
+    for (const [field, pattern] of patterns) {
+      if (typeof pattern !== "string") continue;
+      try {
+        safeRegex(pattern, "");
+      } catch (error) {
+        add(
+          line,
+          columnOf(
+            text,
+            field === "evaluation_config.extract"
+              ? "extract"
+              : config.pattern !== undefined
+                ? "pattern"
+                : answerField,
+          ),
+          field,
+          "invalid-regex",
+          (error as Error).message,
+          "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters",
+        );
+        ok = false;
+      }
+    }
   }
   return ok;
 }
