@@ -92,7 +92,8 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
     expect(sent.trees).toHaveLength(1);
     const [registry, leaderboard] = sent.trees[0]!;
     expect(registry!.path).toBe("registry.yaml");
-    expect(registry!.content.split("\n")[0]).toBe(REGISTRY.split("\n")[0]); // the maintainers' comment survives
+    // what the merge does not own stays byte for byte: comments, order, quoting, flow style
+    expect(registry!.content.slice(0, REGISTRY.length)).toBe(REGISTRY);
     const doc = parseDocument(registry!.content).toJS();
     expect(doc.adapters["math-gsm8k"]).toMatchObject({
       domain: "math",
@@ -113,6 +114,13 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
     expect(scope.isDone()).toBe(true);
     expect(sent.refUpdates).toBe(3);
     expect(sent.trees).toHaveLength(3);
+  });
+
+  it("keeps a registry's own flow style, padded or not, for the entries it does not own", () => {
+    for (const registry of [REGISTRY, REGISTRY.replace(/\{([^ }][^}]*)\}/g, "{ $1 }")]) {
+      expect(registry).toContain("analysis: {");
+      expect(applyMerge(registry, record).slice(0, registry.length)).toBe(registry);
+    }
   });
 
   it("changes nothing on a replay (the entry is already there)", async () => {

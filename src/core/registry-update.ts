@@ -42,7 +42,9 @@ export function applyMerge(registryText: string, merged: MergedAdapter): string 
   if (existing instanceof YAMLMap && existing.commentBefore) node.commentBefore = existing.commentBefore;
   adapters.set(merged.name, node);
   chooseActive(adapters, merged);
-  const text = doc.toString({ lineWidth: 0 });
+  // yaml writes flow collections as `{ a: 1 }` unless told; keep the file's own style for what it holds.
+  const flow = /[:-][ \t]*[{[]( ?)[^\s}\]]/.exec(registryText);
+  const text = doc.toString({ lineWidth: 0, flowCollectionPadding: flow ? flow[1] === " " : true });
   RegistrySchema.parse(parseDocument(text).toJS()); // never write a registry the app itself would reject
   return text;
 }
