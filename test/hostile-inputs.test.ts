@@ -432,6 +432,22 @@ describe("hostile datasets", () => {
       });
     },
   );
+  it("many lines that fail alike: the first 20 listed, every one still counted, per rule", async () => {
+    const bad = ["{}", '{"instruction": 1, "input": "", "output": "x"}'];
+    const report = await withFile(
+      TRAIN,
+      () => `${Array.from({ length: 3000 }, (_, i) => bad[i % 2]).join("\n")}\n`,
+    );
+    const note = (rule: string) => report.findings.find((f) => f.rule === rule && f.line === 0)!.message;
+    // 1,500 lines miss three fields each; 1,500 have a number for instruction
+    expect(note("missing-field")).toBe(
+      '4480 more "missing-field" findings in this file were not listed (4500 in all)',
+    );
+    expect(note("wrong-type")).toBe(
+      '1480 more "wrong-type" findings in this file were not listed (1500 in all)',
+    );
+    expect(report.findings.filter((f) => f.rule === "missing-field" && f.line > 0)).toHaveLength(20);
+  });
   it("a benchmark with one item: too-few-benchmark-items", async () => {
     expectFinding(await withFile(BENCH, (t) => `${t.split("\n")[0]}\n`), {
       rule: "too-few-benchmark-items",

@@ -30968,6 +30968,7 @@ async function validateDataset(params) {
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
   const ids = /* @__PURE__ */ new Map();
+  const rulesOfShape = /* @__PURE__ */ new Map();
   let records = 0;
   let unique = 0;
   let blankLines = [];
@@ -31074,12 +31075,16 @@ async function validateDataset(params) {
     }
     const parsed = schema2.safeParse(value);
     if (!parsed.success) {
-      for (const f of issuesToFindings(parsed.error, value, (path) => ({
+      const shape = parsed.error.issues.map((i) => `${i.code}:${i.path.join(".")}`).join("|");
+      const rules = rulesOfShape.get(shape);
+      if (rules && sink.countIfFull(file2, rules)) return;
+      const findings = issuesToFindings(parsed.error, value, (path) => ({
         file: file2,
         line,
         column: columnOf(text, String(path[0] ?? ""))
-      })))
-        sink.add(f);
+      }));
+      if (!rules && rulesOfShape.size < 1e3) rulesOfShape.set(shape, findings.map((f) => f.rule));
+      for (const f of findings) sink.add(f);
       return;
     }
     if (params.maxRecords !== void 0 && records >= params.maxRecords) {
@@ -31273,6 +31278,17 @@ var FindingSink = class {
       this.listed.set(key, listed + 1);
       this.findings.push(finding2);
     }
+  }
+  /**
+   * Counts one more finding of each rule in `file` without building it, when every one of those
+   * rules is already listed in full: a file of a million bad lines costs a count per line, not a
+   * finding. Returns false (nothing counted) when any of them still has room: build and add them.
+   */
+  countIfFull(file2, rules) {
+    const keys = rules.map((rule) => `${file2}\0${rule}`);
+    if (keys.some((key) => (this.listed.get(key) ?? 0) < this.maxPerFileRule)) return false;
+    for (const key of keys) this.seen.set(key, this.seen.get(key) + 1);
+    return true;
   }
   /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */
   snapshot() {

@@ -55,6 +55,7 @@ export async function validateDataset<K extends DatasetKind>(
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
   const ids = new Map<string, number>();
+  const rulesOfShape = new Map<string, string[]>();
   let records = 0;
   let unique = 0;
   let blankLines: number[] = [];
@@ -163,12 +164,17 @@ export async function validateDataset<K extends DatasetKind>(
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      for (const f of issuesToFindings(parsed.error, value, (path) => ({
+      // Lines that fail the same way yield the same rules: once those are listed in full, only count.
+      const shape = parsed.error.issues.map((i) => `${i.code}:${i.path.join(".")}`).join("|");
+      const rules = rulesOfShape.get(shape);
+      if (rules && sink.countIfFull(file, rules)) return;
+      const findings = issuesToFindings(parsed.error, value, (path) => ({
         file,
         line,
         column: columnOf(text, String(path[0] ?? "")),
-      })))
-        sink.add(f);
+      }));
+      if (!rules && rulesOfShape.size < 1000) rulesOfShape.set(shape, findings.map((f) => f.rule));
+      for (const f of findings) sink.add(f);
       return;
     }
     if (params.maxRecords !== undefined && records >= params.maxRecords) {

@@ -61,6 +61,18 @@ export class FindingSink {
     }
   }
 
+  /**
+   * Counts one more finding of each rule in `file` without building it, when every one of those
+   * rules is already listed in full: a file of a million bad lines costs a count per line, not a
+   * finding. Returns false (nothing counted) when any of them still has room: build and add them.
+   */
+  countIfFull(file: string, rules: readonly string[]): boolean {
+    const keys = rules.map((rule) => `${file}\0${rule}`);
+    if (keys.some((key) => (this.listed.get(key) ?? 0) < this.maxPerFileRule)) return false;
+    for (const key of keys) this.seen.set(key, this.seen.get(key)! + 1);
+    return true;
+  }
+
   /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */
   snapshot(): SinkSnapshot {
     return { findings: this.findings, seen: [...this.seen] };
