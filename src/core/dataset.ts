@@ -173,7 +173,11 @@ export async function validateDataset<K extends DatasetKind>(
         line,
         column: columnOf(text, String(path[0] ?? "")),
       }));
-      if (!rules && rulesOfShape.size < 1000) rulesOfShape.set(shape, findings.map((f) => f.rule));
+      if (!rules && rulesOfShape.size < 1000)
+        rulesOfShape.set(
+          shape,
+          findings.map((f) => f.rule),
+        );
       for (const f of findings) sink.add(f);
       return;
     }
