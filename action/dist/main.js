@@ -31083,7 +31083,11 @@ async function validateDataset(params) {
         line,
         column: columnOf(text, String(path[0] ?? ""))
       }));
-      if (!rules && rulesOfShape.size < 1e3) rulesOfShape.set(shape, findings.map((f) => f.rule));
+      if (!rules && rulesOfShape.size < 1e3)
+        rulesOfShape.set(
+          shape,
+          findings.map((f) => f.rule)
+        );
       for (const f of findings) sink.add(f);
       return;
     }
