@@ -35484,306 +35484,6 @@ var AdapterManifestSchema = external_exports.object({
   router_keywords: external_exports.array(external_exports.string().min(1).max(100)).max(100).default([]).describe("Words that route a query here.")
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
-// src/core/contamination/benchmark-library.ts
-var BenchmarkLibrary = class {
-  constructor(source, context, adapterNames, hidden = []) {
-    this.source = source;
-    this.context = context;
-    this.adapterNames = adapterNames;
-    this.hidden = hidden;
-  }
-  source;
-  context;
-  adapterNames;
-  hidden;
-  cache = /* @__PURE__ */ new Map();
-  async forAdapter(name, ownBenchmark) {
-    const files = /* @__PURE__ */ new Set([joinPath("adapters", name, ownBenchmark)]);
-    for (const pin of Object.values(this.context.registry?.benchmarks ?? {}))
-      if (!checkRelativePath(pin.path)) files.add(pin.path);
-    for (const other of this.adapterNames) {
-      if (other === name || !NAME_PATTERN.test(other)) continue;
-      const file2 = await this.benchmarkOf(other);
-      if (file2) files.add(file2);
-    }
-    const loaded = await Promise.all([...files].map((file2) => this.load(file2)));
-    return [...loaded.filter((b) => b !== void 0), ...this.hidden];
-  }
-  /** The benchmark file another adapter declares (or the default), if it is a safe path. */
-  async benchmarkOf(name) {
-    const manifestFile = `adapters/${name}/adapter.yaml`;
-    const entry = await this.source.stat(manifestFile);
-    let declared = DEFAULT_DATA_FILES.benchmark;
-    if (entry?.kind === "file" && entry.size <= 1 << 20) {
-      const loaded = loadDocument(manifestFile, await this.source.read(manifestFile), AdapterManifestSchema);
-      if (loaded.ok && !checkRelativePath(loaded.value.data.benchmark))
-        declared = loaded.value.data.benchmark;
-    }
-    return joinPath("adapters", name, declared);
-  }
-  load(file2) {
-    let pending = this.cache.get(file2);
-    if (!pending) {
-      pending = (async () => {
-        const entry = await this.source.stat(file2);
-        if (entry?.kind !== "file" || entry.size > this.context.config.limits.max_file_bytes)
-          return void 0;
-        const items = await readBenchmarkItems(this.source, file2, this.context.config.limits.max_line_bytes);
-        return { file: file2, hidden: false, items };
-      })();
-      this.cache.set(file2, pending);
-    }
-    return pending;
-  }
-};
-
-// src/core/registry-context.ts
-import { createHash as createHash2 } from "node:crypto";
-
-// src/core/schemas/config.ts
-var range = (min, max, what) => external_exports.object({
-  min: external_exports.number().describe(`Smallest allowed ${what}.`).default(min),
-  max: external_exports.number().describe(`Largest allowed ${what}.`).default(max)
-}).strict().default({ min, max }).describe(`Allowed range of ${what}; adapter.yaml values outside it are errors.`);
-var HyperparameterLimitsSchema = external_exports.object({
-  r: range(4, 64, "LoRA rank r"),
-  alpha: range(1, 128, "LoRA alpha"),
-  dropout: range(0, 0.5, "LoRA dropout"),
-  epochs: range(1, 10, "training epochs"),
-  learning_rate: range(1e-6, 1e-3, "learning rate"),
-  batch_size: range(1, 64, "per-step batch size"),
-  max_seq_length: range(128, 4096, "maximum sequence length in tokens"),
-  target_modules: external_exports.array(external_exports.string()).default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]).describe("Projection modules an adapter may target.")
-}).strict().default({
-  r: { min: 4, max: 64 },
-  alpha: { min: 1, max: 128 },
-  dropout: { min: 0, max: 0.5 },
-  epochs: { min: 1, max: 10 },
-  learning_rate: { min: 1e-6, max: 1e-3 },
-  batch_size: { min: 1, max: 64 },
-  max_seq_length: { min: 128, max: 4096 },
-  target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-});
-var maxDegradationPoints = external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
-var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().default({ max_degradation_points: 5 });
-var BarSchema = external_exports.object({
-  min_train_examples: external_exports.number().int().min(1).default(500).describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
-  min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
-  domain: external_exports.object({
-    must_beat_base: external_exports.boolean().default(true).describe("The adapter must score above the base model on its own domain."),
-    max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement.")
-  }).strict().default({ must_beat_base: true, max_p_value: 0.05 }).describe("Rule on the adapter's own domain benchmark."),
-  out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
-  hidden: external_exports.object({
-    max_degradation_points: maxDegradationPoints,
-    benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
-  }).strict().default({ max_degradation_points: 5, benchmarks: 0 }).describe("Rule on the maintainers' hidden benchmarks."),
-  upgrade: external_exports.object({
-    must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
-  }).strict().default({ must_beat_current_version: true }).describe("Rule for new versions of an existing adapter.")
-}).strict().default({
-  min_train_examples: 500,
-  min_benchmark_items: 50,
-  domain: { must_beat_base: true, max_p_value: 0.05 },
-  out_of_domain: { max_degradation_points: 5 },
-  hidden: { max_degradation_points: 5, benchmarks: 0 },
-  upgrade: { must_beat_current_version: true }
-}).describe("The evaluation bar: what an adapter must show to be merged.");
-var ContaminationConfigSchema = external_exports.object({
-  containment: external_exports.number().gt(0).max(1).default(0.5).describe("Share of a benchmark item's word n-grams found in one training example that flags it."),
-  jaccard: external_exports.number().gt(0).max(1).default(0.8).describe("Jaccard similarity of the word n-gram sets of an example and an item that flags it."),
-  ngram: external_exports.number().int().min(1).max(8).default(3).describe("Words per n-gram (shingle)."),
-  boilerplate: external_exports.object({
-    train_share: external_exports.number().gt(0).max(1).default(0.1).describe("An n-gram in at least this share of the training examples is a template: it never matches."),
-    benchmark_share: external_exports.number().gt(0).max(1).default(0.5).describe("An n-gram in at least this share of all benchmark items is a template: it never matches.")
-  }).strict().default({ train_share: 0.1, benchmark_share: 0.5 }).describe("How templates and common phrases are told apart from leaks.")
-}).strict().default({ containment: 0.5, jaccard: 0.8, ngram: 3, boilerplate: { train_share: 0.1, benchmark_share: 0.5 } }).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
-var GpuConfigSchema = external_exports.object({
-  runner_labels: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).min(1).default(["self-hosted", "linux", "gpu"]).describe("Labels of the self-hosted runners that train and evaluate."),
-  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`.")
-}).strict().default({ runner_labels: ["self-hosted", "linux", "gpu"], trusted: ["OWNER", "MEMBER", "COLLABORATOR"] }).describe("Who and what may use the GPU runners.");
-var LimitsSchema = external_exports.object({
-  max_file_bytes: external_exports.number().int().min(1).default(104857600).describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
-  max_line_bytes: external_exports.number().int().min(64).default(1048576).describe("Longest JSONL line, in bytes; longer lines are reported and skipped (default 1 MiB)."),
-  max_train_examples: external_exports.number().int().min(1).default(1e6).describe("Most training examples one adapter may ship."),
-  hyperparameters: HyperparameterLimitsSchema.describe("Allowed ranges of the training recipe.")
-}).strict().default({
-  max_file_bytes: 104857600,
-  max_line_bytes: 1048576,
-  max_train_examples: 1e6,
-  hyperparameters: HyperparameterLimitsSchema.parse(void 0)
-}).describe("Size and recipe limits.");
-var ConfigSchema = external_exports.object({
-  bar: BarSchema,
-  contamination: ContaminationConfigSchema,
-  gpu: GpuConfigSchema,
-  limits: LimitsSchema,
-  proposals: external_exports.enum(["required", "advisory", "off"]).default("advisory").describe("Whether an adapter PR must cite an approved proposal issue (required: an error; advisory: a warning).")
-}).strict().describe("loragate settings for one registry (.github/loragate.yml).");
-var DEFAULT_CONFIG = ConfigSchema.parse({});
-
-// src/core/schemas/registry.ts
-var ScoreSchema = external_exports.object({
-  adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
-  base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
-  p: external_exports.number().min(0).max(1).optional().describe("Paired test p-value, on the adapter's own domain.")
-}).strict();
-var RegistryAdapterSchema = external_exports.object({
-  domain: NameSchema.describe("Domain of the adapter."),
-  version: SemverSchema.describe("Version that was merged."),
-  active: external_exports.boolean().default(false).describe("Whether the router uses this adapter for its domain."),
-  scores: external_exports.record(external_exports.string(), ScoreSchema).default({}).describe("Scores per benchmark domain."),
-  provenance: external_exports.object({
-    pr: external_exports.number().int().positive().describe("Pull request that merged it."),
-    head_sha: GitShaSchema.describe("Commit that was evaluated."),
-    run: external_exports.number().int().positive().optional().describe("Workflow run id of the evaluation."),
-    adapter_sha256: Sha256Schema.optional().describe("sha256 of the LoRA GGUF that was evaluated."),
-    harness: external_exports.string().optional().describe("Version of the evaluation harness.")
-  }).strict().optional().describe("Where the numbers come from.")
-}).strict();
-var RegistrySchema = external_exports.object({
-  base: external_exports.object({
-    id: external_exports.string().min(1).describe("Identifier adapters name in their `base` field."),
-    training: external_exports.object({
-      // Both name a folder of the runners' model cache, so neither may climb out of it.
-      hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").describe("Commit (revision) of that repository, pinned for the year.")
-    }).strict().describe("The base the trainer fine-tunes."),
-    inference: external_exports.object({
-      file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),
-      sha256: Sha256Schema.describe("sha256 of the GGUF file."),
-      quantization: external_exports.string().min(1).describe("Quantization, e.g. Q4_K_M.")
-    }).strict().describe("The base the evaluation runs, as GGUF.")
-  }).strict().describe("The base model pinned for the year."),
-  benchmarks: external_exports.record(
-    NameSchema,
-    external_exports.object({
-      path: external_exports.string().min(1).describe("Path of the benchmark JSONL, relative to the registry root."),
-      sha256: Sha256Schema.describe("sha256 of that file."),
-      evaluation: external_exports.object({
-        type: EvaluationTypeSchema,
-        config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type.")
-      }).strict().default({ type: "exact_match" }).describe(
-        "How this benchmark's answers are scored (an item's evaluation_type overrides it). The registry's rule, never an adapter's: adapter.yaml's evaluation scores only the adapter's own benchmark."
-      )
-    }).strict()
-  ).default({}).describe("Registry-wide held-out benchmarks, one per domain."),
-  adapters: external_exports.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app.")
-}).strict().describe("registry.yaml: the pinned base and the adapter index.");
-
-// src/core/registry-context.ts
-var REGISTRY_FILE = "registry.yaml";
-var CONFIG_FILE = ".github/loragate.yml";
-var SMALL_FILE_LIMIT = 1048576;
-async function loadRegistryContext(source) {
-  const findings = [];
-  const config2 = await loadConfig(source, findings);
-  const entry = await source.stat(REGISTRY_FILE);
-  if (entry?.kind !== "file") {
-    findings.push({
-      file: REGISTRY_FILE,
-      line: 0,
-      field: "",
-      rule: "missing-file",
-      severity: "error",
-      message: entry ? "registry.yaml is not a regular file" : "registry.yaml not found at the registry root",
-      hint: "run loragate in the registry repository's root, or pass its path"
-    });
-    return { registry: void 0, registryText: "", config: config2, findings };
-  }
-  const loaded = await loadSmallDocument(source, REGISTRY_FILE, entry.size, RegistrySchema, findings);
-  if (!loaded) return { registry: void 0, registryText: "", config: config2, findings };
-  return { registry: loaded.value, registryText: loaded.text, config: config2, findings };
-}
-async function loadConfig(source, findings) {
-  const entry = await source.stat(CONFIG_FILE);
-  if (!entry) return DEFAULT_CONFIG;
-  if (entry.kind !== "file") {
-    findings.push({
-      file: CONFIG_FILE,
-      line: 0,
-      field: "",
-      rule: "file-type",
-      severity: "error",
-      message: `${CONFIG_FILE} is ${entry.kind === "dir" ? "a folder" : entry.kind === "symlink" ? "a symbolic link" : "not a regular file"}`,
-      hint: "make it a regular YAML file, or remove it to use the defaults"
-    });
-    return DEFAULT_CONFIG;
-  }
-  const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
-  return loaded?.value ?? DEFAULT_CONFIG;
-}
-async function loadSmallDocument(source, file2, size, schema2, findings) {
-  if (size > SMALL_FILE_LIMIT) {
-    findings.push({
-      file: file2,
-      line: 0,
-      field: "",
-      rule: "file-too-large",
-      severity: "error",
-      message: `${file2} is ${size} bytes, over ${SMALL_FILE_LIMIT}`,
-      hint: "YAML documents here are small; is this the right file?"
-    });
-    return void 0;
-  }
-  const loaded = loadDocument(file2, await source.read(file2), schema2);
-  if (!loaded.ok) {
-    findings.push(...loaded.findings);
-    return void 0;
-  }
-  return { value: loaded.value, text: loaded.text };
-}
-async function sha256Of(source, path) {
-  const hash2 = createHash2("sha256");
-  for await (const chunk of source.stream(path)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-async function checkRegistryBenchmarks(source, context) {
-  const findings = [];
-  for (const [domain2, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
-    const at = locateYamlPath(context.registryText, ["benchmarks", domain2, "sha256"]);
-    const problem = checkRelativePath(pin.path);
-    if (problem) {
-      findings.push({
-        file: REGISTRY_FILE,
-        ...locateYamlPath(context.registryText, ["benchmarks", domain2, "path"]),
-        field: `benchmarks.${domain2}.path`,
-        rule: problem.rule,
-        severity: "error",
-        message: problem.message.replace("the adapter folder", "the registry"),
-        hint: "give the benchmark's path relative to the registry root, inside it"
-      });
-      continue;
-    }
-    const entry = await source.stat(pin.path);
-    if (entry?.kind !== "file") {
-      findings.push({
-        file: REGISTRY_FILE,
-        ...at,
-        field: `benchmarks.${domain2}.path`,
-        rule: "missing-file",
-        severity: "error",
-        message: `benchmark "${pin.path}" of domain ${domain2} is ${entry ? "not a regular file" : "missing"}`,
-        hint: "restore the file or fix its path"
-      });
-      continue;
-    }
-    const actual = await sha256Of(source, pin.path);
-    if (actual !== pin.sha256) {
-      findings.push({
-        file: REGISTRY_FILE,
-        ...at,
-        field: `benchmarks.${domain2}.sha256`,
-        rule: "sha256-mismatch",
-        severity: "error",
-        message: `${pin.path} has sha256 ${actual}, registry.yaml pins ${pin.sha256}`,
-        hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately"
-      });
-    }
-  }
-  return findings;
-}
-
 // src/core/parallel-dataset.ts
 import { availableParallelism as availableParallelism2 } from "node:os";
 var PARALLEL_MIN_BYTES2 = 32 << 20;
@@ -36211,6 +35911,309 @@ function checkCounts(stats, config2, dir, manifest, add) {
       hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
     });
   }
+}
+
+// src/core/declared-data.ts
+var MANIFEST_LIMIT = 1 << 20;
+async function declaredDataFiles(source, adapter) {
+  const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
+  const entry = await source.stat(file2);
+  const loaded = entry?.kind === "file" && entry.size <= MANIFEST_LIMIT ? loadDocument(file2, await source.read(file2), AdapterManifestSchema) : void 0;
+  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
+  const inFolder = (path) => checkRelativePath(path) ? void 0 : joinPath("adapters", adapter, path);
+  return { train: inFolder(data.train), benchmark: inFolder(data.benchmark) };
+}
+
+// src/core/contamination/benchmark-library.ts
+var BenchmarkLibrary = class {
+  constructor(source, context, adapterNames, hidden = []) {
+    this.source = source;
+    this.context = context;
+    this.adapterNames = adapterNames;
+    this.hidden = hidden;
+  }
+  source;
+  context;
+  adapterNames;
+  hidden;
+  cache = /* @__PURE__ */ new Map();
+  async forAdapter(name, ownBenchmark) {
+    const files = /* @__PURE__ */ new Set([joinPath("adapters", name, ownBenchmark)]);
+    for (const pin of Object.values(this.context.registry?.benchmarks ?? {}))
+      if (!checkRelativePath(pin.path)) files.add(pin.path);
+    for (const other of this.adapterNames) {
+      if (other === name || !NAME_PATTERN.test(other)) continue;
+      files.add(await this.benchmarkOf(other));
+    }
+    const loaded = await Promise.all([...files].map((file2) => this.load(file2)));
+    return [...loaded.filter((b) => b !== void 0), ...this.hidden];
+  }
+  /** The benchmark file another adapter declares; the default when that one leaves its folder. */
+  async benchmarkOf(name) {
+    const { benchmark } = await declaredDataFiles(this.source, name);
+    return benchmark ?? joinPath("adapters", name, DEFAULT_DATA_FILES.benchmark);
+  }
+  load(file2) {
+    let pending = this.cache.get(file2);
+    if (!pending) {
+      pending = (async () => {
+        const entry = await this.source.stat(file2);
+        if (entry?.kind !== "file" || entry.size > this.context.config.limits.max_file_bytes)
+          return void 0;
+        const items = await readBenchmarkItems(this.source, file2, this.context.config.limits.max_line_bytes);
+        return { file: file2, hidden: false, items };
+      })();
+      this.cache.set(file2, pending);
+    }
+    return pending;
+  }
+};
+
+// src/core/registry-context.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/core/schemas/config.ts
+var range = (min, max, what) => external_exports.object({
+  min: external_exports.number().describe(`Smallest allowed ${what}.`).default(min),
+  max: external_exports.number().describe(`Largest allowed ${what}.`).default(max)
+}).strict().default({ min, max }).describe(`Allowed range of ${what}; adapter.yaml values outside it are errors.`);
+var HyperparameterLimitsSchema = external_exports.object({
+  r: range(4, 64, "LoRA rank r"),
+  alpha: range(1, 128, "LoRA alpha"),
+  dropout: range(0, 0.5, "LoRA dropout"),
+  epochs: range(1, 10, "training epochs"),
+  learning_rate: range(1e-6, 1e-3, "learning rate"),
+  batch_size: range(1, 64, "per-step batch size"),
+  max_seq_length: range(128, 4096, "maximum sequence length in tokens"),
+  target_modules: external_exports.array(external_exports.string()).default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]).describe("Projection modules an adapter may target.")
+}).strict().default({
+  r: { min: 4, max: 64 },
+  alpha: { min: 1, max: 128 },
+  dropout: { min: 0, max: 0.5 },
+  epochs: { min: 1, max: 10 },
+  learning_rate: { min: 1e-6, max: 1e-3 },
+  batch_size: { min: 1, max: 64 },
+  max_seq_length: { min: 128, max: 4096 },
+  target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+});
+var maxDegradationPoints = external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
+var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().default({ max_degradation_points: 5 });
+var BarSchema = external_exports.object({
+  min_train_examples: external_exports.number().int().min(1).default(500).describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
+  min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
+  domain: external_exports.object({
+    must_beat_base: external_exports.boolean().default(true).describe("The adapter must score above the base model on its own domain."),
+    max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement.")
+  }).strict().default({ must_beat_base: true, max_p_value: 0.05 }).describe("Rule on the adapter's own domain benchmark."),
+  out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
+  hidden: external_exports.object({
+    max_degradation_points: maxDegradationPoints,
+    benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
+  }).strict().default({ max_degradation_points: 5, benchmarks: 0 }).describe("Rule on the maintainers' hidden benchmarks."),
+  upgrade: external_exports.object({
+    must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
+  }).strict().default({ must_beat_current_version: true }).describe("Rule for new versions of an existing adapter.")
+}).strict().default({
+  min_train_examples: 500,
+  min_benchmark_items: 50,
+  domain: { must_beat_base: true, max_p_value: 0.05 },
+  out_of_domain: { max_degradation_points: 5 },
+  hidden: { max_degradation_points: 5, benchmarks: 0 },
+  upgrade: { must_beat_current_version: true }
+}).describe("The evaluation bar: what an adapter must show to be merged.");
+var ContaminationConfigSchema = external_exports.object({
+  containment: external_exports.number().gt(0).max(1).default(0.5).describe("Share of a benchmark item's word n-grams found in one training example that flags it."),
+  jaccard: external_exports.number().gt(0).max(1).default(0.8).describe("Jaccard similarity of the word n-gram sets of an example and an item that flags it."),
+  ngram: external_exports.number().int().min(1).max(8).default(3).describe("Words per n-gram (shingle)."),
+  boilerplate: external_exports.object({
+    train_share: external_exports.number().gt(0).max(1).default(0.1).describe("An n-gram in at least this share of the training examples is a template: it never matches."),
+    benchmark_share: external_exports.number().gt(0).max(1).default(0.5).describe("An n-gram in at least this share of all benchmark items is a template: it never matches.")
+  }).strict().default({ train_share: 0.1, benchmark_share: 0.5 }).describe("How templates and common phrases are told apart from leaks.")
+}).strict().default({ containment: 0.5, jaccard: 0.8, ngram: 3, boilerplate: { train_share: 0.1, benchmark_share: 0.5 } }).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
+var GpuConfigSchema = external_exports.object({
+  runner_labels: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).min(1).default(["self-hosted", "linux", "gpu"]).describe("Labels of the self-hosted runners that train and evaluate."),
+  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`.")
+}).strict().default({ runner_labels: ["self-hosted", "linux", "gpu"], trusted: ["OWNER", "MEMBER", "COLLABORATOR"] }).describe("Who and what may use the GPU runners.");
+var LimitsSchema = external_exports.object({
+  max_file_bytes: external_exports.number().int().min(1).default(104857600).describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
+  max_line_bytes: external_exports.number().int().min(64).default(1048576).describe("Longest JSONL line, in bytes; longer lines are reported and skipped (default 1 MiB)."),
+  max_train_examples: external_exports.number().int().min(1).default(1e6).describe("Most training examples one adapter may ship."),
+  hyperparameters: HyperparameterLimitsSchema.describe("Allowed ranges of the training recipe.")
+}).strict().default({
+  max_file_bytes: 104857600,
+  max_line_bytes: 1048576,
+  max_train_examples: 1e6,
+  hyperparameters: HyperparameterLimitsSchema.parse(void 0)
+}).describe("Size and recipe limits.");
+var ConfigSchema = external_exports.object({
+  bar: BarSchema,
+  contamination: ContaminationConfigSchema,
+  gpu: GpuConfigSchema,
+  limits: LimitsSchema,
+  proposals: external_exports.enum(["required", "advisory", "off"]).default("advisory").describe("Whether an adapter PR must cite an approved proposal issue (required: an error; advisory: a warning).")
+}).strict().describe("loragate settings for one registry (.github/loragate.yml).");
+var DEFAULT_CONFIG = ConfigSchema.parse({});
+
+// src/core/schemas/registry.ts
+var ScoreSchema = external_exports.object({
+  adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
+  base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
+  p: external_exports.number().min(0).max(1).optional().describe("Paired test p-value, on the adapter's own domain.")
+}).strict();
+var RegistryAdapterSchema = external_exports.object({
+  domain: NameSchema.describe("Domain of the adapter."),
+  version: SemverSchema.describe("Version that was merged."),
+  active: external_exports.boolean().default(false).describe("Whether the router uses this adapter for its domain."),
+  scores: external_exports.record(external_exports.string(), ScoreSchema).default({}).describe("Scores per benchmark domain."),
+  provenance: external_exports.object({
+    pr: external_exports.number().int().positive().describe("Pull request that merged it."),
+    head_sha: GitShaSchema.describe("Commit that was evaluated."),
+    run: external_exports.number().int().positive().optional().describe("Workflow run id of the evaluation."),
+    adapter_sha256: Sha256Schema.optional().describe("sha256 of the LoRA GGUF that was evaluated."),
+    harness: external_exports.string().optional().describe("Version of the evaluation harness.")
+  }).strict().optional().describe("Where the numbers come from.")
+}).strict();
+var RegistrySchema = external_exports.object({
+  base: external_exports.object({
+    id: external_exports.string().min(1).describe("Identifier adapters name in their `base` field."),
+    training: external_exports.object({
+      // Both name a folder of the runners' model cache, so neither may climb out of it.
+      hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").describe("Commit (revision) of that repository, pinned for the year.")
+    }).strict().describe("The base the trainer fine-tunes."),
+    inference: external_exports.object({
+      file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),
+      sha256: Sha256Schema.describe("sha256 of the GGUF file."),
+      quantization: external_exports.string().min(1).describe("Quantization, e.g. Q4_K_M.")
+    }).strict().describe("The base the evaluation runs, as GGUF.")
+  }).strict().describe("The base model pinned for the year."),
+  benchmarks: external_exports.record(
+    NameSchema,
+    external_exports.object({
+      path: external_exports.string().min(1).describe("Path of the benchmark JSONL, relative to the registry root."),
+      sha256: Sha256Schema.describe("sha256 of that file."),
+      evaluation: external_exports.object({
+        type: EvaluationTypeSchema,
+        config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type.")
+      }).strict().default({ type: "exact_match" }).describe(
+        "How this benchmark's answers are scored (an item's evaluation_type overrides it). The registry's rule, never an adapter's: adapter.yaml's evaluation scores only the adapter's own benchmark."
+      )
+    }).strict()
+  ).default({}).describe("Registry-wide held-out benchmarks, one per domain."),
+  adapters: external_exports.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app.")
+}).strict().describe("registry.yaml: the pinned base and the adapter index.");
+
+// src/core/registry-context.ts
+var REGISTRY_FILE = "registry.yaml";
+var CONFIG_FILE = ".github/loragate.yml";
+var SMALL_FILE_LIMIT = 1048576;
+async function loadRegistryContext(source) {
+  const findings = [];
+  const config2 = await loadConfig(source, findings);
+  const entry = await source.stat(REGISTRY_FILE);
+  if (entry?.kind !== "file") {
+    findings.push({
+      file: REGISTRY_FILE,
+      line: 0,
+      field: "",
+      rule: "missing-file",
+      severity: "error",
+      message: entry ? "registry.yaml is not a regular file" : "registry.yaml not found at the registry root",
+      hint: "run loragate in the registry repository's root, or pass its path"
+    });
+    return { registry: void 0, registryText: "", config: config2, findings };
+  }
+  const loaded = await loadSmallDocument(source, REGISTRY_FILE, entry.size, RegistrySchema, findings);
+  if (!loaded) return { registry: void 0, registryText: "", config: config2, findings };
+  return { registry: loaded.value, registryText: loaded.text, config: config2, findings };
+}
+async function loadConfig(source, findings) {
+  const entry = await source.stat(CONFIG_FILE);
+  if (!entry) return DEFAULT_CONFIG;
+  if (entry.kind !== "file") {
+    findings.push({
+      file: CONFIG_FILE,
+      line: 0,
+      field: "",
+      rule: "file-type",
+      severity: "error",
+      message: `${CONFIG_FILE} is ${entry.kind === "dir" ? "a folder" : entry.kind === "symlink" ? "a symbolic link" : "not a regular file"}`,
+      hint: "make it a regular YAML file, or remove it to use the defaults"
+    });
+    return DEFAULT_CONFIG;
+  }
+  const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
+  return loaded?.value ?? DEFAULT_CONFIG;
+}
+async function loadSmallDocument(source, file2, size, schema2, findings) {
+  if (size > SMALL_FILE_LIMIT) {
+    findings.push({
+      file: file2,
+      line: 0,
+      field: "",
+      rule: "file-too-large",
+      severity: "error",
+      message: `${file2} is ${size} bytes, over ${SMALL_FILE_LIMIT}`,
+      hint: "YAML documents here are small; is this the right file?"
+    });
+    return void 0;
+  }
+  const loaded = loadDocument(file2, await source.read(file2), schema2);
+  if (!loaded.ok) {
+    findings.push(...loaded.findings);
+    return void 0;
+  }
+  return { value: loaded.value, text: loaded.text };
+}
+async function sha256Of(source, path) {
+  const hash2 = createHash2("sha256");
+  for await (const chunk of source.stream(path)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+async function checkRegistryBenchmarks(source, context) {
+  const findings = [];
+  for (const [domain2, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
+    const at = locateYamlPath(context.registryText, ["benchmarks", domain2, "sha256"]);
+    const problem = checkRelativePath(pin.path);
+    if (problem) {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...locateYamlPath(context.registryText, ["benchmarks", domain2, "path"]),
+        field: `benchmarks.${domain2}.path`,
+        rule: problem.rule,
+        severity: "error",
+        message: problem.message.replace("the adapter folder", "the registry"),
+        hint: "give the benchmark's path relative to the registry root, inside it"
+      });
+      continue;
+    }
+    const entry = await source.stat(pin.path);
+    if (entry?.kind !== "file") {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...at,
+        field: `benchmarks.${domain2}.path`,
+        rule: "missing-file",
+        severity: "error",
+        message: `benchmark "${pin.path}" of domain ${domain2} is ${entry ? "not a regular file" : "missing"}`,
+        hint: "restore the file or fix its path"
+      });
+      continue;
+    }
+    const actual = await sha256Of(source, pin.path);
+    if (actual !== pin.sha256) {
+      findings.push({
+        file: REGISTRY_FILE,
+        ...at,
+        field: `benchmarks.${domain2}.sha256`,
+        rule: "sha256-mismatch",
+        severity: "error",
+        message: `${pin.path} has sha256 ${actual}, registry.yaml pins ${pin.sha256}`,
+        hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately"
+      });
+    }
+  }
+  return findings;
 }
 
 // src/core/check.ts
@@ -40491,18 +40494,11 @@ async function readPullRequest(params) {
     (path) => path.endsWith(`/${MANIFEST_FILE}`)
   );
   for (const adapter of touched) {
-    const declared = await declaredDataFiles(source, adapter);
-    for (const entry of head.filter((e) => declared.includes(e.path)))
+    const { train, benchmark } = await declaredDataFiles(source, adapter);
+    for (const entry of head.filter((e) => e.path === train || e.path === benchmark))
       await fetchBlob(github, repo, entry, source, config2.limits.max_file_bytes);
   }
   return { source, adapters: touched, findings, config: config2 };
-}
-async function declaredDataFiles(source, adapter) {
-  const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
-  const entry = await source.stat(file2);
-  const loaded = entry?.kind === "file" && entry.size <= 1 << 20 ? loadDocument(file2, await source.read(file2), AdapterManifestSchema) : void 0;
-  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
-  return [data.train, data.benchmark].filter((path) => !checkRelativePath(path)).map((path) => joinPath("adapters", adapter, path));
 }
 async function addTree(github, repo, sha, keep, source, maxFileBytes, fetch = () => true) {
   const { data: tree } = await github.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });

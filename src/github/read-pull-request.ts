@@ -1,9 +1,7 @@
 import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry-context.ts";
 import type { Finding } from "../core/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
-import { loadDocument } from "../core/load-document.ts";
-import { checkRelativePath, joinPath } from "../core/paths.ts";
-import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../core/schemas/adapter.ts";
+import { declaredDataFiles } from "../core/declared-data.ts";
 import { MANIFEST_FILE } from "../core/validate-adapter.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
 import type { GitHub, RepoRef } from "./types.ts";
@@ -104,28 +102,14 @@ export async function readPullRequest(params: {
     (path) => path.endsWith(`/${MANIFEST_FILE}`),
   );
   for (const adapter of touched) {
-    const declared = await declaredDataFiles(source, adapter);
-    for (const entry of head.filter((e) => declared.includes(e.path!)))
+    const { train, benchmark } = await declaredDataFiles(source, adapter);
+    for (const entry of head.filter((e) => e.path === train || e.path === benchmark))
       await fetchBlob(github, repo, entry, source, config.limits.max_file_bytes);
   }
   return { source, adapters: touched, findings, config };
 }
 
 type TreeEntry = Awaited<ReturnType<GitHub["rest"]["git"]["getTree"]>>["data"]["tree"][number];
-
-/** The data files an adapter.yaml declares (its defaults when it does not load: validation says why). */
-async function declaredDataFiles(source: MemoryRegistrySource, adapter: string): Promise<string[]> {
-  const file = `adapters/${adapter}/${MANIFEST_FILE}`;
-  const entry = await source.stat(file);
-  const loaded =
-    entry?.kind === "file" && entry.size <= 1 << 20
-      ? loadDocument(file, await source.read(file), AdapterManifestSchema)
-      : undefined;
-  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
-  return [data.train, data.benchmark]
-    .filter((path) => !checkRelativePath(path))
-    .map((path) => joinPath("adapters", adapter, path));
-}
 
 /**
  * Adds the files of a commit's tree that `keep` selects: symlinks as links, the ones `fetch` selects

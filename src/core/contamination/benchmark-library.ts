@@ -1,7 +1,7 @@
 import type { RegistryContext } from "../registry-context.ts";
-import { loadDocument } from "../load-document.ts";
+import { declaredDataFiles } from "../declared-data.ts";
 import { checkRelativePath, joinPath } from "../paths.ts";
-import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
+import { DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
 import { NAME_PATTERN } from "../schemas/common.ts";
 import type { RegistrySource } from "../source.ts";
 import type { BenchmarkInput } from "./benchmark-index.ts";
@@ -27,24 +27,16 @@ export class BenchmarkLibrary {
       if (!checkRelativePath(pin.path)) files.add(pin.path); // registry-context reports the others
     for (const other of this.adapterNames) {
       if (other === name || !NAME_PATTERN.test(other)) continue;
-      const file = await this.benchmarkOf(other);
-      if (file) files.add(file);
+      files.add(await this.benchmarkOf(other));
     }
     const loaded = await Promise.all([...files].map((file) => this.load(file)));
     return [...loaded.filter((b): b is BenchmarkInput => b !== undefined), ...this.hidden];
   }
 
-  /** The benchmark file another adapter declares (or the default), if it is a safe path. */
-  private async benchmarkOf(name: string): Promise<string | undefined> {
-    const manifestFile = `adapters/${name}/adapter.yaml`;
-    const entry = await this.source.stat(manifestFile);
-    let declared = DEFAULT_DATA_FILES.benchmark;
-    if (entry?.kind === "file" && entry.size <= 1 << 20) {
-      const loaded = loadDocument(manifestFile, await this.source.read(manifestFile), AdapterManifestSchema);
-      if (loaded.ok && !checkRelativePath(loaded.value.data.benchmark))
-        declared = loaded.value.data.benchmark;
-    }
-    return joinPath("adapters", name, declared);
+  /** The benchmark file another adapter declares; the default when that one leaves its folder. */
+  private async benchmarkOf(name: string): Promise<string> {
+    const { benchmark } = await declaredDataFiles(this.source, name);
+    return benchmark ?? joinPath("adapters", name, DEFAULT_DATA_FILES.benchmark);
   }
 
   private load(file: string): Promise<BenchmarkInput | undefined> {
