@@ -9,13 +9,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkoutTrainerPython } from "../src/action/train-adapter.ts";
 import { tinyBase } from "../src/core/gguf/tiny-base.ts";
 import { TINY_SHAPE, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
 import { wordProblems } from "../fixtures/contamination-corpus.ts";
 import { mulberry32 } from "../src/core/random.ts";
 
 const root = join(import.meta.dirname, "..");
-const python = process.env.LORAGATE_TRAINER_PYTHON ?? join(root, ".venv-trainer", "bin", "python");
+const python = checkoutTrainerPython(root);
 
 const SHAPES: { name: string; shape: TinyLlamaShape; merges: number; epochs: number }[] = [
   { name: "tiny", shape: TINY_SHAPE, merges: 600, epochs: 3 },

@@ -16,7 +16,6 @@ import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
-const TRAINER = join(import.meta.dirname, "..", "runners", "trainer", "train.py");
 const python = spawnSync("python3", ["--version"]).status === 0;
 if (!python) console.warn("trainer tests skipped: no python3 on this machine");
 
@@ -37,7 +36,7 @@ const dataset = join(adapterDir, "training", "dataset.jsonl");
 function plan(recipe: object) {
   const path = join(dir, `recipe-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(recipe));
-  const run = spawnSync("python3", [TRAINER, "--recipe", path, "--plan"], { encoding: "utf8" });
+  const run = spawnSync("python3", [TRAINER_SCRIPT, "--recipe", path, "--plan"], { encoding: "utf8" });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -96,7 +95,7 @@ describe.skipIf(!python)("the trainer (python3 train.py --plan)", () => {
   it("length-grouped batches: every example once per epoch, the recipe's batch size, similar lengths", () => {
     const script = `
 import json, random, sys
-sys.path.insert(0, ${JSON.stringify(join(TRAINER, ".."))})
+sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))})
 from train import length_grouped_batches
 rng = random.Random(1)
 lengths = [rng.randint(64, 384) for _ in range(500)]

@@ -40887,6 +40887,7 @@ function trainingRecipe(manifest, paths, quantize4bit) {
 }
 
 // src/action/train-adapter.ts
+var trainerScript = (root) => join3(root, "runners", "trainer", "train.py");
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
@@ -41138,7 +41139,7 @@ async function main() {
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          join5(import.meta.dirname, "..", "..", "runners", "trainer", "train.py")
+          trainerScript(join5(import.meta.dirname, "..", ".."))
         ],
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),

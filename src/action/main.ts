@@ -10,6 +10,7 @@ import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { readBenchmarkFile } from "../io/fs-source.ts";
 import { ActionFailure, runAction } from "./run-action.ts";
+import { trainerScript } from "./train-adapter.ts";
 
 /** GitHub passes action inputs as INPUT_<NAME> (upper-cased, dashes kept). */
 const input = (name: string) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          join(import.meta.dirname, "..", "..", "runners", "trainer", "train.py"),
+          trainerScript(join(import.meta.dirname, "..", "..")),
         ],
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),

@@ -13,6 +13,13 @@ import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { trainingRecipe } from "../core/training-recipe.ts";
 
+/** The trainer of a loragate checkout (or the action's folder tree) at `root`. */
+export const trainerScript = (root: string) => join(root, "runners", "trainer", "train.py");
+
+/** The trainer's Python in a checkout: $LORAGATE_TRAINER_PYTHON, else the one `npm run trainer:setup` made. */
+export const checkoutTrainerPython = (root: string) =>
+  process.env.LORAGATE_TRAINER_PYTHON ?? join(root, ".venv-trainer", "bin", "python");
+
 /** A failure the app can show as is: what went wrong and what to do. */
 export class ActionFailure extends Error {}
 

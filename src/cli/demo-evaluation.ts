@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { trainAdapter } from "../action/train-adapter.ts";
+import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
@@ -39,10 +39,12 @@ export const committedAdapterPath = (
   ext: "gguf" | "training.json",
 ) => join(registryRoot, "..", "trained", `${FIXTURE_ADAPTER}-${variant}.${ext}`);
 
-/** The trainer's Python: $LORAGATE_TRAINER_PYTHON, else the checkout's .venv-trainer; undefined when absent. */
+/** The checkout that holds the bundled registry (fixtures/registry). */
+const checkoutOf = (registryRoot: string) => join(registryRoot, "..", "..");
+
+/** The trainer's Python of the checkout that holds the registry; undefined when there is none. */
 export function trainerPython(registryRoot: string): string | undefined {
-  const python =
-    process.env.LORAGATE_TRAINER_PYTHON ?? join(registryRoot, "..", "..", ".venv-trainer", "bin", "python");
+  const python = checkoutTrainerPython(checkoutOf(registryRoot));
   return existsSync(python) ? python : undefined;
 }
 
@@ -67,7 +69,7 @@ export async function trainDemoAdapters(params: {
     writeFileSync(dataset, variant.data(data));
     params.log(`${variant.what}:`);
     const { gguf, training } = await trainAdapter({
-      trainer: [params.python, join(params.registryRoot, "..", "..", "runners", "trainer", "train.py")],
+      trainer: [params.python, trainerScript(checkoutOf(params.registryRoot))],
       manifest: params.manifest,
       trainingBase: params.trainingBase,
       dataset,

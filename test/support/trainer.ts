@@ -6,11 +6,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe } from "vitest";
+import { checkoutTrainerPython, trainerScript } from "../../src/action/train-adapter.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-export const TRAINER_SCRIPT = join(ROOT, "runners", "trainer", "train.py");
-export const TRAINER_PYTHON =
-  process.env.LORAGATE_TRAINER_PYTHON ?? join(ROOT, ".venv-trainer", "bin", "python");
+export const TRAINER_SCRIPT = trainerScript(ROOT);
+export const TRAINER_PYTHON = checkoutTrainerPython(ROOT);
 const present = existsSync(TRAINER_PYTHON);
 
 if (!present && process.env.LORAGATE_REQUIRE_TRAINER)
