@@ -352,28 +352,24 @@ function checkRecord(
     } else ids.set(id, line);
     // A pattern an item scores with must run on RE2 at evaluation: say so now, at its line.
     const config = (record.evaluation_config ?? {}) as Record<string, unknown>;
+    const regexPattern =
+      record.evaluation_type === "regex" ? (config.pattern ?? record.expected_output) : undefined;
     const patterns = [
-      ["evaluation_config.extract", config.extract],
-      [
-        "evaluation_config.pattern",
-        record.evaluation_type === "regex" ? (config.pattern ?? record.expected_output) : undefined,
-      ],
-    ] as const;
-    for (const [field, pattern] of patterns) {
+      { field: "evaluation_config.extract", key: "extract", pattern: config.extract },
+      {
+        field: "evaluation_config.pattern",
+        key: config.pattern === undefined ? answerField : "pattern",
+        pattern: regexPattern,
+      },
+    ];
+    for (const { field, key, pattern } of patterns) {
       if (typeof pattern !== "string") continue;
       try {
         safeRegex(pattern, "");
       } catch (error) {
         add(
           line,
-          columnOf(
-            text,
-            field === "evaluation_config.extract"
-              ? "extract"
-              : config.pattern !== undefined
-                ? "pattern"
-                : answerField,
-          ),
+          columnOf(text, key),
           field,
           "invalid-regex",
           (error as Error).message,
