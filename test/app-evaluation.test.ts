@@ -9,6 +9,7 @@ import { Octokit } from "@octokit/rest";
 import {
   adapterTree,
   API,
+  blobSha,
   baseTree,
   makeProbot,
   mockToken,
@@ -130,6 +131,9 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
     );
     expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
     expect(sent.comment).toContain(`Latest commit: ${HEAD}`);
+    // judging results needs the benchmarks' ids, not the training data
+    const dataset = fixture.get("adapters/math-gsm8k/training/dataset.jsonl") as Buffer;
+    expect(scope.activeMocks().join("\n")).toContain(blobSha(dataset));
   });
 
   it.each([

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { checkRegistry } from "../src/core/check.ts";
@@ -7,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import {
   API,
+  blobSha,
   makeProbot,
   mockToken,
   mockTree,
@@ -367,13 +367,11 @@ describe("reading a PR's adapter folder", () => {
       baseSha: BASE,
       headSha: HEAD,
     });
-    const blob = (data: Buffer) =>
-      createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
     const unfetched = scope.activeMocks().join("\n");
-    expect(unfetched).toContain(blob(weights));
-    expect(unfetched).toContain(blob(extra));
+    expect(unfetched).toContain(blobSha(weights));
+    expect(unfetched).toContain(blobSha(extra));
     for (const path of ["adapter.yaml", "training/dataset.jsonl", "eval/benchmark.jsonl"])
-      expect(unfetched).not.toContain(blob(head.get(`adapters/math-gsm8k/${path}`) as Buffer));
+      expect(unfetched).not.toContain(blobSha(head.get(`adapters/math-gsm8k/${path}`) as Buffer));
     expect(await files.source.stat("adapters/math-gsm8k/weights/adapter_model.safetensors")).toMatchObject({
       kind: "file",
       size: 4096,

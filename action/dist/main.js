@@ -31229,24 +31229,23 @@ function checkRecord(kind, record2, text, line, add, ids) {
       ok = false;
     } else ids.set(id, line);
     const config2 = record2.evaluation_config ?? {};
+    const regexPattern = record2.evaluation_type === "regex" ? config2.pattern ?? record2.expected_output : void 0;
     const patterns = [
-      ["evaluation_config.extract", config2.extract],
-      [
-        "evaluation_config.pattern",
-        record2.evaluation_type === "regex" ? config2.pattern ?? record2.expected_output : void 0
-      ]
+      { field: "evaluation_config.extract", key: "extract", pattern: config2.extract },
+      {
+        field: "evaluation_config.pattern",
+        key: config2.pattern === void 0 ? answerField : "pattern",
+        pattern: regexPattern
+      }
     ];
-    for (const [field, pattern] of patterns) {
+    for (const { field, key, pattern } of patterns) {
       if (typeof pattern !== "string") continue;
       try {
         safeRegex(pattern, "");
       } catch (error62) {
         add(
           line,
-          columnOf(
-            text,
-            field === "evaluation_config.extract" ? "extract" : config2.pattern !== void 0 ? "pattern" : answerField
-          ),
+          columnOf(text, key),
           field,
           "invalid-regex",
           error62.message,
@@ -40495,7 +40494,8 @@ async function readPullRequest(params) {
   );
   for (const adapter of touched) {
     const { train, benchmark } = await declaredDataFiles(source, adapter);
-    for (const entry of head.filter((e) => e.path === train || e.path === benchmark))
+    const wanted2 = (path) => path === benchmark || path === train && params.trainingData !== false;
+    for (const entry of head.filter((e) => wanted2(e.path)))
       await fetchBlob(github, repo, entry, source, config2.limits.max_file_bytes);
   }
   return { source, adapters: touched, findings, config: config2 };

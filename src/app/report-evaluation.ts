@@ -113,7 +113,14 @@ export async function reportEvaluation(params: {
   const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
   // What complete results hold, from the PR as the gate reads it: a run that left benchmarks or
   // items out, or repeated them, does not pass.
-  const files = await readPullRequest({ github, repo, pullNumber, baseSha: pr.base.sha, headSha });
+  const files = await readPullRequest({
+    github,
+    repo,
+    pullNumber,
+    baseSha: pr.base.sha,
+    headSha,
+    trainingData: false, // the benchmarks' item ids are all it needs
+  });
   const expected = await expectedResultsFor({
     source: files.source,
     adapter: loaded.results.adapter,

@@ -33,6 +33,8 @@ export async function readPullRequest(params: {
   pullNumber: number;
   baseSha: string;
   headSha: string;
+  /** Download the training set too (validation and training need it; judging results does not). */
+  trainingData?: boolean;
 }): Promise<PullRequestFiles> {
   const { github, repo } = params;
   const changed = await github.paginate(github.rest.pulls.listFiles, {
@@ -103,7 +105,8 @@ export async function readPullRequest(params: {
   );
   for (const adapter of touched) {
     const { train, benchmark } = await declaredDataFiles(source, adapter);
-    for (const entry of head.filter((e) => e.path === train || e.path === benchmark))
+    const wanted = (path?: string) => path === benchmark || (path === train && params.trainingData !== false);
+    for (const entry of head.filter((e) => wanted(e.path)))
       await fetchBlob(github, repo, entry, source, config.limits.max_file_bytes);
   }
   return { source, adapters: touched, findings, config };

@@ -105,7 +105,7 @@ export function commentPayload(body: string, login = "Codertocat"): CommentPaylo
 
 export type Tree = Map<string, Buffer | { symlink: string }>;
 
-const blobSha = (data: Buffer) =>
+export const blobSha = (data: Buffer) =>
   createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
 
 /** nock answers for a git tree at a sha and every blob in it; returns the blob shas. */
