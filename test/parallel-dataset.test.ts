@@ -60,4 +60,51 @@ describe("validateDatasetInParallel", () => {
       );
     },
   );
+
+  it("finds a benchmark id used again in another worker's range, as one pass does", async () => {
+    const items = readFileSync(join(FIXTURE_ROOT, "adapters/math-gsm8k/eval/benchmark.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = Array.from({ length: 40 }, (_, copy) =>
+      items.map((item) =>
+        JSON.stringify({ ...item, id: `${item.id}-${copy}`, input: `${item.input} #${copy}` }),
+      ),
+    ).flat();
+    lines.push(JSON.stringify({ ...items[0], id: "q-0001-0", input: "a new question" })); // id repeats line 1
+    lines.push(lines[5]!); // a whole copy: reported once, by its id
+    lines.splice(1200, 0, JSON.stringify({ ...items[1], id: "q-0002-39", input: "another" })); // id from later
+    const text = `${lines.join("\n")}\n`;
+    const path = join(dir, "benchmark.jsonl");
+    writeFileSync(path, text);
+    const file = "adapters/x/eval/benchmark.jsonl";
+
+    const sequential = new FindingSink(1000);
+    const s1 = await validateDataset({
+      kind: "benchmark",
+      file,
+      chunks: [Buffer.from(text)] as never,
+      maxLineBytes: 1 << 20,
+      sink: sequential,
+    });
+    const parallel = new FindingSink(1000);
+    const s2 = await validateDatasetInParallel({
+      kind: "benchmark",
+      file,
+      path,
+      size: Buffer.byteLength(text),
+      maxLineBytes: 1 << 20,
+      sink: parallel,
+      threads: 4,
+    });
+
+    const seq = sequential.finish();
+    expect(seq.map((f) => `${f.line} ${f.rule} ${f.message}`)).toEqual([
+      '2343 duplicate-id id "q-0002-39" is already used on line 1201',
+      '2402 duplicate-id id "q-0001-0" is already used on line 1',
+      '2403 duplicate-id id "q-0006-0" is already used on line 6',
+    ]);
+    expect(parallel.finish()).toEqual(seq);
+    expect(s2).toEqual(s1);
+  });
 });

@@ -1,9 +1,9 @@
 // Validates one byte range of a dataset in a worker thread and streams the records'
-// fingerprints to the parent, which finds duplicates across ranges (see parallel-dataset.ts).
+// fingerprints and ids to the parent, which finds repeats across ranges (see parallel-dataset.ts).
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { validateDataset } from "./dataset.ts";
-import { FingerprintBatcher } from "./duplicate-index.ts";
+import { FingerprintBatcher, IdBatcher } from "./duplicate-index.ts";
 import { FindingSink } from "./findings.ts";
 import type { RangeJob, WorkerMessage } from "./parallel-dataset.ts";
 
@@ -18,6 +18,7 @@ const batcher = new FingerprintBatcher((batch) =>
     batch.lines.buffer,
   ] as ArrayBuffer[]),
 );
+const ids = new IdBatcher((batch) => post({ type: "ids", batch }));
 const stats = await validateDataset({
   kind: job.kind,
   file: job.file,
@@ -25,7 +26,9 @@ const stats = await validateDataset({
   maxLineBytes: job.maxLineBytes,
   sink,
   duplicates: batcher,
+  ids,
   atFileStart: job.start === 0,
 });
 batcher.flush();
+ids.flush();
 post({ type: "done", stats, sink: sink.snapshot() });

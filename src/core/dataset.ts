@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type DuplicateDetector, DuplicateIndex } from "./duplicate-index.ts";
+import { type DuplicateDetector, DuplicateIndex, type IdDetector, IdIndex } from "./duplicate-index.ts";
 import { safeRegex } from "./evaluation/scoring.ts";
 import type { Finding, FindingSink } from "./findings.ts";
 import { streamLines } from "./jsonl.ts";
@@ -41,6 +41,8 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
   atFileStart?: boolean;
   /** Where exact duplicates are detected; a fresh DuplicateIndex when absent. */
   duplicates?: DuplicateDetector;
+  /** Where benchmark ids used twice are detected; a fresh IdIndex when absent. */
+  ids?: IdDetector;
 }
 
 const LFS_POINTER = "version https://git-lfs.github.com/spec/";
@@ -54,7 +56,7 @@ export async function validateDataset<K extends DatasetKind>(
   const schema: z.ZodType = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
-  const ids = new Map<string, number>();
+  const ids = params.ids ?? new IdIndex();
   const rulesOfShape = new Map<string, string[]>();
   let records = 0;
   let unique = 0;
@@ -196,7 +198,12 @@ export async function validateDataset<K extends DatasetKind>(
     }
     records++;
     const record = parsed.data as Record<string, unknown>;
-    if (!checkRecord(kind, record, text, line, add, ids)) return;
+    if (!checkRecord(kind, record, text, line, add)) return;
+    // Every record that reaches here goes through both tables, so the parallel path (where the
+    // tables live in another thread) reaches the same verdicts.
+    const idColumn = columnOf(text, "id");
+    const sameId = kind === "benchmark" ? ids.addOrGet(line, String(record.id), idColumn) : 0;
+    if (sameId > 0) sink.add(duplicateIdFinding(file, line, idColumn, String(record.id), sameId));
     const earlier =
       kind === "train"
         ? duplicates.addOrGet(
@@ -207,11 +214,12 @@ export async function validateDataset<K extends DatasetKind>(
           )
         : duplicates.addOrGet(line, record.instruction as string, record.input as string);
     if (earlier > 0) {
-      sink.add(duplicateFinding(kind, file, line, earlier));
+      // A copied item repeats its id too: that error says it already.
+      if (sameId === 0) sink.add(duplicateFinding(kind, file, line, earlier));
       return;
     }
     unique++;
-    params.onRecord?.(record as never, line);
+    if (sameId === 0) params.onRecord?.(record as never, line);
   };
 
   const stats = await streamLines(params.chunks, params.maxLineBytes, atFileStart, {
@@ -281,6 +289,26 @@ export function duplicateFinding(kind: DatasetKind, file: string, line: number, 
   };
 }
 
+/** A benchmark item whose id an earlier line already uses: an error, as scores are kept per id. */
+export function duplicateIdFinding(
+  file: string,
+  line: number,
+  column: number,
+  id: string,
+  earlier: number,
+): Finding {
+  return {
+    file,
+    line,
+    column,
+    field: "id",
+    rule: "duplicate-id",
+    severity: "error",
+    message: `id "${printable(id, 80)}" is already used on line ${earlier}`,
+    hint: "give every benchmark item its own id",
+  };
+}
+
 /** 1-based column of a key in a JSON line, for pointing at a field; 1 when absent. */
 function columnOf(text: string, key: string): number {
   return text.indexOf(`"${key}"`) + 1 || 1;
@@ -301,14 +329,13 @@ type Add = (
   severity?: Finding["severity"],
 ) => void;
 
-/** Rules zod cannot say well: empty answers, duplicate ids. Returns false when the record must not count. */
+/** Rules zod cannot say well: empty answers, unsafe patterns. Returns false when the record must not count. */
 function checkRecord(
   kind: DatasetKind,
   record: Record<string, unknown>,
   text: string,
   line: number,
   add: Add,
-  ids: Map<string, number>,
 ): boolean {
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
@@ -337,19 +364,6 @@ function checkRecord(
     ok = false;
   }
   if (kind === "benchmark") {
-    const id = String(record.id);
-    const earlier = ids.get(id);
-    if (earlier !== undefined) {
-      add(
-        line,
-        columnOf(text, "id"),
-        "id",
-        "duplicate-id",
-        `id "${id}" is already used on line ${earlier}`,
-        "give every benchmark item its own id",
-      );
-      ok = false;
-    } else ids.set(id, line);
     // A pattern an item scores with must run on RE2 at evaluation: say so now, at its line.
     const config = (record.evaluation_config ?? {}) as Record<string, unknown>;
     const regexPattern =

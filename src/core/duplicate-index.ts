@@ -129,3 +129,51 @@ export interface FingerprintBatch {
   lines: Uint32Array;
   length: number;
 }
+
+/** Where a benchmark validator sends each item's id to find one used twice. */
+export interface IdDetector {
+  /** Returns the earlier line with this id, or 0 (always 0 when detection happens elsewhere). */
+  addOrGet(line: number, id: string, column: number): number;
+}
+
+export class IdIndex implements IdDetector {
+  private readonly lines = new Map<string, number>();
+
+  addOrGet(line: number, id: string): number {
+    const earlier = this.lines.get(id);
+    if (earlier !== undefined) return earlier;
+    this.lines.set(id, line);
+    return 0;
+  }
+}
+
+/** Ids of one worker's range, for the parent to check across ranges (see parallel-dataset.ts). */
+export interface IdBatch {
+  ids: string[];
+  lines: number[];
+  columns: number[];
+}
+
+/** Collects ids in batches for another thread to find repeats with. */
+export class IdBatcher implements IdDetector {
+  private batch: IdBatch = { ids: [], lines: [], columns: [] };
+
+  constructor(
+    private readonly flushTo: (batch: IdBatch) => void,
+    private readonly batchSize = 1 << 14,
+  ) {}
+
+  addOrGet(line: number, id: string, column: number): number {
+    this.batch.ids.push(id);
+    this.batch.lines.push(line);
+    this.batch.columns.push(column);
+    if (this.batch.ids.length === this.batchSize) this.flush();
+    return 0;
+  }
+
+  flush(): void {
+    if (this.batch.ids.length === 0) return;
+    this.flushTo(this.batch);
+    this.batch = { ids: [], lines: [], columns: [] };
+  }
+}

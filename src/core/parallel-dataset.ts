@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { type DatasetKind, type DatasetStats, duplicateFinding } from "./dataset.ts";
-import { DuplicateIndex, type FingerprintBatch } from "./duplicate-index.ts";
+import { type DatasetKind, type DatasetStats, duplicateFinding, duplicateIdFinding } from "./dataset.ts";
+import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
 import type { FindingSink, SinkSnapshot } from "./findings.ts";
 import { splitAtLineEnds, startWorker, watchWorker } from "./workers.ts";
 
@@ -21,6 +21,7 @@ export interface RangeJob {
 
 export type WorkerMessage =
   | { type: "fingerprints"; batch: FingerprintBatch }
+  | { type: "ids"; batch: IdBatch }
   | { type: "done"; stats: DatasetStats; sink: SinkSnapshot };
 
 export interface ParallelParams {
@@ -38,8 +39,9 @@ export interface ParallelParams {
 
 /**
  * The same validation as validateDataset, over byte ranges split at line ends, one worker each.
- * Workers stream record fingerprints; this thread keeps the one duplicate table, so memory stays
- * that of a single table. At the end lines are renumbered and the findings stitched in file order.
+ * Workers stream record fingerprints (and benchmark ids); this thread keeps the one duplicate table
+ * and the one id table, so a repeat across ranges is found as in one pass. At the end lines are
+ * renumbered and the findings stitched in file order.
  */
 export async function validateDatasetInParallel(params: ParallelParams): Promise<DatasetStats> {
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
@@ -54,6 +56,7 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
       if (other > 0) repeats.push(Math.max(line, other), Math.min(line, other));
     }
   };
+  const idBatches: { range: number; batch: IdBatch }[] = [];
   const results = await Promise.all(
     bounds.slice(0, -1).map((start, range) =>
       runRange(
@@ -65,7 +68,10 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
           end: bounds[range + 1]!,
           maxLineBytes: params.maxLineBytes,
         },
-        (batch) => onBatch(range, batch),
+        (message) => {
+          if (message.type === "fingerprints") onBatch(range, message.batch);
+          else idBatches.push({ range, batch: message.batch });
+        },
       ),
     ),
   );
@@ -102,8 +108,11 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
     for (let next = original.get(at); next !== undefined; next = original.get(at)) at = next;
     return at;
   };
+  const sameIdLines = reportRepeatedIds(idBatches, offsets, params);
   for (const line of [...original.keys()].sort((a, b) => a - b)) {
-    params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
+    // As in one pass: a copied item is reported once, by its repeated id.
+    if (!sameIdLines.has(line))
+      params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
   }
   if (params.maxRecords !== undefined && totals.records > params.maxRecords) {
     params.sink.add({
@@ -119,16 +128,38 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
   return totals;
 }
 
+/** Walks every range's ids in file order through one table; returns the lines that repeat an id. */
+function reportRepeatedIds(
+  batches: { range: number; batch: IdBatch }[],
+  offsets: number[],
+  params: ParallelParams,
+): Set<number> {
+  const items: { line: number; id: string; column: number }[] = [];
+  for (const { range, batch } of batches)
+    for (let i = 0; i < batch.ids.length; i++)
+      items.push({ line: offsets[range]! + batch.lines[i]!, id: batch.ids[i]!, column: batch.columns[i]! });
+  items.sort((a, b) => a.line - b.line);
+  const table = new IdIndex();
+  const repeated = new Set<number>();
+  for (const { line, id, column } of items) {
+    const earlier = table.addOrGet(line, id);
+    if (earlier === 0) continue;
+    repeated.add(line);
+    params.sink.add(duplicateIdFinding(params.file, line, column, id, earlier));
+  }
+  return repeated;
+}
+
 function runRange(
   job: RangeJob,
-  onBatch: (batch: FingerprintBatch) => void,
+  onMessage: (message: Exclude<WorkerMessage, { type: "done" }>) => void,
 ): Promise<Extract<WorkerMessage, { type: "done" }>> {
   return new Promise((resolve, reject) => {
     let done = false;
     const worker = startWorker(import.meta.url, "dataset-worker", job);
     watchWorker(worker, () => done, reject);
     worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "fingerprints") onBatch(message.batch);
+      if (message.type !== "done") onMessage(message);
       else {
         done = true;
         resolve(message);
