@@ -4171,6 +4171,15 @@ var DuplicateIndex = class {
       if (old[k + 1] !== 0) this.insert(old[k], old[k + 1], old[k + 2]);
   }
 };
+var IdIndex = class {
+  lines = /* @__PURE__ */ new Map();
+  addOrGet(line, id) {
+    const earlier = this.lines.get(id);
+    if (earlier !== void 0) return earlier;
+    this.lines.set(id, line);
+    return 0;
+  }
+};
 
 // node_modules/re2js/build/index.js
 var RE2Flags = class RE2Flags2 {
@@ -30967,7 +30976,7 @@ async function validateDataset(params) {
   const schema2 = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
-  const ids = /* @__PURE__ */ new Map();
+  const ids = params.ids ?? new IdIndex();
   const rulesOfShape = /* @__PURE__ */ new Map();
   let records = 0;
   let unique = 0;
@@ -31106,7 +31115,10 @@ async function validateDataset(params) {
     }
     records++;
     const record2 = parsed.data;
-    if (!checkRecord(kind, record2, text, line, add, ids)) return;
+    if (!checkRecord(kind, record2, text, line, add)) return;
+    const idColumn = columnOf(text, "id");
+    const sameId = kind === "benchmark" ? ids.addOrGet(line, String(record2.id), idColumn) : 0;
+    if (sameId > 0) sink.add(duplicateIdFinding(file2, line, idColumn, String(record2.id), sameId));
     const earlier = kind === "train" ? duplicates.addOrGet(
       line,
       record2.instruction,
@@ -31114,11 +31126,11 @@ async function validateDataset(params) {
       record2.output
     ) : duplicates.addOrGet(line, record2.instruction, record2.input);
     if (earlier > 0) {
-      sink.add(duplicateFinding(kind, file2, line, earlier));
+      if (sameId === 0) sink.add(duplicateFinding(kind, file2, line, earlier));
       return;
     }
     unique++;
-    params.onRecord?.(record2, line);
+    if (sameId === 0) params.onRecord?.(record2, line);
   };
   const stats = await streamLines(params.chunks, params.maxLineBytes, atFileStart, {
     line: onLine,
@@ -31182,6 +31194,18 @@ function duplicateFinding(kind, file2, line, earlier) {
     hint: "remove the copy; duplicates do not count towards the minimum"
   };
 }
+function duplicateIdFinding(file2, line, column, id, earlier) {
+  return {
+    file: file2,
+    line,
+    column,
+    field: "id",
+    rule: "duplicate-id",
+    severity: "error",
+    message: `id "${printable(id, 80)}" is already used on line ${earlier}`,
+    hint: "give every benchmark item its own id"
+  };
+}
 function columnOf(text, key) {
   return text.indexOf(`"${key}"`) + 1 || 1;
 }
@@ -31189,7 +31213,7 @@ function forbiddenKeyOf(value) {
   for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return key;
   return void 0;
 }
-function checkRecord(kind, record2, text, line, add, ids) {
+function checkRecord(kind, record2, text, line, add) {
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
   if (String(record2.instruction).trim() === "") {
@@ -31215,19 +31239,6 @@ function checkRecord(kind, record2, text, line, add, ids) {
     ok = false;
   }
   if (kind === "benchmark") {
-    const id = String(record2.id);
-    const earlier = ids.get(id);
-    if (earlier !== void 0) {
-      add(
-        line,
-        columnOf(text, "id"),
-        "id",
-        "duplicate-id",
-        `id "${id}" is already used on line ${earlier}`,
-        "give every benchmark item its own id"
-      );
-      ok = false;
-    } else ids.set(id, line);
     const config2 = record2.evaluation_config ?? {};
     const regexPattern = record2.evaluation_type === "regex" ? config2.pattern ?? record2.expected_output : void 0;
     const patterns = [
@@ -35501,6 +35512,7 @@ async function validateDatasetInParallel(params) {
       if (other > 0) repeats.push(Math.max(line, other), Math.min(line, other));
     }
   };
+  const idBatches = [];
   const results = await Promise.all(
     bounds.slice(0, -1).map(
       (start, range3) => runRange(
@@ -35512,7 +35524,10 @@ async function validateDatasetInParallel(params) {
           end: bounds[range3 + 1],
           maxLineBytes: params.maxLineBytes
         },
-        (batch) => onBatch(range3, batch)
+        (message) => {
+          if (message.type === "fingerprints") onBatch(range3, message.batch);
+          else idBatches.push({ range: range3, batch: message.batch });
+        }
       )
     )
   );
@@ -35545,8 +35560,10 @@ async function validateDatasetInParallel(params) {
     for (let next = original.get(at); next !== void 0; next = original.get(at)) at = next;
     return at;
   };
+  const sameIdLines = reportRepeatedIds(idBatches, offsets, params);
   for (const line of [...original.keys()].sort((a, b) => a - b)) {
-    params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
+    if (!sameIdLines.has(line))
+      params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
   }
   if (params.maxRecords !== void 0 && totals.records > params.maxRecords) {
     params.sink.add({
@@ -35561,13 +35578,29 @@ async function validateDatasetInParallel(params) {
   }
   return totals;
 }
-function runRange(job, onBatch) {
+function reportRepeatedIds(batches, offsets, params) {
+  const items = [];
+  for (const { range: range3, batch } of batches)
+    for (let i = 0; i < batch.ids.length; i++)
+      items.push({ line: offsets[range3] + batch.lines[i], id: batch.ids[i], column: batch.columns[i] });
+  items.sort((a, b) => a.line - b.line);
+  const table = new IdIndex();
+  const repeated = /* @__PURE__ */ new Set();
+  for (const { line, id, column } of items) {
+    const earlier = table.addOrGet(line, id);
+    if (earlier === 0) continue;
+    repeated.add(line);
+    params.sink.add(duplicateIdFinding(params.file, line, column, id, earlier));
+  }
+  return repeated;
+}
+function runRange(job, onMessage) {
   return new Promise((resolve2, reject) => {
     let done = false;
     const worker = startWorker(import.meta.url, "dataset-worker", job);
     watchWorker(worker, () => done, reject);
     worker.on("message", (message) => {
-      if (message.type === "fingerprints") onBatch(message.batch);
+      if (message.type !== "done") onMessage(message);
       else {
         done = true;
         resolve2(message);
