@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -176,4 +176,42 @@ describe("inputs that are not regular files: exit 2 with the path, never a hang 
       );
     }
   });
+});
+
+describe("an interrupted check", () => {
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "%s mid-read ends the process at once, says so, and exits with the shell's code",
+    async (signal) => {
+      const root = mkdtempSync(join(tmpdir(), "loragate-cli-interrupt-"));
+      try {
+        cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
+        const train = join(root, "adapters/math-gsm8k/training/dataset.jsonl");
+        const block = readFileSync(train, "utf8").repeat(10); // its copies are findings, cheaply
+        writeFileSync(train, block.repeat(125)); // 90 MB: seconds of work, on the parallel path
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", "src/cli/main.ts", "check", root, "--adapter", "math-gsm8k"],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c));
+        child.stderr.on("data", (c: Buffer) => (stderr += c));
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+          child.on("close", (code, killedBy) => resolve([code, killedBy])),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const sentAt = performance.now();
+        child.kill(signal);
+        const [code, killedBy] = await exited;
+        expect({ code, killedBy }).toEqual({ code: signal === "SIGINT" ? 130 : 143, killedBy: null });
+        expect(performance.now() - sentAt).toBeLessThan(1500);
+        expect(stderr).toContain(`loragate: interrupted by ${signal}`);
+        expect(stdout).not.toContain("adapters checked"); // it stopped; it did not finish first
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DuplicateIndex } from "../src/core/duplicate-index.ts";
+import { streamLines } from "../src/core/jsonl.ts";
 import { checkRelativePath } from "../src/core/paths.ts";
 import { compareSemver } from "../src/core/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
@@ -107,5 +108,26 @@ describe("registry.yaml's base pin", () => {
     expect(pin("a/..", "main")).toBe(false);
     expect(pin("a/b", "..")).toBe(false);
     expect(pin("a/b", "x/../../y")).toBe(false);
+  });
+});
+
+describe("streamLines", () => {
+  it("gives the event loop turns while it splits chunks already in memory", async () => {
+    const chunk = Buffer.from('{"a": 1}\n'.repeat(100_000));
+    const chunks = Array.from({ length: 60 }, () => chunk); // no I/O between them to wait on
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    let lines = 0;
+    try {
+      await streamLines(chunks as never, 1 << 20, true, { line: () => lines++, problem: () => {} });
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsed = performance.now() - started;
+    expect(lines).toBe(6_000_000);
+    // A turn at least every 50 ms of work (a blocked loop gets no tick at all).
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 100));
+    expect(ticks).toBeGreaterThan(0);
   });
 });

@@ -56,6 +56,8 @@ export async function trainDemoAdapters(params: {
   trainingBase: string;
   manifest: AdapterManifest;
   log: (line: string) => void;
+  /** Stops the trainer (see exitOnInterrupt). */
+  signal?: AbortSignal;
 }): Promise<Map<DemoVariant, DemoAdapter>> {
   const data = readFileSync(
     join(params.registryRoot, "adapters", FIXTURE_ADAPTER, params.manifest.data.train),
@@ -75,6 +77,7 @@ export async function trainDemoAdapters(params: {
       dataset,
       workDir,
       log: (line) => isMilestone(line) && params.log(`  ${line.trim()}`),
+      signal: params.signal,
     });
     trained.set(variant.name, { gguf, training });
   }
@@ -90,6 +93,7 @@ function isMilestone(line: string): boolean {
 export async function runDemoEvaluation(
   root: string,
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
+  signal?: AbortSignal,
 ): Promise<boolean> {
   const source = new FsRegistrySource(root);
   const { registry, config } = await loadRegistryContext(source);
@@ -98,7 +102,7 @@ export async function runDemoEvaluation(
   let harness: EvaluationHarness | undefined;
   try {
     const paths = writeModelCache({ registry, cacheDir: join(dir, "models"), ...fixtureBaseOf(root) });
-    const adapters = await demoAdapters({ root, dir, trainingBase: paths.trainingBase, io });
+    const adapters = await demoAdapters({ root, dir, trainingBase: paths.trainingBase, io, signal });
 
     io.stderr(`\nEvaluating ${FIXTURE_ADAPTER} on the pinned tiny base (llama.cpp, CPU, greedy):\n`);
     harness = await EvaluationHarness.open({
@@ -144,6 +148,7 @@ async function demoAdapters(p: {
   dir: string;
   trainingBase: string;
   io: { stderr: (s: string) => void };
+  signal?: AbortSignal;
 }): Promise<Map<DemoVariant, DemoAdapter>> {
   const python = trainerPython(p.root);
   if (!python) {
@@ -168,5 +173,6 @@ async function demoAdapters(p: {
     trainingBase: p.trainingBase,
     manifest: fixtureManifest(p.root),
     log: (line) => p.io.stderr(`  ${line}\n`),
+    signal: p.signal,
   });
 }

@@ -14,6 +14,7 @@ import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { runDemoEvaluation } from "./demo-evaluation.ts";
 import { EVAL_USAGE, runEval } from "./eval-command.ts";
 import { formatReport, type OutputFormat } from "./format.ts";
+import { exitOnInterrupt } from "./interrupt.ts";
 
 const USAGE = `loragate — the merge gate for LoRA adapter registries
 
@@ -32,7 +33,8 @@ ${EVAL_USAGE}
                                       evaluation of its math adapter on a generated tiny model
   loragate --help
 
-Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error.
+Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error,
+130/143 interrupted (Ctrl-C / SIGTERM).
 `;
 
 export interface CliIO {
@@ -58,7 +60,8 @@ export function fixtureRegistryPath(): string {
   return join(dir, "fixtures", "registry");
 }
 
-export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+/** `signal` aborts work that runs in other processes (the demo's trainer) when the CLI is interrupted. */
+export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: AbortSignal): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -184,7 +187,7 @@ async function runCheck(p: {
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
-    if (p.demo) return (await runDemoEvaluation(p.root, p.io)) ? 0 : 1;
+    if (p.demo) return (await runDemoEvaluation(p.root, p.io, signal)) ? 0 : 1;
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
     progress?.clear();
@@ -298,5 +301,5 @@ function progressLine(io: CliIO) {
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exitCode = await runCli(process.argv.slice(2), defaultIO, exitOnInterrupt());
 }

@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { charCountOfUtf8Prefix, firstInvalidUtf8, startsWithBom } from "./text.ts";
 
 /** What the line splitter tells its consumer, besides the lines themselves. */
@@ -15,10 +16,14 @@ export interface JsonlStreamHandlers {
   progress?(bytes: number): void;
 }
 
+const YIELD_EVERY_MS = 50;
+
 /**
  * Splits a byte stream into UTF-8 lines in constant memory: at most one line longer
  * than `maxLineBytes` is ever buffered, longer lines are reported and skipped.
  * Synchronous per line, asynchronous per chunk, so a million lines cost no promise each.
+ * Chunks already in memory never wait on I/O, so it gives the event loop a turn every
+ * YIELD_EVERY_MS: signals, timers and other deliveries are served while a big file is read.
  */
 export async function streamLines(
   chunks: AsyncIterable<Uint8Array>,
@@ -34,6 +39,7 @@ export async function streamLines(
   let lineNumber = 0;
   let bytes = 0;
   let first = atFileStart;
+  let lastTurn = performance.now();
 
   const emit = (buf: Buffer, start: number, end: number) => {
     lineNumber++;
@@ -61,6 +67,10 @@ export async function streamLines(
   };
 
   for await (const chunk of chunks) {
+    if (performance.now() - lastTurn > YIELD_EVERY_MS) {
+      await nextTurn();
+      lastTurn = performance.now();
+    }
     const buf = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
