@@ -10971,6 +10971,7 @@ function scoreAnswer(type2, output2, expected, config2 = {}) {
 
 // src/core/jsonl.ts
 import { isUtf8 } from "node:buffer";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 // src/core/text.ts
 var UTF8_BOM = [239, 187, 191];
@@ -11033,6 +11034,7 @@ function printable(value, max = 80) {
 }
 
 // src/core/jsonl.ts
+var YIELD_EVERY_MS = 50;
 async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
   let pending = [];
   let pendingBytes = 0;
@@ -11040,6 +11042,7 @@ async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
   let lineNumber = 0;
   let bytes = 0;
   let first = atFileStart;
+  let lastTurn = performance.now();
   const emit = (buf, start, end) => {
     lineNumber++;
     if (end - start > maxLineBytes) {
@@ -11063,6 +11066,10 @@ async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
     emit(buf, start, end);
   };
   for await (const chunk of chunks) {
+    if (performance.now() - lastTurn > YIELD_EVERY_MS) {
+      await nextTurn();
+      lastTurn = performance.now();
+    }
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     bytes += buf.length;
     let pos = 0;

@@ -97,6 +97,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io,
       demo: command === "demo",
       hidden: values.hidden ?? [],
+      signal,
     });
   }
   if (command === "proposal") {
@@ -171,6 +172,7 @@ async function runCheck(p: {
   io: CliIO;
   demo: boolean;
   hidden: string[];
+  signal?: AbortSignal;
 }): Promise<number> {
   const progress = p.io.isTTY && p.format === "text" ? progressLine(p.io) : undefined;
   if (p.demo)
@@ -187,7 +189,7 @@ async function runCheck(p: {
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
-    if (p.demo) return (await runDemoEvaluation(p.root, p.io, signal)) ? 0 : 1;
+    if (p.demo) return (await runDemoEvaluation(p.root, p.io, p.signal)) ? 0 : 1;
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
     progress?.clear();
