@@ -32,6 +32,20 @@ export async function ensureTrainingFile(targetBytes: number, name: string): Pro
   return path;
 }
 
+/** `lines` lines that each fail validation: halves of `{}` and of a number where a string belongs. */
+export function ensureInvalidFile(lines: number): string {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const path = join(DATA_DIR, `invalid-${lines}.jsonl`);
+  if (!existsSync(path)) {
+    const half = lines / 2;
+    writeFileSync(
+      path,
+      `${"{}\n".repeat(half)}${'{"instruction": 1, "input": "", "output": "x"}\n'.repeat(half)}`,
+    );
+  }
+  return path;
+}
+
 /** The seeded contamination corpus as JSONL files (training set, benchmark items) plus where copies were planted. */
 export async function ensureCorpusFiles(
   params: { seed: number; items: number; clean: number; perKind: number },

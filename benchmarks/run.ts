@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchEvaluation } from "./evaluation.ts";
 import { benchTraining } from "./training.ts";
-import { ensureCorpusFiles, ensureTrainingFile } from "./datasets.ts";
+import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -158,7 +158,13 @@ async function benchValidate(): Promise<Record<string, unknown>> {
   const same = child("validate-child.mjs", "loragate", slice);
   const gb = child("validate-child.mjs", "loragate", big);
   const gbOneThread = child("validate-child.mjs", "loragate-1", big);
-  for (const r of [anchor, same, gb, gbOneThread]) console.log(row(r));
+  // Lines that all fail (a million `{}`, then wrong types): refused at the findings cap, counted cheaply.
+  const invalid = child("validate-child.mjs", "invalid", ensureInvalidFile(5_000_000));
+  for (const r of [anchor, same, gb, gbOneThread, invalid]) console.log(row(r));
+  const usPerLine = (r: ChildResult) => (r.seconds * 1e6) / r.records;
+  console.log(
+    `invalid lines: ${usPerLine(invalid).toFixed(2)} µs each vs valid ones on one thread ${usPerLine(gbOneThread).toFixed(2)} µs (goal: no slower)`,
+  );
   const ratio = same.mbPerSecond / anchor.mbPerSecond;
   console.log(
     `ratio vs anchor on the same 256 MB: ${ratio.toFixed(2)}x throughput, ${(anchor.peakRssMB / same.peakRssMB).toFixed(2)}x less memory`,
@@ -172,6 +178,8 @@ async function benchValidate(): Promise<Record<string, unknown>> {
     loragate_1gb: gb,
     loragate_1gb_one_thread: gbOneThread,
     ratio_throughput_vs_anchor: ratio,
+    invalid_5m_lines: invalid,
+    invalid_vs_valid_us_per_line: usPerLine(invalid) / usPerLine(gbOneThread),
   };
 }
 

@@ -4,6 +4,7 @@
 //   loragate     what `loragate check` runs on a large local file: worker threads over byte ranges
 //   loragate-1   validateDataset on one thread, streamed (what the app runs on fetched files)
 //   baseline     readFile + split + JSON.parse (the anchor)
+//   invalid      validateDataset on one thread over a file whose every line fails (records = lines)
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { validateDataset } from "../dist/core/dataset.js";
 import { FindingSink } from "../dist/core/findings.js";
@@ -28,8 +29,13 @@ if (mode === "baseline") {
     mode === "loragate"
       ? await validateDatasetInParallel({ ...common, path: file, size: bytes })
       : await validateDataset({ ...common, chunks: createReadStream(file, { highWaterMark: 1 << 20 }) });
-  records = stats.unique;
-  if (sink.finish().length > 0) throw new Error("the generated dataset should be clean");
+  if (mode === "invalid") {
+    records = stats.lines;
+    if (stats.records > 0) throw new Error("every line of this file should fail");
+  } else {
+    records = stats.unique;
+    if (sink.finish().length > 0) throw new Error("the generated dataset should be clean");
+  }
 }
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 const peakRssMB = process.resourceUsage().maxRSS / 1024;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DuplicateIndex } from "../src/core/duplicate-index.ts";
+import { trainingFieldTypes } from "../src/core/dataset.ts";
 import { streamLines } from "../src/core/jsonl.ts";
+import { TrainingExampleSchema } from "../src/core/schemas/records.ts";
 import { checkRelativePath } from "../src/core/paths.ts";
 import { compareSemver } from "../src/core/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
@@ -129,5 +131,38 @@ describe("streamLines", () => {
     // A turn at least every 50 ms of work (a blocked loop gets no tick at all).
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 100));
     expect(ticks).toBeGreaterThan(0);
+  });
+});
+
+describe("a training record's verdict", () => {
+  it("depends only on its fields' JSON types, as validateDataset's shortcut for failing lines assumes", () => {
+    const samples: Record<string, [unknown, unknown]> = {
+      string: ["", "x\u0000 ü".repeat(50)],
+      number: [0, -3.5],
+      boolean: [true, false],
+      null: [null, null],
+      array: [[], ["x"]],
+      object: [{}, { instruction: "x" }],
+      undefined: [undefined, undefined],
+    };
+    const types = Object.keys(samples);
+    const verdict = (record: Record<string, unknown>) => {
+      const parsed = TrainingExampleSchema.safeParse(record);
+      return parsed.success
+        ? "ok"
+        : parsed.error.issues.map((i) => `${i.code}:${i.path.join(".")}`).join("|");
+    };
+    for (const a of types)
+      for (const b of types)
+        for (const c of types) {
+          const [first, second] = [0, 1].map((k) => ({
+            instruction: samples[a]![k],
+            input: samples[b]![k],
+            output: samples[c]![k],
+            ...(k === 1 ? { note: "an extra key" } : {}),
+          }));
+          expect(trainingFieldTypes(first!)).toBe(trainingFieldTypes(second!));
+          expect(verdict(second!), `${a},${b},${c}`).toBe(verdict(first!));
+        }
   });
 });

@@ -30985,6 +30985,7 @@ async function validateDataset(params) {
   const atFileStart = params.atFileStart ?? true;
   const ids = params.ids ?? new IdIndex();
   const rulesOfShape = /* @__PURE__ */ new Map();
+  const rulesOfTypes = /* @__PURE__ */ new Map();
   let records = 0;
   let unique = 0;
   let blankLines = [];
@@ -31089,6 +31090,9 @@ async function validateDataset(params) {
       );
       return;
     }
+    const types2 = kind === "train" ? trainingFieldTypes(value) : void 0;
+    const rulesOfThese = types2 === void 0 ? void 0 : rulesOfTypes.get(types2);
+    if (rulesOfThese && sink.countIfFull(file2, rulesOfThese)) return;
     const parsed = schema2.safeParse(value);
     if (!parsed.success) {
       const shape = parsed.error.issues.map((i) => `${i.code}:${i.path.join(".")}`).join("|");
@@ -31102,6 +31106,11 @@ async function validateDataset(params) {
       if (!rules && rulesOfShape.size < 1e3)
         rulesOfShape.set(
           shape,
+          findings.map((f) => f.rule)
+        );
+      if (types2 !== void 0 && !rulesOfThese)
+        rulesOfTypes.set(
+          types2,
           findings.map((f) => f.rule)
         );
       for (const f of findings) sink.add(f);
@@ -31215,6 +31224,12 @@ function duplicateIdFinding(file2, line, column, id, earlier) {
 }
 function columnOf(text, key) {
   return text.indexOf(`"${key}"`) + 1 || 1;
+}
+function trainingFieldTypes(record2) {
+  return `${jsonType(record2.instruction)},${jsonType(record2.input)},${jsonType(record2.output)}`;
+}
+function jsonType(value) {
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
 }
 function forbiddenKeyOf(value) {
   for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return key;
