@@ -38,7 +38,14 @@ interface Sent {
 
 /** GitHub as the app finds it when a run completes: the PR at HEAD, a queued evaluate check, no bar check yet. */
 function mockGitHub(
-  options: { prHead?: string; results?: Uint8Array; runConclusion?: string; complete?: boolean } = {},
+  options: {
+    prHead?: string;
+    results?: Uint8Array;
+    runConclusion?: string;
+    complete?: boolean;
+    /** The run's artifact list as GitHub answers it; nothing is downloaded from a list given here. */
+    artifacts?: object[];
+  } = {},
 ): {
   scope: nock.Scope;
   sent: Sent;
@@ -68,6 +75,13 @@ function mockGitHub(
       .reply(200, { id });
   }
   if (options.runConclusion && options.runConclusion !== "success") return { scope, sent };
+  if (options.artifacts) {
+    scope
+      .get(`/repos/${REPO}/actions/runs/1589141559/artifacts`)
+      .query({ per_page: 100 })
+      .reply(200, { total_count: options.artifacts.length, artifacts: options.artifacts });
+    return { scope, sent };
+  }
   const zip = zipSync({
     "results.json": options.results ?? Buffer.from(JSON.stringify(complete)),
     "adapter.gguf": new Uint8Array(10),
@@ -190,6 +204,57 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       expect(sent.checks[id]!.output.summary).toContain("/loragate retrain");
     }
     expect(sent.checks[8]).toMatchObject({ actions: [{ label: "Retrain", identifier: "retrain" }] });
+  });
+
+  it.each([
+    ["missing", [], /the run uploaded no "loragate-results" artifact/],
+    [
+      "expired",
+      [{ id: 5, name: "loragate-results", size_in_bytes: 900, expired: true }],
+      /the run uploaded no "loragate-results" artifact/,
+    ],
+    [
+      "oversized",
+      [{ id: 5, name: "loragate-results", size_in_bytes: 2 ** 30, expired: false }],
+      /artifact is 1073741824 bytes, over 67108864/,
+    ],
+  ])(
+    "an artifact that is %s: both checks fail with the reason and a retrain hint, nothing is downloaded",
+    async (_what, artifacts, reason) => {
+      const { scope, sent } = mockGitHub({ artifacts });
+      await deliverRun("success");
+      expect(scope.isDone()).toBe(true);
+      expect(sent.downloaded).toBe(false);
+      expect(sent.checks[8]).toMatchObject({
+        status: "completed",
+        conclusion: "failure",
+        output: { title: "The evaluation left no readable results" },
+      });
+      expect(sent.checks[8]!.output.summary).toMatch(reason);
+      expect(sent.checks[9]).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(sent.comment).toBeUndefined();
+    },
+  );
+
+  it("a redelivered workflow_run whose checks are done writes nothing: no check, no comment, no download", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    scope.get(`/repos/${REPO}/pulls/2`).reply(200, { number: 2, head: { sha: HEAD }, base: { sha: BASE } });
+    for (const [name, id] of [
+      ["evaluate", 8],
+      ["bar", 9],
+    ] as const)
+      scope
+        .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+        .query({ check_name: `loragate/${name}`, filter: "latest", app_id: "1" })
+        .reply(200, {
+          total_count: 1,
+          check_runs: [
+            { id, status: "completed", conclusion: "success", external_id: `${name}:${CORRELATION}` },
+          ],
+        });
+    await deliverRun("success"); // any other request would fail: nock lets nothing else through
+    expect(scope.isDone()).toBe(true);
   });
 
   it("ignores a run for a commit that a newer push superseded", async () => {

@@ -84,4 +84,49 @@ describe("faults GitHub throws at the app (Probot's retry and throttling on, as 
       }),
     ]);
   });
+
+  it("a connection reset, then success: retried, the check completes", async () => {
+    const { updates } = await validateThrough((s) => {
+      s.get(`/repos/${REPO}/pulls/2/files`)
+        .query({ per_page: 100 })
+        .replyWithError({ code: "ECONNRESET", message: "socket hang up" });
+    });
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+  });
+
+  it("an answer that never comes: the request times out and is retried, the check completes", async () => {
+    process.env.LORAGATE_GITHUB_TIMEOUT_MS = "300";
+    try {
+      const { updates } = await validateThrough((s) => {
+        s.get(`/repos/${REPO}/pulls/2/files`).query({ per_page: 100 }).delay(5_000).reply(200, []);
+      });
+      expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+    } finally {
+      delete process.env.LORAGATE_GITHUB_TIMEOUT_MS;
+    }
+  });
+
+  it("429 with the primary rate limit spent: waited out until the reset, the check completes", async () => {
+    const { updates } = await validateThrough((s) => {
+      s.get(`/repos/${REPO}/pulls/2/files`)
+        .query({ per_page: 100 })
+        .reply(
+          429,
+          { message: "API rate limit exceeded" },
+          {
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1),
+          },
+        );
+    });
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+  });
+
+  it("a 502 on the check's update (a write): retried, the check completes once", async () => {
+    const { scope, updates } = await validateThrough((s) => {
+      s.patch(`/repos/${REPO}/check-runs/7`).reply(502, "Bad Gateway");
+    });
+    expect(scope.pendingMocks().filter((m) => !m.includes("/git/blobs/"))).toEqual([]);
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+  });
 });

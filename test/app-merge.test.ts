@@ -22,10 +22,19 @@ const record = mergeRecord(results, evaluateBar({ results, config: DEFAULT_CONFI
 interface Sent {
   trees: { path: string; content: string }[][];
   refUpdates: number;
+  comment?: string;
 }
 
 function mockMerge(
-  options: { bar?: "success" | "failure" | "none"; registry?: string; conflicts?: number } = {},
+  options: {
+    bar?: "success" | "failure" | "none";
+    registry?: string;
+    /** Ref updates refused with `conflictStatus` before one lands (5 or more: none lands). */
+    conflicts?: number;
+    conflictStatus?: 409 | 422;
+    /** Every write (tree, commit, ref) first answers 502 once. */
+    flakyWrites?: boolean;
+  } = {},
 ): { scope: nock.Scope; sent: Sent } {
   const sent: Sent = { trees: [], refUpdates: 0 };
   const scope = nock(API);
@@ -46,7 +55,8 @@ function mockMerge(
     .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
     .reply(200, { total_count: runs.length, check_runs: runs });
   if (options.bar === "none" || options.bar === "failure") return { scope, sent };
-  const attempts = (options.conflicts ?? 0) + 1;
+  const conflicts = options.conflicts ?? 0;
+  const attempts = Math.min(conflicts + 1, 5);
   const registry = options.registry ?? REGISTRY;
   scope
     .get(`/repos/${REPO}/git/ref/heads%2Fmaster`)
@@ -62,6 +72,11 @@ function mockMerge(
     .get(`/repos/${REPO}/git/commits/${"c".repeat(40)}`)
     .times(attempts)
     .reply(200, { sha: "c".repeat(40), tree: { sha: "d".repeat(40) } });
+  if (options.flakyWrites) {
+    scope.post(`/repos/${REPO}/git/trees`).reply(502, "Bad Gateway");
+    scope.post(`/repos/${REPO}/git/commits`).reply(502, "Bad Gateway");
+    scope.patch(`/repos/${REPO}/git/refs/heads%2Fmaster`).reply(502, "Bad Gateway");
+  }
   scope
     .post(`/repos/${REPO}/git/trees`, (body) => (sent.trees.push(body.tree), true))
     .times(attempts)
@@ -71,14 +86,18 @@ function mockMerge(
     .times(attempts)
     .reply(201, { sha: "f".repeat(40) });
   for (let i = 0; i < attempts; i++) {
-    const last = i === attempts - 1;
+    const lands = i >= conflicts;
     scope
       .patch(`/repos/${REPO}/git/refs/heads%2Fmaster`, (body) => (sent.refUpdates++, body.force === false))
       .reply(
-        last ? 200 : 422,
-        last ? { object: { sha: "f".repeat(40) } } : { message: "Update is not a fast forward" },
+        lands ? 200 : (options.conflictStatus ?? 422),
+        lands ? { object: { sha: "f".repeat(40) } } : { message: "Update is not a fast forward" },
       );
   }
+  if (conflicts >= attempts)
+    scope
+      .post(`/repos/${REPO}/issues/${PR}/comments`, (body) => ((sent.comment = body.body), true))
+      .reply(201, { id: 1 });
   return { scope, sent };
 }
 
@@ -138,4 +157,116 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
       expect(sent.trees).toEqual([]);
     }
   });
+
+  it("409 on every ref update: gives up after 5 attempts, writes nothing, says so on the PR, fails the delivery", async () => {
+    const { scope, sent } = mockMerge({ conflicts: 5, conflictStatus: 409 });
+    await expect(
+      (await makeProbot()).receive({ id: "m5", name: "pull_request", payload } as never),
+    ).rejects.toThrow(/master moved during each of 5 attempts/);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.refUpdates).toBe(5);
+    expect(sent.comment).toMatch(
+      /could not record this merge in `registry.yaml`: master moved during each of 5 attempts to commit on it\. Nothing was written on `master`\. Redeliver/,
+    );
+  });
+
+  it("a 502 on each write (tree, commit, ref): retried, one commit lands", async () => {
+    const { scope, sent } = mockMerge({ flakyWrites: true });
+    await (
+      await makeProbot("test-secret", true)
+    ).receive({ id: "m6", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(sent.refUpdates).toBe(1);
+    expect(sent.trees).toHaveLength(1);
+  });
+
+  it("two merges at the same time: both entries land, one on top of the other", async () => {
+    const other = {
+      ...record,
+      name: "code-extra",
+      domain: "code",
+      provenance: { ...record.provenance, pr: PR + 1, head_sha: "9".repeat(40) },
+    };
+    const branch = fakeBranch(REGISTRY);
+    const merged = (r: typeof record) => {
+      const p = structuredClone(payload);
+      p.number = r.provenance.pr;
+      p.pull_request.number = r.provenance.pr;
+      p.pull_request.head.sha = r.provenance.head_sha;
+      branch.scope
+        .get(`/repos/${REPO}/commits/${r.provenance.head_sha}/check-runs`)
+        .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
+        .reply(200, {
+          total_count: 1,
+          check_runs: [
+            { id: 9, status: "completed", conclusion: "success", output: { text: embedMergeRecord(r) } },
+          ],
+        });
+      return p;
+    };
+    const probot = await makeProbot();
+    await Promise.all(
+      [record, other].map(async (r, i) =>
+        probot.receive({ id: `m7-${i}`, name: "pull_request", payload: merged(r) } as never),
+      ),
+    );
+    const doc = parseDocument(branch.registry()).toJS();
+    expect(doc.adapters["math-gsm8k"]).toMatchObject({ provenance: { pr: PR } });
+    expect(doc.adapters["code-extra"]).toMatchObject({ provenance: { pr: PR + 1 } });
+    expect(branch.commits()).toBe(2); // each landed once; the later one re-read the branch first
+    expect(branch.refused()).toBeGreaterThanOrEqual(1);
+  });
 });
+
+/**
+ * A default branch that behaves like GitHub's: commits are made from trees, and a ref update that is
+ * not a fast forward of the current head is refused with 422.
+ */
+function fakeBranch(initial: string) {
+  const scope = nock(API).persist();
+  mockToken(scope);
+  const registryAt = new Map<string, string>([["c0", initial]]);
+  const parentOf = new Map<string, string>();
+  const trees = new Map<string, string>();
+  let head = "c0";
+  let landed = 0;
+  let refused = 0;
+  let next = 0;
+  scope.get(`/repos/${REPO}/git/ref/heads%2Fmaster`).reply(200, () => ({ object: { sha: head } }));
+  scope
+    .get(`/repos/${REPO}/contents/registry.yaml`)
+    .query(true)
+    .reply(200, (uri) => {
+      const ref = new URL(uri, API).searchParams.get("ref")!;
+      return {
+        type: "file",
+        encoding: "base64",
+        content: Buffer.from(registryAt.get(ref)!).toString("base64"),
+      };
+    });
+  scope.get(/\/git\/commits\/\w+$/).reply(200, (uri) => ({ tree: { sha: `t-${uri.split("/").at(-1)}` } }));
+  scope.post(`/repos/${REPO}/git/trees`).reply(201, (_uri, body) => {
+    const sha = `t${++next}`;
+    const files = (body as { tree: { path: string; content: string }[] }).tree;
+    trees.set(sha, files.find((f) => f.path === "registry.yaml")!.content);
+    return { sha };
+  });
+  scope.post(`/repos/${REPO}/git/commits`).reply(201, (_uri, body) => {
+    const { tree, parents } = body as { tree: string; parents: string[] };
+    const sha = `c${++next}`;
+    registryAt.set(sha, trees.get(tree)!);
+    parentOf.set(sha, parents[0]!);
+    return { sha };
+  });
+  scope.patch(`/repos/${REPO}/git/refs/heads%2Fmaster`).reply((_uri, body) => {
+    const { sha } = body as { sha: string };
+    if (parentOf.get(sha) !== head) {
+      refused++;
+      return [422, { message: "Update is not a fast forward" }];
+    }
+    head = sha;
+    landed++;
+    return [200, { object: { sha } }];
+  });
+  return { scope, registry: () => registryAt.get(head)!, commits: () => landed, refused: () => refused };
+}

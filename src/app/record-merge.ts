@@ -14,7 +14,7 @@ export type MergeOutcome = "not-evaluated" | "committed" | "unchanged";
  * 1. take the merge record from the passing `loragate/bar` check of the merged head commit
  *    (no passing bar on that exact commit: nothing is written),
  * 2. write registry.yaml (the entry, the domain's active adapter) and LEADERBOARD.md in one commit,
- *    re-applied on a moved branch; a replay changes nothing.
+ *    re-applied on a moved branch; a replay changes nothing; a write that cannot land is said on the PR.
  */
 export async function recordMerge(params: {
   github: GitHub;
@@ -29,19 +29,29 @@ export async function recordMerge(params: {
   const record = readMergeRecord(passing?.output.text);
   if (!record || record.provenance.pr !== params.pullNumber || record.provenance.head_sha !== params.headSha)
     return "not-evaluated";
-  return commitRegistryChange({
-    github,
-    repo,
-    branch: params.branch,
-    message: `registry: ${record.name} ${record.version} from #${params.pullNumber}\n\nWritten by loragate from the evaluation of ${params.headSha}.`,
-    change: (current) => {
-      const next = applyMerge(current, record);
-      if (next === current) return undefined;
-      const registry = RegistrySchema.parse(parseDocument(next).toJS());
-      return [
-        { path: "registry.yaml", content: next },
-        { path: "LEADERBOARD.md", content: renderLeaderboard(registry) },
-      ];
-    },
-  });
+  try {
+    return await commitRegistryChange({
+      github,
+      repo,
+      branch: params.branch,
+      message: `registry: ${record.name} ${record.version} from #${params.pullNumber}\n\nWritten by loragate from the evaluation of ${params.headSha}.`,
+      change: (current) => {
+        const next = applyMerge(current, record);
+        if (next === current) return undefined;
+        const registry = RegistrySchema.parse(parseDocument(next).toJS());
+        return [
+          { path: "registry.yaml", content: next },
+          { path: "LEADERBOARD.md", content: renderLeaderboard(registry) },
+        ];
+      },
+    });
+  } catch (error) {
+    // The ref never moved, so nothing was written; say so where maintainers look, then fail the delivery.
+    await github.rest.issues.createComment({
+      ...repo,
+      issue_number: params.pullNumber,
+      body: `⚠️ loragate could not record this merge in \`registry.yaml\`: ${(error as Error).message}. Nothing was written on \`${params.branch}\`. Redeliver this pull request's \`closed\` delivery (the GitHub App's Advanced settings) to try again.`,
+    });
+    throw error;
+  }
 }

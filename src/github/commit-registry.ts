@@ -56,7 +56,11 @@ export async function commitRegistryChange(params: {
     } catch (error) {
       const status = (error as { status?: number }).status;
       // 422: not a fast forward (someone pushed in between); 409: conflict. Both: start over.
-      if ((status !== 422 && status !== 409) || attempt >= attempts) throw error;
+      if (status !== 422 && status !== 409) throw error;
+      if (attempt >= attempts)
+        throw new Error(`${branch} moved during each of ${attempts} attempts to commit on it`, {
+          cause: error,
+        });
     }
   }
 }
