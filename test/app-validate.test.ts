@@ -80,8 +80,9 @@ const mockNoCheckYet = (scope: nock.Scope) =>
     .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
     .reply(200, { total_count: 0, check_runs: [] });
 
-/** The evaluate check and the workflow dispatch that follow a passing validation. */
+/** The evaluate check and the workflow dispatch that follow a passing validation of the PR's current head. */
 function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean): void {
+  scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: HEAD } });
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
     .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
@@ -130,6 +131,34 @@ describe("a passing validation -> GPU evaluation", () => {
         correlation_id: `pr${PR}-${HEAD.slice(0, 12)}`,
       },
     });
+  });
+
+  it("a 500 on the dispatch (a write): retried once, one run asked for, evaluate queued", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    let attempts = 0;
+    scope
+      .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`, () => (attempts++, true))
+      .reply(500, { message: "Server Error" });
+    mockEvaluationRequest(scope, sent, true);
+    await (
+      await makeProbot("test-secret", true)
+    ).receive({ id: "e9", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(attempts).toBe(1);
+    expect(sent.dispatch).toMatchObject({ inputs: { head_sha: HEAD } });
+    expect(sent.evaluate).toMatchObject({ status: "queued" });
+  });
+
+  it("a late delivery of an older push (the PR's head moved on): validated, but no GPU run is asked for", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: "f".repeat(40) } });
+    await (await makeProbot()).receive({ id: "e0", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true); // nothing else was asked: no evaluate check, no dispatch
+    expect(sent.updates.at(-1)).toMatchObject({ conclusion: "success" });
+    expect(sent.evaluate).toBeUndefined();
+    expect(sent.dispatch).toBeUndefined();
   });
 
   it("asks a first-time contributor's PR for a maintainer's approval and dispatches nothing", async () => {

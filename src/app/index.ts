@@ -41,6 +41,7 @@ export default function loragate(app: Probot): void {
         pr,
         defaultBranch: context.payload.repository.default_branch,
         log: context.log,
+        fromDelivery: true,
       });
     },
   );

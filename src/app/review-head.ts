@@ -14,7 +14,8 @@ export interface PullRequestHead {
 /**
  * What every new PR head gets, from a webhook or from the reconciler:
  * 1. validate the PR's data (seconds, no GPU),
- * 2. when it passes, ask for training + evaluation on the GPU runners (drafts wait).
+ * 2. when it passes, ask for training + evaluation on the GPU runners (drafts wait; a head that a
+ *    newer push replaced meanwhile is not evaluated).
  */
 export async function reviewHead(params: {
   github: GitHub;
@@ -22,6 +23,12 @@ export async function reviewHead(params: {
   pr: PullRequestHead;
   defaultBranch: string;
   log?: { error: (...args: unknown[]) => void };
+  /**
+   * The head comes from a delivery, which may arrive after a newer push's: confirm it is still the
+   * PR's head before asking for a GPU. (A stale head's run would waste the GPU and, as the workflow's
+   * concurrency group is per PR, cancel the newer head's run.)
+   */
+  fromDelivery?: boolean;
 }): Promise<void> {
   const { github, repo, pr } = params;
   const outcome = await validatePullRequest({
@@ -35,6 +42,10 @@ export async function reviewHead(params: {
   });
   if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config || pr.draft)
     return;
+  if (params.fromDelivery) {
+    const { data: live } = await github.rest.pulls.get({ ...repo, pull_number: pr.number });
+    if (live.head.sha !== pr.head.sha) return;
+  }
   await requestEvaluation({
     github,
     repo,
