@@ -10951,6 +10951,7 @@ var SCORERS = {
 };
 var UnsafeRegexError = class extends Error {
 };
+var RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters";
 function safeRegex(pattern, flags) {
   if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
   const options = (flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes("s") ? RE2JS.DOTALL : 0) | (flags.includes("m") ? RE2JS.MULTILINE : 0);
@@ -30859,6 +30860,7 @@ function date4(params) {
 // src/core/schemas/common.ts
 var NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 var NameSchema = external_exports.string().regex(NAME_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$ (lower-case letters, digits, dashes)");
+var DisplayTextSchema = external_exports.string().regex(/^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$/, "must not contain control characters such as terminal escapes");
 var SEMVER_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/;
 var SemverSchema = external_exports.string().regex(SEMVER_PATTERN, "must be a semantic version such as 0.2.0");
 var Sha256Schema = external_exports.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
@@ -31276,14 +31278,7 @@ function checkRecord(kind, record2, text, line, add) {
       try {
         safeRegex(pattern, "");
       } catch (error62) {
-        add(
-          line,
-          columnOf(text, key),
-          field,
-          "invalid-regex",
-          error62.message,
-          "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters"
-        );
+        add(line, columnOf(text, key), field, "invalid-regex", error62.message, RE2_HINT);
         ok = false;
       }
     }
@@ -35476,8 +35471,8 @@ var AdapterManifestSchema = external_exports.object({
     "Domain the adapter specialises in; the router picks one active adapter per domain."
   ),
   version: SemverSchema.describe("Semantic version; must be greater than the registry's current version."),
-  description: external_exports.string().min(10).max(500).describe("One or two sentences: what the adapter is good at."),
-  authors: external_exports.array(external_exports.string().min(1).max(100)).min(1).max(50).describe("People who built the adapter."),
+  description: DisplayTextSchema.min(10).max(500).describe("One or two sentences: what the adapter is good at."),
+  authors: external_exports.array(DisplayTextSchema.min(1).max(100)).min(1).max(50).describe("People who built the adapter."),
   license: external_exports.string().regex(SPDX_PATTERN, "must be an SPDX license identifier such as apache-2.0 or MIT").describe("SPDX license identifier of the adapter and its data."),
   proposal: external_exports.number().int().positive().optional().describe("Number of the approved proposal issue."),
   base: external_exports.string().min(1).describe("Base model id; must equal registry.yaml base.id."),
@@ -35712,6 +35707,7 @@ async function validateAdapter(params) {
   const manifest = loaded.value;
   const at = (...path) => ({ file: manifestFile, ...locateYamlPath(loaded.text, path) });
   checkManifestAgainstRegistry(manifest, name, context, at, add);
+  checkManifestPatterns(manifest, at, add);
   for (const file2 of SUPPORTING_FILES) {
     if (!entries.has(`${dir}/${file2}`)) {
       add({
@@ -35849,6 +35845,27 @@ async function checkFolder(source, dir, config2, add) {
     }
   }
   return entries;
+}
+function checkManifestPatterns(manifest, at, add) {
+  const config2 = manifest.evaluation.config ?? {};
+  const patterns = {
+    extract: config2.extract,
+    pattern: manifest.evaluation.type === "regex" ? config2.pattern : void 0
+  };
+  for (const [key, pattern] of Object.entries(patterns)) {
+    if (typeof pattern !== "string") continue;
+    try {
+      safeRegex(pattern, "");
+    } catch (error62) {
+      add({
+        ...at("evaluation", "config", key),
+        field: `evaluation.config.${key}`,
+        rule: "invalid-regex",
+        message: error62.message,
+        hint: RE2_HINT
+      });
+    }
+  }
 }
 function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
   const { registry: registry2, config: config2 } = context;

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { type DuplicateDetector, DuplicateIndex, type IdDetector, IdIndex } from "./duplicate-index.ts";
-import { safeRegex } from "./evaluation/scoring.ts";
+import { RE2_HINT, safeRegex } from "./evaluation/scoring.ts";
 import type { Finding, FindingSink } from "./findings.ts";
 import { streamLines } from "./jsonl.ts";
 import {
@@ -402,14 +402,7 @@ function checkRecord(
       try {
         safeRegex(pattern, "");
       } catch (error) {
-        add(
-          line,
-          columnOf(text, key),
-          field,
-          "invalid-regex",
-          (error as Error).message,
-          "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters",
-        );
+        add(line, columnOf(text, key), field, "invalid-regex", (error as Error).message, RE2_HINT);
         ok = false;
       }
     }

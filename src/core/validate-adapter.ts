@@ -1,4 +1,5 @@
 import { type DatasetStats, validateDataset } from "./dataset.ts";
+import { RE2_HINT, safeRegex } from "./evaluation/scoring.ts";
 import { type Finding, FindingSink, hasErrors } from "./findings.ts";
 import { loadDocument } from "./load-document.ts";
 import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "./parallel-dataset.ts";
@@ -100,6 +101,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
   const manifest = loaded.value;
   const at = (...path: (string | number)[]) => ({ file: manifestFile, ...locateYamlPath(loaded.text, path) });
   checkManifestAgainstRegistry(manifest, name, context, at, add);
+  checkManifestPatterns(manifest, at, add);
 
   for (const file of SUPPORTING_FILES) {
     if (!entries.has(`${dir}/${file}`)) {
@@ -261,6 +263,29 @@ async function checkFolder(
 }
 
 type At = (...path: (string | number)[]) => { file: string; line: number; column?: number };
+
+/** The patterns the adapter's own benchmark is scored with must run on RE2: said here, not at evaluation. */
+function checkManifestPatterns(manifest: AdapterManifest, at: At, add: Add): void {
+  const config = manifest.evaluation.config ?? {};
+  const patterns = {
+    extract: config.extract,
+    pattern: manifest.evaluation.type === "regex" ? config.pattern : undefined,
+  };
+  for (const [key, pattern] of Object.entries(patterns)) {
+    if (typeof pattern !== "string") continue;
+    try {
+      safeRegex(pattern, "");
+    } catch (error) {
+      add({
+        ...at("evaluation", "config", key),
+        field: `evaluation.config.${key}`,
+        rule: "invalid-regex",
+        message: (error as Error).message,
+        hint: RE2_HINT,
+      });
+    }
+  }
+}
 
 function checkManifestAgainstRegistry(
   manifest: AdapterManifest,

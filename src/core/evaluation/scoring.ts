@@ -157,6 +157,8 @@ export class UnsafeRegexError extends Error {}
  * input whatever the pattern, so no pattern can stall scoring (a blocklist of backtracking shapes
  * always misses some). RE2 has no back-references or lookarounds; such patterns are refused.
  */
+export const RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters";
+
 export function safeRegex(pattern: string, flags: string): RE2JS {
   if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
   const options =

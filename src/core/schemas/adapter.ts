@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { EvaluationTypeSchema, NameSchema, RelativePathSchema, SemverSchema } from "./common.ts";
+import {
+  DisplayTextSchema,
+  EvaluationTypeSchema,
+  NameSchema,
+  RelativePathSchema,
+  SemverSchema,
+} from "./common.ts";
 
 /** Where an adapter's data lives when adapter.yaml does not say (LocoLLM's layout). */
 export const DEFAULT_DATA_FILES = { train: "training/dataset.jsonl", benchmark: "eval/benchmark.jsonl" };
@@ -49,8 +55,10 @@ export const AdapterManifestSchema = z
       "Domain the adapter specialises in; the router picks one active adapter per domain.",
     ),
     version: SemverSchema.describe("Semantic version; must be greater than the registry's current version."),
-    description: z.string().min(10).max(500).describe("One or two sentences: what the adapter is good at."),
-    authors: z.array(z.string().min(1).max(100)).min(1).max(50).describe("People who built the adapter."),
+    description: DisplayTextSchema.min(10)
+      .max(500)
+      .describe("One or two sentences: what the adapter is good at."),
+    authors: z.array(DisplayTextSchema.min(1).max(100)).min(1).max(50).describe("People who built the adapter."),
     license: z
       .string()
       .regex(SPDX_PATTERN, "must be an SPDX license identifier such as apache-2.0 or MIT")

@@ -6,6 +6,14 @@ export const NameSchema = z
   .string()
   .regex(NAME_PATTERN, "must match ^[a-z0-9][a-z0-9-]{1,62}$ (lower-case letters, digits, dashes)");
 
+/**
+ * Text shown to people (descriptions, authors): no control characters but tab and line feed (YAML's
+ * folded scalars end in one), so a terminal escape from a PR never reaches a terminal or a page.
+ */
+export const DisplayTextSchema = z
+  .string()
+  .regex(/^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$/, "must not contain control characters such as terminal escapes");
+
 /** Semantic version without build metadata, e.g. 0.2.0 or 1.0.0-rc.1. */
 export const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/;
