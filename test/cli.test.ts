@@ -156,6 +156,9 @@ describe("inputs that are not regular files: exit 2 with the path, never a hang 
       /hidden benchmark .*folder is a folder/,
     ],
     [["proposal", "check", fifo], /proposal .*pipe is not a regular file/],
+    [["check", fifo], /registry folder .*pipe is a file, not a folder/],
+    [["scorecard", fifo, "--registry", "/nonexistent"], /--registry folder not found: \/nonexistent/],
+    [["proposal", "check", fifo, "--registry", fifo], /--registry folder .*pipe is a file, not a folder/],
   ])("loragate %j", async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

@@ -80,14 +80,20 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stderr(`loragate: --format must be text, json or github, got "${format}"\n`);
     return 2;
   }
+  const registryProblem = values.registry && folderProblem(values.registry, "--registry folder");
+  if (registryProblem) {
+    io.stderr(`loragate: ${registryProblem}\n`);
+    return 2;
+  }
   if (command === "check" || command === "demo") {
     if (rest.length > 1) {
       io.stderr(`loragate: ${command} takes at most one registry folder\n\n${USAGE}`);
       return 2;
     }
     const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
-    if (!existsSync(root)) {
-      io.stderr(`loragate: registry folder not found: ${root}\n`);
+    const problem = folderProblem(root, "registry folder");
+    if (problem) {
+      io.stderr(`loragate: ${problem}\n`);
       return 2;
     }
     return runCheck({
@@ -196,6 +202,13 @@ async function runCheck(p: {
     p.io.stderr(`loragate: ${(error as Error).message}\n`);
     return 2;
   }
+}
+
+/** Why `path` cannot be read as a folder, or undefined. */
+function folderProblem(path: string, what: string): string | undefined {
+  if (!existsSync(path)) return `${what} not found: ${path}`;
+  if (!statSync(path).isDirectory()) return `${what} ${path} is a file, not a folder`;
+  return undefined;
 }
 
 /**
