@@ -257,6 +257,36 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
     expect(scope.isDone()).toBe(true);
   });
 
+  it("a run cancelled because a retrain started another for the same commit: no verdict, the checks wait for the new run", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    scope.get(`/repos/${REPO}/pulls/2`).reply(200, { number: 2, head: { sha: HEAD }, base: { sha: BASE } });
+    scope
+      .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+      .query({ status: "queued", per_page: 100 })
+      .reply(200, { total_count: 1, workflow_runs: [{ id: 99, display_title: `loragate ${CORRELATION}` }] });
+    await deliverRun("cancelled"); // a check write would fail here: nock lets nothing else through
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("a run cancelled with no newer run for the commit: both checks fail with the retrain hint", async () => {
+    const { scope, sent } = mockGitHub({ runConclusion: "cancelled" });
+    for (const status of ["queued", "in_progress"])
+      scope
+        .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+        .query({ status, per_page: 100 })
+        .reply(200, {
+          total_count: 1,
+          workflow_runs: [{ id: 98, display_title: "loragate pr9-0123456789ab" }],
+        });
+    await deliverRun("cancelled");
+    expect(scope.isDone()).toBe(true);
+    expect(sent.checks[8]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "The evaluation run ended: cancelled" },
+    });
+  });
+
   it("ignores a run for a commit that a newer push superseded", async () => {
     const { scope, sent } = mockGitHub({ prHead: "b".repeat(40) });
     await deliverRun("success");

@@ -150,6 +150,32 @@ describe("a passing validation -> GPU evaluation", () => {
     expect(sent.evaluate).toMatchObject({ status: "queued" });
   });
 
+  it("a dispatch GitHub refuses (no workflow file: 404): evaluate ends as failed, naming the file, with Retrain", async () => {
+    const head = adapterTree("math-gsm8k");
+    const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
+    scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: HEAD } });
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
+      .reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 8 });
+    scope
+      .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`)
+      .reply(404, { message: "Not Found" });
+    let evaluate: { conclusion?: string; output?: { title: string; summary: string }; actions?: object[] } =
+      {};
+    scope.patch(`/repos/${REPO}/check-runs/8`, (body) => ((evaluate = body), true)).reply(200, {});
+    await (await makeProbot()).receive({ id: "e8", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(evaluate).toMatchObject({
+      conclusion: "failure",
+      output: { title: "The evaluation could not be started" },
+      actions: [expect.objectContaining({ identifier: "retrain" })],
+    });
+    expect(evaluate.output!.summary).toContain("`.github/workflows/loragate.yml` on `master` does not exist");
+    expect(sent.updates.at(-1)).toMatchObject({ conclusion: "success" }); // validation itself passed
+  });
+
   it("a late delivery of an older push (the PR's head moved on): validated, but no GPU run is asked for", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);

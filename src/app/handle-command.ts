@@ -130,9 +130,11 @@ async function run(
     approved: command.name === "approve",
     again: command.name !== "approve",
   });
-  return state === "dispatched"
-    ? `Training and evaluation of ${headSha} are queued on the GPU runners.`
-    : state === "replay"
-      ? `${headSha} was already sent to the GPU runners.`
-      : `${headSha} waits for a maintainer's \`/loragate approve\`.`;
+  const answers = {
+    dispatched: `Training and evaluation of ${headSha} are queued on the GPU runners.`,
+    replay: `${headSha} was already sent to the GPU runners.`,
+    "needs-approval": `${headSha} waits for a maintainer's \`/loragate approve\`.`,
+    "dispatch-failed": `GitHub refused to start the evaluation of ${headSha}: the \`loragate/evaluate\` check says why.`,
+  };
+  return answers[state];
 }

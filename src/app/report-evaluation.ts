@@ -10,15 +10,9 @@ import { readConfig } from "../github/read-config.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
-import { EVALUATE_CHECK } from "./request-evaluation.ts";
+import { EVALUATE_CHECK, RETRAIN_ACTION } from "./request-evaluation.ts";
 
 export const BAR_CHECK = "loragate/bar";
-/** The button on a failed evaluation; check_run.requested_action runs it as `/loragate retrain`. */
-export const RETRAIN_ACTION = {
-  label: "Retrain",
-  description: "Train and evaluate this commit again",
-  identifier: "retrain",
-};
 
 export interface CompletedRun {
   id: number;
@@ -31,7 +25,8 @@ export interface CompletedRun {
   html_url: string;
 }
 
-export type ReportOutcome = "ignored" | "stale" | "failed-run" | "bad-results" | "passed" | "failed-bar";
+export type ReportOutcome =
+  "ignored" | "stale" | "superseded" | "failed-run" | "bad-results" | "passed" | "failed-bar";
 
 /**
  * workflow_run completed, for the registry's evaluate workflow:
@@ -58,6 +53,10 @@ export async function reportEvaluation(params: {
   const pullNumber = Number(prText);
   const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
   if (!pr.head.sha.startsWith(shaPrefix)) return "stale"; // a newer push superseded this run
+  // A retrain dispatches a second run for the same commit, and the workflow's concurrency group
+  // cancels the first: that cancellation is not a verdict, the newer run's result is.
+  if (run.conclusion === "cancelled" && (await newerRunOf({ github, repo, correlation, runId: run.id })))
+    return "superseded";
   const headSha = pr.head.sha;
   const evaluate = await startCheck({
     github,
@@ -162,4 +161,26 @@ export async function reportEvaluation(params: {
     body: scorecard,
   });
   return verdict.pass ? "passed" : "failed-bar";
+}
+
+/** Whether another run for the same PR head is queued or running (a retrain's). */
+async function newerRunOf(params: {
+  github: GitHub;
+  repo: RepoRef;
+  correlation: string;
+  runId: number;
+}): Promise<boolean> {
+  for (const status of ["queued", "in_progress"] as const) {
+    const { data } = await params.github.rest.actions.listWorkflowRuns({
+      ...params.repo,
+      workflow_id: EVALUATE_WORKFLOW,
+      status,
+      per_page: 100,
+    });
+    const same = data.workflow_runs.filter(
+      (r) => r.id !== params.runId && (r.display_title ?? "").split(" ").includes(params.correlation),
+    );
+    if (same.length > 0) return true;
+  }
+  return false;
 }

@@ -1,10 +1,16 @@
 import type { GpuConfigSchema } from "../core/schemas/config.ts";
 import type { z } from "zod";
 import { completeCheck, requeueCheck, startCheck } from "../github/check-runs.ts";
-import { correlationId, dispatchEvaluation } from "../github/dispatch.ts";
+import { correlationId, dispatchEvaluation, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
 export const EVALUATE_CHECK = "loragate/evaluate";
+/** The button on a failed evaluation; check_run.requested_action runs it as `/loragate retrain`. */
+export const RETRAIN_ACTION = {
+  label: "Retrain",
+  description: "Train and evaluate this commit again",
+  identifier: "retrain",
+};
 
 export interface RequestEvaluationParams {
   github: GitHub;
@@ -29,7 +35,7 @@ export interface RequestEvaluationParams {
  */
 export async function requestEvaluation(
   params: RequestEvaluationParams,
-): Promise<"dispatched" | "needs-approval" | "replay"> {
+): Promise<"dispatched" | "needs-approval" | "replay" | "dispatch-failed"> {
   const { github, repo, headSha } = params;
   const id = correlationId(params.pullNumber, headSha);
   const check = await startCheck({
@@ -63,11 +69,43 @@ export async function requestEvaluation(
     });
     return "needs-approval";
   }
-  await dispatchEvaluation({
-    github,
-    repo,
-    defaultBranch: params.defaultBranch,
-    inputs: { pr: params.pullNumber, head_sha: headSha, adapter: params.adapter, correlation_id: id },
-  });
+  try {
+    await dispatchEvaluation({
+      github,
+      repo,
+      defaultBranch: params.defaultBranch,
+      inputs: { pr: params.pullNumber, head_sha: headSha, adapter: params.adapter, correlation_id: id },
+    });
+  } catch (error) {
+    // Left queued, the check would wait for a run that never comes: end it, saying why and what to fix.
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: check.id,
+      conclusion: "failure",
+      output: {
+        title: "The evaluation could not be started",
+        summary: dispatchFailure(error, params.defaultBranch),
+        findings: [],
+      },
+      actions: [RETRAIN_ACTION],
+    });
+    return "dispatch-failed";
+  }
   return "dispatched";
+}
+
+function dispatchFailure(error: unknown, branch: string): string {
+  const status = (error as { status?: number }).status;
+  const where = `\`.github/workflows/${EVALUATE_WORKFLOW}\` on \`${branch}\``;
+  const why =
+    status === 404
+      ? `GitHub answered 404: ${where} does not exist, or the app cannot see it (it needs the Actions: write permission).`
+      : status === 422
+        ? `GitHub answered 422: ${where} has no \`workflow_dispatch\` trigger with the inputs pr, head_sha, adapter and correlation_id (see the template in fixtures/registry).`
+        : `GitHub refused the dispatch of ${where}: ${status ?? ""} ${(error as Error).message}`.replace(
+            "  ",
+            " ",
+          );
+  return `${why}\n\nOnce it is fixed, comment \`/loragate retrain\` (or press Retrain) to start it.`;
 }
