@@ -1,12 +1,59 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { reconcileRepository } from "../src/app/reconcile.ts";
+import { ABANDONED_AFTER_MS, reconcileRepository } from "../src/app/reconcile.ts";
 import { API, mockTree, REPO, useNock } from "./support/github.ts";
 
 useNock();
 
 describe("the reconciler", () => {
+  it("reviews again a head whose validation was left in progress long ago (a restart), not one in progress now", async () => {
+    const pr = (number: number, sha: string) => ({
+      number,
+      draft: false,
+      author_association: "OWNER",
+      head: { sha },
+      base: { sha: "b".repeat(40) },
+    });
+    const [abandoned, running] = ["3".repeat(40), "4".repeat(40)];
+    const startedAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const open = { id: 6, status: "in_progress", external_id: `validate:${abandoned}` };
+    let validated: { conclusion?: string } | undefined;
+    const scope = nock(API)
+      .get(`/repos/${REPO}/pulls`)
+      .query({ state: "open", per_page: 100 })
+      .reply(200, [pr(3, abandoned), pr(4, running)])
+      .get(`/repos/${REPO}/commits/${abandoned}/check-runs`)
+      .query({ check_name: "loragate/validate", filter: "latest" })
+      .times(2)
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ ...open, started_at: startedAgo(ABANDONED_AFTER_MS + 60_000) }],
+      })
+      .get(`/repos/${REPO}/commits/${running}/check-runs`)
+      .query({ check_name: "loragate/validate", filter: "latest" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ id: 7, status: "in_progress", started_at: startedAgo(30_000) }],
+      })
+      .get(`/repos/${REPO}/pulls/3/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "docs/README.md", status: "modified" }])
+      .patch(`/repos/${REPO}/check-runs/6`, (body) => ((validated = body), true)) // the open check, finished
+      .reply(200, {});
+    mockTree(scope, "b".repeat(40), new Map([["registry.yaml", Buffer.from("base:\n  id: x\n")]]));
+    mockTree(scope, abandoned, new Map());
+    const [owner, repo] = REPO.split("/") as [string, string];
+    const reviewed = await reconcileRepository({
+      github: new Octokit({ auth: "t" }),
+      repo: { owner, repo },
+      defaultBranch: "main",
+    });
+    expect(reviewed).toEqual([3]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(validated).toMatchObject({ status: "completed", conclusion: "neutral" });
+  });
+
   it("reviews only the open PRs whose head has no loragate/validate check (missed deliveries)", async () => {
     const pr = (number: number, sha: string) => ({
       number,

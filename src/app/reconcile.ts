@@ -4,9 +4,13 @@ import type { GitHub, RepoRef } from "../github/types.ts";
 import { reviewHead } from "./review-head.ts";
 import { VALIDATE_CHECK } from "./validate-pull-request.ts";
 
+/** Validation takes seconds: one still open after this long was abandoned (the app restarted mid-way). */
+export const ABANDONED_AFTER_MS = 10 * 60_000;
+
 /**
- * Missed deliveries heal here: every open PR whose head commit has no `loragate/validate` check is
- * reviewed as if its webhook had just arrived. Safe to run any time: a reviewed head is skipped.
+ * Missed deliveries heal here: every open PR whose head commit has no `loragate/validate` check, or
+ * only one abandoned in progress, is reviewed as if its webhook had just arrived. Safe to run any
+ * time: a reviewed head is skipped, and one being reviewed right now (by any replica) too.
  */
 export async function reconcileRepository(params: {
   github: GitHub;
@@ -18,7 +22,11 @@ export async function reconcileRepository(params: {
   const reviewed: number[] = [];
   for (const pr of open) {
     const validations = await listOwnChecks({ github, repo, ref: pr.head.sha, name: VALIDATE_CHECK });
-    if (validations.length > 0) continue;
+    const settled = validations.some(
+      (run) =>
+        run.status === "completed" || Date.now() - Date.parse(run.started_at ?? "") < ABANDONED_AFTER_MS,
+    );
+    if (settled) continue;
     await reviewHead({
       github,
       repo,
@@ -50,5 +58,7 @@ export function scheduleReconciler(app: Probot, everyMs: number): void {
       }
     }
   };
-  setInterval(() => tick().catch((error) => app.log.error(error, "reconciler")), everyMs).unref();
+  const run = () => tick().catch((error) => app.log.error(error, "reconciler"));
+  setTimeout(run, 0).unref(); // at start too: a restart may have left work open
+  setInterval(run, everyMs).unref();
 }

@@ -1,0 +1,67 @@
+import { getTransformStream } from "@probot/pino";
+import pino, { type Logger } from "pino";
+
+/** What an operator needs of a failed GitHub call: the status and the call, not headers and stacks. */
+interface RequestErrorLike {
+  status: number;
+  message: string;
+  request: { method: string; url: string };
+}
+
+const isRequestError = (error: unknown): error is RequestErrorLike =>
+  typeof error === "object" &&
+  error !== null &&
+  typeof (error as { status?: unknown }).status === "number" &&
+  typeof (error as { request?: { url?: unknown } }).request?.url === "string";
+
+const isBadSignature = (error: unknown) =>
+  error instanceof Error && /signature does not match/.test(error.message);
+
+/** The error a log call is about (pino takes it bare or as `err`), unwrapped from Probot's AggregateError. */
+function errorOf(arg: unknown): unknown {
+  const error = arg instanceof Error ? arg : (arg as { err?: unknown } | undefined)?.err;
+  return error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
+}
+
+/**
+ * Probot's logger (LOG_LEVEL, LOG_FORMAT as Probot reads them), with two of its error logs made
+ * operator-sized: a delivery with a bad signature is one warning line (Probot logged its whole payload
+ * twice at ERROR, so anyone reaching the URL could fill the log), and a failed GitHub call is one line
+ * with the status and the call.
+ */
+export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promise<Logger> {
+  const transform = await getTransformStream({
+    logFormat: env.LOG_FORMAT === "json" ? "json" : env.LOG_FORMAT === "pretty" ? "pretty" : undefined,
+    logLevelInString: env.LOG_LEVEL_IN_STRING === "true",
+    sentryDsn: env.SENTRY_DSN,
+  });
+  transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);
+  let lastRefused: unknown;
+  return pino(
+    {
+      level: env.LOG_LEVEL ?? "info",
+      name: "probot",
+      hooks: {
+        logMethod(args, method, level) {
+          const error = errorOf(args[0]);
+          if (level < 50 || error === undefined) return method.apply(this, args);
+          if (isBadSignature(error)) {
+            if (error === lastRefused) return; // Probot logs the same refusal twice
+            lastRefused = error;
+            const event = (error as { event?: { id?: string; name?: string } }).event;
+            return this.warn(
+              { delivery: event?.id, event: event?.name },
+              "refused a delivery whose signature does not match WEBHOOK_SECRET",
+            );
+          }
+          if (isRequestError(error))
+            return this.error(
+              `GitHub answered ${error.status} to ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`,
+            );
+          return method.apply(this, args);
+        },
+      },
+    },
+    transform,
+  );
+}

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export const SECRET = "process-test-secret";
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+/** A free TCP port on 127.0.0.1 (Probot reads PORT=0 as 3000). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export type Route = (
+  req: IncomingMessage,
+  body: string,
+) => { status: number; json?: unknown; delayMs?: number } | undefined;
+
+/** GitHub's API as a local server on 127.0.0.1: the network edge of the app, answered by `route`. */
+export async function startGitHub(route: Route): Promise<{ server: Server; port: number; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c));
+    req.on("end", () => {
+      const path = (req.url ?? "").replace(/^\/api\/v3/, "");
+      seen.push(`${req.method} ${path}`);
+      const answer = route(Object.assign(req, { url: path }), body) ?? {
+        status: 404,
+        json: { message: "Not Found" },
+      };
+      setTimeout(() => {
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(answer.json === undefined ? "" : JSON.stringify(answer.json));
+      }, answer.delayMs ?? 0);
+    });
+  }).listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return { server, port: (server.address() as AddressInfo).port, seen };
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything the app logged so far. */
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as an operator runs it (the app's main module), pointed at a stand-in GitHub. */
+export async function startApp(
+  env: Record<string, string | undefined>,
+  githubPort?: number,
+): Promise<AppProcess> {
+  const port = await freePort();
+  let log = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/app/main.ts"], {
+    env: {
+      PATH: process.env.PATH,
+      APP_ID: "1",
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_FORMAT: "json",
+      ...(githubPort ? { GHE_HOST: `127.0.0.1:${githubPort}`, GHE_PROTOCOL: "http" } : {}),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (c: Buffer) => (log += c));
+  child.stderr!.on("data", (c: Buffer) => (log += c));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await Promise.race([
+    exited,
+    new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (log.includes("Listening on")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+      void exited.then(() => clearInterval(poll));
+    }),
+  ]);
+  return { child, port, log: () => log, exited };
+}
+
+/** A webhook delivery signed as GitHub signs it; resolves with the status and the time to the answer. */
+export async function deliver(
+  app: AppProcess,
+  event: string,
+  payload: unknown,
+  secret = SECRET,
+): Promise<{ status: number; ms: number }> {
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": event,
+      "x-github-delivery": `d-${Math.random().toString(36).slice(2)}`,
+      "x-hub-signature-256": signature,
+    },
+    body,
+  });
+  await response.text();
+  return { status: response.status, ms: performance.now() - started };
+}
