@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, deliver, startApp } from "./support/app-process.ts";
+import type { Server } from "node:http";
+import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
 import { pullRequestPayload } from "./support/github.ts";
 
 let app: AppProcess | undefined;
+let github: Server | undefined;
 afterEach(async () => {
   app?.child.kill("SIGKILL");
   await app?.exited;
   app = undefined;
+  github?.close();
+  github = undefined;
 });
 
 describe("the app as a process, as operators run it", () => {
@@ -33,5 +37,41 @@ describe("the app as a process, as operators run it", () => {
     ]);
     expect(logged).not.toContain("PAYLOAD-MARKER");
     expect(logged.length).toBeLessThan(1000);
+  });
+
+  it("answers a delivery at once, works after it, says what it decided, and finishes that work on SIGTERM", async () => {
+    const payload = pullRequestPayload("opened");
+    const repo = "/repos/Codertocat/Hello-World";
+    const head = payload.pull_request.head.sha;
+    let completed: { conclusion?: string } | undefined;
+    const stub = await startGitHub((req, body) => {
+      const at = `${req.method} ${req.url?.split("?")[0]}`;
+      if (at === "POST /app/installations/1/access_tokens") return { status: 201, json: { token: "t" } };
+      if (at === `GET ${repo}/commits/${head}/check-runs`)
+        return { status: 200, json: { total_count: 0, check_runs: [] } };
+      // GitHub slow to create the check: the work outlasts the answer by seconds
+      if (at === `POST ${repo}/check-runs`) return { status: 201, json: { id: 7 }, delayMs: 2500 };
+      if (at === `GET ${repo}/pulls/2/files`)
+        return { status: 200, json: [{ filename: "README.md", status: "modified" }] };
+      if (at.startsWith(`GET ${repo}/git/trees/`))
+        return { status: 200, json: { sha: "x", truncated: false, tree: [] } };
+      if (at === `PATCH ${repo}/check-runs/7`) {
+        completed = JSON.parse(body) as { conclusion?: string };
+        return { status: 200, json: { id: 7 } };
+      }
+      return undefined;
+    });
+    github = stub.server;
+    app = await startApp({}, stub.port);
+
+    const answer = await deliver(app, "pull_request", payload);
+    expect(answer.status).toBe(200);
+    expect(answer.ms).toBeLessThan(1000);
+    expect(completed).toBeUndefined(); // the work is still running
+
+    app.child.kill("SIGTERM"); // mid-work: the app finishes it, then exits
+    expect(await app.exited).toBe(0);
+    expect(completed).toMatchObject({ status: "completed", conclusion: "neutral" });
+    expect(app.log()).toContain(`Codertocat/Hello-World#2: opened ${head.slice(0, 7)}: validation neutral`);
   });
 });

@@ -1,6 +1,7 @@
 import type { Probot } from "probot";
 import { approveProposal, clearPendingLabels } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
+import { describeError } from "./logger.ts";
 import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { RETRAIN_ACTION } from "./request-evaluation.ts";
@@ -8,11 +9,31 @@ import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { scheduleReconciler } from "./reconcile.ts";
 import { reviewHead } from "./review-head.ts";
 import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
+import { WorkQueue } from "./work-queue.ts";
 
-/** The loragate GitHub App: each handler reads like the flow in DESIGN.md. */
+const queues = new WeakMap<Probot, WorkQueue>();
+
+/** The work the app's deliveries left running (for shutdown, and for tests to wait on). */
+export const workOf = (app: Probot): WorkQueue | undefined => queues.get(app);
+
+/**
+ * The loragate GitHub App: each handler reads like the flow in DESIGN.md. Every delivery is answered
+ * at once; its work runs after, one at a time per pull request (WorkQueue), and ends in one log line
+ * that says what was decided.
+ */
 export default function loragate(app: Probot): void {
   const reconcileMinutes = Number(process.env.LORAGATE_RECONCILE_MINUTES ?? 0);
   if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
+  const queue = new WorkQueue((error, key) => app.log.error(`${key}: ${describeError(error)}`));
+  queues.set(app, queue);
+  /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`. */
+  const later = (key: string, work: () => Promise<string | undefined>) =>
+    queue.enqueue(key, async () => {
+      const decided = await work();
+      if (decided) app.log.info(`${key}: ${decided}`);
+    });
+  const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
+    `${repo.owner}/${repo.repo}#${number}`;
 
   app.on(
     [
@@ -24,34 +45,42 @@ export default function loragate(app: Probot): void {
     async (context) => {
       const pr = context.payload.pull_request;
       const repo = context.repo();
-      // 0. a new push supersedes the evaluation of the previous head
-      if (context.payload.action === "synchronize") {
-        const previousSha = context.payload.before;
-        await supersedeEvaluation({
+      later(keyOf(repo, pr.number), async () => {
+        // 0. a new push supersedes the evaluation of the previous head
+        if (context.payload.action === "synchronize") {
+          await supersedeEvaluation({
+            github: context.octokit,
+            repo,
+            pullNumber: pr.number,
+            previousSha: context.payload.before,
+            newSha: pr.head.sha,
+          });
+        }
+        // 1-2. validate, then ask for GPU evaluation when it passes
+        const decided = await reviewHead({
           github: context.octokit,
           repo,
-          pullNumber: pr.number,
-          previousSha,
-          newSha: pr.head.sha,
+          pr,
+          defaultBranch: context.payload.repository.default_branch,
+          log: context.log,
+          fromDelivery: true,
         });
-      }
-      // 1-2. validate, then ask for GPU evaluation when it passes
-      await reviewHead({
-        github: context.octokit,
-        repo,
-        pr,
-        defaultBranch: context.payload.repository.default_branch,
-        log: context.log,
-        fromDelivery: true,
+        return `${context.payload.action} ${pr.head.sha.slice(0, 7)}: ${decided}`;
       });
     },
   );
   app.on("workflow_run.completed", async (context) => {
-    await reportEvaluation({
-      github: context.octokit,
-      repo: context.repo(),
-      run: context.payload.workflow_run,
-      defaultBranch: context.payload.repository.default_branch,
+    const run = context.payload.workflow_run;
+    const repo = context.repo();
+    const pr = /\bpr([0-9]+)-/.exec(run.display_title ?? "")?.[1] ?? `run ${run.id}`;
+    later(keyOf(repo, pr), async () => {
+      const outcome = await reportEvaluation({
+        github: context.octokit,
+        repo,
+        run,
+        defaultBranch: context.payload.repository.default_branch,
+      });
+      return outcome === "ignored" ? undefined : `run ${run.id} (${run.conclusion}): ${outcome}`;
     });
   });
 
@@ -59,53 +88,68 @@ export default function loragate(app: Probot): void {
     const pr = context.payload.pull_request;
     const branch = context.payload.repository.default_branch;
     if (!pr.merged || pr.base.ref !== branch) return;
-    await recordMerge({
-      github: context.octokit,
-      repo: context.repo(),
-      pullNumber: pr.number,
-      headSha: pr.head.sha,
-      branch,
+    const repo = context.repo();
+    later(keyOf(repo, pr.number), async () => {
+      const outcome = await recordMerge({
+        github: context.octokit,
+        repo,
+        pullNumber: pr.number,
+        headSha: pr.head.sha,
+        branch,
+      });
+      return `merged: registry ${outcome}`;
     });
   });
 
   app.on(["issues.opened", "issues.edited"], async (context) => {
     const { issue } = context.payload;
     if (!isProposal(issue)) return;
-    await reviewProposal({
-      github: context.octokit,
-      repo: context.repo(),
-      issue,
-      defaultBranch: context.payload.repository.default_branch,
+    const repo = context.repo();
+    later(keyOf(repo, issue.number), async () => {
+      await reviewProposal({
+        github: context.octokit,
+        repo,
+        issue,
+        defaultBranch: context.payload.repository.default_branch,
+      });
+      return "proposal reviewed";
     });
   });
   app.on("issues.labeled", async (context) => {
     const { issue, label } = context.payload;
     if (label?.name !== STATE_LABELS.approved || !isProposal(issue)) return;
-    await clearPendingLabels({ github: context.octokit, repo: context.repo(), issueNumber: issue.number });
+    const repo = context.repo();
+    later(keyOf(repo, issue.number), async () => {
+      await clearPendingLabels({ github: context.octokit, repo, issueNumber: issue.number });
+      return "proposal approved: pending labels cleared";
+    });
   });
   app.on("issue_comment.created", async (context) => {
     const { issue, comment } = context.payload;
     if (comment.user?.type === "Bot") return;
-    if (!issue.pull_request) {
-      if (isProposal(issue)) {
+    const repo = context.repo();
+    later(keyOf(repo, issue.number), async () => {
+      if (!issue.pull_request) {
+        if (!isProposal(issue)) return undefined;
         await approveProposal({
           github: context.octokit,
-          repo: context.repo(),
+          repo,
           issueNumber: issue.number,
           body: comment.body,
           commenter: comment.user?.login ?? "",
         });
+        return undefined;
       }
-      return;
-    }
-    await handleCommand({
-      github: context.octokit,
-      repo: context.repo(),
-      pullNumber: issue.number,
-      body: comment.body,
-      commenter: comment.user?.login ?? "",
-      defaultBranch: context.payload.repository.default_branch,
-      commentedAt: comment.created_at,
+      const answer = await handleCommand({
+        github: context.octokit,
+        repo,
+        pullNumber: issue.number,
+        body: comment.body,
+        commenter: comment.user?.login ?? "",
+        defaultBranch: context.payload.repository.default_branch,
+        commentedAt: comment.created_at,
+      });
+      return answer && `command by ${comment.user?.login}: ${answer}`;
     });
   });
 
@@ -113,14 +157,18 @@ export default function loragate(app: Probot): void {
     const { check_run, requested_action, sender } = context.payload;
     const pr = check_run.pull_requests[0];
     if (requested_action?.identifier !== RETRAIN_ACTION.identifier || !pr) return;
+    const repo = context.repo();
     // The button is a `/loragate retrain` by whoever pressed it: same permission check, same reply.
-    await handleCommand({
-      github: context.octokit,
-      repo: context.repo(),
-      pullNumber: pr.number,
-      body: "/loragate retrain",
-      commenter: sender.login,
-      defaultBranch: context.payload.repository.default_branch,
+    later(keyOf(repo, pr.number), async () => {
+      const answer = await handleCommand({
+        github: context.octokit,
+        repo,
+        pullNumber: pr.number,
+        body: "/loragate retrain",
+        commenter: sender.login,
+        defaultBranch: context.payload.repository.default_branch,
+      });
+      return answer && `Retrain pressed by ${sender.login}: ${answer}`;
     });
   });
 }

@@ -23,6 +23,13 @@ function errorOf(arg: unknown): unknown {
   return error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
 }
 
+/** One line for an operator: a failed GitHub call as its status and call, anything else as its message. */
+export function describeError(error: unknown): string {
+  if (isRequestError(error))
+    return `GitHub answered ${error.status} to ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Probot's logger (LOG_LEVEL, LOG_FORMAT as Probot reads them), with two of its error logs made
  * operator-sized: a delivery with a bad signature is one warning line (Probot logged its whole payload
@@ -54,10 +61,7 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
               "refused a delivery whose signature does not match WEBHOOK_SECRET",
             );
           }
-          if (isRequestError(error))
-            return this.error(
-              `GitHub answered ${error.status} to ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`,
-            );
+          if (isRequestError(error)) return this.error(describeError(error));
           return method.apply(this, args);
         },
       },

@@ -12,7 +12,7 @@ export interface PullRequestHead {
 }
 
 /**
- * What every new PR head gets, from a webhook or from the reconciler:
+ * What every new PR head gets, from a webhook or from the reconciler (returns what it decided, for the log):
  * 1. validate the PR's data (seconds, no GPU),
  * 2. when it passes, ask for training + evaluation on the GPU runners (drafts wait; a head that a
  *    newer push replaced meanwhile is not evaluated).
@@ -29,7 +29,7 @@ export async function reviewHead(params: {
    * concurrency group is per PR, cancel the newer head's run.)
    */
   fromDelivery?: boolean;
-}): Promise<void> {
+}): Promise<string> {
   const { github, repo, pr } = params;
   const outcome = await validatePullRequest({
     prBody: pr.body,
@@ -40,13 +40,14 @@ export async function reviewHead(params: {
     baseSha: pr.base.sha,
     log: params.log,
   });
-  if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config || pr.draft)
-    return;
+  const validated = `validation ${outcome.conclusion}`;
+  if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config) return validated;
+  if (pr.draft) return `${validated}; a draft, not evaluated`;
   if (params.fromDelivery) {
     const { data: live } = await github.rest.pulls.get({ ...repo, pull_number: pr.number });
-    if (live.head.sha !== pr.head.sha) return;
+    if (live.head.sha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;
   }
-  await requestEvaluation({
+  const evaluation = await requestEvaluation({
     github,
     repo,
     defaultBranch: params.defaultBranch,
@@ -56,4 +57,5 @@ export async function reviewHead(params: {
     authorAssociation: pr.author_association,
     gpu: outcome.config.gpu,
   });
+  return `${validated}; evaluation ${evaluation}`;
 }

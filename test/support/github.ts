@@ -3,7 +3,7 @@ import examples from "@octokit/webhooks-examples";
 import nock from "nock";
 import { afterEach, beforeEach } from "vitest";
 import { Probot } from "probot";
-import loragate from "../../src/app/index.ts";
+import loragate, { workOf } from "../../src/app/index.ts";
 import { LoragateOctokit } from "../../src/app/octokit.ts";
 
 export const REPO = "Codertocat/Hello-World";
@@ -14,7 +14,6 @@ const { privateKey } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
-/** A Probot with the loragate app loaded; retries and throttling off, as in every test. */
 /**
  * A Probot with the loragate app loaded. By default retries and throttling are off, as tests want;
  * `resilient` keeps Probot's retry (with a 1 ms base delay) and throttling, as in production.
@@ -32,6 +31,14 @@ export async function makeProbot(secret = "test-secret", resilient = false): Pro
     Octokit: LoragateOctokit.defaults((options: object) => ({ ...options, ...overrides })),
   });
   await probot.load(loragate);
+  // The app answers a delivery before its work runs: a test's delivery resolves once that work is
+  // done, and rejects with what failed, as an awaited handler would.
+  const receive = probot.receive.bind(probot);
+  probot.receive = async (event) => {
+    await receive(event);
+    const failures = await workOf(probot)!.idle();
+    if (failures.length > 0) throw new AggregateError(failures, (failures[0] as Error).message);
+  };
   return probot;
 }
 

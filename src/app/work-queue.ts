@@ -1,0 +1,41 @@
+/**
+ * Webhook work after the answer: GitHub gives a delivery 10 s, and one PR's validation plus Probot's
+ * throttled writes (one a second) can take longer. Work for one key (a pull request) runs one at a
+ * time, in arrival order; different keys run in parallel. State lives in GitHub (check runs with
+ * external ids), so work that a shutdown cuts short is found again by the reconciler, and several
+ * replicas behind one URL stay correct (at worst they repeat a step, which the external ids make a
+ * no-op).
+ */
+export class WorkQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly running = new Set<Promise<void>>();
+  /** Failures since the last idle(), for whoever waits on the work (at most 100 kept). */
+  private failures: unknown[] = [];
+
+  constructor(private readonly onError: (error: unknown, key: string) => void) {}
+
+  enqueue(key: string, work: () => Promise<void>): void {
+    const next = (this.tails.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+      if (this.failures.length < 100) this.failures.push(error);
+      this.onError(error, key);
+    });
+    this.tails.set(key, next);
+    this.running.add(next);
+    void next.finally(() => {
+      this.running.delete(next);
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    });
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Resolves once everything enqueued so far has finished, with the failures since the last call. */
+  async idle(): Promise<unknown[]> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+    const failures = this.failures;
+    this.failures = [];
+    return failures;
+  }
+}
