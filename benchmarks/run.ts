@@ -3,7 +3,8 @@
  *   validate        streaming validation of a generated 1 GB dataset vs readFile + split + JSON.parse
  *   contamination   the contamination check vs the npm minhash package (and datasketch when present):
  *                   quality per planted kind, 20k x 2k speed, 1M x 10k speed and memory
- *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally
+ *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally; the app
+ *                   as a process: answer time and time to all checks done for 1, 3 and 10 PRs at once
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  * Results are printed and written to benchmarks/results/NAME.json.
@@ -12,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchAppAnswers } from "./app-answers.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchEvaluation } from "./evaluation.ts";
 import { benchTraining } from "./training.ts";
@@ -22,7 +24,7 @@ const root = join(import.meta.dirname, "..");
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   validate: benchValidate,
   contamination: benchContamination,
-  app: benchAppValidate,
+  app: async () => ({ ...(await benchAppValidate()), ...(await benchAppAnswers()) }),
   evaluation: benchEvaluation,
   training: benchTraining,
 };

@@ -14,11 +14,17 @@ afterEach(async () => {
 });
 
 describe("the app as a process, as operators run it", () => {
-  it("does not start without WEBHOOK_SECRET, and says which variable and where to find it", async () => {
-    app = await startApp({ WEBHOOK_SECRET: undefined });
-    expect(await app.exited).toBe(2);
-    expect(app.log()).toMatch(/WEBHOOK_SECRET is not set.*Webhook secret/);
-  });
+  it.each([
+    [undefined, /WEBHOOK_SECRET is not set.*Webhook secret/],
+    ["development", /Probot's public development secret.*LORAGATE_DEVELOPMENT=1/],
+  ])(
+    "does not start with WEBHOOK_SECRET=%s, and says which variable and where to find it",
+    async (secret, says) => {
+      app = await startApp({ WEBHOOK_SECRET: secret });
+      expect(await app.exited).toBe(2);
+      expect(app.log()).toMatch(says);
+    },
+  );
 
   it("a delivery with a bad signature: 400, one warning line, none of its payload in the log", async () => {
     app = await startApp({});
@@ -73,5 +79,40 @@ describe("the app as a process, as operators run it", () => {
     expect(await app.exited).toBe(0);
     expect(completed).toMatchObject({ status: "completed", conclusion: "neutral" });
     expect(app.log()).toContain(`Codertocat/Hello-World#2: opened ${head.slice(0, 7)}: validation neutral`);
+  });
+
+  it("three PRs opened at once: every delivery answered under a second, every check completed", async () => {
+    const payloads = [2, 3, 4].map((n) => {
+      const p = pullRequestPayload("opened");
+      p.number = n;
+      p.pull_request.number = n;
+      p.pull_request.head.sha = String(n).repeat(40);
+      return p;
+    });
+    const completed = new Set<string>();
+    const stub = await startGitHub((req) => {
+      const path = req.url!.split("?")[0]!;
+      const at = `${req.method} ${path.replace(/^\/repos\/Codertocat\/Hello-World/, "")}`;
+      if (at === "POST /app/installations/1/access_tokens") return { status: 201, json: { token: "t" } };
+      if (/^GET \/commits\/\w+\/check-runs$/.test(at))
+        return { status: 200, json: { total_count: 0, check_runs: [] } };
+      if (at === "POST /check-runs") return { status: 201, json: { id: 7 }, delayMs: 800 };
+      if (/^GET \/pulls\/\d+\/files$/.test(at))
+        return { status: 200, json: [{ filename: "README.md", status: "modified" }] };
+      if (at.startsWith("GET /git/trees/"))
+        return { status: 200, json: { sha: "x", truncated: false, tree: [] } };
+      if (at === "PATCH /check-runs/7") {
+        completed.add(String(completed.size));
+        return { status: 200, json: { id: 7 } };
+      }
+      return undefined;
+    });
+    github = stub.server;
+    app = await startApp({}, stub.port);
+    const answers = await Promise.all(payloads.map((p) => deliver(app!, "pull_request", p)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
+    await expect.poll(() => completed.size, { timeout: 20_000 }).toBe(3);
+    for (const n of [2, 3, 4]) expect(app.log()).toContain(`Codertocat/Hello-World#${n}: opened`);
   });
 });

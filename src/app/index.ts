@@ -26,11 +26,25 @@ export default function loragate(app: Probot): void {
   if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
   const queue = new WorkQueue((error, key) => app.log.error(`${key}: ${describeError(error)}`));
   queues.set(app, queue);
-  /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`. */
-  const later = (key: string, work: () => Promise<string | undefined>) =>
+  /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`, with the delivery. */
+  const later = (
+    delivery: { id: string; name: string; payload: { action?: string } },
+    key: string,
+    work: () => Promise<string | undefined>,
+  ) =>
     queue.enqueue(key, async () => {
+      const started = performance.now();
       const decided = await work();
-      if (decided) app.log.info(`${key}: ${decided}`);
+      if (decided)
+        app.log.info(
+          {
+            delivery: delivery.id,
+            event: `${delivery.name}.${delivery.payload.action ?? ""}`,
+            pr: key,
+            ms: Math.round(performance.now() - started),
+          },
+          `${key}: ${decided}`,
+        );
     });
   const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
     `${repo.owner}/${repo.repo}#${number}`;
@@ -45,7 +59,7 @@ export default function loragate(app: Probot): void {
     async (context) => {
       const pr = context.payload.pull_request;
       const repo = context.repo();
-      later(keyOf(repo, pr.number), async () => {
+      later(context, keyOf(repo, pr.number), async () => {
         // 0. a new push supersedes the evaluation of the previous head
         if (context.payload.action === "synchronize") {
           await supersedeEvaluation({
@@ -73,7 +87,7 @@ export default function loragate(app: Probot): void {
     const run = context.payload.workflow_run;
     const repo = context.repo();
     const pr = /\bpr([0-9]+)-/.exec(run.display_title ?? "")?.[1] ?? `run ${run.id}`;
-    later(keyOf(repo, pr), async () => {
+    later(context, keyOf(repo, pr), async () => {
       const outcome = await reportEvaluation({
         github: context.octokit,
         repo,
@@ -89,7 +103,7 @@ export default function loragate(app: Probot): void {
     const branch = context.payload.repository.default_branch;
     if (!pr.merged || pr.base.ref !== branch) return;
     const repo = context.repo();
-    later(keyOf(repo, pr.number), async () => {
+    later(context, keyOf(repo, pr.number), async () => {
       const outcome = await recordMerge({
         github: context.octokit,
         repo,
@@ -105,7 +119,7 @@ export default function loragate(app: Probot): void {
     const { issue } = context.payload;
     if (!isProposal(issue)) return;
     const repo = context.repo();
-    later(keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), async () => {
       await reviewProposal({
         github: context.octokit,
         repo,
@@ -119,7 +133,7 @@ export default function loragate(app: Probot): void {
     const { issue, label } = context.payload;
     if (label?.name !== STATE_LABELS.approved || !isProposal(issue)) return;
     const repo = context.repo();
-    later(keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), async () => {
       await clearPendingLabels({ github: context.octokit, repo, issueNumber: issue.number });
       return "proposal approved: pending labels cleared";
     });
@@ -128,7 +142,7 @@ export default function loragate(app: Probot): void {
     const { issue, comment } = context.payload;
     if (comment.user?.type === "Bot") return;
     const repo = context.repo();
-    later(keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), async () => {
       if (!issue.pull_request) {
         if (!isProposal(issue)) return undefined;
         await approveProposal({
@@ -159,7 +173,7 @@ export default function loragate(app: Probot): void {
     if (requested_action?.identifier !== RETRAIN_ACTION.identifier || !pr) return;
     const repo = context.repo();
     // The button is a `/loragate retrain` by whoever pressed it: same permission check, same reply.
-    later(keyOf(repo, pr.number), async () => {
+    later(context, keyOf(repo, pr.number), async () => {
       const answer = await handleCommand({
         github: context.octokit,
         repo,

@@ -8,9 +8,14 @@ import { LoragateOctokit } from "./octokit.ts";
 const SHUTDOWN_GRACE_MS = Number(process.env.LORAGATE_SHUTDOWN_GRACE_MS ?? 25_000);
 
 // Without a secret Probot would accept deliveries signed with its well-known development secret.
-if (!process.env.WEBHOOK_SECRET) {
+const secretProblem = !process.env.WEBHOOK_SECRET
+  ? "WEBHOOK_SECRET is not set"
+  : process.env.WEBHOOK_SECRET === "development" && process.env.LORAGATE_DEVELOPMENT !== "1"
+    ? 'WEBHOOK_SECRET is Probot\'s public development secret ("development"); set LORAGATE_DEVELOPMENT=1 to allow it on a development machine'
+    : undefined;
+if (secretProblem) {
   console.error(
-    "loragate: WEBHOOK_SECRET is not set. Set it to the webhook secret of the GitHub App (Settings > Developer settings > GitHub Apps > the app > Webhook secret); the app does not start without it.",
+    `loragate: ${secretProblem}. Set it to the webhook secret of the GitHub App (Settings > Developer settings > GitHub Apps > the app > Webhook secret); the app does not start without it.`,
   );
   process.exit(2);
 }

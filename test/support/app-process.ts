@@ -79,18 +79,17 @@ export async function startApp(
   child.stdout!.on("data", (c: Buffer) => (log += c));
   child.stderr!.on("data", (c: Buffer) => (log += c));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  await Promise.race([
-    exited,
-    new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (log.includes("Listening on")) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 50);
-      void exited.then(() => clearInterval(poll));
-    }),
-  ]);
+  // Ready when Probot's /ping answers (whatever LOG_LEVEL says), or gone when the process exits.
+  let running = true;
+  void exited.then(() => (running = false));
+  while (
+    running &&
+    !(await fetch(`http://127.0.0.1:${port}/ping`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await new Promise((resolve) => setTimeout(resolve, 50));
   return { child, port, log: () => log, exited };
 }
 
