@@ -44,9 +44,12 @@ function mockValidation(
 
 /** PR 1 at HEAD, from a first-time contributor: the case that waits for `/loragate approve`. */
 function mockFirstTimePullRequest(scope: nock.Scope): void {
-  scope
-    .get(`/repos/${REPO}/pulls/1`)
-    .reply(200, { number: 1, head: { sha: HEAD }, author_association: "FIRST_TIME_CONTRIBUTOR" });
+  scope.get(`/repos/${REPO}/pulls/1`).reply(200, {
+    number: 1,
+    head: { sha: HEAD },
+    base: { sha: "b".repeat(40) },
+    author_association: "FIRST_TIME_CONTRIBUTOR",
+  });
 }
 
 const receive = async (body: string) =>
@@ -198,9 +201,12 @@ describe("issue_comment /loragate commands", () => {
     scope = nock(API);
     mockToken(scope);
     mockCommenter(scope, "maintain");
-    scope
-      .get(`/repos/${REPO}/pulls/1`)
-      .reply(200, { number: 1, head: { sha: HEAD }, author_association: "OWNER" });
+    scope.get(`/repos/${REPO}/pulls/1`).reply(200, {
+      number: 1,
+      head: { sha: HEAD },
+      base: { sha: "b".repeat(40) },
+      author_association: "OWNER",
+    });
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
       .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })

@@ -265,6 +265,10 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
       .query({ status: "queued", per_page: 100 })
       .reply(200, { total_count: 1, workflow_runs: [{ id: 99, display_title: `loragate ${CORRELATION}` }] });
+    scope
+      .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+      .query({ status: "in_progress", per_page: 100 })
+      .reply(200, { total_count: 0, workflow_runs: [] });
     await deliverRun("cancelled"); // a check write would fail here: nock lets nothing else through
     expect(scope.isDone()).toBe(true);
   });

@@ -82,7 +82,9 @@ const mockNoCheckYet = (scope: nock.Scope) =>
 
 /** The evaluate check and the workflow dispatch that follow a passing validation of the PR's current head. */
 function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean): void {
-  scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: HEAD } });
+  scope
+    .get(`/repos/${REPO}/pulls/${PR}`)
+    .reply(200, { number: PR, head: { sha: HEAD }, base: { sha: BASE } });
   scope
     .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
     .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
@@ -153,7 +155,9 @@ describe("a passing validation -> GPU evaluation", () => {
   it("a dispatch GitHub refuses (no workflow file: 404): evaluate ends as failed, naming the file, with Retrain", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
-    scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: HEAD } });
+    scope
+      .get(`/repos/${REPO}/pulls/${PR}`)
+      .reply(200, { number: PR, head: { sha: HEAD }, base: { sha: BASE } });
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
       .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
@@ -179,7 +183,9 @@ describe("a passing validation -> GPU evaluation", () => {
   it("a late delivery of an older push (the PR's head moved on): validated, but no GPU run is asked for", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
-    scope.get(`/repos/${REPO}/pulls/${PR}`).reply(200, { number: PR, head: { sha: "f".repeat(40) } });
+    scope
+      .get(`/repos/${REPO}/pulls/${PR}`)
+      .reply(200, { number: PR, head: { sha: "f".repeat(40) }, base: { sha: BASE } });
     await (await makeProbot()).receive({ id: "e0", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true); // nothing else was asked: no evaluate check, no dispatch
     expect(sent.updates.at(-1)).toMatchObject({ conclusion: "success" });

@@ -36337,6 +36337,9 @@ async function checkRegistry(params) {
   };
 }
 
+// src/core/correlation.ts
+var correlationId = (pr, headSha) => `pr${pr}-${headSha.slice(0, 12)}`;
+
 // src/core/evaluation/completeness.ts
 var HARNESS_VERSION = "loragate-eval/3";
 function incompleteness(results, expected) {
@@ -41164,7 +41167,7 @@ function checkInputs(inputs) {
     Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
     /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
     /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
-    inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}` ? "" : "correlation-id does not match pr and head-sha"
+    inputs.correlationId === correlationId(inputs.pr, inputs.headSha) ? "" : "correlation-id does not match pr and head-sha"
   ].filter(Boolean);
   if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);
 }

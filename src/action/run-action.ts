@@ -10,6 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
+import { correlationId } from "../core/correlation.ts";
 import { findingLine } from "../core/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
@@ -177,7 +178,7 @@ function checkInputs(inputs: ActionInputs): void {
     Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
     /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
     /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
-    inputs.correlationId === `pr${inputs.pr}-${inputs.headSha.slice(0, 12)}`
+    inputs.correlationId === correlationId(inputs.pr, inputs.headSha)
       ? ""
       : "correlation-id does not match pr and head-sha",
   ].filter(Boolean);

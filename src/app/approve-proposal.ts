@@ -1,4 +1,5 @@
 import { parseCommand } from "../core/commands.ts";
+import { addLabel, removeLabel, reply as replyOn } from "../github/issues.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
 import { STATE_LABELS } from "./review-proposal.ts";
@@ -13,15 +14,10 @@ export async function approveProposal(params: {
 }): Promise<"approved" | "denied" | "ignored"> {
   const { github, repo } = params;
   if (parseCommand(params.body)?.name !== "approve-proposal") return "ignored";
-  const reply = (body: string) =>
-    github.rest.issues.createComment({ ...repo, issue_number: params.issueNumber, body });
+  const reply = (body: string) => replyOn(github, repo, params.issueNumber, body);
   if (!(await permitted({ github, repo, commenter: params.commenter, command: "approve-proposal", reply })))
     return "denied";
-  await github.rest.issues.addLabels({
-    ...repo,
-    issue_number: params.issueNumber,
-    labels: [STATE_LABELS.approved],
-  });
+  await addLabel(github, repo, params.issueNumber, STATE_LABELS.approved);
   await clearPendingLabels({ github, repo, issueNumber: params.issueNumber });
   await reply(
     `Approved by @${params.commenter}. Adapter PRs cite it with \`Proposal: #${params.issueNumber}\` in their description or \`proposal: ${params.issueNumber}\` in adapter.yaml.`,
@@ -34,11 +30,6 @@ export async function approveProposal(params: {
  * label by hand (GitHub lets only triage and above label issues, so that is a permission check too).
  */
 export async function clearPendingLabels(params: { github: GitHub; repo: RepoRef; issueNumber: number }) {
-  for (const name of [STATE_LABELS.needsInfo, STATE_LABELS.ready]) {
-    await params.github.rest.issues
-      .removeLabel({ ...params.repo, issue_number: params.issueNumber, name })
-      .catch((error: { status?: number }) => {
-        if (error.status !== 404) throw error; // the label was not there
-      });
-  }
+  for (const name of [STATE_LABELS.needsInfo, STATE_LABELS.ready])
+    await removeLabel(params.github, params.repo, params.issueNumber, name);
 }

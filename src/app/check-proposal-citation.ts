@@ -1,4 +1,5 @@
 import type { Finding } from "../core/findings.ts";
+import { issueLabels } from "../github/issues.ts";
 import type { Config } from "../core/schemas/config.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { STATE_LABELS } from "./review-proposal.ts";
@@ -31,8 +32,7 @@ export async function checkProposalCitation(params: {
     );
   }
   try {
-    const { data: issue } = await params.github.rest.issues.get({ ...params.repo, issue_number: number });
-    const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
+    const labels = await issueLabels(params.github, params.repo, number);
     if (labels.includes(STATE_LABELS.approved)) return [];
     return finding(
       "proposal-not-approved",

@@ -1,7 +1,9 @@
 import { type Command, HELP, parseCommand } from "../core/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { readConfig } from "../github/read-config.ts";
-import { listOwnChecks } from "../github/check-runs.ts";
+import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
+import { reply as replyOn } from "../github/issues.ts";
+import { changedAdapter, currentPullRequest } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
@@ -29,8 +31,7 @@ export async function handleCommand(params: CommandParams): Promise<string | und
   const { github, repo } = params;
   const command = parseCommand(params.body);
   if (!command) return undefined;
-  const reply = (text: string) =>
-    github.rest.issues.createComment({ ...repo, issue_number: params.pullNumber, body: text });
+  const reply = (text: string) => replyOn(github, repo, params.pullNumber, text);
   if (command.name === "unknown") {
     await reply(`Unknown command \`${inert(command.word, 40)}\`.\n\n${HELP}`);
     return "unknown";
@@ -47,10 +48,9 @@ export async function handleCommand(params: CommandParams): Promise<string | und
   }
   if (!(await permitted({ github, repo, commenter: params.commenter, command: command.name, reply })))
     return "denied";
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: params.pullNumber });
-  const refusal =
-    command.name === "approve" ? await approvalRefusal(command, params, pr.head.sha) : undefined;
-  const outcome = refusal ?? (await run(command, params, pr.head.sha, pr.author_association));
+  const pr = await currentPullRequest(github, repo, params.pullNumber);
+  const refusal = command.name === "approve" ? await approvalRefusal(command, params, pr.headSha) : undefined;
+  const outcome = refusal ?? (await run(command, params, pr.headSha, pr.authorAssociation));
   await reply(outcome);
   return command.name;
 }
@@ -96,27 +96,22 @@ async function run(
     const [bar] = await listOwnChecks({ github, repo, ref: headSha, name: BAR_CHECK });
     if (!bar || bar.status !== "completed")
       return `There is no finished \`${BAR_CHECK}\` on ${headSha} to override yet.`;
-    await github.rest.checks.update({
-      ...repo,
-      check_run_id: bar.id,
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: bar.id,
       conclusion: "success",
       output: {
         title: `Overridden by @${params.commenter}`,
         summary: `${bar.output.summary ?? ""}\n- override by @${params.commenter}: ${inert(command.reason, 500)}`,
-        ...(bar.output.text ? { text: bar.output.text } : {}),
+        ...(bar.output.text ? { text: bar.output.text } : {}), // the merge record
+        findings: [],
       },
     });
     return `\`${BAR_CHECK}\` on ${headSha} now passes by override of @${params.commenter}; the reason is recorded in the check.`;
   }
   const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
-  const { data: files } = await github.rest.pulls.listFiles({
-    ...repo,
-    pull_number: params.pullNumber,
-    per_page: 100,
-  });
-  const adapter = files
-    .map((f) => f.filename.split("/"))
-    .find((p) => p[0] === "adapters" && p.length > 2)?.[1];
+  const adapter = await changedAdapter(github, repo, params.pullNumber);
   if (!adapter) return "This pull request changes no adapter: there is nothing to train.";
   const state = await requestEvaluation({
     github,

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { parseCorrelation } from "../core/correlation.ts";
 import { approveProposal, clearPendingLabels } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
 import { describeError } from "./logger.ts";
@@ -86,7 +87,7 @@ export default function loragate(app: Probot): void {
   app.on("workflow_run.completed", async (context) => {
     const run = context.payload.workflow_run;
     const repo = context.repo();
-    const pr = /\bpr([0-9]+)-/.exec(run.display_title ?? "")?.[1] ?? `run ${run.id}`;
+    const pr = parseCorrelation(run.display_title)?.pr ?? `run ${run.id}`;
     later(context, keyOf(repo, pr), async () => {
       const outcome = await reportEvaluation({
         github: context.octokit,

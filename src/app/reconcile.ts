@@ -1,5 +1,6 @@
 import type { Probot } from "probot";
 import { listOwnChecks } from "../github/check-runs.ts";
+import { openPullRequests } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { reviewHead } from "./review-head.ts";
 import { VALIDATE_CHECK } from "./validate-pull-request.ts";
@@ -18,7 +19,7 @@ export async function reconcileRepository(params: {
   defaultBranch: string;
 }): Promise<number[]> {
   const { github, repo } = params;
-  const open = await github.paginate(github.rest.pulls.list, { ...repo, state: "open", per_page: 100 });
+  const open = await openPullRequests(github, repo);
   const reviewed: number[] = [];
   for (const pr of open) {
     const validations = await listOwnChecks({ github, repo, ref: pr.head.sha, name: VALIDATE_CHECK });

@@ -3,6 +3,7 @@ import { applyMerge, renderLeaderboard } from "../core/registry-update.ts";
 import { RegistrySchema } from "../core/schemas/registry.ts";
 import { commitRegistryChange } from "../github/commit-registry.ts";
 import { listOwnChecks } from "../github/check-runs.ts";
+import { reply } from "../github/issues.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { BAR_CHECK } from "./report-evaluation.ts";
 import { parseDocument } from "yaml";
@@ -47,11 +48,12 @@ export async function recordMerge(params: {
     });
   } catch (error) {
     // The ref never moved, so nothing was written; say so where maintainers look, then fail the delivery.
-    await github.rest.issues.createComment({
-      ...repo,
-      issue_number: params.pullNumber,
-      body: `⚠️ loragate could not record this merge in \`registry.yaml\`: ${(error as Error).message}. Nothing was written on \`${params.branch}\`. Redeliver this pull request's \`closed\` delivery (the GitHub App's Advanced settings) to try again.`,
-    });
+    await reply(
+      github,
+      repo,
+      params.pullNumber,
+      `⚠️ loragate could not record this merge in \`registry.yaml\`: ${(error as Error).message}. Nothing was written on \`${params.branch}\`. Redeliver this pull request's \`closed\` delivery (the GitHub App's Advanced settings) to try again.`,
+    );
     throw error;
   }
 }

@@ -5,7 +5,10 @@ import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.t
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
+import { parseCorrelation } from "../core/correlation.ts";
 import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
+import { currentPullRequest } from "../github/pulls.ts";
+import { activeEvaluationRuns } from "../github/workflow-runs.ts";
 import { readConfig } from "../github/read-config.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
@@ -43,29 +46,36 @@ export async function reportEvaluation(params: {
   defaultBranch: string;
 }): Promise<ReportOutcome> {
   const { github, repo, run } = params;
-  const match = /\bpr([0-9]+)-([0-9a-f]{12})\b/.exec(run.display_title ?? "");
+  const correlation = parseCorrelation(run.display_title);
   const ours =
     run.event === "workflow_dispatch" &&
     run.head_branch === params.defaultBranch &&
     (run.path ?? "").endsWith(`.github/workflows/${EVALUATE_WORKFLOW}`);
-  if (!match || !ours) return "ignored";
-  const [correlation, prText, shaPrefix] = match as unknown as [string, string, string];
-  const pullNumber = Number(prText);
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: pullNumber });
-  if (!pr.head.sha.startsWith(shaPrefix)) return "stale"; // a newer push superseded this run
+  if (!correlation || !ours) return "ignored";
+  const pullNumber = correlation.pr;
+  const pr = await currentPullRequest(github, repo, pullNumber);
+  if (!pr.headSha.startsWith(correlation.shaPrefix)) return "stale"; // a newer push superseded this run
   // A retrain dispatches a second run for the same commit, and the workflow's concurrency group
   // cancels the first: that cancellation is not a verdict, the newer run's result is.
-  if (run.conclusion === "cancelled" && (await newerRunOf({ github, repo, correlation, runId: run.id })))
-    return "superseded";
-  const headSha = pr.head.sha;
+  if (run.conclusion === "cancelled") {
+    const active = await activeEvaluationRuns({ github, repo, correlation: correlation.id });
+    if (active.some((other) => other.id !== run.id)) return "superseded";
+  }
+  const headSha = pr.headSha;
   const evaluate = await startCheck({
     github,
     repo,
     name: EVALUATE_CHECK,
     headSha,
-    externalId: `evaluate:${correlation}`,
+    externalId: `evaluate:${correlation.id}`,
   });
-  const bar = await startCheck({ github, repo, name: BAR_CHECK, headSha, externalId: `bar:${correlation}` });
+  const bar = await startCheck({
+    github,
+    repo,
+    name: BAR_CHECK,
+    headSha,
+    externalId: `bar:${correlation.id}`,
+  });
   if (evaluate.done && bar.done) return "ignored"; // a redelivered event
   const fail = async (outcome: ReportOutcome, title: string, summary: string) => {
     const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` (or press Retrain) to train and evaluate again.`;
@@ -116,7 +126,7 @@ export async function reportEvaluation(params: {
     github,
     repo,
     pullNumber,
-    baseSha: pr.base.sha,
+    baseSha: pr.baseSha,
     headSha,
     trainingData: false, // the benchmarks' item ids are all it needs
   });
@@ -161,26 +171,4 @@ export async function reportEvaluation(params: {
     body: scorecard,
   });
   return verdict.pass ? "passed" : "failed-bar";
-}
-
-/** Whether another run for the same PR head is queued or running (a retrain's). */
-async function newerRunOf(params: {
-  github: GitHub;
-  repo: RepoRef;
-  correlation: string;
-  runId: number;
-}): Promise<boolean> {
-  for (const status of ["queued", "in_progress"] as const) {
-    const { data } = await params.github.rest.actions.listWorkflowRuns({
-      ...params.repo,
-      workflow_id: EVALUATE_WORKFLOW,
-      status,
-      per_page: 100,
-    });
-    const same = data.workflow_runs.filter(
-      (r) => r.id !== params.runId && (r.display_title ?? "").split(" ").includes(params.correlation),
-    );
-    if (same.length > 0) return true;
-  }
-  return false;
 }

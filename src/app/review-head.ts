@@ -1,3 +1,4 @@
+import { currentPullRequest } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
@@ -44,8 +45,8 @@ export async function reviewHead(params: {
   if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config) return validated;
   if (pr.draft) return `${validated}; a draft, not evaluated`;
   if (params.fromDelivery) {
-    const { data: live } = await github.rest.pulls.get({ ...repo, pull_number: pr.number });
-    if (live.head.sha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;
+    const live = await currentPullRequest(github, repo, pr.number);
+    if (live.headSha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;
   }
   const evaluation = await requestEvaluation({
     github,

@@ -1,4 +1,6 @@
 import { parseDocument } from "yaml";
+import { addLabel, labelNames, openIssuesLabeled, removeLabel } from "../github/issues.ts";
+import { readFileAt } from "../github/repo-files.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { checkProposal, type OverlapCandidate, proposalOverlap } from "../core/proposal.ts";
 import { readConfig } from "../github/read-config.ts";
@@ -62,14 +64,12 @@ export async function reviewProposal(params: {
     marker: PROPOSAL_MARKER,
     body: lines.join("\n"),
   });
-  const labels = new Set((issue.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? ""))));
+  const labels = new Set(labelNames(issue.labels ?? []));
   if (labels.has(STATE_LABELS.approved)) return "approved";
   const state = problems.length === 0 ? STATE_LABELS.ready : STATE_LABELS.needsInfo;
   const other = state === STATE_LABELS.ready ? STATE_LABELS.needsInfo : STATE_LABELS.ready;
-  if (labels.has(other))
-    await github.rest.issues.removeLabel({ ...repo, issue_number: issue.number, name: other });
-  if (!labels.has(state))
-    await github.rest.issues.addLabels({ ...repo, issue_number: issue.number, labels: [state] });
+  if (labels.has(other)) await removeLabel(github, repo, issue.number, other);
+  if (!labels.has(state)) await addLabel(github, repo, issue.number, state);
   return state;
 }
 
@@ -81,26 +81,15 @@ async function candidates(
   self: number,
 ): Promise<OverlapCandidate[]> {
   const out: OverlapCandidate[] = [];
-  try {
-    const { data } = await github.rest.repos.getContent({ ...repo, path: "registry.yaml", ref });
-    if (!Array.isArray(data) && data.type === "file" && "content" in data) {
-      const registry = parseDocument(Buffer.from(data.content, "base64").toString("utf8")).toJS() as {
-        adapters?: Record<string, { domain?: string }>;
-      };
-      for (const [name, entry] of Object.entries(registry?.adapters ?? {})) {
-        if (typeof entry?.domain === "string")
-          out.push({ label: `adapter ${name}`, domain: entry.domain, text: name.replace(/-/g, " ") });
-      }
-    }
-  } catch (error) {
-    if ((error as { status?: number }).status !== 404) throw error;
+  const text = await readFileAt({ github, repo, path: "registry.yaml", ref });
+  const registry = text
+    ? (parseDocument(text.toString("utf8")).toJS() as { adapters?: Record<string, { domain?: string }> })
+    : undefined;
+  for (const [name, entry] of Object.entries(registry?.adapters ?? {})) {
+    if (typeof entry?.domain === "string")
+      out.push({ label: `adapter ${name}`, domain: entry.domain, text: name.replace(/-/g, " ") });
   }
-  const open = await github.paginate(github.rest.issues.listForRepo, {
-    ...repo,
-    state: "open",
-    labels: PROPOSAL_LABEL,
-    per_page: 100,
-  });
+  const open = await openIssuesLabeled(github, repo, PROPOSAL_LABEL);
   for (const other of open) {
     if (other.number === self || other.pull_request) continue;
     const { proposal } = checkProposal(other.body ?? "", 1);

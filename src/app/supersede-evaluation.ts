@@ -1,5 +1,6 @@
-import { correlationId, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
-import { listOwnChecks } from "../github/check-runs.ts";
+import { correlationId } from "../core/correlation.ts";
+import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
+import { activeEvaluationRuns, cancelRun } from "../github/workflow-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { EVALUATE_CHECK } from "./request-evaluation.ts";
 
@@ -20,29 +21,22 @@ export async function supersedeEvaluation(params: {
   const checks = await listOwnChecks({ github, repo, ref: params.previousSha, name: EVALUATE_CHECK });
   let cancelled = 0;
   for (const run of checks.filter((r) => r.status !== "completed")) {
-    await github.rest.checks.update({
-      ...repo,
-      check_run_id: run.id,
-      status: "completed",
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: run.id,
       conclusion: "cancelled",
       output: {
         title: "Superseded by a newer push",
         summary: `Commit ${params.newSha} replaced ${params.previousSha}; it is evaluated instead.`,
+        findings: [],
       },
     });
     cancelled++;
   }
-  for (const status of ["queued", "in_progress"] as const) {
-    const { data: runs } = await github.rest.actions.listWorkflowRuns({
-      ...repo,
-      workflow_id: EVALUATE_WORKFLOW,
-      status,
-      per_page: 100,
-    });
-    for (const run of runs.workflow_runs.filter((r) => (r.display_title ?? "").includes(old))) {
-      await github.rest.actions.cancelWorkflowRun({ ...repo, run_id: run.id });
-      cancelled++;
-    }
+  for (const run of await activeEvaluationRuns({ github, repo, correlation: old })) {
+    await cancelRun(github, repo, run.id);
+    cancelled++;
   }
   return cancelled;
 }

@@ -1,4 +1,4 @@
-import { formatText } from "../cli/format.ts";
+import { formatText } from "../core/format-report.ts";
 import { type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";

@@ -13,7 +13,7 @@ import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { runDemoEvaluation } from "./demo-evaluation.ts";
 import { EVAL_USAGE, runEval } from "./eval-command.ts";
-import { formatReport, type OutputFormat } from "./format.ts";
+import { formatReport, type OutputFormat } from "../core/format-report.ts";
 import { exitOnInterrupt } from "./interrupt.ts";
 
 const USAGE = `loragate — the merge gate for LoRA adapter registries

@@ -1,3 +1,4 @@
+import { readFileAt } from "./repo-files.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 export interface FileChange {
@@ -24,14 +25,9 @@ export async function commitRegistryChange(params: {
   for (let attempt = 1; ; attempt++) {
     const { data: ref } = await github.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
     const parent = ref.object.sha;
-    const { data: file } = await github.rest.repos.getContent({
-      ...repo,
-      path: "registry.yaml",
-      ref: parent,
-    });
-    if (Array.isArray(file) || file.type !== "file" || !("content" in file))
-      throw new Error("registry.yaml is not a file on the default branch");
-    const files = params.change(Buffer.from(file.content, "base64").toString("utf8"));
+    const registry = await readFileAt({ github, repo, path: "registry.yaml", ref: parent });
+    if (!registry) throw new Error(`registry.yaml is not a file on ${branch}`);
+    const files = params.change(registry.toString("utf8"));
     if (!files) return "unchanged";
     const { data: commit } = await github.rest.git.getCommit({ ...repo, commit_sha: parent });
     const { data: tree } = await github.rest.git.createTree({

@@ -1,3 +1,4 @@
+import { isCorrelationId } from "../core/correlation.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** The registry's train + evaluate workflow (template in the fixture registry). */
@@ -15,13 +16,9 @@ export function checkEvaluationInputs(inputs: EvaluationInputs): string | undefi
   if (!Number.isSafeInteger(inputs.pr) || inputs.pr <= 0) return "pr must be a positive integer";
   if (!/^[0-9a-f]{40}$/.test(inputs.head_sha)) return "head_sha must be 40 hex digits";
   if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter)) return "adapter must be a valid adapter name";
-  if (!/^pr[0-9]+-[0-9a-f]{12}$/.test(inputs.correlation_id))
-    return "correlation_id must look like pr<N>-<sha12>";
+  if (!isCorrelationId(inputs.correlation_id)) return "correlation_id must look like pr<N>-<sha12>";
   return undefined;
 }
-
-/** One id per PR head: the workflow's run-name carries it, so a result is matched to its PR and commit. */
-export const correlationId = (pr: number, headSha: string) => `pr${pr}-${headSha.slice(0, 12)}`;
 
 /** workflow_dispatch on the default branch: the trusted workflow runs, the PR only supplies data. */
 export async function dispatchEvaluation(params: {

@@ -1,7 +1,7 @@
-import type { CheckReport } from "../core/check.ts";
-import { countBySeverity, type Finding } from "../core/findings.ts";
-import { summarizeContamination } from "../core/contamination/report.ts";
-import { printable } from "../core/text.ts";
+import type { CheckReport } from "./check.ts";
+import { countBySeverity, type Finding } from "./findings.ts";
+import { summarizeContamination } from "./contamination/report.ts";
+import { printable } from "./text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 
