@@ -22,7 +22,7 @@ export async function freePort(): Promise<number> {
 export type Route = (
   req: IncomingMessage,
   body: string,
-) => { status: number; json?: unknown; delayMs?: number } | undefined;
+) => { status: number; json?: unknown; bytes?: Buffer; delayMs?: number } | undefined;
 
 /** GitHub's API as a local server on 127.0.0.1: the network edge of the app, answered by `route`. */
 export async function startGitHub(route: Route): Promise<{ server: Server; port: number; seen: string[] }> {
@@ -38,8 +38,10 @@ export async function startGitHub(route: Route): Promise<{ server: Server; port:
         json: { message: "Not Found" },
       };
       setTimeout(() => {
-        res.writeHead(answer.status, { "content-type": "application/json" });
-        res.end(answer.json === undefined ? "" : JSON.stringify(answer.json));
+        res.writeHead(answer.status, {
+          "content-type": answer.bytes ? "application/zip" : "application/json",
+        });
+        res.end(answer.bytes ?? (answer.json === undefined ? "" : JSON.stringify(answer.json)));
       }, answer.delayMs ?? 0);
     });
   }).listen(0, "127.0.0.1");
