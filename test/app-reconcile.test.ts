@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { ABANDONED_AFTER_MS, reconcileRepository } from "../src/app/reconcile.ts";
+import { ABANDONED_AFTER_MS, EVALUATION_DEADLINE_MS, reconcileRepository } from "../src/app/reconcile.ts";
 import { API, mockTree, REPO, useNock } from "./support/github.ts";
 
 useNock();
@@ -36,6 +36,9 @@ describe("the reconciler", () => {
         total_count: 1,
         check_runs: [{ id: 7, status: "in_progress", started_at: startedAgo(30_000) }],
       })
+      .get(`/repos/${REPO}/commits/${running}/check-runs`)
+      .query({ check_name: "loragate/evaluate", filter: "latest" })
+      .reply(200, { total_count: 0, check_runs: [] })
       .get(`/repos/${REPO}/pulls/3/files`)
       .query({ per_page: 100 })
       .reply(200, [{ filename: "docs/README.md", status: "modified" }])
@@ -71,6 +74,9 @@ describe("the reconciler", () => {
       .get(`/repos/${REPO}/commits/${seen}/check-runs`)
       .query({ check_name: "loragate/validate", filter: "latest" })
       .reply(200, { total_count: 1, check_runs: [{ id: 1, status: "completed" }] })
+      .get(`/repos/${REPO}/commits/${seen}/check-runs`)
+      .query({ check_name: "loragate/evaluate", filter: "latest" })
+      .reply(200, { total_count: 0, check_runs: [] })
       .get(`/repos/${REPO}/commits/${missed}/check-runs`)
       .query({ check_name: "loragate/validate", filter: "latest" })
       .times(2)
@@ -93,5 +99,59 @@ describe("the reconciler", () => {
     expect(reviewed).toEqual([2]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(validated).toMatchObject({ status: "completed", conclusion: "neutral" });
+  });
+
+  it("ends an evaluation whose result never came (a lost run) with Retrain, not one whose run is still queued", async () => {
+    const [lost, waiting] = ["5".repeat(40), "6".repeat(40)];
+    const pr = (number: number, sha: string) => ({
+      number,
+      draft: false,
+      author_association: "OWNER",
+      head: { sha },
+      base: { sha: "b".repeat(40) },
+    });
+    const dayAgo = new Date(Date.now() - EVALUATION_DEADLINE_MS - 60_000).toISOString();
+    let ended: { conclusion?: string; output?: { title: string }; actions?: object[] } | undefined;
+    const scope = nock(API)
+      .get(`/repos/${REPO}/pulls`)
+      .query({ state: "open", per_page: 100 })
+      .reply(200, [pr(5, lost), pr(6, waiting)]);
+    for (const [sha, id] of [
+      [lost, 50],
+      [waiting, 60],
+    ] as const) {
+      scope
+        .get(`/repos/${REPO}/commits/${sha}/check-runs`)
+        .query({ check_name: "loragate/validate", filter: "latest" })
+        .reply(200, { total_count: 1, check_runs: [{ id: id - 1, status: "completed" }] })
+        .get(`/repos/${REPO}/commits/${sha}/check-runs`)
+        .query({ check_name: "loragate/evaluate", filter: "latest" })
+        .reply(200, { total_count: 1, check_runs: [{ id, status: "queued", started_at: dayAgo }] });
+    }
+    const runs = (status: string, titles: string[]) =>
+      scope
+        .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+        .query({ status, per_page: 100 })
+        .reply(200, {
+          total_count: titles.length,
+          workflow_runs: titles.map((t, i) => ({ id: i + 1, display_title: t })),
+        });
+    runs("queued", []);
+    runs("in_progress", []);
+    runs("queued", [`loragate pr6-${waiting.slice(0, 12)}`]); // pr 6's run still waits for a runner
+    runs("in_progress", []);
+    scope.patch(`/repos/${REPO}/check-runs/50`, (body) => ((ended = body), true)).reply(200, {});
+    const [owner, repo] = REPO.split("/") as [string, string];
+    await reconcileRepository({
+      github: new Octokit({ auth: "t" }),
+      repo: { owner, repo },
+      defaultBranch: "main",
+    });
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(ended).toMatchObject({
+      conclusion: "failure",
+      output: { title: "No evaluation result arrived" },
+      actions: [expect.objectContaining({ identifier: "retrain" })],
+    });
   });
 });
