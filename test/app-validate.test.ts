@@ -308,6 +308,7 @@ describe("pull_request -> loragate/validate", () => {
       conclusion: "failure",
       output: { title: "1 error, 0 warnings in `bad-rank`" },
     });
+    expect(sent.updates[0]!.output.summary).toContain("❌ `bad-rank`: 1 error, 0 warnings"); // not "1 errors"
     expect(sent.updates[0]!.output.annotations).toEqual([
       {
         path: "adapters/bad-rank/adapter.yaml",

@@ -1,4 +1,5 @@
 import { parseDocument } from "yaml";
+import { counted } from "../core/text.ts";
 import { addLabel, labelNames, openIssuesLabeled, removeLabel } from "../github/issues.ts";
 import { readFileAt } from "../github/repo-files.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
@@ -39,7 +40,7 @@ export async function reviewProposal(params: {
     lines.push("✅ Every section is there. A maintainer can approve with `/loragate approve-proposal`.");
   else
     lines.push(
-      `❌ ${problems.length} thing${problems.length === 1 ? "" : "s"} to fix:`,
+      `❌ ${counted(problems.length, "thing")} to fix:`,
       "",
       ...problems.map((p) => `- ${inert(p.message, 300)} — ${inert(p.hint, 300)}`),
     );

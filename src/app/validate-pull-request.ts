@@ -1,4 +1,5 @@
 import { formatText } from "../core/format-report.ts";
+import { counted } from "../core/text.ts";
 import { type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
@@ -133,14 +134,14 @@ function render(outcome: ValidationOutcome, reports: CheckReport[]) {
     outcome.adapters.length === 0 && errors === 0
       ? "No adapter in this pull request"
       : errors > 0
-        ? `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} in ${names || "this pull request"}`
-        : `${names}: valid${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`;
+        ? `${counted(errors, "error")}, ${counted(warnings, "warning")} in ${names || "this pull request"}`
+        : `${names}: valid${warnings > 0 ? `, ${counted(warnings, "warning")}` : ""}`;
   const lines: string[] = [];
   for (const report of reports) {
     for (const a of report.adapters) {
       const counts = countBySeverity(a.findings);
       lines.push(
-        `- ${a.ok ? "✅" : "❌"} \`${a.name.replace(/[^a-z0-9-]/g, "?")}\`: ${counts.errors} errors, ${counts.warnings} warnings` +
+        `- ${a.ok ? "✅" : "❌"} \`${a.name.replace(/[^a-z0-9-]/g, "?")}\`: ${counted(counts.errors, "error")}, ${counted(counts.warnings, "warning")}` +
           (a.stats.train ? `, ${a.stats.train.unique} training examples` : "") +
           (a.stats.benchmark ? `, ${a.stats.benchmark.unique} benchmark items` : ""),
       );

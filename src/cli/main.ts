@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { counted } from "../core/text.ts";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry, listAdapterNames } from "../core/check.ts";
@@ -277,9 +278,7 @@ async function runProposalCheck(p: { file: string; registry?: string; io: CliIO 
     );
   }
   p.io.stdout(
-    problems.length === 0
-      ? "✓ proposal is complete\n"
-      : `✗ ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`,
+    problems.length === 0 ? "✓ proposal is complete\n" : `✗ ${counted(problems.length, "problem")}\n`,
   );
   return problems.length === 0 ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 import type { CheckReport } from "./check.ts";
 import { countBySeverity, type Finding } from "./findings.ts";
 import { summarizeContamination } from "./contamination/report.ts";
-import { printable } from "./text.ts";
+import { counted, printable } from "./text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -27,16 +27,14 @@ export function formatText(report: CheckReport): string {
       a.stats.train ? `${a.stats.train.unique} training examples` : undefined,
       a.stats.benchmark ? `${a.stats.benchmark.unique} benchmark items` : undefined,
     ].filter(Boolean);
-    const summary = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+    const summary = `${counted(errors, "error")}, ${counted(warnings, "warning")}`;
     out.push(
       `${a.ok ? "✓" : "✗"} ${printable(a.name)}: ${summary}${counts.length ? ` (${counts.join(", ")})` : ""}`,
     );
     if (a.contamination) out.push(`    ${summarizeContamination(a.contamination)}`);
   }
   const failed = report.adapters.filter((a) => !a.ok).length;
-  out.push(
-    `${report.adapters.length} adapter${report.adapters.length === 1 ? "" : "s"} checked, ${failed} with errors`,
-  );
+  out.push(`${counted(report.adapters.length, "adapter")} checked, ${failed} with errors`);
   return `${out.join("\n")}\n`;
 }
 

@@ -67,3 +67,6 @@ export function printable(value: string, max = 80): string {
   const escaped = JSON.stringify(value).slice(1, -1);
   return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
+
+/** `1 error`, `2 errors`: a count with its noun, plural by adding "s" (every noun loragate counts does). */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
