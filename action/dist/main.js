@@ -30864,7 +30864,8 @@ var DisplayTextSchema = external_exports.string().regex(/^[^\x00-\x08\x0b-\x1f\x
 var SEMVER_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/;
 var SemverSchema = external_exports.string().regex(SEMVER_PATTERN, "must be a semantic version such as 0.2.0");
 var Sha256Schema = external_exports.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
-var GitShaSchema = external_exports.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex-digit git commit sha");
+var GIT_SHA_PATTERN = /^[0-9a-f]{40}$/;
+var GitShaSchema = external_exports.string().regex(GIT_SHA_PATTERN, "must be a 40-hex-digit git commit sha");
 var RelativePathSchema = external_exports.string().min(1).max(255).describe("A path relative to the adapter folder, with forward slashes.");
 var EVALUATION_TYPES = ["exact_match", "numeric", "contains", "regex", "rouge_l"];
 var EvaluationTypeSchema = external_exports.enum(EVALUATION_TYPES).describe("How a model answer is scored against expected_output.");
@@ -36057,41 +36058,25 @@ var HyperparameterLimitsSchema = external_exports.object({
   batch_size: range(1, 64, "per-step batch size"),
   max_seq_length: range(128, 4096, "maximum sequence length in tokens"),
   target_modules: external_exports.array(external_exports.string()).default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]).describe("Projection modules an adapter may target.")
-}).strict().default({
-  r: { min: 4, max: 64 },
-  alpha: { min: 1, max: 128 },
-  dropout: { min: 0, max: 0.5 },
-  epochs: { min: 1, max: 10 },
-  learning_rate: { min: 1e-6, max: 1e-3 },
-  batch_size: { min: 1, max: 64 },
-  max_seq_length: { min: 128, max: 4096 },
-  target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-});
+}).strict().prefault({});
 var maxDegradationPoints = external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
-var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().default({ max_degradation_points: 5 });
+var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().prefault({});
 var BarSchema = external_exports.object({
   min_train_examples: external_exports.number().int().min(1).default(500).describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
   min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
   domain: external_exports.object({
     must_beat_base: external_exports.boolean().default(true).describe("The adapter must score above the base model on its own domain."),
     max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement.")
-  }).strict().default({ must_beat_base: true, max_p_value: 0.05 }).describe("Rule on the adapter's own domain benchmark."),
+  }).strict().prefault({}).describe("Rule on the adapter's own domain benchmark."),
   out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
   hidden: external_exports.object({
     max_degradation_points: maxDegradationPoints,
     benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
-  }).strict().default({ max_degradation_points: 5, benchmarks: 0 }).describe("Rule on the maintainers' hidden benchmarks."),
+  }).strict().prefault({}).describe("Rule on the maintainers' hidden benchmarks."),
   upgrade: external_exports.object({
     must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
-  }).strict().default({ must_beat_current_version: true }).describe("Rule for new versions of an existing adapter.")
-}).strict().default({
-  min_train_examples: 500,
-  min_benchmark_items: 50,
-  domain: { must_beat_base: true, max_p_value: 0.05 },
-  out_of_domain: { max_degradation_points: 5 },
-  hidden: { max_degradation_points: 5, benchmarks: 0 },
-  upgrade: { must_beat_current_version: true }
-}).describe("The evaluation bar: what an adapter must show to be merged.");
+  }).strict().prefault({}).describe("Rule for new versions of an existing adapter.")
+}).strict().prefault({}).describe("The evaluation bar: what an adapter must show to be merged.");
 var ContaminationConfigSchema = external_exports.object({
   containment: external_exports.number().gt(0).max(1).default(0.5).describe("Share of a benchmark item's word n-grams found in one training example that flags it."),
   jaccard: external_exports.number().gt(0).max(1).default(0.8).describe("Jaccard similarity of the word n-gram sets of an example and an item that flags it."),
@@ -36099,23 +36084,18 @@ var ContaminationConfigSchema = external_exports.object({
   boilerplate: external_exports.object({
     train_share: external_exports.number().gt(0).max(1).default(0.1).describe("An n-gram in at least this share of the training examples is a template: it never matches."),
     benchmark_share: external_exports.number().gt(0).max(1).default(0.5).describe("An n-gram in at least this share of all benchmark items is a template: it never matches.")
-  }).strict().default({ train_share: 0.1, benchmark_share: 0.5 }).describe("How templates and common phrases are told apart from leaks.")
-}).strict().default({ containment: 0.5, jaccard: 0.8, ngram: 3, boilerplate: { train_share: 0.1, benchmark_share: 0.5 } }).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
+  }).strict().prefault({}).describe("How templates and common phrases are told apart from leaks.")
+}).strict().prefault({}).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
 var GpuConfigSchema = external_exports.object({
   runner_labels: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).min(1).default(["self-hosted", "linux", "gpu"]).describe("Labels of the self-hosted runners that train and evaluate."),
   trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`.")
-}).strict().default({ runner_labels: ["self-hosted", "linux", "gpu"], trusted: ["OWNER", "MEMBER", "COLLABORATOR"] }).describe("Who and what may use the GPU runners.");
+}).strict().prefault({}).describe("Who and what may use the GPU runners.");
 var LimitsSchema = external_exports.object({
   max_file_bytes: external_exports.number().int().min(1).default(104857600).describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
   max_line_bytes: external_exports.number().int().min(64).default(1048576).describe("Longest JSONL line, in bytes; longer lines are reported and skipped (default 1 MiB)."),
   max_train_examples: external_exports.number().int().min(1).default(1e6).describe("Most training examples one adapter may ship."),
   hyperparameters: HyperparameterLimitsSchema.describe("Allowed ranges of the training recipe.")
-}).strict().default({
-  max_file_bytes: 104857600,
-  max_line_bytes: 1048576,
-  max_train_examples: 1e6,
-  hyperparameters: HyperparameterLimitsSchema.parse(void 0)
-}).describe("Size and recipe limits.");
+}).strict().prefault({}).describe("Size and recipe limits.");
 var ConfigSchema = external_exports.object({
   bar: BarSchema,
   contamination: ContaminationConfigSchema,
@@ -41165,8 +41145,8 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
 function checkInputs(inputs) {
   const problems = [
     Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
-    /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
-    /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
+    GIT_SHA_PATTERN.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
+    NAME_PATTERN.test(inputs.adapter) ? "" : "adapter is not an adapter name",
     inputs.correlationId === correlationId(inputs.pr, inputs.headSha) ? "" : "correlation-id does not match pr and head-sha"
   ].filter(Boolean);
   if (problems.length) throw new ActionFailure(`invalid inputs: ${problems.join("; ")}`);

@@ -8,6 +8,7 @@
  * or killed run leaves nothing that could be mistaken for a result.
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { GIT_SHA_PATTERN, NAME_PATTERN } from "../core/schemas/common.ts";
 import { join } from "node:path";
 import { checkRegistry } from "../core/check.ts";
 import { correlationId } from "../core/correlation.ts";
@@ -176,8 +177,8 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
 function checkInputs(inputs: ActionInputs): void {
   const problems = [
     Number.isInteger(inputs.pr) && inputs.pr > 0 ? "" : "pr is not a PR number",
-    /^[0-9a-f]{40}$/.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
-    /^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter) ? "" : "adapter is not an adapter name",
+    GIT_SHA_PATTERN.test(inputs.headSha) ? "" : "head-sha is not a commit sha",
+    NAME_PATTERN.test(inputs.adapter) ? "" : "adapter is not an adapter name",
     inputs.correlationId === correlationId(inputs.pr, inputs.headSha)
       ? ""
       : "correlation-id does not match pr and head-sha",

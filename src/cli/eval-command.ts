@@ -12,6 +12,7 @@ import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError, sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
+import { EVAL_USAGE } from "./eval-usage.ts";
 import { evaluateToResults } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
@@ -29,14 +30,6 @@ export interface EvalOptions {
   seed?: string;
   threads?: string;
 }
-
-export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --benchmark F.jsonl [--out results.json]
-                [--type numeric|exact_match|contains|regex|rouge_l] [--max-tokens 512]
-  loragate eval --base B.gguf --adapter A.gguf --registry DIR --name ADAPTER [--out results.json]
-                                      answers each item greedily with the base alone and with the
-                                      adapter (--parallel N: N items at once, faster, identical
-                                      only for some weight types, see README; --re2 (ask twice); --seed 42;
-                                      --threads N, by default chosen by each context's work)`;
 
 const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
   if (value === undefined) return fallback;

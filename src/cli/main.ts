@@ -12,8 +12,7 @@ import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { CONFIG_FILE, loadRegistryContext } from "../core/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
-import { runDemoEvaluation } from "./demo-evaluation.ts";
-import { EVAL_USAGE, runEval } from "./eval-command.ts";
+import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/format-report.ts";
 import { exitOnInterrupt } from "./interrupt.ts";
 
@@ -119,6 +118,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io.stderr(`loragate: eval takes flags only\n\n${USAGE}`);
       return 2;
     }
+    // Loaded on use: the harness brings node-llama-cpp, which `check` and `--help` do not need.
+    const { runEval } = await import("./eval-command.ts");
     return runEval(
       {
         base: values.base,
@@ -196,7 +197,10 @@ async function runCheck(p: {
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));
-    if (p.demo) return (await runDemoEvaluation(p.root, p.io, p.signal)) ? 0 : 1;
+    if (p.demo) {
+      const { runDemoEvaluation } = await import("./demo-evaluation.ts");
+      return (await runDemoEvaluation(p.root, p.io, p.signal)) ? 0 : 1;
+    }
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
     progress?.clear();

@@ -1,4 +1,5 @@
 import { isCorrelationId } from "../core/correlation.ts";
+import { GIT_SHA_PATTERN, NAME_PATTERN } from "../core/schemas/common.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** The registry's train + evaluate workflow (template in the fixture registry). */
@@ -14,8 +15,8 @@ export interface EvaluationInputs {
 /** Inputs reach a workflow on a GPU runner: each must match a strict pattern, or nothing is dispatched. */
 export function checkEvaluationInputs(inputs: EvaluationInputs): string | undefined {
   if (!Number.isSafeInteger(inputs.pr) || inputs.pr <= 0) return "pr must be a positive integer";
-  if (!/^[0-9a-f]{40}$/.test(inputs.head_sha)) return "head_sha must be 40 hex digits";
-  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(inputs.adapter)) return "adapter must be a valid adapter name";
+  if (!GIT_SHA_PATTERN.test(inputs.head_sha)) return "head_sha must be 40 hex digits";
+  if (!NAME_PATTERN.test(inputs.adapter)) return "adapter must be a valid adapter name";
   if (!isCorrelationId(inputs.correlation_id)) return "correlation_id must look like pr<N>-<sha12>";
   return undefined;
 }

@@ -20,7 +20,9 @@ export const SEMVER_PATTERN =
 export const SemverSchema = z.string().regex(SEMVER_PATTERN, "must be a semantic version such as 0.2.0");
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
-export const GitShaSchema = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex-digit git commit sha");
+/** A full git commit sha, as GitHub gives it. */
+export const GIT_SHA_PATTERN = /^[0-9a-f]{40}$/;
+export const GitShaSchema = z.string().regex(GIT_SHA_PATTERN, "must be a 40-hex-digit git commit sha");
 
 /** A path inside a folder: relative, forward slashes, no `..`, no hidden tricks. */
 export const RelativePathSchema = z

@@ -26,16 +26,7 @@ export const HyperparameterLimitsSchema = z
       .describe("Projection modules an adapter may target."),
   })
   .strict()
-  .default({
-    r: { min: 4, max: 64 },
-    alpha: { min: 1, max: 128 },
-    dropout: { min: 0, max: 0.5 },
-    epochs: { min: 1, max: 10 },
-    learning_rate: { min: 1e-6, max: 1e-3 },
-    batch_size: { min: 1, max: 64 },
-    max_seq_length: { min: 128, max: 4096 },
-    target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-  });
+  .prefault({});
 
 const maxDegradationPoints = z
   .number()
@@ -47,7 +38,7 @@ const maxDegradationPoints = z
 const degradation = z
   .object({ max_degradation_points: maxDegradationPoints })
   .strict()
-  .default({ max_degradation_points: 5 });
+  .prefault({});
 
 export const BarSchema = z
   .object({
@@ -77,7 +68,7 @@ export const BarSchema = z
           .describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement."),
       })
       .strict()
-      .default({ must_beat_base: true, max_p_value: 0.05 })
+      .prefault({})
       .describe("Rule on the adapter's own domain benchmark."),
     out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
     hidden: z
@@ -91,7 +82,7 @@ export const BarSchema = z
           .describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail."),
       })
       .strict()
-      .default({ max_degradation_points: 5, benchmarks: 0 })
+      .prefault({})
       .describe("Rule on the maintainers' hidden benchmarks."),
     upgrade: z
       .object({
@@ -101,18 +92,11 @@ export const BarSchema = z
           .describe("A new version of an adapter must score at least as well as the version it replaces."),
       })
       .strict()
-      .default({ must_beat_current_version: true })
+      .prefault({})
       .describe("Rule for new versions of an existing adapter."),
   })
   .strict()
-  .default({
-    min_train_examples: 500,
-    min_benchmark_items: 50,
-    domain: { must_beat_base: true, max_p_value: 0.05 },
-    out_of_domain: { max_degradation_points: 5 },
-    hidden: { max_degradation_points: 5, benchmarks: 0 },
-    upgrade: { must_beat_current_version: true },
-  })
+  .prefault({})
   .describe("The evaluation bar: what an adapter must show to be merged.");
 
 export const ContaminationConfigSchema = z
@@ -146,11 +130,11 @@ export const ContaminationConfigSchema = z
           .describe("An n-gram in at least this share of all benchmark items is a template: it never matches."),
       })
       .strict()
-      .default({ train_share: 0.1, benchmark_share: 0.5 })
+      .prefault({})
       .describe("How templates and common phrases are told apart from leaks."),
   })
   .strict()
-  .default({ containment: 0.5, jaccard: 0.8, ngram: 3, boilerplate: { train_share: 0.1, benchmark_share: 0.5 } })
+  .prefault({})
   .describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
 
 export type ContaminationConfig = z.infer<typeof ContaminationConfigSchema>;
@@ -168,7 +152,7 @@ export const GpuConfigSchema = z
       .describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`."),
   })
   .strict()
-  .default({ runner_labels: ["self-hosted", "linux", "gpu"], trusted: ["OWNER", "MEMBER", "COLLABORATOR"] })
+  .prefault({})
   .describe("Who and what may use the GPU runners.");
 
 export const LimitsSchema = z
@@ -194,12 +178,7 @@ export const LimitsSchema = z
     hyperparameters: HyperparameterLimitsSchema.describe("Allowed ranges of the training recipe."),
   })
   .strict()
-  .default({
-    max_file_bytes: 104_857_600,
-    max_line_bytes: 1_048_576,
-    max_train_examples: 1_000_000,
-    hyperparameters: HyperparameterLimitsSchema.parse(undefined),
-  })
+  .prefault({})
   .describe("Size and recipe limits.");
 
 /** `.github/loragate.yml`: every key optional; the defaults are LocoLLM's evaluation standards. */
