@@ -104,7 +104,7 @@ export async function benchAppValidate(): Promise<Record<string, unknown>> {
       pullNumber: 1,
       headSha: HEAD,
       baseSha: BASE,
-      timings,
+      onPhase: (phase, ms) => (timings[phase] = (timings[phase] ?? 0) + ms),
     });
     runs.push({ total: performance.now() - start, timings });
     if (outcome.conclusion !== "success")

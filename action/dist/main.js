@@ -32142,6 +32142,22 @@ function readBenchmarkFile(path) {
 import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join4 } from "node:path";
 
+// src/core/phases.ts
+function phaseClock(onPhase) {
+  let at = performance.now();
+  return {
+    lap(phase) {
+      const now = performance.now();
+      onPhase?.(phase, now - at);
+      at = now;
+    },
+    /** Starts the next phase now, the time since the last lap timed elsewhere. */
+    skip() {
+      at = performance.now();
+    }
+  };
+}
+
 // node_modules/js-yaml/dist/js-yaml.mjs
 function getDefaultExportFromCjs(x) {
   return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
@@ -36268,6 +36284,10 @@ async function checkRegistryBenchmarks(source, context) {
 }
 
 // src/core/check.ts
+var allFindings = (report) => [
+  ...report.registry.findings,
+  ...report.adapters.flatMap((a) => a.findings)
+];
 async function listAdapterNames(source) {
   const entries = await source.list("adapters");
   return entries.filter((e) => e.path.split("/").length === 2 && e.kind !== "file").map((e) => e.path.slice("adapters/".length)).sort();
@@ -36280,15 +36300,14 @@ async function checkRegistry(params) {
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters = [];
   for (const name of names) {
-    const started = performance.now();
+    const clock = phaseClock(params.onPhase);
     const report = await validateAdapter({
       source: params.source,
       name,
       context,
       onProgress: params.onProgress
     });
-    const validated = performance.now();
-    if (params.timings) params.timings.validate = (params.timings.validate ?? 0) + validated - started;
+    clock.lap("validate");
     const train = report.stats.train;
     if (!params.skipContamination && report.manifest && train && !train.lfsPointer && train.records > 0) {
       report.contamination = await checkContamination({
@@ -36298,8 +36317,7 @@ async function checkRegistry(params) {
         config: context.config.contamination,
         maxLineBytes: context.config.limits.max_line_bytes
       });
-      if (params.timings)
-        params.timings.contamination = (params.timings.contamination ?? 0) + performance.now() - validated;
+      clock.lap("contamination");
       const found = contaminationFindings(report.contamination);
       if (found.length > 0) {
         report.findings = sortFindings([...report.findings, ...found]);
@@ -41068,11 +41086,7 @@ async function runAction(inputs, setup) {
     adapter: inputs.adapter,
     hidden: (setup.hidden ?? []).map((h, i) => ({ file: `hidden:${i + 1}`, hidden: true, items: h.items }))
   });
-  const errors = [
-    ...files.findings,
-    ...report.registry.findings,
-    ...report.adapters.flatMap((a) => a.findings)
-  ].filter((f) => f.severity === "error");
+  const errors = [...files.findings, ...allFindings(report)].filter((f) => f.severity === "error");
   const manifest = report.adapters[0]?.manifest;
   if (errors.length > 0 || !manifest)
     throw new ActionFailure(

@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { GIT_SHA_PATTERN, NAME_PATTERN } from "../core/schemas/common.ts";
 import { join } from "node:path";
-import { checkRegistry } from "../core/check.ts";
+import { allFindings, checkRegistry } from "../core/check.ts";
 import { correlationId } from "../core/correlation.ts";
 import { findingLine } from "../core/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
@@ -90,11 +90,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     adapter: inputs.adapter,
     hidden: (setup.hidden ?? []).map((h, i) => ({ file: `hidden:${i + 1}`, hidden: true, items: h.items })),
   });
-  const errors = [
-    ...files.findings,
-    ...report.registry.findings,
-    ...report.adapters.flatMap((a) => a.findings),
-  ].filter((f) => f.severity === "error");
+  const errors = [...files.findings, ...allFindings(report)].filter((f) => f.severity === "error");
   const manifest = report.adapters[0]?.manifest;
   if (errors.length > 0 || !manifest)
     throw new ActionFailure(

@@ -1,6 +1,7 @@
 import { formatText } from "../core/format-report.ts";
+import { type OnPhase, phaseClock } from "../core/phases.ts";
 import { counted } from "../core/text.ts";
-import { type CheckReport, checkRegistry } from "../core/check.ts";
+import { allFindings, type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
@@ -18,8 +19,8 @@ export interface ValidatePullRequestParams {
   headSha: string;
   baseSha: string;
   log?: { error: (...args: unknown[]) => void };
-  /** Adds milliseconds per phase (fetch, validate, contamination, publish), for benchmarks. */
-  timings?: Record<string, number>;
+  /** Sees the time of each phase (fetch, validate, contamination, publish), for benchmarks. */
+  onPhase?: OnPhase;
   /** The PR description, where `Proposal: #N` cites the approved proposal. */
   prBody?: string | null;
 }
@@ -54,13 +55,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
   if (check.done) return { conclusion: "neutral", findings: [], adapters: [], replay: true };
   const checkRunId = check.id;
   try {
-    const { timings } = params;
-    const clock = { at: performance.now() };
-    const lap = (phase: string) => {
-      const now = performance.now();
-      if (timings) timings[phase] = (timings[phase] ?? 0) + now - clock.at;
-      clock.at = now;
-    };
+    const clock = phaseClock(params.onPhase);
     const files = await readPullRequest({
       github,
       repo,
@@ -68,11 +63,11 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
       baseSha: params.baseSha,
       headSha,
     });
-    lap("fetch");
+    clock.lap("fetch");
     const reports: CheckReport[] = [];
     for (const adapter of files.adapters)
-      reports.push(await checkRegistry({ source: files.source, adapter, timings }));
-    clock.at = performance.now(); // validate and contamination were timed inside
+      reports.push(await checkRegistry({ source: files.source, adapter, onPhase: params.onPhase }));
+    clock.skip(); // validate and contamination were timed inside
     const citation =
       files.adapters.length === 1
         ? await checkProposalCitation({
@@ -95,7 +90,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
       conclusion: outcome.conclusion,
       output: render(outcome, reports),
     });
-    lap("publish");
+    clock.lap("publish");
     return outcome;
   } catch (error) {
     params.log?.error(error, "loragate/validate could not run");
@@ -117,10 +112,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
 
 function conclude(prFindings: Finding[], adapters: string[], reports: CheckReport[]): ValidationOutcome {
   // Registry findings come from the base branch: the PR did not cause them, but they block a fair check.
-  const findings = sortFindings([
-    ...prFindings,
-    ...reports.flatMap((r) => [...r.registry.findings, ...r.adapters.flatMap((a) => a.findings)]),
-  ]);
+  const findings = sortFindings([...prFindings, ...reports.flatMap(allFindings)]);
   const { errors } = countBySeverity(findings);
   const conclusion: Conclusion =
     adapters.length === 0 && errors === 0 ? "neutral" : errors > 0 ? "failure" : "success";

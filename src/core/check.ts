@@ -1,4 +1,5 @@
 import type { BenchmarkInput } from "./contamination/benchmark-index.ts";
+import { type OnPhase, phaseClock } from "./phases.ts";
 import { BenchmarkLibrary } from "./contamination/benchmark-library.ts";
 import { checkContamination } from "./contamination/check.ts";
 import { type ContaminationReport, contaminationFindings } from "./contamination/report.ts";
@@ -27,9 +28,15 @@ export interface CheckParams {
   hidden?: BenchmarkInput[];
   /** Skip the contamination check (validation only). */
   skipContamination?: boolean;
-  /** Adds milliseconds spent per phase (validate, contamination), for benchmarks. */
-  timings?: Record<string, number>;
+  /** Sees the time of each adapter's phases (validate, contamination), for benchmarks. */
+  onPhase?: OnPhase;
 }
+
+/** Every finding of a report, the registry's first, in the order they were reported. */
+export const allFindings = (report: CheckReport): Finding[] => [
+  ...report.registry.findings,
+  ...report.adapters.flatMap((a) => a.findings),
+];
 
 /** The names of the folders under adapters/ (untrusted: validated by validateAdapter). */
 export async function listAdapterNames(source: RegistrySource): Promise<string[]> {
@@ -49,15 +56,14 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters: CheckedAdapter[] = [];
   for (const name of names) {
-    const started = performance.now();
+    const clock = phaseClock(params.onPhase);
     const report: CheckedAdapter = await validateAdapter({
       source: params.source,
       name,
       context,
       onProgress: params.onProgress,
     });
-    const validated = performance.now();
-    if (params.timings) params.timings.validate = (params.timings.validate ?? 0) + validated - started;
+    clock.lap("validate");
     const train = report.stats.train;
     if (!params.skipContamination && report.manifest && train && !train.lfsPointer && train.records > 0) {
       report.contamination = await checkContamination({
@@ -67,8 +73,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
         config: context.config.contamination,
         maxLineBytes: context.config.limits.max_line_bytes,
       });
-      if (params.timings)
-        params.timings.contamination = (params.timings.contamination ?? 0) + performance.now() - validated;
+      clock.lap("contamination");
       const found = contaminationFindings(report.contamination);
       if (found.length > 0) {
         report.findings = sortFindings([...report.findings, ...found]);

@@ -1,4 +1,4 @@
-import type { CheckReport } from "./check.ts";
+import { allFindings, type CheckReport } from "./check.ts";
 import { countBySeverity, type Finding } from "./findings.ts";
 import { summarizeContamination } from "./contamination/report.ts";
 import { counted, printable } from "./text.ts";
@@ -14,7 +14,7 @@ function location(f: Finding): string {
 /** Like a compiler: `file:line:col severity message [rule]`, then the hint indented. */
 export function formatText(report: CheckReport): string {
   const out: string[] = [];
-  const all = [...report.registry.findings, ...report.adapters.flatMap((a) => a.findings)];
+  const all = allFindings(report);
   for (const f of all) {
     out.push(`${location(f)} ${f.severity} ${f.field ? `${f.field}: ` : ""}${f.message} [${f.rule}]`);
     out.push(`  hint: ${f.hint}`);
@@ -53,7 +53,7 @@ export function formatJson(report: CheckReport): string {
 /** GitHub Actions workflow commands: annotations on the exact lines of the PR diff. */
 export function formatGithub(report: CheckReport): string {
   const out: string[] = [];
-  for (const f of [...report.registry.findings, ...report.adapters.flatMap((a) => a.findings)]) {
+  for (const f of allFindings(report)) {
     const props = [`file=${escapeProperty(f.file)}`];
     if (f.line > 0) props.push(`line=${f.line}`);
     if (f.column) props.push(`col=${f.column}`);

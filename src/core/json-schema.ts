@@ -1,5 +1,21 @@
 import { z } from "zod";
-import { PUBLISHED_SCHEMAS } from "./schemas/index.ts";
+import { AdapterManifestSchema } from "./schemas/adapter.ts";
+import { ConfigSchema } from "./schemas/config.ts";
+import { BenchmarkItemSchema, TrainingExampleSchema } from "./schemas/records.ts";
+import { RegistrySchema } from "./schemas/registry.ts";
+import { ResultsSchema } from "./schemas/results.ts";
+import { TrainingRecipeSchema } from "./training-recipe.ts";
+
+/** Every published schema, by the file name its JSON Schema is written to under schemas/. */
+export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
+  "adapter.schema.json": AdapterManifestSchema,
+  "registry.schema.json": RegistrySchema,
+  "loragate-config.schema.json": ConfigSchema,
+  "training-example.schema.json": TrainingExampleSchema,
+  "benchmark-item.schema.json": BenchmarkItemSchema,
+  "results.schema.json": ResultsSchema,
+  "training-recipe.schema.json": TrainingRecipeSchema,
+};
 
 /** JSON Schema text for editors (input side: defaults make fields optional), stable for diffs. */
 export function renderJsonSchemas(): Record<string, string> {
