@@ -5,7 +5,13 @@
  * throttle allows (one write a second across the process), measured as their count.
  */
 import examples from "@octokit/webhooks-examples";
-import { type AppProcess, deliver, startApp, startGitHub } from "../test/support/app-process.ts";
+import {
+  type AppProcess,
+  deliver,
+  noAdapterChangeRoute,
+  startApp,
+  startGitHub,
+} from "../test/support/app-process.ts";
 
 /** pull_request.opened from @octokit/webhooks-examples, installed (test/support/github.ts imports vitest). */
 function openedPayload(number: number) {
@@ -24,22 +30,7 @@ const WRITES_PER_PR = 2;
 
 async function openAtOnce(count: number) {
   let completed = 0;
-  const stub = await startGitHub((req) => {
-    const at = `${req.method} ${req.url!.split("?")[0]!.replace(/^\/repos\/Codertocat\/Hello-World/, "")}`;
-    if (at === "POST /app/installations/1/access_tokens") return { status: 201, json: { token: "t" } };
-    if (/^GET \/commits\/\w+\/check-runs$/.test(at))
-      return { status: 200, json: { total_count: 0, check_runs: [] } };
-    if (at === "POST /check-runs") return { status: 201, json: { id: 7 } };
-    if (/^GET \/pulls\/\d+\/files$/.test(at))
-      return { status: 200, json: [{ filename: "README.md", status: "modified" }] };
-    if (at.startsWith("GET /git/trees/"))
-      return { status: 200, json: { sha: "x", truncated: false, tree: [] } };
-    if (at === "PATCH /check-runs/7") {
-      completed++;
-      return { status: 200, json: { id: 7 } };
-    }
-    return undefined;
-  });
+  const stub = await startGitHub(noAdapterChangeRoute(() => completed++));
   let app: AppProcess | undefined;
   try {
     app = await startApp({ LOG_LEVEL: "warn" }, stub.port);

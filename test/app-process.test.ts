@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
-import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import {
+  type AppProcess,
+  deliver,
+  noAdapterChangeRoute,
+  startApp,
+  startGitHub,
+} from "./support/app-process.ts";
 import { pullRequestPayload } from "./support/github.ts";
 
 let app: AppProcess | undefined;
@@ -90,23 +96,7 @@ describe("the app as a process, as operators run it", () => {
       return p;
     });
     let completed = 0;
-    const stub = await startGitHub((req) => {
-      const path = req.url!.split("?")[0]!;
-      const at = `${req.method} ${path.replace(/^\/repos\/Codertocat\/Hello-World/, "")}`;
-      if (at === "POST /app/installations/1/access_tokens") return { status: 201, json: { token: "t" } };
-      if (/^GET \/commits\/\w+\/check-runs$/.test(at))
-        return { status: 200, json: { total_count: 0, check_runs: [] } };
-      if (at === "POST /check-runs") return { status: 201, json: { id: 7 }, delayMs: 800 };
-      if (/^GET \/pulls\/\d+\/files$/.test(at))
-        return { status: 200, json: [{ filename: "README.md", status: "modified" }] };
-      if (at.startsWith("GET /git/trees/"))
-        return { status: 200, json: { sha: "x", truncated: false, tree: [] } };
-      if (at === "PATCH /check-runs/7") {
-        completed++;
-        return { status: 200, json: { id: 7 } };
-      }
-      return undefined;
-    });
+    const stub = await startGitHub(noAdapterChangeRoute(() => completed++, 800));
     github = stub.server;
     app = await startApp({}, stub.port);
     const answers = await Promise.all(payloads.map((p) => deliver(app!, "pull_request", p)));

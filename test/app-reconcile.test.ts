@@ -6,15 +6,17 @@ import { API, mockTree, REPO, useNock } from "./support/github.ts";
 
 useNock();
 
+/** An open PR as pulls.list gives it. */
+const pr = (number: number, sha: string) => ({
+  number,
+  draft: false,
+  author_association: "OWNER",
+  head: { sha },
+  base: { sha: "b".repeat(40) },
+});
+
 describe("the reconciler", () => {
   it("reviews again a head whose validation was left in progress long ago (a restart), not one in progress now", async () => {
-    const pr = (number: number, sha: string) => ({
-      number,
-      draft: false,
-      author_association: "OWNER",
-      head: { sha },
-      base: { sha: "b".repeat(40) },
-    });
     const [abandoned, running] = ["3".repeat(40), "4".repeat(40)];
     const startedAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
     const open = { id: 6, status: "in_progress", external_id: `validate:${abandoned}` };
@@ -58,13 +60,6 @@ describe("the reconciler", () => {
   });
 
   it("reviews only the open PRs whose head has no loragate/validate check (missed deliveries)", async () => {
-    const pr = (number: number, sha: string) => ({
-      number,
-      draft: false,
-      author_association: "OWNER",
-      head: { sha },
-      base: { sha: "b".repeat(40) },
-    });
     const [seen, missed] = ["1".repeat(40), "2".repeat(40)];
     let validated: { conclusion?: string } | undefined;
     const scope = nock(API)
@@ -103,13 +98,6 @@ describe("the reconciler", () => {
 
   it("ends an evaluation whose result never came (a lost run) with Retrain, not one whose run is still queued", async () => {
     const [lost, waiting] = ["5".repeat(40), "6".repeat(40)];
-    const pr = (number: number, sha: string) => ({
-      number,
-      draft: false,
-      author_association: "OWNER",
-      head: { sha },
-      base: { sha: "b".repeat(40) },
-    });
     const dayAgo = new Date(Date.now() - EVALUATION_DEADLINE_MS - 60_000).toISOString();
     let ended: { conclusion?: string; output?: { title: string }; actions?: object[] } | undefined;
     const scope = nock(API)

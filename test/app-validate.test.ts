@@ -80,8 +80,11 @@ const mockNoCheckYet = (scope: nock.Scope) =>
     .query({ check_name: "loragate/validate", filter: "latest", app_id: "1" })
     .reply(200, { total_count: 0, check_runs: [] });
 
-/** The evaluate check and the workflow dispatch that follow a passing validation of the PR's current head. */
-function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean): void {
+/**
+ * The evaluate check and the workflow dispatch that follow a passing validation of the PR's current
+ * head; GitHub answers the dispatch with `dispatchStatus` (a refusal updates the check).
+ */
+function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean, dispatchStatus = 204): void {
   scope
     .get(`/repos/${REPO}/pulls/${PR}`)
     .reply(200, { number: PR, head: { sha: HEAD }, base: { sha: BASE } });
@@ -96,8 +99,9 @@ function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean)
         `/repos/${REPO}/actions/workflows/loragate.yml/dispatches`,
         (body) => ((sent.dispatch = body), true),
       )
-      .reply(204);
-  } else {
+      .reply(dispatchStatus, dispatchStatus === 204 ? undefined : { message: "Not Found" });
+  }
+  if (!dispatch || dispatchStatus !== 204) {
     scope
       .patch(
         `/repos/${REPO}/check-runs/8`,
@@ -155,28 +159,16 @@ describe("a passing validation -> GPU evaluation", () => {
   it("a dispatch GitHub refuses (no workflow file: 404): evaluate ends as failed, naming the file, with Retrain", async () => {
     const head = adapterTree("math-gsm8k");
     const { scope, sent } = mockPullRequest(filesOf(head), baseTree("math-gsm8k"), head);
-    scope
-      .get(`/repos/${REPO}/pulls/${PR}`)
-      .reply(200, { number: PR, head: { sha: HEAD }, base: { sha: BASE } });
-    scope
-      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
-      .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
-      .reply(200, { total_count: 0, check_runs: [] });
-    scope.post(`/repos/${REPO}/check-runs`).reply(201, { id: 8 });
-    scope
-      .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`)
-      .reply(404, { message: "Not Found" });
-    let evaluate: { conclusion?: string; output?: { title: string; summary: string }; actions?: object[] } =
-      {};
-    scope.patch(`/repos/${REPO}/check-runs/8`, (body) => ((evaluate = body), true)).reply(200, {});
+    mockEvaluationRequest(scope, sent, true, 404);
     await (await makeProbot()).receive({ id: "e8", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true);
+    const evaluate = sent.evaluate!.update as { output: { summary: string } };
     expect(evaluate).toMatchObject({
       conclusion: "failure",
       output: { title: "The evaluation could not be started" },
       actions: [expect.objectContaining({ identifier: "retrain" })],
     });
-    expect(evaluate.output!.summary).toContain("`.github/workflows/loragate.yml` on `master` does not exist");
+    expect(evaluate.output.summary).toContain("`.github/workflows/loragate.yml` on `master` does not exist");
     expect(sent.updates.at(-1)).toMatchObject({ conclusion: "success" }); // validation itself passed
   });
 

@@ -23,37 +23,44 @@ function messyDataset(): string {
   return `${out.join("\r\n")}\r\n`;
 }
 
+/** The same file validated in one pass and by `threads` workers: both sinks and both stats. */
+async function bothWays(kind: "train" | "benchmark", text: string, name: string, threads: number) {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  const file = `adapters/x/${name}`;
+  const sequential = new FindingSink(1000);
+  const s1 = await validateDataset({
+    kind,
+    file,
+    chunks: [Buffer.from(text)] as never,
+    maxLineBytes: 1 << 20,
+    sink: sequential,
+  });
+  const parallel = new FindingSink(1000);
+  const s2 = await validateDatasetInParallel({
+    kind,
+    file,
+    path,
+    size: Buffer.byteLength(text),
+    maxLineBytes: 1 << 20,
+    sink: parallel,
+    threads,
+  });
+  return { sequential: sequential.finish(), parallel: parallel.finish(), s1, s2 };
+}
+
 describe("validateDatasetInParallel", () => {
   it.each([2, 3, 4])(
     "finds exactly what the single-threaded validator finds, with %i workers",
     async (threads) => {
-      const path = join(dir, `train-${threads}.jsonl`);
-      const text = messyDataset();
-      writeFileSync(path, text);
-      const file = "adapters/x/training/dataset.jsonl";
-
-      const sequential = new FindingSink(1000);
-      const s1 = await validateDataset({
-        kind: "train",
-        file,
-        chunks: [Buffer.from(text)] as never,
-        maxLineBytes: 1 << 20,
-        sink: sequential,
-      });
-      const parallel = new FindingSink(1000);
-      const s2 = await validateDatasetInParallel({
-        kind: "train",
-        file,
-        path,
-        size: Buffer.byteLength(text),
-        maxLineBytes: 1 << 20,
-        sink: parallel,
-        threads,
-      });
-
+      const {
+        sequential: seq,
+        parallel,
+        s1,
+        s2,
+      } = await bothWays("train", messyDataset(), `train-${threads}.jsonl`, threads);
       expect(s2).toEqual(s1);
-      const seq = sequential.finish();
-      expect(parallel.finish()).toEqual(seq);
+      expect(parallel).toEqual(seq);
       expect(seq.filter((f) => f.rule === "duplicate-example")).toHaveLength(40); // 30 + 10 copied at the end, less the one whose original was broken, + 1 spliced in
       expect(seq.map((f) => f.rule)).toEqual(
         expect.arrayContaining(["jsonl-syntax", "wrong-type", "empty-output", "crlf-line-endings"]),
@@ -75,36 +82,13 @@ describe("validateDatasetInParallel", () => {
     lines.push(lines[5]!); // a whole copy: reported once, by its id
     lines.splice(1200, 0, JSON.stringify({ ...items[1], id: "q-0002-39", input: "another" })); // id from later
     const text = `${lines.join("\n")}\n`;
-    const path = join(dir, "benchmark.jsonl");
-    writeFileSync(path, text);
-    const file = "adapters/x/eval/benchmark.jsonl";
-
-    const sequential = new FindingSink(1000);
-    const s1 = await validateDataset({
-      kind: "benchmark",
-      file,
-      chunks: [Buffer.from(text)] as never,
-      maxLineBytes: 1 << 20,
-      sink: sequential,
-    });
-    const parallel = new FindingSink(1000);
-    const s2 = await validateDatasetInParallel({
-      kind: "benchmark",
-      file,
-      path,
-      size: Buffer.byteLength(text),
-      maxLineBytes: 1 << 20,
-      sink: parallel,
-      threads: 4,
-    });
-
-    const seq = sequential.finish();
+    const { sequential: seq, parallel, s1, s2 } = await bothWays("benchmark", text, "benchmark.jsonl", 4);
     expect(seq.map((f) => `${f.line} ${f.rule} ${f.message}`)).toEqual([
       '2343 duplicate-id id "q-0002-39" is already used on line 1201',
       '2402 duplicate-id id "q-0001-0" is already used on line 1',
       '2403 duplicate-id id "q-0006-0" is already used on line 6',
     ]);
-    expect(parallel.finish()).toEqual(seq);
+    expect(parallel).toEqual(seq);
     expect(s2).toEqual(s1);
   });
 });

@@ -118,3 +118,27 @@ export async function deliver(
   await response.text();
   return { status: response.status, ms: performance.now() - started };
 }
+
+/**
+ * GitHub for pull requests that change no adapter (validation ends neutral): enough for the app's
+ * answer and queueing to be measured. `onCompleted` sees each check completion; `createDelayMs` slows
+ * the check's creation.
+ */
+export function noAdapterChangeRoute(onCompleted: () => void, createDelayMs = 0): Route {
+  return (req) => {
+    const at = `${req.method} ${req.url!.split("?")[0]!.replace(/^\/repos\/Codertocat\/Hello-World/, "")}`;
+    if (at === "POST /app/installations/1/access_tokens") return { status: 201, json: { token: "t" } };
+    if (/^GET \/commits\/\w+\/check-runs$/.test(at))
+      return { status: 200, json: { total_count: 0, check_runs: [] } };
+    if (at === "POST /check-runs") return { status: 201, json: { id: 7 }, delayMs: createDelayMs };
+    if (/^GET \/pulls\/\d+\/files$/.test(at))
+      return { status: 200, json: [{ filename: "README.md", status: "modified" }] };
+    if (at.startsWith("GET /git/trees/"))
+      return { status: 200, json: { sha: "x", truncated: false, tree: [] } };
+    if (at === "PATCH /check-runs/7") {
+      onCompleted();
+      return { status: 200, json: { id: 7 } };
+    }
+    return undefined;
+  };
+}
