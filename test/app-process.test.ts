@@ -107,4 +107,25 @@ describe("the app as a process, as operators run it", () => {
     await expect.poll(logged, { timeout: 20_000 }).toEqual([2, 3, 4]);
     expect(completed).toBe(3);
   });
+
+  it("a GitHub call that fails: one error line with the PR, the status and the call, no headers, no stack", async () => {
+    const stub = await startGitHub((req) =>
+      req.url === "/app/installations/1/access_tokens" ? { status: 201, json: { token: "t" } } : undefined,
+    ); // anything else: 404
+    github = stub.server;
+    app = await startApp({}, stub.port);
+    await deliver(app, "pull_request", pullRequestPayload("opened"));
+    const failed = () =>
+      app!
+        .log()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .filter((l) => l.level >= 50);
+    await expect.poll(() => failed().length, { timeout: 10_000 }).toBe(1);
+    expect(failed()[0]!.msg).toMatch(
+      /^Codertocat\/Hello-World#2: GitHub answered 404 to GET http:\/\/127\.0\.0\.1:\d+\/api\/v3\/repos\/Codertocat\/Hello-World\/commits\/\w+\/check-runs/,
+    );
+    expect(app.log()).not.toMatch(/"stack"|authorization|x-github-request-id/i);
+  });
 });

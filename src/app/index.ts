@@ -25,7 +25,10 @@ export const workOf = (app: Probot): WorkQueue | undefined => queues.get(app);
 export default function loragate(app: Probot): void {
   const reconcileMinutes = Number(process.env.LORAGATE_RECONCILE_MINUTES ?? 0);
   if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
-  const queue = new WorkQueue((error, key) => app.log.error(`${key}: ${describeError(error)}`));
+  // A failed GitHub call is one line (see logger.ts); anything else keeps its stack: it is a bug.
+  const queue = new WorkQueue((error, key) =>
+    app.log.error({ err: error }, `${key}: ${describeError(error)}`),
+  );
   queues.set(app, queue);
   /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`, with the delivery. */
   const later = (

@@ -61,7 +61,8 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
               "refused a delivery whose signature does not match WEBHOOK_SECRET",
             );
           }
-          if (isRequestError(error)) return this.error(describeError(error));
+          if (isRequestError(error))
+            return this.error(typeof args[1] === "string" ? args[1] : describeError(error));
           return method.apply(this, args);
         },
       },
