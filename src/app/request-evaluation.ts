@@ -103,10 +103,7 @@ function dispatchFailure(error: unknown, branch: string): string {
     status === 404
       ? `GitHub answered 404: ${where} does not exist, or the app cannot see it (it needs the Actions: write permission).`
       : status === 422
-        ? `GitHub answered 422: ${where} has no \`workflow_dispatch\` trigger with the inputs pr, head_sha, adapter and correlation_id (see the template in fixtures/registry).`
-        : `GitHub refused the dispatch of ${where}: ${status ?? ""} ${(error as Error).message}`.replace(
-            "  ",
-            " ",
-          );
+        ? `GitHub answered 422: ${where} has no \`workflow_dispatch\` trigger with the inputs pr, head_sha, adapter and correlation_id (see templates/workflows/loragate.yml).`
+        : `GitHub refused the dispatch of ${where}${status ? ` (${status})` : ""}: ${(error as Error).message}`;
   return `${why}\n\nOnce it is fixed, comment \`/loragate retrain\` (or press Retrain) to start it.`;
 }
