@@ -31135,9 +31135,12 @@ async function validateDataset(params) {
     records++;
     const record2 = parsed.data;
     if (!checkRecord(kind, record2, text, line, add)) return;
-    const idColumn = columnOf(text, "id");
-    const sameId = kind === "benchmark" ? ids.addOrGet(line, String(record2.id), idColumn) : 0;
-    if (sameId > 0) sink.add(duplicateIdFinding(file2, line, idColumn, String(record2.id), sameId));
+    let sameId = 0;
+    if (kind === "benchmark") {
+      const idColumn = columnOf(text, "id");
+      sameId = ids.addOrGet(line, String(record2.id), idColumn);
+      if (sameId > 0) sink.add(duplicateIdFinding(file2, line, idColumn, String(record2.id), sameId));
+    }
     const earlier = kind === "train" ? duplicates.addOrGet(
       line,
       record2.instruction,

@@ -213,9 +213,12 @@ export async function validateDataset<K extends DatasetKind>(
     if (!checkRecord(kind, record, text, line, add)) return;
     // Every record that reaches here goes through both tables, so the parallel path (where the
     // tables live in another thread) reaches the same verdicts.
-    const idColumn = columnOf(text, "id");
-    const sameId = kind === "benchmark" ? ids.addOrGet(line, String(record.id), idColumn) : 0;
-    if (sameId > 0) sink.add(duplicateIdFinding(file, line, idColumn, String(record.id), sameId));
+    let sameId = 0;
+    if (kind === "benchmark") {
+      const idColumn = columnOf(text, "id"); // a scan of the line: benchmarks only, not every training line
+      sameId = ids.addOrGet(line, String(record.id), idColumn);
+      if (sameId > 0) sink.add(duplicateIdFinding(file, line, idColumn, String(record.id), sameId));
+    }
     const earlier =
       kind === "train"
         ? duplicates.addOrGet(
