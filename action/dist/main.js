@@ -40458,6 +40458,17 @@ function writeResultsAtomically(path, results) {
   }
 }
 
+// src/github/pulls.ts
+async function currentPullRequest(github, repo, number4) {
+  const { data } = await github.rest.pulls.get({ ...repo, pull_number: number4 });
+  return {
+    number: number4,
+    headSha: data.head.sha,
+    baseSha: data.base.sha,
+    authorAssociation: data.author_association
+  };
+}
+
 // src/io/memory-source.ts
 var MemoryRegistrySource = class {
   files = /* @__PURE__ */ new Map();
@@ -41069,17 +41080,17 @@ async function runAction(inputs, setup) {
   rmSync2(setup.outDir, { recursive: true, force: true });
   checkInputs(inputs);
   const { github, repo } = setup;
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
-  if (pr.head.sha !== inputs.headSha)
+  const pr = await currentPullRequest(github, repo, inputs.pr);
+  if (pr.headSha !== inputs.headSha)
     throw new ActionFailure(
-      `PR #${inputs.pr} moved to ${pr.head.sha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`
+      `PR #${inputs.pr} moved to ${pr.headSha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`
     );
   log(`reading PR #${inputs.pr} at ${inputs.headSha.slice(0, 12)}`);
   const files = await readPullRequest({
     github,
     repo,
     pullNumber: inputs.pr,
-    baseSha: pr.base.sha,
+    baseSha: pr.baseSha,
     headSha: inputs.headSha
   });
   if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)

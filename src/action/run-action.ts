@@ -23,6 +23,7 @@ import { sha256File } from "../eval/gguf-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
+import { currentPullRequest } from "../github/pulls.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { ActionFailure, trainAdapter } from "./train-adapter.ts";
@@ -67,10 +68,10 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   const { github, repo } = setup;
 
   // 1. The PR must still be at the sha the app validated: data that changed since is not trained on.
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: inputs.pr });
-  if (pr.head.sha !== inputs.headSha)
+  const pr = await currentPullRequest(github, repo, inputs.pr);
+  if (pr.headSha !== inputs.headSha)
     throw new ActionFailure(
-      `PR #${inputs.pr} moved to ${pr.head.sha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`,
+      `PR #${inputs.pr} moved to ${pr.headSha.slice(0, 12)} after ${inputs.headSha.slice(0, 12)} was validated; this run is superseded (the app evaluates the new head)`,
     );
 
   // 2. Its files, as data, at that sha; re-validated with the same core as the app and the CLI.
@@ -79,7 +80,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     github,
     repo,
     pullNumber: inputs.pr,
-    baseSha: pr.base.sha,
+    baseSha: pr.baseSha,
     headSha: inputs.headSha,
   });
   if (files.adapters.length !== 1 || files.adapters[0] !== inputs.adapter)

@@ -18,7 +18,7 @@ export const STATE_LABELS = {
 
 export const isProposal = (issue: { title: string; labels?: ({ name?: string } | string)[] }) =>
   issue.title.trimStart().toLowerCase().startsWith("[adapter-proposal]") ||
-  (issue.labels ?? []).some((l) => (typeof l === "string" ? l : l.name) === PROPOSAL_LABEL);
+  labelNames(issue.labels ?? []).includes(PROPOSAL_LABEL);
 
 /**
  * issues opened/edited with the proposal title prefix or label:
