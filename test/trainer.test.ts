@@ -76,6 +76,15 @@ describe.skipIf(!python)("the trainer (python3 train.py --plan)", () => {
     ['"just a string"', /bad\.jsonl:2: a JSON object is expected, got str/],
     ['{"instruction": "a", ', /bad\.jsonl:2: not JSON \(.* at column \d+\)/],
     [Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), /bad\.jsonl:2: not valid UTF-8 \(byte 3 of the line\)/],
+    [
+      '{"messages": [{"role": "tool", "content": "x"}]}',
+      /bad\.jsonl:2: turn 1 has role 'tool'; known: system, user/,
+    ],
+    [
+      '{"conversations": [{"from": "gpt", "value": "a"}, {"from": "human", "value": "b"}]}',
+      /bad\.jsonl:2: turns must be an optional system turn, then user and assistant in turn, ending with assistant/,
+    ],
+    ['{"messages": [{"role": "user"}]}', /bad\.jsonl:2: turn 1 needs a role and a text/],
   ])("refuses data it cannot train on, at the line, with exit 2 and no traceback (%s)", (line, message) => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(
@@ -163,6 +172,59 @@ print(json.dumps([ours, theirs]))`;
     const [ours, theirs] = JSON.parse(run.stdout) as [number, number];
     expect(Math.abs(ours - theirs)).toBeLessThan(1e-5);
     expect(ours).toBeGreaterThan(1); // a real loss, not an empty mean
+  }, 60_000);
+
+  it("chat forms: one conversation tokenizes alike in every form; several turns train on the assistant's only", () => {
+    const turns = [
+      ["user", "What is 7 times 6?"],
+      ["assistant", "7 times 6 is 42."],
+    ];
+    const lines = [
+      { instruction: turns[0]![1], input: "", output: turns[1]![1] },
+      { messages: turns.map(([role, content]) => ({ role, content })) },
+      { conversations: turns.map(([role, value]) => ({ from: role === "user" ? "human" : "gpt", value })) },
+      { conversations: turns.map(([role, content]) => ({ role, content })) },
+      {
+        messages: [
+          { role: "system", content: "You are a careful tutor." },
+          { role: "user", content: "Add 2 and 3." },
+          { role: "assistant", content: "2 plus 3 is 5." },
+          { role: "user", content: "And times 4?" },
+          { role: "assistant", content: "5 times 4 is 20." },
+        ],
+      },
+    ];
+    const chat = join(dir, "chat.jsonl");
+    writeFileSync(chat, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))})
+from pathlib import Path
+from transformers import AutoTokenizer
+from train import read_examples, tokenize
+tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
+out = []
+for example in read_examples(Path(sys.argv[2])):
+    ids, labels = tokenize(tokenizer, example, 1024)
+    spans, current = [], []
+    for token, label in zip(ids, labels):
+        if label != -100:
+            current.append(token)
+        elif current:
+            spans.append(tokenizer.decode(current)); current = []
+    if current:
+        spans.append(tokenizer.decode(current))
+    out.append({"ids": ids, "trained": spans})
+print(json.dumps(out))`;
+    const run = spawnSync(TRAINER_PYTHON, ["-c", script, trainingBase, chat], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const encoded = JSON.parse(run.stdout) as { ids: number[]; trained: string[] }[];
+    for (const other of encoded.slice(1, 4)) expect(other.ids).toEqual(encoded[0]!.ids);
+    const multi = encoded[4]!.trained;
+    expect(multi).toHaveLength(2); // the two answers, nothing of the system or user turns
+    expect(multi[0]).toContain("2 plus 3 is 5.");
+    expect(multi[1]).toContain("5 times 4 is 20.");
+    for (const span of multi) expect(span).not.toMatch(/tutor|Add 2|times 4\?/);
   }, 60_000);
 
   it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {

@@ -110,11 +110,43 @@ def load_recipe(path: Path) -> Recipe:
 
 @dataclass(frozen=True)
 class Example:
-    """One training example as a conversation: the turns before the answer, and the answer."""
+    """One training example as a conversation: an optional system turn, then user and assistant in turn."""
 
     where: str  # "dataset.jsonl:17", for messages
     turns: list[dict]
-    response: str
+
+
+# Role names as the field writes them (ShareGPT's human/gpt included), as loragate's validation reads them.
+ROLES = {"system": "system", "user": "user", "human": "user", "assistant": "assistant", "gpt": "assistant"}
+
+
+def conversation_of(record: dict, where: str) -> list[dict]:
+    """The turns of a line in any of the three forms: instruction/input/output, OpenAI messages,
+    ShareGPT conversations ({from, value} or {role, content})."""
+    key = "messages" if "messages" in record else "conversations" if "conversations" in record else None
+    if key is None:
+        if not all(isinstance(record.get(k), str) for k in ("instruction", "input", "output")):
+            raise RecipeError(f"{where}: needs instruction, input and output strings, or messages, or conversations")
+        # The user turn as the harness frames a benchmark item: the instruction, then the input.
+        user = record["instruction"] if not record["input"] else f"{record['instruction']}\n\n{record['input']}"
+        return [{"role": "user", "content": user}, {"role": "assistant", "content": record["output"]}]
+    raw = record[key]
+    if not isinstance(raw, list):
+        raise RecipeError(f"{where}: {key} must be a list of turns")
+    turns = []
+    for number, turn in enumerate(raw, 1):
+        name = turn.get("from", turn.get("role")) if isinstance(turn, dict) else None
+        content = turn.get("value", turn.get("content")) if isinstance(turn, dict) else None
+        if not isinstance(name, str) or not isinstance(content, str):
+            raise RecipeError(f"{where}: turn {number} needs a role and a text")
+        if name not in ROLES:
+            raise RecipeError(f"{where}: turn {number} has role {name[:40]!r}; known: {', '.join(ROLES)}")
+        turns.append({"role": ROLES[name], "content": content})
+    start = 1 if turns and turns[0]["role"] == "system" else 0
+    expected = ["user" if (i - start) % 2 == 0 else "assistant" for i in range(start, len(turns))]
+    if [t["role"] for t in turns[start:]] != expected or not expected or expected[-1] != "assistant":
+        raise RecipeError(f"{where}: turns must be an optional system turn, then user and assistant in turn, ending with assistant")
+    return turns
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -135,11 +167,7 @@ def read_examples(path: Path) -> list[Example]:
                 raise RecipeError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
             if not isinstance(record, dict):
                 raise RecipeError(f"{where}: a JSON object is expected, got {type(record).__name__}")
-            if not all(isinstance(record.get(k), str) for k in ("instruction", "input", "output")):
-                raise RecipeError(f"{where}: needs instruction, input and output strings")
-            # The user turn as the harness frames a benchmark item: the instruction, then the input.
-            user = record["instruction"] if not record["input"] else f"{record['instruction']}\n\n{record['input']}"
-            examples.append(Example(where, [{"role": "user", "content": user}], record["output"]))
+            examples.append(Example(where, conversation_of(record, where)))
     if not examples:
         raise RecipeError(f"{path.name} holds no examples")
     return examples
@@ -191,24 +219,31 @@ def encode_chat(tokenizer, messages: list[dict], add_generation_prompt: bool) ->
 
 
 def tokenize(tokenizer, example: Example, max_length: int) -> tuple[list[int], list[int]]:
-    """Prompt + response through the base's chat template; labels only on the response tokens."""
-    prompt = encode_chat(tokenizer, example.turns, add_generation_prompt=True)
-    full = encode_chat(
-        tokenizer, [*example.turns, {"role": "assistant", "content": example.response}], add_generation_prompt=False
-    )
-    # Templates may render the generation prompt slightly differently from a finished turn (Qwen3's
-    # think block): mask what the two share, train on everything after.
-    shared = next((i for i, (a, b) in enumerate(zip(prompt, full)) if a != b), min(len(prompt), len(full)))
-    if shared >= max_length:
+    """The conversation through the base's chat template; labels only on the assistant turns' tokens."""
+    full = encode_chat(tokenizer, example.turns, add_generation_prompt=False)
+    labels = [-100] * len(full)
+    first_answer = len(full)  # the last turn is an assistant's (conversation_of), so this is set below
+    for k, turn in enumerate(example.turns):
+        if turn["role"] != "assistant":
+            continue
+        prompt = encode_chat(tokenizer, example.turns[:k], add_generation_prompt=True)
+        upto = full if k == len(example.turns) - 1 else encode_chat(tokenizer, example.turns[: k + 1], False)
+        if upto != full[: len(upto)]:
+            continue  # the template rewrites earlier turns once later ones follow (Qwen3's think blocks)
+        # Templates may render the generation prompt slightly differently from a finished turn (Qwen3's
+        # think block): mask what the two share, train on everything after.
+        shared = next((i for i, (a, b) in enumerate(zip(prompt, upto)) if a != b), min(len(prompt), len(upto)))
+        if len(upto) == shared:
+            raise RecipeError(f"{example.where}: turn {k + 1}, the answer, is empty once framed by the chat template")
+        first_answer = min(first_answer, shared)
+        labels[shared : len(upto)] = upto[shared:]
+    if first_answer >= max_length:
         raise RecipeError(
-            f"{example.where}: the prompt is {shared} tokens and training.max_seq_length is {max_length}, so "
+            f"{example.where}: the prompt is {first_answer} tokens and training.max_seq_length is {max_length}, so "
             "nothing of the answer would be trained on: raise training.max_seq_length in adapter.yaml or "
             "shorten the example"
         )
-    if len(full) == shared:
-        raise RecipeError(f"{example.where}: the answer is empty once framed by the chat template")
-    full = full[:max_length]
-    return full, [-100] * shared + full[shared:]
+    return full[:max_length], labels[:max_length]
 
 
 def lora_config(recipe: Recipe):

@@ -1,4 +1,12 @@
 import type { z } from "zod";
+import {
+  chatTurns,
+  FORM_NAMES,
+  type TrainingForm,
+  trainingFormOf,
+  trainingTextOf,
+  turnsKey,
+} from "./conversation.ts";
 import { type DuplicateDetector, DuplicateIndex, type IdDetector, IdIndex } from "./duplicate-index.ts";
 import { RE2_HINT, safeRegex } from "./evaluation/scoring.ts";
 import type { Finding, FindingSink } from "./findings.ts";
@@ -6,10 +14,12 @@ import { streamLines } from "./jsonl.ts";
 import {
   type BenchmarkItem,
   BenchmarkItemSchema,
+  InstructionExampleSchema,
+  MessagesExampleSchema,
+  ShareGptExampleSchema,
   type TrainingExample,
-  TrainingExampleSchema,
 } from "./schemas/records.ts";
-import { printable } from "./text.ts";
+import { closestName, printable } from "./text.ts";
 import { issuesToFindings } from "./zod-findings.ts";
 
 export type DatasetKind = "train" | "benchmark";
@@ -46,6 +56,38 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
 }
 
 const LFS_POINTER = "version https://git-lfs.github.com/spec/";
+const TRAINING_SCHEMAS: Record<TrainingForm, z.ZodType> = {
+  instruction: InstructionExampleSchema,
+  messages: MessagesExampleSchema,
+  sharegpt: ShareGptExampleSchema,
+};
+/** Keys a record of each form may hold; any other is reported (a warning) with the closest of these. */
+const KNOWN_KEYS: Record<TrainingForm | "benchmark", readonly string[]> = {
+  instruction: Object.keys(InstructionExampleSchema.shape),
+  messages: Object.keys(MessagesExampleSchema.shape),
+  sharegpt: Object.keys(ShareGptExampleSchema.shape),
+  benchmark: Object.keys(BenchmarkItemSchema.shape),
+};
+/** Names other tools give these fields (LocoLLM's eval_dataset.jsonl among them). */
+const FIELD_ALIASES: Record<TrainingForm | "benchmark", Record<string, string>> = {
+  instruction: {
+    question: "instruction",
+    prompt: "instruction",
+    answer: "output",
+    response: "output",
+    completion: "output",
+    context: "input",
+  },
+  messages: {},
+  sharegpt: {},
+  benchmark: {
+    question: "instruction",
+    prompt: "instruction",
+    answer: "expected_output",
+    context: "input",
+    keywords: "answer_keywords",
+  },
+};
 const FORBIDDEN_KEYS = ["__proto__", "constructor", "prototype"];
 
 /** Streams one JSONL dataset once, in constant memory apart from the duplicate index. */
@@ -53,7 +95,6 @@ export async function validateDataset<K extends DatasetKind>(
   params: ValidateDatasetParams<K>,
 ): Promise<DatasetStats> {
   const { kind, file, sink } = params;
-  const schema: z.ZodType = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
   const ids = params.ids ?? new IdIndex();
@@ -64,6 +105,7 @@ export async function validateDataset<K extends DatasetKind>(
   let blankLines: number[] = [];
   let crlfSeen = false;
   let lfsPointer = false;
+  let firstForm: { form: TrainingForm; line: number } | undefined;
   const add: Add = (line, column, field, rule, message, hint, severity = "error") =>
     sink.add({ file, line, column, field, rule, severity, message, hint });
 
@@ -165,10 +207,40 @@ export async function validateDataset<K extends DatasetKind>(
       );
       return;
     }
+    const form = kind === "train" ? trainingFormOf(value) : undefined;
+    if (form !== undefined) {
+      firstForm ??= { form, line };
+      if (form !== firstForm.form) {
+        add(
+          line,
+          1,
+          "",
+          "mixed-forms",
+          `this line is in the ${FORM_NAMES[form]} form, line ${firstForm.line} in the ${FORM_NAMES[firstForm.form]} form`,
+          "write every line of a training file in one form (convert the odd ones out)",
+        );
+        return;
+      }
+    }
+    const known = form ?? "benchmark";
+    for (const key of Object.keys(value))
+      if (!KNOWN_KEYS[known].includes(key)) {
+        const near = FIELD_ALIASES[known][key] ?? closestName(key, KNOWN_KEYS[known]);
+        add(
+          line,
+          columnOf(text, key),
+          key,
+          "unknown-key",
+          `unknown key "${printable(key, 60)}"${near ? ` (did you mean "${near}"?)` : ""}`,
+          `loragate ignores it; the known keys are ${KNOWN_KEYS[known].join(", ")}`,
+          "warning",
+        );
+      }
+    const schema = form === undefined ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     // A training record's verdict depends only on its fields' JSON types (the schema has no other
     // constraint; test/units.test.ts holds it to that): a combination that failed before and whose
     // rules are listed in full is only counted, without zod, whose failing path costs ~4 µs a line.
-    const types = kind === "train" ? trainingFieldTypes(value as Record<string, unknown>) : undefined;
+    const types = form === "instruction" ? trainingFieldTypes(value as Record<string, unknown>) : undefined;
     const rulesOfThese = types === undefined ? undefined : rulesOfTypes.get(types);
     if (rulesOfThese && sink.countIfFull(file, rulesOfThese)) return;
     const parsed = schema.safeParse(value);
@@ -210,7 +282,14 @@ export async function validateDataset<K extends DatasetKind>(
     }
     records++;
     const record = parsed.data as Record<string, unknown>;
-    if (!checkRecord(kind, record, text, line, add)) return;
+    if (form === "messages" || form === "sharegpt") {
+      const chat = chatTurns(form, record[turnsKey(form)] as Record<string, string>[]);
+      if ("problem" in chat) {
+        const { field, rule, message, hint } = chat.problem;
+        add(line, columnOf(text, turnsKey(form)), field, rule, message, hint);
+        return;
+      }
+    } else if (!checkRecord(kind, record, text, line, add)) return;
     // Every record that reaches here goes through both tables, so the parallel path (where the
     // tables live in another thread) reaches the same verdicts.
     let sameId = 0;
@@ -219,15 +298,10 @@ export async function validateDataset<K extends DatasetKind>(
       sameId = ids.addOrGet(line, String(record.id), idColumn);
       if (sameId > 0) sink.add(duplicateIdFinding(file, line, idColumn, String(record.id), sameId));
     }
-    const earlier =
-      kind === "train"
-        ? duplicates.addOrGet(
-            line,
-            record.instruction as string,
-            record.input as string,
-            record.output as string,
-          )
-        : duplicates.addOrGet(line, record.instruction as string, record.input as string);
+    const texts = kind === "train" ? trainingTextOf(record)! : undefined;
+    const earlier = texts
+      ? duplicates.addOrGet(line, texts.instruction, texts.input, texts.output)
+      : duplicates.addOrGet(line, record.instruction as string, record.input as string);
     if (earlier > 0) {
       // A copied item repeats its id too: that error says it already.
       if (sameId === 0) sink.add(duplicateFinding(kind, file, line, earlier));
@@ -299,7 +373,7 @@ export function duplicateFinding(kind: DatasetKind, file: string, line: number, 
     field: "",
     rule: kind === "train" ? "duplicate-example" : "duplicate-item",
     severity: "warning",
-    message: `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`,
+    message: `same ${kind === "train" ? "texts (instruction, input and output, or every turn)" : "instruction and input"} as line ${earlier}`,
     hint: "remove the copy; duplicates do not count towards the minimum",
   };
 }
@@ -363,6 +437,18 @@ function checkRecord(
 ): boolean {
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
+  const type = record.evaluation_type;
+  if ((type === "keywords" || type === "code") && record.answer_keywords === undefined) {
+    add(
+      line,
+      columnOf(text, "evaluation_type"),
+      "answer_keywords",
+      "missing-keywords",
+      `evaluation_type ${type} scores by answer_keywords, and the item has none`,
+      'add "answer_keywords": ["...", ...], the words a correct answer contains',
+    );
+    ok = false;
+  }
   if (String(record.instruction).trim() === "") {
     add(
       line,
@@ -374,7 +460,7 @@ function checkRecord(
     );
     ok = false;
   }
-  if (String(record[answerField]).trim() === "") {
+  if (record[answerField] !== undefined && String(record[answerField]).trim() === "") {
     add(
       line,
       columnOf(text, answerField),

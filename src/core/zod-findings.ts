@@ -93,6 +93,9 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): IssueText
         },
       ];
     default:
+      // A cross-field rule (e.g. expected_output or answer_keywords) names the field it misses.
+      if (issue.code === "custom" && found === undefined)
+        return [{ field, rule: "missing-field", message: issue.message, hint: `add "${field}"` }];
       return [
         {
           field,

@@ -6,6 +6,7 @@
 import type { ApplicableBenchmark } from "../core/evaluation/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
 import { benchmarkPrompt } from "../core/evaluation/prompt.ts";
+import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
@@ -77,6 +78,10 @@ export interface BenchmarkEvaluation {
 
 export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<BenchmarkResult[]> {
   const { harness, settings } = params;
+  const scoresCode = params.benchmarks.some(
+    (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code"),
+  );
+  if (scoresCode) await loadPythonSyntax();
   const prompts = params.benchmarks.flatMap((b) =>
     b.items.map((item) => benchmarkPrompt(item, settings.re2)),
   );
@@ -101,7 +106,8 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
     const outcomes = benchmark.items.map((item, i) => {
       const score = (answer: Generation, model: string) => {
         const type = item.evaluation_type ?? benchmark.evaluationType;
-        const scored = scoreAnswer(type, answer.text, item.expected_output, {
+        const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
+        const scored = scoreAnswer(type, answer.text, expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config,
         });

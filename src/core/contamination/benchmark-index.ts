@@ -6,8 +6,21 @@ export interface BenchmarkInput {
   /** Registry-relative file (hidden benchmarks: a label such as `hidden:1`). */
   file: string;
   hidden: boolean;
-  items: readonly { id: string; instruction: string; input: string; expected_output: string }[];
+  items: readonly BenchmarkText[];
 }
+
+/** What contamination compares of a benchmark item. */
+export interface BenchmarkText {
+  id: string;
+  instruction: string;
+  input: string;
+  expected_output?: string;
+  answer_keywords?: readonly string[];
+}
+
+/** The item's answer as text: expected_output, or its keywords when only those are given. */
+export const referenceAnswer = (item: Omit<BenchmarkText, "id" | "instruction" | "input">): string =>
+  item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
 
 /**
  * The tokens compared: a benchmark item's question (its input, else its instruction) and answer; a
@@ -82,7 +95,7 @@ export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: nu
   for (let b = 0; b < benchmarks.length; b++) {
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
-      questionAndAnswerTokens(item, item.expected_output, tokens);
+      questionAndAnswerTokens(item, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {

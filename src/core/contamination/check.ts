@@ -7,7 +7,8 @@ import { type BenchmarkInput, buildBenchmarkIndex } from "./benchmark-index.ts";
 import { type BoilerplateRule, DEFAULT_BOILERPLATE, type RawContamination, scanInProcess } from "./engine.ts";
 import { scanInWorkers } from "./parallel.ts";
 import { buildReport, type ContaminationReport } from "./report.ts";
-import { forEachTrainingExample, type TrainingExampleText } from "./training-lines.ts";
+import type { TrainingText } from "../conversation.ts";
+import { forEachTrainingExample } from "./training-lines.ts";
 
 /** Below this size one thread is as fast as sharing the work with a worker (which takes ~90 ms to start). */
 const PARALLEL_MIN_BYTES = 4 << 20;
@@ -51,7 +52,7 @@ export async function checkContamination(params: ContaminationParams): Promise<C
     });
   } else {
     const chunks = params.source.stream(params.trainFile);
-    const feed = (add: (line: number, example: TrainingExampleText) => void) =>
+    const feed = (add: (line: number, example: TrainingText) => void) =>
       forEachTrainingExample(chunks, { maxLineBytes: params.maxLineBytes, atFileStart: true }, add);
     raw = await scanInProcess({ index, feed, thresholds, boilerplate });
   }

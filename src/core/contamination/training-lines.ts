@@ -1,25 +1,17 @@
+import { type TrainingText, trainingTextOf } from "../conversation.ts";
 import { streamLines } from "../jsonl.ts";
-import type { TrainingExample } from "../schemas/records.ts";
-
-export type TrainingExampleText = Pick<TrainingExample, "instruction" | "input" | "output">;
 
 /**
- * The three texts of a training line, or undefined when it has not got them. Validation (with the
- * zod schema) reports what is wrong with a line; this pass only reads, in workers that start fast
- * without loading zod.
+ * The texts of a training line of any form, or undefined when it has not got them. Validation (with
+ * the zod schema) reports what is wrong with a line; this pass only reads, in workers that start
+ * fast without loading zod.
  */
-export function parseTrainingLine(text: string): TrainingExampleText | undefined {
-  let value: Partial<Record<keyof TrainingExampleText, unknown>>;
+export function parseTrainingLine(text: string): TrainingText | undefined {
   try {
-    value = JSON.parse(text);
+    return trainingTextOf(JSON.parse(text));
   } catch {
     return undefined;
   }
-  if (value === null || typeof value !== "object") return undefined;
-  const { instruction, input, output } = value;
-  return typeof instruction === "string" && typeof input === "string" && typeof output === "string"
-    ? { instruction, input, output }
-    : undefined;
 }
 
 /**
@@ -29,7 +21,7 @@ export function parseTrainingLine(text: string): TrainingExampleText | undefined
 export async function forEachTrainingExample(
   chunks: AsyncIterable<Uint8Array>,
   params: { maxLineBytes: number; atFileStart: boolean },
-  onExample: (line: number, example: TrainingExampleText) => void,
+  onExample: (line: number, example: TrainingText) => void,
 ): Promise<number> {
   const { lines } = await streamLines(chunks, params.maxLineBytes, params.atFileStart, {
     line: (text, line) => {

@@ -1,9 +1,11 @@
 /**
  * Scoring of one model answer against a benchmark item's expected output, per evaluation type.
- * Each scorer is a small pure function returning a score in [0, 1] (1 or 0 except rouge_l).
+ * Each scorer is a small pure function returning a score in [0, 1] (1 or 0 except rouge_l); the code
+ * type needs the Python grammar loaded first (loadPythonSyntax).
  */
 import { RE2JS } from "re2js";
 import type { EVALUATION_TYPES } from "../schemas/common.ts";
+import { parsesAsPython } from "./python-syntax.ts";
 
 export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 export type ScorerConfig = Record<string, unknown>;
@@ -37,30 +39,34 @@ function lastBoxed(text: string): string | undefined {
   return undefined;
 }
 
+/** Where a model states its final number, in the order each convention trusts them. */
+const STATED_ANSWER = /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
+const ANSWER_LABEL = /answer(?: is)?\s*[:\s]\s*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
+const EQUALS = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g;
+const EQUALS_AT_LINE_END = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)[ \t]*\.?[ \t]*$/gm;
+
 /**
- * The final numeric answer of a model output, in LocoLLM's order of trust: \boxed{...},
- * "the answer is ...", the last "= N", and else the last number in the text.
+ * The final numeric answer of a model output. loragate's order of trust: \boxed{...}, "the answer
+ * is ...", the last "= N", else the last number. LocoLLM's eval.py ("locollm"): "the answer is" or
+ * "answer:", then \boxed{...}, then "= N" ending a line, else the last number.
  */
-export function extractNumber(output: string): string | undefined {
+export function extractNumber(output: string, order: NumericExtraction = "loragate"): string | undefined {
   const text = output.slice(-MAX_SCORED_CHARS);
-  const boxed = lastBoxed(text);
-  const candidates = [
-    boxed,
-    /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi,
-    /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g,
-  ];
-  for (const c of candidates) {
-    if (c === undefined) continue;
-    if (typeof c === "string") {
-      const inner = c.match(NUMBER);
-      if (inner) return inner.at(-1);
-      continue;
-    }
-    const all = [...text.matchAll(c)];
-    if (all.length > 0) return all.at(-1)![1];
+  const boxed = (): string | undefined => lastBoxed(text)?.match(NUMBER)?.at(-1);
+  const last = (pattern: RegExp) => () => [...text.matchAll(pattern)].at(-1)?.[1];
+  const steps =
+    order === "locollm"
+      ? [last(ANSWER_LABEL), boxed, last(EQUALS_AT_LINE_END)]
+      : [boxed, last(STATED_ANSWER), last(EQUALS)];
+  for (const step of steps) {
+    const found = step();
+    if (found !== undefined) return found;
   }
   return text.match(NUMBER)?.at(-1);
 }
+
+export const NUMERIC_EXTRACTIONS = ["loragate", "locollm"] as const;
+export type NumericExtraction = (typeof NUMERIC_EXTRACTIONS)[number];
 
 function normalizeText(text: string, config: ScorerConfig): string {
   let t = text
@@ -87,11 +93,14 @@ function exactMatch(output: string, expected: string, config: ScorerConfig): num
   return normalizeText(answer, config) === normalizeText(expected, config) ? 1 : 0;
 }
 
-/** numeric: the extracted final number equals the expected one within `tolerance` (relative, default 1e-6). */
+/**
+ * numeric: the extracted final number equals the expected one within `tolerance` (relative, default
+ * 1e-6); `extraction: locollm` finds the number as LocoLLM's eval.py does.
+ */
 function numeric(output: string, expected: string, config: ScorerConfig): number {
   const percent = config.percent_as_fraction === true;
   const want = parseNumber(expected, percent);
-  const raw = extractNumber(output);
+  const raw = extractNumber(output, config.extraction === "locollm" ? "locollm" : "loragate");
   const got = raw === undefined ? undefined : parseNumber(raw, percent);
   if (want === undefined || got === undefined) return 0;
   const tolerance = typeof config.tolerance === "number" ? config.tolerance : 1e-6;
@@ -106,6 +115,34 @@ function contains(output: string, expected: string, config: ScorerConfig): numbe
   return config.case_sensitive === true
     ? Number(o.includes(e))
     : Number(o.toLowerCase().includes(e.toLowerCase()));
+}
+
+/** Whether every keyword appears in the text (case-insensitive unless case_sensitive). */
+function hasEveryKeyword(text: string, keywords: readonly string[], config: ScorerConfig): boolean {
+  const fold = (t: string) => (config.case_sensitive === true ? t : t.toLowerCase()).replace(/\s+/g, " ");
+  const haystack = fold(text);
+  return keywords.every((k) => haystack.includes(fold(k.trim())));
+}
+
+/** keywords: the answer contains every one of the item's answer_keywords (LocoLLM's analysis type). */
+function keywords(output: string, expected: ExpectedAnswer, config: ScorerConfig): number {
+  return Number(hasEveryKeyword(output.slice(0, MAX_SCORED_CHARS), requireKeywords(expected), config));
+}
+
+/**
+ * code: the answer's code (its first fenced block, else the whole answer) parses as Python, checked by
+ * tree-sitter's grammar, and contains every keyword (LocoLLM's code type).
+ */
+function code(output: string, expected: ExpectedAnswer, config: ScorerConfig): number {
+  const answer = output.slice(0, MAX_SCORED_CHARS);
+  const fenced = /```[ \t]*(?:python3?|py)?[ \t]*\r?\n([\s\S]*?)```/i.exec(answer);
+  const source = fenced ? fenced[1]! : answer;
+  return Number(parsesAsPython(source) && hasEveryKeyword(source, requireKeywords(expected), config));
+}
+
+function requireKeywords(expected: ExpectedAnswer): readonly string[] {
+  if (!expected.keywords?.length) throw new ScoringError("the item has no answer_keywords to look for");
+  return expected.keywords;
 }
 
 /** regex: `pattern` (default: the expected output itself, as a regex) matches the output. */
@@ -139,18 +176,28 @@ function rougeL(output: string, expected: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
-export const SCORERS: Record<
+/** What an item expects: its reference text, and the keywords a keywords or code item looks for. */
+export interface ExpectedAnswer {
+  text: string;
+  keywords?: readonly string[];
+}
+
+const SCORERS: Record<
   EvaluationType,
-  (output: string, expected: string, config: ScorerConfig) => number
+  (output: string, expected: ExpectedAnswer, config: ScorerConfig) => number
 > = {
-  exact_match: exactMatch,
-  numeric,
-  contains,
-  regex,
-  rouge_l: (output, expected) => rougeL(output, expected),
+  exact_match: (output, expected, config) => exactMatch(output, expected.text, config),
+  numeric: (output, expected, config) => numeric(output, expected.text, config),
+  contains: (output, expected, config) => contains(output, expected.text, config),
+  regex: (output, expected, config) => regex(output, expected.text, config),
+  rouge_l: (output, expected) => rougeL(output, expected.text),
+  keywords,
+  code,
 };
 
-export class UnsafeRegexError extends Error {}
+/** An item that cannot be scored (an unsafe regex, no keywords): it scores 0 and the results say why. */
+export class ScoringError extends Error {}
+export class UnsafeRegexError extends ScoringError {}
 
 /**
  * Compiles a regex from benchmark data or a manifest for RE2 (re2js): matching time is linear in the
@@ -172,17 +219,19 @@ export function safeRegex(pattern: string, flags: string): RE2JS {
   }
 }
 
-/** Scores one answer; an unsafe or invalid regex in the item scores 0 and says why. */
+/** Scores one answer; an item that cannot be scored (e.g. an unsafe regex) scores 0 and says why. */
 export function scoreAnswer(
   type: EvaluationType,
   output: string,
-  expected: string,
+  expected: string | ExpectedAnswer,
   config: ScorerConfig = {},
 ): { score: number; error?: string } {
   try {
-    return { score: SCORERS[type](output, expected, config) };
+    return {
+      score: SCORERS[type](output, typeof expected === "string" ? { text: expected } : expected, config),
+    };
   } catch (error) {
-    if (error instanceof UnsafeRegexError) return { score: 0, error: error.message };
+    if (error instanceof ScoringError) return { score: 0, error: error.message };
     throw error;
   }
 }

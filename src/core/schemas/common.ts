@@ -31,7 +31,15 @@ export const RelativePathSchema = z
   .max(255)
   .describe("A path relative to the adapter folder, with forward slashes.");
 
-export const EVALUATION_TYPES = ["exact_match", "numeric", "contains", "regex", "rouge_l"] as const;
+export const EVALUATION_TYPES = [
+  "exact_match",
+  "numeric",
+  "contains",
+  "regex",
+  "rouge_l",
+  "keywords",
+  "code",
+] as const;
 export const EvaluationTypeSchema = z
   .enum(EVALUATION_TYPES)
   .describe("How a model answer is scored against expected_output.");

@@ -1,14 +1,51 @@
 import { z } from "zod";
 import { EvaluationTypeSchema } from "./common.ts";
 
-/** One line of training/dataset.jsonl (Alpaca-style, as LocoLLM uses). */
-export const TrainingExampleSchema = z
+/** One line of a training set in the instruction form (Alpaca's). */
+export const InstructionExampleSchema = z
   .object({
     instruction: z.string().describe("The task, as the user would phrase it."),
     input: z.string().describe("Extra context for the task; may be empty."),
     output: z.string().describe("The answer the adapter should learn to give."),
   })
-  .describe("One training example.");
+  .describe("One training example: instruction, input, output.");
+
+const MessageSchema = z
+  .object({
+    role: z.string().describe("system, user or assistant."),
+    content: z.string().describe("The turn's text."),
+  })
+  .describe("One turn.");
+
+/** OpenAI's chat form. */
+export const MessagesExampleSchema = z
+  .object({ messages: z.array(MessageSchema).describe("Optional system turn, then user and assistant in turn.") })
+  .describe("One training conversation in OpenAI's messages form.");
+
+/** ShareGPT's form, with its own keys (from/value, human/gpt) or OpenAI's (role/content). */
+export const ShareGptExampleSchema = z
+  .object({
+    conversations: z
+      .array(
+        z.union(
+          [
+            z.object({
+              from: z.string().describe("system, human (user) or gpt (assistant)."),
+              value: z.string().describe("The turn's text."),
+            }),
+            MessageSchema,
+          ],
+          { error: 'must be a turn: {"from": ..., "value": ...} or {"role": ..., "content": ...}' },
+        ),
+      )
+      .describe("Optional system turn, then human and gpt in turn."),
+  })
+  .describe("One training conversation in ShareGPT's form.");
+
+/** One line of a training set: any of the three forms, one form per file; loss on the answers only. */
+export const TrainingExampleSchema = z
+  .union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema])
+  .describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
 
 export const DIFFICULTIES = ["easy", "medium", "hard"] as const;
 
@@ -21,12 +58,29 @@ export const BenchmarkItemSchema = z
       .describe("Unique id of the item within its benchmark."),
     instruction: z.string().describe("The task."),
     input: z.string().describe("Extra context; may be empty."),
-    expected_output: z.string().describe("The reference answer."),
-    difficulty: z.enum(DIFFICULTIES).describe("easy, medium or hard; reported separately on the scorecard."),
+    expected_output: z
+      .string()
+      .optional()
+      .describe("The reference answer; may be left out when answer_keywords scores the item."),
+    answer_keywords: z
+      .array(z.string().min(1).max(200))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Words a correct answer contains, every one (the keywords and code evaluation types)."),
+    difficulty: z
+      .enum(DIFFICULTIES)
+      .optional()
+      .describe("easy, medium or hard; reported separately on the scorecard when given."),
     evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),
     evaluation_config: z.record(z.string(), z.unknown()).optional().describe("Overrides evaluation.config."),
+  })
+  .refine((item) => item.expected_output !== undefined || item.answer_keywords !== undefined, {
+    path: ["expected_output"],
+    error: '"expected_output" is missing (or give answer_keywords)',
   })
   .describe("One held-out benchmark item.");
 
 export type TrainingExample = z.infer<typeof TrainingExampleSchema>;
+export type InstructionExample = z.infer<typeof InstructionExampleSchema>;
 export type BenchmarkItem = z.infer<typeof BenchmarkItemSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
+import { EvaluationTypeSchema, GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
 
 /**
  * results.json, written by the GPU action and read by the app and `loragate scorecard`.
@@ -31,7 +31,7 @@ export const BenchmarkResultSchema = z
       .describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
     kind: z.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
     sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-    evaluation_type: z.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
+    evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
     outcomes: z.array(OutcomeSchema).max(1_000_000).describe("Per-item paired outcomes; hidden: ids and scores only."),
     generation: z
       .object({ base: GenerationTallySchema, adapter: GenerationTallySchema })
