@@ -1,6 +1,7 @@
 // Bundles the GitHub Action's entry (src/action/main.ts) into action/dist/main.js, committed, as
 // JavaScript actions require. node-llama-cpp stays outside: it is native, with per-platform llama.cpp
-// builds, and the runner image installs it where Node finds it (see runners/README.md).
+// builds, and the runner image installs it where Node finds it (see runners/README.md); so do
+// web-tree-sitter and tree-sitter-python, whose WebAssembly files are found beside their packages.
 // Usage: node scripts/build-action.mjs [outfile]
 import { build } from "esbuild";
 
@@ -12,7 +13,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["node-llama-cpp"],
+  external: ["node-llama-cpp", "web-tree-sitter", "tree-sitter-python"],
   legalComments: "none",
   // some bundled CommonJS dependencies call require() for Node's own modules
   banner: {

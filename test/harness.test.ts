@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/core/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
-import { sha256File } from "../src/eval/gguf-file.ts";
+import { sha256File } from "../src/io/sha256-file.ts";
 import { EvaluationHarness, threadsFor } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import { readGgufFileInfo } from "node-llama-cpp";

@@ -459,20 +459,20 @@ CHAR_MAP[HTAB] |= OWS;
 CHAR_MAP[SP] |= OWS;
 CHAR_MAP[SEMI] |= SEMI_FLAG;
 CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 128; code <= 255; code++) {
-  CHAR_MAP[code] |= LOWER_CASE;
+for (let code18 = 128; code18 <= 255; code18++) {
+  CHAR_MAP[code18] |= LOWER_CASE;
 }
 for (const char of "!#$%&'*+-.^_`|~") {
   CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
 }
-for (let code = 48; code <= 57; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
+for (let code18 = 48; code18 <= 57; code18++) {
+  CHAR_MAP[code18] |= TOKEN_FLAG;
 }
-for (let code = 65; code <= 90; code++) {
-  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+for (let code18 = 65; code18 <= 90; code18++) {
+  CHAR_MAP[code18] |= LOWER_CASE | TOKEN_FLAG;
 }
-for (let code = 97; code <= 122; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
+for (let code18 = 97; code18 <= 122; code18++) {
+  CHAR_MAP[code18] |= TOKEN_FLAG;
 }
 var NullObject = /* @__PURE__ */ (() => {
   const C = function() {
@@ -492,8 +492,8 @@ function parse2(header, options) {
   let whitespace = -1;
   let stop = options?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags = CHAR_MAP[code];
+    const code18 = header.charCodeAt(index);
+    const flags = CHAR_MAP[code18];
     if ((flags & stopFlags) !== 0) {
       stop |= flags & COMMA_FLAG;
       break;
@@ -504,7 +504,7 @@ function parse2(header, options) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code & NON_ASCII | flags;
+    typeFlags |= code18 & NON_ASCII | flags;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -526,14 +526,14 @@ function parseParameters(header, type2, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags = CHAR_MAP[code];
+      const code18 = header.charCodeAt(index);
+      const flags = CHAR_MAP[code18];
       if ((flags & stopFlags) !== 0) {
         if ((flags & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code === EQ) {
+      if (code18 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -545,16 +545,16 @@ function parseParameters(header, type2, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code18 = header.charCodeAt(index);
-            if (code18 === DQUOTE) {
+            const code19 = header.charCodeAt(index);
+            if (code19 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code19 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code19];
+                const code20 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code20];
                 if ((flags2 & stopFlags) !== 0) {
                   stop2 = flags2 & COMMA_FLAG;
                   break;
@@ -565,7 +565,7 @@ function parseParameters(header, type2, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code18 === BSLASH && index + 1 < len) {
+            if (code19 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -578,8 +578,8 @@ function parseParameters(header, type2, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code18 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code18];
+          const code19 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code19];
           if ((flags2 & stopFlags) !== 0) {
             stop = flags2 & COMMA_FLAG;
             break;
@@ -606,7 +606,7 @@ function parseParameters(header, type2, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code & NON_ASCII | flags;
+      keyFlags |= code18 & NON_ASCII | flags;
       index++;
     }
   }
@@ -4060,16 +4060,10 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 );
 
 // src/eval/gguf-file.ts
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readGgufFileInfo } from "node-llama-cpp";
 var EvaluationInputError = class extends Error {
 };
-async function sha256File(path) {
-  const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
 async function readGgufSummary(path, role) {
   if (!existsSync(path)) throw new EvaluationInputError(`${role} not found: ${path}`);
   const size = statSync(path).size;
@@ -4094,10 +4088,119 @@ async function readGgufSummary(path, role) {
   return summary;
 }
 
+// src/io/sha256-file.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+async function sha256File(path) {
+  const hash2 = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+
 // src/io/fs-source.ts
 import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+
+// src/core/conversation.ts
+var FORM_NAMES = {
+  instruction: "instruction/input/output",
+  messages: 'OpenAI "messages"',
+  sharegpt: 'ShareGPT "conversations"'
+};
+var ROLES = {
+  system: "system",
+  user: "user",
+  human: "user",
+  assistant: "assistant",
+  gpt: "assistant"
+};
+var KNOWN_ROLES = "system, user, assistant (ShareGPT: human, gpt)";
+function trainingFormOf(record2) {
+  if (Object.hasOwn(record2, "messages")) return "messages";
+  if (Object.hasOwn(record2, "conversations")) return "sharegpt";
+  return "instruction";
+}
+var turnsKey = (form) => form === "messages" ? "messages" : "conversations";
+function chatTurns(form, raw) {
+  const key = turnsKey(form);
+  const turns = [];
+  for (const [i, entry] of raw.entries()) {
+    const roleKey = "from" in entry ? "from" : "role";
+    const name = entry[roleKey];
+    const role = Object.hasOwn(ROLES, name) ? ROLES[name] : void 0;
+    if (role === void 0)
+      return {
+        problem: {
+          field: `${key}.${i}.${roleKey}`,
+          rule: "chat-unknown-role",
+          message: `turn ${i + 1} has role ${JSON.stringify(name.slice(0, 40))}`,
+          hint: `use one of ${KNOWN_ROLES}; tool calls are not trained on`
+        }
+      };
+    turns.push({ role, content: "from" in entry ? entry.value : entry.content });
+  }
+  const order = roleOrderProblem(turns);
+  if (order) return { problem: { ...order, field: order.turn === void 0 ? key : `${key}.${order.turn}` } };
+  const empty = turns.findIndex((t) => t.role !== "system" && t.content.trim() === "");
+  if (empty >= 0)
+    return {
+      problem: {
+        field: `${key}.${empty}`,
+        rule: "chat-empty-turn",
+        message: `turn ${empty + 1} (${turns[empty].role}) is empty`,
+        hint: turns[empty].role === "assistant" ? "write the answer the adapter should learn, or drop the turn pair" : "write what the user asks, or drop the turn pair"
+      }
+    };
+  return { turns };
+}
+function roleOrderProblem(turns) {
+  const hint = "order the turns: an optional system turn, then user and assistant alternating, ending with assistant";
+  if (turns.length === 0) return { rule: "chat-role-order", message: "the conversation has no turns", hint };
+  const start = turns[0].role === "system" ? 1 : 0;
+  for (let i = start; i < turns.length; i++) {
+    const expected = (i - start) % 2 === 0 ? "user" : "assistant";
+    if (turns[i].role !== expected)
+      return {
+        turn: i,
+        rule: "chat-role-order",
+        message: `turn ${i + 1} is ${turns[i].role} where ${expected} is expected${turns[i].role === "system" ? " (a system turn only comes first)" : ""}`,
+        hint
+      };
+  }
+  if (turns.at(-1).role !== "assistant")
+    return {
+      turn: turns.length - 1,
+      rule: "chat-role-order",
+      message: "the last turn is the user's: there is no answer to train on",
+      hint
+    };
+  return void 0;
+}
+function trainingTextOf(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const form = trainingFormOf(value);
+  if (form === "instruction") {
+    const { instruction, input: input3, output: output2 } = value;
+    return typeof instruction === "string" && typeof input3 === "string" && typeof output2 === "string" ? { instruction, input: input3, output: output2 } : void 0;
+  }
+  const raw = value[turnsKey(form)];
+  if (!Array.isArray(raw)) return void 0;
+  const texts = { system: [], user: [], assistant: [] };
+  for (const entry of raw) {
+    if (entry === null || typeof entry !== "object") return void 0;
+    const name = entry.from ?? entry.role;
+    const content = entry.value ?? entry.content;
+    if (typeof name !== "string" || typeof content !== "string" || !Object.hasOwn(ROLES, name))
+      return void 0;
+    texts[ROLES[name]].push(content);
+  }
+  return {
+    instruction: texts.system.join("\n\n"),
+    input: texts.user.join("\n\n"),
+    output: texts.assistant.join("\n\n")
+  };
+}
 
 // src/core/duplicate-index.ts
 function fingerprint(out, a, b, c = "") {
@@ -10360,9 +10463,9 @@ var TranslateRegExpString = class TranslateRegExpString2 {
               continue;
             case "c":
               if (i + 2 < size) {
-                let code = data[i + 2].charCodeAt(0);
-                if (code >= 65 && code <= 90 || code >= 97 && code <= 122) {
-                  let val = code % 32;
+                let code18 = data[i + 2].charCodeAt(0);
+                if (code18 >= 65 && code18 <= 90 || code18 >= 97 && code18 <= 122) {
+                  let val = code18 % 32;
                   result += "\\x";
                   result += (val >> 4).toString(16).toUpperCase();
                   result += (val & 15).toString(16).toUpperCase();
@@ -10844,6 +10947,32 @@ var RE2JS = class RE2JS2 {
   }
 };
 
+// src/core/evaluation/python-syntax.ts
+import { createRequire } from "node:module";
+var parser;
+async function loadPythonSyntax() {
+  if (parser) return;
+  const { Parser: Parser3, Language } = await import("web-tree-sitter");
+  await Parser3.init();
+  const language = await Language.load(
+    createRequire(import.meta.url).resolve("tree-sitter-python/tree-sitter-python.wasm")
+  );
+  const loaded = new Parser3();
+  loaded.setLanguage(language);
+  parser = loaded;
+}
+function parsesAsPython(source) {
+  if (!parser) throw new Error("the Python grammar is not loaded: await loadPythonSyntax() first");
+  if (source.trim() === "") return false;
+  const tree = parser.parse(source);
+  if (!tree) return false;
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
+
 // src/core/evaluation/scoring.ts
 var MAX_SCORED_CHARS = 2e4;
 var NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
@@ -10867,23 +10996,18 @@ function lastBoxed(text) {
   }
   return void 0;
 }
-function extractNumber(output2) {
+var STATED_ANSWER = /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
+var ANSWER_LABEL = /answer(?: is)?\s*[:\s]\s*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
+var EQUALS = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g;
+var EQUALS_AT_LINE_END = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)[ \t]*\.?[ \t]*$/gm;
+function extractNumber(output2, order = "loragate") {
   const text = output2.slice(-MAX_SCORED_CHARS);
-  const boxed = lastBoxed(text);
-  const candidates = [
-    boxed,
-    /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi,
-    /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g
-  ];
-  for (const c of candidates) {
-    if (c === void 0) continue;
-    if (typeof c === "string") {
-      const inner = c.match(NUMBER);
-      if (inner) return inner.at(-1);
-      continue;
-    }
-    const all = [...text.matchAll(c)];
-    if (all.length > 0) return all.at(-1)[1];
+  const boxed = () => lastBoxed(text)?.match(NUMBER)?.at(-1);
+  const last = (pattern) => () => [...text.matchAll(pattern)].at(-1)?.[1];
+  const steps = order === "locollm" ? [last(ANSWER_LABEL), boxed, last(EQUALS_AT_LINE_END)] : [boxed, last(STATED_ANSWER), last(EQUALS)];
+  for (const step of steps) {
+    const found = step();
+    if (found !== void 0) return found;
   }
   return text.match(NUMBER)?.at(-1);
 }
@@ -10908,7 +11032,7 @@ function exactMatch(output2, expected, config2) {
 function numeric(output2, expected, config2) {
   const percent = config2.percent_as_fraction === true;
   const want = parseNumber(expected, percent);
-  const raw = extractNumber(output2);
+  const raw = extractNumber(output2, config2.extraction === "locollm" ? "locollm" : "loragate");
   const got = raw === void 0 ? void 0 : parseNumber(raw, percent);
   if (want === void 0 || got === void 0) return 0;
   const tolerance = typeof config2.tolerance === "number" ? config2.tolerance : 1e-6;
@@ -10919,6 +11043,24 @@ function contains(output2, expected, config2) {
   const e = expected.trim().replace(/\s+/g, " ");
   if (e === "") return 0;
   return config2.case_sensitive === true ? Number(o.includes(e)) : Number(o.toLowerCase().includes(e.toLowerCase()));
+}
+function hasEveryKeyword(text, keywords2, config2) {
+  const fold = (t) => (config2.case_sensitive === true ? t : t.toLowerCase()).replace(/\s+/g, " ");
+  const haystack = fold(text);
+  return keywords2.every((k) => haystack.includes(fold(k.trim())));
+}
+function keywords(output2, expected, config2) {
+  return Number(hasEveryKeyword(output2.slice(0, MAX_SCORED_CHARS), requireKeywords(expected), config2));
+}
+function code(output2, expected, config2) {
+  const answer = output2.slice(0, MAX_SCORED_CHARS);
+  const fenced = /```[ \t]*(?:python3?|py)?[ \t]*\r?\n([\s\S]*?)```/i.exec(answer);
+  const source = fenced ? fenced[1] : answer;
+  return Number(parsesAsPython(source) && hasEveryKeyword(source, requireKeywords(expected), config2));
+}
+function requireKeywords(expected) {
+  if (!expected.keywords?.length) throw new ScoringError("the item has no answer_keywords to look for");
+  return expected.keywords;
 }
 function regex(output2, expected, config2) {
   const pattern = typeof config2.pattern === "string" ? config2.pattern : expected;
@@ -10943,13 +11085,17 @@ function rougeL(output2, expected) {
   return 2 * precision * recall / (precision + recall);
 }
 var SCORERS = {
-  exact_match: exactMatch,
-  numeric,
-  contains,
-  regex,
-  rouge_l: (output2, expected) => rougeL(output2, expected)
+  exact_match: (output2, expected, config2) => exactMatch(output2, expected.text, config2),
+  numeric: (output2, expected, config2) => numeric(output2, expected.text, config2),
+  contains: (output2, expected, config2) => contains(output2, expected.text, config2),
+  regex: (output2, expected, config2) => regex(output2, expected.text, config2),
+  rouge_l: (output2, expected) => rougeL(output2, expected.text),
+  keywords,
+  code
 };
-var UnsafeRegexError = class extends Error {
+var ScoringError = class extends Error {
+};
+var UnsafeRegexError = class extends ScoringError {
 };
 var RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters";
 function safeRegex(pattern, flags) {
@@ -10963,9 +11109,11 @@ function safeRegex(pattern, flags) {
 }
 function scoreAnswer(type2, output2, expected, config2 = {}) {
   try {
-    return { score: SCORERS[type2](output2, expected, config2) };
+    return {
+      score: SCORERS[type2](output2, typeof expected === "string" ? { text: expected } : expected, config2)
+    };
   } catch (error62) {
-    if (error62 instanceof UnsafeRegexError) return { score: 0, error: error62.message };
+    if (error62 instanceof ScoringError) return { score: 0, error: error62.message };
     throw error62;
   }
 }
@@ -11032,6 +11180,31 @@ function lineColumnAt(text, index) {
 function printable(value, max = 80) {
   const escaped = JSON.stringify(value).slice(1, -1);
   return escaped.length > max ? `${escaped.slice(0, max - 1)}\u2026` : escaped;
+}
+function closestName(name, names) {
+  let best;
+  let bestDistance = 3;
+  for (const candidate of names) {
+    const distance = editDistance(name.toLowerCase(), candidate, bestDistance);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+function editDistance(a, b, cap) {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        previous[j] + 1,
+        row[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      );
+    if (Math.min(...row) >= cap) return cap;
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 // src/core/jsonl.ts
@@ -14241,12 +14414,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i = 4; i < len; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code18 = iban3.charCodeAt(i);
+    remainder = (code18 >= 65 ? remainder * 100 + (code18 - 55) : remainder * 10 + (code18 - 48)) % 97;
   }
   for (let i = 0; i < 4; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code18 = iban3.charCodeAt(i);
+    remainder = (code18 >= 65 ? remainder * 100 + (code18 - 55) : remainder * 10 + (code18 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -24098,18 +24271,18 @@ var ZodCompileUnsupportedError = class extends Error {
     this.islandable = islandable;
   }
 };
-function compileValidator(schema2, parser) {
+function compileValidator(schema2, parser2) {
   try {
     return compileFn(schema2, { assertOnly: true });
   } catch {
-    return parser;
+    return parser2;
   }
 }
 function compile(schema2, options) {
   try {
-    const parser = compileFn(schema2);
-    const clone2 = withParser(schema2, parser);
-    clone2._zod.bag.validator = compileValidator(schema2, parser);
+    const parser2 = compileFn(schema2);
+    const clone2 = withParser(schema2, parser2);
+    clone2._zod.bag.validator = compileValidator(schema2, parser2);
     return clone2;
   } catch (err) {
     if (options?.strict)
@@ -24117,7 +24290,7 @@ function compile(schema2, options) {
     return schema2;
   }
 }
-function withParser(schema2, parser) {
+function withParser(schema2, parser2) {
   if (isRecursiveSchema(schema2)) {
     throw new ZodCompileUnsupportedError("a schema whose subtree contains a reference cycle");
   }
@@ -24131,7 +24304,7 @@ function withParser(schema2, parser) {
     if (ctx && isBackEdge(ctx, payload.value)) {
       return originalRun(payload, ctx);
     }
-    const out = parser(payload.value);
+    const out = parser2(payload.value);
     if (out !== INVALID) {
       payload.value = out;
       return payload;
@@ -24142,19 +24315,19 @@ function withParser(schema2, parser) {
   };
   wrapped.__originalRun = originalRun;
   clone2._zod.bag.fallbackRun = originalRun;
-  clone2._zod.bag.validator = parser;
+  clone2._zod.bag.validator = parser2;
   clone2._zod.run = wrapped;
   if (!liveRun.__originalRun)
-    installCompiledUserMethods(clone2, schema2, parser);
+    installCompiledUserMethods(clone2, schema2, parser2);
   return clone2;
 }
-function installCompiledUserMethods(target, source, parser) {
+function installCompiledUserMethods(target, source, parser2) {
   const targetAny = target;
   const sourceAny = source;
   if (typeof sourceAny.safeParse === "function") {
     const originalSafeParse = sourceAny.safeParse;
     targetAny.safeParse = (data, params) => {
-      const out = parser(data);
+      const out = parser2(data);
       if (out !== INVALID) {
         return { success: true, data: out };
       }
@@ -24164,7 +24337,7 @@ function installCompiledUserMethods(target, source, parser) {
   if (typeof sourceAny.parse === "function") {
     const originalParse2 = sourceAny.parse;
     targetAny.parse = (data, params) => {
-      const out = parser(data);
+      const out = parser2(data);
       if (out !== INVALID) {
         return out;
       }
@@ -24192,12 +24365,12 @@ function compileFn(schema2, options) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code = doc.content.join("\n");
+  const code18 = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code}` : code : "";
+${code18}` : code18 : "";
   const F = Function;
   const factoryCode = `return (input) => {
-${code}
+${code18}
 }`;
   let fn;
   try {
@@ -30867,24 +31040,57 @@ var Sha256Schema = external_exports.string().regex(/^[0-9a-f]{64}$/, "must be 64
 var GIT_SHA_PATTERN = /^[0-9a-f]{40}$/;
 var GitShaSchema = external_exports.string().regex(GIT_SHA_PATTERN, "must be a 40-hex-digit git commit sha");
 var RelativePathSchema = external_exports.string().min(1).max(255).describe("A path relative to the adapter folder, with forward slashes.");
-var EVALUATION_TYPES = ["exact_match", "numeric", "contains", "regex", "rouge_l"];
+var EVALUATION_TYPES = [
+  "exact_match",
+  "numeric",
+  "contains",
+  "regex",
+  "rouge_l",
+  "keywords",
+  "code"
+];
 var EvaluationTypeSchema = external_exports.enum(EVALUATION_TYPES).describe("How a model answer is scored against expected_output.");
+var ExtraSchema = external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Kept from an imported registry (e.g. LocoLLM's) for people to read; loragate does not use it.");
 
 // src/core/schemas/records.ts
-var TrainingExampleSchema = external_exports.object({
+var InstructionExampleSchema = external_exports.object({
   instruction: external_exports.string().describe("The task, as the user would phrase it."),
   input: external_exports.string().describe("Extra context for the task; may be empty."),
   output: external_exports.string().describe("The answer the adapter should learn to give.")
-}).describe("One training example.");
+}).describe("One training example: instruction, input, output.");
+var MessageSchema = external_exports.object({
+  role: external_exports.string().describe("system, user or assistant."),
+  content: external_exports.string().describe("The turn's text.")
+}).describe("One turn.");
+var MessagesExampleSchema = external_exports.object({ messages: external_exports.array(MessageSchema).describe("Optional system turn, then user and assistant in turn.") }).describe("One training conversation in OpenAI's messages form.");
+var ShareGptExampleSchema = external_exports.object({
+  conversations: external_exports.array(
+    external_exports.union(
+      [
+        external_exports.object({
+          from: external_exports.string().describe("system, human (user) or gpt (assistant)."),
+          value: external_exports.string().describe("The turn's text.")
+        }),
+        MessageSchema
+      ],
+      { error: 'must be a turn: {"from": ..., "value": ...} or {"role": ..., "content": ...}' }
+    )
+  ).describe("Optional system turn, then human and gpt in turn.")
+}).describe("One training conversation in ShareGPT's form.");
+var TrainingExampleSchema = external_exports.union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema]).describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
 var DIFFICULTIES = ["easy", "medium", "hard"];
 var BenchmarkItemSchema = external_exports.object({
   id: external_exports.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : -").describe("Unique id of the item within its benchmark."),
   instruction: external_exports.string().describe("The task."),
   input: external_exports.string().describe("Extra context; may be empty."),
-  expected_output: external_exports.string().describe("The reference answer."),
-  difficulty: external_exports.enum(DIFFICULTIES).describe("easy, medium or hard; reported separately on the scorecard."),
+  expected_output: external_exports.string().optional().describe("The reference answer; may be left out when answer_keywords scores the item."),
+  answer_keywords: external_exports.array(external_exports.string().min(1).max(200)).min(1).max(100).optional().describe("Words a correct answer contains, every one (the keywords and code evaluation types)."),
+  difficulty: external_exports.enum(DIFFICULTIES).optional().describe("easy, medium or hard; reported separately on the scorecard when given."),
   evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),
   evaluation_config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Overrides evaluation.config.")
+}).refine((item) => item.expected_output !== void 0 || item.answer_keywords !== void 0, {
+  path: ["expected_output"],
+  error: '"expected_output" is missing (or give answer_keywords)'
 }).describe("One held-out benchmark item.");
 
 // src/core/zod-findings.ts
@@ -30959,6 +31165,8 @@ function describeIssue(issue2, root) {
         }
       ];
     default:
+      if (issue2.code === "custom" && found === void 0)
+        return [{ field, rule: "missing-field", message: issue2.message, hint: `add "${field}"` }];
       return [
         {
           field,
@@ -30980,10 +31188,39 @@ function issuesToFindings(error62, root, at) {
 
 // src/core/dataset.ts
 var LFS_POINTER = "version https://git-lfs.github.com/spec/";
+var TRAINING_SCHEMAS = {
+  instruction: InstructionExampleSchema,
+  messages: MessagesExampleSchema,
+  sharegpt: ShareGptExampleSchema
+};
+var KNOWN_KEYS = {
+  instruction: Object.keys(InstructionExampleSchema.shape),
+  messages: Object.keys(MessagesExampleSchema.shape),
+  sharegpt: Object.keys(ShareGptExampleSchema.shape),
+  benchmark: Object.keys(BenchmarkItemSchema.shape)
+};
+var FIELD_ALIASES = {
+  instruction: {
+    question: "instruction",
+    prompt: "instruction",
+    answer: "output",
+    response: "output",
+    completion: "output",
+    context: "input"
+  },
+  messages: {},
+  sharegpt: {},
+  benchmark: {
+    question: "instruction",
+    prompt: "instruction",
+    answer: "expected_output",
+    context: "input",
+    keywords: "answer_keywords"
+  }
+};
 var FORBIDDEN_KEYS = ["__proto__", "constructor", "prototype"];
 async function validateDataset(params) {
   const { kind, file: file2, sink } = params;
-  const schema2 = kind === "train" ? TrainingExampleSchema : BenchmarkItemSchema;
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
   const ids = params.ids ?? new IdIndex();
@@ -30994,6 +31231,7 @@ async function validateDataset(params) {
   let blankLines = [];
   let crlfSeen = false;
   let lfsPointer = false;
+  let firstForm;
   const add = (line, column, field, rule, message, hint, severity = "error") => sink.add({ file: file2, line, column, field, rule, severity, message, hint });
   const onLine = (raw, line) => {
     if (lfsPointer) return;
@@ -31093,7 +31331,37 @@ async function validateDataset(params) {
       );
       return;
     }
-    const types2 = kind === "train" ? trainingFieldTypes(value) : void 0;
+    const form = kind === "train" ? trainingFormOf(value) : void 0;
+    if (form !== void 0) {
+      firstForm ??= { form, line };
+      if (form !== firstForm.form) {
+        add(
+          line,
+          1,
+          "",
+          "mixed-forms",
+          `this line is in the ${FORM_NAMES[form]} form, line ${firstForm.line} in the ${FORM_NAMES[firstForm.form]} form`,
+          "write every line of a training file in one form (convert the odd ones out)"
+        );
+        return;
+      }
+    }
+    const known = form ?? "benchmark";
+    for (const key of Object.keys(value))
+      if (!KNOWN_KEYS[known].includes(key)) {
+        const near = FIELD_ALIASES[known][key] ?? closestName(key, KNOWN_KEYS[known]);
+        add(
+          line,
+          columnOf(text, key),
+          key,
+          "unknown-key",
+          `unknown key "${printable(key, 60)}"${near ? ` (did you mean "${near}"?)` : ""}`,
+          `loragate ignores it; the known keys are ${KNOWN_KEYS[known].join(", ")}`,
+          "warning"
+        );
+      }
+    const schema2 = form === void 0 ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
+    const types2 = form === "instruction" ? trainingFieldTypes(value) : void 0;
     const rulesOfThese = types2 === void 0 ? void 0 : rulesOfTypes.get(types2);
     if (rulesOfThese && sink.countIfFull(file2, rulesOfThese)) return;
     const parsed = schema2.safeParse(value);
@@ -31134,19 +31402,22 @@ async function validateDataset(params) {
     }
     records++;
     const record2 = parsed.data;
-    if (!checkRecord(kind, record2, text, line, add)) return;
+    if (form === "messages" || form === "sharegpt") {
+      const chat = chatTurns(form, record2[turnsKey(form)]);
+      if ("problem" in chat) {
+        const { field, rule, message, hint } = chat.problem;
+        add(line, columnOf(text, turnsKey(form)), field, rule, message, hint);
+        return;
+      }
+    } else if (!checkRecord(kind, record2, text, line, add)) return;
     let sameId = 0;
     if (kind === "benchmark") {
       const idColumn = columnOf(text, "id");
       sameId = ids.addOrGet(line, String(record2.id), idColumn);
       if (sameId > 0) sink.add(duplicateIdFinding(file2, line, idColumn, String(record2.id), sameId));
     }
-    const earlier = kind === "train" ? duplicates.addOrGet(
-      line,
-      record2.instruction,
-      record2.input,
-      record2.output
-    ) : duplicates.addOrGet(line, record2.instruction, record2.input);
+    const texts = kind === "train" ? trainingTextOf(record2) : void 0;
+    const earlier = texts ? duplicates.addOrGet(line, texts.instruction, texts.input, texts.output) : duplicates.addOrGet(line, record2.instruction, record2.input);
     if (earlier > 0) {
       if (sameId === 0) sink.add(duplicateFinding(kind, file2, line, earlier));
       return;
@@ -31212,7 +31483,7 @@ function duplicateFinding(kind, file2, line, earlier) {
     field: "",
     rule: kind === "train" ? "duplicate-example" : "duplicate-item",
     severity: "warning",
-    message: `same ${kind === "train" ? "instruction, input and output" : "instruction and input"} as line ${earlier}`,
+    message: `same ${kind === "train" ? "texts (instruction, input and output, or every turn)" : "instruction and input"} as line ${earlier}`,
     hint: "remove the copy; duplicates do not count towards the minimum"
   };
 }
@@ -31244,6 +31515,18 @@ function forbiddenKeyOf(value) {
 function checkRecord(kind, record2, text, line, add) {
   const answerField = kind === "train" ? "output" : "expected_output";
   let ok = true;
+  const type2 = record2.evaluation_type;
+  if ((type2 === "keywords" || type2 === "code") && record2.answer_keywords === void 0) {
+    add(
+      line,
+      columnOf(text, "evaluation_type"),
+      "answer_keywords",
+      "missing-keywords",
+      `evaluation_type ${type2} scores by answer_keywords, and the item has none`,
+      'add "answer_keywords": ["...", ...], the words a correct answer contains'
+    );
+    ok = false;
+  }
   if (String(record2.instruction).trim() === "") {
     add(
       line,
@@ -31255,7 +31538,7 @@ function checkRecord(kind, record2, text, line, add) {
     );
     ok = false;
   }
-  if (String(record2[answerField]).trim() === "") {
+  if (record2[answerField] !== void 0 && String(record2[answerField]).trim() === "") {
     add(
       line,
       columnOf(text, answerField),
@@ -31518,6 +31801,7 @@ function slowTokenHashes(text, out) {
 }
 
 // src/core/contamination/benchmark-index.ts
+var referenceAnswer = (item) => item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
 function questionAndAnswerTokens(question, answer, out) {
   out.length = 0;
   tokenHashes(question.input.trim() ? question.input : question.instruction, out);
@@ -31549,7 +31833,7 @@ function buildBenchmarkIndex(benchmarks, n) {
   for (let b = 0; b < benchmarks.length; b++) {
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
-      questionAndAnswerTokens(item, item.expected_output, tokens);
+      questionAndAnswerTokens(item, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -31814,8 +32098,8 @@ function startWorker(callerUrl, name, workerData) {
 }
 function watchWorker(worker, settled, reject) {
   worker.once("error", reject);
-  worker.once("exit", (code) => {
-    if (!settled()) reject(new Error(`worker stopped with exit code ${code} before finishing`));
+  worker.once("exit", (code18) => {
+    if (!settled()) reject(new Error(`worker stopped with exit code ${code18} before finishing`));
   });
 }
 async function splitAtLineEnds(path, size, parts, firstShare = 1) {
@@ -31845,15 +32129,11 @@ async function splitAtLineEnds(path, size, parts, firstShare = 1) {
 
 // src/core/contamination/training-lines.ts
 function parseTrainingLine(text) {
-  let value;
   try {
-    value = JSON.parse(text);
+    return trainingTextOf(JSON.parse(text));
   } catch {
     return void 0;
   }
-  if (value === null || typeof value !== "object") return void 0;
-  const { instruction, input: input3, output: output2 } = value;
-  return typeof instruction === "string" && typeof input3 === "string" && typeof output2 === "string" ? { instruction, input: input3, output: output2 } : void 0;
 }
 async function forEachTrainingExample(chunks, params, onExample) {
   const { lines } = await streamLines(chunks, params.maxLineBytes, params.atFileStart, {
@@ -32933,9 +33213,9 @@ function requireBinary() {
     const max = data.length;
     const map22 = BASE64_MAP;
     for (let idx = 0; idx < max; idx++) {
-      const code = map22.indexOf(data.charAt(idx));
-      if (code > 64) continue;
-      if (code < 0) return false;
+      const code18 = map22.indexOf(data.charAt(idx));
+      if (code18 > 64) continue;
+      if (code18 < 0) return false;
       bitlen += 6;
     }
     return bitlen % 8 === 0;
@@ -35528,7 +35808,8 @@ var AdapterManifestSchema = external_exports.object({
     max_tokens: external_exports.number().int().min(1).max(4096).default(512).describe("Token budget of one answer (LocoLLM's standard: 512).")
   }).strict().describe("Default scoring of the benchmark items; an item may override it."),
   ood_benchmarks: external_exports.array(external_exports.string()).default([]).describe("Other domains' registry benchmarks to check for degradation."),
-  router_keywords: external_exports.array(external_exports.string().min(1).max(100)).max(100).default([]).describe("Words that route a query here.")
+  router_keywords: external_exports.array(external_exports.string().min(1).max(100)).max(100).default([]).describe("Words that route a query here."),
+  extra: ExtraSchema
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
 // src/core/parallel-dataset.ts
@@ -36149,13 +36430,14 @@ var RegistrySchema = external_exports.object({
     training: external_exports.object({
       // Both name a folder of the runners' model cache, so neither may climb out of it.
       hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").describe("Commit (revision) of that repository, pinned for the year.")
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is.")
     }).strict().describe("The base the trainer fine-tunes."),
     inference: external_exports.object({
-      file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").describe("GGUF file name."),
-      sha256: Sha256Schema.describe("sha256 of the GGUF file."),
+      file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").optional().describe("GGUF file name; nothing is evaluated until it is pinned."),
+      sha256: Sha256Schema.optional().describe("sha256 of the GGUF file; nothing is evaluated until it is pinned."),
       quantization: external_exports.string().min(1).describe("Quantization, e.g. Q4_K_M.")
-    }).strict().describe("The base the evaluation runs, as GGUF.")
+    }).strict().describe("The base the evaluation runs, as GGUF."),
+    extra: ExtraSchema
   }).strict().describe("The base model pinned for the year."),
   benchmarks: external_exports.record(
     NameSchema,
@@ -36172,6 +36454,20 @@ var RegistrySchema = external_exports.object({
   ).default({}).describe("Registry-wide held-out benchmarks, one per domain."),
   adapters: external_exports.record(NameSchema, RegistryAdapterSchema).default({}).describe("Merged adapters, written by the app.")
 }).strict().describe("registry.yaml: the pinned base and the adapter index.");
+function missingPins(registry2) {
+  const { training, inference } = registry2.base;
+  return [
+    ...training.revision ? [] : ["base.training.revision"],
+    ...inference.file ? [] : ["base.inference.file"],
+    ...inference.sha256 ? [] : ["base.inference.sha256"]
+  ];
+}
+function pinnedBase(registry2) {
+  const missing = missingPins(registry2);
+  if (missing.length > 0)
+    throw new Error(`registry.yaml does not pin ${missing.join(", ")}: a maintainer pins the base before anything is trained or evaluated`);
+  return registry2.base;
+}
 
 // src/core/registry-context.ts
 var REGISTRY_FILE = "registry.yaml";
@@ -36189,13 +36485,28 @@ async function loadRegistryContext(source) {
       rule: "missing-file",
       severity: "error",
       message: entry ? "registry.yaml is not a regular file" : "registry.yaml not found at the registry root",
-      hint: "run loragate in the registry repository's root, or pass its path"
+      hint: await looksLikeLocoLLM(source) ? `this looks like a LocoLLM repository (${LOCOLLM_INDEX}): convert it with \`${IMPORT_COMMAND}\`` : "run loragate in the registry repository's root, or pass its path"
     });
     return { registry: void 0, registryText: "", config: config2, findings };
   }
   const loaded = await loadSmallDocument(source, REGISTRY_FILE, entry.size, RegistrySchema, findings);
   if (!loaded) return { registry: void 0, registryText: "", config: config2, findings };
+  for (const field of missingPins(loaded.value))
+    findings.push({
+      file: REGISTRY_FILE,
+      ...locateYamlPath(loaded.text, field.split(".").slice(0, -1)),
+      field,
+      rule: "unpinned-base",
+      severity: "warning",
+      message: `${field} is not pinned`,
+      hint: "pin it before turning the gate on: without it the GPU runners neither train nor evaluate (an imported registry lists it as a TODO)"
+    });
   return { registry: loaded.value, registryText: loaded.text, config: config2, findings };
+}
+var LOCOLLM_INDEX = "adapters/registry.yaml";
+var IMPORT_COMMAND = "loragate import locollm DIR --out NEW_DIR";
+async function looksLikeLocoLLM(source) {
+  return await source.stat(REGISTRY_FILE) === void 0 && (await source.stat(LOCOLLM_INDEX))?.kind === "file";
 }
 async function loadConfig(source, findings) {
   const entry = await source.stat(CONFIG_FILE);
@@ -36730,6 +37041,10 @@ async function evaluateToResults(params) {
 }
 async function evaluateBenchmarks(params) {
   const { harness, settings } = params;
+  const scoresCode = params.benchmarks.some(
+    (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code")
+  );
+  if (scoresCode) await loadPythonSyntax();
   const prompts = params.benchmarks.flatMap(
     (b) => b.items.map((item) => benchmarkPrompt(item, settings.re2))
   );
@@ -36753,7 +37068,8 @@ async function evaluateBenchmarks(params) {
     const outcomes = benchmark.items.map((item, i) => {
       const score2 = (answer, model) => {
         const type2 = item.evaluation_type ?? benchmark.evaluationType;
-        const scored = scoreAnswer(type2, answer.text, item.expected_output, {
+        const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
+        const scored = scoreAnswer(type2, answer.text, expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config
         });
@@ -36807,9 +37123,10 @@ ${errors.map(findingLine).join("\n")}`
     );
   const { manifest } = report;
   const { registry: registry2 } = context;
-  if (harness.baseSha256 !== registry2.base.inference.sha256)
+  const pinned = registry2.base.inference.sha256;
+  if (harness.baseSha256 !== pinned)
     throw new EvaluationInputError(
-      `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry2.base.inference.sha256}`
+      pinned ? `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${pinned}` : "registry.yaml does not pin base.inference.sha256: pin the base GGUF's sha256 before evaluating"
     );
   const benchmarks = [
     ...await benchmarksFor({ source, context, adapter: params.adapter, manifest, ownItems }),
@@ -40382,7 +40699,7 @@ llama.cpp says:
 // src/eval/model-cache.ts
 import { join as join2 } from "node:path";
 function modelCachePaths(registry2, cacheDir) {
-  const { training, inference } = registry2.base;
+  const { training, inference } = pinnedBase(registry2);
   return {
     gguf: join2(cacheDir, inference.file),
     trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
@@ -40407,7 +40724,7 @@ var BenchmarkResultSchema = external_exports.object({
   name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
   kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
   sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-  evaluation_type: external_exports.enum(["exact_match", "numeric", "contains", "regex", "rouge_l"]).describe("How answers were scored."),
+  evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
   outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
   generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
   problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
@@ -41062,11 +41379,11 @@ function runTrainer(argv, log, signal) {
       "error",
       (error62) => reject(new ActionFailure(`cannot start the trainer (${argv[0]}): ${error62.message}`))
     );
-    child.on("close", (code, killedBy) => {
+    child.on("close", (code18, killedBy) => {
       signal?.removeEventListener("abort", stop);
       if (signal?.aborted) return reject(signal.reason);
-      if (code === 0) return resolve2();
-      const what = killedBy ? `the trainer was killed (${killedBy})` : TRAINER_EXIT[code ?? -1] ?? `the trainer failed (exit ${code})`;
+      if (code18 === 0) return resolve2();
+      const what = killedBy ? `the trainer was killed (${killedBy})` : TRAINER_EXIT[code18 ?? -1] ?? `the trainer failed (exit ${code18})`;
       reject(new ActionFailure(`${what}:
 ${tail.slice(-8).join("\n")}`));
     });
@@ -41109,13 +41426,19 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
     );
   const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
+  let base;
+  try {
+    base = pinnedBase(registry2);
+  } catch (error62) {
+    throw new ActionFailure(error62.message);
+  }
   const { gguf: basePath, trainingBase } = modelCachePaths(registry2, setup.modelCache);
   if (!existsSync3(basePath))
     throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
   const baseSha = await sha256File(basePath);
-  if (baseSha !== registry2.base.inference.sha256)
+  if (baseSha !== base.inference.sha256)
     throw new ActionFailure(
-      `the cached base ${registry2.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry2.base.inference.sha256}: refresh the runner's model cache`
+      `the cached base ${base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${base.inference.sha256}: refresh the runner's model cache`
     );
   rmSync2(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });

@@ -17,9 +17,10 @@ import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry-context.ts";
+import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
-import { sha256File } from "../eval/gguf-file.ts";
+import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
@@ -104,13 +105,19 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   if (!registry) throw new ActionFailure("registry.yaml does not load");
 
   // 3. The pinned base, from the runner's cache, checked by sha256 before anything uses it.
+  let base: PinnedBase;
+  try {
+    base = pinnedBase(registry);
+  } catch (error) {
+    throw new ActionFailure((error as Error).message);
+  }
   const { gguf: basePath, trainingBase } = modelCachePaths(registry, setup.modelCache);
   if (!existsSync(basePath))
     throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
   const baseSha = await sha256File(basePath);
-  if (baseSha !== registry.base.inference.sha256)
+  if (baseSha !== base.inference.sha256)
     throw new ActionFailure(
-      `the cached base ${registry.base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${registry.base.inference.sha256}: refresh the runner's model cache`,
+      `the cached base ${base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${base.inference.sha256}: refresh the runner's model cache`,
     );
 
   // 4. Train from the data, as a file, with adapter.yaml's validated recipe; 5. convert to GGUF.

@@ -44,6 +44,9 @@ export async function reviewHead(params: {
   const validated = `validation ${outcome.conclusion}`;
   if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config) return validated;
   if (pr.draft) return `${validated}; a draft, not evaluated`;
+  // The registry's own base lacks a pin (its check annotation says which): no GPU until a maintainer pins it.
+  if (outcome.findings.some((f) => f.rule === "unpinned-base"))
+    return `${validated}; the base is not pinned, not evaluated`;
   if (params.fromDelivery) {
     const live = await currentPullRequest(github, repo, pr.number);
     if (live.headSha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;

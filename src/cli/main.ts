@@ -9,33 +9,51 @@ import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
-import { CONFIG_FILE, loadRegistryContext } from "../core/registry-context.ts";
+import {
+  CONFIG_FILE,
+  IMPORT_COMMAND,
+  LOCOLLM_INDEX,
+  loadRegistryContext,
+  looksLikeLocoLLM,
+  REGISTRY_FILE,
+} from "../core/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/format-report.ts";
 import { exitOnInterrupt } from "./interrupt.ts";
+import { inputFileProblem } from "./input-files.ts";
+
+/** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
+const COMMAND_USAGE: Record<string, string> = {
+  check: `  loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
+                                      --hidden: a maintainers' benchmark JSONL kept out of the
+                                      registry; matched by id and counts only, never its text`,
+  scorecard: `  loragate scorecard RESULTS.json [--registry DIR]
+                                      the bar verdict and scorecard markdown of an evaluation
+                                      (the bar from DIR/.github/loragate.yml; defaults otherwise)`,
+  proposal: `  loragate proposal check FILE.md [--registry DIR]
+                                      an adapter-proposal issue body: what is missing, and the
+                                      registry's adapters it overlaps with`,
+  eval: EVAL_USAGE,
+  import: `  loragate import locollm [LOCOLLM-DIR] --out DIR [--base-gguf FILE] [--base-revision REV]
+                                      a LocoLLM repository as it is, written as a loragate registry
+                                      with IMPORT_REPORT.md: the field mapping and every TODO`,
+  demo: `  loragate demo                       the bundled fixture registry: check, contamination, and a real
+                                      evaluation of its math adapter on a generated tiny model`,
+};
+
+const EXIT_CODES = `Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error,
+130/143 interrupted (Ctrl-C / SIGTERM).
+`;
 
 const USAGE = `loragate — the merge gate for LoRA adapter registries
 
 Usage:
-  loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
-                                      --hidden: a maintainers' benchmark JSONL kept out of the
-                                      registry; matched by id and counts only, never its text
-  loragate scorecard RESULTS.json [--registry DIR]
-                                      the bar verdict and scorecard markdown of an evaluation
-                                      (the bar from DIR/.github/loragate.yml; defaults otherwise)
-  loragate proposal check FILE.md [--registry DIR]
-                                      an adapter-proposal issue body: what is missing, and the
-                                      registry's adapters it overlaps with
-${EVAL_USAGE}
-  loragate demo                       the bundled fixture registry: check, contamination, and a real
-                                      evaluation of its math adapter on a generated tiny model
-  loragate --help
+${Object.values(COMMAND_USAGE).join("\n")}
+  loragate --help | loragate COMMAND --help
 
-Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error,
-130/143 interrupted (Ctrl-C / SIGTERM).
-`;
+${EXIT_CODES}`;
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -66,11 +84,15 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   try {
     parsed = parse(argv);
   } catch (error) {
-    io.stderr(`loragate: ${(error as Error).message}\n\n${USAGE}`);
+    io.stderr(`loragate: ${argumentError(error as Error)}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
+  if (values.help && command !== undefined && Object.hasOwn(COMMAND_USAGE, command)) {
+    io.stdout(`Usage:\n${COMMAND_USAGE[command]}\n\n${EXIT_CODES}`);
+    return 0;
+  }
   if (values.help || command === undefined || command === "help") {
     io.stdout(USAGE);
     return command === undefined && !values.help ? 2 : 0;
@@ -80,9 +102,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stderr(`loragate: --format must be text, json or github, got "${format}"\n`);
     return 2;
   }
-  const registryProblem = values.registry && folderProblem(values.registry, "--registry folder");
-  if (registryProblem) {
-    io.stderr(`loragate: ${registryProblem}\n`);
+  const registryFolderProblem = values.registry && folderProblem(values.registry, "--registry folder");
+  if (registryFolderProblem) {
+    io.stderr(`loragate: ${registryFolderProblem}\n`);
     return 2;
   }
   if (command === "check" || command === "demo") {
@@ -91,7 +113,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
-    const problem = folderProblem(root, "registry folder");
+    const problem = folderProblem(root, "registry folder") ?? (await registryProblem(root));
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -138,6 +160,22 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io,
     );
   }
+  if (command === "import") {
+    if (rest[0] !== "locollm" || rest.length > 2 || !values.out) {
+      io.stderr(`loragate: usage:\n${COMMAND_USAGE.import}\n`);
+      return 2;
+    }
+    const { runImport } = await import("./import-command.ts");
+    return runImport(
+      {
+        from: rest[1] ?? ".",
+        out: values.out,
+        baseGguf: values["base-gguf"],
+        baseRevision: values["base-revision"],
+      },
+      io,
+    );
+  }
   if (command === "scorecard") {
     if (rest.length !== 1) {
       io.stderr(`loragate: scorecard takes one results.json\n\n${USAGE}`);
@@ -168,6 +206,8 @@ function parse(argv: string[]) {
       re2: { type: "boolean", default: false },
       seed: { type: "string" },
       threads: { type: "string" },
+      "base-gguf": { type: "string" },
+      "base-revision": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -209,23 +249,29 @@ async function runCheck(p: {
   }
 }
 
+/** node:util's argument errors in a line a person reads: what was wrong, and where the options are listed. */
+function argumentError(error: Error): string {
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option)
+    return `unknown option ${option} (loragate --help lists the options)`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) return `option ${option} needs a value`;
+  return error.message;
+}
+
+/** Why `root` is not a registry to check: no registry.yaml (and, for a LocoLLM repository, how to import it). */
+async function registryProblem(root: string): Promise<string | undefined> {
+  const source = new FsRegistrySource(root);
+  if ((await source.stat(REGISTRY_FILE)) !== undefined) return undefined;
+  return (await looksLikeLocoLLM(source))
+    ? `${root} looks like a LocoLLM repository (${LOCOLLM_INDEX}, no registry.yaml): convert it first with\n  ${IMPORT_COMMAND.replace("DIR", root)}`
+    : `${root} has no registry.yaml: not a loragate registry (run loragate in the registry's root, or pass its path)`;
+}
+
 /** Why `path` cannot be read as a folder, or undefined. */
 function folderProblem(path: string, what: string): string | undefined {
   if (!existsSync(path)) return `${what} not found: ${path}`;
   if (!statSync(path).isDirectory()) return `${what} ${path} is a file, not a folder`;
-  return undefined;
-}
-
-/**
- * Why `path` cannot be read as an input file, or undefined: missing, a folder, not a regular file (a
- * FIFO or device would block the read for ever), or larger than `maxBytes`.
- */
-export function inputFileProblem(path: string, what: string, maxBytes: number): string | undefined {
-  if (!existsSync(path)) return `${what} not found: ${path}`;
-  const stat = statSync(path);
-  if (stat.isDirectory()) return `${what} ${path} is a folder, not a file`;
-  if (!stat.isFile()) return `${what} ${path} is not a regular file (a FIFO, socket or device is never read)`;
-  if (stat.size > maxBytes) return `${what} ${path} is larger than ${maxBytes} bytes`;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import type { Finding } from "./findings.ts";
 import { checkRelativePath } from "./paths.ts";
 import { loadDocument } from "./load-document.ts";
 import { type Config, ConfigSchema, DEFAULT_CONFIG } from "./schemas/config.ts";
-import { type Registry, RegistrySchema } from "./schemas/registry.ts";
+import { missingPins, type Registry, RegistrySchema } from "./schemas/registry.ts";
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
 
@@ -33,13 +33,35 @@ export async function loadRegistryContext(source: RegistrySource): Promise<Regis
       rule: "missing-file",
       severity: "error",
       message: entry ? "registry.yaml is not a regular file" : "registry.yaml not found at the registry root",
-      hint: "run loragate in the registry repository's root, or pass its path",
+      hint: (await looksLikeLocoLLM(source))
+        ? `this looks like a LocoLLM repository (${LOCOLLM_INDEX}): convert it with \`${IMPORT_COMMAND}\``
+        : "run loragate in the registry repository's root, or pass its path",
     });
     return { registry: undefined, registryText: "", config, findings };
   }
   const loaded = await loadSmallDocument(source, REGISTRY_FILE, entry.size, RegistrySchema, findings);
   if (!loaded) return { registry: undefined, registryText: "", config, findings };
+  for (const field of missingPins(loaded.value))
+    findings.push({
+      file: REGISTRY_FILE,
+      ...locateYamlPath(loaded.text, field.split(".").slice(0, -1)),
+      field,
+      rule: "unpinned-base",
+      severity: "warning",
+      message: `${field} is not pinned`,
+      hint: "pin it before turning the gate on: without it the GPU runners neither train nor evaluate (an imported registry lists it as a TODO)",
+    });
   return { registry: loaded.value, registryText: loaded.text, config, findings };
+}
+
+/** LocoLLM keeps its index at adapters/registry.yaml (see `loragate import locollm`). */
+export const LOCOLLM_INDEX = "adapters/registry.yaml";
+export const IMPORT_COMMAND = "loragate import locollm DIR --out NEW_DIR";
+
+export async function looksLikeLocoLLM(source: RegistrySource): Promise<boolean> {
+  return (
+    (await source.stat(REGISTRY_FILE)) === undefined && (await source.stat(LOCOLLM_INDEX))?.kind === "file"
+  );
 }
 
 async function loadConfig(source: RegistrySource, findings: Finding[]): Promise<Config> {

@@ -50,9 +50,12 @@ export async function evaluateRegistryAdapter(params: {
     );
   const { manifest } = report;
   const { registry } = context;
-  if (harness.baseSha256 !== registry.base.inference.sha256)
+  const pinned = registry.base.inference.sha256;
+  if (harness.baseSha256 !== pinned)
     throw new EvaluationInputError(
-      `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${registry.base.inference.sha256}`,
+      pinned
+        ? `the loaded base has sha256 ${harness.baseSha256}, registry.yaml pins ${pinned}`
+        : "registry.yaml does not pin base.inference.sha256: pin the base GGUF's sha256 before evaluating",
     );
   const benchmarks: ApplicableBenchmark[] = [
     ...(await benchmarksFor({ source, context, adapter: params.adapter, manifest, ownItems })),

@@ -1,15 +1,8 @@
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readGgufFileInfo } from "node-llama-cpp";
 
 /** A problem with an evaluation input, worded for the person who supplied it. */
 export class EvaluationInputError extends Error {}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 export interface GgufSummary {
   architecture: string;

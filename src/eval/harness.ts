@@ -16,7 +16,8 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { Template } from "@huggingface/jinja";
-import { EvaluationInputError, readGgufSummary, sha256File } from "./gguf-file.ts";
+import { EvaluationInputError, readGgufSummary } from "./gguf-file.ts";
+import { sha256File } from "../io/sha256-file.ts";
 
 export interface Generation {
   text: string;

@@ -5,13 +5,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Registry } from "../core/schemas/registry.ts";
+import { pinnedBase, type Registry } from "../core/schemas/registry.ts";
 
+/** Where the registry's base lies in a model cache; throws when registry.yaml does not pin it yet. */
 export function modelCachePaths(
   registry: Registry,
   cacheDir: string,
 ): { gguf: string; trainingBase: string } {
-  const { training, inference } = registry.base;
+  const { training, inference } = pinnedBase(registry);
   return {
     gguf: join(cacheDir, inference.file),
     trainingBase: join(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   DisplayTextSchema,
   EvaluationTypeSchema,
+  ExtraSchema,
   NameSchema,
   RelativePathSchema,
   SemverSchema,
@@ -128,6 +129,7 @@ export const AdapterManifestSchema = z
       .max(100)
       .default([])
       .describe("Words that route a query here."),
+    extra: ExtraSchema,
   })
   .strict()
   .describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");

@@ -43,3 +43,9 @@ export const EVALUATION_TYPES = [
 export const EvaluationTypeSchema = z
   .enum(EVALUATION_TYPES)
   .describe("How a model answer is scored against expected_output.");
+
+/** Fields an importer kept from another tool's files that loragate has no place for; never read. */
+export const ExtraSchema = z
+  .record(z.string(), z.unknown())
+  .optional()
+  .describe("Kept from an imported registry (e.g. LocoLLM's) for people to read; loragate does not use it.");

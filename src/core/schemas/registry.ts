@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { EvaluationTypeSchema, GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
+import {
+  EvaluationTypeSchema,
+  ExtraSchema,
+  GitShaSchema,
+  NameSchema,
+  SemverSchema,
+  Sha256Schema,
+} from "./common.ts";
 
 export const ScoreSchema = z
   .object({
@@ -44,7 +51,8 @@ export const RegistrySchema = z
             revision: z
               .string()
               .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name")
-              .describe("Commit (revision) of that repository, pinned for the year."),
+              .optional()
+              .describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is."),
           })
           .strict()
           .describe("The base the trainer fine-tunes."),
@@ -53,12 +61,14 @@ export const RegistrySchema = z
             file: z
               .string()
               .regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name")
-              .describe("GGUF file name."),
-            sha256: Sha256Schema.describe("sha256 of the GGUF file."),
+              .optional()
+              .describe("GGUF file name; nothing is evaluated until it is pinned."),
+            sha256: Sha256Schema.optional().describe("sha256 of the GGUF file; nothing is evaluated until it is pinned."),
             quantization: z.string().min(1).describe("Quantization, e.g. Q4_K_M."),
           })
           .strict()
           .describe("The base the evaluation runs, as GGUF."),
+        extra: ExtraSchema,
       })
       .strict()
       .describe("The base model pinned for the year."),
@@ -93,3 +103,27 @@ export const RegistrySchema = z
   .describe("registry.yaml: the pinned base and the adapter index.");
 
 export type Registry = z.infer<typeof RegistrySchema>;
+
+/** The base as the runners need it: every pin present. */
+export interface PinnedBase {
+  training: { hub_id: string; revision: string };
+  inference: { file: string; sha256: string; quantization: string };
+}
+
+/** The pins registry.yaml still lacks (an imported registry starts without them), by field path. */
+export function missingPins(registry: Registry): string[] {
+  const { training, inference } = registry.base;
+  return [
+    ...(training.revision ? [] : ["base.training.revision"]),
+    ...(inference.file ? [] : ["base.inference.file"]),
+    ...(inference.sha256 ? [] : ["base.inference.sha256"]),
+  ];
+}
+
+/** The pinned base, or an error naming what a maintainer must pin first. */
+export function pinnedBase(registry: Registry): PinnedBase {
+  const missing = missingPins(registry);
+  if (missing.length > 0)
+    throw new Error(`registry.yaml does not pin ${missing.join(", ")}: a maintainer pins the base before anything is trained or evaluated`);
+  return registry.base as PinnedBase;
+}

@@ -1,0 +1,419 @@
+/**
+ * A LocoLLM repository as it is, read as a loragate registry: its index (adapters/registry.yaml),
+ * each adapter's eval_dataset.jsonl converted to benchmark items with ids from their content, its
+ * training data kept as written (chat form included). Values with no source are never invented: they
+ * are left out and listed as TODOs; fields loragate has no place for are kept under `extra:`.
+ * Pure apart from reading through a RegistrySource; the CLI writes what this returns.
+ */
+import { createHash } from "node:crypto";
+import { Document } from "yaml";
+import { z } from "zod";
+import { streamLines } from "../jsonl.ts";
+import { loadDocument } from "../load-document.ts";
+import { checkRelativePath, joinPath } from "../paths.ts";
+import { LOCOLLM_INDEX } from "../registry-context.ts";
+import { NAME_PATTERN } from "../schemas/common.ts";
+import type { RegistrySource } from "../source.ts";
+import { printable } from "../text.ts";
+
+/** LocoLLM's adapters/registry.yaml, as its repository keeps it; unknown keys pass through to `extra`. */
+const LocoTrainingSchema = z.looseObject({
+  base_model: z.string().optional(),
+  method: z.string().optional(),
+  lora_r: z.number().int().optional(),
+  lora_alpha: z.number().optional(),
+  epochs: z.number().int().optional(),
+  dataset: z.string().optional(),
+  quantization: z.string().optional(),
+});
+const LocoAdapterSchema = z.looseObject({
+  type: z.string().optional(),
+  gguf_path: z.string().optional(),
+  description: z.string().optional(),
+  authors: z.union([z.string(), z.array(z.string())]).optional(),
+  tags: z.array(z.string()).optional(),
+  eval_dataset: z.string().optional(),
+  eval_type: z.string().optional(),
+  router_keywords: z.array(z.string()).optional(),
+  training: LocoTrainingSchema.optional(),
+});
+const LocoRegistrySchema = z.looseObject({
+  base_model: z.looseObject({
+    name: z.string(),
+    quantization: z.string().optional(),
+    ollama_name: z.string().optional(),
+  }),
+  adapters: z.union([
+    z.record(z.string(), LocoAdapterSchema),
+    z.array(z.looseObject({ name: z.string() }).and(LocoAdapterSchema)),
+  ]),
+});
+type LocoAdapter = z.infer<typeof LocoAdapterSchema>;
+
+/** LocoLLM's eval types and how loragate scores the same way. */
+const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
+  numeric: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
+  code: { type: "code" },
+  analysis: { type: "keywords" },
+};
+
+/** Every field mapped, for the report (LocoLLM → loragate). */
+export const FIELD_MAPPING: readonly [string, string][] = [
+  ["base_model.name", "registry.yaml base.id; adapter.yaml base"],
+  ["base_model.quantization", "base.inference.quantization"],
+  ["base_model.ollama_name", "base.extra.ollama_name"],
+  ["adapters.<name>", "adapters/<name>/ (name and domain: LocoLLM routes one adapter per name)"],
+  ["description, authors, router_keywords", "the same fields of adapter.yaml"],
+  ["training.base_model (hub id)", "base.training.hub_id"],
+  ["training.lora_r, lora_alpha", "lora.r, lora.alpha"],
+  ["training.epochs", "training.epochs"],
+  ["training.dataset (free text)", "data.sources"],
+  [
+    "eval_type numeric / code / analysis",
+    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / keywords",
+  ],
+  [
+    "eval_dataset (question, answer | answer_keywords)",
+    "eval/benchmark.jsonl (id from content, instruction, expected_output | answer_keywords)",
+  ],
+  [
+    "training data (*.jsonl beside the eval set)",
+    "data.train, copied byte for byte (chat forms are read natively)",
+  ],
+  [
+    "type, gguf_path, tags, eval_dataset, eval_type, training.method, training.quantization, other keys",
+    "extra (kept, not used)",
+  ],
+];
+
+export interface ImportOptions {
+  /** The maintainer's copy of the base GGUF: its file name and sha256 become the inference pin. */
+  baseGguf?: { file: string; sha256: string };
+  /** The training base's hub revision, when the maintainer knows it. */
+  baseRevision?: string;
+}
+
+export interface ImportResult {
+  /** Generated files, registry-relative. */
+  files: Map<string, string>;
+  /** Files copied unchanged: from (LocoLLM-relative) → to (registry-relative). */
+  copies: { from: string; to: string }[];
+  /** What the maintainer must fill in, where. */
+  todos: string[];
+  /** What was found and how it was carried over or why not. */
+  notes: string[];
+  /** The report, as markdown (IMPORT_REPORT.md). */
+  report: string;
+}
+
+const MAX_EVAL_BYTES = 64 << 20;
+const STARTING_VERSION = "0.1.0";
+
+export async function importLocoLLM(
+  source: RegistrySource,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const entry = await source.stat(LOCOLLM_INDEX);
+  if (entry?.kind !== "file" || entry.size > 1 << 20)
+    throw new ImportError(
+      `${LOCOLLM_INDEX} ${entry ? "is not a regular file under 1 MiB" : "not found"}: is this a LocoLLM repository?`,
+    );
+  const loaded = loadDocument(LOCOLLM_INDEX, await source.read(LOCOLLM_INDEX), LocoRegistrySchema);
+  if (!loaded.ok)
+    throw new ImportError(
+      `${LOCOLLM_INDEX} does not read as LocoLLM's index:\n${loaded.findings.map((f) => `  ${f.file}:${f.line} ${f.message}`).join("\n")}`,
+    );
+  const loco = loaded.value;
+  const adapters: [string, LocoAdapter][] = Array.isArray(loco.adapters)
+    ? loco.adapters.map(({ name, ...rest }) => [name, rest as LocoAdapter])
+    : Object.entries(loco.adapters);
+  const result: ImportResult = { files: new Map(), copies: [], todos: [], notes: [], report: "" };
+  const license = await licenseOf(source);
+  const hubIds = new Set(adapters.map(([, a]) => a.training?.base_model).filter((h) => h !== undefined));
+
+  const base: Record<string, unknown> = { id: loco.base_model.name };
+  const hubId = [...hubIds][0];
+  if (hubIds.size > 1)
+    result.notes.push(
+      `adapters name different training bases (${[...hubIds].join(", ")}): base.training.hub_id is ${hubId}; loragate pins one base`,
+    );
+  base.training = {
+    ...(hubId ? { hub_id: hubId } : {}),
+    ...(options.baseRevision ? { revision: options.baseRevision } : {}),
+  };
+  base.inference = {
+    ...(options.baseGguf ?? {}),
+    ...(loco.base_model.quantization ? { quantization: loco.base_model.quantization } : {}),
+  };
+  const baseExtra = omit(loco.base_model, ["name", "quantization"]);
+  if (Object.keys(baseExtra).length > 0) base.extra = baseExtra;
+  if (!hubId)
+    result.todos.push("registry.yaml base.training.hub_id: no adapter names its training.base_model");
+  if (!options.baseRevision)
+    result.todos.push(
+      "registry.yaml base.training.revision: the hub commit of the training base (LocoLLM pins none; pass --base-revision)",
+    );
+  if (!options.baseGguf)
+    result.todos.push(
+      "registry.yaml base.inference.file and sha256: the base GGUF the runners evaluate with (pass --base-gguf FILE to hash yours)",
+    );
+  if (!loco.base_model.quantization) result.todos.push("registry.yaml base.inference.quantization");
+  const registryExtra = omit(loco, ["base_model", "adapters"]);
+  result.files.set(
+    "registry.yaml",
+    yamlText(
+      {
+        base,
+        benchmarks: {},
+        adapters: {},
+        ...(Object.keys(registryExtra).length ? { extra: registryExtra } : {}),
+      },
+      "Imported from a LocoLLM repository by `loragate import locollm`: see IMPORT_REPORT.md for what is still TODO.\nadapters: is written by the app on merge; the imported adapters enter it when they pass the gate.",
+    ),
+  );
+
+  for (const [locoName, adapter] of adapters)
+    await importAdapter(source, locoName, adapter, { loco, license, result });
+  result.report = renderReport(result, adapters.length);
+  return result;
+}
+
+async function importAdapter(
+  source: RegistrySource,
+  locoName: string,
+  adapter: LocoAdapter,
+  context: { loco: z.infer<typeof LocoRegistrySchema>; license?: string; result: ImportResult },
+): Promise<void> {
+  const { result } = context;
+  const name = locoName.toLowerCase().replaceAll("_", "-");
+  if (!NAME_PATTERN.test(name)) {
+    result.notes.push(
+      `adapter "${printable(locoName, 60)}" skipped: its name cannot be a loragate adapter name (${NAME_PATTERN})`,
+    );
+    return;
+  }
+  if (name !== locoName)
+    result.notes.push(`adapter ${locoName} is ${name} here (loragate names are lower-case with dashes)`);
+  const dir = `adapters/${name}`;
+  const locoDir = `adapters/${locoName}`;
+  const todo = (what: string) => result.todos.push(`${dir}/adapter.yaml ${what}`);
+  const t = adapter.training ?? {};
+
+  const evalPath = await firstFile(source, [
+    adapter.eval_dataset,
+    adapter.eval_dataset && joinPath("adapters", adapter.eval_dataset),
+    `${locoDir}/eval_dataset.jsonl`,
+  ]);
+  if (evalPath) {
+    const converted = await convertEvalDataset(source, evalPath, name);
+    result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
+    result.notes.push(
+      `${evalPath}: ${converted.items} items converted to ${dir}/eval/benchmark.jsonl${converted.skipped.length ? `; not converted: ${converted.skipped.join("; ")}` : ""}`,
+    );
+    if (converted.items > 0)
+      result.todos.push(
+        `${dir}/eval/benchmark.jsonl difficulty: LocoLLM items have none (the scorecard's per-difficulty table stays empty until they do)`,
+      );
+  } else
+    result.notes.push(
+      `${name}: no eval_dataset found (looked for ${adapter.eval_dataset ?? `${locoDir}/eval_dataset.jsonl`})`,
+    );
+
+  const training = await trainingFileOf(source, locoDir, evalPath);
+  if (training) {
+    result.copies.push({ from: training, to: `${dir}/${training.slice(locoDir.length + 1)}` });
+    result.notes.push(`${training}: copied as the training set, in its own form`);
+  } else
+    result.notes.push(
+      `${name}: no training data in ${locoDir}/ (LocoLLM does not commit it for every adapter)`,
+    );
+  for (const other of await otherFiles(source, locoDir, [evalPath, training]))
+    result.notes.push(
+      `${other}: not copied (${other.endsWith(".gguf") ? "a merged GGUF: loragate retrains a LoRA adapter from the data and evaluates it on the base" : "not part of a loragate adapter folder"})`,
+    );
+
+  const evaluation = EVAL_TYPES[adapter.eval_type ?? ""];
+  if (!evaluation)
+    todo(
+      `evaluation.type: LocoLLM's eval_type is ${JSON.stringify(adapter.eval_type ?? null)}, which has no loragate counterpart`,
+    );
+  const authors = typeof adapter.authors === "string" ? [adapter.authors] : adapter.authors;
+  if (!authors?.length) todo("authors");
+  if (!adapter.description) todo("description");
+  if (!context.license)
+    todo("license: the SPDX id of the adapter and its data (no LICENSE file at the repository root says it)");
+  if (!t.dataset) todo("data.sources: where the training data came from, with licenses");
+  result.todos.push(
+    `${dir}/adapter.yaml version: ${STARTING_VERSION} was set by the import (LocoLLM does not version adapters)`,
+  );
+
+  const extra = {
+    ...omit(adapter, ["description", "authors", "router_keywords", "training"]),
+    ...(adapter.training
+      ? { training: omit(adapter.training, ["base_model", "lora_r", "lora_alpha", "epochs", "dataset"]) }
+      : {}),
+  };
+  const manifest: Record<string, unknown> = {
+    name,
+    domain: name,
+    version: STARTING_VERSION,
+    ...(adapter.description ? { description: adapter.description } : {}),
+    ...(authors?.length ? { authors } : {}),
+    ...(context.license ? { license: context.license } : {}),
+    base: context.loco.base_model.name,
+    lora: {
+      ...(t.lora_r !== undefined ? { r: t.lora_r } : {}),
+      ...(t.lora_alpha !== undefined ? { alpha: t.lora_alpha } : {}),
+    },
+    training: t.epochs !== undefined ? { epochs: t.epochs } : {},
+    data: {
+      train: training ? training.slice(locoDir.length + 1) : "training/dataset.jsonl",
+      benchmark: "eval/benchmark.jsonl",
+      ...(t.dataset ? { sources: [t.dataset] } : {}),
+    },
+    ...(evaluation ? { evaluation } : {}),
+    ...(adapter.router_keywords?.length ? { router_keywords: adapter.router_keywords } : {}),
+    ...(Object.keys(extra).length ? { extra } : {}),
+  };
+  result.files.set(
+    `${dir}/adapter.yaml`,
+    yamlText(manifest, `Imported from LocoLLM's ${LOCOLLM_INDEX} (adapter ${locoName}).`),
+  );
+}
+
+/** eval_dataset.jsonl lines as benchmark items: the id is the adapter name and a hash of the line's content. */
+async function convertEvalDataset(
+  source: RegistrySource,
+  path: string,
+  name: string,
+): Promise<{ text: string; items: number; skipped: string[] }> {
+  const out: string[] = [];
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  const entry = await source.stat(path);
+  if ((entry?.size ?? 0) > MAX_EVAL_BYTES)
+    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`] };
+  await streamLines(source.stream(path), 1 << 20, true, {
+    line: (text, line) => {
+      if (!text.trim()) return;
+      let record: unknown;
+      try {
+        record = JSON.parse(text);
+      } catch {
+        return void skipped.push(`line ${line} is not JSON`);
+      }
+      if (
+        record === null ||
+        typeof record !== "object" ||
+        Array.isArray(record) ||
+        typeof (record as { question?: unknown }).question !== "string"
+      )
+        return void skipped.push(`line ${line} has no "question" string`);
+      const { question, answer, answer_keywords, ...rest } = record as Record<string, unknown>;
+      const id = `${name}-${createHash("sha256")
+        .update(JSON.stringify([question, answer ?? null, answer_keywords ?? null]))
+        .digest("hex")
+        .slice(0, 12)}`;
+      if (seen.has(id)) return void skipped.push(`line ${line} repeats an earlier item`);
+      seen.add(id);
+      out.push(
+        JSON.stringify({
+          id,
+          instruction: question,
+          input: "",
+          ...(answer !== undefined && answer !== null
+            ? { expected_output: typeof answer === "string" ? answer : JSON.stringify(answer) }
+            : {}),
+          ...(answer_keywords !== undefined ? { answer_keywords } : {}),
+          ...rest,
+        }),
+      );
+    },
+    problem: (p) =>
+      skipped.push(p.kind === "bom" ? "a byte order mark, dropped" : `line ${p.line}: ${p.kind}`),
+  });
+  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped };
+}
+
+/** The adapter's training data: a .jsonl in its folder whose name says train (else the only other one). */
+async function trainingFileOf(
+  source: RegistrySource,
+  dir: string,
+  evalPath?: string,
+): Promise<string | undefined> {
+  const candidates = (await source.list(dir))
+    .filter((e) => e.kind === "file" && e.path.endsWith(".jsonl") && e.path !== evalPath)
+    .map((e) => e.path)
+    .sort();
+  return (
+    candidates.find((p) => /train/i.test(p.slice(dir.length))) ??
+    (candidates.length === 1 ? candidates[0] : undefined)
+  );
+}
+
+async function otherFiles(
+  source: RegistrySource,
+  dir: string,
+  used: (string | undefined)[],
+): Promise<string[]> {
+  return (await source.list(dir))
+    .filter((e) => e.kind === "file" && !used.includes(e.path))
+    .map((e) => e.path)
+    .sort();
+}
+
+async function firstFile(source: RegistrySource, paths: (string | undefined)[]): Promise<string | undefined> {
+  for (const path of paths) {
+    if (!path || checkRelativePath(path)) continue; // a path that climbs out is never read
+    if ((await source.stat(path))?.kind === "file") return path;
+  }
+  return undefined;
+}
+
+/** The SPDX id of the repository's LICENSE, when it is one of the common texts. */
+async function licenseOf(source: RegistrySource): Promise<string | undefined> {
+  for (const file of ["LICENSE", "LICENSE.md", "LICENSE.txt"]) {
+    const entry = await source.stat(file);
+    if (entry?.kind !== "file" || entry.size > 1 << 20) continue;
+    const text = Buffer.from(await source.read(file)).toString("utf8");
+    if (/^\s*MIT License/i.test(text)) return "MIT";
+    if (/Apache License[\s\S]*Version 2\.0/i.test(text)) return "Apache-2.0";
+    if (/GNU GENERAL PUBLIC LICENSE[\s\S]*Version 3/i.test(text)) return "GPL-3.0-only";
+  }
+  return undefined;
+}
+
+function omit(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([k, v]) => !keys.includes(k) && v !== undefined));
+}
+
+function yamlText(value: unknown, comment: string): string {
+  const doc = new Document(value);
+  doc.commentBefore = ` ${comment.replaceAll("\n", "\n ")}`;
+  return doc.toString({ lineWidth: 0 });
+}
+
+function renderReport(result: ImportResult, adapters: number): string {
+  return [
+    "# Imported from LocoLLM",
+    "",
+    `${adapters} adapters read from ${LOCOLLM_INDEX}. Run \`loragate check\` here: the findings left are the data's own.`,
+    "",
+    "## TODO for a maintainer (no source to take these from; nothing was invented)",
+    "",
+    ...result.todos.map((t) => `- [ ] ${t}`),
+    "",
+    "## Field mapping",
+    "",
+    "| LocoLLM | loragate |",
+    "| --- | --- |",
+    ...FIELD_MAPPING.map(([from, to]) => `| ${from} | ${to} |`),
+    "",
+    "## What was found",
+    "",
+    ...result.notes.map((n) => `- ${n}`),
+    "",
+  ].join("\n");
+}
+
+export class ImportError extends Error {}

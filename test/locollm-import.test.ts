@@ -1,0 +1,282 @@
+/**
+ * LocoLLM's real repository moving in: `loragate import locollm` on a LocoLLM-shaped repository
+ * (fixtures/locollm.ts), then `loragate check` on the result, then the imported math adapter retrained
+ * from its chat data by train.py and evaluated on the imported registry, as the runners would.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { parseDocument } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
+import { trainAdapter } from "../src/action/train-adapter.ts";
+import { runCli } from "../src/cli/main.ts";
+import { loadRegistryContext } from "../src/core/registry-context.ts";
+import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
+import { evaluateBar } from "../src/core/evaluation/bar.ts";
+import { mean } from "../src/core/evaluation/statistics.ts";
+import { renderScorecard } from "../src/core/evaluation/scorecard.ts";
+import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
+import { EvaluationHarness } from "../src/eval/harness.ts";
+import { writeModelCache } from "../src/eval/model-cache.ts";
+import { FsRegistrySource } from "../src/io/fs-source.ts";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "loragate-locollm-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const loco = join(dir, "locollm");
+writeLocoLLMFixture(loco);
+const base = fixtureBaseOf(FIXTURE_ROOT);
+const baseGguf = join(dir, "tiny-llama-fixture-f32.gguf");
+writeFileSync(baseGguf, base.gguf);
+const REVISION = "0000000000000000000000000000000000000001";
+const FIXTURE_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+async function cli(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+const importTo = (out: string, ...flags: string[]) => cli("import", "locollm", loco, "--out", out, ...flags);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk the YAML freely
+const yamlAt = (path: string) => load(readFileSync(path, "utf8")) as Record<string, any>;
+
+describe("loragate import locollm", () => {
+  const out = join(dir, "imported");
+
+  it("writes a registry, its adapters and a report of every TODO; check then finds only the data's own problems", async () => {
+    const imported = await importTo(out);
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/next: loragate check /);
+
+    const check = await cli("check", out, "--format", "json");
+    expect(check.code).toBe(1);
+    const report = JSON.parse(check.stdout) as {
+      registry: { findings: { rule: string; severity: string; field: string }[] };
+      adapters: { name: string; ok: boolean; findings: { rule: string; severity: string; file: string }[] }[];
+    };
+    const errors = (name: string) =>
+      report.adapters
+        .find((a) => a.name === name)!
+        .findings.filter((f) => f.severity === "error")
+        .map((f) => `${f.rule} ${f.file}`);
+    // the true ones: no training data committed for code and analysis, 20 items where the bar asks 50
+    expect(errors("math")).toEqual([]);
+    for (const name of ["code", "analysis"])
+      expect(errors(name).sort()).toEqual([
+        `missing-file adapters/${name}/adapter.yaml`,
+        `too-few-benchmark-items adapters/${name}/eval/benchmark.jsonl`,
+      ]);
+    // and what the import could not know, said as warnings: the base is not pinned yet
+    expect(report.registry.findings.map((f) => `${f.severity} ${f.rule} ${f.field}`)).toEqual([
+      "warning unpinned-base base.training.revision",
+      "warning unpinned-base base.inference.file",
+      "warning unpinned-base base.inference.sha256",
+    ]);
+
+    const todo = readFileSync(join(out, "IMPORT_REPORT.md"), "utf8");
+    expect(todo).toContain("- [ ] registry.yaml base.training.revision");
+    expect(todo).toContain("- [ ] registry.yaml base.inference.file and sha256");
+    expect(todo).toContain("- [ ] adapters/math/eval/benchmark.jsonl difficulty");
+    expect(todo).toContain("| eval_type numeric / code / analysis |");
+    expect(todo).toContain("adapters/math/math-merged.gguf: not copied (a merged GGUF");
+  });
+
+  it("invents nothing and loses nothing: every LocoLLM field is in adapter.yaml, registry.yaml or extra", () => {
+    const registry = yamlAt(join(out, "registry.yaml"));
+    expect(registry.base).toEqual({
+      id: "tiny-llama-fixture-2026",
+      training: { hub_id: "loragate/tiny-llama-fixture" },
+      inference: { quantization: "F32" },
+      extra: { ollama_name: "tiny-llama-fixture:latest" },
+    });
+    const math = yamlAt(join(out, "adapters/math/adapter.yaml"));
+    expect(math).toMatchObject({
+      name: "math",
+      domain: "math",
+      license: "MIT", // from the repository's LICENSE
+      lora: { r: 16, alpha: 32 },
+      training: { epochs: 10 },
+      data: {
+        train: "training_data.jsonl",
+        sources: ["synthetic shop prices, from loragate's fixtures/data.ts"],
+      },
+      evaluation: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
+      router_keywords: ["price", "cost", "owe"],
+      extra: {
+        type: "merged-gguf",
+        gguf_path: "adapters/math/math-merged.gguf",
+        tags: ["arithmetic", "lookup"],
+        eval_type: "numeric",
+        training: { method: "qlora", quantization: "4bit" },
+      },
+    });
+    expect(yamlAt(join(out, "adapters/code/adapter.yaml")).authors).toEqual(["Bob Jones"]);
+    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).evaluation).toEqual({ type: "keywords" });
+    expect(readFileSync(join(out, "adapters/math/training_data.jsonl"))).toEqual(
+      readFileSync(join(loco, "adapters/math/training_data.jsonl")),
+    );
+    const items = readFileSync(join(out, "adapters/code/eval/benchmark.jsonl"), "utf8").trim().split("\n");
+    const first = JSON.parse(items[0]!);
+    expect(first).toEqual({
+      id: expect.stringMatching(/^code-[0-9a-f]{12}$/),
+      instruction: "Write a Python function f0(xs) that returns the sum of the first 2 items of xs.",
+      input: "",
+      answer_keywords: ["def", "return", "f0"],
+    });
+    expect(first).not.toHaveProperty("difficulty");
+  });
+
+  it("running it twice gives the same files; ids come from the items' content", async () => {
+    const again = join(dir, "again");
+    expect((await importTo(again)).code).toBe(0);
+    expect(readTree(again)).toEqual(readTree(out));
+    expect((await importTo(out)).code).toBe(0); // an earlier import is replaced in place
+    expect(readTree(out)).toEqual(readTree(again));
+  });
+
+  it("pins what the maintainer hands it: --base-gguf is hashed, --base-revision kept", async () => {
+    const pinned = join(dir, "pinned");
+    expect((await importTo(pinned, "--base-gguf", baseGguf, "--base-revision", REVISION)).code).toBe(0);
+    const registry = yamlAt(join(pinned, "registry.yaml"));
+    expect(registry.base.training.revision).toBe(REVISION);
+    expect(registry.base.inference).toEqual({
+      file: "tiny-llama-fixture-f32.gguf",
+      sha256: loadedFixtureSha(),
+      quantization: "F32",
+    });
+    const check = await cli("check", pinned, "--format", "json");
+    expect(JSON.parse(check.stdout).registry.findings).toEqual([]);
+  });
+
+  it("check on the LocoLLM repository itself: exit 2, saying what it is and naming the command", async () => {
+    const run = await cli("check", loco);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "looks like a LocoLLM repository (adapters/registry.yaml, no registry.yaml)",
+    );
+    expect(run.stderr).toContain(`loragate import locollm ${loco} --out NEW_DIR`);
+  });
+
+  it("refuses an --out that holds other files, a missing repository, and hostile paths in the index", async () => {
+    const busy = join(dir, "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "notes.txt"), "mine");
+    const refused = await importTo(busy);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--out .*busy is not empty and holds no earlier import/);
+    expect(readFileSync(join(busy, "notes.txt"), "utf8")).toBe("mine");
+    expect((await cli("import", "locollm", join(dir, "nowhere"), "--out", join(dir, "x"))).stderr).toMatch(
+      /LocoLLM folder not found/,
+    );
+
+    const hostile = join(dir, "hostile");
+    writeLocoLLMFixture(hostile);
+    const index = readFileSync(join(hostile, "adapters/registry.yaml"), "utf8")
+      .replace("eval_dataset: adapters/math/eval_dataset.jsonl", "eval_dataset: ../../../../etc/passwd")
+      .replace("  code:\n", '  "../escape":\n');
+    writeFileSync(join(hostile, "adapters/registry.yaml"), index);
+    const result = await cli("import", "locollm", hostile, "--out", join(dir, "hostile-out"));
+    expect(result.code).toBe(0);
+    const notes = readFileSync(join(dir, "hostile-out", "IMPORT_REPORT.md"), "utf8");
+    expect(notes).toContain('adapter "../escape" skipped');
+    // the traversal is never read: the eval set is found where LocoLLM keeps it instead
+    expect(notes).toContain("adapters/math/eval_dataset.jsonl: 60 items converted");
+    expect(readTree(join(dir, "hostile-out")).has("adapters/code/adapter.yaml")).toBe(false);
+  });
+
+  it("CLI rough edges: import --help and check --help print their own usage; an unknown option one line", async () => {
+    const help = await cli("check", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage:\n {2}loragate check \[registry-dir\]/);
+    expect(help.stdout).not.toContain("loragate scorecard");
+    expect((await cli("import", "--help")).stdout).toContain(
+      "loragate import locollm [LOCOLLM-DIR] --out DIR",
+    );
+    const bogus = await cli("check", "--bogus");
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toBe("loragate: unknown option --bogus (loragate --help lists the options)\n");
+    const file = await cli("check", join(loco, "LICENSE"));
+    expect(file.code).toBe(2);
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    const noRegistry = await cli("check", empty);
+    expect(noRegistry.code).toBe(2);
+    expect(noRegistry.stderr).toContain("has no registry.yaml: not a loragate registry");
+  });
+});
+
+function loadedFixtureSha(): string {
+  return (
+    load(readFileSync(join(FIXTURE_ROOT, "registry.yaml"), "utf8")) as {
+      base: { inference: { sha256: string } };
+    }
+  ).base.inference.sha256;
+}
+
+describeWithTrainer(
+  "the imported registry end to end: train.py on its chat data, llama.cpp on its benchmark",
+  () => {
+    it("the math adapter retrains from LocoLLM's conversations and beats the base on the imported items", async () => {
+      const out = join(dir, "end-to-end");
+      expect((await importTo(out, "--base-gguf", baseGguf, "--base-revision", REVISION)).code).toBe(0);
+      const source = new FsRegistrySource(out);
+      const context = await loadRegistryContext(source);
+      const paths = writeModelCache({ registry: context.registry!, cacheDir: join(dir, "models"), ...base });
+      // LocoLLM's index records no learning rate or target modules (the report says loragate's defaults
+      // apply): the maintainer writes down the recipe the adapter was trained with, here the fixture's own.
+      const file = join(out, "adapters/math/adapter.yaml");
+      const doc = parseDocument(readFileSync(file, "utf8"));
+      doc.setIn(["training", "learning_rate"], 1e-3);
+      doc.setIn(["lora", "target_modules"], FIXTURE_MODULES);
+      writeFileSync(file, doc.toString());
+      const manifest = AdapterManifestSchema.parse(yamlAt(file));
+      const work = join(dir, "train");
+      mkdirSync(work);
+      const trained = await trainAdapter({
+        trainer: [TRAINER_PYTHON, TRAINER_SCRIPT],
+        manifest,
+        trainingBase: paths.trainingBase,
+        dataset: join(out, "adapters/math/training_data.jsonl"),
+        workDir: work,
+        log: () => {},
+      });
+      const adapterPath = join(dir, "math.gguf");
+      writeFileSync(adapterPath, trained.gguf);
+      const harness = await EvaluationHarness.open({ basePath: paths.gguf });
+      try {
+        const results = await evaluateRegistryAdapter({
+          source,
+          adapter: "math",
+          harness,
+          adapterPath,
+          headSha: "0".repeat(40),
+          hardware: "local CPU (test)",
+          settings: { seed: 42, re2: false, parallel: 8 },
+          training: trained.training,
+        });
+        const own = results.benchmarks.find((b) => b.kind === "own")!;
+        expect(own.outcomes).toHaveLength(60);
+        expect(own.evaluation_type).toBe("numeric");
+        const [baseScore, adapterScore] = [
+          mean(own.outcomes.map((o) => o.base)),
+          mean(own.outcomes.map((o) => o.adapter)),
+        ];
+        expect(adapterScore).toBeGreaterThan(baseScore + 0.3);
+        const verdict = evaluateBar({ results, config: context.config });
+        expect(renderScorecard({ results, verdict })).toContain("math");
+      } finally {
+        await harness.dispose();
+      }
+    }, 300_000);
+  },
+);
