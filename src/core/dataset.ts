@@ -3,6 +3,7 @@ import {
   chatTurns,
   FORM_NAMES,
   type TrainingForm,
+  type TrainingText,
   trainingFormOf,
   trainingTextOf,
   turnsKey,
@@ -62,11 +63,11 @@ const TRAINING_SCHEMAS: Record<TrainingForm, z.ZodType> = {
   sharegpt: ShareGptExampleSchema,
 };
 /** Keys a record of each form may hold; any other is reported (a warning) with the closest of these. */
-const KNOWN_KEYS: Record<TrainingForm | "benchmark", readonly string[]> = {
-  instruction: Object.keys(InstructionExampleSchema.shape),
-  messages: Object.keys(MessagesExampleSchema.shape),
-  sharegpt: Object.keys(ShareGptExampleSchema.shape),
-  benchmark: Object.keys(BenchmarkItemSchema.shape),
+const KNOWN_KEYS: Record<TrainingForm | "benchmark", ReadonlySet<string>> = {
+  instruction: new Set(Object.keys(InstructionExampleSchema.shape)),
+  messages: new Set(Object.keys(MessagesExampleSchema.shape)),
+  sharegpt: new Set(Object.keys(ShareGptExampleSchema.shape)),
+  benchmark: new Set(Object.keys(BenchmarkItemSchema.shape)),
 };
 /** Names other tools give these fields (LocoLLM's eval_dataset.jsonl among them). */
 const FIELD_ALIASES: Record<TrainingForm | "benchmark", Record<string, string>> = {
@@ -222,17 +223,18 @@ export async function validateDataset<K extends DatasetKind>(
         return;
       }
     }
-    const known = form ?? "benchmark";
-    for (const key of Object.keys(value))
-      if (!KNOWN_KEYS[known].includes(key)) {
-        const near = FIELD_ALIASES[known][key] ?? closestName(key, KNOWN_KEYS[known]);
+    const known = KNOWN_KEYS[form ?? "benchmark"];
+    // for-in over a parsed line's own keys: no array per line, on the path every valid line takes
+    for (const key in value)
+      if (!known.has(key)) {
+        const near = FIELD_ALIASES[form ?? "benchmark"][key] ?? closestName(key, [...known]);
         add(
           line,
           columnOf(text, key),
           key,
           "unknown-key",
           `unknown key "${printable(key, 60)}"${near ? ` (did you mean "${near}"?)` : ""}`,
-          `loragate ignores it; the known keys are ${KNOWN_KEYS[known].join(", ")}`,
+          `loragate ignores it; the known keys are ${[...known].join(", ")}`,
           "warning",
         );
       }
@@ -298,7 +300,12 @@ export async function validateDataset<K extends DatasetKind>(
       sameId = ids.addOrGet(line, String(record.id), idColumn);
       if (sameId > 0) sink.add(duplicateIdFinding(file, line, idColumn, String(record.id), sameId));
     }
-    const texts = kind === "train" ? trainingTextOf(record)! : undefined;
+    const texts =
+      form === "instruction"
+        ? (record as unknown as TrainingText)
+        : form
+          ? trainingTextOf(record)!
+          : undefined;
     const earlier = texts
       ? duplicates.addOrGet(line, texts.instruction, texts.input, texts.output)
       : duplicates.addOrGet(line, record.instruction as string, record.input as string);
