@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tinyLlamaGguf, tinyLoraGguf, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
+import { tinyLlamaGguf, tinyLoraGguf, type TinyLlamaShape } from "../src/gguf/tiny-llama.ts";
 import { benchmarkPrompt } from "../src/core/evaluation/prompt.ts";
 import type { Token } from "node-llama-cpp";
 import { EvaluationHarness, threadsFor } from "../src/eval/harness.ts";

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkoutTrainerPython } from "../src/action/train-adapter.ts";
-import { tinyBase } from "../src/core/gguf/tiny-base.ts";
-import { TINY_SHAPE, type TinyLlamaShape } from "../src/core/gguf/tiny-llama.ts";
+import { tinyBase } from "../src/gguf/tiny-base.ts";
+import { TINY_SHAPE, type TinyLlamaShape } from "../src/gguf/tiny-llama.ts";
 import { wordProblems } from "../fixtures/contamination-corpus.ts";
 import { mulberry32 } from "../src/core/random.ts";
 

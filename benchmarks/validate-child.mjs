@@ -6,9 +6,9 @@
 //   baseline     readFile + split + JSON.parse (the anchor)
 //   invalid      validateDataset on one thread over a file whose every line fails (records = lines)
 import { createReadStream, readFileSync, statSync } from "node:fs";
-import { validateDataset } from "../dist/core/dataset.js";
-import { FindingSink } from "../dist/core/findings.js";
-import { validateDatasetInParallel } from "../dist/core/parallel-dataset.js";
+import { validateDataset } from "../dist/core/dataset/validate-dataset.js";
+import { FindingSink } from "../dist/core/findings/findings.js";
+import { validateDatasetInParallel } from "../dist/core/dataset/parallel-dataset.js";
 
 const [mode, file] = process.argv.slice(2);
 const bytes = statSync(file).size;

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { loadRegistryContext } from "../src/core/registry-context.ts";
+import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { committedAdapterPath, trainDemoAdapters, trainerPython } from "../src/cli/demo-evaluation.ts";
 import { fixtureBaseOf, fixtureManifest } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";

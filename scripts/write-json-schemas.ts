@@ -1,7 +1,7 @@
 // Regenerates schemas/*.json from the zod schemas in src/core/schemas (npm run schemas).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderJsonSchemas } from "../src/core/json-schema.ts";
+import { renderJsonSchemas } from "../src/core/schemas/json-schema.ts";
 
 const dir = join(import.meta.dirname, "..", "schemas");
 mkdirSync(dir, { recursive: true });

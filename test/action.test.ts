@@ -18,7 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
-import { tinyLlamaGguf } from "../src/core/gguf/tiny-llama.ts";
+import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";

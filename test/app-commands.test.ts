@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { parseCommand } from "../src/core/commands.ts";
+import { parseCommand } from "../src/core/review/commands.ts";
 import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
 
 const HEAD = "a".repeat(40);

@@ -3,7 +3,7 @@ import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
-import { correlationId } from "../src/core/correlation.ts";
+import { correlationId } from "../src/core/review/correlation.ts";
 import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import examples from "@octokit/webhooks-examples";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { PROPOSAL_FIELDS } from "../src/core/proposal.ts";
+import { PROPOSAL_FIELDS } from "../src/core/review/proposal.ts";
 import { PROPOSAL_MARKER } from "../src/app/review-proposal.ts";
 import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";

@@ -8,7 +8,7 @@ import { checkContamination } from "../src/core/contamination/check.ts";
 import { ContaminationConfigSchema } from "../src/core/schemas/config.ts";
 import { loadPythonSyntax } from "../src/core/evaluation/python-syntax.ts";
 import { extractNumber, scoreAnswer } from "../src/core/evaluation/scoring.ts";
-import type { Finding } from "../src/core/findings.ts";
+import type { Finding } from "../src/core/findings/findings.ts";
 import { MemoryRegistrySource } from "../src/io/memory-source.ts";
 import { registryWithValidAdapter, validateIn } from "./support/registry.ts";
 

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, describe, expect, it } from "vitest";
-import { peftToGguf, permuteRows } from "../src/core/gguf/peft-to-gguf.ts";
-import { readSafetensors, writeSafetensors } from "../src/core/gguf/safetensors.ts";
-import { TINY_SHAPE, tinyLlamaGguf } from "../src/core/gguf/tiny-llama.ts";
+import { peftToGguf, permuteRows } from "../src/gguf/peft-to-gguf.ts";
+import { readSafetensors, writeSafetensors } from "../src/gguf/safetensors.ts";
+import { TINY_SHAPE, tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { peftOutput } from "./support/peft.ts";
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, describe, expect, it } from "vitest";
-import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/core/gguf/tiny-llama.ts";
-import { GGUF_ALIGNMENT, toHalf, writeGguf } from "../src/core/gguf/write-gguf.ts";
+import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/gguf/tiny-llama.ts";
+import { GGUF_ALIGNMENT, toHalf, writeGguf } from "../src/gguf/write-gguf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-gguf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/core/gguf/tiny-llama.ts";
+import { TINY_SHAPE, tinyLlamaGguf, tinyLoraGguf } from "../src/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../src/eval/evaluate-adapter.ts";
 import { sha256File } from "../src/io/sha256-file.ts";

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderJsonSchemas } from "../src/core/json-schema.ts";
+import { renderJsonSchemas } from "../src/core/schemas/json-schema.ts";
 
 const dir = join(import.meta.dirname, "..", "schemas");
 

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { trainAdapter } from "../src/action/train-adapter.ts";
 import { runCli } from "../src/cli/main.ts";
-import { loadRegistryContext } from "../src/core/registry-context.ts";
+import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { mean } from "../src/core/evaluation/statistics.ts";

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { validateDataset } from "../src/core/dataset.ts";
-import { FindingSink } from "../src/core/findings.ts";
-import { validateDatasetInParallel } from "../src/core/parallel-dataset.ts";
+import { validateDataset } from "../src/core/dataset/validate-dataset.ts";
+import { FindingSink } from "../src/core/findings/findings.ts";
+import { validateDatasetInParallel } from "../src/core/dataset/parallel-dataset.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-parallel-"));

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { validateDataset } from "../src/core/dataset.ts";
-import { FindingSink } from "../src/core/findings.ts";
-import { streamLines } from "../src/core/jsonl.ts";
-import { loadDocument } from "../src/core/load-document.ts";
+import { validateDataset } from "../src/core/dataset/validate-dataset.ts";
+import { FindingSink } from "../src/core/findings/findings.ts";
+import { streamLines } from "../src/core/dataset/jsonl.ts";
+import { loadDocument } from "../src/core/registry/load-document.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { registryWithValidAdapter } from "./support/registry.ts";
 

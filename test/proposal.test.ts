@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { adapterCandidates, checkProposal, PROPOSAL_FIELDS, proposalOverlap } from "../src/core/proposal.ts";
+import {
+  adapterCandidates,
+  checkProposal,
+  PROPOSAL_FIELDS,
+  proposalOverlap,
+} from "../src/core/review/proposal.ts";
 
 /** A body as GitHub renders the adapter-proposal form: `### Label` then the answer. */
 function render(answers: Partial<Record<keyof typeof PROPOSAL_FIELDS, string>>): string {

@@ -12,7 +12,7 @@ import { afterAll, expect, it } from "vitest";
 import { runAction, type RunnerSetup } from "../src/action/run-action.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { pairedSummary } from "../src/core/evaluation/statistics.ts";
-import { loadRegistryContext } from "../src/core/registry-context.ts";
+import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { FIXTURE_ADAPTER, fixtureBaseOf, shuffleAnswers } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";

@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Token } from "node-llama-cpp";
 import { afterAll, describe, expect, it } from "vitest";
-import { BYTE_CHARS, learnByteBpe } from "../src/core/gguf/byte-bpe.ts";
-import { peftToGguf } from "../src/core/gguf/peft-to-gguf.ts";
-import { readSafetensors } from "../src/core/gguf/safetensors.ts";
-import { TINY_ARCHITECTURES, tinyBase } from "../src/core/gguf/tiny-base.ts";
-import { TINY_SHAPE } from "../src/core/gguf/tiny-llama.ts";
+import { BYTE_CHARS, learnByteBpe } from "../src/gguf/byte-bpe.ts";
+import { peftToGguf } from "../src/gguf/peft-to-gguf.ts";
+import { readSafetensors } from "../src/gguf/safetensors.ts";
+import { TINY_ARCHITECTURES, tinyBase } from "../src/gguf/tiny-base.ts";
+import { TINY_SHAPE } from "../src/gguf/tiny-llama.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 

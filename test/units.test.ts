@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DuplicateIndex } from "../src/core/duplicate-index.ts";
-import { trainingFieldTypes } from "../src/core/dataset.ts";
-import { streamLines } from "../src/core/jsonl.ts";
+import { DuplicateIndex } from "../src/core/dataset/duplicate-index.ts";
+import { trainingFieldTypes } from "../src/core/dataset/validate-dataset.ts";
+import { streamLines } from "../src/core/dataset/jsonl.ts";
 import { TrainingExampleSchema } from "../src/core/schemas/records.ts";
-import { checkRelativePath } from "../src/core/paths.ts";
-import { compareSemver } from "../src/core/semver.ts";
+import { checkRelativePath } from "../src/core/registry/paths.ts";
+import { compareSemver } from "../src/core/registry/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
-import { locateYamlPath } from "../src/core/yaml.ts";
+import { locateYamlPath } from "../src/core/registry/yaml.ts";
 import { RegistrySchema } from "../src/core/schemas/registry.ts";
 
 describe("locateYamlPath", () => {

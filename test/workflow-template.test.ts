@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { correlationId } from "../src/core/correlation.ts";
+import { correlationId } from "../src/core/review/correlation.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 

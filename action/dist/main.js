@@ -4102,7 +4102,7 @@ import { createReadStream as createReadStream3 } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
-// src/core/conversation.ts
+// src/core/dataset/conversation.ts
 var FORM_NAMES = {
   instruction: "instruction/input/output",
   messages: 'OpenAI "messages"',
@@ -4202,7 +4202,7 @@ function trainingTextOf(value) {
   };
 }
 
-// src/core/duplicate-index.ts
+// src/core/dataset/duplicate-index.ts
 function fingerprint(out, a, b, c = "") {
   let h1 = 514703087;
   let h2 = 1103547991;
@@ -11118,7 +11118,7 @@ function scoreAnswer(type2, output2, expected, config2 = {}) {
   }
 }
 
-// src/core/jsonl.ts
+// src/core/dataset/jsonl.ts
 import { isUtf8 } from "node:buffer";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
@@ -11207,7 +11207,7 @@ function editDistance(a, b, cap) {
   return previous[b.length];
 }
 
-// src/core/jsonl.ts
+// src/core/dataset/jsonl.ts
 var YIELD_EVERY_MS = 50;
 async function streamLines(chunks, maxLineBytes, atFileStart, handlers) {
   let pending = [];
@@ -31093,7 +31093,7 @@ var BenchmarkItemSchema = external_exports.object({
   error: '"expected_output" is missing (or give answer_keywords)'
 }).describe("One held-out benchmark item.");
 
-// src/core/zod-findings.ts
+// src/core/findings/zod-findings.ts
 function describeValue(value) {
   if (value === void 0) return "nothing";
   if (value === null) return "null";
@@ -31186,7 +31186,7 @@ function issuesToFindings(error62, root, at) {
   );
 }
 
-// src/core/dataset.ts
+// src/core/dataset/validate-dataset.ts
 var LFS_POINTER = "version https://git-lfs.github.com/spec/";
 var TRAINING_SCHEMAS = {
   instruction: InstructionExampleSchema,
@@ -31194,10 +31194,10 @@ var TRAINING_SCHEMAS = {
   sharegpt: ShareGptExampleSchema
 };
 var KNOWN_KEYS = {
-  instruction: Object.keys(InstructionExampleSchema.shape),
-  messages: Object.keys(MessagesExampleSchema.shape),
-  sharegpt: Object.keys(ShareGptExampleSchema.shape),
-  benchmark: Object.keys(BenchmarkItemSchema.shape)
+  instruction: new Set(Object.keys(InstructionExampleSchema.shape)),
+  messages: new Set(Object.keys(MessagesExampleSchema.shape)),
+  sharegpt: new Set(Object.keys(ShareGptExampleSchema.shape)),
+  benchmark: new Set(Object.keys(BenchmarkItemSchema.shape))
 };
 var FIELD_ALIASES = {
   instruction: {
@@ -31346,17 +31346,17 @@ async function validateDataset(params) {
         return;
       }
     }
-    const known = form ?? "benchmark";
-    for (const key of Object.keys(value))
-      if (!KNOWN_KEYS[known].includes(key)) {
-        const near = FIELD_ALIASES[known][key] ?? closestName(key, KNOWN_KEYS[known]);
+    const known = KNOWN_KEYS[form ?? "benchmark"];
+    for (const key in value)
+      if (!known.has(key)) {
+        const near = FIELD_ALIASES[form ?? "benchmark"][key] ?? closestName(key, [...known]);
         add(
           line,
           columnOf(text, key),
           key,
           "unknown-key",
           `unknown key "${printable(key, 60)}"${near ? ` (did you mean "${near}"?)` : ""}`,
-          `loragate ignores it; the known keys are ${KNOWN_KEYS[known].join(", ")}`,
+          `loragate ignores it; the known keys are ${[...known].join(", ")}`,
           "warning"
         );
       }
@@ -31416,7 +31416,7 @@ async function validateDataset(params) {
       sameId = ids.addOrGet(line, String(record2.id), idColumn);
       if (sameId > 0) sink.add(duplicateIdFinding(file2, line, idColumn, String(record2.id), sameId));
     }
-    const texts = kind === "train" ? trainingTextOf(record2) : void 0;
+    const texts = form === "instruction" ? record2 : form ? trainingTextOf(record2) : void 0;
     const earlier = texts ? duplicates.addOrGet(line, texts.instruction, texts.input, texts.output) : duplicates.addOrGet(line, record2.instruction, record2.input);
     if (earlier > 0) {
       if (sameId === 0) sink.add(duplicateFinding(kind, file2, line, earlier));
@@ -31573,7 +31573,7 @@ function checkRecord(kind, record2, text, line, add) {
   return ok;
 }
 
-// src/core/findings.ts
+// src/core/findings/findings.ts
 var findingLine = (f) => `  ${f.file}:${f.line} ${f.message} [${f.rule}]`;
 function sortFindings(findings) {
   return findings.sort(
@@ -32087,7 +32087,7 @@ async function scanInProcess(params) {
 import { createReadStream as createReadStream2 } from "node:fs";
 import { availableParallelism } from "node:os";
 
-// src/core/workers.ts
+// src/core/dataset/workers.ts
 import { open as open2 } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 function startWorker(callerUrl, name, workerData) {
@@ -35507,7 +35507,7 @@ var {
   safeDump
 } = yaml;
 
-// src/core/yaml.ts
+// src/core/registry/yaml.ts
 var MAX_EXPANDED_NODES = 1e5;
 var FORBIDDEN_KEYS2 = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
 var finding = (file2, line, column, rule, message, hint) => ({
@@ -35695,7 +35695,7 @@ function flowKeyColumn(line, segment) {
   return match ? match.index + 2 : void 0;
 }
 
-// src/core/load-document.ts
+// src/core/registry/load-document.ts
 function loadDocument(file2, bytes, schema2) {
   const parsed = parseYaml(file2, bytes);
   if (!parsed.ok) return parsed;
@@ -35710,7 +35710,7 @@ function loadDocument(file2, bytes, schema2) {
   };
 }
 
-// src/core/paths.ts
+// src/core/registry/paths.ts
 function checkRelativePath(path) {
   if (/[\0-\x1f\x7f]/.test(path))
     return { rule: "invalid-path", message: "path contains control characters" };
@@ -35812,7 +35812,7 @@ var AdapterManifestSchema = external_exports.object({
   extra: ExtraSchema
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
-// src/core/parallel-dataset.ts
+// src/core/dataset/parallel-dataset.ts
 import { availableParallelism as availableParallelism2 } from "node:os";
 var PARALLEL_MIN_BYTES2 = 32 << 20;
 var RANGE_SHIFT = 30;
@@ -35927,7 +35927,7 @@ function runRange(job, onMessage) {
   });
 }
 
-// src/core/semver.ts
+// src/core/registry/semver.ts
 function compareSemver(a, b) {
   const pa = SEMVER_PATTERN.exec(a);
   const pb = SEMVER_PATTERN.exec(b);
@@ -35955,7 +35955,7 @@ function compareSemver(a, b) {
   return 0;
 }
 
-// src/core/validate-adapter.ts
+// src/core/adapter/validate-adapter.ts
 var MANIFEST_FILE = "adapter.yaml";
 var SUPPORTING_FILES = ["TRAINING_LOG.md"];
 async function validateAdapter(params) {
@@ -36285,7 +36285,7 @@ function checkCounts(stats, config2, dir, manifest, add) {
   }
 }
 
-// src/core/declared-data.ts
+// src/core/adapter/declared-data.ts
 var MANIFEST_LIMIT = 1 << 20;
 async function declaredDataFiles(source, adapter) {
   const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
@@ -36341,7 +36341,7 @@ var BenchmarkLibrary = class {
   }
 };
 
-// src/core/registry-context.ts
+// src/core/registry/registry-context.ts
 import { createHash as createHash2 } from "node:crypto";
 
 // src/core/schemas/config.ts
@@ -36469,7 +36469,7 @@ function pinnedBase(registry2) {
   return registry2.base;
 }
 
-// src/core/registry-context.ts
+// src/core/registry/registry-context.ts
 var REGISTRY_FILE = "registry.yaml";
 var CONFIG_FILE = ".github/loragate.yml";
 var SMALL_FILE_LIMIT = 1048576;
@@ -36649,7 +36649,7 @@ async function checkRegistry(params) {
   };
 }
 
-// src/core/correlation.ts
+// src/core/review/correlation.ts
 var correlationId = (pr, headSha) => `pr${pr}-${headSha.slice(0, 12)}`;
 
 // src/core/evaluation/completeness.ts
@@ -40931,7 +40931,7 @@ import { spawn } from "node:child_process";
 import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { join as join3 } from "node:path";
 
-// src/core/gguf/write-gguf.ts
+// src/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
 var VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 };
 var TENSOR_TYPE = { F32: 0, F16: 1, Q4_1: 3, Q8_0: 8 };
@@ -41104,7 +41104,7 @@ function writeGguf(metadata, tensors) {
   return w.result();
 }
 
-// src/core/gguf/peft-to-gguf.ts
+// src/gguf/peft-to-gguf.ts
 var CONVERTIBLE_ARCHITECTURES = ["llama", "qwen2", "qwen3"];
 var PeftConfigSchema = external_exports.object({
   peft_type: external_exports.literal("LORA", { message: "only LoRA adapters convert (peft_type LORA)" }),
@@ -41197,7 +41197,7 @@ function peftToGguf(params) {
   );
 }
 
-// src/core/gguf/safetensors.ts
+// src/gguf/safetensors.ts
 var SafetensorsError = class extends Error {
 };
 var MAX_HEADER_BYTES = 100 << 20;
@@ -41256,7 +41256,7 @@ function readSafetensors(bytes) {
   return tensors;
 }
 
-// src/core/training-recipe.ts
+// src/core/adapter/training-recipe.ts
 var TrainingRecipeSchema = external_exports.object({
   base_model: external_exports.string().min(1).describe("Folder of the pinned Hugging Face base (config.json, safetensors)."),
   dataset: external_exports.string().min(1).describe("The adapter's training JSONL, as fetched at the PR's head sha."),

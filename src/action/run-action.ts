@@ -11,12 +11,12 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync 
 import { GIT_SHA_PATTERN, NAME_PATTERN } from "../core/schemas/common.ts";
 import { join } from "node:path";
 import { allFindings, checkRegistry } from "../core/check.ts";
-import { correlationId } from "../core/correlation.ts";
-import { findingLine } from "../core/findings.ts";
+import { correlationId } from "../core/review/correlation.ts";
+import { findingLine } from "../core/findings/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
-import { loadRegistryContext } from "../core/registry-context.ts";
+import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";

@@ -7,11 +7,11 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../core/gguf/peft-to-gguf.ts";
-import { readSafetensors } from "../core/gguf/safetensors.ts";
+import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../gguf/peft-to-gguf.ts";
+import { readSafetensors } from "../gguf/safetensors.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
-import { trainingRecipe } from "../core/training-recipe.ts";
+import { trainingRecipe } from "../core/adapter/training-recipe.ts";
 
 /** The trainer of a loragate checkout (or the action's folder tree) at `root`. */
 export const trainerScript = (root: string) => join(root, "runners", "trainer", "train.py");

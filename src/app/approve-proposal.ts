@@ -1,4 +1,4 @@
-import { parseCommand } from "../core/commands.ts";
+import { parseCommand } from "../core/review/commands.ts";
 import { addLabel, removeLabel, reply as replyOn } from "../github/issues.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";

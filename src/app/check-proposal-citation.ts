@@ -1,4 +1,4 @@
-import type { Finding } from "../core/findings.ts";
+import type { Finding } from "../core/findings/findings.ts";
 import { issueLabels } from "../github/issues.ts";
 import type { Config } from "../core/schemas/config.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";

@@ -1,4 +1,4 @@
-import { type Command, HELP, parseCommand } from "../core/commands.ts";
+import { type Command, HELP, parseCommand } from "../core/review/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { readConfig } from "../github/read-config.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";

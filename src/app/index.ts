@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { parseCorrelation } from "../core/correlation.ts";
+import { parseCorrelation } from "../core/review/correlation.ts";
 import { approveProposal, clearPendingLabels } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
 import { describeError } from "./logger.ts";

@@ -1,4 +1,4 @@
-import { allows, type Command, isPermission } from "../core/commands.ts";
+import { allows, type Command, isPermission } from "../core/review/commands.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
 /**

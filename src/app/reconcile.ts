@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { correlationId } from "../core/correlation.ts";
+import { correlationId } from "../core/review/correlation.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
 import { openPullRequests } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";

@@ -1,5 +1,5 @@
 import { readMergeRecord } from "../core/evaluation/merge-record.ts";
-import { applyMerge, renderLeaderboard } from "../core/registry-update.ts";
+import { applyMerge, renderLeaderboard } from "../core/registry/registry-update.ts";
 import { RegistrySchema } from "../core/schemas/registry.ts";
 import { commitRegistryChange } from "../github/commit-registry.ts";
 import { listOwnChecks } from "../github/check-runs.ts";

@@ -5,7 +5,7 @@ import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.t
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
-import { parseCorrelation } from "../core/correlation.ts";
+import { parseCorrelation } from "../core/review/correlation.ts";
 import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import { currentPullRequest } from "../github/pulls.ts";
 import { activeEvaluationRuns } from "../github/workflow-runs.ts";

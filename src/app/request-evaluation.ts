@@ -1,7 +1,7 @@
 import type { GpuConfigSchema } from "../core/schemas/config.ts";
 import type { z } from "zod";
 import { completeCheck, requeueCheck, startCheck } from "../github/check-runs.ts";
-import { correlationId } from "../core/correlation.ts";
+import { correlationId } from "../core/review/correlation.ts";
 import { dispatchEvaluation, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 

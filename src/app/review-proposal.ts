@@ -3,7 +3,7 @@ import { counted } from "../core/text.ts";
 import { addLabel, labelNames, openIssuesLabeled, removeLabel } from "../github/issues.ts";
 import { readFileAt } from "../github/repo-files.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
-import { checkProposal, type OverlapCandidate, proposalOverlap } from "../core/proposal.ts";
+import { checkProposal, type OverlapCandidate, proposalOverlap } from "../core/review/proposal.ts";
 import { readConfig } from "../github/read-config.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";

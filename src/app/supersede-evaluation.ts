@@ -1,4 +1,4 @@
-import { correlationId } from "../core/correlation.ts";
+import { correlationId } from "../core/review/correlation.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
 import { activeEvaluationRuns, cancelRun } from "../github/workflow-runs.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";

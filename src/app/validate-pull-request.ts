@@ -1,9 +1,9 @@
-import { formatText } from "../core/format-report.ts";
+import { formatText } from "../core/findings/format-report.ts";
 import { type OnPhase, phaseClock } from "../core/phases.ts";
 import { counted } from "../core/text.ts";
 import { allFindings, type CheckReport, checkRegistry } from "../core/check.ts";
 import { summarizeContamination } from "../core/contamination/report.ts";
-import { countBySeverity, type Finding, sortFindings } from "../core/findings.ts";
+import { countBySeverity, type Finding, sortFindings } from "../core/findings/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
 import { checkProposalCitation } from "./check-proposal-citation.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";

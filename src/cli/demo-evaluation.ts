@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
-import { loadRegistryContext } from "../core/registry-context.ts";
+import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";

@@ -4,7 +4,7 @@ import { counted } from "../core/text.ts";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry, listAdapterNames } from "../core/check.ts";
-import { adapterCandidates, checkProposal, proposalOverlap } from "../core/proposal.ts";
+import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
@@ -16,11 +16,11 @@ import {
   loadRegistryContext,
   looksLikeLocoLLM,
   REGISTRY_FILE,
-} from "../core/registry-context.ts";
+} from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
-import { formatReport, type OutputFormat } from "../core/format-report.ts";
+import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
 import { exitOnInterrupt } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
 

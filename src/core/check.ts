@@ -3,11 +3,19 @@ import { type OnPhase, phaseClock } from "./phases.ts";
 import { BenchmarkLibrary } from "./contamination/benchmark-library.ts";
 import { checkContamination } from "./contamination/check.ts";
 import { type ContaminationReport, contaminationFindings } from "./contamination/report.ts";
-import { type Finding, hasErrors, sortFindings } from "./findings.ts";
-import { joinPath } from "./paths.ts";
-import { checkRegistryBenchmarks, loadRegistryContext, type RegistryContext } from "./registry-context.ts";
-import type { RegistrySource } from "./source.ts";
-import { type AdapterReport, type ValidateAdapterParams, validateAdapter } from "./validate-adapter.ts";
+import { type Finding, hasErrors, sortFindings } from "./findings/findings.ts";
+import { joinPath } from "./registry/paths.ts";
+import {
+  checkRegistryBenchmarks,
+  loadRegistryContext,
+  type RegistryContext,
+} from "./registry/registry-context.ts";
+import type { RegistrySource } from "./registry/source.ts";
+import {
+  type AdapterReport,
+  type ValidateAdapterParams,
+  validateAdapter,
+} from "./adapter/validate-adapter.ts";
 
 export interface CheckedAdapter extends AdapterReport {
   /** Present when the training set was readable and compared with every benchmark. */

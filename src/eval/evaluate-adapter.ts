@@ -5,12 +5,12 @@
  * and any hidden ones; the result is a complete results.json.
  */
 import { type ApplicableBenchmark, benchmarksFor } from "../core/evaluation/benchmarks-for.ts";
-import { findingLine } from "../core/findings.ts";
-import { loadRegistryContext } from "../core/registry-context.ts";
+import { findingLine } from "../core/findings/findings.ts";
+import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
-import type { RegistrySource } from "../core/source.ts";
-import { validateAdapter } from "../core/validate-adapter.ts";
+import type { RegistrySource } from "../core/registry/source.ts";
+import { validateAdapter } from "../core/adapter/validate-adapter.ts";
 import { EvaluationInputError } from "./gguf-file.ts";
 import type { EvaluationHarness } from "./harness.ts";
 import { type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";

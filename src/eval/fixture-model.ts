@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type TinyBase, tinyBase } from "../core/gguf/tiny-base.ts";
-import { loadDocument } from "../core/load-document.ts";
+import { type TinyBase, tinyBase } from "../gguf/tiny-base.ts";
+import { loadDocument } from "../core/registry/load-document.ts";
 import { mulberry32 } from "../core/random.ts";
 import { type AdapterManifest, AdapterManifestSchema } from "../core/schemas/adapter.ts";
 

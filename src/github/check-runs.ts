@@ -1,5 +1,5 @@
 import { capMarkdown } from "../core/evaluation/scorecard.ts";
-import type { Finding } from "../core/findings.ts";
+import type { Finding } from "../core/findings/findings.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** GitHub accepts at most 50 annotations per check-run request. */

@@ -1,4 +1,4 @@
-import { isCorrelationId } from "../core/correlation.ts";
+import { isCorrelationId } from "../core/review/correlation.ts";
 import { GIT_SHA_PATTERN, NAME_PATTERN } from "../core/schemas/common.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 

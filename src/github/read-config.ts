@@ -1,6 +1,6 @@
-import type { Finding } from "../core/findings.ts";
-import { loadDocument } from "../core/load-document.ts";
-import { CONFIG_FILE } from "../core/registry-context.ts";
+import type { Finding } from "../core/findings/findings.ts";
+import { loadDocument } from "../core/registry/load-document.ts";
+import { CONFIG_FILE } from "../core/registry/registry-context.ts";
 import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { readFileAt } from "./repo-files.ts";
 import type { GitHub, RepoRef } from "./types.ts";

@@ -1,8 +1,8 @@
-import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry-context.ts";
-import type { Finding } from "../core/findings.ts";
+import { CONFIG_FILE, loadRegistryContext, REGISTRY_FILE } from "../core/registry/registry-context.ts";
+import type { Finding } from "../core/findings/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
-import { declaredDataFiles } from "../core/declared-data.ts";
-import { MANIFEST_FILE } from "../core/validate-adapter.ts";
+import { declaredDataFiles } from "../core/adapter/declared-data.ts";
+import { MANIFEST_FILE } from "../core/adapter/validate-adapter.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 

@@ -3,7 +3,7 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { readBenchmarkItems } from "../core/contamination/check.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
-import type { RegistrySource, SourceEntry } from "../core/source.ts";
+import type { RegistrySource, SourceEntry } from "../core/registry/source.ts";
 
 const CHUNK_BYTES = 1 << 20;
 

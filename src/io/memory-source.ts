@@ -1,4 +1,4 @@
-import type { RegistrySource, SourceEntry } from "../core/source.ts";
+import type { RegistrySource, SourceEntry } from "../core/registry/source.ts";
 
 /** File bytes, text, a symlink, or a file known only by its size (too large to have been fetched). */
 export type MemoryEntry = Uint8Array | string | { symlink: string } | { unfetched: number };

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TrainingRecipeSchema } from "../../src/core/training-recipe.ts";
+import { TrainingRecipeSchema } from "../../src/core/adapter/training-recipe.ts";
 import { peftOutput } from "./peft.ts";
 
 const recipe = TrainingRecipeSchema.parse(JSON.parse(readFileSync(process.argv.at(-1)!, "utf8")));

@@ -1,7 +1,7 @@
 /** What PEFT's save_pretrained writes for a LoRA on a tiny llama, built in TypeScript (no torch in CI). */
 import { mulberry32 } from "../../src/core/random.ts";
-import { TINY_SHAPE, type TinyLlamaShape } from "../../src/core/gguf/tiny-llama.ts";
-import { type FloatTensor, writeSafetensors } from "../../src/core/gguf/safetensors.ts";
+import { TINY_SHAPE, type TinyLlamaShape } from "../../src/gguf/tiny-llama.ts";
+import { type FloatTensor, writeSafetensors } from "../../src/gguf/safetensors.ts";
 
 export function peftOutput(
   options: { shape?: TinyLlamaShape; rank?: number; alpha?: number; seed?: number; rslora?: boolean } = {},

@@ -1,13 +1,13 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { checkRegistry } from "../../src/core/check.ts";
-import { loadDocument } from "../../src/core/load-document.ts";
-import { loadRegistryContext } from "../../src/core/registry-context.ts";
+import { loadDocument } from "../../src/core/registry/load-document.ts";
+import { loadRegistryContext } from "../../src/core/registry/registry-context.ts";
 import { expectedResultsFor } from "../../src/core/evaluation/benchmarks-for.ts";
 import { type Registry, RegistrySchema } from "../../src/core/schemas/registry.ts";
 import type { Results } from "../../src/core/schemas/results.ts";
 import { FsRegistrySource } from "../../src/io/fs-source.ts";
-import { type AdapterReport, validateAdapter } from "../../src/core/validate-adapter.ts";
+import { type AdapterReport, validateAdapter } from "../../src/core/adapter/validate-adapter.ts";
 import { MemoryRegistrySource } from "../../src/io/memory-source.ts";
 
 export const FIXTURE_ROOT = join(import.meta.dirname, "..", "..", "fixtures", "registry");

@@ -1,9 +1,9 @@
-import type { RegistryContext } from "../registry-context.ts";
-import { declaredDataFiles } from "../declared-data.ts";
-import { checkRelativePath, joinPath } from "../paths.ts";
+import type { RegistryContext } from "../registry/registry-context.ts";
+import { declaredDataFiles } from "../adapter/declared-data.ts";
+import { checkRelativePath, joinPath } from "../registry/paths.ts";
 import { DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
 import { NAME_PATTERN } from "../schemas/common.ts";
-import type { RegistrySource } from "../source.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import type { BenchmarkInput } from "./benchmark-index.ts";
 import { readBenchmarkItems } from "./check.ts";
 

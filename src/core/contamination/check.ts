@@ -1,13 +1,13 @@
-import { validateDataset } from "../dataset.ts";
-import { FindingSink } from "../findings.ts";
+import { validateDataset } from "../dataset/validate-dataset.ts";
+import { FindingSink } from "../findings/findings.ts";
 import type { ContaminationConfig } from "../schemas/config.ts";
 import type { BenchmarkItem } from "../schemas/records.ts";
-import type { RegistrySource } from "../source.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import { type BenchmarkInput, buildBenchmarkIndex } from "./benchmark-index.ts";
 import { type BoilerplateRule, DEFAULT_BOILERPLATE, type RawContamination, scanInProcess } from "./engine.ts";
 import { scanInWorkers } from "./parallel.ts";
 import { buildReport, type ContaminationReport } from "./report.ts";
-import type { TrainingText } from "../conversation.ts";
+import type { TrainingText } from "../dataset/conversation.ts";
 import { forEachTrainingExample } from "./training-lines.ts";
 
 /** Below this size one thread is as fast as sharing the work with a worker (which takes ~90 ms to start). */

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import { splitAtLineEnds, startWorker, watchWorker } from "../workers.ts";
+import { splitAtLineEnds, startWorker, watchWorker } from "../dataset/workers.ts";
 import type { BenchmarkIndex, BenchmarkIndexData } from "./benchmark-index.ts";
 import { type BoilerplateRule, planScoring, type RawContamination } from "./engine.ts";
 import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";

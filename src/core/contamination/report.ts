@@ -1,4 +1,4 @@
-import type { Finding } from "../findings.ts";
+import type { Finding } from "../findings/findings.ts";
 import type { BenchmarkIndex } from "./benchmark-index.ts";
 import type { RawContamination } from "./engine.ts";
 import type { Signal, Thresholds } from "./scan.ts";

@@ -1,5 +1,5 @@
-import { type TrainingText, trainingTextOf } from "../conversation.ts";
-import { streamLines } from "../jsonl.ts";
+import { type TrainingText, trainingTextOf } from "../dataset/conversation.ts";
+import { streamLines } from "../dataset/jsonl.ts";
 
 /**
  * The texts of a training line of any form, or undefined when it has not got them. Validation (with

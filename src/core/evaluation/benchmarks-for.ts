@@ -5,12 +5,12 @@
  * registry.yaml's pins, so nothing a contributor writes decides how anyone else's benchmark is scored.
  */
 import { readBenchmarkItems } from "../contamination/check.ts";
-import { loadDocument } from "../load-document.ts";
-import { loadRegistryContext, type RegistryContext, sha256Of } from "../registry-context.ts";
+import { loadDocument } from "../registry/load-document.ts";
+import { loadRegistryContext, type RegistryContext, sha256Of } from "../registry/registry-context.ts";
 import { type AdapterManifest, AdapterManifestSchema } from "../schemas/adapter.ts";
 import type { BenchmarkItem } from "../schemas/records.ts";
 import type { BenchmarkResult } from "../schemas/results.ts";
-import type { RegistrySource } from "../source.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import { type ExpectedResults, HARNESS_VERSION } from "./completeness.ts";
 import type { EvaluationType } from "./scoring.ts";
 

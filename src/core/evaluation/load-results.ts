@@ -1,5 +1,5 @@
 import { type Results, ResultsSchema } from "../schemas/results.ts";
-import { describeIssue } from "../zod-findings.ts";
+import { describeIssue } from "../findings/zod-findings.ts";
 
 /** Largest results.json accepted: per-item outcomes of a few benchmarks fit in far less. */
 export const MAX_RESULTS_BYTES = 64 << 20;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MergedAdapter } from "../registry-update.ts";
+import type { MergedAdapter } from "../registry/registry-update.ts";
 import { NameSchema, SemverSchema } from "../schemas/common.ts";
 import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";

@@ -8,12 +8,12 @@
 import { createHash } from "node:crypto";
 import { Document } from "yaml";
 import { z } from "zod";
-import { streamLines } from "../jsonl.ts";
-import { loadDocument } from "../load-document.ts";
-import { checkRelativePath, joinPath } from "../paths.ts";
-import { LOCOLLM_INDEX } from "../registry-context.ts";
+import { streamLines } from "../dataset/jsonl.ts";
+import { loadDocument } from "../registry/load-document.ts";
+import { checkRelativePath, joinPath } from "../registry/paths.ts";
+import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
 import { NAME_PATTERN } from "../schemas/common.ts";
-import type { RegistrySource } from "../source.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
 
 /** LocoLLM's adapters/registry.yaml, as its repository keeps it; unknown keys pass through to `extra`. */

@@ -2,9 +2,9 @@
 // fingerprints and ids to the parent, which finds repeats across ranges (see parallel-dataset.ts).
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { validateDataset } from "./dataset.ts";
+import { validateDataset } from "./validate-dataset.ts";
 import { FingerprintBatcher, IdBatcher } from "./duplicate-index.ts";
-import { FindingSink } from "./findings.ts";
+import { FindingSink } from "../findings/findings.ts";
 import type { RangeJob, WorkerMessage } from "./parallel-dataset.ts";
 
 const job = workerData as RangeJob;

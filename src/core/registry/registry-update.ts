@@ -1,5 +1,5 @@
 import { parseDocument, YAMLMap } from "yaml";
-import { type Registry, RegistrySchema } from "./schemas/registry.ts";
+import { type Registry, RegistrySchema } from "../schemas/registry.ts";
 
 /** What a merge adds to registry.yaml for one adapter (from the bar check of the merged commit). */
 export interface MergedAdapter {

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { charCountOfUtf8Prefix, firstInvalidUtf8, startsWithBom } from "./text.ts";
+import { charCountOfUtf8Prefix, firstInvalidUtf8, startsWithBom } from "../text.ts";
 
 /** What the line splitter tells its consumer, besides the lines themselves. */
 export type StreamProblem =

@@ -1,8 +1,8 @@
 import yaml from "js-yaml";
 import { z } from "zod";
-import { NgramHasher } from "./contamination/hashing.ts";
-import { tokenHashes } from "./contamination/normalize.ts";
-import { NAME_PATTERN } from "./schemas/common.ts";
+import { NgramHasher } from "../contamination/hashing.ts";
+import { tokenHashes } from "../contamination/normalize.ts";
+import { NAME_PATTERN } from "../schemas/common.ts";
 
 /** The fields of the adapter-proposal issue form (templates/ISSUE_TEMPLATE/adapter-proposal.yml), by label. */
 export const PROPOSAL_FIELDS = {

@@ -9,8 +9,8 @@ import {
   turnsKey,
 } from "./conversation.ts";
 import { type DuplicateDetector, DuplicateIndex, type IdDetector, IdIndex } from "./duplicate-index.ts";
-import { RE2_HINT, safeRegex } from "./evaluation/scoring.ts";
-import type { Finding, FindingSink } from "./findings.ts";
+import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
+import type { Finding, FindingSink } from "../findings/findings.ts";
 import { streamLines } from "./jsonl.ts";
 import {
   type BenchmarkItem,
@@ -19,9 +19,9 @@ import {
   MessagesExampleSchema,
   ShareGptExampleSchema,
   type TrainingExample,
-} from "./schemas/records.ts";
-import { closestName, printable } from "./text.ts";
-import { issuesToFindings } from "./zod-findings.ts";
+} from "../schemas/records.ts";
+import { closestName, printable } from "../text.ts";
+import { issuesToFindings } from "../findings/zod-findings.ts";
 
 export type DatasetKind = "train" | "benchmark";
 

@@ -1,18 +1,24 @@
-import { type DatasetStats, validateDataset } from "./dataset.ts";
-import { RE2_HINT, safeRegex } from "./evaluation/scoring.ts";
-import { type Finding, FindingSink, hasErrors } from "./findings.ts";
-import { loadDocument } from "./load-document.ts";
-import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "./parallel-dataset.ts";
-import { ALLOWED_EXTENSIONS, checkRelativePath, extensionOf, joinPath, PICKLE_EXTENSIONS } from "./paths.ts";
-import type { RegistryContext } from "./registry-context.ts";
-import { type AdapterManifest, AdapterManifestSchema } from "./schemas/adapter.ts";
-import { NAME_PATTERN } from "./schemas/common.ts";
-import type { Config } from "./schemas/config.ts";
-import type { BenchmarkItem, TrainingExample } from "./schemas/records.ts";
-import { compareSemver } from "./semver.ts";
-import type { RegistrySource, SourceEntry } from "./source.ts";
-import { printable } from "./text.ts";
-import { locateYamlPath } from "./yaml.ts";
+import { type DatasetStats, validateDataset } from "../dataset/validate-dataset.ts";
+import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
+import { type Finding, FindingSink, hasErrors } from "../findings/findings.ts";
+import { loadDocument } from "../registry/load-document.ts";
+import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "../dataset/parallel-dataset.ts";
+import {
+  ALLOWED_EXTENSIONS,
+  checkRelativePath,
+  extensionOf,
+  joinPath,
+  PICKLE_EXTENSIONS,
+} from "../registry/paths.ts";
+import type { RegistryContext } from "../registry/registry-context.ts";
+import { type AdapterManifest, AdapterManifestSchema } from "../schemas/adapter.ts";
+import { NAME_PATTERN } from "../schemas/common.ts";
+import type { Config } from "../schemas/config.ts";
+import type { BenchmarkItem, TrainingExample } from "../schemas/records.ts";
+import { compareSemver } from "../registry/semver.ts";
+import type { RegistrySource, SourceEntry } from "../registry/source.ts";
+import { printable } from "../text.ts";
+import { locateYamlPath } from "../registry/yaml.ts";
 
 export interface AdapterStats {
   train?: DatasetStats;

@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
-import type { Finding } from "./findings.ts";
-import { firstInvalidUtf8, lineColumnAt } from "./text.ts";
+import type { Finding } from "../findings/findings.ts";
+import { firstInvalidUtf8, lineColumnAt } from "../text.ts";
 
 /** Largest number of nodes a document may expand to through aliases (a "billion laughs" stops here). */
 const MAX_EXPANDED_NODES = 100_000;

@@ -1,7 +1,12 @@
 import { availableParallelism } from "node:os";
-import { type DatasetKind, type DatasetStats, duplicateFinding, duplicateIdFinding } from "./dataset.ts";
+import {
+  type DatasetKind,
+  type DatasetStats,
+  duplicateFinding,
+  duplicateIdFinding,
+} from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
-import type { FindingSink, SinkSnapshot } from "./findings.ts";
+import type { FindingSink, SinkSnapshot } from "../findings/findings.ts";
 import { splitAtLineEnds, startWorker, watchWorker } from "./workers.ts";
 
 /** Below this size one thread is faster than starting workers. */

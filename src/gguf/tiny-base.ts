@@ -8,7 +8,7 @@
  * without a Python environment, and writing both sides from one set of arrays makes "the same model"
  * true by construction; the agreement test (llama.cpp vs transformers) checks the layout.
  */
-import { mulberry32 } from "../random.ts";
+import { mulberry32 } from "../core/random.ts";
 import { type ByteBpe, learnByteBpe, tokenizerJson } from "./byte-bpe.ts";
 import { type FloatTensor, writeSafetensors } from "./safetensors.ts";
 import { permuteRows } from "./peft-to-gguf.ts";

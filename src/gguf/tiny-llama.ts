@@ -4,7 +4,7 @@
  * downloading a model. Weights are random, so the text is gibberish, but it is deterministic, and
  * an adapter changes it.
  */
-import { mulberry32 } from "../random.ts";
+import { mulberry32 } from "../core/random.ts";
 import { type GgufMetaValue, type GgufTensor, type GgufTensorType, writeGguf } from "./write-gguf.ts";
 
 export interface TinyLlamaShape {

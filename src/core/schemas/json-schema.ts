@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { AdapterManifestSchema } from "./schemas/adapter.ts";
-import { ConfigSchema } from "./schemas/config.ts";
-import { BenchmarkItemSchema, TrainingExampleSchema } from "./schemas/records.ts";
-import { RegistrySchema } from "./schemas/registry.ts";
-import { ResultsSchema } from "./schemas/results.ts";
-import { TrainingRecipeSchema } from "./training-recipe.ts";
+import { AdapterManifestSchema } from "./adapter.ts";
+import { ConfigSchema } from "./config.ts";
+import { BenchmarkItemSchema, TrainingExampleSchema } from "./records.ts";
+import { RegistrySchema } from "./registry.ts";
+import { ResultsSchema } from "./results.ts";
+import { TrainingRecipeSchema } from "../adapter/training-recipe.ts";
 
 /** Every published schema, by the file name its JSON Schema is written to under schemas/. */
 export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {

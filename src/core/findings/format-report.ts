@@ -1,7 +1,7 @@
-import { allFindings, type CheckReport } from "./check.ts";
+import { allFindings, type CheckReport } from "../check.ts";
 import { countBySeverity, type Finding } from "./findings.ts";
-import { summarizeContamination } from "./contamination/report.ts";
-import { counted, printable } from "./text.ts";
+import { summarizeContamination } from "../contamination/report.ts";
+import { counted, printable } from "../text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 

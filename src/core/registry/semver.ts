@@ -1,4 +1,4 @@
-import { SEMVER_PATTERN } from "./schemas/common.ts";
+import { SEMVER_PATTERN } from "../schemas/common.ts";
 
 /** Compares two semantic versions by semver precedence: <0, 0 or >0. Both must match SEMVER_PATTERN. */
 export function compareSemver(a: string, b: string): number {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings/findings.ts";
 import { locateYamlPath, parseYaml } from "./yaml.ts";
-import { issuesToFindings } from "./zod-findings.ts";
+import { issuesToFindings } from "../findings/zod-findings.ts";
 
 export type Loaded<T> = { ok: true; value: T; text: string } | { ok: false; findings: Finding[] };
 

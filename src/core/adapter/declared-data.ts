@@ -3,10 +3,10 @@
  * rest: what the contamination check (other adapters' benchmarks) and the app's PR reader (what to
  * download) need before, or without, a full validation.
  */
-import { loadDocument } from "./load-document.ts";
-import { checkRelativePath, joinPath } from "./paths.ts";
-import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "./schemas/adapter.ts";
-import type { RegistrySource } from "./source.ts";
+import { loadDocument } from "../registry/load-document.ts";
+import { checkRelativePath, joinPath } from "../registry/paths.ts";
+import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import { MANIFEST_FILE } from "./validate-adapter.ts";
 
 /** Largest adapter.yaml read here; validation reports a larger one. */

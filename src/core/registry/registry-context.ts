@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings/findings.ts";
 import { checkRelativePath } from "./paths.ts";
 import { loadDocument } from "./load-document.ts";
-import { type Config, ConfigSchema, DEFAULT_CONFIG } from "./schemas/config.ts";
-import { missingPins, type Registry, RegistrySchema } from "./schemas/registry.ts";
+import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../schemas/config.ts";
+import { missingPins, type Registry, RegistrySchema } from "../schemas/registry.ts";
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
 
