@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DuplicateIndex } from "../src/core/dataset/duplicate-index.ts";
-import { trainingFieldTypes } from "../src/core/dataset/validate-dataset.ts";
+import { trainingFieldTypes } from "../src/core/dataset/line-rules.ts";
 import { streamLines } from "../src/core/dataset/jsonl.ts";
 import { TrainingExampleSchema } from "../src/core/schemas/records.ts";
 import { checkRelativePath } from "../src/core/registry/paths.ts";

@@ -9,7 +9,7 @@ import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
 export const PROPOSAL_MARKER = "<!-- loragate:proposal -->";
-export const PROPOSAL_LABEL = "adapter-proposal";
+const PROPOSAL_LABEL = "adapter-proposal";
 export const STATE_LABELS = {
   needsInfo: "needs-info",
   ready: "ready-for-review",

@@ -21,7 +21,7 @@ import { writeModelCache } from "../eval/model-cache.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 
 /** What the demo trains: the fixture adapter's data as submitted, and with its answers shuffled. */
-export const DEMO_VARIANTS = [
+const DEMO_VARIANTS = [
   { name: "trained", what: "retrained from its data", data: (jsonl: string) => jsonl },
   { name: "shuffled", what: "the same data with shuffled answers", data: shuffleAnswers },
 ] as const;

@@ -12,7 +12,7 @@ import { counted } from "../core/text.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
 
-export const REPORT_FILE = "IMPORT_REPORT.md";
+const REPORT_FILE = "IMPORT_REPORT.md";
 
 export async function runImport(
   p: { from: string; out: string; baseGguf?: string; baseRevision?: string },

@@ -68,7 +68,7 @@ const defaultIO: CliIO = {
 };
 
 /** The registry bundled with loragate, for the demo. */
-export function fixtureRegistryPath(): string {
+function fixtureRegistryPath(): string {
   let dir = import.meta.dirname;
   while (!existsSync(join(dir, "fixtures", "registry"))) {
     const up = dirname(dir);

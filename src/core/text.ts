@@ -1,6 +1,6 @@
 /** Byte- and text-level helpers shared by the YAML and JSONL readers. */
 
-export const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 
 export function startsWithBom(bytes: Uint8Array): boolean {
   return bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2];

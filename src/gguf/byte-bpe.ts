@@ -6,7 +6,7 @@
  */
 
 /** Qwen2's pre-tokenizer split, as Hugging Face's tokenizer.json and llama.cpp (`pre = qwen2`) apply it. */
-export const QWEN2_SPLIT =
+const QWEN2_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /** The same split in JavaScript (no inline `(?i:)`); only used to count pairs while learning merges. */

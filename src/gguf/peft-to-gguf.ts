@@ -9,7 +9,7 @@ import { type GgufTensor, writeGguf } from "./write-gguf.ts";
 
 export const CONVERTIBLE_ARCHITECTURES = ["llama", "qwen2", "qwen3"] as const;
 
-export const PeftConfigSchema = z
+const PeftConfigSchema = z
   .object({
     peft_type: z.literal("LORA", { message: "only LoRA adapters convert (peft_type LORA)" }),
     r: z.number().int().positive(),

@@ -19,7 +19,7 @@ export const TINY_ARCHITECTURES = ["llama", "qwen2", "qwen3"] as const;
 export type TinyArchitecture = (typeof TINY_ARCHITECTURES)[number];
 
 /** ChatML, as Qwen's models frame turns; no BOS (the GGUF says add_bos_token = false). */
-export const CHATML_TEMPLATE =
+const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -32,7 +32,7 @@ export interface WeightDeviations {
   head: number;
 }
 
-export const TINY_DEVIATIONS: WeightDeviations = { embedding: 1, reading: 0.125, writing: 0.02, head: 0.3 };
+const TINY_DEVIATIONS: WeightDeviations = { embedding: 1, reading: 0.125, writing: 0.02, head: 0.3 };
 
 const SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] as const;
 const RMS_EPSILON = 1e-6;

@@ -26,7 +26,7 @@ export const TINY_SHAPE: TinyLlamaShape = {
 };
 
 /** A plain chat template (Jinja, as in Hugging Face tokenizers) that node-llama-cpp renders. */
-export const TINY_CHAT_TEMPLATE =
+const TINY_CHAT_TEMPLATE =
   "{% for message in messages %}{% if message['role'] == 'system' %}{{ message['content'] + '\\n' }}" +
   "{% elif message['role'] == 'user' %}{{ 'User: ' + message['content'] + '\\n' }}" +
   "{% else %}{{ 'Assistant: ' + message['content'] + eos_token + '\\n' }}{% endif %}{% endfor %}" +

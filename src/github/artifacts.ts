@@ -2,9 +2,9 @@ import { Unzip, UnzipInflate } from "fflate";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** The artifact the GPU workflow uploads results.json in. */
-export const RESULTS_ARTIFACT = "loragate-results";
+const RESULTS_ARTIFACT = "loragate-results";
 /** Largest zipped artifact downloaded; results.json itself is capped again when parsed. */
-export const MAX_ARTIFACT_BYTES = 64 << 20;
+const MAX_ARTIFACT_BYTES = 64 << 20;
 
 /** results.json of a workflow run, from its `loragate-results` artifact, size-capped before download. */
 export async function downloadResults(params: {

@@ -3,7 +3,7 @@ import type { Finding } from "../core/findings/findings.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** GitHub accepts at most 50 annotations per check-run request. */
-export const ANNOTATIONS_PER_REQUEST = 50;
+const ANNOTATIONS_PER_REQUEST = 50;
 
 export type Conclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required";
 
@@ -22,7 +22,7 @@ export interface CheckAction {
 }
 
 /** A finding as a check-run annotation on its file and line (line 0: the file's first line). */
-export function toAnnotation(f: Finding) {
+function toAnnotation(f: Finding) {
   const line = Math.max(1, f.line);
   return {
     path: f.file,

@@ -1,8 +1,9 @@
 import { type DatasetStats, validateDataset } from "../dataset/validate-dataset.ts";
 import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
-import { type Finding, FindingSink, hasErrors } from "../findings/findings.ts";
+import { type Finding, type FindingDraft, FindingSink, hasErrors, toFinding } from "../findings/findings.ts";
 import { loadDocument } from "../registry/load-document.ts";
-import { PARALLEL_MIN_BYTES, validateDatasetInParallel } from "../dataset/parallel-dataset.ts";
+import { validateDatasetInParallel } from "../dataset/parallel-dataset.ts";
+import { parallelReadPath } from "../dataset/workers.ts";
 import {
   ALLOWED_EXTENSIONS,
   checkRelativePath,
@@ -60,8 +61,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
   const dir = `adapters/${name}`;
   const sink = new FindingSink();
   const stats: AdapterStats = {};
-  const add = (f: Omit<Finding, "severity"> & { severity?: Finding["severity"] }) =>
-    sink.add({ severity: "error", ...f });
+  const add = (f: FindingDraft) => sink.add(toFinding(f));
 
   if (!NAME_PATTERN.test(name)) {
     add({
@@ -182,36 +182,34 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
       continue; // symlinks and oversized files were reported by checkFolder
     }
     const maxRecords = d.kind === "train" ? config.limits.max_train_examples : undefined;
-    const localPath = source.localPath?.(file);
-    stats[d.kind] =
-      localPath && entry.size >= PARALLEL_MIN_BYTES && !d.onRecord
-        ? await validateDatasetInParallel({
-            kind: d.kind,
-            file,
-            path: localPath,
-            size: entry.size,
-            maxLineBytes: config.limits.max_line_bytes,
-            maxRecords,
-            sink,
-          })
-        : await validateDataset({
-            kind: d.kind,
-            file,
-            chunks: source.stream(file),
-            maxLineBytes: config.limits.max_line_bytes,
-            maxRecords,
-            sink,
-            onRecord: d.onRecord as never,
-            onProgress: params.onProgress
-              ? (bytes) => params.onProgress!(file, bytes, entry.size)
-              : undefined,
-          });
+    // a caller that sees every record (onRecord) gets them in order, from one thread
+    const localPath = d.onRecord ? undefined : parallelReadPath(source, file, entry.size);
+    stats[d.kind] = localPath
+      ? await validateDatasetInParallel({
+          kind: d.kind,
+          file,
+          path: localPath,
+          size: entry.size,
+          maxLineBytes: config.limits.max_line_bytes,
+          maxRecords,
+          sink,
+        })
+      : await validateDataset({
+          kind: d.kind,
+          file,
+          chunks: source.stream(file),
+          maxLineBytes: config.limits.max_line_bytes,
+          maxRecords,
+          sink,
+          onRecord: d.onRecord as never,
+          onProgress: params.onProgress ? (bytes) => params.onProgress!(file, bytes, entry.size) : undefined,
+        });
   }
   checkCounts(stats, config, dir, manifest, add);
   return { ...finish(name, sink, stats), manifest };
 }
 
-type Add = (f: Omit<Finding, "severity"> & { severity?: Finding["severity"] }) => void;
+type Add = (f: FindingDraft) => void;
 
 function finish(name: string, sink: FindingSink, stats: AdapterStats): AdapterReport {
   const findings = sink.finish();

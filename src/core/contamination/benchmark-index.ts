@@ -19,7 +19,7 @@ export interface BenchmarkText {
 }
 
 /** The item's answer as text: expected_output, or its keywords when only those are given. */
-export const referenceAnswer = (item: Omit<BenchmarkText, "id" | "instruction" | "input">): string =>
+const referenceAnswer = (item: Omit<BenchmarkText, "id" | "instruction" | "input">): string =>
   item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
 
 /**

@@ -1,4 +1,5 @@
 import { validateDataset } from "../dataset/validate-dataset.ts";
+import { parallelReadPath } from "../dataset/workers.ts";
 import { FindingSink } from "../findings/findings.ts";
 import type { ContaminationConfig } from "../schemas/config.ts";
 import type { BenchmarkItem } from "../schemas/records.ts";
@@ -9,9 +10,6 @@ import { scanInWorkers } from "./parallel.ts";
 import { buildReport, type ContaminationReport } from "./report.ts";
 import type { TrainingText } from "../dataset/conversation.ts";
 import { forEachTrainingExample } from "./training-lines.ts";
-
-/** Below this size one thread is as fast as sharing the work with a worker (which takes ~90 ms to start). */
-const PARALLEL_MIN_BYTES = 4 << 20;
 
 export interface ContaminationParams {
   source: RegistrySource;
@@ -38,9 +36,9 @@ export async function checkContamination(params: ContaminationParams): Promise<C
   };
   const index = buildBenchmarkIndex(params.benchmarks, config.ngram);
   const entry = await params.source.stat(params.trainFile);
-  const localPath = params.source.localPath?.(params.trainFile);
+  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, params.threads);
   let raw: RawContamination;
-  if (localPath && entry && entry.size >= PARALLEL_MIN_BYTES && params.threads !== 1) {
+  if (entry && localPath) {
     raw = await scanInWorkers({
       index,
       path: localPath,

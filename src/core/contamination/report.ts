@@ -35,7 +35,7 @@ export interface ContaminationReport {
   work: { lookups: number; candidates: number };
 }
 
-export const MAX_LISTED_MATCHES = 10_000;
+const MAX_LISTED_MATCHES = 10_000;
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 export function buildReport(

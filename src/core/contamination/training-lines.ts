@@ -6,7 +6,7 @@ import { streamLines } from "../dataset/jsonl.ts";
  * the zod schema) reports what is wrong with a line; this pass only reads, in workers that start
  * fast without loading zod.
  */
-export function parseTrainingLine(text: string): TrainingText | undefined {
+function parseTrainingLine(text: string): TrainingText | undefined {
   try {
     return trainingTextOf(JSON.parse(text));
   } catch {

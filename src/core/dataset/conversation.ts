@@ -26,7 +26,7 @@ const ROLES: Record<string, Role> = {
   assistant: "assistant",
   gpt: "assistant",
 };
-export const KNOWN_ROLES = "system, user, assistant (ShareGPT: human, gpt)";
+const KNOWN_ROLES = "system, user, assistant (ShareGPT: human, gpt)";
 
 /** Which form a JSON object is written in, by its keys. */
 export function trainingFormOf(record: object): TrainingForm {

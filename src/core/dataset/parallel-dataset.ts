@@ -1,16 +1,10 @@
 import { availableParallelism } from "node:os";
-import {
-  type DatasetKind,
-  type DatasetStats,
-  duplicateFinding,
-  duplicateIdFinding,
-} from "./validate-dataset.ts";
+import { type DatasetKind, duplicateFinding, duplicateIdFinding } from "./line-rules.ts";
+import type { DatasetStats } from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
-import type { FindingSink, SinkSnapshot } from "../findings/findings.ts";
+import { type FindingSink, type SinkSnapshot, toFinding } from "../findings/findings.ts";
 import { splitAtLineEnds, startWorker, watchWorker } from "./workers.ts";
 
-/** Below this size one thread is faster than starting workers. */
-export const PARALLEL_MIN_BYTES = 32 << 20;
 /** Lines carry their range in the top bits while ranges are still being read. */
 const RANGE_SHIFT = 30;
 const MAX_THREADS = 4;
@@ -117,7 +111,7 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
   for (const line of [...original.keys()].sort((a, b) => a - b)) {
     // As in one pass: a copied item is reported once, by its repeated id.
     if (!sameIdLines.has(line))
-      params.sink.add(duplicateFinding(params.kind, params.file, line, first(line)));
+      params.sink.add(toFinding({ file: params.file, ...duplicateFinding(params.kind, line, first(line)) }));
   }
   if (params.maxRecords !== undefined && totals.records > params.maxRecords) {
     params.sink.add({
@@ -150,7 +144,7 @@ function reportRepeatedIds(
     const earlier = table.addOrGet(line, id);
     if (earlier === 0) continue;
     repeated.add(line);
-    params.sink.add(duplicateIdFinding(params.file, line, column, id, earlier));
+    params.sink.add(toFinding({ file: params.file, ...duplicateIdFinding(line, column, id, earlier) }));
   }
   return repeated;
 }

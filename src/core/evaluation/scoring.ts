@@ -11,12 +11,12 @@ export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 export type ScorerConfig = Record<string, unknown>;
 
 /** Longest model answer a scorer looks at: bounds every regex's input. */
-export const MAX_SCORED_CHARS = 20_000;
+const MAX_SCORED_CHARS = 20_000;
 
 const NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
 
 /** A number as written by a model: thousands separators, a trailing %, a leading +. */
-export function parseNumber(text: string, percentAsFraction = false): number | undefined {
+function parseNumber(text: string, percentAsFraction = false): number | undefined {
   const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
     text.trim().replace(/^\$/, ""),
   );
@@ -65,8 +65,8 @@ export function extractNumber(output: string, order: NumericExtraction = "loraga
   return text.match(NUMBER)?.at(-1);
 }
 
-export const NUMERIC_EXTRACTIONS = ["loragate", "locollm"] as const;
-export type NumericExtraction = (typeof NUMERIC_EXTRACTIONS)[number];
+/** Whose order of trust extractNumber follows. */
+export type NumericExtraction = "loragate" | "locollm";
 
 function normalizeText(text: string, config: ScorerConfig): string {
   let t = text
@@ -196,8 +196,8 @@ const SCORERS: Record<
 };
 
 /** An item that cannot be scored (an unsafe regex, no keywords): it scores 0 and the results say why. */
-export class ScoringError extends Error {}
-export class UnsafeRegexError extends ScoringError {}
+class ScoringError extends Error {}
+class UnsafeRegexError extends ScoringError {}
 
 /**
  * Compiles a regex from benchmark data or a manifest for RE2 (re2js): matching time is linear in the

@@ -20,6 +20,15 @@ export interface Finding {
   hint: string;
 }
 
+/** A finding as a rule writes it: an error unless it says otherwise. */
+export type FindingDraft = Omit<Finding, "severity"> & { severity?: Severity };
+
+/** The one place a draft's severity defaults. */
+export const toFinding = (draft: FindingDraft): Finding => ({
+  ...draft,
+  severity: draft.severity ?? "error",
+});
+
 export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
   let errors = 0;
   for (const f of findings) if (f.severity === "error") errors++;

@@ -39,7 +39,7 @@ export function formatText(report: CheckReport): string {
 }
 
 /** One JSON document; the shape is documented in README.md. */
-export function formatJson(report: CheckReport): string {
+function formatJson(report: CheckReport): string {
   const adapters = report.adapters.map(({ name, ok, findings, stats, contamination }) => ({
     name,
     ok,
@@ -51,7 +51,7 @@ export function formatJson(report: CheckReport): string {
 }
 
 /** GitHub Actions workflow commands: annotations on the exact lines of the PR diff. */
-export function formatGithub(report: CheckReport): string {
+function formatGithub(report: CheckReport): string {
   const out: string[] = [];
   for (const f of allFindings(report)) {
     const props = [`file=${escapeProperty(f.file)}`];

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Finding } from "./findings.ts";
 
 /** The received type in words a contributor uses: "a number", "a list", "nothing". */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";

@@ -58,7 +58,7 @@ const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown
 };
 
 /** Every field mapped, for the report (LocoLLM → loragate). */
-export const FIELD_MAPPING: readonly [string, string][] = [
+const FIELD_MAPPING: readonly [string, string][] = [
   ["base_model.name", "registry.yaml base.id; adapter.yaml base"],
   ["base_model.quantization", "base.inference.quantization"],
   ["base_model.ollama_name", "base.extra.ollama_name"],

@@ -13,7 +13,7 @@ const LEVELS = ["none", "read", "triage", "write", "maintain", "admin"] as const
 export type Permission = (typeof LEVELS)[number];
 
 /** The least permission each command needs: overriding the bar is for maintainers only. */
-export const REQUIRED: Record<Command["name"], Permission> = {
+const REQUIRED: Record<Command["name"], Permission> = {
   help: "none",
   retrain: "write",
   evaluate: "write",

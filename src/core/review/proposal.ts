@@ -18,7 +18,7 @@ export const PROPOSAL_FIELDS = {
 type FieldId = keyof typeof PROPOSAL_FIELDS;
 
 /** A parsed proposal; every field documented in the issue form. */
-export const ProposalSchema = z
+const ProposalSchema = z
   .object({
     domain: z
       .string()
@@ -55,7 +55,7 @@ export interface ProposalProblem {
 }
 
 /** The sections of a rendered issue form: `### Label` then the answer; "_No response_" is empty. */
-export function formSections(body: string): Map<string, string> {
+function formSections(body: string): Map<string, string> {
   const sections = new Map<string, string>();
   const parts = body
     .slice(0, 100_000)

@@ -14,7 +14,7 @@ export const DEFAULT_DATA_FILES = { train: "training/dataset.jsonl", benchmark: 
 /** SPDX identifiers accepted without a second look; anything else must still look like an SPDX id. */
 const SPDX_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9.+-]*|LicenseRef-[A-Za-z0-9.-]+)$/;
 
-export const LoraSchema = z
+const LoraSchema = z
   .object({
     r: z.number().int().describe("LoRA rank (LocoLLM: 16).").default(16),
     alpha: z.number().describe("LoRA alpha; the update is scaled by alpha / r (LocoLLM: 32).").default(32),
@@ -28,7 +28,7 @@ export const LoraSchema = z
   .strict()
   .describe("LoRA configuration; values must lie in the registry's limits.");
 
-export const TrainingSchema = z
+const TrainingSchema = z
   .object({
     epochs: z.number().int().describe("Passes over the training set (LocoLLM: 3).").default(3),
     learning_rate: z.number().describe("Peak learning rate (LocoLLM: 2e-4).").default(2e-4),

@@ -11,7 +11,7 @@ const range = (min: number, max: number, what: string) =>
     .default({ min, max })
     .describe(`Allowed range of ${what}; adapter.yaml values outside it are errors.`);
 
-export const HyperparameterLimitsSchema = z
+const HyperparameterLimitsSchema = z
   .object({
     r: range(4, 64, "LoRA rank r"),
     alpha: range(1, 128, "LoRA alpha"),
@@ -40,7 +40,7 @@ const degradation = z
   .strict()
   .prefault({});
 
-export const BarSchema = z
+const BarSchema = z
   .object({
     min_train_examples: z
       .number()
@@ -155,7 +155,7 @@ export const GpuConfigSchema = z
   .prefault({})
   .describe("Who and what may use the GPU runners.");
 
-export const LimitsSchema = z
+const LimitsSchema = z
   .object({
     max_file_bytes: z
       .number()
@@ -197,6 +197,5 @@ export const ConfigSchema = z
   .describe("loragate settings for one registry (.github/loragate.yml).");
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type HyperparameterLimits = z.infer<typeof HyperparameterLimitsSchema>;
 
 export const DEFAULT_CONFIG: Config = ConfigSchema.parse({});

@@ -7,7 +7,7 @@ import { ResultsSchema } from "./results.ts";
 import { TrainingRecipeSchema } from "../adapter/training-recipe.ts";
 
 /** Every published schema, by the file name its JSON Schema is written to under schemas/. */
-export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
+const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   "adapter.schema.json": AdapterManifestSchema,
   "registry.schema.json": RegistrySchema,
   "loragate-config.schema.json": ConfigSchema,

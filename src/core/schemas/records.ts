@@ -47,7 +47,7 @@ export const TrainingExampleSchema = z
   .union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema])
   .describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
 
-export const DIFFICULTIES = ["easy", "medium", "hard"] as const;
+const DIFFICULTIES = ["easy", "medium", "hard"] as const;
 
 /** One line of a benchmark JSONL. */
 export const BenchmarkItemSchema = z
@@ -82,5 +82,4 @@ export const BenchmarkItemSchema = z
   .describe("One held-out benchmark item.");
 
 export type TrainingExample = z.infer<typeof TrainingExampleSchema>;
-export type InstructionExample = z.infer<typeof InstructionExampleSchema>;
 export type BenchmarkItem = z.infer<typeof BenchmarkItemSchema>;

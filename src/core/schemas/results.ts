@@ -23,7 +23,7 @@ const GenerationTallySchema = z
   })
   .strict();
 
-export const BenchmarkResultSchema = z
+const BenchmarkResultSchema = z
   .object({
     name: z
       .string()
