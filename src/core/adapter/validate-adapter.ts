@@ -183,7 +183,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
     }
     const maxRecords = d.kind === "train" ? config.limits.max_train_examples : undefined;
     // a caller that sees every record (onRecord) gets them in order, from one thread
-    const localPath = d.onRecord ? undefined : parallelReadPath(source, file, entry.size);
+    const localPath = d.onRecord ? undefined : parallelReadPath(source, file, entry.size, "validation");
     stats[d.kind] = localPath
       ? await validateDatasetInParallel({
           kind: d.kind,

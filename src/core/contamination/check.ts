@@ -36,7 +36,8 @@ export async function checkContamination(params: ContaminationParams): Promise<C
   };
   const index = buildBenchmarkIndex(params.benchmarks, config.ngram);
   const entry = await params.source.stat(params.trainFile);
-  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, params.threads);
+  const localPath =
+    entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);
   let raw: RawContamination;
   if (entry && localPath) {
     raw = await scanInWorkers({

@@ -3,21 +3,29 @@ import { Worker } from "node:worker_threads";
 import type { RegistrySource } from "../registry/source.ts";
 
 /**
- * Below this size a dataset is read in this thread, for validation and contamination alike: a worker
- * takes ~90 ms to start, which 8 MiB of either pass outweighs on two cores (validation reads ~200 MB/s
- * a thread, contamination ~50 MB/s).
+ * A pass over a dataset goes to worker threads only when one thread would take longer than this: a
+ * worker costs ~0.2 s before its first line (it loads the modules again), so on two cores a shorter
+ * pass is done sooner alone (measured: contamination of 9.6 MB, 0.39 s alone vs 0.48 s with a worker).
  */
-const PARALLEL_MIN_BYTES = 8 << 20;
+const PARALLEL_MIN_SECONDS = 0.5;
 
-/** The local path to read `file` from in worker threads, or undefined to read it in this thread. */
+/** How fast one thread reads, per pass (`npm run bench -- validate` and `-- contamination`, this VM). */
+export const ONE_THREAD_BYTES_PER_SECOND = { validation: 150e6, contamination: 25e6 } as const;
+
+/**
+ * The local path to read `file` from in worker threads, or undefined to read it in this thread: the one
+ * rule for validation and contamination, by the time one thread would take at the pass's rate.
+ */
 export function parallelReadPath(
   source: RegistrySource,
   file: string,
   size: number,
+  pass: keyof typeof ONE_THREAD_BYTES_PER_SECOND,
   threads?: number,
 ): string | undefined {
   const path = source.localPath?.(file);
-  return path && size >= PARALLEL_MIN_BYTES && threads !== 1 ? path : undefined;
+  const alone = size / ONE_THREAD_BYTES_PER_SECOND[pass];
+  return path && threads !== 1 && alone >= PARALLEL_MIN_SECONDS ? path : undefined;
 }
 
 /**
