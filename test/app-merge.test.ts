@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { embedMergeRecord, mergeRecord } from "../src/core/evaluation/merge-record.ts";
+import { EvaluationRecordSchema } from "../src/core/site/evaluation-record.ts";
 import { applyMerge } from "../src/core/registry/registry-update.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { API, makeProbot, mockToken, pullRequestPayload, REPO, useNock } from "./support/github.ts";
@@ -109,7 +110,7 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
     await (await makeProbot()).receive({ id: "m1", name: "pull_request", payload } as never);
     expect(scope.isDone()).toBe(true);
     expect(sent.trees).toHaveLength(1);
-    const [registry, leaderboard] = sent.trees[0]!;
+    const [registry, leaderboard, evaluation] = sent.trees[0]!;
     expect(registry!.path).toBe("registry.yaml");
     // what the merge does not own stays byte for byte: comments, order, quoting, flow style
     expect(registry!.content.slice(0, REGISTRY.length)).toBe(REGISTRY);
@@ -125,6 +126,17 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
       path: "LEADERBOARD.md",
       content: expect.stringContaining("| math-gsm8k | 0.2.0 | ✓ |"),
     });
+    // the page's record of this version: public benchmarks only, the bar's own numbers
+    expect(evaluation!.path).toBe("evaluations/math-gsm8k/0.2.0.json");
+    const stored = EvaluationRecordSchema.parse(JSON.parse(evaluation!.content));
+    expect(stored.provenance).toMatchObject({ pr: PR, run: 77, head_sha: HEAD });
+    expect(stored.benchmarks.map((b) => b.name)).toEqual(
+      results.benchmarks.filter((b) => b.kind !== "hidden").map((b) => b.name),
+    );
+    expect(stored.benchmarks.find((b) => b.name === "math")!.adapter).toBeCloseTo(
+      record.scores.math!.adapter,
+      3,
+    );
   });
 
   it("re-reads and re-applies when the branch moved (422 on the ref update), losing nothing", async () => {

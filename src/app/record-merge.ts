@@ -1,6 +1,7 @@
 import { readMergeRecord } from "../core/evaluation/merge-record.ts";
 import { applyMerge, renderLeaderboard } from "../core/registry/registry-update.ts";
 import { RegistrySchema } from "../core/schemas/registry.ts";
+import { EVALUATIONS_DIR } from "../core/site/site-inputs.ts";
 import { commitRegistryChange } from "../github/commit-registry.ts";
 import { listOwnChecks } from "../github/check-runs.ts";
 import { reply } from "../github/issues.ts";
@@ -14,7 +15,8 @@ export type MergeOutcome = "not-evaluated" | "committed" | "unchanged";
  * pull_request closed + merged into the default branch:
  * 1. take the merge record from the passing `loragate/bar` check of the merged head commit
  *    (no passing bar on that exact commit: nothing is written),
- * 2. write registry.yaml (the entry, the domain's active adapter) and LEADERBOARD.md in one commit,
+ * 2. write registry.yaml (the entry, the domain's active adapter), LEADERBOARD.md and the evaluation's
+ *    record for the registry's page (evaluations/<name>/<version>.json) in one commit,
  *    re-applied on a moved branch; a replay changes nothing; a write that cannot land is said on the PR.
  */
 export async function recordMerge(params: {
@@ -43,6 +45,15 @@ export async function recordMerge(params: {
         return [
           { path: "registry.yaml", content: next },
           { path: "LEADERBOARD.md", content: renderLeaderboard(registry) },
+          // the page's score history: one record per merged version, never rewritten
+          ...(record.evaluation
+            ? [
+                {
+                  path: `${EVALUATIONS_DIR}/${record.name}/${record.version}.json`,
+                  content: `${JSON.stringify(record.evaluation, null, 1)}\n`,
+                },
+              ]
+            : []),
         ];
       },
     });

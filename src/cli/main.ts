@@ -39,6 +39,9 @@ const COMMAND_USAGE: Record<string, string> = {
   import: `  loragate import locollm [LOCOLLM-DIR] --out DIR [--base-gguf FILE] [--base-revision REV]
                                       a LocoLLM repository as it is, written as a loragate registry
                                       with IMPORT_REPORT.md: the field mapping and every TODO`,
+  site: `  loragate site [registry-dir] --out DIR
+                                      the registry's static site: a leaderboard per domain, a card
+                                      per adapter, every adapter against every benchmark`,
   demo: `  loragate demo                       the bundled fixture registry: check, contamination, and a real
                                       evaluation of its math adapter on a generated tiny model`,
 };
@@ -175,6 +178,20 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       },
       io,
     );
+  }
+  if (command === "site") {
+    if (rest.length > 1 || !values.out) {
+      io.stderr(`loragate: usage:\n${COMMAND_USAGE.site}\n`);
+      return 2;
+    }
+    const root = rest[0] ?? ".";
+    const problem = folderProblem(root, "registry folder") ?? (await registryProblem(root));
+    if (problem) {
+      io.stderr(`loragate: ${problem}\n`);
+      return 2;
+    }
+    const { runSite } = await import("./site-command.ts");
+    return runSite({ root, out: values.out }, io);
   }
   if (command === "scorecard") {
     if (rest.length !== 1) {

@@ -3,6 +3,7 @@ import type { MergedAdapter } from "../registry/registry-update.ts";
 import { NameSchema, SemverSchema } from "../schemas/common.ts";
 import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";
+import { EvaluationRecordSchema, evaluationRecord } from "../site/evaluation-record.ts";
 import type { BarVerdict } from "./bar.ts";
 
 const MergeRecordSchema = z
@@ -13,6 +14,7 @@ const MergeRecordSchema = z
     scores: z.record(z.string().max(64), ScoreSchema),
     domainScore: z.number().min(0).max(1),
     provenance: RegistryAdapterSchema.shape.provenance.unwrap(),
+    evaluation: EvaluationRecordSchema.optional(),
   })
   .strict()
   .describe("What a merge writes to registry.yaml, recorded in the bar check of the evaluated commit.");
@@ -22,6 +24,9 @@ const MergeRecordSchema = z
  * state; the app stays stateless): a hidden line in the check's text that only loragate writes.
  */
 const MARK = "loragate:merge-record";
+
+/** GitHub keeps 65,535 characters of a check run's text; the record must fit with room to spare. */
+const MAX_EMBEDDED_CHARS = 60_000;
 
 export function mergeRecord(results: Results, verdict: BarVerdict, pr: number, run: number): MergedAdapter {
   const scores: MergedAdapter["scores"] = {};
@@ -47,11 +52,15 @@ export function mergeRecord(results: Results, verdict: BarVerdict, pr: number, r
       adapter_sha256: results.adapter_sha256,
       harness: results.harness,
     },
+    evaluation: evaluationRecord(results, verdict, { pr, run }),
   };
 }
 
+/** The record as the bar check's hidden line; without its page record when that would not fit. */
 export function embedMergeRecord(record: MergedAdapter): string {
-  return `<!-- ${MARK} ${Buffer.from(JSON.stringify(record)).toString("base64")} -->`;
+  const line = (r: MergedAdapter) => `<!-- ${MARK} ${Buffer.from(JSON.stringify(r)).toString("base64")} -->`;
+  const full = line(record);
+  return full.length <= MAX_EMBEDDED_CHARS ? full : line({ ...record, evaluation: undefined });
 }
 
 export function readMergeRecord(text: string | null | undefined): MergedAdapter | undefined {

@@ -1,3 +1,4 @@
+import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
 import type { Results } from "../schemas/results.ts";
 import { type BarVerdict, formatP, points } from "./bar.ts";
 import { pairedSummary } from "./statistics.ts";
@@ -70,9 +71,10 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")
     .flatMap((b) => b.outcomes);
-  const byDifficulty = (["easy", "medium", "hard"] as const)
-    .map((level) => ({ level, outcomes: inDomain.filter((o) => o.difficulty === level) }))
-    .filter((d) => d.outcomes.length > 0);
+  const byDifficulty = DIFFICULTY_LEVELS.map((level) => ({
+    level,
+    outcomes: inDomain.filter((o) => o.difficulty === level),
+  })).filter((d) => d.outcomes.length > 0);
   if (byDifficulty.length > 0) {
     out.push("", "<details><summary>In-domain by difficulty</summary>", "");
     out.push("| difficulty | items | base | adapter | Δ |", "| --- | ---: | ---: | ---: | ---: |");

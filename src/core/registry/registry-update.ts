@@ -1,4 +1,5 @@
 import { parseDocument, YAMLMap } from "yaml";
+import type { EvaluationRecord } from "../site/evaluation-record.ts";
 import { type Registry, RegistrySchema } from "../schemas/registry.ts";
 
 /** What a merge adds to registry.yaml for one adapter (from the bar check of the merged commit). */
@@ -11,6 +12,8 @@ export interface MergedAdapter {
   /** The pooled in-domain adapter score, by which the domain's active adapter is chosen. */
   domainScore: number;
   provenance: { pr: number; head_sha: string; run?: number; adapter_sha256?: string; harness?: string };
+  /** What the registry's page keeps of this evaluation (evaluations/<name>/<version>.json). */
+  evaluation?: EvaluationRecord;
 }
 
 /**

@@ -47,7 +47,7 @@ export const TrainingExampleSchema = z
   .union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema])
   .describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
 
-const DIFFICULTIES = ["easy", "medium", "hard"] as const;
+export const DIFFICULTY_LEVELS = ["easy", "medium", "hard"] as const;
 
 /** One line of a benchmark JSONL. */
 export const BenchmarkItemSchema = z
@@ -69,7 +69,7 @@ export const BenchmarkItemSchema = z
       .optional()
       .describe("Words a correct answer contains, every one (the keywords and code evaluation types)."),
     difficulty: z
-      .enum(DIFFICULTIES)
+      .enum(DIFFICULTY_LEVELS)
       .optional()
       .describe("easy, medium or hard; reported separately on the scorecard when given."),
     evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),

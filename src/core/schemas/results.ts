@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIFFICULTY_LEVELS } from "./records.ts";
 import { EvaluationTypeSchema, GitShaSchema, NameSchema, SemverSchema, Sha256Schema } from "./common.ts";
 
 /**
@@ -12,7 +13,7 @@ const OutcomeSchema = z
     id: z.string().min(1).max(128).describe("Benchmark item id."),
     base: z.number().min(0).max(1).describe("Base model's score on the item."),
     adapter: z.number().min(0).max(1).describe("Base + adapter's score on the item."),
-    difficulty: z.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks)."),
+    difficulty: z.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
   })
   .strict();
 

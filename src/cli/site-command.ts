@@ -1,0 +1,61 @@
+/**
+ * `loragate site`: the registry's static site (leaderboards, adapter cards, the adapter x benchmark
+ * matrix) written into a folder, whole or not at all; an earlier site there is replaced, nothing else is.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { renderSite } from "../core/site/render-site.ts";
+import { readSiteInputs } from "../core/site/site-inputs.ts";
+import { counted } from "../core/text.ts";
+import { FsRegistrySource } from "../io/fs-source.ts";
+
+/** Marks a folder loragate wrote, so a second build may replace it. */
+const MARKER = ".loragate-site";
+
+export async function runSite(
+  p: { root: string; out: string },
+  io: { stdout: (s: string) => void; stderr: (s: string) => void },
+): Promise<number> {
+  const problem = outputProblem(p.out);
+  if (problem) {
+    io.stderr(`loragate: ${problem}\n`);
+    return 2;
+  }
+  const inputs = await readSiteInputs(new FsRegistrySource(p.root));
+  if ("problem" in inputs) {
+    io.stderr(`loragate: ${inputs.problem}\n`);
+    return 2;
+  }
+  for (const skipped of inputs.skipped) io.stderr(`loragate: skipped ${skipped}\n`);
+  const files = renderSite(inputs.registry, inputs.adapters);
+  await writeSite(p.out, files);
+  io.stdout(
+    `site of ${counted(inputs.adapters.length, "adapter")} written to ${p.out}\nopen ${join(p.out, "index.html")}\n`,
+  );
+  return 0;
+}
+
+/** Writes the files beside `out`, then swaps the folder in. */
+export async function writeSite(out: string, files: Map<string, string>): Promise<void> {
+  const staging = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  try {
+    for (const [path, text] of [...files, [MARKER, ""] as const]) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      await writeFile(join(staging, path), text);
+    }
+    await rm(out, { recursive: true, force: true }); // an earlier site (outputProblem said so) or nothing
+    await rename(staging, out);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function outputProblem(out: string): string | undefined {
+  if (!existsSync(out)) return undefined;
+  if (!statSync(out).isDirectory()) return `--out ${out} is a file`;
+  const entries = readdirSync(out);
+  if (entries.length === 0 || entries.includes(MARKER)) return undefined;
+  return `--out ${out} is not empty and holds no earlier site (${MARKER}): choose a new folder`;
+}
