@@ -10,6 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
+import { mergeRecord } from "../core/evaluation/merge-record.ts";
+import { applyMerge, type MergedAdapter } from "../core/registry/registry-update.ts";
+import { renderSite } from "../core/site/render-site.ts";
+import { EVALUATIONS_DIR, readSiteInputs } from "../core/site/site-inputs.ts";
+import { MemoryRegistrySource } from "../io/memory-source.ts";
+import { writeSite } from "./site-command.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
@@ -110,6 +116,7 @@ export async function runDemoEvaluation(
       baseSha256: registry.base.inference.sha256,
     });
     const verdicts = new Map<DemoVariant, boolean>();
+    let merged: MergedAdapter | undefined;
     for (const variant of DEMO_VARIANTS) {
       const adapterPath = join(dir, `${FIXTURE_ADAPTER}-${variant.name}.gguf`);
       writeFileSync(adapterPath, adapters.get(variant.name)!.gguf);
@@ -127,6 +134,7 @@ export async function runDemoEvaluation(
       });
       const verdict = evaluateBar({ results, config });
       verdicts.set(variant.name, verdict.pass);
+      if (variant.name === "trained") merged = mergeRecord(results, verdict, 1, 1);
       io.stdout(
         variant.name === "trained"
           ? `\n${renderScorecard({ results, verdict })}\n`
@@ -135,11 +143,36 @@ export async function runDemoEvaluation(
               .join("\n")}\n`,
       );
     }
+    const site = await buildDemoSite(root, merged!);
+    io.stdout(
+      `\nThe registry's page, as the merge of this adapter would publish it:\n  open ${join(site, "index.html")}\n`,
+    );
     return verdicts.get("trained") === true && verdicts.get("shuffled") === false;
   } finally {
     await harness?.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Where the demo leaves the site: kept after the demo, replaced by the next one. */
+export const DEMO_SITE = join(tmpdir(), "loragate-demo-site");
+
+/**
+ * The fixture registry after the app's merge of the demo's adapter (registry.yaml entry and the
+ * evaluation record), rendered as its site into DEMO_SITE.
+ */
+async function buildDemoSite(root: string, merged: MergedAdapter): Promise<string> {
+  const source = new MemoryRegistrySource({
+    "registry.yaml": applyMerge(readFileSync(join(root, "registry.yaml"), "utf8"), merged),
+    [`adapters/${merged.name}/adapter.yaml`]: readFileSync(
+      join(root, "adapters", merged.name, "adapter.yaml"),
+    ),
+    [`${EVALUATIONS_DIR}/${merged.name}/${merged.version}.json`]: JSON.stringify(merged.evaluation),
+  });
+  const inputs = await readSiteInputs(source);
+  if ("problem" in inputs) throw new Error(inputs.problem);
+  await writeSite(DEMO_SITE, renderSite(inputs.registry, inputs.adapters));
+  return DEMO_SITE;
 }
 
 /** Trained now where the trainer's environment exists, else the committed ones, saying which. */

@@ -18,7 +18,7 @@ import {
 import type { Results } from "../schemas/results.ts";
 
 /** Loss points kept per record: enough for the curve's shape, small enough for a check run's text. */
-export const MAX_LOSS_POINTS = 200;
+export const MAX_LOSS_POINTS = 500;
 
 const Score = z.number().min(0).max(1);
 const DifficultySchema = z.object({ items: z.number().int().min(0), base: Score, adapter: Score }).strict();

@@ -45,6 +45,7 @@ td.num,th.num{text-align:right}
 .active{font-weight:600;color:#0a6b2e}
 .meta{color:#4a4a4a}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}
+dd code{overflow-wrap:anywhere}
 pre{background:#f2f4f7;padding:.75rem;overflow-x:auto}
 .chart{width:100%;max-width:40rem;height:auto}
 .chart .axis{stroke:#4a4a4a}.chart .line{fill:none;stroke:#0b4fb3;stroke-width:1.5}
