@@ -7,6 +7,7 @@
  *                   as a process: answer time and time to all checks done for 1, 3 and 10 PRs at once
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
+ *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { benchAppAnswers } from "./app-answers.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
+import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
@@ -28,6 +30,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   app: async () => ({ ...(await benchAppValidate()), ...(await benchAppAnswers()) }),
   evaluation: benchEvaluation,
   training: benchTraining,
+  site: benchSite,
 };
 
 interface ChildResult {

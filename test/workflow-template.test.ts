@@ -82,3 +82,39 @@ describe("the train + evaluate workflow template", () => {
     expect(upload?.with?.name).toBe("loragate-results");
   });
 });
+
+describe("the site workflow template", () => {
+  const site = yaml.load(readFileSync(join(TEMPLATE, "..", "loragate-site.yml"), "utf8"), {
+    schema: yaml.CORE_SCHEMA,
+  }) as {
+    on: { push: { branches: string[]; paths: string[] } };
+    permissions: Record<string, string>;
+    jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+  };
+  const steps = Object.values(site.jobs).flatMap((j) => j.steps);
+
+  it("runs after a merge on the default branch, when the registry, its records or a manifest change", () => {
+    expect(site.on.push.branches).toEqual(["main"]);
+    expect(site.on.push.paths).toEqual(["registry.yaml", "evaluations/**", "adapters/*/adapter.yaml"]);
+  });
+
+  it("builds with loragate site and publishes with Pages' own actions, each pinned by commit sha", () => {
+    expect(steps.find((s) => s.run?.includes("loragate@"))?.run).toMatch(
+      /^npx --yes loragate@\d+\.\d+\.\d+ site \. --out _site$/,
+    );
+    const uses = steps.map((s) => s.uses).filter((u): u is string => u !== undefined);
+    expect(uses.map((u) => u.split("@")[0])).toEqual([
+      "actions/checkout",
+      "actions/setup-node",
+      "actions/upload-pages-artifact",
+      "actions/deploy-pages",
+    ]);
+    for (const use of uses) expect(use).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("reads only, but for the deploy job's Pages and id-token permissions", () => {
+    expect(site.permissions).toEqual({ contents: "read" });
+    expect(site.jobs.build!.permissions).toBeUndefined();
+    expect(site.jobs.deploy!.permissions).toEqual({ pages: "write", "id-token": "write" });
+  });
+});

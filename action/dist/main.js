@@ -24037,14 +24037,14 @@ var ShareGptExampleSchema = external_exports.object({
   ).describe("Optional system turn, then human and gpt in turn.")
 }).describe("One training conversation in ShareGPT's form.");
 var TrainingExampleSchema = external_exports.union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema]).describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
-var DIFFICULTIES = ["easy", "medium", "hard"];
+var DIFFICULTY_LEVELS = ["easy", "medium", "hard"];
 var BenchmarkItemSchema = external_exports.object({
   id: external_exports.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : -").describe("Unique id of the item within its benchmark."),
   instruction: external_exports.string().describe("The task."),
   input: external_exports.string().describe("Extra context; may be empty."),
   expected_output: external_exports.string().optional().describe("The reference answer; may be left out when answer_keywords scores the item."),
   answer_keywords: external_exports.array(external_exports.string().min(1).max(200)).min(1).max(100).optional().describe("Words a correct answer contains, every one (the keywords and code evaluation types)."),
-  difficulty: external_exports.enum(DIFFICULTIES).optional().describe("easy, medium or hard; reported separately on the scorecard when given."),
+  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("easy, medium or hard; reported separately on the scorecard when given."),
   evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),
   evaluation_config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Overrides evaluation.config.")
 }).refine((item) => item.expected_output !== void 0 || item.answer_keywords !== void 0, {
@@ -31641,10 +31641,12 @@ async function validateDataset(params) {
 // src/core/dataset/workers.ts
 import { open as open2 } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
-var PARALLEL_MIN_BYTES = 8 << 20;
-function parallelReadPath(source, file2, size, threads) {
+var PARALLEL_MIN_SECONDS = 0.5;
+var ONE_THREAD_BYTES_PER_SECOND = { validation: 15e7, contamination: 25e6 };
+function parallelReadPath(source, file2, size, pass, threads) {
   const path = source.localPath?.(file2);
-  return path && size >= PARALLEL_MIN_BYTES && threads !== 1 ? path : void 0;
+  const alone = size / ONE_THREAD_BYTES_PER_SECOND[pass];
+  return path && threads !== 1 && alone >= PARALLEL_MIN_SECONDS ? path : void 0;
 }
 function startWorker(callerUrl, name, workerData) {
   if (!callerUrl.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, callerUrl), { workerData });
@@ -32338,7 +32340,7 @@ async function checkContamination(params) {
   };
   const index = buildBenchmarkIndex(params.benchmarks, config2.ngram);
   const entry = await params.source.stat(params.trainFile);
-  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, params.threads);
+  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);
   let raw;
   if (entry && localPath) {
     raw = await scanInWorkers({
@@ -36072,7 +36074,7 @@ async function validateAdapter(params) {
       continue;
     }
     const maxRecords = d.kind === "train" ? config2.limits.max_train_examples : void 0;
-    const localPath = d.onRecord ? void 0 : parallelReadPath(source, file2, entry.size);
+    const localPath = d.onRecord ? void 0 : parallelReadPath(source, file2, entry.size, "validation");
     stats[d.kind] = localPath ? await validateDatasetInParallel({
       kind: d.kind,
       file: file2,
@@ -36921,7 +36923,10 @@ function renderScorecard({ results, verdict, contamination }) {
     );
   }
   const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
-  const byDifficulty = ["easy", "medium", "hard"].map((level) => ({ level, outcomes: inDomain.filter((o) => o.difficulty === level) })).filter((d) => d.outcomes.length > 0);
+  const byDifficulty = DIFFICULTY_LEVELS.map((level) => ({
+    level,
+    outcomes: inDomain.filter((o) => o.difficulty === level)
+  })).filter((d) => d.outcomes.length > 0);
   if (byDifficulty.length > 0) {
     out.push("", "<details><summary>In-domain by difficulty</summary>", "");
     out.push("| difficulty | items | base | adapter | \u0394 |", "| --- | ---: | ---: | ---: | ---: |");
@@ -40709,7 +40714,7 @@ var OutcomeSchema = external_exports.object({
   id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
   base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
   adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(["easy", "medium", "hard"]).optional().describe("Item difficulty (never for hidden benchmarks).")
+  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks).")
 }).strict();
 var GenerationTallySchema = external_exports.object({
   max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),

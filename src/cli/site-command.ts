@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { renderSite } from "../core/site/render-site.ts";
-import { readSiteInputs } from "../core/site/site-inputs.ts";
+import { mapConcurrently, readSiteInputs } from "../core/site/site-inputs.ts";
 import { counted } from "../core/text.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 
@@ -41,10 +41,10 @@ export async function writeSite(out: string, files: Map<string, string>): Promis
   const staging = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   try {
-    for (const [path, text] of [...files, [MARKER, ""] as const]) {
-      await mkdir(dirname(join(staging, path)), { recursive: true });
-      await writeFile(join(staging, path), text);
-    }
+    const entries = [...files, [MARKER, ""] as const];
+    for (const folder of new Set(entries.map(([path]) => dirname(join(staging, path)))))
+      await mkdir(folder, { recursive: true });
+    await mapConcurrently(entries, 16, ([path, text]) => writeFile(join(staging, path), text));
     await rm(out, { recursive: true, force: true }); // an earlier site (outputProblem said so) or nothing
     await rename(staging, out);
   } finally {
