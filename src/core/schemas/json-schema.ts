@@ -5,6 +5,7 @@ import { BenchmarkItemSchema, TrainingExampleSchema } from "./records.ts";
 import { RegistrySchema } from "./registry.ts";
 import { ResultsSchema } from "./results.ts";
 import { TrainingRecipeSchema } from "../adapter/training-recipe.ts";
+import { EvaluationRecordSchema } from "../site/evaluation-record.ts";
 
 /** Every published schema, by the file name its JSON Schema is written to under schemas/. */
 const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
@@ -15,6 +16,7 @@ const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   "benchmark-item.schema.json": BenchmarkItemSchema,
   "results.schema.json": ResultsSchema,
   "training-recipe.schema.json": TrainingRecipeSchema,
+  "evaluation-record.schema.json": EvaluationRecordSchema,
 };
 
 /** JSON Schema text for editors (input side: defaults make fields optional), stable for diffs. */
