@@ -3,14 +3,15 @@
  * The output folder is written whole or not at all (a sibling folder, renamed into place); an earlier
  * import's folder is replaced, anything else is never overwritten.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ImportError, importLocoLLM, type ImportOptions } from "../core/import/locollm.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { counted } from "../core/text.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
+import { outputFolderProblem, replaceFolder } from "./output-folder.ts";
 
 const REPORT_FILE = "IMPORT_REPORT.md";
 
@@ -19,7 +20,7 @@ export async function runImport(
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ): Promise<number> {
   const problem =
-    outputProblem(p.out) ??
+    outputFolderProblem(p.out, REPORT_FILE, "import") ??
     (existsSync(p.from) && statSync(p.from).isDirectory()
       ? undefined
       : `LocoLLM folder not found: ${p.from}`);
@@ -36,9 +37,7 @@ export async function runImport(
     }
     const source = new FsRegistrySource(p.from);
     const result = await importLocoLLM(source, options);
-    const staging = join(dirname(p.out), `.${basename(p.out)}.partial-${process.pid}`);
-    await rm(staging, { recursive: true, force: true });
-    try {
+    await replaceFolder(p.out, async (staging) => {
       const write = async (path: string, bytes: string) => {
         await mkdir(dirname(join(staging, path)), { recursive: true });
         await writeFile(join(staging, path), bytes);
@@ -49,11 +48,7 @@ export async function runImport(
         await copyFile(source.localPath(from), join(staging, to));
       }
       await write(REPORT_FILE, result.report);
-      await rm(p.out, { recursive: true, force: true }); // an earlier import (outputProblem said so) or nothing
-      await rename(staging, p.out);
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+    });
     io.stdout(
       `imported ${counted(result.files.size - 1, "file")} and ${counted(result.copies.length, "training set")} into ${p.out}\n` +
         `${counted(result.todos.length, "TODO")} for a maintainer, listed in ${join(p.out, REPORT_FILE)}\n` +
@@ -65,13 +60,4 @@ export async function runImport(
     io.stderr(`loragate: ${error.message}\n`);
     return 2;
   }
-}
-
-/** --out must be new, empty, or an earlier import (it holds IMPORT_REPORT.md): nothing else is replaced. */
-function outputProblem(out: string): string | undefined {
-  if (!existsSync(out)) return undefined;
-  if (!statSync(out).isDirectory()) return `--out ${out} is a file`;
-  const entries = readdirSync(out);
-  if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
-  return `--out ${out} is not empty and holds no earlier import (${REPORT_FILE}): choose a new folder`;
 }

@@ -2,13 +2,13 @@
  * `loragate site`: the registry's static site (leaderboards, adapter cards, the adapter x benchmark
  * matrix) written into a folder, whole or not at all; an earlier site there is replaced, nothing else is.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { renderSite } from "../core/site/render-site.ts";
 import { mapConcurrently, readSiteInputs } from "../core/site/site-inputs.ts";
 import { counted } from "../core/text.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
+import { outputFolderProblem, replaceFolder } from "./output-folder.ts";
 
 /** Marks a folder loragate wrote, so a second build may replace it. */
 const MARKER = ".loragate-site";
@@ -17,7 +17,7 @@ export async function runSite(
   p: { root: string; out: string },
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ): Promise<number> {
-  const problem = outputProblem(p.out);
+  const problem = outputFolderProblem(p.out, MARKER, "site");
   if (problem) {
     io.stderr(`loragate: ${problem}\n`);
     return 2;
@@ -36,26 +36,12 @@ export async function runSite(
   return 0;
 }
 
-/** Writes the files beside `out`, then swaps the folder in. */
+/** Writes the site into `out` (see replaceFolder), a few files at a time. */
 export async function writeSite(out: string, files: Map<string, string>): Promise<void> {
-  const staging = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  try {
+  await replaceFolder(out, async (staging) => {
     const entries = [...files, [MARKER, ""] as const];
     for (const folder of new Set(entries.map(([path]) => dirname(join(staging, path)))))
       await mkdir(folder, { recursive: true });
     await mapConcurrently(entries, 16, ([path, text]) => writeFile(join(staging, path), text));
-    await rm(out, { recursive: true, force: true }); // an earlier site (outputProblem said so) or nothing
-    await rename(staging, out);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
-function outputProblem(out: string): string | undefined {
-  if (!existsSync(out)) return undefined;
-  if (!statSync(out).isDirectory()) return `--out ${out} is a file`;
-  const entries = readdirSync(out);
-  if (entries.length === 0 || entries.includes(MARKER)) return undefined;
-  return `--out ${out} is not empty and holds no earlier site (${MARKER}): choose a new folder`;
+  });
 }
