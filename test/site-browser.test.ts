@@ -29,7 +29,7 @@ if (!present && process.env.LORAGATE_REQUIRE_BROWSER)
   throw new Error(`LORAGATE_REQUIRE_BROWSER is set but ${CHROMIUM} does not exist: apt-get install chromium`);
 if (!present) console.warn(`browser tests skipped: no ${CHROMIUM} (apt-get install chromium)`);
 
-export const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "site");
+const SCREENSHOTS = join(import.meta.dirname, "..", "test-artifacts", "site");
 const dir = mkdtempSync(join(tmpdir(), "loragate-site-"));
 const registryDir = join(dir, "registry");
 const siteDir = join(dir, "site");

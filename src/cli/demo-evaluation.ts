@@ -155,7 +155,7 @@ export async function runDemoEvaluation(
 }
 
 /** Where the demo leaves the site: kept after the demo, replaced by the next one. */
-export const DEMO_SITE = join(tmpdir(), "loragate-demo-site");
+const DEMO_SITE = join(tmpdir(), "loragate-demo-site");
 
 /**
  * The fixture registry after the app's merge of the demo's adapter (registry.yaml entry and the

@@ -27,7 +27,7 @@ export interface BaseShape {
   kvHeads: number;
 }
 
-export class ConversionError extends Error {}
+class ConversionError extends Error {}
 
 const MODULES: Record<string, string> = {
   q_proj: "attn_q",

@@ -9,7 +9,7 @@ export interface FloatTensor {
   data: Float32Array;
 }
 
-export class SafetensorsError extends Error {}
+class SafetensorsError extends Error {}
 
 const MAX_HEADER_BYTES = 100 << 20;
 const ELEMENT_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };

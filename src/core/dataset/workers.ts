@@ -10,7 +10,7 @@ import type { RegistrySource } from "../registry/source.ts";
 const PARALLEL_MIN_SECONDS = 0.5;
 
 /** How fast one thread reads, per pass (`npm run bench -- validate` and `-- contamination`, this VM). */
-export const ONE_THREAD_BYTES_PER_SECOND = { validation: 150e6, contamination: 25e6 } as const;
+const ONE_THREAD_BYTES_PER_SECOND = { validation: 150e6, contamination: 25e6 } as const;
 
 /**
  * The local path to read `file` from in worker threads, or undefined to read it in this thread: the one
