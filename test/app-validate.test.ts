@@ -203,6 +203,23 @@ describe("a passing validation -> GPU evaluation", () => {
     });
   });
 
+  it("a registry whose base is not pinned yet (just imported): validated with the warning, no GPU run asked for", async () => {
+    const head = adapterTree("math-gsm8k");
+    const base = baseTree("math-gsm8k");
+    const registry = base.get("registry.yaml")!.toString();
+    base.set("registry.yaml", Buffer.from(registry.replace(/\n {4}revision: .*\n/, "\n")));
+    const { scope, sent } = mockPullRequest(filesOf(head), base, head);
+    await (await makeProbot()).receive({ id: "e4", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true); // no evaluate check, no dispatch
+    const done = sent.updates.at(-1)!;
+    expect(done).toMatchObject({ conclusion: "success" });
+    expect(done.output.annotations.map((a) => `${a.path} ${a.title}`)).toContain(
+      "registry.yaml loragate unpinned-base",
+    );
+    expect(sent.evaluate).toBeUndefined();
+    expect(sent.dispatch).toBeUndefined();
+  });
+
   it("does not evaluate a draft", async () => {
     const draft = structuredClone(payload);
     (draft.pull_request as { draft?: boolean }).draft = true;

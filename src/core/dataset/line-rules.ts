@@ -50,6 +50,9 @@ const FIELD_ALIASES: Record<TrainingForm | "benchmark", Record<string, string>> 
   },
 };
 
+/** What a rule returns when a line passes it: one shared empty list, no allocation per line. */
+const NONE: readonly LineDraft[] = Object.freeze([]);
+
 /** 1-based column of a key in a JSON line, for pointing at a field; 1 when absent. */
 export function columnOf(text: string, key: string): number {
   return text.indexOf(`"${key}"`) + 1 || 1;
@@ -84,60 +87,51 @@ export const blankLineFinding = (line: number): LineDraft => ({
   hint: "remove the empty line; every line must hold one JSON object",
 });
 
-/** The line parsed, or why it is not one JSON object. */
-export function parseLine(text: string, line: number): { value: object } | { problem: LineDraft } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const nul = text.indexOf("\0");
-    if (nul >= 0)
-      return {
-        problem: {
-          line,
-          column: nul + 1,
-          field: "",
-          rule: "nul-byte",
-          message: "NUL byte in a text file",
-          hint: "remove the NUL byte; is this a binary file?",
-        },
-      };
-    const position = /position (\d+)/.exec(String((error as Error).message));
+/** Why JSON.parse refused the line: a NUL byte (a binary file?) or the parser's own words. */
+export function jsonSyntaxFinding(text: string, line: number, error: unknown): LineDraft {
+  const nul = text.indexOf("\0");
+  if (nul >= 0)
     return {
-      problem: {
-        line,
-        column: position ? Number(position[1]) + 1 : undefined,
-        field: "",
-        rule: "jsonl-syntax",
-        message: `not valid JSON: ${printable((error as Error).message, 120)}`,
-        hint: 'each line must be one complete JSON object, e.g. {"instruction": "...", "input": "", "output": "..."}',
-      },
+      line,
+      column: nul + 1,
+      field: "",
+      rule: "nul-byte",
+      message: "NUL byte in a text file",
+      hint: "remove the NUL byte; is this a binary file?",
     };
-  }
+  const position = /position (\d+)/.exec(String((error as Error).message));
+  return {
+    line,
+    column: position ? Number(position[1]) + 1 : undefined,
+    field: "",
+    rule: "jsonl-syntax",
+    message: `not valid JSON: ${printable((error as Error).message, 120)}`,
+    hint: 'each line must be one complete JSON object, e.g. {"instruction": "...", "input": "", "output": "..."}',
+  };
+}
+
+/** A parsed line that is not a JSON object, or one with a prototype key; undefined for a good one. */
+export function notAnObjectFinding(value: unknown, text: string, line: number): LineDraft | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value))
     return {
-      problem: {
-        line,
-        column: 1,
-        field: "",
-        rule: "jsonl-not-object",
-        message: `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`,
-        hint: "write one object per line; a JSON array of records must be split into lines",
-      },
+      line,
+      column: 1,
+      field: "",
+      rule: "jsonl-not-object",
+      message: `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`,
+      hint: "write one object per line; a JSON array of records must be split into lines",
     };
-  const forbidden = FORBIDDEN_KEYS.find((key) => Object.hasOwn(value, key));
-  if (forbidden)
-    return {
-      problem: {
+  for (const key of FORBIDDEN_KEYS)
+    if (Object.hasOwn(value, key))
+      return {
         line,
-        column: columnOf(text, forbidden),
-        field: forbidden,
+        column: columnOf(text, key),
+        field: key,
         rule: "forbidden-key",
-        message: `key "${forbidden}" is not allowed`,
+        message: `key "${key}" is not allowed`,
         hint: "remove this key",
-      },
-    };
-  return { value };
+      };
+  return undefined;
 }
 
 export const mixedFormFinding = (
@@ -159,7 +153,7 @@ export function unknownKeyFindings(
   form: TrainingForm | undefined,
   text: string,
   line: number,
-): LineDraft[] {
+): readonly LineDraft[] {
   const known = KNOWN_KEYS[form ?? "benchmark"];
   let found: LineDraft[] | undefined;
   // for-in over a parsed line's own keys: no array per line, on the path every valid line takes
@@ -176,7 +170,7 @@ export function unknownKeyFindings(
         hint: `loragate ignores it; the known keys are ${[...known].join(", ")}`,
       });
     }
-  return found ?? [];
+  return found ?? NONE;
 }
 
 /** The JSON types of a training record's fields, e.g. "string,number,undefined". */
@@ -206,12 +200,12 @@ export function recordFindings(
   record: Record<string, unknown>,
   text: string,
   line: number,
-): LineDraft[] {
+): readonly LineDraft[] {
   const answerField = kind === "train" ? "output" : "expected_output";
-  const found: LineDraft[] = [];
+  let found: LineDraft[] | undefined; // most lines pass: no list for them
   const type = record.evaluation_type;
   if ((type === "keywords" || type === "code") && record.answer_keywords === undefined)
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, "evaluation_type"),
       field: "answer_keywords",
@@ -220,7 +214,7 @@ export function recordFindings(
       hint: 'add "answer_keywords": ["...", ...], the words a correct answer contains',
     });
   if (String(record.instruction).trim() === "")
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, "instruction"),
       field: "instruction",
@@ -229,7 +223,7 @@ export function recordFindings(
       hint: "write the task the model should perform",
     });
   if (record[answerField] !== undefined && String(record[answerField]).trim() === "")
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, answerField),
       field: answerField,
@@ -240,8 +234,8 @@ export function recordFindings(
           ? "write the answer the adapter should learn, or drop the example"
           : "write the reference answer, or drop the item",
     });
-  if (kind === "benchmark") found.push(...patternFindings(record, text, line));
-  return found;
+  if (kind === "benchmark") (found ??= []).push(...patternFindings(record, text, line));
+  return found ?? NONE;
 }
 
 /** A pattern an item scores with must run on RE2 at evaluation: say so now, at its line. */

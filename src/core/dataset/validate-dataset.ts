@@ -21,11 +21,12 @@ import {
   duplicateFinding,
   duplicateIdFinding,
   emptyFileFinding,
+  jsonSyntaxFinding,
   LFS_POINTER,
   type LineDraft,
   lfsPointerFinding,
   mixedFormFinding,
-  parseLine,
+  notAnObjectFinding,
   recordFindings,
   streamProblemFinding,
   tooManyRecordsFinding,
@@ -109,15 +110,21 @@ export async function validateDataset<K extends DatasetKind>(
       for (const blank of blankLines) add(blankLineFinding(blank));
       blankLines = [];
     }
-    const parsed = parseLine(text, line);
-    if ("problem" in parsed) return add(parsed.problem);
-    const { value } = parsed;
+    let value: object;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return add(jsonSyntaxFinding(text, line, error));
+    }
+    const notAnObject = notAnObjectFinding(value, text, line);
+    if (notAnObject) return add(notAnObject);
     const form = kind === "train" ? trainingFormOf(value) : undefined;
     if (form !== undefined) {
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    for (const draft of unknownKeyFindings(value, form, text, line)) add(draft);
+    const unknownKeys = unknownKeyFindings(value, form, text, line);
+    if (unknownKeys.length > 0) unknownKeys.forEach(add);
     const schema = form === undefined ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     // A training record's verdict depends only on its fields' JSON types (the schema has no other
     // constraint; test/units.test.ts holds it to that): a combination that failed before and whose
@@ -148,11 +155,13 @@ export async function validateDataset<K extends DatasetKind>(
     }
     records++;
     const record = checked.data as Record<string, unknown>;
-    const problems =
-      form === "messages" || form === "sharegpt"
-        ? [chatFinding(form, record, text, line)].filter((d) => d !== undefined)
-        : recordFindings(kind, record, text, line);
-    if (problems.length > 0) return problems.forEach(add);
+    if (form === "messages" || form === "sharegpt") {
+      const problem = chatFinding(form, record, text, line);
+      if (problem) return add(problem);
+    } else {
+      const problems = recordFindings(kind, record, text, line);
+      if (problems.length > 0) return problems.forEach(add);
+    }
     // Every record that reaches here goes through both tables, so the parallel path (where the
     // tables live in another thread) reaches the same verdicts.
     let sameId = 0;
