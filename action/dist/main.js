@@ -31291,6 +31291,7 @@ var FIELD_ALIASES = {
     keywords: "answer_keywords"
   }
 };
+var NONE2 = Object.freeze([]);
 function columnOf(text, key) {
   return text.indexOf(`"${key}"`) + 1 || 1;
 }
@@ -31320,59 +31321,48 @@ var blankLineFinding = (line) => ({
   message: "blank line inside a JSONL file",
   hint: "remove the empty line; every line must hold one JSON object"
 });
-function parseLine(text, line) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error62) {
-    const nul = text.indexOf("\0");
-    if (nul >= 0)
-      return {
-        problem: {
-          line,
-          column: nul + 1,
-          field: "",
-          rule: "nul-byte",
-          message: "NUL byte in a text file",
-          hint: "remove the NUL byte; is this a binary file?"
-        }
-      };
-    const position = /position (\d+)/.exec(String(error62.message));
+function jsonSyntaxFinding(text, line, error62) {
+  const nul = text.indexOf("\0");
+  if (nul >= 0)
     return {
-      problem: {
-        line,
-        column: position ? Number(position[1]) + 1 : void 0,
-        field: "",
-        rule: "jsonl-syntax",
-        message: `not valid JSON: ${printable(error62.message, 120)}`,
-        hint: 'each line must be one complete JSON object, e.g. {"instruction": "...", "input": "", "output": "..."}'
-      }
+      line,
+      column: nul + 1,
+      field: "",
+      rule: "nul-byte",
+      message: "NUL byte in a text file",
+      hint: "remove the NUL byte; is this a binary file?"
     };
-  }
+  const position = /position (\d+)/.exec(String(error62.message));
+  return {
+    line,
+    column: position ? Number(position[1]) + 1 : void 0,
+    field: "",
+    rule: "jsonl-syntax",
+    message: `not valid JSON: ${printable(error62.message, 120)}`,
+    hint: 'each line must be one complete JSON object, e.g. {"instruction": "...", "input": "", "output": "..."}'
+  };
+}
+function notAnObjectFinding(value, text, line) {
   if (value === null || typeof value !== "object" || Array.isArray(value))
     return {
-      problem: {
-        line,
-        column: 1,
-        field: "",
-        rule: "jsonl-not-object",
-        message: `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`,
-        hint: "write one object per line; a JSON array of records must be split into lines"
-      }
+      line,
+      column: 1,
+      field: "",
+      rule: "jsonl-not-object",
+      message: `line holds ${Array.isArray(value) ? "a JSON array" : `a JSON ${value === null ? "null" : typeof value}`}, expected a JSON object`,
+      hint: "write one object per line; a JSON array of records must be split into lines"
     };
-  const forbidden = FORBIDDEN_KEYS.find((key) => Object.hasOwn(value, key));
-  if (forbidden)
-    return {
-      problem: {
+  for (const key of FORBIDDEN_KEYS)
+    if (Object.hasOwn(value, key))
+      return {
         line,
-        column: columnOf(text, forbidden),
-        field: forbidden,
+        column: columnOf(text, key),
+        field: key,
         rule: "forbidden-key",
-        message: `key "${forbidden}" is not allowed`,
+        message: `key "${key}" is not allowed`,
         hint: "remove this key"
-      }
-    };
-  return { value };
+      };
+  return void 0;
 }
 var mixedFormFinding = (form, first, line) => ({
   line,
@@ -31398,7 +31388,7 @@ function unknownKeyFindings(value, form, text, line) {
         hint: `loragate ignores it; the known keys are ${[...known].join(", ")}`
       });
     }
-  return found ?? [];
+  return found ?? NONE2;
 }
 function trainingFieldTypes(record2) {
   return `${jsonType(record2.instruction)},${jsonType(record2.input)},${jsonType(record2.output)}`;
@@ -31413,10 +31403,10 @@ function chatFinding(form, record2, text, line) {
 }
 function recordFindings(kind, record2, text, line) {
   const answerField = kind === "train" ? "output" : "expected_output";
-  const found = [];
+  let found;
   const type2 = record2.evaluation_type;
   if ((type2 === "keywords" || type2 === "code") && record2.answer_keywords === void 0)
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, "evaluation_type"),
       field: "answer_keywords",
@@ -31425,7 +31415,7 @@ function recordFindings(kind, record2, text, line) {
       hint: 'add "answer_keywords": ["...", ...], the words a correct answer contains'
     });
   if (String(record2.instruction).trim() === "")
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, "instruction"),
       field: "instruction",
@@ -31434,7 +31424,7 @@ function recordFindings(kind, record2, text, line) {
       hint: "write the task the model should perform"
     });
   if (record2[answerField] !== void 0 && String(record2[answerField]).trim() === "")
-    found.push({
+    (found ??= []).push({
       line,
       column: columnOf(text, answerField),
       field: answerField,
@@ -31442,8 +31432,8 @@ function recordFindings(kind, record2, text, line) {
       message: `${answerField} is empty`,
       hint: kind === "train" ? "write the answer the adapter should learn, or drop the example" : "write the reference answer, or drop the item"
     });
-  if (kind === "benchmark") found.push(...patternFindings(record2, text, line));
-  return found;
+  if (kind === "benchmark") (found ??= []).push(...patternFindings(record2, text, line));
+  return found ?? NONE2;
 }
 function patternFindings(record2, text, line) {
   const config2 = record2.evaluation_config ?? {};
@@ -31571,15 +31561,21 @@ async function validateDataset(params) {
       for (const blank of blankLines) add(blankLineFinding(blank));
       blankLines = [];
     }
-    const parsed = parseLine(text, line);
-    if ("problem" in parsed) return add(parsed.problem);
-    const { value } = parsed;
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error62) {
+      return add(jsonSyntaxFinding(text, line, error62));
+    }
+    const notAnObject = notAnObjectFinding(value, text, line);
+    if (notAnObject) return add(notAnObject);
     const form = kind === "train" ? trainingFormOf(value) : void 0;
     if (form !== void 0) {
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    for (const draft of unknownKeyFindings(value, form, text, line)) add(draft);
+    const unknownKeys = unknownKeyFindings(value, form, text, line);
+    if (unknownKeys.length > 0) unknownKeys.forEach(add);
     const schema2 = form === void 0 ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     const types2 = form === "instruction" ? trainingFieldTypes(value) : void 0;
     const rulesOfThese = types2 === void 0 ? void 0 : rulesOfTypes.get(types2);
@@ -31606,8 +31602,13 @@ async function validateDataset(params) {
     }
     records++;
     const record2 = checked.data;
-    const problems = form === "messages" || form === "sharegpt" ? [chatFinding(form, record2, text, line)].filter((d) => d !== void 0) : recordFindings(kind, record2, text, line);
-    if (problems.length > 0) return problems.forEach(add);
+    if (form === "messages" || form === "sharegpt") {
+      const problem = chatFinding(form, record2, text, line);
+      if (problem) return add(problem);
+    } else {
+      const problems = recordFindings(kind, record2, text, line);
+      if (problems.length > 0) return problems.forEach(add);
+    }
     let sameId = 0;
     if (kind === "benchmark") {
       const idColumn = columnOf(text, "id");
