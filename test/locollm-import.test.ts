@@ -183,12 +183,14 @@ describe("loragate import locollm", () => {
     writeLocoLLMFixture(hostile);
     const index = readFileSync(join(hostile, "adapters/registry.yaml"), "utf8")
       .replace("eval_dataset: adapters/math/eval_dataset.jsonl", "eval_dataset: ../../../../etc/passwd")
-      .replace("  code:\n", '  "../escape":\n');
+      .replace("  code:\n", '  "../escape":\n')
+      .replace("  analysis:\n", "  MATH:\n"); // the same loragate name as math once lower-cased
     writeFileSync(join(hostile, "adapters/registry.yaml"), index);
     const result = await cli("import", "locollm", hostile, "--out", join(dir, "hostile-out"));
     expect(result.code).toBe(0);
     const notes = readFileSync(join(dir, "hostile-out", "IMPORT_REPORT.md"), "utf8");
     expect(notes).toContain('adapter "../escape" skipped');
+    expect(notes).toContain('adapter "MATH" skipped: another adapter is already math here');
     // the traversal is never read: the eval set is found where LocoLLM keeps it instead
     expect(notes).toContain("adapters/math/eval_dataset.jsonl: 60 items converted");
     expect(readTree(join(dir, "hostile-out")).has("adapters/code/adapter.yaml")).toBe(false);

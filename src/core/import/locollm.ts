@@ -192,9 +192,15 @@ async function importAdapter(
     );
     return;
   }
+  const dir = `adapters/${name}`;
+  if (result.files.has(`${dir}/adapter.yaml`)) {
+    result.notes.push(
+      `adapter "${printable(locoName, 60)}" skipped: another adapter is already ${name} here`,
+    );
+    return;
+  }
   if (name !== locoName)
     result.notes.push(`adapter ${locoName} is ${name} here (loragate names are lower-case with dashes)`);
-  const dir = `adapters/${name}`;
   const locoDir = `adapters/${locoName}`;
   const todo = (what: string) => result.todos.push(`${dir}/adapter.yaml ${what}`);
   const t = adapter.training ?? {};
