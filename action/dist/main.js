@@ -31543,7 +31543,7 @@ async function validateDataset(params) {
   let blankLines = [];
   let crlfSeen = false;
   let lfsPointer = false;
-  let firstForm;
+  let firstForm = params.firstForm;
   const add = (draft) => sink.add(toFinding({ file: file2, ...draft }));
   const onLine = (raw, line) => {
     if (lfsPointer) return;
@@ -35812,12 +35812,14 @@ var AdapterManifestSchema = external_exports.object({
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
 // src/core/dataset/parallel-dataset.ts
+import { createReadStream as createReadStream4 } from "node:fs";
 import { availableParallelism as availableParallelism2 } from "node:os";
 var RANGE_SHIFT = 30;
 var MAX_THREADS2 = 4;
 async function validateDatasetInParallel(params) {
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism2(), MAX_THREADS2));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
+  const firstForm = params.kind === "train" ? await firstRecordForm(params.path, params.maxLineBytes) : void 0;
   const table = new DuplicateIndex(1 << 16);
   const repeats = [];
   const onBatch = (range3, batch) => {
@@ -35838,7 +35840,8 @@ async function validateDatasetInParallel(params) {
           path: params.path,
           start,
           end: bounds[range3 + 1],
-          maxLineBytes: params.maxLineBytes
+          maxLineBytes: params.maxLineBytes,
+          firstForm
         },
         (message) => {
           if (message.type === "fingerprints") onBatch(range3, message.batch);
@@ -35923,6 +35926,31 @@ function runRange(job, onMessage) {
       }
     });
   });
+}
+async function firstRecordForm(path, maxLineBytes) {
+  const stream = createReadStream4(path, { highWaterMark: 1 << 16 });
+  let pending = "";
+  let line = 0;
+  try {
+    for await (const chunk of stream) {
+      pending += chunk.toString("utf8");
+      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+        const text = pending.slice(0, nl).replace(/^\uFEFF/, "").replace(/\r$/, "");
+        pending = pending.slice(nl + 1);
+        line++;
+        try {
+          const value = JSON.parse(text);
+          if (value !== null && typeof value === "object" && !Array.isArray(value))
+            return { form: trainingFormOf(value), line };
+        } catch {
+        }
+      }
+      if (pending.length > maxLineBytes) return void 0;
+    }
+    return void 0;
+  } finally {
+    stream.destroy();
+  }
 }
 
 // src/core/registry/semver.ts

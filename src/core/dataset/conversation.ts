@@ -28,6 +28,12 @@ const ROLES: Record<string, Role> = {
 };
 const KNOWN_ROLES = "system, user, assistant (ShareGPT: human, gpt)";
 
+/** The form of a file's first record and its line: every later line must share it (mixed-forms). */
+export interface FirstForm {
+  form: TrainingForm;
+  line: number;
+}
+
 /** Which form a JSON object is written in, by its keys. */
 export function trainingFormOf(record: object): TrainingForm {
   if (Object.hasOwn(record, "messages")) return "messages";

@@ -28,6 +28,7 @@ const stats = await validateDataset({
   duplicates: batcher,
   ids,
   atFileStart: job.start === 0,
+  firstForm: job.firstForm,
 });
 batcher.flush();
 ids.flush();

@@ -13,7 +13,7 @@ import {
   ShareGptExampleSchema,
 } from "../schemas/records.ts";
 import { closestName, printable } from "../text.ts";
-import { chatTurns, FORM_NAMES, type TrainingForm, turnsKey } from "./conversation.ts";
+import { chatTurns, type FirstForm, FORM_NAMES, type TrainingForm, turnsKey } from "./conversation.ts";
 
 export type DatasetKind = "train" | "benchmark";
 /** A finding of a line, without the file (the reader knows it). */
@@ -134,11 +134,7 @@ export function notAnObjectFinding(value: unknown, text: string, line: number): 
   return undefined;
 }
 
-export const mixedFormFinding = (
-  form: TrainingForm,
-  first: { form: TrainingForm; line: number },
-  line: number,
-): LineDraft => ({
+export const mixedFormFinding = (form: TrainingForm, first: FirstForm, line: number): LineDraft => ({
   line,
   column: 1,
   field: "",

@@ -1,4 +1,6 @@
+import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
+import { type FirstForm, trainingFormOf } from "./conversation.ts";
 import { type DatasetKind, duplicateFinding, duplicateIdFinding } from "./line-rules.ts";
 import type { DatasetStats } from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
@@ -16,6 +18,8 @@ export interface RangeJob {
   start: number;
   end: number;
   maxLineBytes: number;
+  /** The form of the file's first training record: every range holds its lines to it (mixed-forms). */
+  firstForm?: FirstForm;
 }
 
 export type WorkerMessage =
@@ -45,6 +49,8 @@ export interface ParallelParams {
 export async function validateDatasetInParallel(params: ParallelParams): Promise<DatasetStats> {
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
+  const firstForm =
+    params.kind === "train" ? await firstRecordForm(params.path, params.maxLineBytes) : undefined;
   const table = new DuplicateIndex(1 << 16);
   const repeats: number[] = []; // pairs of tagged lines: copy, original
   const onBatch = (range: number, batch: FingerprintBatch) => {
@@ -66,6 +72,7 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
           start,
           end: bounds[range + 1]!,
           maxLineBytes: params.maxLineBytes,
+          firstForm,
         },
         (message) => {
           if (message.type === "fingerprints") onBatch(range, message.batch);
@@ -165,4 +172,38 @@ function runRange(
       }
     });
   });
+}
+
+/**
+ * The form of the file's first JSON object line, as one pass would find it, read from the file's head
+ * only; undefined when the head holds none within maxLineBytes (each range then judges by its own).
+ */
+async function firstRecordForm(path: string, maxLineBytes: number): Promise<FirstForm | undefined> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  let pending = "";
+  let line = 0;
+  try {
+    for await (const chunk of stream) {
+      pending += (chunk as Buffer).toString("utf8");
+      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+        const text = pending
+          .slice(0, nl)
+          .replace(/^\uFEFF/, "")
+          .replace(/\r$/, "");
+        pending = pending.slice(nl + 1);
+        line++;
+        try {
+          const value: unknown = JSON.parse(text);
+          if (value !== null && typeof value === "object" && !Array.isArray(value))
+            return { form: trainingFormOf(value), line };
+        } catch {
+          // not a record: one pass skips it too
+        }
+      }
+      if (pending.length > maxLineBytes) return undefined;
+    }
+    return undefined;
+  } finally {
+    stream.destroy();
+  }
 }

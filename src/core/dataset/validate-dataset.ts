@@ -9,7 +9,13 @@ import {
   ShareGptExampleSchema,
   type TrainingExample,
 } from "../schemas/records.ts";
-import { type TrainingForm, type TrainingText, trainingFormOf, trainingTextOf } from "./conversation.ts";
+import {
+  type FirstForm,
+  type TrainingForm,
+  type TrainingText,
+  trainingFormOf,
+  trainingTextOf,
+} from "./conversation.ts";
 import { type DuplicateDetector, DuplicateIndex, type IdDetector, IdIndex } from "./duplicate-index.ts";
 import { streamLines } from "./jsonl.ts";
 import {
@@ -65,6 +71,8 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
   duplicates?: DuplicateDetector;
   /** Where benchmark ids used twice are detected; a fresh IdIndex when absent. */
   ids?: IdDetector;
+  /** A worker's share: the form of the file's first record, which this share's lines must share. */
+  firstForm?: FirstForm;
 }
 
 const TRAINING_SCHEMAS: Record<TrainingForm, z.ZodType> = {
@@ -91,7 +99,7 @@ export async function validateDataset<K extends DatasetKind>(
   let blankLines: number[] = [];
   let crlfSeen = false;
   let lfsPointer = false;
-  let firstForm: { form: TrainingForm; line: number } | undefined;
+  let firstForm = params.firstForm;
   const add = (draft: LineDraft) => sink.add(toFinding({ file, ...draft }));
 
   const onLine = (raw: string, line: number) => {
