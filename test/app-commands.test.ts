@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../src/core/review/commands.ts";
 import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const HEAD = "a".repeat(40);
 const CORRELATION = `pr1-${HEAD.slice(0, 12)}`;
@@ -50,6 +53,19 @@ function mockFirstTimePullRequest(scope: nock.Scope): void {
     base: { sha: "b".repeat(40) },
     author_association: "FIRST_TIME_CONTRIBUTOR",
   });
+}
+
+/** The default branch's registry.yaml, pinned as the fixture pins it, or with its pins taken out. */
+const REGISTRY = readFileSync(join(FIXTURE_ROOT, "registry.yaml"), "utf8");
+const UNPINNED = REGISTRY.replace(/\n {4}revision: .*\n/, "\n").replace(
+  /\n {4}sha256: [0-9a-f]{64}\n {4}quantization/,
+  "\n    quantization",
+);
+function mockRegistry(scope: nock.Scope, text: string): void {
+  scope
+    .get(`/repos/${REPO}/contents/registry.yaml`)
+    .query({ ref: "master" })
+    .reply(200, { type: "file", content: Buffer.from(text).toString("base64") });
 }
 
 const receive = async (body: string) =>
@@ -142,6 +158,7 @@ describe("issue_comment /loragate commands", () => {
       .get(`/repos/${REPO}/pulls/1/files`)
       .query({ per_page: 100 })
       .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+    mockRegistry(scope, REGISTRY);
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
       .query({ check_name: "loragate/evaluate", filter: "latest", app_id: "1" })
@@ -168,6 +185,27 @@ describe("issue_comment /loragate commands", () => {
       inputs: { pr: "1", head_sha: HEAD, adapter: "math-gsm8k", correlation_id: CORRELATION },
     });
     expect(replies).toEqual([`Training and evaluation of ${HEAD} are queued on the GPU runners.`]);
+  });
+
+  it("approve on a registry whose base is not pinned yet: nothing is dispatched, and the reply says which pins", async () => {
+    const replies: string[] = [];
+    const scope = nock(API);
+    mockToken(scope);
+    mockCommenter(scope, "write");
+    mockFirstTimePullRequest(scope);
+    mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
+    scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
+    scope
+      .get(`/repos/${REPO}/pulls/1/files`)
+      .query({ per_page: 100 })
+      .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+    mockRegistry(scope, UNPINNED);
+    captureReply(scope, replies);
+    await receive("/loragate approve");
+    expect(scope.pendingMocks()).toEqual([]); // no evaluate check, no dispatch
+    expect(replies).toEqual([
+      "Nothing was sent to the GPU runners: registry.yaml does not pin base.training.revision, base.inference.sha256 yet. A maintainer pins the base there first.",
+    ]);
   });
 
   it.each(["read", "triage", "write"])(

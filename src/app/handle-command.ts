@@ -1,6 +1,6 @@
 import { type Command, HELP, parseCommand } from "../core/review/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
-import { readConfig } from "../github/read-config.ts";
+import { missingBasePins, readConfig } from "../github/read-config.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
 import { reply as replyOn } from "../github/issues.ts";
 import { changedAdapter, currentPullRequest } from "../github/pulls.ts";
@@ -113,6 +113,9 @@ async function run(
   const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
   const adapter = await changedAdapter(github, repo, params.pullNumber);
   if (!adapter) return "This pull request changes no adapter: there is nothing to train.";
+  const unpinned = await missingBasePins({ github, repo, ref: params.defaultBranch });
+  if (unpinned.length > 0)
+    return `Nothing was sent to the GPU runners: registry.yaml does not pin ${unpinned.join(", ")} yet. A maintainer pins the base there first.`;
   const state = await requestEvaluation({
     github,
     repo,

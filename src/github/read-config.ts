@@ -1,7 +1,8 @@
 import type { Finding } from "../core/findings/findings.ts";
 import { loadDocument } from "../core/registry/load-document.ts";
-import { CONFIG_FILE } from "../core/registry/registry-context.ts";
+import { CONFIG_FILE, REGISTRY_FILE } from "../core/registry/registry-context.ts";
 import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../core/schemas/config.ts";
+import { missingPins, RegistrySchema } from "../core/schemas/registry.ts";
 import { readFileAt } from "./repo-files.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
@@ -17,4 +18,18 @@ export async function readConfig(params: {
   return loaded.ok
     ? { config: loaded.value, findings: [] }
     : { config: DEFAULT_CONFIG, findings: loaded.findings };
+}
+
+/**
+ * The base pins registry.yaml at a ref still lacks (an imported registry starts without them); none when
+ * it is absent or does not load, which the validate check reports on its own.
+ */
+export async function missingBasePins(params: {
+  github: GitHub;
+  repo: RepoRef;
+  ref: string;
+}): Promise<string[]> {
+  const content = await readFileAt({ ...params, path: REGISTRY_FILE });
+  const loaded = content && loadDocument(REGISTRY_FILE, content, RegistrySchema);
+  return loaded && loaded.ok ? missingPins(loaded.value) : [];
 }
