@@ -5,6 +5,7 @@ import { type DatasetKind, duplicateFinding, duplicateIdFinding } from "./line-r
 import type { DatasetStats } from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
 import { type FindingSink, type SinkSnapshot, toFinding } from "../findings/findings.ts";
+import { streamLines } from "./jsonl.ts";
 import { splitAtLineEnds, startWorker, watchWorker } from "./workers.ts";
 
 /** Lines carry their range in the top bits while ranges are still being read. */
@@ -50,7 +51,9 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
   const firstForm =
-    params.kind === "train" ? await firstRecordForm(params.path, params.maxLineBytes) : undefined;
+    params.kind === "train"
+      ? await firstRecordForm(params.path, params.size, params.maxLineBytes)
+      : undefined;
   const table = new DuplicateIndex(1 << 16);
   const repeats: number[] = []; // pairs of tagged lines: copy, original
   const onBatch = (range: number, batch: FingerprintBatch) => {
@@ -175,35 +178,30 @@ function runRange(
 }
 
 /**
- * The form of the file's first JSON object line, as one pass would find it, read from the file's head
- * only; undefined when the head holds none within maxLineBytes (each range then judges by its own).
+ * The form of the file's first JSON object line, as one pass would find it, read by the same line
+ * reader from the file's head only (two lines' worth at most); undefined when the head holds none
+ * (each range then judges by its own first record).
  */
-async function firstRecordForm(path: string, maxLineBytes: number): Promise<FirstForm | undefined> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
-  let pending = "";
-  let line = 0;
-  try {
-    for await (const chunk of stream) {
-      pending += (chunk as Buffer).toString("utf8");
-      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-        const text = pending
-          .slice(0, nl)
-          .replace(/^\uFEFF/, "")
-          .replace(/\r$/, "");
-        pending = pending.slice(nl + 1);
-        line++;
-        try {
-          const value: unknown = JSON.parse(text);
-          if (value !== null && typeof value === "object" && !Array.isArray(value))
-            return { form: trainingFormOf(value), line };
-        } catch {
-          // not a record: one pass skips it too
-        }
+async function firstRecordForm(
+  path: string,
+  size: number,
+  maxLineBytes: number,
+): Promise<FirstForm | undefined> {
+  if (size === 0) return undefined;
+  let found: FirstForm | undefined;
+  const head = createReadStream(path, { end: Math.min(size, 2 * maxLineBytes) - 1, highWaterMark: 1 << 16 });
+  await streamLines(head, maxLineBytes, true, {
+    line: (text, line) => {
+      if (found) return;
+      try {
+        const value: unknown = JSON.parse(text);
+        if (value !== null && typeof value === "object" && !Array.isArray(value))
+          found = { form: trainingFormOf(value), line };
+      } catch {
+        // not a record (or the head's cut-off last line): one pass skips it too
       }
-      if (pending.length > maxLineBytes) return undefined;
-    }
-    return undefined;
-  } finally {
-    stream.destroy();
-  }
+    },
+    problem: () => {},
+  });
+  return found;
 }
