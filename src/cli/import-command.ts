@@ -4,14 +4,14 @@
  * import's folder is replaced, anything else is never overwritten.
  */
 import { existsSync, statSync } from "node:fs";
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ImportError, importLocoLLM, type ImportOptions } from "../core/import/locollm.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { counted } from "../core/text.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
-import { outputFolderProblem, replaceFolder } from "./output-folder.ts";
+import { outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
 
 const REPORT_FILE = "IMPORT_REPORT.md";
 
@@ -38,16 +38,11 @@ export async function runImport(
     const source = new FsRegistrySource(p.from);
     const result = await importLocoLLM(source, options);
     await replaceFolder(p.out, async (staging) => {
-      const write = async (path: string, bytes: string) => {
-        await mkdir(dirname(join(staging, path)), { recursive: true });
-        await writeFile(join(staging, path), bytes);
-      };
-      for (const [path, text] of result.files) await write(path, text);
+      await writeFiles(staging, [...result.files, [REPORT_FILE, result.report]]);
       for (const { from, to } of result.copies) {
         await mkdir(dirname(join(staging, to)), { recursive: true });
         await copyFile(source.localPath(from), join(staging, to));
       }
-      await write(REPORT_FILE, result.report);
     });
     io.stdout(
       `imported ${counted(result.files.size - 1, "file")} and ${counted(result.copies.length, "training set")} into ${p.out}\n` +

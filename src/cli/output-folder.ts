@@ -3,8 +3,9 @@
  * the user keeps something else in. A marker file says "loragate wrote this; a rerun may replace it".
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { mapConcurrently } from "../core/site/site-inputs.ts";
 
 /** Why `out` may not be written: a file, or a folder with other things in it than an earlier run's. */
 export function outputFolderProblem(out: string, marker: string, what: string): string | undefined {
@@ -26,4 +27,12 @@ export async function replaceFolder(out: string, fill: (staging: string) => Prom
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Writes text files under `root`: their folders first, then the files a few at a time. */
+export async function writeFiles(root: string, files: Iterable<readonly [string, string]>): Promise<void> {
+  const entries = [...files];
+  for (const folder of new Set(entries.map(([path]) => dirname(join(root, path)))))
+    await mkdir(folder, { recursive: true });
+  await mapConcurrently(entries, 16, ([path, text]) => writeFile(join(root, path), text));
 }

@@ -2,13 +2,12 @@
  * `loragate site`: the registry's static site (leaderboards, adapter cards, the adapter x benchmark
  * matrix) written into a folder, whole or not at all; an earlier site there is replaced, nothing else is.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { renderSite } from "../core/site/render-site.ts";
-import { mapConcurrently, readSiteInputs } from "../core/site/site-inputs.ts";
+import { readSiteInputs } from "../core/site/site-inputs.ts";
 import { counted } from "../core/text.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
-import { outputFolderProblem, replaceFolder } from "./output-folder.ts";
+import { outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
 
 /** Marks a folder loragate wrote, so a second build may replace it. */
 const MARKER = ".loragate-site";
@@ -36,12 +35,7 @@ export async function runSite(
   return 0;
 }
 
-/** Writes the site into `out` (see replaceFolder), a few files at a time. */
+/** Writes the site into `out`, whole or not at all (see replaceFolder). */
 export async function writeSite(out: string, files: Map<string, string>): Promise<void> {
-  await replaceFolder(out, async (staging) => {
-    const entries = [...files, [MARKER, ""] as const];
-    for (const folder of new Set(entries.map(([path]) => dirname(join(staging, path)))))
-      await mkdir(folder, { recursive: true });
-    await mapConcurrently(entries, 16, ([path, text]) => writeFile(join(staging, path), text));
-  });
+  await replaceFolder(out, (staging) => writeFiles(staging, [...files, [MARKER, ""]]));
 }
