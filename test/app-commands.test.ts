@@ -68,6 +68,19 @@ function mockRegistry(scope: nock.Scope, text: string): void {
     .reply(200, { type: "file", content: Buffer.from(text).toString("base64") });
 }
 
+/** A maintainer's `/loragate approve` of a validated first-time PR, up to the registry read. */
+function mockApprovalOfValidatedHead(scope: nock.Scope): void {
+  mockToken(scope);
+  mockCommenter(scope, "write");
+  mockFirstTimePullRequest(scope);
+  mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
+  scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
+  scope
+    .get(`/repos/${REPO}/pulls/1/files`)
+    .query({ per_page: 100 })
+    .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+}
+
 const receive = async (body: string) =>
   (await makeProbot()).receive({ id: "c", name: "issue_comment", payload: commentPayload(body) } as never);
 
@@ -149,15 +162,7 @@ describe("issue_comment /loragate commands", () => {
     const replies: string[] = [];
     let dispatched: unknown;
     const scope = nock(API);
-    mockToken(scope);
-    mockCommenter(scope, "write");
-    mockFirstTimePullRequest(scope);
-    mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
-    scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
-    scope
-      .get(`/repos/${REPO}/pulls/1/files`)
-      .query({ per_page: 100 })
-      .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+    mockApprovalOfValidatedHead(scope);
     mockRegistry(scope, REGISTRY);
     scope
       .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
@@ -190,15 +195,7 @@ describe("issue_comment /loragate commands", () => {
   it("approve on a registry whose base is not pinned yet: nothing is dispatched, and the reply says which pins", async () => {
     const replies: string[] = [];
     const scope = nock(API);
-    mockToken(scope);
-    mockCommenter(scope, "write");
-    mockFirstTimePullRequest(scope);
-    mockValidation(scope, { conclusion: "success", started_at: BEFORE_COMMENT });
-    scope.get(`/repos/${REPO}/contents/.github%2Floragate.yml`).query({ ref: "master" }).reply(404, {});
-    scope
-      .get(`/repos/${REPO}/pulls/1/files`)
-      .query({ per_page: 100 })
-      .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml" }]);
+    mockApprovalOfValidatedHead(scope);
     mockRegistry(scope, UNPINNED);
     captureReply(scope, replies);
     await receive("/loragate approve");
