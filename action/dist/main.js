@@ -35819,7 +35819,7 @@ var MAX_THREADS2 = 4;
 async function validateDatasetInParallel(params) {
   const threads = Math.max(1, Math.min(params.threads ?? availableParallelism2(), MAX_THREADS2));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
-  const firstForm = params.kind === "train" ? await firstRecordForm(params.path, params.maxLineBytes) : void 0;
+  const firstForm = params.kind === "train" ? await firstRecordForm(params.path, params.size, params.maxLineBytes) : void 0;
   const table = new DuplicateIndex(1 << 16);
   const repeats = [];
   const onBatch = (range3, batch) => {
@@ -35927,30 +35927,24 @@ function runRange(job, onMessage) {
     });
   });
 }
-async function firstRecordForm(path, maxLineBytes) {
-  const stream = createReadStream4(path, { highWaterMark: 1 << 16 });
-  let pending = "";
-  let line = 0;
-  try {
-    for await (const chunk of stream) {
-      pending += chunk.toString("utf8");
-      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-        const text = pending.slice(0, nl).replace(/^\uFEFF/, "").replace(/\r$/, "");
-        pending = pending.slice(nl + 1);
-        line++;
-        try {
-          const value = JSON.parse(text);
-          if (value !== null && typeof value === "object" && !Array.isArray(value))
-            return { form: trainingFormOf(value), line };
-        } catch {
-        }
+async function firstRecordForm(path, size, maxLineBytes) {
+  if (size === 0) return void 0;
+  let found;
+  const head = createReadStream4(path, { end: Math.min(size, 2 * maxLineBytes) - 1, highWaterMark: 1 << 16 });
+  await streamLines(head, maxLineBytes, true, {
+    line: (text, line) => {
+      if (found) return;
+      try {
+        const value = JSON.parse(text);
+        if (value !== null && typeof value === "object" && !Array.isArray(value))
+          found = { form: trainingFormOf(value), line };
+      } catch {
       }
-      if (pending.length > maxLineBytes) return void 0;
+    },
+    problem: () => {
     }
-    return void 0;
-  } finally {
-    stream.destroy();
-  }
+  });
+  return found;
 }
 
 // src/core/registry/semver.ts
@@ -40727,8 +40721,8 @@ llama.cpp says:
 
 // src/eval/model-cache.ts
 import { join as join2 } from "node:path";
-function modelCachePaths(registry2, cacheDir) {
-  const { training, inference } = pinnedBase(registry2);
+function modelCachePaths(base, cacheDir) {
+  const { training, inference } = base;
   return {
     gguf: join2(cacheDir, inference.file),
     trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
@@ -41461,7 +41455,7 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
   } catch (error62) {
     throw new ActionFailure(error62.message);
   }
-  const { gguf: basePath, trainingBase } = modelCachePaths(registry2, setup.modelCache);
+  const { gguf: basePath, trainingBase } = modelCachePaths(base, setup.modelCache);
   if (!existsSync3(basePath))
     throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
   const baseSha = await sha256File(basePath);

@@ -111,7 +111,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   } catch (error) {
     throw new ActionFailure((error as Error).message);
   }
-  const { gguf: basePath, trainingBase } = modelCachePaths(registry, setup.modelCache);
+  const { gguf: basePath, trainingBase } = modelCachePaths(base, setup.modelCache);
   if (!existsSync(basePath))
     throw new ActionFailure(`the pinned base ${basePath} is not in the runner's model cache`);
   const baseSha = await sha256File(basePath);
