@@ -15,11 +15,13 @@ import {
   SemverSchema,
   Sha256Schema,
 } from "../schemas/common.ts";
-import type { Results } from "../schemas/results.ts";
+import { type Results, ResultsSchema } from "../schemas/results.ts";
 
 /** Loss points kept per record: enough for the curve's shape, small enough for a check run's text. */
 export const MAX_LOSS_POINTS = 500;
 
+/** Fields the record carries over from results.json keep results.json's own rules. */
+const RESULTS = ResultsSchema.shape;
 const Score = z.number().min(0).max(1);
 const DifficultySchema = z.object({ items: z.number().int().min(0), base: Score, adapter: Score }).strict();
 
@@ -37,15 +39,15 @@ export const EvaluationRecordSchema = z
         adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
         base_id: z.string().min(1).max(200).describe("registry.yaml base.id."),
         base_gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF."),
-        harness: z.string().min(1).max(50).describe("Evaluation harness version."),
-        hardware: z.string().max(200).describe("Where it ran."),
+        harness: RESULTS.harness,
+        hardware: RESULTS.hardware,
       })
       .strict(),
     benchmarks: z
       .array(
         z
           .object({
-            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/),
+            name: RESULTS.benchmarks.element.shape.name,
             kind: z.enum(["own", "domain", "ood"]),
             evaluation_type: EvaluationTypeSchema,
             items: z.number().int().min(0),
