@@ -74,10 +74,6 @@ export class TrainingScan {
   add(line: number, example: { instruction: string; input: string; output: string }): void {
     this.examples++;
     const tokens = questionAndAnswerTokens(example, example.output, this.tokens);
-    if (exactEligible(tokens)) {
-      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
-        this.exactMatches.push({ line, item });
-    }
     const hashes = this.hasher.hashes(tokens);
     const before = this.hits.length;
     this.work.lookups += hashes.length;
@@ -91,7 +87,13 @@ export class TrainingScan {
         this.trainDf[id]!++;
       }
     }
-    if (this.hits.length > before) {
+    // A copy of an item has only the item's n-grams: the exact fingerprint is taken of those alone.
+    const hitCount = this.hits.length - before;
+    if (hitCount === hashes.length && exactEligible(tokens)) {
+      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
+        this.exactMatches.push({ line, item });
+    }
+    if (hitCount > 0) {
       this.lines.push(line);
       this.ngrams.push(hashes.length);
       this.hitStart.push(this.hits.length);
