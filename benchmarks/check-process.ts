@@ -53,7 +53,7 @@ export function benchCheckProcess(train: string, items: string, runs = 5) {
     try {
       report = execFileSync(
         process.execPath,
-        [join(ROOT, "dist/cli/main.js"), "check", dir, "--format", "json"],
+        [join(ROOT, "bin/loragate.js"), "check", dir, "--format", "json"],
         {
           encoding: "utf8",
           maxBuffer: 1 << 28,

@@ -125,7 +125,7 @@ export async function benchSite(): Promise<Record<string, unknown>> {
   for (let i = 0; i < 3; i++) {
     anchor.push(timeProcess(["--input-type=module", "-e", anchorScript]));
     rmSync(out, { recursive: true, force: true });
-    build.push(timeProcess(["dist/cli/main.js", "site", dir, "--out", out]));
+    build.push(timeProcess(["bin/loragate.js", "site", dir, "--out", out]));
   }
   const pages = readdirSync(join(out, "adapters")).length + 1;
   const result = {

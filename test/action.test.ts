@@ -261,7 +261,11 @@ describe("the GPU action", () => {
 
   it("the committed bundle action/dist/main.js is built from the current sources", () => {
     const fresh = join(root, "main.js");
-    execFileSync(process.execPath, [join(import.meta.dirname, "..", "scripts", "build-action.mjs"), fresh]);
+    execFileSync(process.execPath, [
+      join(import.meta.dirname, "..", "scripts", "bundle.mjs"),
+      "action",
+      fresh,
+    ]);
     const committed = readFileSync(join(import.meta.dirname, "..", "action", "dist", "main.js"), "utf8");
     expect(
       readFileSync(fresh, "utf8") === committed,

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,6 +181,36 @@ describe("inputs that are not regular files: exit 2 with the path, never a hang 
   });
 });
 
+describe("the installed bin (the bundled CLI in dist/cli-bundle)", () => {
+  it("reports as the sources do, its contamination worker threads included", async () => {
+    const root = mkdtempSync(join(tmpdir(), "loragate-cli-bundle-"));
+    try {
+      cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
+      const train = join(root, "adapters/math-gsm8k/training/dataset.jsonl");
+      // 16 MB of distinct examples: past the size whose contamination pass goes to worker threads.
+      const rows = readFileSync(train, "utf8").trim().split("\n");
+      const lines = Array.from({ length: 120_000 }, (_, i) => {
+        const row = JSON.parse(rows[i % rows.length]!) as { input: string };
+        return JSON.stringify({ ...row, input: `${row.input} (shelf ${i.toString(36)})` });
+      });
+      writeFileSync(train, `${lines.join("\n")}\n`);
+      const argv = ["check", root, "--adapter", "math-gsm8k", "--format", "json"];
+      const bin = spawnSync(process.execPath, ["bin/loragate.js", ...argv], { encoding: "utf8" });
+      const sources = await cli(...argv);
+      expect(bin.stderr).toBe("");
+      expect({ code: bin.status, report: JSON.parse(bin.stdout) as unknown }).toEqual({
+        code: sources.code,
+        report: JSON.parse(sources.stdout) as unknown,
+      });
+      const [adapter] = (JSON.parse(bin.stdout) as { adapters: { contamination: { examples: number } }[] })
+        .adapters;
+      expect(adapter!.contamination.examples).toBe(120_000);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("an interrupted check", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
     "%s mid-read ends the process at once, says so, and exits with the shell's code",
@@ -190,10 +220,10 @@ describe("an interrupted check", () => {
         cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
         const train = join(root, "adapters/math-gsm8k/training/dataset.jsonl");
         const block = readFileSync(train, "utf8").repeat(10); // its copies are findings, cheaply
-        writeFileSync(train, block.repeat(125)); // 90 MB: seconds of work, on the parallel path
+        writeFileSync(train, block.repeat(130)); // 94 MB (the limit is 100): seconds of work, in workers
         const child = spawn(
           process.execPath,
-          ["--import", "tsx", "src/cli/main.ts", "check", root, "--adapter", "math-gsm8k"],
+          ["bin/loragate.js", "check", root, "--adapter", "math-gsm8k"], // as installed: its dataset workers too
           { stdio: ["ignore", "pipe", "pipe"] },
         );
         let stdout = "";
@@ -203,7 +233,7 @@ describe("an interrupted check", () => {
         const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
           child.on("close", (code, killedBy) => resolve([code, killedBy])),
         );
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await new Promise((resolve) => setTimeout(resolve, 700)); // begun (0.2 s), far from done (2 s)
         const sentAt = performance.now();
         child.kill(signal);
         const [code, killedBy] = await exited;

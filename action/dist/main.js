@@ -31951,10 +31951,6 @@ var TrainingScan = class {
   add(line, example) {
     this.examples++;
     const tokens = questionAndAnswerTokens(example, example.output, this.tokens);
-    if (exactEligible(tokens)) {
-      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
-        this.exactMatches.push({ line, item });
-    }
     const hashes = this.hasher.hashes(tokens);
     const before = this.hits.length;
     this.work.lookups += hashes.length;
@@ -31968,7 +31964,12 @@ var TrainingScan = class {
         this.trainDf[id]++;
       }
     }
-    if (this.hits.length > before) {
+    const hitCount = this.hits.length - before;
+    if (hitCount === hashes.length && exactEligible(tokens)) {
+      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
+        this.exactMatches.push({ line, item });
+    }
+    if (hitCount > 0) {
       this.lines.push(line);
       this.ngrams.push(hashes.length);
       this.hitStart.push(this.hits.length);
