@@ -57,6 +57,9 @@ describe("loragate import locollm", () => {
     expect(imported.stderr).toBe("");
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/next: loragate check /);
+    expect(imported.stdout).toContain(
+      `imported 3 adapters (1 training set copied) into ${out}: ${readTree(out).size} files written`,
+    );
 
     const check = await cli("check", out, "--format", "json");
     expect(check.code).toBe(1);

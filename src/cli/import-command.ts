@@ -44,8 +44,10 @@ export async function runImport(
         await copyFile(source.localPath(from), join(staging, to));
       }
     });
+    const adapters = [...result.files.keys()].filter((path) => path.endsWith("/adapter.yaml")).length;
+    const written = result.files.size + result.copies.length + 1; // + the report
     io.stdout(
-      `imported ${counted(result.files.size - 1, "file")} and ${counted(result.copies.length, "training set")} into ${p.out}\n` +
+      `imported ${counted(adapters, "adapter")} (${counted(result.copies.length, "training set")} copied) into ${p.out}: ${counted(written, "file")} written\n` +
         `${counted(result.todos.length, "TODO")} for a maintainer, listed in ${join(p.out, REPORT_FILE)}\n` +
         `next: loragate check ${p.out}\n`,
     );
