@@ -46,6 +46,13 @@ const FORMS: Record<string, Convert> = {
       { role: "assistant", content: r.output },
     ],
   }),
+  // The role's key picks the text's key: a stray "value" beside role/content is never the text.
+  "ShareGPT role/content with a stray value": (r) => ({
+    conversations: [
+      { role: "user", content: user(r), value: 0 },
+      { role: "assistant", content: r.output, value: "" },
+    ],
+  }),
 };
 
 /** The valid fixture adapter with its training set rewritten line by line. */

@@ -184,6 +184,7 @@ print(json.dumps([ours, theirs]))`;
       { messages: turns.map(([role, content]) => ({ role, content })) },
       { conversations: turns.map(([role, value]) => ({ from: role === "user" ? "human" : "gpt", value })) },
       { conversations: turns.map(([role, content]) => ({ role, content })) },
+      { conversations: turns.map(([role, content]) => ({ role, content, value: "" })) }, // a stray key
       {
         messages: [
           { role: "system", content: "You are a careful tutor." },
@@ -219,8 +220,8 @@ print(json.dumps(out))`;
     const run = spawnSync(TRAINER_PYTHON, ["-c", script, trainingBase, chat], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     const encoded = JSON.parse(run.stdout) as { ids: number[]; trained: string[] }[];
-    for (const other of encoded.slice(1, 4)) expect(other.ids).toEqual(encoded[0]!.ids);
-    const multi = encoded[4]!.trained;
+    for (const other of encoded.slice(1, 5)) expect(other.ids).toEqual(encoded[0]!.ids);
+    const multi = encoded[5]!.trained;
     expect(multi).toHaveLength(2); // the two answers, nothing of the system or user turns
     expect(multi[0]).toContain("2 plus 3 is 5.");
     expect(multi[1]).toContain("5 times 4 is 20.");

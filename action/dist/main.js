@@ -24072,12 +24072,13 @@ function trainingFormOf(record2) {
   return "instruction";
 }
 var turnsKey = (form) => form === "messages" ? "messages" : "conversations";
+var turnFields = (entry) => "from" in entry ? [entry.from, entry.value] : [entry.role, entry.content];
 function chatTurns(form, raw) {
   const key = turnsKey(form);
   const turns = [];
   for (const [i, entry] of raw.entries()) {
     const roleKey = "from" in entry ? "from" : "role";
-    const name = entry[roleKey];
+    const [name, content] = turnFields(entry);
     const role = Object.hasOwn(ROLES, name) ? ROLES[name] : void 0;
     if (role === void 0)
       return {
@@ -24088,7 +24089,7 @@ function chatTurns(form, raw) {
           hint: `use one of ${KNOWN_ROLES}; tool calls are not trained on`
         }
       };
-    turns.push({ role, content: "from" in entry ? entry.value : entry.content });
+    turns.push({ role, content });
   }
   const order = roleOrderProblem(turns);
   if (order) return { problem: { ...order, field: order.turn === void 0 ? key : `${key}.${order.turn}` } };
@@ -24139,8 +24140,7 @@ function trainingTextOf(value) {
   const texts = { system: [], user: [], assistant: [] };
   for (const entry of raw) {
     if (entry === null || typeof entry !== "object") return void 0;
-    const name = entry.from ?? entry.role;
-    const content = entry.value ?? entry.content;
+    const [name, content] = turnFields(entry);
     if (typeof name !== "string" || typeof content !== "string" || !Object.hasOwn(ROLES, name))
       return void 0;
     texts[ROLES[name]].push(content);

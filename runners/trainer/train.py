@@ -120,6 +120,12 @@ class Example:
 ROLES = {"system": "system", "user": "user", "human": "user", "assistant": "assistant", "gpt": "assistant"}
 
 
+def turn_fields(turn: dict) -> tuple:
+    """A turn's role and text: ShareGPT's (from, value) when it has "from", else (role, content); the
+    one rule validation and contamination use too (turnFields in src/core/dataset/conversation.ts)."""
+    return (turn.get("from"), turn.get("value")) if "from" in turn else (turn.get("role"), turn.get("content"))
+
+
 def conversation_of(record: dict, where: str) -> list[dict]:
     """The turns of a line in any of the three forms: instruction/input/output, OpenAI messages,
     ShareGPT conversations ({from, value} or {role, content})."""
@@ -135,8 +141,7 @@ def conversation_of(record: dict, where: str) -> list[dict]:
         raise RecipeError(f"{where}: {key} must be a list of turns")
     turns = []
     for number, turn in enumerate(raw, 1):
-        name = turn.get("from", turn.get("role")) if isinstance(turn, dict) else None
-        content = turn.get("value", turn.get("content")) if isinstance(turn, dict) else None
+        name, content = turn_fields(turn) if isinstance(turn, dict) else (None, None)
         if not isinstance(name, str) or not isinstance(content, str):
             raise RecipeError(f"{where}: turn {number} needs a role and a text")
         if name not in ROLES:

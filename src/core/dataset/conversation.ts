@@ -45,6 +45,14 @@ export function trainingFormOf(record: object): TrainingForm {
 export const turnsKey = (form: Exclude<TrainingForm, "instruction">) =>
   form === "messages" ? "messages" : "conversations";
 
+/**
+ * A turn's role and text: ShareGPT's pair (from, value) when it has `from`, else (role, content). One
+ * rule for validation, contamination and the trainer (train.py's turn_fields), so a stray key beside
+ * the other pair never becomes the text that one of them reads and another does not.
+ */
+const turnFields = <T>(entry: Record<string, T>): [T | undefined, T | undefined] =>
+  "from" in entry ? [entry.from, entry.value] : [entry.role, entry.content];
+
 export interface TurnProblem {
   /** Path inside the record, e.g. "messages.2.role". */
   field: string;
@@ -65,7 +73,7 @@ export function chatTurns(
   const turns: Turn[] = [];
   for (const [i, entry] of raw.entries()) {
     const roleKey = "from" in entry ? "from" : "role";
-    const name = entry[roleKey]!;
+    const [name, content] = turnFields(entry) as [string, string];
     const role = Object.hasOwn(ROLES, name) ? ROLES[name] : undefined;
     if (role === undefined)
       return {
@@ -76,7 +84,7 @@ export function chatTurns(
           hint: `use one of ${KNOWN_ROLES}; tool calls are not trained on`,
         },
       };
-    turns.push({ role, content: "from" in entry ? entry.value! : entry.content! });
+    turns.push({ role, content });
   }
   const order = roleOrderProblem(turns);
   if (order) return { problem: { ...order, field: order.turn === undefined ? key : `${key}.${order.turn}` } };
@@ -147,8 +155,7 @@ export function trainingTextOf(value: unknown): TrainingText | undefined {
   const texts: Record<Role, string[]> = { system: [], user: [], assistant: [] };
   for (const entry of raw) {
     if (entry === null || typeof entry !== "object") return undefined;
-    const name = (entry as Record<string, unknown>).from ?? (entry as Record<string, unknown>).role;
-    const content = (entry as Record<string, unknown>).value ?? (entry as Record<string, unknown>).content;
+    const [name, content] = turnFields(entry as Record<string, unknown>);
     if (typeof name !== "string" || typeof content !== "string" || !Object.hasOwn(ROLES, name))
       return undefined;
     texts[ROLES[name]!].push(content);
