@@ -1,4 +1,5 @@
 import { allows, type Command, isPermission } from "../core/review/commands.ts";
+import { repositoryAccess } from "../github/access.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 
 /**
@@ -12,13 +13,10 @@ export async function permitted(params: {
   command: Command["name"];
   reply: (text: string) => Promise<unknown>;
 }): Promise<boolean> {
-  const { data } = await params.github.rest.repos.getCollaboratorPermissionLevel({
-    ...params.repo,
-    username: params.commenter,
-  });
+  const { roleName, permission } = await repositoryAccess(params.github, params.repo, params.commenter);
   // role_name names maintain and triage, which the legacy `permission` reports as write and read; a
   // custom role falls back to the base permission it extends.
-  const role = data.role_name && isPermission(data.role_name) ? data.role_name : data.permission;
+  const role = roleName && isPermission(roleName) ? roleName : permission;
   if (allows(role, params.command)) return true;
   const needs = params.command === "override" ? "maintain or admin" : "write";
   await params.reply(

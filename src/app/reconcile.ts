@@ -1,5 +1,6 @@
 import type { Probot } from "probot";
 import { correlationId } from "../core/review/correlation.ts";
+import { appInstallationIds, installationRepositories } from "../github/access.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
 import { openPullRequests } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -85,21 +86,10 @@ async function endLostEvaluations(params: {
 /** Every `everyMs`, reconciles every repository of every installation (LORAGATE_RECONCILE_MINUTES). */
 export function scheduleReconciler(app: Probot, everyMs: number): void {
   const tick = async () => {
-    const appClient = await app.auth();
-    for (const installation of await appClient.paginate(appClient.rest.apps.listInstallations, {
-      per_page: 100,
-    })) {
-      const github = await app.auth(installation.id);
-      const repos = await github.paginate(github.rest.apps.listReposAccessibleToInstallation, {
-        per_page: 100,
-      });
-      for (const r of repos) {
-        await reconcileRepository({
-          github,
-          repo: { owner: r.owner.login, repo: r.name },
-          defaultBranch: r.default_branch,
-        });
-      }
+    for (const installation of await appInstallationIds(await app.auth())) {
+      const github = await app.auth(installation);
+      for (const { repo, defaultBranch } of await installationRepositories(github))
+        await reconcileRepository({ github, repo, defaultBranch });
     }
   };
   const run = () => tick().catch((error) => app.log.error(error, "reconciler"));
