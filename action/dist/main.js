@@ -24297,6 +24297,7 @@ function printable(value, max = 80) {
   const escaped = JSON.stringify(value).slice(1, -1);
   return escaped.length > max ? `${escaped.slice(0, max - 1)}\u2026` : escaped;
 }
+var counted = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 function closestName(name, names) {
   let best;
   let bestDistance = 3;
@@ -32326,7 +32327,7 @@ function contaminationFindings(report) {
     field: "",
     rule: `contamination-${m.signal}`,
     severity: "error",
-    message: (m.benchmark.hidden ? `training example matches item "${m.benchmark.id}" of a hidden benchmark (${m.signal}, score ${m.score})` : `training example matches benchmark item "${m.benchmark.id}" of ${m.benchmark.file}: ${describeSignal(m, report.thresholds)}`) + (count > 1 ? ` (and ${count - 1} more item${count > 2 ? "s" : ""})` : ""),
+    message: (m.benchmark.hidden ? `training example matches item "${m.benchmark.id}" of a hidden benchmark (${m.signal}, score ${m.score})` : `training example matches benchmark item "${m.benchmark.id}" of ${m.benchmark.file}: ${describeSignal(m, report.thresholds)}`) + (count > 1 ? ` (and ${counted(count - 1, "more item")})` : ""),
     hint: "remove or replace this example: an adapter must not train on the questions it is scored on"
   }));
 }

@@ -1,4 +1,5 @@
 import type { Finding } from "../findings/findings.ts";
+import { counted } from "../text.ts";
 import type { BenchmarkIndex } from "./benchmark-index.ts";
 import type { RawContamination } from "./engine.ts";
 import type { Signal, Thresholds } from "./scan.ts";
@@ -125,7 +126,7 @@ export function contaminationFindings(report: ContaminationReport): Finding[] {
       (m.benchmark.hidden
         ? `training example matches item "${m.benchmark.id}" of a hidden benchmark (${m.signal}, score ${m.score})`
         : `training example matches benchmark item "${m.benchmark.id}" of ${m.benchmark.file}: ${describeSignal(m, report.thresholds)}`) +
-      (count > 1 ? ` (and ${count - 1} more item${count > 2 ? "s" : ""})` : ""),
+      (count > 1 ? ` (and ${counted(count - 1, "more item")})` : ""),
     hint: "remove or replace this example: an adapter must not train on the questions it is scored on",
   }));
 }
