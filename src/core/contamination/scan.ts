@@ -87,7 +87,7 @@ export class TrainingScan {
         this.trainDf[id]!++;
       }
     }
-    // A copy of an item has only the item's n-grams: the exact fingerprint is taken of those alone.
+    // An exact copy of an item has no n-gram outside the index: only such examples need the fingerprint.
     const hitCount = this.hits.length - before;
     if (hitCount === hashes.length && exactEligible(tokens)) {
       for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
