@@ -255,6 +255,17 @@ describe("contamination in chat data", () => {
       "A baker sells 12 loaves each morning and 7 each evening for 9 days. How many loaves are sold in all?",
     answer_keywords: ["171"],
   };
+  /** [line, item id] of every match of these training lines against the item. */
+  const matchesIn = async (lines: object[]) => {
+    const report = await checkContamination({
+      source: new MemoryRegistrySource({ "t.jsonl": jsonl(lines) }),
+      trainFile: "t.jsonl",
+      benchmarks: [{ file: "b.jsonl", hidden: false, items: [item] }],
+      config: CONFIG,
+      maxLineBytes: 1 << 20,
+    });
+    return report.matches.map((m) => [m.train.line, m.benchmark.id]);
+  };
   it.each(Object.entries(FORMS))(
     "a benchmark question copied into a %s user turn is found at its line",
     async (_, convert) => {
@@ -267,16 +278,30 @@ describe("contamination in chat data", () => {
         ...filler,
         { instruction: "Solve.", input: item.input, output: "The answer is 171." },
       ].map(convert);
-      const report = await checkContamination({
-        source: new MemoryRegistrySource({ "t.jsonl": jsonl(lines) }),
-        trainFile: "t.jsonl",
-        benchmarks: [{ file: "b.jsonl", hidden: false, items: [item] }],
-        config: CONFIG,
-        maxLineBytes: 1 << 20,
-      });
-      expect(report.matches.map((m) => [m.train.line, m.benchmark.id])).toEqual([[6, "q1"]]);
+      expect(await matchesIn(lines)).toEqual([[6, "q1"]]);
     },
   );
+  it("a benchmark question in the system prompt, the user asking for nothing, is found", async () => {
+    const lines = [
+      ...Array.from({ length: 5 }, (_, i) => ({
+        messages: [
+          {
+            role: "user",
+            content: `Tom has ${i + 3} apples and buys ${i + 4} more on Sunday. How many now?`,
+          },
+          { role: "assistant", content: `${2 * i + 7}` },
+        ],
+      })),
+      {
+        messages: [
+          { role: "system", content: `Solve. ${item.input}` },
+          { role: "user", content: "Go on." },
+          { role: "assistant", content: "The answer is 171." },
+        ],
+      },
+    ];
+    expect(await matchesIn(lines)).toEqual([[6, "q1"]]);
+  });
 });
 
 describe("LocoLLM's scoring types", () => {

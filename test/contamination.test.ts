@@ -139,8 +139,11 @@ describe("Jaccard is exact, and the minhash package agrees within its error", ()
     expect(raw.pairs.length).toBeGreaterThan(20);
     let checked = 0;
     for (const pair of raw.pairs) {
-      const a = grams(`${corpus.training[pair.line - 1]!.input}\n${corpus.training[pair.line - 1]!.output}`);
-      const b = grams(`${items[pair.item]!.input}\n${items[pair.item]!.expected_output}`);
+      const { instruction, input, output } = corpus.training[pair.line - 1]!;
+      const a = grams(`${instruction}\n${input}\n${output}`); // all the trainer sees
+      const b = grams(
+        `${items[pair.item]!.instruction}\n${items[pair.item]!.input}\n${items[pair.item]!.expected_output}`,
+      );
       const shared = [...a].filter((g) => b.has(g)).length;
       const exact = shared / (a.size + b.size - shared);
       expect(pair.jaccard).toBeCloseTo(exact, 10);
@@ -202,6 +205,24 @@ describe("bad input: a clear result, never a crash", () => {
     ]);
     const [finding] = contaminationFindings(report);
     expect(finding!.message).toMatch(/of benchmarks\/a\/benchmark\.jsonl: .* \(and 1 more item\)$/);
+  });
+  it("an item hidden in the instruction, which the trainer trains on too, is found", async () => {
+    // The trainer's user turn is the instruction, then the input: a question there is learned.
+    const filler = Array.from({ length: 30 }, (_, i) => example(`Tom has ${i} pens and ${i + 2} cups.`, "2"));
+    const report = await check(
+      [...filler, { instruction: text, input: "Go.", output: "42" }],
+      [{ file: "b", hidden: false, items: [item("q", text)] }],
+    );
+    expect(report.matches.map((m) => [m.train.line, m.signal])).toEqual([[31, "containment"]]);
+  });
+  it("an item whose question is its instruction, under a placeholder input, is found when copied", async () => {
+    // The harness asks the instruction, then the input: the item's question is in the instruction.
+    const asked = { id: "q", instruction: text, input: "Go.", expected_output: "42" };
+    const report = await check(
+      [{ instruction: text, input: "Go.", output: "42" }],
+      [{ file: "b", hidden: false, items: [asked] }],
+    );
+    expect(report.matches.map((m) => [m.train.line, m.benchmark.id])).toEqual([[1, "q"]]);
   });
   it("a 100k-token example containing an item", async () => {
     const long = Array.from({ length: 50_000 }, (_, i) => `w${i % 5000}`).join(" "); // twice: 100k tokens

@@ -31727,16 +31727,16 @@ var NgramHasher = class {
     return out;
   }
 };
-function textFingerprint(tokens) {
+function textFingerprint(tokens, from = 0) {
   let h1 = 514703087;
   let h2 = 1103547991;
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = from; i < tokens.length; i++) {
     h1 = Math.imul(h1 ^ tokens[i], -1640531535);
     h2 = Math.imul(h2 ^ tokens[i], 1597334677);
     h1 ^= h1 >>> 15;
     h2 ^= h2 >>> 13;
   }
-  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length}`;
+  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length - from}`;
 }
 var U32Map = class _U32Map {
   slots;
@@ -31843,16 +31843,20 @@ function slowTokenHashes(text, out) {
 
 // src/core/contamination/benchmark-index.ts
 var referenceAnswer = (item) => item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
-function questionAndAnswerTokens(question, answer, out) {
+function promptAndAnswerTokens(text, answer, out) {
   out.length = 0;
-  tokenHashes(question.input.trim() ? question.input : question.instruction, out);
-  return tokenHashes(answer, out);
+  tokenHashes(text.instruction, out);
+  const exactFrom = text.input.trim() ? out.length : 0;
+  tokenHashes(text.input, out);
+  tokenHashes(answer, out);
+  return exactFrom;
 }
 var MIN_EXACT_WORDS = 4;
 var MIN_ITEM_NGRAMS = 3;
-function exactEligible(tokens) {
+function exactEligible(tokens, from = 0) {
   let words = 0;
-  for (let i = 0; i < tokens.length && words < MIN_EXACT_WORDS; i++) if (tokens[i] !== NUMBER_HASH) words++;
+  for (let i = from; i < tokens.length && words < MIN_EXACT_WORDS; i++)
+    if (tokens[i] !== NUMBER_HASH) words++;
   return words >= MIN_EXACT_WORDS;
 }
 function buildBenchmarkIndex(benchmarks, n) {
@@ -31874,7 +31878,7 @@ function buildBenchmarkIndex(benchmarks, n) {
   for (let b = 0; b < benchmarks.length; b++) {
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
-      questionAndAnswerTokens(item, referenceAnswer(item), tokens);
+      const exactFrom = promptAndAnswerTokens(item, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -31884,8 +31888,8 @@ function buildBenchmarkIndex(benchmarks, n) {
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      if (exactEligible(tokens)) {
-        const key = textFingerprint(tokens);
+      if (exactEligible(tokens, exactFrom)) {
+        const key = textFingerprint(tokens, exactFrom);
         const list = exact.get(key);
         if (list) list.push(index);
         else exact.set(key, [index]);
@@ -31951,7 +31955,12 @@ var TrainingScan = class {
   tokens = [];
   add(line, example) {
     this.examples++;
-    const tokens = questionAndAnswerTokens(example, example.output, this.tokens);
+    const tokens = this.tokens;
+    const exactFrom = promptAndAnswerTokens(example, example.output, tokens);
+    if (exactEligible(tokens, exactFrom)) {
+      for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
+        this.exactMatches.push({ line, item });
+    }
     const hashes = this.hasher.hashes(tokens);
     const before = this.hits.length;
     this.work.lookups += hashes.length;
@@ -31965,12 +31974,7 @@ var TrainingScan = class {
         this.trainDf[id]++;
       }
     }
-    const hitCount = this.hits.length - before;
-    if (hitCount === hashes.length && exactEligible(tokens)) {
-      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
-        this.exactMatches.push({ line, item });
-    }
-    if (hitCount > 0) {
+    if (this.hits.length > before) {
       this.lines.push(line);
       this.ngrams.push(hashes.length);
       this.hitStart.push(this.hits.length);

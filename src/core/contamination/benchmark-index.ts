@@ -23,17 +23,23 @@ const referenceAnswer = (item: Omit<BenchmarkText, "id" | "instruction" | "input
   item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
 
 /**
- * The tokens compared: a benchmark item's question (its input, else its instruction) and answer; a
- * training example's likewise, so a shared instruction template is left out. Replaces `out`.
+ * The tokens compared of a training example or a benchmark item: all the model is shown and taught,
+ * its instruction (a chat's system turns), input and answer, so no question hides in the instruction
+ * (the trainer and the harness both put the instruction before the input). Replaces `out`; returns where
+ * the exact signal starts reading: at the input (at the instruction when the input is empty), so a copy
+ * under another instruction template is still an exact copy. A shared template is boilerplate.
  */
-export function questionAndAnswerTokens(
-  question: { instruction: string; input: string },
+export function promptAndAnswerTokens(
+  text: { instruction: string; input: string },
   answer: string,
   out: number[],
-): number[] {
+): number {
   out.length = 0;
-  tokenHashes(question.input.trim() ? question.input : question.instruction, out);
-  return tokenHashes(answer, out);
+  tokenHashes(text.instruction, out);
+  const exactFrom = text.input.trim() ? out.length : 0;
+  tokenHashes(text.input, out);
+  tokenHashes(answer, out);
+  return exactFrom;
 }
 
 /** Fewer word tokens than this and an exact match means nothing ("0" equals "0"; numbers are one symbol). */
@@ -41,10 +47,11 @@ export const MIN_EXACT_WORDS = 4;
 /** Fewer distinct n-grams (after boilerplate) than this and an item is judged by the exact signal only. */
 export const MIN_ITEM_NGRAMS = 3;
 
-/** Whether a token sequence is long enough for its exact fingerprint to mean something. */
-export function exactEligible(tokens: readonly number[]): boolean {
+/** Whether tokens[from..] are long enough for their exact fingerprint to mean something. */
+export function exactEligible(tokens: readonly number[], from = 0): boolean {
   let words = 0;
-  for (let i = 0; i < tokens.length && words < MIN_EXACT_WORDS; i++) if (tokens[i] !== NUMBER_HASH) words++;
+  for (let i = from; i < tokens.length && words < MIN_EXACT_WORDS; i++)
+    if (tokens[i] !== NUMBER_HASH) words++;
   return words >= MIN_EXACT_WORDS;
 }
 
@@ -95,7 +102,7 @@ export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: nu
   for (let b = 0; b < benchmarks.length; b++) {
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
-      questionAndAnswerTokens(item, referenceAnswer(item), tokens);
+      const exactFrom = promptAndAnswerTokens(item, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -105,8 +112,8 @@ export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: nu
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      if (exactEligible(tokens)) {
-        const key = textFingerprint(tokens);
+      if (exactEligible(tokens, exactFrom)) {
+        const key = textFingerprint(tokens, exactFrom);
         const list = exact.get(key);
         if (list) list.push(index);
         else exact.set(key, [index]);

@@ -43,17 +43,17 @@ export class NgramHasher {
   }
 }
 
-/** 64-bit fingerprint of a whole token-hash sequence, as a Map key. */
-export function textFingerprint(tokens: readonly number[]): string {
+/** 64-bit fingerprint of the token-hash sequence tokens[from..], as a Map key. */
+export function textFingerprint(tokens: readonly number[], from = 0): string {
   let h1 = 0x1eadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = from; i < tokens.length; i++) {
     h1 = Math.imul(h1 ^ tokens[i]!, -1640531535);
     h2 = Math.imul(h2 ^ tokens[i]!, 1597334677);
     h1 ^= h1 >>> 15;
     h2 ^= h2 >>> 13;
   }
-  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length}`;
+  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length - from}`;
 }
 
 /**

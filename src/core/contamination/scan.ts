@@ -2,8 +2,9 @@ import {
   type BenchmarkIndexData,
   exactEligible,
   ngramCount,
-  questionAndAnswerTokens,
+  promptAndAnswerTokens,
 } from "./benchmark-index.ts";
+import type { TrainingText } from "../dataset/conversation.ts";
 import { NgramHasher, textFingerprint, U32Map } from "./hashing.ts";
 
 /** Which signal flagged a pair, strongest first. */
@@ -71,9 +72,14 @@ export class TrainingScan {
     this.trainDf = new Uint32Array(ngramCount(index) + 1);
   }
 
-  add(line: number, example: { instruction: string; input: string; output: string }): void {
+  add(line: number, example: TrainingText): void {
     this.examples++;
-    const tokens = questionAndAnswerTokens(example, example.output, this.tokens);
+    const tokens = this.tokens;
+    const exactFrom = promptAndAnswerTokens(example, example.output, tokens);
+    if (exactEligible(tokens, exactFrom)) {
+      for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
+        this.exactMatches.push({ line, item });
+    }
     const hashes = this.hasher.hashes(tokens);
     const before = this.hits.length;
     this.work.lookups += hashes.length;
@@ -87,13 +93,7 @@ export class TrainingScan {
         this.trainDf[id]!++;
       }
     }
-    // An exact copy of an item has no n-gram outside the index: only such examples need the fingerprint.
-    const hitCount = this.hits.length - before;
-    if (hitCount === hashes.length && exactEligible(tokens)) {
-      for (const item of this.exact.get(textFingerprint(tokens)) ?? [])
-        this.exactMatches.push({ line, item });
-    }
-    if (hitCount > 0) {
+    if (this.hits.length > before) {
       this.lines.push(line);
       this.ngrams.push(hashes.length);
       this.hitStart.push(this.hits.length);
