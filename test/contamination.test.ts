@@ -122,8 +122,8 @@ describe("Jaccard is exact, and the minhash package agrees within its error", ()
   it("matches set Jaccard of the n-gram strings for every pair, and MinHash (128 permutations) within 4 sigma", async () => {
     const corpus = generateCorpus({ seed: 5, items: 40, clean: 0, perKind: 6 });
     const items = corpus.items;
-    const index = buildBenchmarkIndex([{ file: "b", hidden: false, items }], 3);
     const noBoilerplate = { ...DEFAULT_BOILERPLATE, trainShare: 1, benchmarkShare: 1, minDocuments: 1e9 };
+    const index = buildBenchmarkIndex([{ file: "b", hidden: false, items }], 3, noBoilerplate);
     const raw = await scanInProcess({
       index,
       feed: async (add) => corpus.training.forEach((e, i) => add(i + 1, e)),
@@ -224,6 +224,29 @@ describe("bad input: a clear result, never a crash", () => {
     );
     expect(report.matches.map((m) => [m.train.line, m.benchmark.id])).toEqual([[1, "q"]]);
   });
+  it("a benchmark's instruction template, used by a few training examples, is no match", async () => {
+    const template = "Answer the following question about the shop with one whole number and nothing else.";
+    const words = ["pen", "cup", "hat", "box", "mug", "jar", "bag", "rug", "map", "fan"];
+    const shop = words.map((w, i) => ({
+      id: `s${i}`,
+      instruction: template,
+      input: `Price of a ${w}?`,
+      expected_output: `${i + 3}`,
+    }));
+    const other = Array.from({ length: 15 }, (_, i) =>
+      item(`o${i}`, `Count the ${i + 2} red kites over the bay.`, `${i + 2}`),
+    );
+    const training = Array.from({ length: 40 }, (_, i) =>
+      i % 10 === 0
+        ? { instruction: template, input: `Weight of parcel ${i}?`, output: "7" }
+        : example(`Sam walks ${i} miles along the canal towpath on day ${i}.`, `${i}`),
+    );
+    const report = await check(training, [
+      { file: "shop", hidden: false, items: shop },
+      { file: "other", hidden: false, items: other },
+    ]);
+    expect(report.matches).toEqual([]);
+  });
   it("a 100k-token example containing an item", async () => {
     const long = Array.from({ length: 50_000 }, (_, i) => `w${i % 5000}`).join(" "); // twice: 100k tokens
     const report = await check(
@@ -279,7 +302,11 @@ describe("worker threads", () => {
     lines.splice(500, 0, "not json", "");
     const path = join(dir, `train-${threads}.jsonl`);
     writeFileSync(path, `${lines.join("\n")}\n`);
-    const index = buildBenchmarkIndex([{ file: "b", hidden: false, items: corpus.items }], 3);
+    const index = buildBenchmarkIndex(
+      [{ file: "b", hidden: false, items: corpus.items }],
+      3,
+      DEFAULT_BOILERPLATE,
+    );
     const thresholds = { containment: CONFIG.containment, jaccard: CONFIG.jaccard };
     const parallel = await scanInWorkers({
       index,

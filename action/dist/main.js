@@ -31859,7 +31859,16 @@ function exactEligible(tokens, from = 0) {
     if (tokens[i] !== NUMBER_HASH) words++;
   return words >= MIN_EXACT_WORDS;
 }
-function buildBenchmarkIndex(benchmarks, n) {
+function templateInstruction(items, rule) {
+  if (items.length < rule.minDocuments) return void 0;
+  const counts = /* @__PURE__ */ new Map();
+  for (const item of items)
+    if (item.input.trim()) counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
+  for (const [instruction, count] of counts)
+    if (count >= rule.benchmarkShare * items.length) return instruction;
+  return void 0;
+}
+function buildBenchmarkIndex(benchmarks, n, rule) {
   const table = new U32Map(1 << 12);
   const pairItem = [];
   const pairId = [];
@@ -31876,9 +31885,11 @@ function buildBenchmarkIndex(benchmarks, n) {
   const hasher = new NgramHasher(n);
   const tokens = [];
   for (let b = 0; b < benchmarks.length; b++) {
+    const template = templateInstruction(benchmarks[b].items, rule);
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
-      const exactFrom = promptAndAnswerTokens(item, referenceAnswer(item), tokens);
+      const asked = item.instruction === template ? { instruction: "", input: item.input } : item;
+      const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -32345,7 +32356,7 @@ async function checkContamination(params) {
     trainShare: config2.boilerplate.train_share,
     benchmarkShare: config2.boilerplate.benchmark_share
   };
-  const index = buildBenchmarkIndex(params.benchmarks, config2.ngram);
+  const index = buildBenchmarkIndex(params.benchmarks, config2.ngram, boilerplate);
   const entry = await params.source.stat(params.trainFile);
   const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);
   let raw;

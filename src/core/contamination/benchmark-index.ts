@@ -1,3 +1,4 @@
+import type { BoilerplateRule } from "./engine.ts";
 import { NgramHasher, textFingerprint, U32Map, type U32MapData } from "./hashing.ts";
 import { NUMBER_HASH, tokenHashes } from "./normalize.ts";
 
@@ -83,7 +84,27 @@ export interface BenchmarkIndex {
   benchmarks: { file: string; hidden: boolean; items: number; tooShort: number }[];
 }
 
-export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: number): BenchmarkIndex {
+/**
+ * A benchmark's instruction template: the instruction that at least `benchmarkShare` of its items (from
+ * `minDocuments` items up) ask before their own input. It is left out of that benchmark's items only, so
+ * a training example under the same template is not a copy of every item, and no other benchmark's
+ * scoring depends on this one's items.
+ */
+function templateInstruction(items: readonly BenchmarkText[], rule: BoilerplateRule): string | undefined {
+  if (items.length < rule.minDocuments) return undefined;
+  const counts = new Map<string, number>();
+  for (const item of items)
+    if (item.input.trim()) counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
+  for (const [instruction, count] of counts)
+    if (count >= rule.benchmarkShare * items.length) return instruction;
+  return undefined;
+}
+
+export function buildBenchmarkIndex(
+  benchmarks: readonly BenchmarkInput[],
+  n: number,
+  rule: BoilerplateRule,
+): BenchmarkIndex {
   const table = new U32Map(1 << 12); // n-gram hash -> id, ids in order of first sight
   const pairItem: number[] = []; // (item, n-gram id) pairs, in item order
   const pairId: number[] = [];
@@ -100,9 +121,11 @@ export function buildBenchmarkIndex(benchmarks: readonly BenchmarkInput[], n: nu
   const hasher = new NgramHasher(n);
   const tokens: number[] = [];
   for (let b = 0; b < benchmarks.length; b++) {
+    const template = templateInstruction(benchmarks[b]!.items, rule);
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
-      const exactFrom = promptAndAnswerTokens(item, referenceAnswer(item), tokens);
+      const asked = item.instruction === template ? { instruction: "", input: item.input } : item;
+      const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {

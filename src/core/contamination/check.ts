@@ -34,7 +34,7 @@ export async function checkContamination(params: ContaminationParams): Promise<C
     trainShare: config.boilerplate.train_share,
     benchmarkShare: config.boilerplate.benchmark_share,
   };
-  const index = buildBenchmarkIndex(params.benchmarks, config.ngram);
+  const index = buildBenchmarkIndex(params.benchmarks, config.ngram, boilerplate);
   const entry = await params.source.stat(params.trainFile);
   const localPath =
     entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);

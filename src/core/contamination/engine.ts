@@ -10,7 +10,10 @@ import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from 
 export interface BoilerplateRule {
   /** An n-gram in at least this share of training examples is a template, not a leak. */
   trainShare: number;
-  /** An n-gram in at least this share of all benchmark items is a template. */
+  /**
+   * An n-gram in at least this share of all benchmark items is a template; so is an instruction of at
+   * least this share of one benchmark's items (left out of that benchmark's items, see buildBenchmarkIndex).
+   */
   benchmarkShare: number;
   /** Shares apply from this many documents up, so tiny inputs keep every n-gram. */
   minDocuments: number;
