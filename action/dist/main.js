@@ -31936,6 +31936,8 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
 var ngramCount = (data) => data.postingStart.length - 2;
 
 // src/core/contamination/scan.ts
+var BOILERPLATE = 1;
+var TRAINING_COMMON = 2;
 var TrainingScan = class {
   constructor(index) {
     this.index = index;
@@ -31993,8 +31995,7 @@ var TrainingScan = class {
   }
   /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
   score(plan, thresholds) {
-    const { itemStart, itemNgramIds } = this.index;
-    const { boilerplate, itemUseful, prefixStart, prefixItems } = plan;
+    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
     const seenBy = new Int32Array(itemUseful.length).fill(-1);
     const inExample = new Int32Array(ngramCount(this.index) + 1);
     const out = [];
@@ -32007,10 +32008,13 @@ var TrainingScan = class {
     for (let e = 0; e < lines.length; e++) {
       const from = hitStart[e];
       const to = hitStart[e + 1];
-      let exampleUseful = ngrams[e];
+      let exampleAll = ngrams[e];
+      let exampleUseful = exampleAll;
       for (let h = from; h < to; h++) {
-        if (boilerplate[hits[h]] === 1) exampleUseful--;
+        const kind = boilerplate[hits[h]];
+        if (kind === BOILERPLATE) exampleAll--;
         else inExample[hits[h]] = e + 1;
+        if (kind !== 0) exampleUseful--;
       }
       for (let h = from; h < to; h++) {
         const id = hits[h];
@@ -32020,11 +32024,12 @@ var TrainingScan = class {
           seenBy[item] = e;
           this.work.candidates++;
           let shared2 = 0;
-          for (let k = itemStart[item]; k < itemStart[item + 1]; k++)
-            if (inExample[itemNgramIds[k]] === e + 1) shared2++;
+          for (let k = usefulStart[item]; k < usefulStart[item + 1]; k++)
+            if (inExample[usefulIds[k]] === e + 1) shared2++;
           const itemTotal = itemUseful[item];
+          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
           const containment = shared2 / itemTotal;
-          const jaccard = shared2 / (exampleUseful + itemTotal - shared2);
+          const jaccard = shared2 / (exampleTotal + itemTotal - shared2);
           if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
             const signal = containment >= thresholds.containment ? "containment" : "jaccard";
             out.push({
@@ -32087,21 +32092,30 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * items);
   let boilerplateCount = 0;
   for (let id = 1; id <= ids; id++) {
-    if (trainDf[id] >= trainLimit || df(id) >= benchLimit || df(id) > rule.maxPosting) {
-      boilerplate[id] = 1;
-      boilerplateCount++;
-    }
+    if (df(id) >= benchLimit || df(id) > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) boilerplateCount++;
   }
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
+  const keepsTrainingCommon = new Uint8Array(items);
+  const usefulStart = new Uint32Array(items + 1);
+  const usefulIds = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes = [];
   for (let item = 0; item < items; item++) {
-    const useful = [];
+    const kept = [];
+    let common2 = 0;
     for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
       const id = index.itemNgramIds[p];
-      if (boilerplate[id] !== 1) useful.push(id);
+      if (boilerplate[id] !== BOILERPLATE) kept.push(id);
+      if (boilerplate[id] === TRAINING_COMMON) common2++;
     }
+    const keepCommon = common2 * 2 > kept.length;
+    const useful = keepCommon ? kept : kept.filter((id) => boilerplate[id] !== TRAINING_COMMON);
+    keepsTrainingCommon[item] = keepCommon ? 1 : 0;
+    usefulStart[item + 1] = usefulStart[item] + useful.length;
+    for (const id of useful) usefulIds.push(id);
     if (useful.length < MIN_ITEM_NGRAMS) {
       prefixes.push([]);
       continue;
@@ -32119,7 +32133,16 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   prefixes.forEach((prefix, item) => {
     for (const id of prefix) prefixItems[fill[id]++] = item;
   });
-  return { boilerplate, itemUseful, prefixStart, prefixItems, boilerplateCount };
+  return {
+    boilerplate,
+    itemUseful,
+    keepsTrainingCommon,
+    usefulStart,
+    usefulIds: Uint32Array.from(usefulIds),
+    prefixStart,
+    prefixItems,
+    boilerplateCount
+  };
 }
 async function scanInProcess(params) {
   const scan = new TrainingScan(params.index.data);

@@ -4,7 +4,14 @@ import {
   MIN_ITEM_NGRAMS,
   ngramCount,
 } from "./benchmark-index.ts";
-import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
+import {
+  BOILERPLATE,
+  type PairMatch,
+  type ScoringPlan,
+  type Thresholds,
+  TRAINING_COMMON,
+  TrainingScan,
+} from "./scan.ts";
 
 /** How boilerplate is told apart from a leak; defaults documented in README. */
 export interface BoilerplateRule {
@@ -29,9 +36,9 @@ export const DEFAULT_BOILERPLATE: BoilerplateRule = {
 };
 
 /**
- * Merged phase-1 counts -> the scoring plan: boilerplate n-gram ids, each item's remaining
- * n-grams, and each item's prefix: its remaining n-grams that are rarest in the training set, as
- * many as guarantee that an example reaching the lower threshold shares at least one of them.
+ * Merged phase-1 counts -> the scoring plan: boilerplate n-gram ids, each item's remaining n-grams, and
+ * each item's prefix: its remaining n-grams that are rarest in the training set, as many as guarantee
+ * that an example reaching the lower threshold shares at least one of them.
  */
 export function planScoring(
   index: BenchmarkIndexData,
@@ -48,22 +55,33 @@ export function planScoring(
   const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * items);
   let boilerplateCount = 0;
   for (let id = 1; id <= ids; id++) {
-    if (trainDf[id]! >= trainLimit || df(id) >= benchLimit || df(id) > rule.maxPosting) {
-      boilerplate[id] = 1;
-      boilerplateCount++;
-    }
+    if (df(id) >= benchLimit || df(id) > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) boilerplateCount++;
   }
   // Jaccard >= j implies containment >= j, so one prefix serves both signals.
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
+  const keepsTrainingCommon = new Uint8Array(items);
+  const usefulStart = new Uint32Array(items + 1);
+  const usefulIds: number[] = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes: number[][] = [];
   for (let item = 0; item < items; item++) {
-    const useful: number[] = [];
+    const kept: number[] = [];
+    let common = 0;
     for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
       const id = index.itemNgramIds[p]!;
-      if (boilerplate[id] !== 1) useful.push(id);
+      if (boilerplate[id] !== BOILERPLATE) kept.push(id);
+      if (boilerplate[id] === TRAINING_COMMON) common++;
     }
+    // A training template shares a few n-grams with an item; what would take most of an item is the
+    // item itself, repeated through the training set to hide it: then its n-grams all count.
+    const keepCommon = common * 2 > kept.length;
+    const useful = keepCommon ? kept : kept.filter((id) => boilerplate[id] !== TRAINING_COMMON);
+    keepsTrainingCommon[item] = keepCommon ? 1 : 0;
+    usefulStart[item + 1] = usefulStart[item]! + useful.length;
+    for (const id of useful) usefulIds.push(id);
     // Too few n-grams to judge overlap ("0 0 0" in an all-digit item): the exact signal only.
     if (useful.length < MIN_ITEM_NGRAMS) {
       prefixes.push([]);
@@ -83,7 +101,16 @@ export function planScoring(
   prefixes.forEach((prefix, item) => {
     for (const id of prefix) prefixItems[fill[id]!++] = item;
   });
-  return { boilerplate, itemUseful, prefixStart, prefixItems, boilerplateCount };
+  return {
+    boilerplate,
+    itemUseful,
+    keepsTrainingCommon,
+    usefulStart,
+    usefulIds: Uint32Array.from(usefulIds),
+    prefixStart,
+    prefixItems,
+    boilerplateCount,
+  };
 }
 
 export interface RawContamination {
