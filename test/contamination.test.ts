@@ -257,6 +257,23 @@ describe("bad input: a clear result, never a crash", () => {
     const report = await check(training, [{ file: "b", hidden: false, items: [item("q", text)] }]);
     expect(report.matches.map((m) => m.train.line)).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
   });
+  it("the pull request's own benchmark cannot make another benchmark's question boilerplate", async () => {
+    // Its own items are most of a small registry's: were they counted, a phrase in half of them would
+    // be a template for every benchmark, the registry's question among them.
+    const registry = [
+      item("target", text),
+      ...Array.from({ length: 9 }, (_, i) => item(`r${i}`, `Count ${i} kites.`)),
+    ];
+    const own = Array.from({ length: 30 }, (_, i) => item(`own${i}`, `Part ${i}. ${text}`, `${i}`));
+    const report = await check(
+      [example(`First this. ${text} Then that, and more besides.`, "7")],
+      [
+        { file: "benchmarks/r/benchmark.jsonl", hidden: false, items: registry },
+        { file: "adapters/a/eval/benchmark.jsonl", hidden: false, own: true, items: own },
+      ],
+    );
+    expect(report.matches.map((m) => m.benchmark.id)).toContain("target");
+  });
   it("a 100k-token example containing an item", async () => {
     const long = Array.from({ length: 50_000 }, (_, i) => `w${i % 5000}`).join(" "); // twice: 100k tokens
     const report = await check(

@@ -31927,6 +31927,7 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
       itemStart: starts,
       itemNgramIds,
       itemBenchmark: Uint32Array.from(itemBenchmark),
+      ownItem: Uint8Array.from(itemBenchmark, (b) => benchmarks[b].own ? 1 : 0),
       exact: [...exact]
     },
     itemIds,
@@ -32089,13 +32090,21 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const boilerplate = new Uint8Array(ids + 1);
   const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
   const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
-  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * items);
+  const { ownItem } = index;
+  const ownDf = new Uint32Array(ids + 1);
+  for (let id = 1; id <= ids; id++)
+    for (let p = index.postingStart[id]; p < index.postingStart[id + 1]; p++)
+      ownDf[id] += ownItem[index.postingItems[p]];
+  const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (items - ownItems));
   let boilerplateCount = 0;
   for (let id = 1; id <= ids; id++) {
-    if (df(id) >= benchLimit || df(id) > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    const shared2 = df(id) - ownDf[id];
+    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
     else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
     if (boilerplate[id] !== 0) boilerplateCount++;
   }
+  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
   const keepsTrainingCommon = new Uint8Array(items);
@@ -32108,7 +32117,8 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
     let common2 = 0;
     for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
       const id = index.itemNgramIds[p];
-      if (boilerplate[id] !== BOILERPLATE) kept.push(id);
+      if (dropped(item, id)) continue;
+      kept.push(id);
       if (boilerplate[id] === TRAINING_COMMON) common2++;
     }
     const keepCommon = common2 * 2 > kept.length;
@@ -36377,8 +36387,12 @@ var BenchmarkLibrary = class {
       if (other === name || !NAME_PATTERN.test(other)) continue;
       files.add(await this.benchmarkOf(other));
     }
+    const ownFile = joinPath("adapters", name, ownBenchmark);
     const loaded = await Promise.all([...files].map((file2) => this.load(file2)));
-    return [...loaded.filter((b) => b !== void 0), ...this.hidden];
+    return [
+      ...loaded.filter((b) => b !== void 0).map((b) => b.file === ownFile ? { ...b, own: true } : b),
+      ...this.hidden
+    ];
   }
   /** The benchmark file another adapter declares; the default when that one leaves its folder. */
   async benchmarkOf(name) {

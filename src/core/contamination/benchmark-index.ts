@@ -7,6 +7,11 @@ export interface BenchmarkInput {
   /** Registry-relative file (hidden benchmarks: a label such as `hidden:1`). */
   file: string;
   hidden: boolean;
+  /**
+   * The checked adapter's own benchmark: written in the pull request, so its items never decide what is
+   * boilerplate for the others (see planScoring).
+   */
+  own?: boolean;
   items: readonly BenchmarkText[];
 }
 
@@ -73,6 +78,8 @@ export interface BenchmarkIndexData {
   itemNgramIds: Uint32Array;
   /** Item index -> benchmark index. */
   itemBenchmark: Uint32Array;
+  /** 1 for the items of the own benchmark (BenchmarkInput.own). */
+  ownItem: Uint8Array;
   /** Normalized-text fingerprint -> item indices (items with at least MIN_EXACT_WORDS words). */
   exact: [string, number[]][];
 }
@@ -165,6 +172,7 @@ export function buildBenchmarkIndex(
       itemStart: starts,
       itemNgramIds,
       itemBenchmark: Uint32Array.from(itemBenchmark),
+      ownItem: Uint8Array.from(itemBenchmark, (b) => (benchmarks[b]!.own ? 1 : 0)),
       exact: [...exact],
     },
     itemIds,

@@ -29,8 +29,14 @@ export class BenchmarkLibrary {
       if (other === name || !NAME_PATTERN.test(other)) continue;
       files.add(await this.benchmarkOf(other));
     }
+    const ownFile = joinPath("adapters", name, ownBenchmark);
     const loaded = await Promise.all([...files].map((file) => this.load(file)));
-    return [...loaded.filter((b): b is BenchmarkInput => b !== undefined), ...this.hidden];
+    return [
+      ...loaded
+        .filter((b): b is BenchmarkInput => b !== undefined)
+        .map((b) => (b.file === ownFile ? { ...b, own: true } : b)),
+      ...this.hidden,
+    ];
   }
 
   /** The benchmark file another adapter declares; the default when that one leaves its folder. */

@@ -52,13 +52,25 @@ export function planScoring(
   const boilerplate = new Uint8Array(ids + 1);
   const df = (id: number) => index.postingStart[id + 1]! - index.postingStart[id]!;
   const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
-  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * items);
+  // The pull request's own items are left out of the benchmark counts: a contributor's phrase in half of
+  // them must not become a template for every benchmark. For its own items, an n-gram in more than
+  // maxPosting of them is dropped all the same, which bounds the work.
+  const { ownItem } = index;
+  const ownDf = new Uint32Array(ids + 1);
+  for (let id = 1; id <= ids; id++)
+    for (let p = index.postingStart[id]!; p < index.postingStart[id + 1]!; p++)
+      ownDf[id]! += ownItem[index.postingItems[p]!]!;
+  const ownItems = ownItem.reduce((sum, own) => sum + own, 0);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (items - ownItems));
   let boilerplateCount = 0;
   for (let id = 1; id <= ids; id++) {
-    if (df(id) >= benchLimit || df(id) > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    const shared = df(id) - ownDf[id]!;
+    if (shared >= benchLimit || shared > rule.maxPosting) boilerplate[id] = BOILERPLATE;
     else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
     if (boilerplate[id] !== 0) boilerplateCount++;
   }
+  const dropped = (item: number, id: number) =>
+    boilerplate[id] === BOILERPLATE || (ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
   // Jaccard >= j implies containment >= j, so one prefix serves both signals.
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
@@ -72,7 +84,8 @@ export function planScoring(
     let common = 0;
     for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
       const id = index.itemNgramIds[p]!;
-      if (boilerplate[id] !== BOILERPLATE) kept.push(id);
+      if (dropped(item, id)) continue;
+      kept.push(id);
       if (boilerplate[id] === TRAINING_COMMON) common++;
     }
     // A training template shares a few n-grams with an item; what would take most of an item is the
