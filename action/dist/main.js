@@ -32084,27 +32084,31 @@ var DEFAULT_BOILERPLATE = {
   minDocuments: 10,
   maxPosting: 2048
 };
+function classifyNgrams(index, trainDf, trainExamples, rule) {
+  const ids = ngramCount(index);
+  const { postingStart, postingItems, ownItem } = index;
+  const ownDf = new Uint32Array(ids + 1);
+  for (let id = 1; id <= ids; id++)
+    for (let p = postingStart[id]; p < postingStart[id + 1]; p++) ownDf[id] += ownItem[postingItems[p]];
+  const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
+  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (ownItem.length - ownItems));
+  const boilerplate = new Uint8Array(ids + 1);
+  let count = 0;
+  for (let id = 1; id <= ids; id++) {
+    const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
+    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) count++;
+  }
+  return { boilerplate, ownDf, count };
+}
 function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const ids = ngramCount(index);
   const items = index.itemNgrams.length;
-  const boilerplate = new Uint8Array(ids + 1);
   const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
-  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
-  const { ownItem } = index;
-  const ownDf = new Uint32Array(ids + 1);
-  for (let id = 1; id <= ids; id++)
-    for (let p = index.postingStart[id]; p < index.postingStart[id + 1]; p++)
-      ownDf[id] += ownItem[index.postingItems[p]];
-  const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
-  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (items - ownItems));
-  let boilerplateCount = 0;
-  for (let id = 1; id <= ids; id++) {
-    const shared2 = df(id) - ownDf[id];
-    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
-    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
-    if (boilerplate[id] !== 0) boilerplateCount++;
-  }
-  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
+  const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
+  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
   const keepsTrainingCommon = new Uint8Array(items);

@@ -36,9 +36,40 @@ export const DEFAULT_BOILERPLATE: BoilerplateRule = {
 };
 
 /**
- * Merged phase-1 counts -> the scoring plan: boilerplate n-gram ids, each item's remaining n-grams, and
- * each item's prefix: its remaining n-grams that are rarest in the training set, as many as guarantee
- * that an example reaching the lower threshold shares at least one of them.
+ * What each n-gram id is: BOILERPLATE (in `benchmarkShare` of the benchmark items, or in more than
+ * `maxPosting` of them), TRAINING_COMMON (in `trainShare` of the training examples), or 0. The pull
+ * request's own items are left out of the benchmark counts: a contributor's phrase in half of them must
+ * not become a template for every benchmark. Returns the own items' counts too (see planScoring).
+ */
+function classifyNgrams(
+  index: BenchmarkIndexData,
+  trainDf: Uint32Array,
+  trainExamples: number,
+  rule: BoilerplateRule,
+): { boilerplate: Uint8Array; ownDf: Uint32Array; count: number } {
+  const ids = ngramCount(index);
+  const { postingStart, postingItems, ownItem } = index;
+  const ownDf = new Uint32Array(ids + 1);
+  for (let id = 1; id <= ids; id++)
+    for (let p = postingStart[id]!; p < postingStart[id + 1]!; p++) ownDf[id]! += ownItem[postingItems[p]!]!;
+  const ownItems = ownItem.reduce((sum, own) => sum + own, 0);
+  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (ownItem.length - ownItems));
+  const boilerplate = new Uint8Array(ids + 1);
+  let count = 0;
+  for (let id = 1; id <= ids; id++) {
+    const shared = postingStart[id + 1]! - postingStart[id]! - ownDf[id]!;
+    if (shared >= benchLimit || shared > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) count++;
+  }
+  return { boilerplate, ownDf, count };
+}
+
+/**
+ * Merged phase-1 counts -> the scoring plan: what each n-gram is (classifyNgrams), each item's
+ * n-grams that count, and each item's prefix: its counted n-grams that are rarest in the training set,
+ * as many as guarantee that an example reaching the lower threshold shares at least one of them.
  */
 export function planScoring(
   index: BenchmarkIndexData,
@@ -49,28 +80,11 @@ export function planScoring(
 ): ScoringPlan & { boilerplateCount: number } {
   const ids = ngramCount(index);
   const items = index.itemNgrams.length;
-  const boilerplate = new Uint8Array(ids + 1);
   const df = (id: number) => index.postingStart[id + 1]! - index.postingStart[id]!;
-  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
-  // The pull request's own items are left out of the benchmark counts: a contributor's phrase in half of
-  // them must not become a template for every benchmark. For its own items, an n-gram in more than
-  // maxPosting of them is dropped all the same, which bounds the work.
-  const { ownItem } = index;
-  const ownDf = new Uint32Array(ids + 1);
-  for (let id = 1; id <= ids; id++)
-    for (let p = index.postingStart[id]!; p < index.postingStart[id + 1]!; p++)
-      ownDf[id]! += ownItem[index.postingItems[p]!]!;
-  const ownItems = ownItem.reduce((sum, own) => sum + own, 0);
-  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (items - ownItems));
-  let boilerplateCount = 0;
-  for (let id = 1; id <= ids; id++) {
-    const shared = df(id) - ownDf[id]!;
-    if (shared >= benchLimit || shared > rule.maxPosting) boilerplate[id] = BOILERPLATE;
-    else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
-    if (boilerplate[id] !== 0) boilerplateCount++;
-  }
+  const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
+  // An own item drops an n-gram in more than maxPosting of the own items too: that bounds the work.
   const dropped = (item: number, id: number) =>
-    boilerplate[id] === BOILERPLATE || (ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
+    boilerplate[id] === BOILERPLATE || (index.ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
   // Jaccard >= j implies containment >= j, so one prefix serves both signals.
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
