@@ -31937,8 +31937,6 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
 var ngramCount = (data) => data.postingStart.length - 2;
 
 // src/core/contamination/scan.ts
-var BOILERPLATE = 1;
-var TRAINING_COMMON = 2;
 var TrainingScan = class {
   constructor(index) {
     this.index = index;
@@ -31996,7 +31994,7 @@ var TrainingScan = class {
   }
   /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
   score(plan, thresholds) {
-    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
+    const { boilerplate, itemUseful, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
     const seenBy = new Int32Array(itemUseful.length).fill(-1);
     const inExample = new Int32Array(ngramCount(this.index) + 1);
     const out = [];
@@ -32009,13 +32007,10 @@ var TrainingScan = class {
     for (let e = 0; e < lines.length; e++) {
       const from = hitStart[e];
       const to = hitStart[e + 1];
-      let exampleAll = ngrams[e];
-      let exampleUseful = exampleAll;
+      let exampleUseful = ngrams[e];
       for (let h = from; h < to; h++) {
-        const kind = boilerplate[hits[h]];
-        if (kind === BOILERPLATE) exampleAll--;
+        if (boilerplate[hits[h]] === 1) exampleUseful--;
         else inExample[hits[h]] = e + 1;
-        if (kind !== 0) exampleUseful--;
       }
       for (let h = from; h < to; h++) {
         const id = hits[h];
@@ -32028,9 +32023,8 @@ var TrainingScan = class {
           for (let k = usefulStart[item]; k < usefulStart[item + 1]; k++)
             if (inExample[usefulIds[k]] === e + 1) shared2++;
           const itemTotal = itemUseful[item];
-          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
           const containment = shared2 / itemTotal;
-          const jaccard = shared2 / (exampleTotal + itemTotal - shared2);
+          const jaccard = shared2 / (exampleUseful + itemTotal - shared2);
           if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
             const signal = containment >= thresholds.containment ? "containment" : "jaccard";
             out.push({
@@ -32097,9 +32091,10 @@ function classifyNgrams(index, trainDf, trainExamples, rule) {
   let count = 0;
   for (let id = 1; id <= ids; id++) {
     const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
-    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
-    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
-    if (boilerplate[id] !== 0) count++;
+    if (shared2 >= benchLimit || shared2 > rule.maxPosting || trainDf[id] >= trainLimit) {
+      boilerplate[id] = 1;
+      count++;
+    }
   }
   return { boilerplate, ownDf, count };
 }
@@ -32108,26 +32103,17 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const items = index.itemNgrams.length;
   const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
   const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
-  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
+  const dropped = (item, id) => boilerplate[id] === 1 || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
-  const keepsTrainingCommon = new Uint8Array(items);
   const usefulStart = new Uint32Array(items + 1);
   const usefulIds = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes = [];
   for (let item = 0; item < items; item++) {
-    const kept = [];
-    let common2 = 0;
-    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
-      const id = index.itemNgramIds[p];
-      if (dropped(item, id)) continue;
-      kept.push(id);
-      if (boilerplate[id] === TRAINING_COMMON) common2++;
-    }
-    const keepCommon = common2 * 2 > kept.length;
-    const useful = keepCommon ? kept : kept.filter((id) => boilerplate[id] !== TRAINING_COMMON);
-    keepsTrainingCommon[item] = keepCommon ? 1 : 0;
+    const useful = [];
+    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++)
+      if (!dropped(item, index.itemNgramIds[p])) useful.push(index.itemNgramIds[p]);
     usefulStart[item + 1] = usefulStart[item] + useful.length;
     for (const id of useful) usefulIds.push(id);
     if (useful.length < MIN_ITEM_NGRAMS) {
@@ -32150,7 +32136,6 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   return {
     boilerplate,
     itemUseful,
-    keepsTrainingCommon,
     usefulStart,
     usefulIds: Uint32Array.from(usefulIds),
     prefixStart,

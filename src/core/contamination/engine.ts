@@ -4,14 +4,7 @@ import {
   MIN_ITEM_NGRAMS,
   ngramCount,
 } from "./benchmark-index.ts";
-import {
-  BOILERPLATE,
-  type PairMatch,
-  type ScoringPlan,
-  type Thresholds,
-  TRAINING_COMMON,
-  TrainingScan,
-} from "./scan.ts";
+import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
 
 /** How boilerplate is told apart from a leak; defaults documented in README. */
 export interface BoilerplateRule {
@@ -36,10 +29,10 @@ export const DEFAULT_BOILERPLATE: BoilerplateRule = {
 };
 
 /**
- * What each n-gram id is: BOILERPLATE (in `benchmarkShare` of the benchmark items, or in more than
- * `maxPosting` of them), TRAINING_COMMON (in `trainShare` of the training examples), or 0. The pull
- * request's own items are left out of the benchmark counts: a contributor's phrase in half of them must
- * not become a template for every benchmark. Returns the own items' counts too (see planScoring).
+ * Which n-gram ids are boilerplate (1): in `trainShare` of the training examples, in `benchmarkShare` of
+ * the benchmark items, or in more than `maxPosting` of them. The pull request's own items are left out
+ * of the benchmark counts: a contributor's phrase in half of them must not become a template for every
+ * benchmark. Returns the own items' counts too (see planScoring).
  */
 function classifyNgrams(
   index: BenchmarkIndexData,
@@ -59,9 +52,10 @@ function classifyNgrams(
   let count = 0;
   for (let id = 1; id <= ids; id++) {
     const shared = postingStart[id + 1]! - postingStart[id]! - ownDf[id]!;
-    if (shared >= benchLimit || shared > rule.maxPosting) boilerplate[id] = BOILERPLATE;
-    else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
-    if (boilerplate[id] !== 0) count++;
+    if (shared >= benchLimit || shared > rule.maxPosting || trainDf[id]! >= trainLimit) {
+      boilerplate[id] = 1;
+      count++;
+    }
   }
   return { boilerplate, ownDf, count };
 }
@@ -84,29 +78,18 @@ export function planScoring(
   const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
   // An own item drops an n-gram in more than maxPosting of the own items too: that bounds the work.
   const dropped = (item: number, id: number) =>
-    boilerplate[id] === BOILERPLATE || (index.ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
+    boilerplate[id] === 1 || (index.ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
   // Jaccard >= j implies containment >= j, so one prefix serves both signals.
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
-  const keepsTrainingCommon = new Uint8Array(items);
   const usefulStart = new Uint32Array(items + 1);
   const usefulIds: number[] = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes: number[][] = [];
   for (let item = 0; item < items; item++) {
-    const kept: number[] = [];
-    let common = 0;
-    for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
-      const id = index.itemNgramIds[p]!;
-      if (dropped(item, id)) continue;
-      kept.push(id);
-      if (boilerplate[id] === TRAINING_COMMON) common++;
-    }
-    // A training template shares a few n-grams with an item; what would take most of an item is the
-    // item itself, repeated through the training set to hide it: then its n-grams all count.
-    const keepCommon = common * 2 > kept.length;
-    const useful = keepCommon ? kept : kept.filter((id) => boilerplate[id] !== TRAINING_COMMON);
-    keepsTrainingCommon[item] = keepCommon ? 1 : 0;
+    const useful: number[] = [];
+    for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++)
+      if (!dropped(item, index.itemNgramIds[p]!)) useful.push(index.itemNgramIds[p]!);
     usefulStart[item + 1] = usefulStart[item]! + useful.length;
     for (const id of useful) usefulIds.push(id);
     // Too few n-grams to judge overlap ("0 0 0" in an all-digit item): the exact signal only.
@@ -131,7 +114,6 @@ export function planScoring(
   return {
     boilerplate,
     itemUseful,
-    keepsTrainingCommon,
     usefulStart,
     usefulIds: Uint32Array.from(usefulIds),
     prefixStart,
