@@ -141,9 +141,8 @@ describe("Jaccard is exact, and the minhash package agrees within its error", ()
     for (const pair of raw.pairs) {
       const { instruction, input, output } = corpus.training[pair.line - 1]!;
       const a = grams(`${instruction}\n${input}\n${output}`); // all the trainer sees
-      const b = grams(
-        `${items[pair.item]!.instruction}\n${items[pair.item]!.input}\n${items[pair.item]!.expected_output}`,
-      );
+      // A benchmark too small to count (minDocuments 1e9): an instruction before an input is its template.
+      const b = grams(`${items[pair.item]!.input}\n${items[pair.item]!.expected_output}`);
       const shared = [...a].filter((g) => b.has(g)).length;
       const exact = shared / (a.size + b.size - shared);
       expect(pair.jaccard).toBeCloseTo(exact, 10);
@@ -215,14 +214,20 @@ describe("bad input: a clear result, never a crash", () => {
     );
     expect(report.matches.map((m) => [m.train.line, m.signal])).toEqual([[31, "containment"]]);
   });
-  it("an item whose question is its instruction, under a placeholder input, is found when copied", async () => {
-    // The harness asks the instruction, then the input: the item's question is in the instruction.
-    const asked = { id: "q", instruction: text, input: "Go.", expected_output: "42" };
+  it("items whose questions are their instructions, under a placeholder input: a copy is found", async () => {
+    // The harness asks the instruction, then the input: these items' questions are their instructions,
+    // each its own, so none is a template (an adapter's own benchmark has 50 items or more).
+    const asked = Array.from({ length: 12 }, (_, i) => ({
+      id: `q${i}`,
+      instruction: i === 0 ? text : `Count the ${i + 2} red kites over the bay on day ${i}.`,
+      input: "Go.",
+      expected_output: "42",
+    }));
     const report = await check(
       [{ instruction: text, input: "Go.", output: "42" }],
-      [{ file: "b", hidden: false, items: [asked] }],
+      [{ file: "b", hidden: false, items: asked }],
     );
-    expect(report.matches.map((m) => [m.train.line, m.benchmark.id])).toEqual([[1, "q"]]);
+    expect(report.matches.map((m) => [m.train.line, m.benchmark.id])).toEqual([[1, "q0"]]);
   });
   it("a benchmark's instruction template, used by a few training examples, is no match", async () => {
     const template = "Answer the following question about the shop with one whole number and nothing else.";

@@ -31859,14 +31859,14 @@ function exactEligible(tokens, from = 0) {
     if (tokens[i] !== NUMBER_HASH) words++;
   return words >= MIN_EXACT_WORDS;
 }
-function templateInstruction(items, rule) {
-  if (items.length < rule.minDocuments) return void 0;
+function instructionIsTemplate(items, rule) {
+  const asksInput = (item) => item.input.trim() !== "";
+  if (items.length < rule.minDocuments) return asksInput;
   const counts = /* @__PURE__ */ new Map();
-  for (const item of items)
-    if (item.input.trim()) counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
-  for (const [instruction, count] of counts)
-    if (count >= rule.benchmarkShare * items.length) return instruction;
-  return void 0;
+  for (const item of items.filter(asksInput))
+    counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
+  const template = [...counts].find(([, count]) => count >= rule.benchmarkShare * items.length)?.[0];
+  return (item) => asksInput(item) && item.instruction === template;
 }
 function buildBenchmarkIndex(benchmarks, n, rule) {
   const table = new U32Map(1 << 12);
@@ -31885,10 +31885,10 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
   const hasher = new NgramHasher(n);
   const tokens = [];
   for (let b = 0; b < benchmarks.length; b++) {
-    const template = templateInstruction(benchmarks[b].items, rule);
+    const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
-      const asked = item.instruction === template ? { instruction: "", input: item.input } : item;
+      const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
       const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);

@@ -92,19 +92,23 @@ export interface BenchmarkIndex {
 }
 
 /**
- * A benchmark's instruction template: the instruction that at least `benchmarkShare` of its items (from
- * `minDocuments` items up) ask before their own input. It is left out of that benchmark's items only, so
- * a training example under the same template is not a copy of every item, and no other benchmark's
- * scoring depends on this one's items.
+ * Which of a benchmark's items leave their instruction out as a template: those asking the instruction
+ * that at least `benchmarkShare` of the items ask before their own input (from `minDocuments` items up).
+ * A smaller benchmark (a maintainer's few hidden items) cannot be counted: there, an instruction before
+ * an input is taken as the template. Decided per benchmark, so a training example under the same
+ * template is not a copy of every item, and no other benchmark's scoring depends on this one's items.
  */
-function templateInstruction(items: readonly BenchmarkText[], rule: BoilerplateRule): string | undefined {
-  if (items.length < rule.minDocuments) return undefined;
+function instructionIsTemplate(
+  items: readonly BenchmarkText[],
+  rule: BoilerplateRule,
+): (item: BenchmarkText) => boolean {
+  const asksInput = (item: BenchmarkText) => item.input.trim() !== "";
+  if (items.length < rule.minDocuments) return asksInput;
   const counts = new Map<string, number>();
-  for (const item of items)
-    if (item.input.trim()) counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
-  for (const [instruction, count] of counts)
-    if (count >= rule.benchmarkShare * items.length) return instruction;
-  return undefined;
+  for (const item of items.filter(asksInput))
+    counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
+  const template = [...counts].find(([, count]) => count >= rule.benchmarkShare * items.length)?.[0];
+  return (item) => asksInput(item) && item.instruction === template;
 }
 
 export function buildBenchmarkIndex(
@@ -128,10 +132,10 @@ export function buildBenchmarkIndex(
   const hasher = new NgramHasher(n);
   const tokens: number[] = [];
   for (let b = 0; b < benchmarks.length; b++) {
-    const template = templateInstruction(benchmarks[b]!.items, rule);
+    const isTemplate = instructionIsTemplate(benchmarks[b]!.items, rule);
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
-      const asked = item.instruction === template ? { instruction: "", input: item.input } : item;
+      const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
       const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
