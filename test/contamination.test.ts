@@ -269,6 +269,16 @@ describe("bad input: a clear result, never a crash", () => {
     );
     expect(report.matches.map((m) => m.benchmark.id)).toContain("target");
   });
+  it("an item's question repeated in a tenth of the training set is no template: each copy is found", async () => {
+    // Boilerplate by training share would drop the question's n-grams if a tenth of the examples held it.
+    const training = Array.from({ length: 100 }, (_, i) =>
+      i % 10 === 0
+        ? example(`Step ${i}: ${text} Think it over.`, `${i}`)
+        : example(`Sam walks ${i} miles along the canal towpath on day ${i} of the trip.`, `${i}`),
+    );
+    const report = await check(training, [{ file: "b", hidden: false, items: [item("q", text)] }]);
+    expect(report.matches.map((m) => m.train.line)).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
+  });
   it("a 100k-token example containing an item", async () => {
     const long = Array.from({ length: 50_000 }, (_, i) => `w${i % 5000}`).join(" "); // twice: 100k tokens
     const report = await check(

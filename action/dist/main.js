@@ -31875,6 +31875,8 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
   const itemIds = [];
   const itemBenchmark = [];
   const itemStart = [0];
+  const questionStart = [0];
+  const questionIds = [];
   const exact = /* @__PURE__ */ new Map();
   const summary = benchmarks.map((b) => ({
     file: b.file,
@@ -31884,6 +31886,7 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
   }));
   const hasher = new NgramHasher(n);
   const tokens = [];
+  const questionTokens = [];
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
     for (const item of benchmarks[b].items) {
@@ -31899,6 +31902,12 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
         pairId.push(id);
       }
       itemStart.push(pairId.length);
+      promptAndAnswerTokens(asked, "", questionTokens);
+      for (const h of hasher.hashes(questionTokens)) {
+        const id = table.get(h);
+        if (id !== 0) questionIds.push(id);
+      }
+      questionStart.push(questionIds.length);
       if (exactEligible(tokens, exactFrom)) {
         const key = textFingerprint(tokens, exactFrom);
         const list = exact.get(key);
@@ -31928,6 +31937,8 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
       itemNgramIds,
       itemBenchmark: Uint32Array.from(itemBenchmark),
       ownItem: Uint8Array.from(itemBenchmark, (b) => benchmarks[b].own ? 1 : 0),
+      questionStart: Uint32Array.from(questionStart),
+      questionIds: Uint32Array.from(questionIds),
       exact: [...exact]
     },
     itemIds,
@@ -31937,6 +31948,8 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
 var ngramCount = (data) => data.postingStart.length - 2;
 
 // src/core/contamination/scan.ts
+var BOILERPLATE = 1;
+var TRAINING_COMMON = 2;
 var TrainingScan = class {
   constructor(index) {
     this.index = index;
@@ -31994,7 +32007,7 @@ var TrainingScan = class {
   }
   /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
   score(plan, thresholds) {
-    const { boilerplate, itemUseful, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
+    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
     const seenBy = new Int32Array(itemUseful.length).fill(-1);
     const inExample = new Int32Array(ngramCount(this.index) + 1);
     const out = [];
@@ -32007,10 +32020,13 @@ var TrainingScan = class {
     for (let e = 0; e < lines.length; e++) {
       const from = hitStart[e];
       const to = hitStart[e + 1];
-      let exampleUseful = ngrams[e];
+      let exampleAll = ngrams[e];
+      let exampleUseful = exampleAll;
       for (let h = from; h < to; h++) {
-        if (boilerplate[hits[h]] === 1) exampleUseful--;
+        const kind = boilerplate[hits[h]];
+        if (kind === BOILERPLATE) exampleAll--;
         else inExample[hits[h]] = e + 1;
+        if (kind !== 0) exampleUseful--;
       }
       for (let h = from; h < to; h++) {
         const id = hits[h];
@@ -32024,7 +32040,8 @@ var TrainingScan = class {
             if (inExample[usefulIds[k]] === e + 1) shared2++;
           const itemTotal = itemUseful[item];
           const containment = shared2 / itemTotal;
-          const jaccard = shared2 / (exampleUseful + itemTotal - shared2);
+          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
+          const jaccard = shared2 / (exampleTotal + itemTotal - shared2);
           if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
             const signal = containment >= thresholds.containment ? "containment" : "jaccard";
             out.push({
@@ -32072,6 +32089,7 @@ function presenceBits(index) {
 }
 
 // src/core/contamination/engine.ts
+var MIN_REPEATED_QUESTION_NGRAMS = 6;
 var DEFAULT_BOILERPLATE = {
   trainShare: 0.1,
   benchmarkShare: 0.5,
@@ -32091,10 +32109,9 @@ function classifyNgrams(index, trainDf, trainExamples, rule) {
   let count = 0;
   for (let id = 1; id <= ids; id++) {
     const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
-    if (shared2 >= benchLimit || shared2 > rule.maxPosting || trainDf[id] >= trainLimit) {
-      boilerplate[id] = 1;
-      count++;
-    }
+    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) count++;
   }
   return { boilerplate, ownDf, count };
 }
@@ -32103,17 +32120,25 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const items = index.itemNgrams.length;
   const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
   const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
-  const dropped = (item, id) => boilerplate[id] === 1 || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
+  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
+  const { questionStart, questionIds } = index;
+  const questionRepeated = (item) => questionStart[item + 1] - questionStart[item] >= MIN_REPEATED_QUESTION_NGRAMS && questionIds.subarray(questionStart[item], questionStart[item + 1]).every((id) => boilerplate[id] === TRAINING_COMMON);
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
+  const keepsTrainingCommon = new Uint8Array(items);
   const usefulStart = new Uint32Array(items + 1);
   const usefulIds = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes = [];
   for (let item = 0; item < items; item++) {
+    keepsTrainingCommon[item] = questionRepeated(item) ? 1 : 0;
     const useful = [];
-    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++)
-      if (!dropped(item, index.itemNgramIds[p])) useful.push(index.itemNgramIds[p]);
+    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
+      const id = index.itemNgramIds[p];
+      if (dropped(item, id)) continue;
+      if (boilerplate[id] === TRAINING_COMMON && keepsTrainingCommon[item] === 0) continue;
+      useful.push(id);
+    }
     usefulStart[item + 1] = usefulStart[item] + useful.length;
     for (const id of useful) usefulIds.push(id);
     if (useful.length < MIN_ITEM_NGRAMS) {
@@ -32136,6 +32161,7 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   return {
     boilerplate,
     itemUseful,
+    keepsTrainingCommon,
     usefulStart,
     usefulIds: Uint32Array.from(usefulIds),
     prefixStart,

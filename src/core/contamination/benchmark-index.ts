@@ -80,6 +80,9 @@ export interface BenchmarkIndexData {
   itemBenchmark: Uint32Array;
   /** 1 for the items of the own benchmark (BenchmarkInput.own). */
   ownItem: Uint8Array;
+  /** n-gram ids of item i's question alone (no answer): questionIds[questionStart[i] .. questionStart[i + 1]) */
+  questionStart: Uint32Array;
+  questionIds: Uint32Array;
   /** Normalized-text fingerprint -> item indices (items with at least MIN_EXACT_WORDS words). */
   exact: [string, number[]][];
 }
@@ -122,6 +125,8 @@ export function buildBenchmarkIndex(
   const itemIds: string[] = [];
   const itemBenchmark: number[] = [];
   const itemStart: number[] = [0];
+  const questionStart: number[] = [0];
+  const questionIds: number[] = [];
   const exact = new Map<string, number[]>();
   const summary = benchmarks.map((b) => ({
     file: b.file,
@@ -131,6 +136,7 @@ export function buildBenchmarkIndex(
   }));
   const hasher = new NgramHasher(n);
   const tokens: number[] = [];
+  const questionTokens: number[] = [];
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b]!.items, rule);
     for (const item of benchmarks[b]!.items) {
@@ -146,6 +152,12 @@ export function buildBenchmarkIndex(
         pairId.push(id);
       }
       itemStart.push(pairId.length);
+      promptAndAnswerTokens(asked, "", questionTokens);
+      for (const h of hasher.hashes(questionTokens)) {
+        const id = table.get(h); // 0 for a question shorter than n: its one n-gram is not the item's
+        if (id !== 0) questionIds.push(id);
+      }
+      questionStart.push(questionIds.length);
       if (exactEligible(tokens, exactFrom)) {
         const key = textFingerprint(tokens, exactFrom);
         const list = exact.get(key);
@@ -177,6 +189,8 @@ export function buildBenchmarkIndex(
       itemNgramIds,
       itemBenchmark: Uint32Array.from(itemBenchmark),
       ownItem: Uint8Array.from(itemBenchmark, (b) => (benchmarks[b]!.own ? 1 : 0)),
+      questionStart: Uint32Array.from(questionStart),
+      questionIds: Uint32Array.from(questionIds),
       exact: [...exact],
     },
     itemIds,

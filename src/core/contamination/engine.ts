@@ -4,7 +4,20 @@ import {
   MIN_ITEM_NGRAMS,
   ngramCount,
 } from "./benchmark-index.ts";
-import { type PairMatch, type ScoringPlan, type Thresholds, TrainingScan } from "./scan.ts";
+import {
+  BOILERPLATE,
+  type PairMatch,
+  type ScoringPlan,
+  type Thresholds,
+  TRAINING_COMMON,
+  TrainingScan,
+} from "./scan.ts";
+
+/**
+ * A question of fewer distinct n-grams than this is never taken as repeated through the training set:
+ * a short one can be all formulaic phrases ("what is the total"), common in honest data.
+ */
+const MIN_REPEATED_QUESTION_NGRAMS = 6;
 
 /** How boilerplate is told apart from a leak; defaults documented in README. */
 export interface BoilerplateRule {
@@ -29,10 +42,10 @@ export const DEFAULT_BOILERPLATE: BoilerplateRule = {
 };
 
 /**
- * Which n-gram ids are boilerplate (1): in `trainShare` of the training examples, in `benchmarkShare` of
- * the benchmark items, or in more than `maxPosting` of them. The pull request's own items are left out
- * of the benchmark counts: a contributor's phrase in half of them must not become a template for every
- * benchmark. Returns the own items' counts too (see planScoring).
+ * What each n-gram id is: BOILERPLATE (in `benchmarkShare` of the benchmark items, or in more than
+ * `maxPosting` of them), TRAINING_COMMON (in `trainShare` of the training examples), or 0. The pull
+ * request's own items are left out of the benchmark counts: a contributor's phrase in half of them must
+ * not become a template for every benchmark. Returns the own items' counts too (see planScoring).
  */
 function classifyNgrams(
   index: BenchmarkIndexData,
@@ -52,10 +65,9 @@ function classifyNgrams(
   let count = 0;
   for (let id = 1; id <= ids; id++) {
     const shared = postingStart[id + 1]! - postingStart[id]! - ownDf[id]!;
-    if (shared >= benchLimit || shared > rule.maxPosting || trainDf[id]! >= trainLimit) {
-      boilerplate[id] = 1;
-      count++;
-    }
+    if (shared >= benchLimit || shared > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id]! >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) count++;
   }
   return { boilerplate, ownDf, count };
 }
@@ -78,18 +90,32 @@ export function planScoring(
   const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
   // An own item drops an n-gram in more than maxPosting of the own items too: that bounds the work.
   const dropped = (item: number, id: number) =>
-    boilerplate[id] === 1 || (index.ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
+    boilerplate[id] === BOILERPLATE || (index.ownItem[item] === 1 && ownDf[id]! > rule.maxPosting);
+  // Training-common n-grams are left out of an item (a template shares a few of them with it), unless
+  // they are its whole question: then the question itself is repeated through the training set.
+  const { questionStart, questionIds } = index;
+  const questionRepeated = (item: number) =>
+    questionStart[item + 1]! - questionStart[item]! >= MIN_REPEATED_QUESTION_NGRAMS &&
+    questionIds
+      .subarray(questionStart[item], questionStart[item + 1])
+      .every((id) => boilerplate[id] === TRAINING_COMMON);
   // Jaccard >= j implies containment >= j, so one prefix serves both signals.
   const t = Math.min(thresholds.containment, thresholds.jaccard);
   const itemUseful = new Uint32Array(items);
+  const keepsTrainingCommon = new Uint8Array(items);
   const usefulStart = new Uint32Array(items + 1);
   const usefulIds: number[] = [];
   const prefixCount = new Uint32Array(ids + 2);
   const prefixes: number[][] = [];
   for (let item = 0; item < items; item++) {
+    keepsTrainingCommon[item] = questionRepeated(item) ? 1 : 0;
     const useful: number[] = [];
-    for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++)
-      if (!dropped(item, index.itemNgramIds[p]!)) useful.push(index.itemNgramIds[p]!);
+    for (let p = index.itemStart[item]!; p < index.itemStart[item + 1]!; p++) {
+      const id = index.itemNgramIds[p]!;
+      if (dropped(item, id)) continue;
+      if (boilerplate[id] === TRAINING_COMMON && keepsTrainingCommon[item] === 0) continue;
+      useful.push(id);
+    }
     usefulStart[item + 1] = usefulStart[item]! + useful.length;
     for (const id of useful) usefulIds.push(id);
     // Too few n-grams to judge overlap ("0 0 0" in an all-digit item): the exact signal only.
@@ -114,6 +140,7 @@ export function planScoring(
   return {
     boilerplate,
     itemUseful,
+    keepsTrainingCommon,
     usefulStart,
     usefulIds: Uint32Array.from(usefulIds),
     prefixStart,

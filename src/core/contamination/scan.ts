@@ -27,15 +27,22 @@ export interface Thresholds {
   jaccard: number;
 }
 
+/** boilerplate[id]: a template of the benchmarks (or in too many items to index), never counted. */
+export const BOILERPLATE = 1;
+/** boilerplate[id]: common in the training set; counted only for an item whose whole question it is. */
+export const TRAINING_COMMON = 2;
+
 /**
- * What phase 2 needs once the boilerplate is known: which n-gram ids to ignore (1), each item's n-grams
- * that count (usefulIds[usefulStart[i] .. usefulStart[i + 1]) and their number, and the prefix index (the
- * rarest n-grams of each item, enough that any example over the threshold must contain one of them: the
- * prefix filter of set-similarity joins).
+ * What phase 2 needs once the boilerplate is known: what each n-gram id is (0, BOILERPLATE or
+ * TRAINING_COMMON), each item's n-grams that count (usefulIds[usefulStart[i] .. usefulStart[i + 1]),
+ * their number, whether training-common ones are among them, and the prefix index (the rarest n-grams of
+ * each item, enough that any example over the threshold must contain one of them: the prefix filter of
+ * set-similarity joins).
  */
 export interface ScoringPlan {
   boilerplate: Uint8Array;
   itemUseful: Uint32Array;
+  keepsTrainingCommon: Uint8Array;
   usefulStart: Uint32Array;
   usefulIds: Uint32Array;
   prefixStart: Uint32Array;
@@ -105,7 +112,8 @@ export class TrainingScan {
 
   /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
   score(plan: ScoringPlan, thresholds: Thresholds): PairMatch[] {
-    const { boilerplate, itemUseful, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
+    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } =
+      plan;
     const seenBy = new Int32Array(itemUseful.length).fill(-1);
     // inExample[id] === e + 1 while example e is scored: overlap is a walk over the item's ids.
     const inExample = new Int32Array(ngramCount(this.index) + 1);
@@ -119,10 +127,14 @@ export class TrainingScan {
     for (let e = 0; e < lines.length; e++) {
       const from = hitStart[e]!;
       const to = hitStart[e + 1]!;
-      let exampleUseful = ngrams[e]!;
+      // The example's n-gram count without boilerplate, and also without training-common ones.
+      let exampleAll = ngrams[e]!;
+      let exampleUseful = exampleAll;
       for (let h = from; h < to; h++) {
-        if (boilerplate[hits[h]!] === 1) exampleUseful--;
+        const kind = boilerplate[hits[h]!];
+        if (kind === BOILERPLATE) exampleAll--;
         else inExample[hits[h]!] = e + 1;
+        if (kind !== 0) exampleUseful--;
       }
       for (let h = from; h < to; h++) {
         const id = hits[h]!;
@@ -136,7 +148,8 @@ export class TrainingScan {
             if (inExample[usefulIds[k]!] === e + 1) shared++;
           const itemTotal = itemUseful[item]!;
           const containment = shared / itemTotal;
-          const jaccard = shared / (exampleUseful + itemTotal - shared);
+          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
+          const jaccard = shared / (exampleTotal + itemTotal - shared);
           if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
             const signal = containment >= thresholds.containment ? "containment" : "jaccard";
             out.push({
