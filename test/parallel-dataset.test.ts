@@ -68,37 +68,44 @@ describe("validateDatasetInParallel", () => {
     },
   );
 
-  it("holds every worker's lines to the file's first form (mixed-forms), as one pass does", async () => {
-    const lines = readFileSync(join(FIXTURE_ROOT, "adapters/math-gsm8k/training/dataset.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, string>);
-    // messages, but for 15 ShareGPT lines around the middle, where the second worker starts: it must
-    // judge its lines by the file's first form, not by its own first line
-    const chat = lines.map((r, i) => {
-      const user = r.input ? `${r.instruction}\n\n${r.input}` : r.instruction;
-      return i < 250 || i >= 265
-        ? {
-            messages: [
-              { role: "user", content: user },
-              { role: "assistant", content: r.output },
-            ],
-          }
-        : {
-            conversations: [
-              { from: "human", value: user },
-              { from: "gpt", value: r.output },
-            ],
-          };
-    });
-    const text = `\n${chat.map((l) => JSON.stringify(l)).join("\n")}\n`; // a blank first line, too
-    const { sequential, parallel, s1, s2 } = await bothWays("train", text, "mixed.jsonl", 2);
-    expect(parallel).toEqual(sequential);
-    expect(s2).toEqual(s1);
-    const mixed = sequential.filter((f) => f.rule === "mixed-forms");
-    expect(mixed.map((f) => f.line)).toEqual(Array.from({ length: 15 }, (_, i) => 252 + i));
-    expect(mixed[0]!.message).toContain('line 2 in the OpenAI "messages" form');
-  });
+  it.each([
+    ["a blank first line", ""],
+    // a line one pass refuses (a forbidden key) sets no form, though its keys name one
+    ["a first line with a forbidden key", '{"__proto__": {}, "conversations": []}'],
+  ])(
+    "holds every worker's lines to the file's first form (mixed-forms), as one pass does: %s",
+    async (_, head) => {
+      const lines = readFileSync(join(FIXTURE_ROOT, "adapters/math-gsm8k/training/dataset.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      // messages, but for 15 ShareGPT lines around the middle, where the second worker starts: it must
+      // judge its lines by the file's first form, not by its own first line
+      const chat = lines.map((r, i) => {
+        const user = r.input ? `${r.instruction}\n\n${r.input}` : r.instruction;
+        return i < 250 || i >= 265
+          ? {
+              messages: [
+                { role: "user", content: user },
+                { role: "assistant", content: r.output },
+              ],
+            }
+          : {
+              conversations: [
+                { from: "human", value: user },
+                { from: "gpt", value: r.output },
+              ],
+            };
+      });
+      const text = `${head}\n${chat.map((l) => JSON.stringify(l)).join("\n")}\n`;
+      const { sequential, parallel, s1, s2 } = await bothWays("train", text, "mixed.jsonl", 2);
+      expect(parallel).toEqual(sequential);
+      expect(s2).toEqual(s1);
+      const mixed = sequential.filter((f) => f.rule === "mixed-forms");
+      expect(mixed.map((f) => f.line)).toEqual(Array.from({ length: 15 }, (_, i) => 252 + i));
+      expect(mixed[0]!.message).toContain('line 2 in the OpenAI "messages" form');
+    },
+  );
 
   it("finds a benchmark id used again in another worker's range, as one pass does", async () => {
     const items = readFileSync(join(FIXTURE_ROOT, "adapters/math-gsm8k/eval/benchmark.jsonl"), "utf8")

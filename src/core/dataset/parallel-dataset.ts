@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { type FirstForm, trainingFormOf } from "./conversation.ts";
-import { type DatasetKind, duplicateFinding, duplicateIdFinding } from "./line-rules.ts";
+import { type DatasetKind, duplicateFinding, duplicateIdFinding, notAnObjectFinding } from "./line-rules.ts";
 import type { DatasetStats } from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
 import { type FindingSink, type SinkSnapshot, toFinding } from "../findings/findings.ts";
@@ -195,8 +195,8 @@ async function firstRecordForm(
       if (found) return;
       try {
         const value: unknown = JSON.parse(text);
-        if (value !== null && typeof value === "object" && !Array.isArray(value))
-          found = { form: trainingFormOf(value), line };
+        // the pass's own rule for what is a record: a JSON object without a forbidden key
+        if (!notAnObjectFinding(value, text, line)) found = { form: trainingFormOf(value as object), line };
       } catch {
         // not a record (or the head's cut-off last line): one pass skips it too
       }
