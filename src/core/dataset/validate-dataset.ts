@@ -131,8 +131,7 @@ export async function validateDataset<K extends DatasetKind>(
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    const unknownKeys = unknownKeyFindings(value, form, text, line);
-    if (unknownKeys.length > 0) unknownKeys.forEach(add);
+    unknownKeyFindings(value, form, text, line).forEach(add);
     const schema = form === undefined ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     // A training record's verdict depends only on its fields' JSON types (the schema has no other
     // constraint; test/units.test.ts holds it to that): a combination that failed before and whose
