@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { mapConcurrently } from "../core/site/site-inputs.ts";
+import { mapConcurrently } from "../core/concurrency.ts";
 
 /** Why `out` may not be written: a file, or a folder with other things in it than an earlier run's. */
 export function outputFolderProblem(out: string, marker: string, what: string): string | undefined {

@@ -3,6 +3,7 @@
  * adapter.yaml when it loads, and its stored evaluation records (evaluations/<name>/<version>.json).
  * A record that does not load is skipped and named, never half-shown.
  */
+import { mapConcurrently } from "../concurrency.ts";
 import { loadDocument } from "../registry/load-document.ts";
 import { loadRegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
@@ -41,24 +42,6 @@ export async function readSiteInputs(
     },
   );
   return { registry: context.registry, adapters, skipped };
-}
-
-/** `work` on every item, at most `limit` at a time, results in the items' order. */
-export async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }
 
 async function records(source: RegistrySource, name: string, skipped: string[]): Promise<EvaluationRecord[]> {
