@@ -31575,8 +31575,7 @@ async function validateDataset(params) {
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    const unknownKeys = unknownKeyFindings(value, form, text, line);
-    if (unknownKeys.length > 0) unknownKeys.forEach(add);
+    unknownKeyFindings(value, form, text, line).forEach(add);
     const schema2 = form === void 0 ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     const types2 = form === "instruction" ? trainingFieldTypes(value) : void 0;
     const rulesOfThese = types2 === void 0 ? void 0 : rulesOfTypes.get(types2);
@@ -36001,8 +36000,7 @@ async function firstRecordForm(path, size, maxLineBytes) {
       if (found) return;
       try {
         const value = JSON.parse(text);
-        if (value !== null && typeof value === "object" && !Array.isArray(value))
-          found = { form: trainingFormOf(value), line };
+        if (!notAnObjectFinding(value, text, line)) found = { form: trainingFormOf(value), line };
       } catch {
       }
     },
