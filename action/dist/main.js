@@ -31885,13 +31885,14 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
   }));
   const hasher = new NgramHasher(n);
   const tokens = [];
-  const questionTokens = [];
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
       const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
-      const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
+      const exactFrom = promptAndAnswerTokens(asked, "", tokens);
+      const question = tokens.slice();
+      tokenHashes(referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -31901,8 +31902,7 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      promptAndAnswerTokens(asked, "", questionTokens);
-      for (const h of hasher.hashes(questionTokens)) {
+      for (const h of hasher.hashes(question)) {
         const id = table.get(h);
         if (id !== 0) questionIds.push(id);
       }

@@ -136,13 +136,15 @@ export function buildBenchmarkIndex(
   }));
   const hasher = new NgramHasher(n);
   const tokens: number[] = [];
-  const questionTokens: number[] = [];
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b]!.items, rule);
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
       const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
-      const exactFrom = promptAndAnswerTokens(asked, referenceAnswer(item), tokens);
+      // The question's tokens, kept for its own n-grams below, then the answer's after them.
+      const exactFrom = promptAndAnswerTokens(asked, "", tokens);
+      const question = tokens.slice();
+      tokenHashes(referenceAnswer(item), tokens);
       itemIds.push(item.id);
       itemBenchmark.push(b);
       for (const h of hasher.hashes(tokens)) {
@@ -152,8 +154,7 @@ export function buildBenchmarkIndex(
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      promptAndAnswerTokens(asked, "", questionTokens);
-      for (const h of hasher.hashes(questionTokens)) {
+      for (const h of hasher.hashes(question)) {
         const id = table.get(h); // 0 for a question shorter than n: its one n-gram is not the item's
         if (id !== 0) questionIds.push(id);
       }
