@@ -1,0 +1,18 @@
+// The `loragate check` command run several times in one process, on the bundle the installed CLI runs:
+// the first run is cold (as in a fresh process, less Node's start and the bundle's load); the others
+// are warm (compiled, optimized code). Their median is the work itself, the part no start-up trick removes.
+// Usage: node benchmarks/check-warm-child.mjs REGISTRY-DIR [repeats]
+import { runCli } from "../dist/cli-bundle/main.js";
+
+const [registry, repeats] = process.argv.slice(2);
+const io = { stdout: () => {}, stderr: (s) => process.stderr.write(s), isTTY: false };
+const seconds = [];
+for (let i = 0; i < Number(repeats ?? 6); i++) {
+  const start = process.hrtime.bigint();
+  await runCli(["check", registry, "--format", "json"], io);
+  seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+}
+const warm = seconds.slice(1).sort((a, b) => a - b);
+console.log(
+  JSON.stringify({ coldSeconds: seconds[0], warmSeconds: warm[Math.floor((warm.length - 1) / 2)] }),
+);
