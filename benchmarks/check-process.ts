@@ -65,8 +65,8 @@ function timeCli(args: string[], runs: number): { seconds: number[]; median: num
 
 /**
  * Median wall seconds of `runs` `loragate check` processes on the built CLI, and its document rate;
- * with what bounds it: the CLI's start (`loragate --help`: Node and the bundle's load) and the check's
- * own work once warm (the same command repeated in one process), measured in the same run.
+ * with what bounds it: the CLI's start (`loragate --help`: Node and the bundle's load), the check's own
+ * work once warm (the same command repeated in one process), and the CPU time of its first, cold run.
  */
 export function benchCheckProcess(train: string, items: string, runs = 5) {
   const { dir, docs } = checkRegistry(train, items);
@@ -76,7 +76,7 @@ export function benchCheckProcess(train: string, items: string, runs = 5) {
     execFileSync(process.execPath, [join(import.meta.dirname, "check-warm-child.mjs"), dir, "8"], {
       encoding: "utf8",
     }),
-  ) as { coldSeconds: number; warmSeconds: number };
+  ) as { coldSeconds: number; coldCpuSeconds: number; warmSeconds: number };
   const checked = JSON.parse(check.stdout) as { adapters: { contamination?: { examples: number } }[] };
   return {
     docs,
@@ -86,6 +86,7 @@ export function benchCheckProcess(train: string, items: string, runs = 5) {
     docsPerSecond: docs / check.median,
     start_seconds: start,
     work_cold_seconds: inProcess.coldSeconds,
+    work_cold_cpu_seconds: inProcess.coldCpuSeconds,
     work_warm_seconds: inProcess.warmSeconds,
   };
 }
