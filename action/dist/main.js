@@ -31812,42 +31812,64 @@ for (let c = 0; c < 128; c++) {
     LOWER[c] = c | 32;
   }
 }
-function tokenHashes(text, out = []) {
+var TokenList = class {
+  data = new Uint32Array(256);
+  length = 0;
+  /** The hashes, as a view valid until the list next grows. */
+  view() {
+    return this.data.subarray(0, this.length);
+  }
+  clear() {
+    this.length = 0;
+  }
+  /** Room for `more` hashes past the current ones (a text of n UTF-16 units has at most n tokens). */
+  reserve(more) {
+    if (this.length + more > this.data.length) {
+      const bigger = new Uint32Array(2 ** Math.ceil(Math.log2(this.length + more)));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    return this.data;
+  }
+  push(hash2) {
+    this.reserve(1)[this.length++] = hash2;
+  }
+};
+function appendTokenHashes(text, out) {
+  const data = out.reserve(text.length);
   const start = out.length;
+  let at = start;
   let h = FNV_OFFSET;
   let kind = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128) {
       out.length = start;
-      return slowTokenHashes(text, out);
+      for (const token of tokenize(text)) out.push(tokenHash(token));
+      return;
     }
     const k = CLASS[c];
     if (k !== kind) {
-      if (kind === 1) out.push(finish(h));
-      else if (kind === 2) out.push(NUMBER_HASH);
+      if (kind === 1) data[at++] = finish(h);
+      else if (kind === 2) data[at++] = NUMBER_HASH;
       kind = k;
       h = FNV_OFFSET;
     }
     if (k === 1) h = Math.imul(h ^ LOWER[c], FNV_PRIME);
   }
-  if (kind === 1) out.push(finish(h));
-  else if (kind === 2) out.push(NUMBER_HASH);
-  return out;
-}
-function slowTokenHashes(text, out) {
-  for (const token of tokenize(text)) out.push(tokenHash(token));
-  return out;
+  if (kind === 1) data[at++] = finish(h);
+  else if (kind === 2) data[at++] = NUMBER_HASH;
+  out.length = at;
 }
 
 // src/core/contamination/benchmark-index.ts
 var referenceAnswer = (item) => item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
 function promptAndAnswerTokens(text, answer, out) {
-  out.length = 0;
-  tokenHashes(text.instruction, out);
+  out.clear();
+  appendTokenHashes(text.instruction, out);
   const exactFrom = text.input.trim() ? out.length : 0;
-  tokenHashes(text.input, out);
-  tokenHashes(answer, out);
+  appendTokenHashes(text.input, out);
+  appendTokenHashes(answer, out);
   return exactFrom;
 }
 var MIN_EXACT_WORDS = 4;
@@ -31884,31 +31906,32 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
     tooShort: 0
   }));
   const hasher = new NgramHasher(n);
-  const tokens = [];
+  const tokens = new TokenList();
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
     for (const item of benchmarks[b].items) {
       const index = itemIds.length;
       const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
       const exactFrom = promptAndAnswerTokens(asked, "", tokens);
-      const question = tokens.slice();
-      tokenHashes(referenceAnswer(item), tokens);
+      const questionEnd = tokens.length;
+      appendTokenHashes(referenceAnswer(item), tokens);
+      const all = tokens.view();
       itemIds.push(item.id);
       itemBenchmark.push(b);
-      for (const h of hasher.hashes(tokens)) {
+      for (const h of hasher.hashes(all)) {
         let id = table.get(h);
         if (id === 0) table.set(h, id = table.size + 1);
         pairItem.push(index);
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      for (const h of hasher.hashes(question)) {
+      for (const h of hasher.hashes(all.subarray(0, questionEnd))) {
         const id = table.get(h);
         if (id !== 0) questionIds.push(id);
       }
       questionStart.push(questionIds.length);
-      if (exactEligible(tokens, exactFrom)) {
-        const key = textFingerprint(tokens, exactFrom);
+      if (exactEligible(all, exactFrom)) {
+        const key = textFingerprint(all, exactFrom);
         const list = exact.get(key);
         if (list) list.push(index);
         else exact.set(key, [index]);
@@ -31976,11 +31999,11 @@ var TrainingScan = class {
   /** Work done, to show that it grows linearly: n-gram lookups (phase 1), candidate pairs verified (phase 2). */
   work = { lookups: 0, candidates: 0 };
   hasher;
-  tokens = [];
+  tokens = new TokenList();
   add(line, example) {
     this.examples++;
-    const tokens = this.tokens;
-    const exactFrom = promptAndAnswerTokens(example, example.output, tokens);
+    const exactFrom = promptAndAnswerTokens(example, example.output, this.tokens);
+    const tokens = this.tokens.view();
     if (exactEligible(tokens, exactFrom)) {
       for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
         this.exactMatches.push({ line, item });

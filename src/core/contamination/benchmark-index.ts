@@ -1,6 +1,6 @@
 import type { BoilerplateRule } from "./engine.ts";
 import { NgramHasher, textFingerprint, U32Map, type U32MapData } from "./hashing.ts";
-import { NUMBER_HASH, tokenHashes } from "./normalize.ts";
+import { appendTokenHashes, NUMBER_HASH, TokenList } from "./normalize.ts";
 
 /** A benchmark the training data is compared with. Hidden ones are reported by counts and ids only. */
 export interface BenchmarkInput {
@@ -38,13 +38,13 @@ const referenceAnswer = (item: Omit<BenchmarkText, "id" | "instruction" | "input
 export function promptAndAnswerTokens(
   text: { instruction: string; input: string },
   answer: string,
-  out: number[],
+  out: TokenList,
 ): number {
-  out.length = 0;
-  tokenHashes(text.instruction, out);
+  out.clear();
+  appendTokenHashes(text.instruction, out);
   const exactFrom = text.input.trim() ? out.length : 0;
-  tokenHashes(text.input, out);
-  tokenHashes(answer, out);
+  appendTokenHashes(text.input, out);
+  appendTokenHashes(answer, out);
   return exactFrom;
 }
 
@@ -54,7 +54,7 @@ export const MIN_EXACT_WORDS = 4;
 export const MIN_ITEM_NGRAMS = 3;
 
 /** Whether tokens[from..] are long enough for their exact fingerprint to mean something. */
-export function exactEligible(tokens: readonly number[], from = 0): boolean {
+export function exactEligible(tokens: ArrayLike<number>, from = 0): boolean {
   let words = 0;
   for (let i = from; i < tokens.length && words < MIN_EXACT_WORDS; i++)
     if (tokens[i] !== NUMBER_HASH) words++;
@@ -135,32 +135,33 @@ export function buildBenchmarkIndex(
     tooShort: 0,
   }));
   const hasher = new NgramHasher(n);
-  const tokens: number[] = [];
+  const tokens = new TokenList();
   for (let b = 0; b < benchmarks.length; b++) {
     const isTemplate = instructionIsTemplate(benchmarks[b]!.items, rule);
     for (const item of benchmarks[b]!.items) {
       const index = itemIds.length;
       const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
-      // The question's tokens, kept for its own n-grams below, then the answer's after them.
+      // The question's tokens (their own n-grams below), then the answer's after them.
       const exactFrom = promptAndAnswerTokens(asked, "", tokens);
-      const question = tokens.slice();
-      tokenHashes(referenceAnswer(item), tokens);
+      const questionEnd = tokens.length;
+      appendTokenHashes(referenceAnswer(item), tokens);
+      const all = tokens.view();
       itemIds.push(item.id);
       itemBenchmark.push(b);
-      for (const h of hasher.hashes(tokens)) {
+      for (const h of hasher.hashes(all)) {
         let id = table.get(h);
         if (id === 0) table.set(h, (id = table.size + 1));
         pairItem.push(index);
         pairId.push(id);
       }
       itemStart.push(pairId.length);
-      for (const h of hasher.hashes(question)) {
+      for (const h of hasher.hashes(all.subarray(0, questionEnd))) {
         const id = table.get(h); // 0 for a question shorter than n: its one n-gram is not the item's
         if (id !== 0) questionIds.push(id);
       }
       questionStart.push(questionIds.length);
-      if (exactEligible(tokens, exactFrom)) {
-        const key = textFingerprint(tokens, exactFrom);
+      if (exactEligible(all, exactFrom)) {
+        const key = textFingerprint(all, exactFrom);
         const list = exact.get(key);
         if (list) list.push(index);
         else exact.set(key, [index]);

@@ -12,7 +12,7 @@ export class NgramHasher {
 
   constructor(private readonly n: number) {}
 
-  hashes(tokens: readonly number[]): readonly number[] {
+  hashes(tokens: ArrayLike<number>): readonly number[] {
     const { n, out } = this;
     out.length = 0;
     if (tokens.length === 0) return out;
@@ -44,7 +44,7 @@ export class NgramHasher {
 }
 
 /** 64-bit fingerprint of the token-hash sequence tokens[from..], as a Map key. */
-export function textFingerprint(tokens: readonly number[], from = 0): string {
+export function textFingerprint(tokens: ArrayLike<number>, from = 0): string {
   let h1 = 0x1eadbeef;
   let h2 = 0x41c6ce57;
   for (let i = from; i < tokens.length; i++) {

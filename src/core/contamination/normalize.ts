@@ -49,34 +49,71 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
- * Hashes of the normalized tokens of a text, equal to tokenize(text).map(tokenHash), appended to
- * `out`. ASCII text (most training data) is hashed in one pass over its characters.
+ * Token hashes in one reused typed array: the scan fills one per training example, and a number[] of
+ * 32-bit hashes costs twice as much to fill (measured: 80 vs 39 ms for the 20k benchmark set's 1.55M).
  */
-export function tokenHashes(text: string, out: number[] = []): number[] {
+export class TokenList {
+  private data = new Uint32Array(256);
+  length = 0;
+
+  /** The hashes, as a view valid until the list next grows. */
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Room for `more` hashes past the current ones (a text of n UTF-16 units has at most n tokens). */
+  reserve(more: number): Uint32Array {
+    if (this.length + more > this.data.length) {
+      const bigger = new Uint32Array(2 ** Math.ceil(Math.log2(this.length + more)));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    return this.data;
+  }
+
+  push(hash: number): void {
+    this.reserve(1)[this.length++] = hash;
+  }
+}
+
+/**
+ * Appends to `out` the hashes of the normalized tokens of a text, equal to tokenize(text).map(tokenHash).
+ * ASCII text (most training data) is hashed in one pass over its characters.
+ */
+export function appendTokenHashes(text: string, out: TokenList): void {
+  const data = out.reserve(text.length);
   const start = out.length;
+  let at = start;
   let h = FNV_OFFSET;
   let kind = 0; // the class of the token being read; 0 between tokens
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128) {
       out.length = start;
-      return slowTokenHashes(text, out);
+      for (const token of tokenize(text)) out.push(tokenHash(token));
+      return;
     }
     const k = CLASS[c]!;
     if (k !== kind) {
-      if (kind === 1) out.push(finish(h));
-      else if (kind === 2) out.push(NUMBER_HASH);
+      if (kind === 1) data[at++] = finish(h);
+      else if (kind === 2) data[at++] = NUMBER_HASH;
       kind = k;
       h = FNV_OFFSET;
     }
     if (k === 1) h = Math.imul(h ^ LOWER[c]!, FNV_PRIME);
   }
-  if (kind === 1) out.push(finish(h));
-  else if (kind === 2) out.push(NUMBER_HASH);
-  return out;
+  if (kind === 1) data[at++] = finish(h);
+  else if (kind === 2) data[at++] = NUMBER_HASH;
+  out.length = at;
 }
 
-function slowTokenHashes(text: string, out: number[]): number[] {
-  for (const token of tokenize(text)) out.push(tokenHash(token));
-  return out;
+/** The token hashes of one text, as a new array (for one-off uses; the scan reuses a TokenList). */
+export function tokenHashes(text: string): number[] {
+  const list = new TokenList();
+  appendTokenHashes(text, list);
+  return Array.from(list.view());
 }

@@ -6,6 +6,7 @@ import {
 } from "./benchmark-index.ts";
 import type { TrainingText } from "../dataset/conversation.ts";
 import { NgramHasher, textFingerprint, U32Map } from "./hashing.ts";
+import { TokenList } from "./normalize.ts";
 
 /** Which signal flagged a pair, strongest first. */
 export type Signal = "exact" | "containment" | "jaccard";
@@ -72,7 +73,7 @@ export class TrainingScan {
   /** Work done, to show that it grows linearly: n-gram lookups (phase 1), candidate pairs verified (phase 2). */
   readonly work = { lookups: 0, candidates: 0 };
   private readonly hasher: NgramHasher;
-  private readonly tokens: number[] = [];
+  private readonly tokens = new TokenList();
 
   constructor(private readonly index: BenchmarkIndexData) {
     this.hasher = new NgramHasher(index.n);
@@ -84,8 +85,8 @@ export class TrainingScan {
 
   add(line: number, example: TrainingText): void {
     this.examples++;
-    const tokens = this.tokens;
-    const exactFrom = promptAndAnswerTokens(example, example.output, tokens);
+    const exactFrom = promptAndAnswerTokens(example, example.output, this.tokens);
+    const tokens = this.tokens.view();
     if (exactEligible(tokens, exactFrom)) {
       for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
         this.exactMatches.push({ line, item });
