@@ -211,6 +211,22 @@ describe("the installed bin (the bundled CLI in dist/cli-bundle)", () => {
   }, 60_000);
 });
 
+describe("a reader that stops early", () => {
+  it("`loragate check | head -1`: the closed pipe ends the output, not in a crash; the exit code is the check's", () => {
+    // The shell runs both, as a user does; pipefail gives loragate's own exit code.
+    const run = spawnSync(
+      "bash",
+      ["-o", "pipefail", "-c", `node bin/loragate.js check "${FIXTURE_ROOT}" --format json | head -1`],
+      { encoding: "utf8" },
+    );
+    expect({ stdout: run.stdout, stderr: run.stderr, code: run.status }).toEqual({
+      stdout: "{\n",
+      stderr: "",
+      code: 1, // the fixture registry holds one invalid adapter per rule
+    });
+  }, 30_000);
+});
+
 describe("an interrupted check", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
     "%s mid-read ends the process at once, says so, and exits with the shell's code",

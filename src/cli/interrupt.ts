@@ -17,3 +17,14 @@ export function exitOnInterrupt(): AbortSignal {
     });
   return interrupted.signal;
 }
+
+/**
+ * A reader that stops early (`loragate check | head`) closes the pipe, and the rest of the output has no
+ * one to read it: that ends the output, and is no failure of the command, which still exits with its own
+ * code. Without a listener, Node reports the failed write (EPIPE) as a crash.
+ */
+export function endOutputOnClosedPipe(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}

@@ -21,7 +21,7 @@ import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
-import { exitOnInterrupt } from "./interrupt.ts";
+import { endOutputOnClosedPipe, exitOnInterrupt } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
@@ -382,5 +382,6 @@ function progressLine(io: CliIO) {
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  endOutputOnClosedPipe();
   process.exitCode = await runCli(process.argv.slice(2), defaultIO, exitOnInterrupt());
 }
