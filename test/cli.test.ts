@@ -85,9 +85,24 @@ describe("loragate check", () => {
   });
 
   it("escapes hostile adapter names in text output", async () => {
+    const root = mkdtempSync(join(tmpdir(), "loragate-cli-hostile-name-"));
+    try {
+      cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
+      cpSync(join(root, "adapters/math-gsm8k"), join(root, "adapters/evil\nname"), { recursive: true });
+      const r = await cli("check", root, "--adapter", "evil\nname");
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("adapters/evil\\nname error");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("names the adapters there are when --adapter names none, the name escaped", async () => {
     const r = await cli("check", FIXTURE_ROOT, "--adapter", "evil\nname");
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("adapters/evil\\nname error");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `loragate: no adapter "evil\\nname" in ${join(FIXTURE_ROOT, "adapters")}: it has analysis-basic, bad-absolute-path, bad-base, bad-bom, bad-difficulty, bad-duplicate-id, bad-duplicate-key, bad-duplicates, bad-empty-output, bad-invalid-utf8, and 19 more\n`,
+    );
   });
 
   it("exits 2 on usage errors and missing folders", async () => {

@@ -116,7 +116,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
-    const problem = folderProblem(root, "registry folder") ?? (await registryProblem(root));
+    const problem =
+      folderProblem(root, "registry folder") ??
+      (await registryProblem(root)) ??
+      (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -185,7 +188,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = rest[0] ?? ".";
-    const problem = folderProblem(root, "registry folder") ?? (await registryProblem(root));
+    const problem =
+      folderProblem(root, "registry folder") ??
+      (await registryProblem(root)) ??
+      (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -283,6 +289,14 @@ async function registryProblem(root: string): Promise<string | undefined> {
   return (await looksLikeLocoLLM(source))
     ? `${root} looks like a LocoLLM repository (${LOCOLLM_INDEX}, no registry.yaml): convert it first with\n  ${IMPORT_COMMAND.replace("DIR", root)}`
     : `${root} has no registry.yaml: not a loragate registry (run loragate in the registry's root, or pass its path)`;
+}
+
+/** Why `--adapter NAME` names no folder under the registry's adapters/ (a typo, most often): those it has. */
+async function adapterProblem(root: string, name: string): Promise<string | undefined> {
+  const names = await listAdapterNames(new FsRegistrySource(root));
+  if (names.includes(name)) return undefined;
+  const shown = names.slice(0, 10).join(", ") + (names.length > 10 ? `, and ${names.length - 10} more` : "");
+  return `no adapter ${JSON.stringify(name)} in ${join(root, "adapters")}: ${names.length === 0 ? "it has none" : `it has ${shown}`}`;
 }
 
 /** Why `path` cannot be read as a folder, or undefined. */
