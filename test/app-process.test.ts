@@ -32,6 +32,30 @@ describe("the app as a process, as operators run it", () => {
     },
   );
 
+  it("does not start on a wrong environment, and names every variable that is wrong, in one message", async () => {
+    app = await startApp({
+      APP_ID: "my-app",
+      PRIVATE_KEY: "not a key",
+      LORAGATE_RECONCILE_MINUTES: "15m",
+      LOG_FORMAT: "xml",
+    });
+    expect(await app.exited).toBe(2);
+    expect(app.log().trim().split("\n")).toEqual([
+      "loragate: the app does not start; fix its environment:",
+      "  APP_ID must be the GitHub App's id, a number (Settings > Developer settings > GitHub Apps > the app > App ID)",
+      "  LOG_FORMAT must be json or pretty",
+      "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: no reconciler)",
+      '  The contents of "env.PRIVATE_KEY" could not be validated. Please check to ensure you have copied the contents of the .pem file correctly.',
+    ]);
+  });
+
+  it("without a private key it exits 2 instead of Probot's setup mode (a browser flow that calls smee.io)", async () => {
+    app = await startApp({ PRIVATE_KEY: undefined });
+    expect(await app.exited).toBe(2);
+    expect(app.log()).toMatch(/PRIVATE_KEY is not set, nor PRIVATE_KEY_PATH/);
+    expect(app.log()).not.toMatch(/setup|smee/i);
+  });
+
   it("a delivery with a bad signature: 400, one warning line, none of its payload in the log", async () => {
     app = await startApp({});
     const before = app.log().length;

@@ -1,0 +1,87 @@
+import { createPrivateKey } from "node:crypto";
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+
+const APP_SETTINGS = "Settings > Developer settings > GitHub Apps > the app";
+
+/** Digits only: "abc", "1.5" and "" are refused, where Number() would read NaN or 0 and change what happens. */
+const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .pipe(
+      z.number().min(min, `must be ${what}, at least ${min}`).max(max, `must be ${what}, at most ${max}`),
+    );
+
+/**
+ * The environment `npm start` reads, checked before Probot starts (README: The GitHub App). Values are
+ * never echoed: two of them are secrets.
+ */
+const AppEnvironmentSchema = z
+  .object({
+    APP_ID: z
+      .string({ error: `is not set: the GitHub App's id (${APP_SETTINGS} > App ID)` })
+      .regex(/^\d+$/, `must be the GitHub App's id, a number (${APP_SETTINGS} > App ID)`),
+    WEBHOOK_SECRET: z
+      .string({
+        error: `is not set: the webhook secret of the GitHub App (${APP_SETTINGS} > Webhook secret)`,
+      })
+      .min(1, `is empty: set it to the webhook secret of the GitHub App (${APP_SETTINGS} > Webhook secret)`),
+    LORAGATE_DEVELOPMENT: z.string().optional(),
+    PORT: wholeNumber("a TCP port", 0, 65_535).optional(),
+    LOG_LEVEL: z
+      .enum(["trace", "debug", "info", "warn", "error", "fatal"], {
+        error: "must be trace, debug, info, warn, error or fatal",
+      })
+      .optional(),
+    LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
+    LORAGATE_RECONCILE_MINUTES: wholeNumber("a whole number of minutes (0: no reconciler)", 0).optional(),
+    LORAGATE_GITHUB_TIMEOUT_MS: wholeNumber("a whole number of milliseconds", 1).optional(),
+    LORAGATE_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds", 0).optional(),
+  })
+  // Probot's well-known development secret would accept deliveries signed by anyone who read its docs.
+  .refine((env) => env.WEBHOOK_SECRET !== "development" || env.LORAGATE_DEVELOPMENT === "1", {
+    when: () => true, // said with the other variables' problems, not after they are fixed
+    path: ["WEBHOOK_SECRET"],
+    message: `is Probot's public development secret ("development"); set LORAGATE_DEVELOPMENT=1 to allow it on a development machine`,
+  });
+
+export type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
+
+/**
+ * The App's private key found as Probot finds it (PRIVATE_KEY, PRIVATE_KEY_PATH, or the one .pem file in
+ * the working folder), and read as a key. Probot only logs a key it cannot find or read, then starts in its
+ * setup mode, which waits for a browser and calls smee.io: on a server, a process that never works.
+ */
+function privateKeyProblem(env: NodeJS.ProcessEnv): string | undefined {
+  let pem: string | null;
+  try {
+    pem = getPrivateKey({ env });
+  } catch (error) {
+    return (error as Error).message.replace(/^\[@probot\/get-private-key\] /, "");
+  }
+  if (!pem)
+    return `PRIVATE_KEY is not set, nor PRIVATE_KEY_PATH: the GitHub App's private key, the .pem file's contents (${APP_SETTINGS} > Private keys)`;
+  try {
+    createPrivateKey(pem);
+  } catch {
+    return `the private key (${env.PRIVATE_KEY ? "PRIVATE_KEY" : env.PRIVATE_KEY_PATH ? "PRIVATE_KEY_PATH" : "the .pem file here"}) does not read as a PEM private key: give the .pem file GitHub made for the App`;
+  }
+  return undefined;
+}
+
+/** The checked environment, or one line per variable that is wrong (the app does not start then). */
+export function readAppEnvironment(
+  env: NodeJS.ProcessEnv,
+): { environment: AppEnvironment } | { problems: string[] } {
+  const parsed = AppEnvironmentSchema.safeParse(env);
+  const keyProblem = privateKeyProblem(env);
+  if (parsed.success && !keyProblem) return { environment: parsed.data };
+  return {
+    problems: [
+      ...(parsed.error?.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`) ?? []),
+      ...(keyProblem ? [keyProblem] : []),
+    ],
+  };
+}
