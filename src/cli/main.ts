@@ -117,7 +117,6 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     }
     const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
     const problem =
-      folderProblem(root, "registry folder") ??
       (await registryProblem(root)) ??
       (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
     if (problem) {
@@ -188,10 +187,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = rest[0] ?? ".";
-    const problem =
-      folderProblem(root, "registry folder") ??
-      (await registryProblem(root)) ??
-      (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
+    const problem = await registryProblem(root);
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -282,8 +278,13 @@ function argumentError(error: Error): string {
   return error.message;
 }
 
-/** Why `root` is not a registry to check: no registry.yaml (and, for a LocoLLM repository, how to import it). */
+/**
+ * Why `root` is not a registry to check: not a folder, or no registry.yaml (and, for a LocoLLM repository,
+ * how to import it).
+ */
 async function registryProblem(root: string): Promise<string | undefined> {
+  const notFolder = folderProblem(root, "registry folder");
+  if (notFolder) return notFolder;
   const source = new FsRegistrySource(root);
   if ((await source.stat(REGISTRY_FILE)) !== undefined) return undefined;
   return (await looksLikeLocoLLM(source))
