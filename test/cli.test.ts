@@ -139,6 +139,34 @@ describe("loragate check", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("refuses a --hidden benchmark with a line that is not a valid item, by line and rule, never its text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-hidden-"));
+    try {
+      const [good] = readFileSync(join(FIXTURE_ROOT, "benchmarks/math/benchmark.jsonl"), "utf8").split("\n");
+      const secret = "SECRET-QUESTION-TEXT how many apples";
+      writeFileSync(
+        join(dir, "secret.jsonl"),
+        `${good}\n{"id": "h2", "instruction": "${secret}", "input": ""}\n{not json ${secret}\n`,
+      );
+      const r = await cli(
+        "check",
+        FIXTURE_ROOT,
+        "--adapter",
+        "math-gsm8k",
+        "--hidden",
+        join(dir, "secret.jsonl"),
+      );
+      expect(r).toEqual({
+        code: 2,
+        stdout: "",
+        stderr:
+          "loragate: hidden:1 is not a valid benchmark: line 2 [missing-field], line 3 [jsonl-syntax]; fix the file at those lines (their text is not shown here)\n",
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("demo without a trainer environment: the committed adapters, trained passes the bar, shuffled fails", async () => {
     const r = await demo("/nonexistent/python");
     expect(r.stderr).toContain("committed in fixtures/trained/");

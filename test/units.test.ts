@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DuplicateIndex } from "../src/core/dataset/duplicate-index.ts";
 import { trainingFieldTypes } from "../src/core/dataset/line-rules.ts";
@@ -8,6 +11,7 @@ import { compareSemver } from "../src/core/registry/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
 import { locateYamlPath } from "../src/core/registry/yaml.ts";
 import { RegistrySchema } from "../src/core/schemas/registry.ts";
+import { readHiddenBenchmark } from "../src/io/hidden-benchmark.ts";
 
 describe("locateYamlPath", () => {
   const doc =
@@ -164,5 +168,19 @@ describe("a training record's verdict", () => {
           expect(trainingFieldTypes(first!)).toBe(trainingFieldTypes(second!));
           expect(verdict(second!), `${a},${b},${c}`).toBe(verdict(first!));
         }
+  });
+});
+
+describe("a hidden benchmark file", () => {
+  it("that cannot be read is refused by its label and the error's code, not its path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-hidden-name-"));
+    try {
+      mkdirSync(join(dir, "gsm8k-hard-variants.jsonl")); // a folder where the file should be
+      await expect(readHiddenBenchmark(join(dir, "gsm8k-hard-variants.jsonl"), "hidden 1")).rejects.toThrow(
+        /^hidden 1 could not be read \(EISDIR\)$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,8 +6,8 @@ var __export = (target, all) => {
 };
 
 // src/action/main.ts
-import { appendFileSync, existsSync as existsSync4, readdirSync } from "node:fs";
-import { join as join5 } from "node:path";
+import { appendFileSync, existsSync as existsSync4, readdirSync, statSync as statSync2 } from "node:fs";
+import { join as join4 } from "node:path";
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -4097,10 +4097,8 @@ async function sha256File(path) {
   return hash2.digest("hex");
 }
 
-// src/io/fs-source.ts
-import { createReadStream as createReadStream3 } from "node:fs";
-import { lstat, readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+// src/io/hidden-benchmark.ts
+import { createReadStream as createReadStream2 } from "node:fs";
 
 // src/core/findings/findings.ts
 var toFinding = (draft) => ({
@@ -31639,877 +31637,35 @@ async function validateDataset(params) {
   };
 }
 
-// src/core/dataset/workers.ts
-import { open as open2 } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
-var PARALLEL_MIN_SECONDS = 0.5;
-var ONE_THREAD_BYTES_PER_SECOND = { validation: 15e7, contamination: 25e6 };
-function parallelReadPath(source, file2, size, pass, threads) {
-  const path = source.localPath?.(file2);
-  const alone = size / ONE_THREAD_BYTES_PER_SECOND[pass];
-  return path && threads !== 1 && alone >= PARALLEL_MIN_SECONDS ? path : void 0;
-}
-function startWorker(callerUrl, name, workerData) {
-  if (!callerUrl.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, callerUrl), { workerData });
-  const url2 = new URL(`./${name}.ts`, callerUrl).href;
-  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url2)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-function watchWorker(worker, settled, reject) {
-  worker.once("error", reject);
-  worker.once("exit", (code18) => {
-    if (!settled()) reject(new Error(`worker stopped with exit code ${code18} before finishing`));
-  });
-}
-async function splitAtLineEnds(path, size, parts, firstShare = 1) {
-  const total = firstShare + parts - 1;
-  const bounds = [0];
-  const handle = await open2(path, "r");
-  try {
-    const buf = Buffer.alloc(1 << 16);
-    for (let k = 1; k < parts; k++) {
-      let at = Math.max(Math.floor(size * (firstShare + k - 1) / total), bounds.at(-1));
-      let found = -1;
-      while (found < 0 && at < size) {
-        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
-        if (bytesRead === 0) break;
-        const nl = buf.subarray(0, bytesRead).indexOf(10);
-        if (nl >= 0) found = at + nl + 1;
-        else at += bytesRead;
-      }
-      if (found > bounds.at(-1) && found < size) bounds.push(found);
-    }
-  } finally {
-    await handle.close();
-  }
-  bounds.push(size);
-  return bounds;
-}
-
-// src/core/contamination/hashing.ts
-var NgramHasher = class {
-  constructor(n) {
-    this.n = n;
-  }
-  n;
-  stamp = new Uint32Array(1024);
-  keys = new Uint32Array(1024);
-  epoch = 0;
-  out = [];
-  hashes(tokens) {
-    const { n, out } = this;
-    out.length = 0;
-    if (tokens.length === 0) return out;
-    const count = Math.max(1, tokens.length - n + 1);
-    if (count * 2 > this.stamp.length) {
-      this.stamp = new Uint32Array(1 << Math.ceil(Math.log2(count * 2)));
-      this.keys = new Uint32Array(this.stamp.length);
-      this.epoch = 0;
-    }
-    const epoch = ++this.epoch;
-    const mask = this.stamp.length - 1;
-    const width = Math.min(n, tokens.length);
-    for (let i = 0; i < count; i++) {
-      let h = 2538058380 ^ width;
-      for (let k = i; k < i + width; k++) {
-        h = Math.imul(h ^ tokens[k], 1540483477);
-        h ^= h >>> 13;
-      }
-      h >>>= 0;
-      let slot = Math.imul(h, 2654435761) >>> 0 & mask;
-      while (this.stamp[slot] === epoch && this.keys[slot] !== h) slot = slot + 1 & mask;
-      if (this.stamp[slot] === epoch) continue;
-      this.stamp[slot] = epoch;
-      this.keys[slot] = h;
-      out.push(h);
-    }
-    return out;
-  }
-};
-function textFingerprint(tokens, from = 0) {
-  let h1 = 514703087;
-  let h2 = 1103547991;
-  for (let i = from; i < tokens.length; i++) {
-    h1 = Math.imul(h1 ^ tokens[i], -1640531535);
-    h2 = Math.imul(h2 ^ tokens[i], 1597334677);
-    h1 ^= h1 >>> 15;
-    h2 ^= h2 >>> 13;
-  }
-  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length - from}`;
-}
-var U32Map = class _U32Map {
-  slots;
-  size = 0;
-  constructor(expected) {
-    this.slots = new Uint32Array(2 << Math.ceil(Math.log2(Math.max(16, expected * 2))));
-  }
-  /** Value for a key, or 0 when absent. */
-  get(key) {
-    const { slots } = this;
-    const mask = slots.length - 2;
-    let at = Math.imul(key, 2654435761) << 1 & mask;
-    for (let value = slots[at + 1]; value !== 0; value = slots[at + 1]) {
-      if (slots[at] === key) return value;
-      at = at + 2 & mask;
-    }
-    return 0;
-  }
-  set(key, value) {
-    if ((this.size + 1) * 4 > this.slots.length) this.grow();
-    const { slots } = this;
-    const mask = slots.length - 2;
-    let at = Math.imul(key, 2654435761) << 1 & mask;
-    while (slots[at + 1] !== 0 && slots[at] !== key) at = at + 2 & mask;
-    if (slots[at + 1] === 0) this.size++;
-    slots[at] = key;
-    slots[at + 1] = value;
-  }
-  grow() {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    this.size = 0;
-    for (let at = 0; at < old.length; at += 2) if (old[at + 1] !== 0) this.set(old[at], old[at + 1]);
-  }
-  /** The table's array, to rebuild it in a worker without re-inserting. */
-  export() {
-    return { slots: this.slots, size: this.size };
-  }
-  static import(data) {
-    const map3 = new _U32Map(1);
-    map3.slots = data.slots;
-    map3.size = data.size;
-    return map3;
-  }
-};
-
-// src/core/contamination/normalize.ts
-var NUMBER2 = "0";
-var TOKEN = new RegExp("[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}]|\\p{Nd}+|[\\p{L}\\p{M}]+", "gu");
-function tokenize(text) {
-  const out = text.normalize("NFKC").toLowerCase().match(TOKEN) ?? [];
-  for (let i = 0; i < out.length; i++) if (new RegExp("^\\p{Nd}", "u").test(out[i])) out[i] = NUMBER2;
-  return out;
-}
-var FNV_OFFSET = 2166136261;
-var FNV_PRIME = 16777619;
-function finish(h) {
-  h ^= h >>> 15;
-  h = Math.imul(h, 739982445);
-  return (h ^ h >>> 12) >>> 0;
-}
-function tokenHash(token) {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), FNV_PRIME);
-  return finish(h);
-}
-var NUMBER_HASH = tokenHash(NUMBER2);
-var CLASS = new Uint8Array(128);
-var LOWER = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  if (c >= 48 && c <= 57) CLASS[c] = 2;
-  else if (c >= 65 && c <= 90 || c >= 97 && c <= 122) {
-    CLASS[c] = 1;
-    LOWER[c] = c | 32;
-  }
-}
-var TokenList = class {
-  data = new Uint32Array(256);
-  length = 0;
-  /** The hashes, as a view valid until the list next grows. */
-  view() {
-    return this.data.subarray(0, this.length);
-  }
-  clear() {
-    this.length = 0;
-  }
-  /** Room for `more` hashes past the current ones (a text of n UTF-16 units has at most n tokens). */
-  reserve(more) {
-    if (this.length + more > this.data.length) {
-      const bigger = new Uint32Array(2 ** Math.ceil(Math.log2(this.length + more)));
-      bigger.set(this.data.subarray(0, this.length));
-      this.data = bigger;
-    }
-    return this.data;
-  }
-  push(hash2) {
-    this.reserve(1)[this.length++] = hash2;
-  }
-};
-function appendTokenHashes(text, out) {
-  const data = out.reserve(text.length);
-  const start = out.length;
-  let at = start;
-  let h = FNV_OFFSET;
-  let kind = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128) {
-      out.length = start;
-      for (const token of tokenize(text)) out.push(tokenHash(token));
-      return;
-    }
-    const k = CLASS[c];
-    if (k !== kind) {
-      if (kind === 1) data[at++] = finish(h);
-      else if (kind === 2) data[at++] = NUMBER_HASH;
-      kind = k;
-      h = FNV_OFFSET;
-    }
-    if (k === 1) h = Math.imul(h ^ LOWER[c], FNV_PRIME);
-  }
-  if (kind === 1) data[at++] = finish(h);
-  else if (kind === 2) data[at++] = NUMBER_HASH;
-  out.length = at;
-}
-
-// src/core/contamination/benchmark-index.ts
-var referenceAnswer = (item) => item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
-function promptAndAnswerTokens(text, answer, out) {
-  out.clear();
-  appendTokenHashes(text.instruction, out);
-  const exactFrom = text.input.trim() ? out.length : 0;
-  appendTokenHashes(text.input, out);
-  appendTokenHashes(answer, out);
-  return exactFrom;
-}
-var MIN_EXACT_WORDS = 4;
-var MIN_ITEM_NGRAMS = 3;
-function exactEligible(tokens, from = 0) {
-  let words = 0;
-  for (let i = from; i < tokens.length && words < MIN_EXACT_WORDS; i++)
-    if (tokens[i] !== NUMBER_HASH) words++;
-  return words >= MIN_EXACT_WORDS;
-}
-function instructionIsTemplate(items, rule) {
-  const asksInput = (item) => item.input.trim() !== "";
-  if (items.length < rule.minDocuments) return asksInput;
-  const counts = /* @__PURE__ */ new Map();
-  for (const item of items.filter(asksInput))
-    counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
-  const template = [...counts].find(([, count]) => count >= rule.benchmarkShare * items.length)?.[0];
-  return (item) => asksInput(item) && item.instruction === template;
-}
-function buildBenchmarkIndex(benchmarks, n, rule) {
-  const table = new U32Map(1 << 12);
-  const pairItem = [];
-  const pairId = [];
-  const itemIds = [];
-  const itemBenchmark = [];
-  const itemStart = [0];
-  const questionStart = [0];
-  const questionIds = [];
-  const exact = /* @__PURE__ */ new Map();
-  const summary = benchmarks.map((b) => ({
-    file: b.file,
-    hidden: b.hidden,
-    items: b.items.length,
-    tooShort: 0
-  }));
-  const hasher = new NgramHasher(n);
-  const tokens = new TokenList();
-  for (let b = 0; b < benchmarks.length; b++) {
-    const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
-    for (const item of benchmarks[b].items) {
-      const index = itemIds.length;
-      const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
-      const exactFrom = promptAndAnswerTokens(asked, "", tokens);
-      const questionEnd = tokens.length;
-      appendTokenHashes(referenceAnswer(item), tokens);
-      const all = tokens.view();
-      itemIds.push(item.id);
-      itemBenchmark.push(b);
-      for (const h of hasher.hashes(all)) {
-        let id = table.get(h);
-        if (id === 0) table.set(h, id = table.size + 1);
-        pairItem.push(index);
-        pairId.push(id);
-      }
-      itemStart.push(pairId.length);
-      for (const h of hasher.hashes(all.subarray(0, questionEnd))) {
-        const id = table.get(h);
-        if (id !== 0) questionIds.push(id);
-      }
-      questionStart.push(questionIds.length);
-      if (exactEligible(all, exactFrom)) {
-        const key = textFingerprint(all, exactFrom);
-        const list = exact.get(key);
-        if (list) list.push(index);
-        else exact.set(key, [index]);
-      } else summary[b].tooShort++;
-    }
-  }
-  const ids = table.size;
-  const postingStart = new Uint32Array(ids + 2);
-  for (const id of pairId) postingStart[id + 1]++;
-  for (let id = 1; id <= ids + 1; id++) postingStart[id] += postingStart[id - 1];
-  const postingItems = new Uint32Array(pairId.length);
-  const fill = postingStart.slice();
-  for (let k = 0; k < pairId.length; k++) postingItems[fill[pairId[k]]++] = pairItem[k];
-  const itemNgramIds = Uint32Array.from(pairId);
-  for (let i = 0; i + 1 < itemStart.length; i++) itemNgramIds.subarray(itemStart[i], itemStart[i + 1]).sort();
-  const starts = Uint32Array.from(itemStart);
-  return {
-    data: {
-      n,
-      table: table.export(),
-      postingStart,
-      postingItems,
-      itemNgrams: starts.subarray(1).map((end, i) => end - starts[i]),
-      itemStart: starts,
-      itemNgramIds,
-      itemBenchmark: Uint32Array.from(itemBenchmark),
-      ownItem: Uint8Array.from(itemBenchmark, (b) => benchmarks[b].own ? 1 : 0),
-      questionStart: Uint32Array.from(questionStart),
-      questionIds: Uint32Array.from(questionIds),
-      exact: [...exact]
-    },
-    itemIds,
-    benchmarks: summary
-  };
-}
-var ngramCount = (data) => data.postingStart.length - 2;
-
-// src/core/contamination/scan.ts
-var BOILERPLATE = 1;
-var TRAINING_COMMON = 2;
-var TrainingScan = class {
-  constructor(index) {
-    this.index = index;
-    this.hasher = new NgramHasher(index.n);
-    this.table = U32Map.import(index.table);
-    ({ bits: this.present, shift: this.presentShift } = presenceBits(index));
-    this.exact = new Map(index.exact);
-    this.trainDf = new Uint32Array(ngramCount(index) + 1);
-  }
-  index;
-  table;
-  /** One bit per hash bucket of the index's n-grams: most misses end here, in cache. */
-  present;
-  presentShift;
-  exact;
-  /** Training examples containing each index n-gram (document frequency), by n-gram id. */
-  trainDf;
-  examples = 0;
-  // Per example with at least one hit: its line, its distinct n-gram count, where its hits start.
-  lines = new GrowableU32();
-  ngrams = new GrowableU32();
-  hitStart = new GrowableU32().push(0);
-  hits = new GrowableU32();
-  exactMatches = [];
-  /** Work done, to show that it grows linearly: n-gram lookups (phase 1), candidate pairs verified (phase 2). */
-  work = { lookups: 0, candidates: 0 };
-  hasher;
-  tokens = new TokenList();
-  add(line, example) {
-    this.examples++;
-    const exactFrom = promptAndAnswerTokens(example, example.output, this.tokens);
-    const tokens = this.tokens.view();
-    if (exactEligible(tokens, exactFrom)) {
-      for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
-        this.exactMatches.push({ line, item });
-    }
-    const hashes = this.hasher.hashes(tokens);
-    const before = this.hits.length;
-    this.work.lookups += hashes.length;
-    for (let i = 0; i < hashes.length; i++) {
-      const h = hashes[i];
-      const bit = h >>> this.presentShift;
-      if ((this.present[bit >>> 5] & 1 << (bit & 31)) === 0) continue;
-      const id = this.table.get(h);
-      if (id !== 0) {
-        this.hits.push(id);
-        this.trainDf[id]++;
-      }
-    }
-    if (this.hits.length > before) {
-      this.lines.push(line);
-      this.ngrams.push(hashes.length);
-      this.hitStart.push(this.hits.length);
-    }
-  }
-  /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
-  score(plan, thresholds) {
-    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
-    const seenBy = new Int32Array(itemUseful.length).fill(-1);
-    const inExample = new Int32Array(ngramCount(this.index) + 1);
-    const out = [];
-    const [lines, ngrams, hitStart, hits] = [
-      this.lines.values(),
-      this.ngrams.values(),
-      this.hitStart.values(),
-      this.hits.values()
-    ];
-    for (let e = 0; e < lines.length; e++) {
-      const from = hitStart[e];
-      const to = hitStart[e + 1];
-      let exampleAll = ngrams[e];
-      let exampleUseful = exampleAll;
-      for (let h = from; h < to; h++) {
-        const kind = boilerplate[hits[h]];
-        if (kind === BOILERPLATE) exampleAll--;
-        else inExample[hits[h]] = e + 1;
-        if (kind !== 0) exampleUseful--;
-      }
-      for (let h = from; h < to; h++) {
-        const id = hits[h];
-        for (let p = prefixStart[id]; p < prefixStart[id + 1]; p++) {
-          const item = prefixItems[p];
-          if (seenBy[item] === e) continue;
-          seenBy[item] = e;
-          this.work.candidates++;
-          let shared2 = 0;
-          for (let k = usefulStart[item]; k < usefulStart[item + 1]; k++)
-            if (inExample[usefulIds[k]] === e + 1) shared2++;
-          const itemTotal = itemUseful[item];
-          const containment = shared2 / itemTotal;
-          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
-          const jaccard = shared2 / (exampleTotal + itemTotal - shared2);
-          if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
-            const signal = containment >= thresholds.containment ? "containment" : "jaccard";
-            out.push({
-              line: lines[e],
-              item,
-              signal,
-              score: signal === "containment" ? containment : jaccard,
-              containment,
-              jaccard
-            });
-          }
-        }
-      }
-    }
-    return out;
-  }
-};
-var GrowableU32 = class {
-  data = new Uint32Array(1024);
-  length = 0;
-  push(value) {
-    if (this.length === this.data.length) {
-      const bigger = new Uint32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = value;
-    return this;
-  }
-  values() {
-    return this.data.subarray(0, this.length);
-  }
-};
-function presenceBits(index) {
-  const log2 = Math.min(27, Math.max(10, Math.ceil(Math.log2(Math.max(1, ngramCount(index)) * 16))));
-  const bits = new Uint32Array(2 ** (log2 - 5));
-  const shift = 32 - log2;
-  const { slots } = index.table;
-  for (let at = 0; at < slots.length; at += 2) {
-    if (slots[at + 1] === 0) continue;
-    const bit = slots[at] >>> shift;
-    bits[bit >>> 5] |= 1 << (bit & 31);
-  }
-  return { bits, shift };
-}
-
-// src/core/contamination/engine.ts
-var MIN_REPEATED_QUESTION_NGRAMS = 6;
-var DEFAULT_BOILERPLATE = {
-  trainShare: 0.1,
-  benchmarkShare: 0.5,
-  minDocuments: 10,
-  maxPosting: 2048
-};
-function classifyNgrams(index, trainDf, trainExamples, rule) {
-  const ids = ngramCount(index);
-  const { postingStart, postingItems, ownItem } = index;
-  const ownDf = new Uint32Array(ids + 1);
-  for (let id = 1; id <= ids; id++)
-    for (let p = postingStart[id]; p < postingStart[id + 1]; p++) ownDf[id] += ownItem[postingItems[p]];
-  const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
-  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
-  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (ownItem.length - ownItems));
-  const boilerplate = new Uint8Array(ids + 1);
-  let count = 0;
-  for (let id = 1; id <= ids; id++) {
-    const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
-    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
-    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
-    if (boilerplate[id] !== 0) count++;
-  }
-  return { boilerplate, ownDf, count };
-}
-function planScoring(index, trainDf, trainExamples, rule, thresholds) {
-  const ids = ngramCount(index);
-  const items = index.itemNgrams.length;
-  const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
-  const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
-  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
-  const { questionStart, questionIds } = index;
-  const questionRepeated = (item) => questionStart[item + 1] - questionStart[item] >= MIN_REPEATED_QUESTION_NGRAMS && questionIds.subarray(questionStart[item], questionStart[item + 1]).every((id) => boilerplate[id] === TRAINING_COMMON);
-  const t = Math.min(thresholds.containment, thresholds.jaccard);
-  const itemUseful = new Uint32Array(items);
-  const keepsTrainingCommon = new Uint8Array(items);
-  const usefulStart = new Uint32Array(items + 1);
-  const usefulIds = [];
-  const prefixCount = new Uint32Array(ids + 2);
-  const prefixes = [];
-  for (let item = 0; item < items; item++) {
-    keepsTrainingCommon[item] = questionRepeated(item) ? 1 : 0;
-    const useful = [];
-    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
-      const id = index.itemNgramIds[p];
-      if (dropped(item, id)) continue;
-      if (boilerplate[id] === TRAINING_COMMON && keepsTrainingCommon[item] === 0) continue;
-      useful.push(id);
-    }
-    usefulStart[item + 1] = usefulStart[item] + useful.length;
-    for (const id of useful) usefulIds.push(id);
-    if (useful.length < MIN_ITEM_NGRAMS) {
-      prefixes.push([]);
-      continue;
-    }
-    itemUseful[item] = useful.length;
-    useful.sort((a, b) => trainDf[a] - trainDf[b] || df(a) - df(b) || a - b);
-    const prefix = useful.slice(0, useful.length - Math.ceil(t * useful.length) + 1);
-    prefixes.push(prefix);
-    for (const id of prefix) prefixCount[id]++;
-  }
-  const prefixStart = new Uint32Array(ids + 2);
-  for (let id = 1; id <= ids; id++) prefixStart[id + 1] = prefixStart[id] + prefixCount[id];
-  const prefixItems = new Uint32Array(prefixStart[ids + 1]);
-  const fill = prefixStart.slice();
-  prefixes.forEach((prefix, item) => {
-    for (const id of prefix) prefixItems[fill[id]++] = item;
-  });
-  return {
-    boilerplate,
-    itemUseful,
-    keepsTrainingCommon,
-    usefulStart,
-    usefulIds: Uint32Array.from(usefulIds),
-    prefixStart,
-    prefixItems,
-    boilerplateCount
-  };
-}
-async function scanInProcess(params) {
-  const scan = new TrainingScan(params.index.data);
-  await params.feed((line, example) => scan.add(line, example));
-  const plan = planScoring(
-    params.index.data,
-    scan.trainDf,
-    scan.examples,
-    params.boilerplate ?? DEFAULT_BOILERPLATE,
-    params.thresholds
-  );
-  return {
-    exact: scan.exactMatches,
-    pairs: scan.score(plan, params.thresholds),
-    examples: scan.examples,
-    boilerplateNgrams: plan.boilerplateCount,
-    work: scan.work
-  };
-}
-
-// src/core/contamination/parallel.ts
-import { createReadStream as createReadStream2 } from "node:fs";
-import { availableParallelism } from "node:os";
-
-// src/core/contamination/training-lines.ts
-function parseTrainingLine(text) {
-  try {
-    return trainingTextOf(JSON.parse(text));
-  } catch {
-    return void 0;
-  }
-}
-async function forEachTrainingExample(chunks, params, onExample) {
-  const { lines } = await streamLines(chunks, params.maxLineBytes, params.atFileStart, {
-    line: (text, line) => {
-      const example = parseTrainingLine(text);
-      if (example) onExample(line, example);
-    },
-    problem: () => {
-    }
-  });
-  return lines;
-}
-
-// src/core/contamination/parallel.ts
-var MAX_THREADS = 4;
-async function scanRange(job) {
-  const scan = new TrainingScan(job.index);
-  const lines = await forEachTrainingExample(
-    createReadStream2(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
-    { maxLineBytes: job.maxLineBytes, atFileStart: job.start === 0 },
-    (line, example) => scan.add(line, example)
-  );
-  return {
-    scan,
-    scanned: {
-      type: "scanned",
-      lines,
-      examples: scan.examples,
-      trainDf: scan.trainDf,
-      exact: scan.exactMatches
-    }
-  };
-}
-async function scanInWorkers(params) {
-  const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
-  const bounds = await splitAtLineEnds(params.path, params.size, threads, 1.4);
-  const jobs = bounds.slice(0, -1).map((start, i) => ({
-    index: params.index.data,
-    path: params.path,
-    start,
-    end: bounds[i + 1],
-    maxLineBytes: params.maxLineBytes,
-    thresholds: params.thresholds
-  }));
-  const participants = [
-    local(jobs[0]),
-    ...jobs.slice(1).map((job) => remote(startWorker(import.meta.url, "worker", job)))
-  ];
-  try {
-    const scanned = await Promise.all(participants.map((p) => p.scanned()));
-    const trainDf = new Uint32Array(scanned[0].trainDf.length);
-    let examples = 0;
-    for (const s of scanned) {
-      for (let i = 0; i < trainDf.length; i++) trainDf[i] += s.trainDf[i];
-      examples += s.examples;
-    }
-    const { boilerplateCount, ...plan } = planScoring(
-      params.index.data,
-      trainDf,
-      examples,
-      params.boilerplate,
-      params.thresholds
-    );
-    const scored = await Promise.all(participants.map((p) => p.score(plan)));
-    const offsets = scanned.map((_, i) => scanned.slice(0, i).reduce((sum, s) => sum + s.lines, 0));
-    return {
-      exact: scanned.flatMap((s, i) => s.exact.map((e) => ({ ...e, line: e.line + offsets[i] }))),
-      pairs: scored.flatMap((s, i) => s.pairs.map((p) => ({ ...p, line: p.line + offsets[i] }))),
-      examples,
-      boilerplateNgrams: boilerplateCount,
-      work: {
-        lookups: scored.reduce((sum, s) => sum + s.work.lookups, 0),
-        candidates: scored.reduce((sum, s) => sum + s.work.candidates, 0)
-      }
-    };
-  } finally {
-    for (const p of participants) p.close();
-  }
-}
-function local(job) {
-  const running = scanRange(job);
-  return {
-    scanned: async () => (await running).scanned,
-    score: async (plan) => {
-      const { scan } = await running;
-      const pairs2 = scan.score(plan, job.thresholds);
-      return { type: "scored", pairs: pairs2, work: scan.work };
-    },
-    close: () => {
-    }
-  };
-}
-function remote(worker) {
-  const queue = [];
-  let waiting;
-  let failure2;
-  let finished = false;
-  worker.on("message", (message) => {
-    if (message.type === "scored") finished = true;
-    if (waiting) {
-      waiting.resolve(message);
-      waiting = void 0;
-    } else queue.push(message);
-  });
-  watchWorker(
-    worker,
-    () => finished,
-    (error62) => {
-      failure2 = error62;
-      waiting?.reject(error62);
-    }
-  );
-  const next = () => queue.length > 0 ? Promise.resolve(queue.shift()) : failure2 ? Promise.reject(failure2) : new Promise((resolve2, reject) => {
-    waiting = { resolve: resolve2, reject };
-  });
-  return {
-    scanned: () => next(),
-    score: (plan) => {
-      worker.postMessage({ type: "score", plan });
-      return next();
-    },
-    close: () => void worker.terminate()
-  };
-}
-
-// src/core/contamination/report.ts
-var MAX_LISTED_MATCHES = 1e4;
-var round = (x) => Math.round(x * 1e3) / 1e3;
-function buildReport(raw, index, trainFile, thresholds) {
-  const byPair = /* @__PURE__ */ new Map();
-  const itemOf = (item) => {
-    const b = index.benchmarks[index.data.itemBenchmark[item]];
-    return { file: b.file, id: index.itemIds[item], hidden: b.hidden };
-  };
-  for (const p of raw.pairs) {
-    byPair.set(`${p.line}:${p.item}`, {
-      train: { file: trainFile, line: p.line },
-      benchmark: itemOf(p.item),
-      signal: p.signal,
-      score: round(p.score),
-      containment: round(p.containment),
-      jaccard: round(p.jaccard)
-    });
-  }
-  for (const e of raw.exact) {
-    const pair = byPair.get(`${e.line}:${e.item}`);
-    byPair.set(`${e.line}:${e.item}`, {
-      ...pair,
-      train: { file: trainFile, line: e.line },
-      benchmark: itemOf(e.item),
-      signal: "exact",
-      score: 1
-    });
-  }
-  const contaminated = index.benchmarks.map(() => /* @__PURE__ */ new Set());
-  const matches = [...byPair.values()].sort(
-    (a, b) => a.train.line - b.train.line || a.benchmark.file.localeCompare(b.benchmark.file) || a.benchmark.id.localeCompare(b.benchmark.id)
-  );
-  for (const m of matches)
-    contaminated[index.benchmarks.findIndex((b) => b.file === m.benchmark.file)].add(m.benchmark.id);
-  return {
-    examples: raw.examples,
-    matches: matches.slice(0, MAX_LISTED_MATCHES),
-    totalMatches: matches.length,
-    summary: index.benchmarks.map((b, i) => ({ ...b, contaminated: contaminated[i].size })),
-    boilerplateNgrams: raw.boilerplateNgrams,
-    thresholds,
-    work: raw.work
-  };
-}
-var describeSignal = (m, t) => m.signal === "exact" ? "the same text after normalization (case, punctuation, numbers)" : m.signal === "containment" ? `${Math.round(m.score * 100)}% of the item's word n-grams appear in this example (containment ${m.score} >= ${t.containment})` : `near-duplicate: Jaccard similarity ${m.score} >= ${t.jaccard}`;
-var RANK = { exact: 3, containment: 2, jaccard: 1 };
-var placeRank = (m) => m.benchmark.hidden ? 0 : m.benchmark.file.startsWith("adapters/") ? 1 : 2;
-var stronger = (a, b) => RANK[a.signal] - RANK[b.signal] || a.score - b.score || placeRank(a) - placeRank(b);
-function contaminationFindings(report) {
-  const byLine = /* @__PURE__ */ new Map();
-  for (const m of report.matches) {
-    const current = byLine.get(m.train.line);
-    if (!current) byLine.set(m.train.line, { best: m, count: 1 });
-    else {
-      current.count++;
-      if (stronger(m, current.best) > 0) current.best = m;
-    }
-  }
-  return [...byLine.values()].map(({ best: m, count }) => ({
-    file: m.train.file,
-    line: m.train.line,
-    column: 1,
-    field: "",
-    rule: `contamination-${m.signal}`,
-    severity: "error",
-    message: (m.benchmark.hidden ? `training example matches item "${m.benchmark.id}" of a hidden benchmark (${m.signal}, score ${m.score})` : `training example matches benchmark item "${m.benchmark.id}" of ${m.benchmark.file}: ${describeSignal(m, report.thresholds)}`) + (count > 1 ? ` (and ${counted(count - 1, "more item")})` : ""),
-    hint: "remove or replace this example: an adapter must not train on the questions it is scored on"
-  }));
-}
-
-// src/core/contamination/check.ts
-async function checkContamination(params) {
-  const { config: config2 } = params;
-  const thresholds = { containment: config2.containment, jaccard: config2.jaccard };
-  const boilerplate = {
-    ...DEFAULT_BOILERPLATE,
-    trainShare: config2.boilerplate.train_share,
-    benchmarkShare: config2.boilerplate.benchmark_share
-  };
-  const index = buildBenchmarkIndex(params.benchmarks, config2.ngram, boilerplate);
-  const entry = await params.source.stat(params.trainFile);
-  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);
-  let raw;
-  if (entry && localPath) {
-    raw = await scanInWorkers({
-      index,
-      path: localPath,
-      size: entry.size,
-      maxLineBytes: params.maxLineBytes,
-      thresholds,
-      boilerplate,
-      threads: params.threads
-    });
-  } else {
-    const chunks = params.source.stream(params.trainFile);
-    const feed = (add) => forEachTrainingExample(chunks, { maxLineBytes: params.maxLineBytes, atFileStart: true }, add);
-    raw = await scanInProcess({ index, feed, thresholds, boilerplate });
-  }
-  return buildReport(raw, index, params.trainFile, thresholds);
-}
-async function readBenchmarkItems(source, file2, maxLineBytes) {
+// src/io/hidden-benchmark.ts
+var NAMED_PROBLEMS = 5;
+async function readHiddenBenchmark(path, label) {
+  const sink = new FindingSink();
   const items = [];
-  await validateDataset({
-    kind: "benchmark",
-    file: file2,
-    chunks: source.stream(file2),
-    maxLineBytes,
-    sink: new FindingSink(0),
-    onRecord: (item) => items.push(item)
-  });
-  return items;
-}
-
-// src/io/fs-source.ts
-var CHUNK_BYTES = 1 << 20;
-var FsRegistrySource = class {
-  constructor(root) {
-    this.root = root;
+  try {
+    await validateDataset({
+      kind: "benchmark",
+      file: label,
+      chunks: createReadStream2(path),
+      maxLineBytes: 1 << 20,
+      sink,
+      onRecord: (item) => items.push(item)
+    });
+  } catch (error62) {
+    throw new Error(`${label} could not be read (${error62.code ?? "read error"})`);
   }
-  root;
-  async stat(path) {
-    try {
-      const s = await lstat(join(this.root, path));
-      const kind = s.isSymbolicLink() ? "symlink" : s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";
-      return { path, kind, size: kind === "file" ? s.size : 0 };
-    } catch (error62) {
-      if (error62.code === "ENOENT" || error62.code === "ENOTDIR")
-        return void 0;
-      throw error62;
-    }
-  }
-  async list(dir) {
-    const out = [];
-    const top = await this.stat(dir);
-    if (top?.kind !== "dir") return out;
-    const walk = async (rel) => {
-      const names = (await readdir(join(this.root, rel))).sort();
-      for (const name of names) {
-        const entry = await this.stat(`${rel}/${name}`);
-        out.push(entry);
-        if (entry.kind === "dir") await walk(entry.path);
-      }
-    };
-    await walk(dir);
-    return out;
-  }
-  async read(path) {
-    return readFile(join(this.root, path));
-  }
-  localPath(path) {
-    return join(this.root, path);
-  }
-  stream(path) {
-    return createReadStream3(join(this.root, path), { highWaterMark: CHUNK_BYTES });
-  }
-};
-function readBenchmarkFile(path) {
-  return readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
+  const errors = sortFindings(sink.findings.filter((f) => f.severity === "error"));
+  if (errors.length === 0) return items;
+  const named = errors.slice(0, NAMED_PROBLEMS).map((f) => f.line > 0 ? `line ${f.line} [${f.rule}]` : `[${f.rule}]`);
+  const more = errors.length > NAMED_PROBLEMS ? ", and more" : "";
+  throw new Error(
+    `${label} is not a valid benchmark: ${named.join(", ")}${more}; fix the file at those lines (their text is not shown here)`
+  );
 }
 
 // src/action/run-action.ts
 import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join4 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/core/phases.ts
 function phaseClock(onPhase) {
@@ -35899,12 +35055,61 @@ var AdapterManifestSchema = external_exports.object({
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
 // src/core/dataset/parallel-dataset.ts
-import { createReadStream as createReadStream4 } from "node:fs";
-import { availableParallelism as availableParallelism2 } from "node:os";
+import { createReadStream as createReadStream3 } from "node:fs";
+import { availableParallelism } from "node:os";
+
+// src/core/dataset/workers.ts
+import { open as open2 } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+var PARALLEL_MIN_SECONDS = 0.5;
+var ONE_THREAD_BYTES_PER_SECOND = { validation: 15e7, contamination: 25e6 };
+function parallelReadPath(source, file2, size, pass, threads) {
+  const path = source.localPath?.(file2);
+  const alone = size / ONE_THREAD_BYTES_PER_SECOND[pass];
+  return path && threads !== 1 && alone >= PARALLEL_MIN_SECONDS ? path : void 0;
+}
+function startWorker(callerUrl, name, workerData) {
+  if (!callerUrl.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, callerUrl), { workerData });
+  const url2 = new URL(`./${name}.ts`, callerUrl).href;
+  const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url2)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+function watchWorker(worker, settled, reject) {
+  worker.once("error", reject);
+  worker.once("exit", (code18) => {
+    if (!settled()) reject(new Error(`worker stopped with exit code ${code18} before finishing`));
+  });
+}
+async function splitAtLineEnds(path, size, parts, firstShare = 1) {
+  const total = firstShare + parts - 1;
+  const bounds = [0];
+  const handle = await open2(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    for (let k = 1; k < parts; k++) {
+      let at = Math.max(Math.floor(size * (firstShare + k - 1) / total), bounds.at(-1));
+      let found = -1;
+      while (found < 0 && at < size) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) found = at + nl + 1;
+        else at += bytesRead;
+      }
+      if (found > bounds.at(-1) && found < size) bounds.push(found);
+    }
+  } finally {
+    await handle.close();
+  }
+  bounds.push(size);
+  return bounds;
+}
+
+// src/core/dataset/parallel-dataset.ts
 var RANGE_SHIFT = 30;
-var MAX_THREADS2 = 4;
+var MAX_THREADS = 4;
 async function validateDatasetInParallel(params) {
-  const threads = Math.max(1, Math.min(params.threads ?? availableParallelism2(), MAX_THREADS2));
+  const threads = Math.max(1, Math.min(params.threads ?? availableParallelism(), MAX_THREADS));
   const bounds = await splitAtLineEnds(params.path, params.size, threads);
   const firstForm = params.kind === "train" ? await firstRecordForm(params.path, params.size, params.maxLineBytes) : void 0;
   const table = new DuplicateIndex(1 << 16);
@@ -36017,7 +35222,7 @@ function runRange(job, onMessage) {
 async function firstRecordForm(path, size, maxLineBytes) {
   if (size === 0) return void 0;
   let found;
-  const head = createReadStream4(path, { end: Math.min(size, 2 * maxLineBytes) - 1, highWaterMark: 1 << 16 });
+  const head = createReadStream3(path, { end: Math.min(size, 2 * maxLineBytes) - 1, highWaterMark: 1 << 16 });
   await streamLines(head, maxLineBytes, true, {
     line: (text, line) => {
       if (found) return;
@@ -36080,7 +35285,7 @@ async function validateAdapter(params) {
       message: `adapter folder name "${printable(name)}" is not allowed`,
       hint: "rename the folder to lower-case letters, digits and dashes (2-63 characters), e.g. math-gsm8k"
     });
-    return finish2(name, sink, stats);
+    return finish(name, sink, stats);
   }
   const entries = await checkFolder(source, dir, config2, add);
   const manifestEntry = entries.get(`${dir}/${MANIFEST_FILE}`);
@@ -36093,7 +35298,7 @@ async function validateAdapter(params) {
       message: "adapter.yaml not found",
       hint: "add adapters/<name>/adapter.yaml; see the example in README.md"
     });
-    return finish2(name, sink, stats);
+    return finish(name, sink, stats);
   }
   if (manifestEntry.kind === "dir")
     add({
@@ -36104,12 +35309,12 @@ async function validateAdapter(params) {
       message: "adapter.yaml is a folder, not a file",
       hint: "replace the folder with the adapter's manifest file"
     });
-  if (manifestEntry.kind !== "file") return finish2(name, sink, stats);
+  if (manifestEntry.kind !== "file") return finish(name, sink, stats);
   const manifestFile = `${dir}/${MANIFEST_FILE}`;
   const loaded = loadDocument(manifestFile, await source.read(manifestFile), AdapterManifestSchema);
   if (!loaded.ok) {
     for (const f of loaded.findings) sink.add(f);
-    return finish2(name, sink, stats);
+    return finish(name, sink, stats);
   }
   const manifest = loaded.value;
   const at = (...path) => ({ file: manifestFile, ...locateYamlPath(loaded.text, path) });
@@ -36204,9 +35409,9 @@ async function validateAdapter(params) {
     });
   }
   checkCounts(stats, config2, dir, manifest, add);
-  return { ...finish2(name, sink, stats), manifest };
+  return { ...finish(name, sink, stats), manifest };
 }
-function finish2(name, sink, stats) {
+function finish(name, sink, stats) {
   const findings = sink.finish();
   return { name, ok: !hasErrors(findings), findings, stats };
 }
@@ -36400,6 +35605,780 @@ async function declaredDataFiles(source, adapter) {
   const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
   const inFolder = (path) => checkRelativePath(path) ? void 0 : joinPath("adapters", adapter, path);
   return { train: inFolder(data.train), benchmark: inFolder(data.benchmark) };
+}
+
+// src/core/contamination/hashing.ts
+var NgramHasher = class {
+  constructor(n) {
+    this.n = n;
+  }
+  n;
+  stamp = new Uint32Array(1024);
+  keys = new Uint32Array(1024);
+  epoch = 0;
+  out = [];
+  hashes(tokens) {
+    const { n, out } = this;
+    out.length = 0;
+    if (tokens.length === 0) return out;
+    const count = Math.max(1, tokens.length - n + 1);
+    if (count * 2 > this.stamp.length) {
+      this.stamp = new Uint32Array(1 << Math.ceil(Math.log2(count * 2)));
+      this.keys = new Uint32Array(this.stamp.length);
+      this.epoch = 0;
+    }
+    const epoch = ++this.epoch;
+    const mask = this.stamp.length - 1;
+    const width = Math.min(n, tokens.length);
+    for (let i = 0; i < count; i++) {
+      let h = 2538058380 ^ width;
+      for (let k = i; k < i + width; k++) {
+        h = Math.imul(h ^ tokens[k], 1540483477);
+        h ^= h >>> 13;
+      }
+      h >>>= 0;
+      let slot = Math.imul(h, 2654435761) >>> 0 & mask;
+      while (this.stamp[slot] === epoch && this.keys[slot] !== h) slot = slot + 1 & mask;
+      if (this.stamp[slot] === epoch) continue;
+      this.stamp[slot] = epoch;
+      this.keys[slot] = h;
+      out.push(h);
+    }
+    return out;
+  }
+};
+function textFingerprint(tokens, from = 0) {
+  let h1 = 514703087;
+  let h2 = 1103547991;
+  for (let i = from; i < tokens.length; i++) {
+    h1 = Math.imul(h1 ^ tokens[i], -1640531535);
+    h2 = Math.imul(h2 ^ tokens[i], 1597334677);
+    h1 ^= h1 >>> 15;
+    h2 ^= h2 >>> 13;
+  }
+  return `${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}:${tokens.length - from}`;
+}
+var U32Map = class _U32Map {
+  slots;
+  size = 0;
+  constructor(expected) {
+    this.slots = new Uint32Array(2 << Math.ceil(Math.log2(Math.max(16, expected * 2))));
+  }
+  /** Value for a key, or 0 when absent. */
+  get(key) {
+    const { slots } = this;
+    const mask = slots.length - 2;
+    let at = Math.imul(key, 2654435761) << 1 & mask;
+    for (let value = slots[at + 1]; value !== 0; value = slots[at + 1]) {
+      if (slots[at] === key) return value;
+      at = at + 2 & mask;
+    }
+    return 0;
+  }
+  set(key, value) {
+    if ((this.size + 1) * 4 > this.slots.length) this.grow();
+    const { slots } = this;
+    const mask = slots.length - 2;
+    let at = Math.imul(key, 2654435761) << 1 & mask;
+    while (slots[at + 1] !== 0 && slots[at] !== key) at = at + 2 & mask;
+    if (slots[at + 1] === 0) this.size++;
+    slots[at] = key;
+    slots[at + 1] = value;
+  }
+  grow() {
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.size = 0;
+    for (let at = 0; at < old.length; at += 2) if (old[at + 1] !== 0) this.set(old[at], old[at + 1]);
+  }
+  /** The table's array, to rebuild it in a worker without re-inserting. */
+  export() {
+    return { slots: this.slots, size: this.size };
+  }
+  static import(data) {
+    const map3 = new _U32Map(1);
+    map3.slots = data.slots;
+    map3.size = data.size;
+    return map3;
+  }
+};
+
+// src/core/contamination/normalize.ts
+var NUMBER2 = "0";
+var TOKEN = new RegExp("[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}]|\\p{Nd}+|[\\p{L}\\p{M}]+", "gu");
+function tokenize(text) {
+  const out = text.normalize("NFKC").toLowerCase().match(TOKEN) ?? [];
+  for (let i = 0; i < out.length; i++) if (new RegExp("^\\p{Nd}", "u").test(out[i])) out[i] = NUMBER2;
+  return out;
+}
+var FNV_OFFSET = 2166136261;
+var FNV_PRIME = 16777619;
+function finish2(h) {
+  h ^= h >>> 15;
+  h = Math.imul(h, 739982445);
+  return (h ^ h >>> 12) >>> 0;
+}
+function tokenHash(token) {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), FNV_PRIME);
+  return finish2(h);
+}
+var NUMBER_HASH = tokenHash(NUMBER2);
+var CLASS = new Uint8Array(128);
+var LOWER = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 48 && c <= 57) CLASS[c] = 2;
+  else if (c >= 65 && c <= 90 || c >= 97 && c <= 122) {
+    CLASS[c] = 1;
+    LOWER[c] = c | 32;
+  }
+}
+var TokenList = class {
+  data = new Uint32Array(256);
+  length = 0;
+  /** The hashes, as a view valid until the list next grows. */
+  view() {
+    return this.data.subarray(0, this.length);
+  }
+  clear() {
+    this.length = 0;
+  }
+  /** Room for `more` hashes past the current ones (a text of n UTF-16 units has at most n tokens). */
+  reserve(more) {
+    if (this.length + more > this.data.length) {
+      const bigger = new Uint32Array(2 ** Math.ceil(Math.log2(this.length + more)));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    return this.data;
+  }
+  push(hash2) {
+    this.reserve(1)[this.length++] = hash2;
+  }
+};
+function appendTokenHashes(text, out) {
+  const data = out.reserve(text.length);
+  const start = out.length;
+  let at = start;
+  let h = FNV_OFFSET;
+  let kind = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) {
+      out.length = start;
+      for (const token of tokenize(text)) out.push(tokenHash(token));
+      return;
+    }
+    const k = CLASS[c];
+    if (k !== kind) {
+      if (kind === 1) data[at++] = finish2(h);
+      else if (kind === 2) data[at++] = NUMBER_HASH;
+      kind = k;
+      h = FNV_OFFSET;
+    }
+    if (k === 1) h = Math.imul(h ^ LOWER[c], FNV_PRIME);
+  }
+  if (kind === 1) data[at++] = finish2(h);
+  else if (kind === 2) data[at++] = NUMBER_HASH;
+  out.length = at;
+}
+
+// src/core/contamination/benchmark-index.ts
+var referenceAnswer = (item) => item.expected_output ?? item.answer_keywords?.join(" ") ?? "";
+function promptAndAnswerTokens(text, answer, out) {
+  out.clear();
+  appendTokenHashes(text.instruction, out);
+  const exactFrom = text.input.trim() ? out.length : 0;
+  appendTokenHashes(text.input, out);
+  appendTokenHashes(answer, out);
+  return exactFrom;
+}
+var MIN_EXACT_WORDS = 4;
+var MIN_ITEM_NGRAMS = 3;
+function exactEligible(tokens, from = 0) {
+  let words = 0;
+  for (let i = from; i < tokens.length && words < MIN_EXACT_WORDS; i++)
+    if (tokens[i] !== NUMBER_HASH) words++;
+  return words >= MIN_EXACT_WORDS;
+}
+function instructionIsTemplate(items, rule) {
+  const asksInput = (item) => item.input.trim() !== "";
+  if (items.length < rule.minDocuments) return asksInput;
+  const counts = /* @__PURE__ */ new Map();
+  for (const item of items.filter(asksInput))
+    counts.set(item.instruction, (counts.get(item.instruction) ?? 0) + 1);
+  const template = [...counts].find(([, count]) => count >= rule.benchmarkShare * items.length)?.[0];
+  return (item) => asksInput(item) && item.instruction === template;
+}
+function buildBenchmarkIndex(benchmarks, n, rule) {
+  const table = new U32Map(1 << 12);
+  const pairItem = [];
+  const pairId = [];
+  const itemIds = [];
+  const itemBenchmark = [];
+  const itemStart = [0];
+  const questionStart = [0];
+  const questionIds = [];
+  const exact = /* @__PURE__ */ new Map();
+  const summary = benchmarks.map((b) => ({
+    file: b.file,
+    hidden: b.hidden,
+    items: b.items.length,
+    tooShort: 0
+  }));
+  const hasher = new NgramHasher(n);
+  const tokens = new TokenList();
+  for (let b = 0; b < benchmarks.length; b++) {
+    const isTemplate = instructionIsTemplate(benchmarks[b].items, rule);
+    for (const item of benchmarks[b].items) {
+      const index = itemIds.length;
+      const asked = isTemplate(item) ? { instruction: "", input: item.input } : item;
+      const exactFrom = promptAndAnswerTokens(asked, "", tokens);
+      const questionEnd = tokens.length;
+      appendTokenHashes(referenceAnswer(item), tokens);
+      const all = tokens.view();
+      itemIds.push(item.id);
+      itemBenchmark.push(b);
+      for (const h of hasher.hashes(all)) {
+        let id = table.get(h);
+        if (id === 0) table.set(h, id = table.size + 1);
+        pairItem.push(index);
+        pairId.push(id);
+      }
+      itemStart.push(pairId.length);
+      for (const h of hasher.hashes(all.subarray(0, questionEnd))) {
+        const id = table.get(h);
+        if (id !== 0) questionIds.push(id);
+      }
+      questionStart.push(questionIds.length);
+      if (exactEligible(all, exactFrom)) {
+        const key = textFingerprint(all, exactFrom);
+        const list = exact.get(key);
+        if (list) list.push(index);
+        else exact.set(key, [index]);
+      } else summary[b].tooShort++;
+    }
+  }
+  const ids = table.size;
+  const postingStart = new Uint32Array(ids + 2);
+  for (const id of pairId) postingStart[id + 1]++;
+  for (let id = 1; id <= ids + 1; id++) postingStart[id] += postingStart[id - 1];
+  const postingItems = new Uint32Array(pairId.length);
+  const fill = postingStart.slice();
+  for (let k = 0; k < pairId.length; k++) postingItems[fill[pairId[k]]++] = pairItem[k];
+  const itemNgramIds = Uint32Array.from(pairId);
+  for (let i = 0; i + 1 < itemStart.length; i++) itemNgramIds.subarray(itemStart[i], itemStart[i + 1]).sort();
+  const starts = Uint32Array.from(itemStart);
+  return {
+    data: {
+      n,
+      table: table.export(),
+      postingStart,
+      postingItems,
+      itemNgrams: starts.subarray(1).map((end, i) => end - starts[i]),
+      itemStart: starts,
+      itemNgramIds,
+      itemBenchmark: Uint32Array.from(itemBenchmark),
+      ownItem: Uint8Array.from(itemBenchmark, (b) => benchmarks[b].own ? 1 : 0),
+      questionStart: Uint32Array.from(questionStart),
+      questionIds: Uint32Array.from(questionIds),
+      exact: [...exact]
+    },
+    itemIds,
+    benchmarks: summary
+  };
+}
+var ngramCount = (data) => data.postingStart.length - 2;
+
+// src/core/contamination/scan.ts
+var BOILERPLATE = 1;
+var TRAINING_COMMON = 2;
+var TrainingScan = class {
+  constructor(index) {
+    this.index = index;
+    this.hasher = new NgramHasher(index.n);
+    this.table = U32Map.import(index.table);
+    ({ bits: this.present, shift: this.presentShift } = presenceBits(index));
+    this.exact = new Map(index.exact);
+    this.trainDf = new Uint32Array(ngramCount(index) + 1);
+  }
+  index;
+  table;
+  /** One bit per hash bucket of the index's n-grams: most misses end here, in cache. */
+  present;
+  presentShift;
+  exact;
+  /** Training examples containing each index n-gram (document frequency), by n-gram id. */
+  trainDf;
+  examples = 0;
+  // Per example with at least one hit: its line, its distinct n-gram count, where its hits start.
+  lines = new GrowableU32();
+  ngrams = new GrowableU32();
+  hitStart = new GrowableU32().push(0);
+  hits = new GrowableU32();
+  exactMatches = [];
+  /** Work done, to show that it grows linearly: n-gram lookups (phase 1), candidate pairs verified (phase 2). */
+  work = { lookups: 0, candidates: 0 };
+  hasher;
+  tokens = new TokenList();
+  add(line, example) {
+    this.examples++;
+    const exactFrom = promptAndAnswerTokens(example, example.output, this.tokens);
+    const tokens = this.tokens.view();
+    if (exactEligible(tokens, exactFrom)) {
+      for (const item of this.exact.get(textFingerprint(tokens, exactFrom)) ?? [])
+        this.exactMatches.push({ line, item });
+    }
+    const hashes = this.hasher.hashes(tokens);
+    const before = this.hits.length;
+    this.work.lookups += hashes.length;
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i];
+      const bit = h >>> this.presentShift;
+      if ((this.present[bit >>> 5] & 1 << (bit & 31)) === 0) continue;
+      const id = this.table.get(h);
+      if (id !== 0) {
+        this.hits.push(id);
+        this.trainDf[id]++;
+      }
+    }
+    if (this.hits.length > before) {
+      this.lines.push(line);
+      this.ngrams.push(hashes.length);
+      this.hitStart.push(this.hits.length);
+    }
+  }
+  /** Phase 2: candidates through the prefix index, then the exact overlap of each candidate. */
+  score(plan, thresholds) {
+    const { boilerplate, itemUseful, keepsTrainingCommon, usefulStart, usefulIds, prefixStart, prefixItems } = plan;
+    const seenBy = new Int32Array(itemUseful.length).fill(-1);
+    const inExample = new Int32Array(ngramCount(this.index) + 1);
+    const out = [];
+    const [lines, ngrams, hitStart, hits] = [
+      this.lines.values(),
+      this.ngrams.values(),
+      this.hitStart.values(),
+      this.hits.values()
+    ];
+    for (let e = 0; e < lines.length; e++) {
+      const from = hitStart[e];
+      const to = hitStart[e + 1];
+      let exampleAll = ngrams[e];
+      let exampleUseful = exampleAll;
+      for (let h = from; h < to; h++) {
+        const kind = boilerplate[hits[h]];
+        if (kind === BOILERPLATE) exampleAll--;
+        else inExample[hits[h]] = e + 1;
+        if (kind !== 0) exampleUseful--;
+      }
+      for (let h = from; h < to; h++) {
+        const id = hits[h];
+        for (let p = prefixStart[id]; p < prefixStart[id + 1]; p++) {
+          const item = prefixItems[p];
+          if (seenBy[item] === e) continue;
+          seenBy[item] = e;
+          this.work.candidates++;
+          let shared2 = 0;
+          for (let k = usefulStart[item]; k < usefulStart[item + 1]; k++)
+            if (inExample[usefulIds[k]] === e + 1) shared2++;
+          const itemTotal = itemUseful[item];
+          const containment = shared2 / itemTotal;
+          const exampleTotal = keepsTrainingCommon[item] === 1 ? exampleAll : exampleUseful;
+          const jaccard = shared2 / (exampleTotal + itemTotal - shared2);
+          if (containment >= thresholds.containment || jaccard >= thresholds.jaccard) {
+            const signal = containment >= thresholds.containment ? "containment" : "jaccard";
+            out.push({
+              line: lines[e],
+              item,
+              signal,
+              score: signal === "containment" ? containment : jaccard,
+              containment,
+              jaccard
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
+};
+var GrowableU32 = class {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(value) {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+    return this;
+  }
+  values() {
+    return this.data.subarray(0, this.length);
+  }
+};
+function presenceBits(index) {
+  const log2 = Math.min(27, Math.max(10, Math.ceil(Math.log2(Math.max(1, ngramCount(index)) * 16))));
+  const bits = new Uint32Array(2 ** (log2 - 5));
+  const shift = 32 - log2;
+  const { slots } = index.table;
+  for (let at = 0; at < slots.length; at += 2) {
+    if (slots[at + 1] === 0) continue;
+    const bit = slots[at] >>> shift;
+    bits[bit >>> 5] |= 1 << (bit & 31);
+  }
+  return { bits, shift };
+}
+
+// src/core/contamination/engine.ts
+var MIN_REPEATED_QUESTION_NGRAMS = 6;
+var DEFAULT_BOILERPLATE = {
+  trainShare: 0.1,
+  benchmarkShare: 0.5,
+  minDocuments: 10,
+  maxPosting: 2048
+};
+function classifyNgrams(index, trainDf, trainExamples, rule) {
+  const ids = ngramCount(index);
+  const { postingStart, postingItems, ownItem } = index;
+  const ownDf = new Uint32Array(ids + 1);
+  for (let id = 1; id <= ids; id++)
+    for (let p = postingStart[id]; p < postingStart[id + 1]; p++) ownDf[id] += ownItem[postingItems[p]];
+  const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
+  const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
+  const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (ownItem.length - ownItems));
+  const boilerplate = new Uint8Array(ids + 1);
+  let count = 0;
+  for (let id = 1; id <= ids; id++) {
+    const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
+    if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
+    else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
+    if (boilerplate[id] !== 0) count++;
+  }
+  return { boilerplate, ownDf, count };
+}
+function planScoring(index, trainDf, trainExamples, rule, thresholds) {
+  const ids = ngramCount(index);
+  const items = index.itemNgrams.length;
+  const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
+  const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
+  const dropped = (item, id) => boilerplate[id] === BOILERPLATE || index.ownItem[item] === 1 && ownDf[id] > rule.maxPosting;
+  const { questionStart, questionIds } = index;
+  const questionRepeated = (item) => questionStart[item + 1] - questionStart[item] >= MIN_REPEATED_QUESTION_NGRAMS && questionIds.subarray(questionStart[item], questionStart[item + 1]).every((id) => boilerplate[id] === TRAINING_COMMON);
+  const t = Math.min(thresholds.containment, thresholds.jaccard);
+  const itemUseful = new Uint32Array(items);
+  const keepsTrainingCommon = new Uint8Array(items);
+  const usefulStart = new Uint32Array(items + 1);
+  const usefulIds = [];
+  const prefixCount = new Uint32Array(ids + 2);
+  const prefixes = [];
+  for (let item = 0; item < items; item++) {
+    keepsTrainingCommon[item] = questionRepeated(item) ? 1 : 0;
+    const useful = [];
+    for (let p = index.itemStart[item]; p < index.itemStart[item + 1]; p++) {
+      const id = index.itemNgramIds[p];
+      if (dropped(item, id)) continue;
+      if (boilerplate[id] === TRAINING_COMMON && keepsTrainingCommon[item] === 0) continue;
+      useful.push(id);
+    }
+    usefulStart[item + 1] = usefulStart[item] + useful.length;
+    for (const id of useful) usefulIds.push(id);
+    if (useful.length < MIN_ITEM_NGRAMS) {
+      prefixes.push([]);
+      continue;
+    }
+    itemUseful[item] = useful.length;
+    useful.sort((a, b) => trainDf[a] - trainDf[b] || df(a) - df(b) || a - b);
+    const prefix = useful.slice(0, useful.length - Math.ceil(t * useful.length) + 1);
+    prefixes.push(prefix);
+    for (const id of prefix) prefixCount[id]++;
+  }
+  const prefixStart = new Uint32Array(ids + 2);
+  for (let id = 1; id <= ids; id++) prefixStart[id + 1] = prefixStart[id] + prefixCount[id];
+  const prefixItems = new Uint32Array(prefixStart[ids + 1]);
+  const fill = prefixStart.slice();
+  prefixes.forEach((prefix, item) => {
+    for (const id of prefix) prefixItems[fill[id]++] = item;
+  });
+  return {
+    boilerplate,
+    itemUseful,
+    keepsTrainingCommon,
+    usefulStart,
+    usefulIds: Uint32Array.from(usefulIds),
+    prefixStart,
+    prefixItems,
+    boilerplateCount
+  };
+}
+async function scanInProcess(params) {
+  const scan = new TrainingScan(params.index.data);
+  await params.feed((line, example) => scan.add(line, example));
+  const plan = planScoring(
+    params.index.data,
+    scan.trainDf,
+    scan.examples,
+    params.boilerplate ?? DEFAULT_BOILERPLATE,
+    params.thresholds
+  );
+  return {
+    exact: scan.exactMatches,
+    pairs: scan.score(plan, params.thresholds),
+    examples: scan.examples,
+    boilerplateNgrams: plan.boilerplateCount,
+    work: scan.work
+  };
+}
+
+// src/core/contamination/parallel.ts
+import { createReadStream as createReadStream4 } from "node:fs";
+import { availableParallelism as availableParallelism2 } from "node:os";
+
+// src/core/contamination/training-lines.ts
+function parseTrainingLine(text) {
+  try {
+    return trainingTextOf(JSON.parse(text));
+  } catch {
+    return void 0;
+  }
+}
+async function forEachTrainingExample(chunks, params, onExample) {
+  const { lines } = await streamLines(chunks, params.maxLineBytes, params.atFileStart, {
+    line: (text, line) => {
+      const example = parseTrainingLine(text);
+      if (example) onExample(line, example);
+    },
+    problem: () => {
+    }
+  });
+  return lines;
+}
+
+// src/core/contamination/parallel.ts
+var MAX_THREADS2 = 4;
+async function scanRange(job) {
+  const scan = new TrainingScan(job.index);
+  const lines = await forEachTrainingExample(
+    createReadStream4(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 18 }),
+    { maxLineBytes: job.maxLineBytes, atFileStart: job.start === 0 },
+    (line, example) => scan.add(line, example)
+  );
+  return {
+    scan,
+    scanned: {
+      type: "scanned",
+      lines,
+      examples: scan.examples,
+      trainDf: scan.trainDf,
+      exact: scan.exactMatches
+    }
+  };
+}
+async function scanInWorkers(params) {
+  const threads = Math.max(1, Math.min(params.threads ?? availableParallelism2(), MAX_THREADS2));
+  const bounds = await splitAtLineEnds(params.path, params.size, threads, 1.4);
+  const jobs = bounds.slice(0, -1).map((start, i) => ({
+    index: params.index.data,
+    path: params.path,
+    start,
+    end: bounds[i + 1],
+    maxLineBytes: params.maxLineBytes,
+    thresholds: params.thresholds
+  }));
+  const participants = [
+    local(jobs[0]),
+    ...jobs.slice(1).map((job) => remote(startWorker(import.meta.url, "worker", job)))
+  ];
+  try {
+    const scanned = await Promise.all(participants.map((p) => p.scanned()));
+    const trainDf = new Uint32Array(scanned[0].trainDf.length);
+    let examples = 0;
+    for (const s of scanned) {
+      for (let i = 0; i < trainDf.length; i++) trainDf[i] += s.trainDf[i];
+      examples += s.examples;
+    }
+    const { boilerplateCount, ...plan } = planScoring(
+      params.index.data,
+      trainDf,
+      examples,
+      params.boilerplate,
+      params.thresholds
+    );
+    const scored = await Promise.all(participants.map((p) => p.score(plan)));
+    const offsets = scanned.map((_, i) => scanned.slice(0, i).reduce((sum, s) => sum + s.lines, 0));
+    return {
+      exact: scanned.flatMap((s, i) => s.exact.map((e) => ({ ...e, line: e.line + offsets[i] }))),
+      pairs: scored.flatMap((s, i) => s.pairs.map((p) => ({ ...p, line: p.line + offsets[i] }))),
+      examples,
+      boilerplateNgrams: boilerplateCount,
+      work: {
+        lookups: scored.reduce((sum, s) => sum + s.work.lookups, 0),
+        candidates: scored.reduce((sum, s) => sum + s.work.candidates, 0)
+      }
+    };
+  } finally {
+    for (const p of participants) p.close();
+  }
+}
+function local(job) {
+  const running = scanRange(job);
+  return {
+    scanned: async () => (await running).scanned,
+    score: async (plan) => {
+      const { scan } = await running;
+      const pairs2 = scan.score(plan, job.thresholds);
+      return { type: "scored", pairs: pairs2, work: scan.work };
+    },
+    close: () => {
+    }
+  };
+}
+function remote(worker) {
+  const queue = [];
+  let waiting;
+  let failure2;
+  let finished = false;
+  worker.on("message", (message) => {
+    if (message.type === "scored") finished = true;
+    if (waiting) {
+      waiting.resolve(message);
+      waiting = void 0;
+    } else queue.push(message);
+  });
+  watchWorker(
+    worker,
+    () => finished,
+    (error62) => {
+      failure2 = error62;
+      waiting?.reject(error62);
+    }
+  );
+  const next = () => queue.length > 0 ? Promise.resolve(queue.shift()) : failure2 ? Promise.reject(failure2) : new Promise((resolve2, reject) => {
+    waiting = { resolve: resolve2, reject };
+  });
+  return {
+    scanned: () => next(),
+    score: (plan) => {
+      worker.postMessage({ type: "score", plan });
+      return next();
+    },
+    close: () => void worker.terminate()
+  };
+}
+
+// src/core/contamination/report.ts
+var MAX_LISTED_MATCHES = 1e4;
+var round = (x) => Math.round(x * 1e3) / 1e3;
+function buildReport(raw, index, trainFile, thresholds) {
+  const byPair = /* @__PURE__ */ new Map();
+  const itemOf = (item) => {
+    const b = index.benchmarks[index.data.itemBenchmark[item]];
+    return { file: b.file, id: index.itemIds[item], hidden: b.hidden };
+  };
+  for (const p of raw.pairs) {
+    byPair.set(`${p.line}:${p.item}`, {
+      train: { file: trainFile, line: p.line },
+      benchmark: itemOf(p.item),
+      signal: p.signal,
+      score: round(p.score),
+      containment: round(p.containment),
+      jaccard: round(p.jaccard)
+    });
+  }
+  for (const e of raw.exact) {
+    const pair = byPair.get(`${e.line}:${e.item}`);
+    byPair.set(`${e.line}:${e.item}`, {
+      ...pair,
+      train: { file: trainFile, line: e.line },
+      benchmark: itemOf(e.item),
+      signal: "exact",
+      score: 1
+    });
+  }
+  const contaminated = index.benchmarks.map(() => /* @__PURE__ */ new Set());
+  const matches = [...byPair.values()].sort(
+    (a, b) => a.train.line - b.train.line || a.benchmark.file.localeCompare(b.benchmark.file) || a.benchmark.id.localeCompare(b.benchmark.id)
+  );
+  for (const m of matches)
+    contaminated[index.benchmarks.findIndex((b) => b.file === m.benchmark.file)].add(m.benchmark.id);
+  return {
+    examples: raw.examples,
+    matches: matches.slice(0, MAX_LISTED_MATCHES),
+    totalMatches: matches.length,
+    summary: index.benchmarks.map((b, i) => ({ ...b, contaminated: contaminated[i].size })),
+    boilerplateNgrams: raw.boilerplateNgrams,
+    thresholds,
+    work: raw.work
+  };
+}
+var describeSignal = (m, t) => m.signal === "exact" ? "the same text after normalization (case, punctuation, numbers)" : m.signal === "containment" ? `${Math.round(m.score * 100)}% of the item's word n-grams appear in this example (containment ${m.score} >= ${t.containment})` : `near-duplicate: Jaccard similarity ${m.score} >= ${t.jaccard}`;
+var RANK = { exact: 3, containment: 2, jaccard: 1 };
+var placeRank = (m) => m.benchmark.hidden ? 0 : m.benchmark.file.startsWith("adapters/") ? 1 : 2;
+var stronger = (a, b) => RANK[a.signal] - RANK[b.signal] || a.score - b.score || placeRank(a) - placeRank(b);
+function contaminationFindings(report) {
+  const byLine = /* @__PURE__ */ new Map();
+  for (const m of report.matches) {
+    const current = byLine.get(m.train.line);
+    if (!current) byLine.set(m.train.line, { best: m, count: 1 });
+    else {
+      current.count++;
+      if (stronger(m, current.best) > 0) current.best = m;
+    }
+  }
+  return [...byLine.values()].map(({ best: m, count }) => ({
+    file: m.train.file,
+    line: m.train.line,
+    column: 1,
+    field: "",
+    rule: `contamination-${m.signal}`,
+    severity: "error",
+    message: (m.benchmark.hidden ? `training example matches item "${m.benchmark.id}" of a hidden benchmark (${m.signal}, score ${m.score})` : `training example matches benchmark item "${m.benchmark.id}" of ${m.benchmark.file}: ${describeSignal(m, report.thresholds)}`) + (count > 1 ? ` (and ${counted(count - 1, "more item")})` : ""),
+    hint: "remove or replace this example: an adapter must not train on the questions it is scored on"
+  }));
+}
+
+// src/core/contamination/check.ts
+async function checkContamination(params) {
+  const { config: config2 } = params;
+  const thresholds = { containment: config2.containment, jaccard: config2.jaccard };
+  const boilerplate = {
+    ...DEFAULT_BOILERPLATE,
+    trainShare: config2.boilerplate.train_share,
+    benchmarkShare: config2.boilerplate.benchmark_share
+  };
+  const index = buildBenchmarkIndex(params.benchmarks, config2.ngram, boilerplate);
+  const entry = await params.source.stat(params.trainFile);
+  const localPath = entry && parallelReadPath(params.source, params.trainFile, entry.size, "contamination", params.threads);
+  let raw;
+  if (entry && localPath) {
+    raw = await scanInWorkers({
+      index,
+      path: localPath,
+      size: entry.size,
+      maxLineBytes: params.maxLineBytes,
+      thresholds,
+      boilerplate,
+      threads: params.threads
+    });
+  } else {
+    const chunks = params.source.stream(params.trainFile);
+    const feed = (add) => forEachTrainingExample(chunks, { maxLineBytes: params.maxLineBytes, atFileStart: true }, add);
+    raw = await scanInProcess({ index, feed, thresholds, boilerplate });
+  }
+  return buildReport(raw, index, params.trainFile, thresholds);
+}
+async function readBenchmarkItems(source, file2, maxLineBytes) {
+  const items = [];
+  await validateDataset({
+    kind: "benchmark",
+    file: file2,
+    chunks: source.stream(file2),
+    maxLineBytes,
+    sink: new FindingSink(0),
+    onRecord: (item) => items.push(item)
+  });
+  return items;
 }
 
 // src/core/contamination/benchmark-library.ts
@@ -40810,12 +40789,12 @@ llama.cpp says:
 }
 
 // src/eval/model-cache.ts
-import { join as join2 } from "node:path";
+import { join } from "node:path";
 function modelCachePaths(base, cacheDir) {
   const { training, inference } = base;
   return {
-    gguf: join2(cacheDir, inference.file),
-    trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
+    gguf: join(cacheDir, inference.file),
+    trainingBase: join(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
   };
 }
 
@@ -41042,7 +41021,7 @@ async function fetchBlob(github, repo, entry, source, maxFileBytes) {
 // src/action/train-adapter.ts
 import { spawn } from "node:child_process";
 import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
+import { join as join2 } from "node:path";
 
 // src/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
@@ -41404,7 +41383,7 @@ function trainingRecipe(manifest, paths, quantize4bit) {
 }
 
 // src/action/train-adapter.ts
-var trainerScript = (root) => join3(root, "runners", "trainer", "train.py");
+var trainerScript = (root) => join2(root, "runners", "trainer", "train.py");
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
@@ -41417,13 +41396,13 @@ var TRAINER_EXIT = {
 async function trainAdapter(params) {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
-  const folder = join3(params.workDir, "trained");
+  const folder = join2(params.workDir, "trained");
   const recipe = trainingRecipe(
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
     false
   );
-  const recipePath = join3(params.workDir, "recipe.json");
+  const recipePath = join2(params.workDir, "recipe.json");
   writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
@@ -41437,8 +41416,8 @@ async function trainAdapter(params) {
 function convertTrained(folder, base, name) {
   try {
     return peftToGguf({
-      config: JSON.parse(readFileSync(join3(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join3(folder, "adapter_model.safetensors"))),
+      config: JSON.parse(readFileSync(join2(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join2(folder, "adapter_model.safetensors"))),
       base,
       name
     });
@@ -41447,7 +41426,7 @@ function convertTrained(folder, base, name) {
   }
 }
 function readBaseShape(folder) {
-  const file2 = join3(folder, "config.json");
+  const file2 = join2(folder, "config.json");
   if (!existsSync2(file2))
     throw new ActionFailure(`the training base is not in the runner's model cache: ${file2}`);
   const config2 = JSON.parse(readFileSync(file2, "utf8"));
@@ -41463,10 +41442,10 @@ function readBaseShape(folder) {
   };
 }
 function readTraining(folder) {
-  const lossFile = join3(folder, "loss.jsonl");
+  const lossFile = join2(folder, "loss.jsonl");
   if (!existsSync2(lossFile)) return void 0;
   const loss = readFileSync(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
-  const summaryFile = join3(folder, "summary.json");
+  const summaryFile = join2(folder, "summary.json");
   const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync(summaryFile, "utf8")) : {};
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
@@ -41555,7 +41534,7 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
     );
   rmSync2(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
-  const dataset = join4(setup.workDir, "dataset.jsonl");
+  const dataset = join3(setup.workDir, "dataset.jsonl");
   writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
   const trained = await trainAdapter({
     trainer: setup.trainer,
@@ -41566,7 +41545,7 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
     log,
     signal: setup.signal
   });
-  const adapterGguf = join4(setup.workDir, `${inputs.adapter}.gguf`);
+  const adapterGguf = join3(setup.workDir, `${inputs.adapter}.gguf`);
   writeFileSync3(adapterGguf, trained.gguf);
   const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
   let results;
@@ -41592,10 +41571,10 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
   const staging = `${setup.outDir}.partial`;
   rmSync2(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeResultsAtomically(join4(staging, "results.json"), results);
-  copyFileSync(adapterGguf, join4(staging, `${inputs.adapter}.gguf`));
+  writeResultsAtomically(join3(staging, "results.json"), results);
+  copyFileSync(adapterGguf, join3(staging, `${inputs.adapter}.gguf`));
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync3(join4(trained.folder, file2))) copyFileSync(join4(trained.folder, file2), join4(staging, file2));
+    if (existsSync3(join3(trained.folder, file2))) copyFileSync(join3(trained.folder, file2), join3(staging, file2));
   renameSync2(staging, setup.outDir);
   const expected = await expectedResultsFor({
     source: files.source,
@@ -41619,14 +41598,19 @@ function checkInputs(inputs) {
 // src/action/main.ts
 var input2 = (name) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 async function hiddenBenchmarks(dir) {
-  if (!dir || !existsSync4(dir)) return [];
+  if (!dir) return [];
+  if (!existsSync4(dir) || !statSync2(dir).isDirectory())
+    throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
   const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort();
   return Promise.all(
-    files.map(async (file2, i) => ({
-      label: `hidden ${i + 1}`,
-      sha256: await sha256File(join5(dir, file2)),
-      items: await readBenchmarkFile(join5(dir, file2))
-    }))
+    files.map(async (file2, i) => {
+      const label = `hidden ${i + 1}`;
+      const path = join4(dir, file2);
+      const items = await readHiddenBenchmark(path, label).catch((error62) => {
+        throw new ActionFailure(`${error62.message} (a hidden benchmark on this runner)`);
+      });
+      return { label, sha256: await sha256File(path), items };
+    })
   );
 }
 async function main() {
@@ -41653,12 +41637,12 @@ async function main() {
         github: new Octokit2({ auth: input2("github-token"), userAgent: "loragate-action" }),
         repo: { owner, repo },
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
-        workDir: join5(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
-        outDir: join5(workspace, "loragate-out"),
+        workDir: join4(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join4(workspace, "loragate-out"),
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          trainerScript(join5(import.meta.dirname, "..", ".."))
+          trainerScript(join4(import.meta.dirname, "..", ".."))
         ],
         parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),

@@ -3,31 +3,40 @@
  * runAction, and on failure one clear error for the job page and the app. Bundled into
  * action/dist/main.js by `npm run build:action`.
  */
-import { appendFileSync, existsSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError } from "../eval/gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
-import { readBenchmarkFile } from "../io/fs-source.ts";
+import { readHiddenBenchmark } from "../io/hidden-benchmark.ts";
 import { ActionFailure, runAction } from "./run-action.ts";
 import { trainerScript } from "./train-adapter.ts";
 
 /** GitHub passes action inputs as INPUT_<NAME> (upper-cased, dashes kept). */
 const input = (name: string) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 
-/** Maintainers' hidden benchmarks on the runner, labelled "hidden N": no file name reaches a PR. */
+/**
+ * Maintainers' hidden benchmarks on the runner, labelled "hidden N": no file name reaches a PR. A folder
+ * that is named but not there, or a file that is not a valid benchmark, ends the run: evaluated without
+ * them, or without some of their items, the bar's hidden rule would judge less than the maintainers keep.
+ */
 async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmark[]> {
-  if (!dir || !existsSync(dir)) return [];
+  if (!dir) return [];
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".jsonl"))
     .sort();
   return Promise.all(
-    files.map(async (file, i) => ({
-      label: `hidden ${i + 1}`,
-      sha256: await sha256File(join(dir, file)),
-      items: await readBenchmarkFile(join(dir, file)),
-    })),
+    files.map(async (file, i) => {
+      const label = `hidden ${i + 1}`;
+      const path = join(dir, file);
+      const items = await readHiddenBenchmark(path, label).catch((error: Error) => {
+        throw new ActionFailure(`${error.message} (a hidden benchmark on this runner)`);
+      });
+      return { label, sha256: await sha256File(path), items };
+    }),
   );
 }
 

@@ -18,7 +18,8 @@ import {
   REGISTRY_FILE,
 } from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
-import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
+import { FsRegistrySource } from "../io/fs-source.ts";
+import { readHiddenBenchmark } from "../io/hidden-benchmark.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
 import { endOutputOnClosedPipe, exitOnInterrupt } from "./interrupt.ts";
@@ -371,7 +372,8 @@ async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> 
     paths.map(async (path, i) => {
       const problem = inputFileProblem(path, "hidden benchmark", Number.MAX_SAFE_INTEGER);
       if (problem) throw new Error(problem);
-      return { file: `hidden:${i + 1}`, hidden: true, items: await readBenchmarkFile(path) };
+      const file = `hidden:${i + 1}`;
+      return { file, hidden: true, items: await readHiddenBenchmark(path, file) };
     }),
   );
 }

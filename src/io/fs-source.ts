@@ -56,8 +56,8 @@ export class FsRegistrySource implements RegistrySource {
 }
 
 /**
- * The valid items of a benchmark JSONL outside any registry (hidden benchmarks, `loragate eval
- * --benchmark`), with lines up to 1 MiB as the default limits allow; its problems are `check`'s to report.
+ * The valid items of a benchmark JSONL outside any registry (`loragate eval --benchmark`), with lines up
+ * to 1 MiB as the default limits allow; its problems are `check`'s to report.
  */
 export function readBenchmarkFile(path: string): Promise<BenchmarkItem[]> {
   return readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);

@@ -1,0 +1,40 @@
+import { createReadStream } from "node:fs";
+import { validateDataset } from "../core/dataset/validate-dataset.ts";
+import { FindingSink, sortFindings } from "../core/findings/findings.ts";
+import type { BenchmarkItem } from "../core/schemas/records.ts";
+
+/** How many of a hidden file's problems are named (by line and rule) before the rest are only counted. */
+const NAMED_PROBLEMS = 5;
+
+/**
+ * The items of a maintainers' hidden benchmark file, all of them or none: a line that is not a valid
+ * item stops the run, where reading the valid ones alone would leave that item out of the gate unseen.
+ * The refusal names the file's label, the lines and the rules, never its text or its file name: on a
+ * runner it reaches the job's log and page.
+ */
+export async function readHiddenBenchmark(path: string, label: string): Promise<BenchmarkItem[]> {
+  const sink = new FindingSink();
+  const items: BenchmarkItem[] = [];
+  try {
+    await validateDataset({
+      kind: "benchmark",
+      file: label,
+      chunks: createReadStream(path),
+      maxLineBytes: 1 << 20,
+      sink,
+      onRecord: (item) => items.push(item),
+    });
+  } catch (error) {
+    // Node's message names the path; the code says enough (ENOENT, EACCES, EISDIR).
+    throw new Error(`${label} could not be read (${(error as NodeJS.ErrnoException).code ?? "read error"})`);
+  }
+  const errors = sortFindings(sink.findings.filter((f) => f.severity === "error"));
+  if (errors.length === 0) return items;
+  const named = errors
+    .slice(0, NAMED_PROBLEMS)
+    .map((f) => (f.line > 0 ? `line ${f.line} [${f.rule}]` : `[${f.rule}]`));
+  const more = errors.length > NAMED_PROBLEMS ? ", and more" : "";
+  throw new Error(
+    `${label} is not a valid benchmark: ${named.join(", ")}${more}; fix the file at those lines (their text is not shown here)`,
+  );
+}
