@@ -3,7 +3,7 @@ import { validateDataset } from "../core/dataset/validate-dataset.ts";
 import { FindingSink, sortFindings } from "../core/findings/findings.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 
-/** How many of a hidden file's problems are named (by line and rule) before the rest are only counted. */
+/** How many of a hidden file's problems are named (by line and rule); more are said to be there. */
 const NAMED_PROBLEMS = 5;
 
 /**
