@@ -343,6 +343,10 @@ describe("loragate eval", () => {
 
   it("bad inputs exit 2 with a message and leave no results file", async () => {
     const out = join(dir, "never.json");
+    // A line that is not an item: refused, where evaluating the others would report a score on fewer items.
+    const badBenchmark = join(dir, "bad.jsonl");
+    const [first] = readFileSync(benchmark, "utf8").split("\n");
+    writeFileSync(badBenchmark, `${first}\n{"id": "x2", "instruction": "no input, no answer"}\n`);
     const runs: [string[], RegExp][] = [
       [
         ["--base", join(dir, "nope.gguf"), "--adapter", adapterPath, "--benchmark", benchmark],
@@ -358,6 +362,10 @@ describe("loragate eval", () => {
         /--max-tokens must be 1-4096/,
       ],
       [["--base", basePath], /usage/],
+      [
+        ["--base", basePath, "--adapter", adapterPath, "--benchmark", badBenchmark],
+        /^loragate: .*bad\.jsonl is not a valid benchmark: line 2 \[missing-field\]; /,
+      ],
     ];
     for (const [argv, message] of runs) {
       const run = io();

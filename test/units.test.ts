@@ -11,7 +11,7 @@ import { compareSemver } from "../src/core/registry/semver.ts";
 import { charCountOfUtf8Prefix, firstInvalidUtf8 } from "../src/core/text.ts";
 import { locateYamlPath } from "../src/core/registry/yaml.ts";
 import { RegistrySchema } from "../src/core/schemas/registry.ts";
-import { readHiddenBenchmark } from "../src/io/hidden-benchmark.ts";
+import { readBenchmarkFile } from "../src/io/benchmark-file.ts";
 
 describe("locateYamlPath", () => {
   const doc =
@@ -176,7 +176,7 @@ describe("a hidden benchmark file", () => {
     const dir = mkdtempSync(join(tmpdir(), "loragate-hidden-name-"));
     try {
       mkdirSync(join(dir, "gsm8k-hard-variants.jsonl")); // a folder where the file should be
-      await expect(readHiddenBenchmark(join(dir, "gsm8k-hard-variants.jsonl"), "hidden 1")).rejects.toThrow(
+      await expect(readBenchmarkFile(join(dir, "gsm8k-hard-variants.jsonl"), "hidden 1")).rejects.toThrow(
         /^hidden 1 could not be read \(EISDIR\)$/,
       );
     } finally {

@@ -4097,7 +4097,7 @@ async function sha256File(path) {
   return hash2.digest("hex");
 }
 
-// src/io/hidden-benchmark.ts
+// src/io/benchmark-file.ts
 import { createReadStream as createReadStream2 } from "node:fs";
 
 // src/core/findings/findings.ts
@@ -31637,9 +31637,9 @@ async function validateDataset(params) {
   };
 }
 
-// src/io/hidden-benchmark.ts
+// src/io/benchmark-file.ts
 var NAMED_PROBLEMS = 5;
-async function readHiddenBenchmark(path, label) {
+async function readBenchmarkFile(path, label) {
   const sink = new FindingSink();
   const items = [];
   try {
@@ -41606,7 +41606,7 @@ async function hiddenBenchmarks(dir) {
     files.map(async (file2, i) => {
       const label = `hidden ${i + 1}`;
       const path = join4(dir, file2);
-      const items = await readHiddenBenchmark(path, label).catch((error62) => {
+      const items = await readBenchmarkFile(path, label).catch((error62) => {
         throw new ActionFailure(`${error62.message} (a hidden benchmark on this runner)`);
       });
       return { label, sha256: await sha256File(path), items };

@@ -9,7 +9,7 @@ import { Octokit } from "@octokit/rest";
 import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError } from "../eval/gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
-import { readHiddenBenchmark } from "../io/hidden-benchmark.ts";
+import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { ActionFailure, runAction } from "./run-action.ts";
 import { trainerScript } from "./train-adapter.ts";
 
@@ -32,7 +32,7 @@ async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmar
     files.map(async (file, i) => {
       const label = `hidden ${i + 1}`;
       const path = join(dir, file);
-      const items = await readHiddenBenchmark(path, label).catch((error: Error) => {
+      const items = await readBenchmarkFile(path, label).catch((error: Error) => {
         throw new ActionFailure(`${error.message} (a hidden benchmark on this runner)`);
       });
       return { label, sha256: await sha256File(path), items };

@@ -6,8 +6,10 @@ import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { mean } from "../core/evaluation/statistics.ts";
 import { EVALUATION_TYPES } from "../core/schemas/common.ts";
+import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
-import { FsRegistrySource, readBenchmarkFile } from "../io/fs-source.ts";
+import { readBenchmarkFile } from "../io/benchmark-file.ts";
+import { FsRegistrySource } from "../io/fs-source.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError } from "../eval/gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
@@ -59,6 +61,7 @@ export async function runEval(
       parallel: positiveInt(options.parallel, "--parallel", 1),
       re2: options.re2,
     };
+    const items = options.registry ? undefined : await benchmarkFileItems(options);
     harness = await EvaluationHarness.open({
       basePath: options.base,
       threads: options.threads ? positiveInt(options.threads, "--threads", 1) : undefined,
@@ -78,6 +81,7 @@ export async function runEval(
       : await evaluateFile(
           harness,
           options,
+          items!,
           { ...settings, maxTokens: positiveInt(options.maxTokens, "--max-tokens", 512) },
           progress,
         );
@@ -103,20 +107,27 @@ export async function runEval(
   }
 }
 
-async function evaluateFile(
-  harness: EvaluationHarness,
-  options: EvalOptions,
-  settings: { seed: number; parallel: number; re2: boolean; maxTokens: number },
-  onProgress: (message: string) => void,
-): Promise<Results> {
+/** The items of --benchmark, read whole before any model loads: a line that is not an item is refused, not skipped. */
+async function benchmarkFileItems(options: EvalOptions): Promise<BenchmarkItem[]> {
   const file = options.benchmark!;
   if (!existsSync(file) || !statSync(file).isFile())
     throw new EvaluationInputError(`benchmark not found: ${file}`);
   if (!(EVALUATION_TYPES as readonly string[]).includes(options.type))
     throw new EvaluationInputError(`--type must be one of ${EVALUATION_TYPES.join(", ")}`);
-  const items = await readBenchmarkFile(file);
-  if (items.length === 0)
-    throw new EvaluationInputError(`${file} has no valid benchmark items (loragate check says why)`);
+  const items = await readBenchmarkFile(file, file).catch((error: Error) => {
+    throw new EvaluationInputError(error.message);
+  });
+  if (items.length === 0) throw new EvaluationInputError(`${file} has no benchmark items`);
+  return items;
+}
+
+async function evaluateFile(
+  harness: EvaluationHarness,
+  options: EvalOptions,
+  items: BenchmarkItem[],
+  settings: { seed: number; parallel: number; re2: boolean; maxTokens: number },
+  onProgress: (message: string) => void,
+): Promise<Results> {
   const name = options.name ?? "local";
   return evaluateToResults({
     subject: {
@@ -133,7 +144,7 @@ async function evaluateFile(
       {
         name: "own",
         kind: "own",
-        sha256: await sha256File(file),
+        sha256: await sha256File(options.benchmark!),
         items,
         evaluationType: options.type as EvaluationType,
       },

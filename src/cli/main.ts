@@ -19,7 +19,7 @@ import {
 } from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
-import { readHiddenBenchmark } from "../io/hidden-benchmark.ts";
+import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
 import { endOutputOnClosedPipe, exitOnInterrupt } from "./interrupt.ts";
@@ -373,7 +373,7 @@ async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> 
       const problem = inputFileProblem(path, "hidden benchmark", Number.MAX_SAFE_INTEGER);
       if (problem) throw new Error(problem);
       const file = `hidden:${i + 1}`;
-      return { file, hidden: true, items: await readHiddenBenchmark(path, file) };
+      return { file, hidden: true, items: await readBenchmarkFile(path, file) };
     }),
   );
 }

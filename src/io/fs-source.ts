@@ -1,8 +1,6 @@
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { readBenchmarkItems } from "../core/contamination/check.ts";
-import type { BenchmarkItem } from "../core/schemas/records.ts";
+import { join } from "node:path";
 import type { RegistrySource, SourceEntry } from "../core/registry/source.ts";
 
 const CHUNK_BYTES = 1 << 20;
@@ -53,12 +51,4 @@ export class FsRegistrySource implements RegistrySource {
   stream(path: string): AsyncIterable<Uint8Array> {
     return createReadStream(join(this.root, path), { highWaterMark: CHUNK_BYTES });
   }
-}
-
-/**
- * The valid items of a benchmark JSONL outside any registry (`loragate eval --benchmark`), with lines up
- * to 1 MiB as the default limits allow; its problems are `check`'s to report.
- */
-export function readBenchmarkFile(path: string): Promise<BenchmarkItem[]> {
-  return readBenchmarkItems(new FsRegistrySource(dirname(path)), basename(path), 1 << 20);
 }

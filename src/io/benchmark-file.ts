@@ -3,16 +3,17 @@ import { validateDataset } from "../core/dataset/validate-dataset.ts";
 import { FindingSink, sortFindings } from "../core/findings/findings.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 
-/** How many of a hidden file's problems are named (by line and rule); more are said to be there. */
+/** How many of a file's problems are named (by line and rule); more are said to be there. */
 const NAMED_PROBLEMS = 5;
 
 /**
- * The items of a maintainers' hidden benchmark file, all of them or none: a line that is not a valid
- * item stops the run, where reading the valid ones alone would leave that item out of the gate unseen.
- * The refusal names the file's label, the lines and the rules, never its text or its file name: on a
- * runner it reaches the job's log and page.
+ * The items of a benchmark file outside any registry (a maintainers' hidden benchmark, `loragate eval
+ * --benchmark`), all of them or none: a line that is not a valid item stops the run, where reading the
+ * valid ones alone would leave that item out unseen (out of the gate, for a hidden one). The refusal
+ * names `label`, the lines and the rules, never the file's text or path: a hidden one's refusal reaches
+ * the runner's job log and page.
  */
-export async function readHiddenBenchmark(path: string, label: string): Promise<BenchmarkItem[]> {
+export async function readBenchmarkFile(path: string, label: string): Promise<BenchmarkItem[]> {
   const sink = new FindingSink();
   const items: BenchmarkItem[] = [];
   try {
