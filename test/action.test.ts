@@ -2,7 +2,7 @@
  * The GPU action's orchestration: GitHub answered by nock, the trainer replaced by a stand-in process
  * (no GPU or torch in CI); validation, conversion and evaluation (llama.cpp) run for real.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -271,5 +271,61 @@ describe("the GPU action", () => {
       readFileSync(fresh, "utf8") === committed,
       "run `npm run build:action` and commit action/dist",
     ).toBe(true);
+  });
+});
+
+describe("the action's entry, as the workflow runs it (action/dist/main.js)", () => {
+  /** The bundle in a process with the runner's environment; it must stop before calling GitHub. */
+  const runEntry = (env: Record<string, string>) => {
+    const workspace = mkdtempSync(join(root, "workspace-"));
+    const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "action", "dist", "main.js")], {
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_REPOSITORY: "octo/registry",
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: workspace,
+        INPUT_PR: String(PR),
+        "INPUT_HEAD-SHA": HEAD,
+        INPUT_ADAPTER: "math-gsm8k",
+        "INPUT_CORRELATION-ID": inputs().correlationId,
+        "INPUT_GITHUB-TOKEN": "t",
+        ...env,
+      },
+    });
+    return { code: run.status, stdout: run.stdout, staged: existsSync(join(workspace, "loragate-out")) };
+  };
+
+  it("a LORAGATE_HIDDEN_DIR that is not there ends the run: hidden benchmarks are never skipped unseen", () => {
+    expect(runEntry({ LORAGATE_HIDDEN_DIR: join(root, "no-such-folder") })).toEqual({
+      code: 1,
+      stdout: `::error::LORAGATE_HIDDEN_DIR ${join(root, "no-such-folder")} is not a folder on this runner\n`,
+      staged: false,
+    });
+  });
+
+  it("a hidden file with a line that is not an item ends the run by label, line and rule, never its text or name", () => {
+    const hidden = mkdtempSync(join(root, "hidden-"));
+    const [good] = readFileSync(join(FIXTURE_ROOT, "benchmarks/math/benchmark.jsonl"), "utf8").split("\n");
+    writeFileSync(join(hidden, "a-fine.jsonl"), `${good}\n`);
+    writeFileSync(
+      join(hidden, "gsm8k-hard-variants.jsonl"),
+      `${good}\n{"id": "q2", "input": "SECRET TEXT"}\n`,
+    );
+    const run = runEntry({ LORAGATE_HIDDEN_DIR: hidden });
+    expect(run).toEqual({
+      code: 1,
+      stdout:
+        "::error::hidden 2 is not a valid benchmark: line 2 [missing-field]; fix the file at those lines (their text is not shown here) (a hidden benchmark on this runner)\n",
+      staged: false,
+    });
+  });
+
+  it.each(["0", "-3", "four", "1.5"])("LORAGATE_PARALLEL=%s ends the run before any work", (value) => {
+    expect(runEntry({ LORAGATE_PARALLEL: value })).toEqual({
+      code: 1,
+      stdout: `::error::LORAGATE_PARALLEL must be a whole number from 1 to 999, not "${value}"\n`,
+      staged: false,
+    });
   });
 });

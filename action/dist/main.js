@@ -41613,6 +41613,12 @@ async function hiddenBenchmarks(dir) {
     })
   );
 }
+function parallelSequences(value) {
+  if (value === void 0 || value === "") return 1;
+  if (!/^[1-9]\d{0,2}$/.test(value))
+    throw new ActionFailure(`LORAGATE_PARALLEL must be a whole number from 1 to 999, not "${value}"`);
+  return Number(value);
+}
 async function main() {
   const cancel = new AbortController();
   for (const name of ["SIGINT", "SIGTERM"])
@@ -41644,7 +41650,7 @@ async function main() {
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
           trainerScript(join4(import.meta.dirname, "..", ".."))
         ],
-        parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
+        parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
         signal: cancel.signal,

@@ -40,6 +40,17 @@ async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmar
   );
 }
 
+/**
+ * LORAGATE_PARALLEL: items answered at once (runners/README.md). A typo would otherwise become 1 through
+ * `Number(...) || 1`, or a negative count that fails only when results.json is written, after the training.
+ */
+function parallelSequences(value: string | undefined): number {
+  if (value === undefined || value === "") return 1;
+  if (!/^[1-9]\d{0,2}$/.test(value))
+    throw new ActionFailure(`LORAGATE_PARALLEL must be a whole number from 1 to 999, not "${value}"`);
+  return Number(value);
+}
+
 async function main(): Promise<number> {
   // A cancelled job gets SIGINT, then SIGTERM: stop the trainer and stage nothing, then exit.
   const cancel = new AbortController();
@@ -70,7 +81,7 @@ async function main(): Promise<number> {
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
           trainerScript(join(import.meta.dirname, "..", "..")),
         ],
-        parallel: Number(process.env.LORAGATE_PARALLEL ?? 1) || 1,
+        parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
         signal: cancel.signal,
