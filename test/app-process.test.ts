@@ -37,6 +37,7 @@ describe("the app as a process, as operators run it", () => {
       APP_ID: "my-app",
       PRIVATE_KEY: "not a key",
       LORAGATE_RECONCILE_MINUTES: "15m",
+      LORAGATE_SHUTDOWN_GRACE_MS: String(2 ** 31), // Node's timers would fire at once
       LOG_FORMAT: "xml",
     });
     expect(await app.exited).toBe(2);
@@ -45,6 +46,7 @@ describe("the app as a process, as operators run it", () => {
       "  APP_ID must be the GitHub App's id, a number (Settings > Developer settings > GitHub Apps > the app > App ID)",
       "  LOG_FORMAT must be json or pretty",
       "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: no reconciler)",
+      "  LORAGATE_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 2147483647",
       '  The contents of "env.PRIVATE_KEY" could not be validated. Please check to ensure you have copied the contents of the .pem file correctly.',
     ]);
   });

@@ -4,6 +4,9 @@ import { z } from "zod";
 
 const APP_SETTINGS = "Settings > Developer settings > GitHub Apps > the app";
 
+/** Node's timers fire at once past this (a reconciler every millisecond, not every few weeks). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Digits only: "abc", "1.5" and "" are refused, where Number() would read NaN or 0 and change what happens. */
 const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -36,9 +39,13 @@ const AppEnvironmentSchema = z
       })
       .optional(),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
-    LORAGATE_RECONCILE_MINUTES: wholeNumber("a whole number of minutes (0: no reconciler)", 0).optional(),
-    LORAGATE_GITHUB_TIMEOUT_MS: wholeNumber("a whole number of milliseconds", 1).optional(),
-    LORAGATE_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds", 0).optional(),
+    LORAGATE_RECONCILE_MINUTES: wholeNumber(
+      "a whole number of minutes (0: no reconciler)",
+      0,
+      Math.floor(MAX_TIMER_MS / 60_000),
+    ).optional(),
+    LORAGATE_GITHUB_TIMEOUT_MS: wholeNumber("a whole number of milliseconds", 1, MAX_TIMER_MS).optional(),
+    LORAGATE_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds", 0, MAX_TIMER_MS).optional(),
   })
   // Probot's well-known development secret would accept deliveries signed by anyone who read its docs.
   .refine((env) => env.WEBHOOK_SECRET !== "development" || env.LORAGATE_DEVELOPMENT === "1", {
