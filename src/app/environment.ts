@@ -54,7 +54,7 @@ const AppEnvironmentSchema = z
     message: `is Probot's public development secret ("development"); set LORAGATE_DEVELOPMENT=1 to allow it on a development machine`,
   });
 
-export type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
+type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
 
 /**
  * The App's private key found as Probot finds it (PRIVATE_KEY, PRIVATE_KEY_PATH, or the one .pem file in

@@ -62,7 +62,7 @@ export async function trainDemoAdapters(params: {
   trainingBase: string;
   manifest: AdapterManifest;
   log: (line: string) => void;
-  /** Stops the trainer (see exitOnInterrupt). */
+  /** Stops the trainer (see asCliProcess). */
   signal?: AbortSignal;
 }): Promise<Map<DemoVariant, DemoAdapter>> {
   const data = readFileSync(

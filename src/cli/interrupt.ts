@@ -7,7 +7,7 @@ const INTERRUPT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
  * event loop (see streamLines), so this runs within a slice of the work, not after it. The
  * returned signal is aborted first, which stops child processes (the demo's trainer).
  */
-export function exitOnInterrupt(): AbortSignal {
+function exitOnInterrupt(): AbortSignal {
   const interrupted = new AbortController();
   for (const [name, code] of Object.entries(INTERRUPT_CODES))
     process.once(name, () => {
@@ -23,8 +23,17 @@ export function exitOnInterrupt(): AbortSignal {
  * one to read it: that ends the output, and is no failure of the command, which still exits with its own
  * code. Without a listener, Node reports the failed write (EPIPE) as a crash.
  */
-export function endOutputOnClosedPipe(): void {
+function endOutputOnClosedPipe(): void {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;
   });
+}
+
+/**
+ * What a process that runs the CLI sets up before the command (the installed bin, and main.ts run
+ * directly): a closed pipe ends the output, a signal ends the process; returns the signal's AbortSignal.
+ */
+export function asCliProcess(): AbortSignal {
+  endOutputOnClosedPipe();
+  return exitOnInterrupt();
 }

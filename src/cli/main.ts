@@ -22,7 +22,7 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
-import { endOutputOnClosedPipe, exitOnInterrupt } from "./interrupt.ts";
+import { asCliProcess } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
@@ -399,6 +399,5 @@ function progressLine(io: CliIO) {
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  endOutputOnClosedPipe();
-  process.exitCode = await runCli(process.argv.slice(2), defaultIO, exitOnInterrupt());
+  process.exitCode = await runCli(process.argv.slice(2), defaultIO, asCliProcess());
 }
