@@ -8,6 +8,12 @@ import {
   Sha256Schema,
 } from "./common.ts";
 
+/** A file inside the training base's folder: relative, forward slashes, no `..` or hidden parts. */
+const BaseFileNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder")
+  .max(255);
+
 export const ScoreSchema = z
   .object({
     adapter: z.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
@@ -53,6 +59,13 @@ export const RegistrySchema = z
               .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name")
               .optional()
               .describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is."),
+            files: z
+              .record(BaseFileNameSchema, Sha256Schema)
+              .refine((files) => Object.keys(files).length > 0, "must pin at least one file")
+              .optional()
+              .describe(
+                "sha256 of every file of the base's folder the trainer loads (config, tokenizer files, weights), by path inside that folder; the runner refuses a base whose files differ. Written by `loragate pin-base`.",
+              ),
           })
           .strict()
           .describe("The base the trainer fine-tunes."),
@@ -106,7 +119,7 @@ export type Registry = z.infer<typeof RegistrySchema>;
 
 /** The base as the runners need it: every pin present. */
 export interface PinnedBase {
-  training: { hub_id: string; revision: string };
+  training: { hub_id: string; revision: string; files?: Record<string, string> };
   inference: { file: string; sha256: string; quantization: string };
 }
 
