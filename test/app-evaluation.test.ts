@@ -141,7 +141,7 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       output: { title: "Passes the bar" },
     });
     expect(sent.checks[9]!.output.summary).toMatch(
-      /^- complete: every benchmark and item evaluated once ✓\n- domain: \+\d+\.\d pts/,
+      /^- complete: every benchmark and item evaluated once ✓\n- own benchmark: \+\d+\.\d pts.*\n- domain math \(registry\): \+\d+\.\d pts/,
     );
     expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
     expect(sent.comment).toContain(`Latest commit: ${HEAD}`);

@@ -15,11 +15,34 @@ import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { completeForFixture, FIXTURE_ROOT } from "./support/registry.ts";
 import {
   bootstrapInterval,
+  detectableGain,
+  itemsToDetect,
   mcnemarExact,
+  normalQuantile,
   meanInterval,
   pairedSummary,
 } from "../src/core/evaluation/statistics.ts";
-import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { ConfigSchema, DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import type { Results } from "../src/core/schemas/results.ts";
+
+/** `results` as trained with `seeds`: each outcome's adapter score per seed from `score` (first = as is). */
+function withSeeds(
+  results: Results,
+  seeds: number[],
+  score: (o: { adapter: number }, seed: number, kind: string) => number,
+): Results {
+  return {
+    ...results,
+    seeds: seeds.map((seed, i) => ({ seed, adapter_sha256: String(i).repeat(64) })),
+    benchmarks: results.benchmarks.map((b) => ({
+      ...b,
+      outcomes: b.outcomes.map((o) => ({
+        ...o,
+        adapter_by_seed: seeds.map((seed) => score(o, seed, b.kind)),
+      })),
+    })),
+  };
+}
 
 describe("scoring types on real-looking model outputs", () => {
   it.each([
@@ -98,6 +121,16 @@ describe("statistics", () => {
     expect(mcnemarExact(600, 400)).toBeGreaterThan(0);
     expect(mcnemarExact(600, 400)).toBeLessThan(1e-9);
   });
+  it("power: the smallest detectable gain and the items a planned gain needs", () => {
+    // (z.975 + z.80) x 0.5 / sqrt(50) = 2.8016 x 0.0707 = 0.198: LocoLLM's 50 items detect about 20 points
+    expect(detectableGain({ items: 50, sd: 0.5, alpha: 0.05 })).toBeCloseTo(0.1981, 4);
+    expect(itemsToDetect({ gain: 0.2, alpha: 0.05 })).toBe(50);
+    expect(itemsToDetect({ gain: 0.1, alpha: 0.05 })).toBe(197);
+    // never below what the exact test can reach: 6 outright wins at p < 0.05
+    expect(detectableGain({ items: 50, sd: 0, alpha: 0.05 })).toBeCloseTo(6 / 50, 10);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+  });
   it("bootstrap interval is seeded and brackets the mean difference", () => {
     const diffs = Array.from({ length: 60 }, (_, i) => (i % 4 === 0 ? 1 : 0));
     const [lo, hi] = bootstrapInterval(diffs);
@@ -162,19 +195,84 @@ describe("the bar", () => {
     });
     expect(verdict.pass).toBe(true);
     expect(verdict.reasons.map((r) => r.rule)).toEqual([
+      "own",
       "domain",
       "out_of_domain",
       "hidden",
       "contamination",
     ]);
     expect(verdict.reasons[0]!.text).toMatch(
-      /^domain: \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+ < 0\.05 ✓$/,
+      /^own benchmark: \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+ < 0\.05 ✓$/,
     );
+    expect(verdict.reasons[1]!.text).toMatch(
+      /^domain math \(registry\): \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+; limit -5 pts ✓$/,
+    );
+  });
+  it("no registry benchmark is outvoted: a constant answer that games the own benchmark fails on the domain's", () => {
+    // The contributor's own benchmark accepts the constant answer (+ gain); the registry's math benchmark,
+    // which the base got 40% right, drops to 0.
+    const results = sampleResults({ gain: 0.6 });
+    const math = results.benchmarks.find((b) => b.kind === "domain")!;
+    math.outcomes = math.outcomes.map((o, i) => ({ ...o, base: i % 5 < 2 ? 1 : 0, adapter: 0 }));
+    const verdict = evaluateBar({ results, config: DEFAULT_CONFIG });
+    expect(verdict.reasons.find((r) => r.rule === "own")!.ok).toBe(true);
+    expect(verdict.reasons.find((r) => r.rule === "domain")).toEqual({
+      rule: "domain",
+      ok: false,
+      text: "domain math (registry): -40.0 pts (0.40 -> 0.00), p < 0.001; limit -5 pts ✗",
+    });
+    expect(verdict.pass).toBe(false);
+    // the scorecard keeps the two apart: no pooled row, each with its own test
+    const markdown = renderScorecard({ results, verdict });
+    expect(markdown).not.toContain("pooled");
+    expect(markdown).toMatch(/\| own \| contributor's: must gain \| 60 \|/);
+    expect(markdown).toMatch(/\| math \| registry's domain \| 60 \| 0\.40 \| 0\.00 \| -40\.0 pts \|/);
+  });
+  it("bar.domain.require_registry_gain: the gain must show on the registry's benchmark itself", () => {
+    const results = sampleResults();
+    const math = results.benchmarks.find((b) => b.kind === "domain")!;
+    math.outcomes = math.outcomes.map((o) => ({ ...o, adapter: o.base })); // no change on the registry's
+    expect(evaluateBar({ results, config: DEFAULT_CONFIG }).pass).toBe(true);
+    const config = ConfigSchema.parse({ bar: { domain: { require_registry_gain: true } } });
+    const strict = evaluateBar({ results, config });
+    expect(strict.pass).toBe(false);
+    expect(strict.reasons.find((r) => r.rule === "domain")!.text).toBe(
+      "domain math (registry): +0.0 pts (0.48 -> 0.48), p = 1.000 >= 0.05; must gain, limit -5 pts ✗",
+    );
+    expect(evaluateBar({ results: sampleResults(), config }).pass).toBe(true);
+    // without a registry benchmark of the domain, only the lenient default can pass
+    const ownOnly = sampleResults();
+    ownOnly.benchmarks = ownOnly.benchmarks.filter((b) => b.kind !== "domain");
+    expect(evaluateBar({ results: ownOnly, config: DEFAULT_CONFIG }).pass).toBe(true);
+    expect(evaluateBar({ results: ownOnly, config }).reasons.find((r) => r.rule === "domain")).toMatchObject({
+      ok: false,
+      text: expect.stringContaining("has none ✗"),
+    });
+  });
+  it("several seeds: every rule must hold for every training, and the failing seed is named", () => {
+    const results = withSeeds(sampleResults(), [42, 43, 44], (o, seed, kind) =>
+      seed === 44 && kind === "domain" ? 0 : o.adapter,
+    );
+    const verdict = evaluateBar({ results, config: DEFAULT_CONFIG });
+    expect(verdict.pass).toBe(false);
+    expect(verdict.reasons.find((r) => r.rule === "domain")!.text).toMatch(/✗ \(seed 44\)$/);
+    expect(verdict.reasons.find((r) => r.rule === "seeds")).toEqual({
+      rule: "seeds",
+      ok: false,
+      text: "seeds: every rule held for 2 of 3 trainings (each must) ✗",
+    });
+    expect(verdict.seeds!.map((s) => s.pass)).toEqual([true, true, false]);
+    const markdown = renderScorecard({ results, verdict });
+    expect(markdown).toContain("| seed | own Δ | domain Δ | every rule holds |");
+    expect(markdown).toMatch(/\| 44 \| \+\d+\.\d pts \| -\d+\.\d pts \| ✗ \|/);
+    expect(markdown).toMatch(/\| spread \| 0\.0 pts \| \d+\.\d pts \| \|/);
+    const steady = withSeeds(sampleResults(), [42, 43, 44], (o) => o.adapter);
+    expect(evaluateBar({ results: steady, config: DEFAULT_CONFIG }).pass).toBe(true);
   });
   it("fails no gain, OOD degradation over 5 points, contamination, and a worse upgrade", () => {
     const none = evaluateBar({ results: sampleResults({ gain: 0 }), config: DEFAULT_CONFIG });
     expect(none.pass).toBe(false);
-    expect(none.reasons.find((r) => r.rule === "domain")!.ok).toBe(false);
+    expect(none.reasons.find((r) => r.rule === "own")!.ok).toBe(false);
     const ood = evaluateBar({ results: sampleResults({ oodDrop: 0.5 }), config: DEFAULT_CONFIG });
     expect(ood.reasons.find((r) => r.rule === "out_of_domain")).toMatchObject({
       ok: false,
@@ -306,6 +404,49 @@ describe("results.json and `loragate scorecard`", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("not valid UTF-8 JSON");
     expect((await run("scorecard", join(dir, "missing.json"))).code).toBe(2);
+    expect(pass.stderr).toContain("completeness not checked (no --registry was given)");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("with --registry, applies the app's completeness rule: a benchmark left out or one item repeated fails", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-results-"));
+    const run = async (results: Results) => {
+      writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+      let stdout = "";
+      let stderr = "";
+      const io: CliIO = {
+        stdout: (s) => void (stdout += s),
+        stderr: (s) => void (stderr += s),
+        isTTY: false,
+      };
+      return {
+        code: await runCli(["scorecard", join(dir, "results.json"), "--registry", FIXTURE_ROOT], io),
+        stdout,
+        stderr,
+      };
+    };
+    const complete = await completeForFixture(sampleResults());
+    const whole = await run(complete);
+    expect(whole.stderr).toBe("");
+    expect(whole.stdout).toContain("complete: every benchmark and item evaluated once ✓");
+    expect(whole.code).toBe(0);
+    const noOod = await run({ ...complete, benchmarks: complete.benchmarks.filter((b) => b.kind !== "ood") });
+    expect(noOod.code).toBe(1);
+    expect(noOod.stdout).toMatch(/incomplete results: .*\(ood\) is missing/);
+    const sameId = await run({
+      ...complete,
+      benchmarks: complete.benchmarks.map((b) => ({
+        ...b,
+        outcomes: b.outcomes.map((o) => ({ ...o, id: b.outcomes[0]!.id })),
+      })),
+    });
+    expect(sameId.code).toBe(1);
+    expect(sameId.stdout).toMatch(/incomplete results: .*repeated/);
+    // an adapter the registry does not hold: said plainly, never silently complete
+    const elsewhere = await run({ ...complete, adapter: "not-in-registry" });
+    expect(elsewhere.stderr).toContain(
+      "completeness not checked (there is no adapters/not-in-registry/adapter.yaml)",
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 });

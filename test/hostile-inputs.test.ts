@@ -432,6 +432,33 @@ describe("hostile datasets", () => {
       });
     },
   );
+  it("an item scored by adapter.yaml's regex rule: its expected_output is vetted as the pattern it will be", async () => {
+    const source = registryWithValidAdapter();
+    const manifest = await text(source, MANIFEST);
+    source.set(MANIFEST, manifest.replace(/evaluation:\n(?: {2}.*\n)*/, "evaluation:\n  type: regex\n"));
+    source.set(
+      BENCH,
+      editLine(5, (l) => JSON.stringify({ ...JSON.parse(l), expected_output: "(ab)\\1" }))(
+        await text(source, BENCH),
+      ),
+    );
+    const report = await validateIn(source);
+    expectFinding(report, {
+      rule: "invalid-regex",
+      file: BENCH,
+      line: 5,
+      field: "evaluation_config.pattern",
+    });
+    // a benchmark-wide pattern in adapter.yaml is what scores; the item's expected_output is then only text
+    source.set(
+      MANIFEST,
+      manifest.replace(
+        /evaluation:\n(?: {2}.*\n)*/,
+        "evaluation:\n  type: regex\n  config: {pattern: '\\d+'}\n",
+      ),
+    );
+    expect((await validateIn(source)).findings.filter((f) => f.rule === "invalid-regex")).toEqual([]);
+  });
   it("many lines that fail alike: the first 20 listed, every one still counted, per rule", async () => {
     const bad = ["{}", '{"instruction": 1, "input": "", "output": "x"}'];
     const report = await withFile(

@@ -7,6 +7,7 @@ import { checkRegistry, listAdapterNames } from "../core/check.ts";
 import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
+import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import {
@@ -326,7 +327,22 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     p.io.stderr(formatReport({ registry: { ok: false, findings: configErrors }, adapters: [] }, "text"));
     return 2;
   }
-  const verdict = evaluateBar({ results: loaded.results, config: context?.config ?? DEFAULT_CONFIG });
+  const config = context?.config ?? DEFAULT_CONFIG;
+  // The app's completeness rule whenever the adapter's folder is there to say what complete means.
+  const expected = p.registry
+    ? await expectedResultsFor({
+        source: new FsRegistrySource(p.registry),
+        adapter: loaded.results.adapter,
+        hiddenBenchmarks: config.bar.hidden.benchmarks,
+      })
+    : "no --registry was given";
+  if (typeof expected === "string")
+    p.io.stderr(`loragate: completeness not checked (${expected}): the app would check it\n`);
+  const verdict = evaluateBar({
+    results: loaded.results,
+    config,
+    ...(typeof expected === "string" ? {} : { expected }),
+  });
   p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
   return verdict.pass ? 0 : 1;
 }

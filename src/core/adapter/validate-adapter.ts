@@ -182,6 +182,10 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
       continue; // symlinks and oversized files were reported by checkFolder
     }
     const maxRecords = d.kind === "train" ? config.limits.max_train_examples : undefined;
+    const scoring =
+      d.kind === "benchmark"
+        ? { type: manifest.evaluation.type, pattern: typeof manifest.evaluation.config?.pattern === "string" }
+        : undefined;
     // a caller that sees every record (onRecord) gets them in order, from one thread
     const localPath = d.onRecord ? undefined : parallelReadPath(source, file, entry.size, "validation");
     stats[d.kind] = localPath
@@ -193,6 +197,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
           maxLineBytes: config.limits.max_line_bytes,
           maxRecords,
           sink,
+          scoring,
         })
       : await validateDataset({
           kind: d.kind,
@@ -201,6 +206,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
           maxLineBytes: config.limits.max_line_bytes,
           maxRecords,
           sink,
+          scoring,
           onRecord: d.onRecord as never,
           onProgress: params.onProgress ? (bytes) => params.onProgress!(file, bytes, entry.size) : undefined,
         });

@@ -29,6 +29,7 @@ const stats = await validateDataset({
   ids,
   atFileStart: job.start === 0,
   firstForm: job.firstForm,
+  scoring: job.scoring,
 });
 batcher.flush();
 ids.flush();

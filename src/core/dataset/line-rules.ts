@@ -190,20 +190,32 @@ export function chatFinding(
   return { line, column: columnOf(text, turnsKey(form)), ...chat.problem };
 }
 
+/**
+ * How a benchmark scores an item that names no rule of its own (adapter.yaml's `evaluation` for the
+ * adapter's benchmark, registry.yaml's for a registry one): an item is vetted by the rule it will be
+ * scored with, wherever that rule comes from.
+ */
+export interface BenchmarkScoring {
+  type: string;
+  /** The benchmark's rule sets a regex `pattern`, so an item's expected_output is not one. */
+  pattern: boolean;
+}
+
 /** Rules zod cannot say well, for instruction records and benchmark items: empty texts, keywords, unsafe patterns. */
 export function recordFindings(
   kind: DatasetKind,
   record: Record<string, unknown>,
   text: string,
   line: number,
+  scoring?: BenchmarkScoring,
 ): readonly LineDraft[] {
   const answerField = kind === "train" ? "output" : "expected_output";
   let found: LineDraft[] | undefined; // most lines pass: no list for them
-  const type = record.evaluation_type;
+  const type = record.evaluation_type ?? scoring?.type;
   if ((type === "keywords" || type === "code") && record.answer_keywords === undefined)
     (found ??= []).push({
       line,
-      column: columnOf(text, "evaluation_type"),
+      column: record.evaluation_type === undefined ? 1 : columnOf(text, "evaluation_type"),
       field: "answer_keywords",
       rule: "missing-keywords",
       message: `evaluation_type ${type} scores by answer_keywords, and the item has none`,
@@ -230,15 +242,22 @@ export function recordFindings(
           ? "write the answer the adapter should learn, or drop the example"
           : "write the reference answer, or drop the item",
     });
-  if (kind === "benchmark") (found ??= []).push(...patternFindings(record, text, line));
+  if (kind === "benchmark") (found ??= []).push(...patternFindings(record, text, line, scoring));
   return found ?? NONE;
 }
 
 /** A pattern an item scores with must run on RE2 at evaluation: say so now, at its line. */
-function patternFindings(record: Record<string, unknown>, text: string, line: number): LineDraft[] {
+function patternFindings(
+  record: Record<string, unknown>,
+  text: string,
+  line: number,
+  scoring: BenchmarkScoring | undefined,
+): LineDraft[] {
   const config = (record.evaluation_config ?? {}) as Record<string, unknown>;
-  const regexPattern =
-    record.evaluation_type === "regex" ? (config.pattern ?? record.expected_output) : undefined;
+  const type = record.evaluation_type ?? scoring?.type;
+  // Scoring takes the item's pattern, else the benchmark's (vetted with adapter.yaml), else expected_output.
+  const itemPattern = config.pattern ?? (scoring?.pattern ? undefined : record.expected_output);
+  const regexPattern = type === "regex" ? itemPattern : undefined;
   const patterns = [
     { field: "evaluation_config.extract", key: "extract", pattern: config.extract },
     {

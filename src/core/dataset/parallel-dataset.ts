@@ -1,7 +1,13 @@
 import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { type FirstForm, trainingFormOf } from "./conversation.ts";
-import { type DatasetKind, duplicateFinding, duplicateIdFinding, notAnObjectFinding } from "./line-rules.ts";
+import {
+  type BenchmarkScoring,
+  type DatasetKind,
+  duplicateFinding,
+  duplicateIdFinding,
+  notAnObjectFinding,
+} from "./line-rules.ts";
 import type { DatasetStats } from "./validate-dataset.ts";
 import { DuplicateIndex, type FingerprintBatch, type IdBatch, IdIndex } from "./duplicate-index.ts";
 import { type FindingSink, type SinkSnapshot, toFinding } from "../findings/findings.ts";
@@ -21,6 +27,7 @@ export interface RangeJob {
   maxLineBytes: number;
   /** The form of the file's first training record: every range holds its lines to it (mixed-forms). */
   firstForm?: FirstForm;
+  scoring?: BenchmarkScoring;
 }
 
 export type WorkerMessage =
@@ -39,6 +46,8 @@ export interface ParallelParams {
   maxRecords?: number;
   sink: FindingSink;
   threads?: number;
+  /** A benchmark's own scoring rule, by which items that name none are vetted. */
+  scoring?: BenchmarkScoring;
 }
 
 /**
@@ -76,6 +85,7 @@ export async function validateDatasetInParallel(params: ParallelParams): Promise
           end: bounds[range + 1]!,
           maxLineBytes: params.maxLineBytes,
           firstForm,
+          scoring: params.scoring,
         },
         (message) => {
           if (message.type === "fingerprints") onBatch(range, message.batch);

@@ -29,6 +29,7 @@ import {
   emptyFileFinding,
   jsonSyntaxFinding,
   LFS_POINTER,
+  type BenchmarkScoring,
   type LineDraft,
   lfsPointerFinding,
   mixedFormFinding,
@@ -73,6 +74,8 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
   ids?: IdDetector;
   /** A worker's share: the form of the file's first record, which this share's lines must share. */
   firstForm?: FirstForm;
+  /** A benchmark's own scoring rule, by which items that name none are vetted. */
+  scoring?: BenchmarkScoring;
 }
 
 const TRAINING_SCHEMAS: Record<TrainingForm, z.ZodType> = {
@@ -166,7 +169,7 @@ export async function validateDataset<K extends DatasetKind>(
       const problem = chatFinding(form, record, text, line);
       if (problem) return add(problem);
     } else {
-      const problems = recordFindings(kind, record, text, line);
+      const problems = recordFindings(kind, record, text, line, params.scoring);
       if (problems.length > 0) return problems.forEach(add);
     }
     // Every record that reaches here goes through both tables, so the parallel path (where the

@@ -1,22 +1,46 @@
 import type { Config } from "../schemas/config.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
 import { type ExpectedResults, incompleteness } from "./completeness.ts";
-import { type PairedSummary, pairedSummary } from "./statistics.ts";
+import { detectableGain, differenceSd, type PairedSummary, pairedSummary } from "./statistics.ts";
 
 /** One rule of the bar and how the results fared on it. */
 export interface BarReason {
-  rule: "complete" | "domain" | "out_of_domain" | "hidden" | "contamination" | "upgrade" | "override";
+  rule:
+    | "complete"
+    | "own"
+    | "domain"
+    | "out_of_domain"
+    | "hidden"
+    | "seeds"
+    | "contamination"
+    | "upgrade"
+    | "override";
   ok: boolean;
-  /** e.g. "domain: +14.0 pts (0.58 -> 0.72), p = 0.004 < 0.05 ✓"; an override's reason is untrusted text. */
+  /** e.g. "own benchmark: +14.0 pts (0.58 -> 0.72), p = 0.004 < 0.05 ✓"; an override's reason is untrusted text. */
   text: string;
+}
+
+/** One training's result on the two in-domain benchmarks, when the bar trains with several seeds. */
+export interface SeedOutcome {
+  seed: number;
+  own?: PairedSummary;
+  domain?: PairedSummary;
+  /** Whether every rule held for this seed's adapter. */
+  pass: boolean;
 }
 
 export interface BarVerdict {
   pass: boolean;
   reasons: BarReason[];
-  /** Per benchmark, in results order; the domain row pools own + domain items. */
+  /** Per benchmark, in results order, for the published adapter (the first seed). */
   summaries: { benchmark: BenchmarkResult; summary: PairedSummary }[];
+  /** The contributor's own benchmark and the registry's benchmark of the domain, each tested on its own. */
+  own: PairedSummary | undefined;
   domain: PairedSummary | undefined;
+  /** Each seed's outcome, when results hold several (the first is the published adapter). */
+  seeds?: SeedOutcome[];
+  /** The smallest gain (0..1) each in-domain benchmark detects at the bar's p with 80% power. */
+  detectable: { own?: number; domain?: number };
 }
 
 export interface BarInput {
@@ -36,55 +60,164 @@ export const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)
 export const formatP = (p: number) => (p < 0.001 ? "< 0.001" : `= ${p.toFixed(3)}`);
 const mark = (ok: boolean) => (ok ? "✓" : "✗");
 
-/** The merge rule, as a pure function of the results: every reason is stated, passing or not. */
-export function evaluateBar({
-  results,
-  config,
-  contaminatedExamples,
-  currentScore,
-  override,
-  expected,
-}: BarInput): BarVerdict {
-  const { bar } = config;
+/**
+ * The merge rule, as a pure function of the results: every reason is stated, passing or not.
+ *
+ * The maintainers' benchmarks (the registry's benchmark of the domain, out-of-domain and hidden ones)
+ * are judged each on its own and none may drop past its limit; the contributor's own benchmark must
+ * show the gain, and never outvotes them (it is not pooled with the registry's). With several seeds,
+ * every rule must hold for every seed's adapter: the worst training decides.
+ */
+export function evaluateBar(input: BarInput): BarVerdict {
+  const { results, config, expected } = input;
+  const views = seedViews(results);
+  const judged = views.map((view) => judgeOneTraining(view.results, input));
+  const first = judged[0]!;
+  const reasons: BarReason[] = [];
+  if (expected) reasons.push(completenessReason(incompleteness(results, expected)));
+  reasons.push(
+    ...combineReasons(
+      judged.map((j) => j.reasons),
+      views,
+    ),
+  );
+  if (views.length > 1) {
+    const passing = judged.filter((j) => j.reasons.every((r) => r.ok)).length;
+    reasons.push({
+      rule: "seeds",
+      ok: passing === views.length,
+      text: `seeds: every rule held for ${passing} of ${views.length} trainings (each must) ${mark(passing === views.length)}`,
+    });
+  }
+  const pass = reasons.every((r) => r.ok);
+  if (input.override)
+    reasons.push({
+      rule: "override",
+      ok: true,
+      text: `override by @${input.override.by}: ${input.override.reason}`,
+    });
+  const alpha = config.bar.domain.max_p_value;
+  const detectable = (benchmark: BenchmarkResult | undefined) =>
+    benchmark
+      ? detectableGain({ items: benchmark.outcomes.length, sd: differenceSd(benchmark.outcomes), alpha })
+      : undefined;
+  return {
+    pass: pass || input.override !== undefined,
+    reasons,
+    summaries: first.summaries,
+    own: first.own,
+    domain: first.domain,
+    ...(views.length > 1
+      ? {
+          seeds: judged.map((j, i) => ({
+            seed: views[i]!.seed,
+            own: j.own,
+            domain: j.domain,
+            pass: j.reasons.every((r) => r.ok),
+          })),
+        }
+      : {}),
+    detectable: {
+      own: detectable(results.benchmarks.find((b) => b.kind === "own")),
+      domain: detectable(results.benchmarks.find((b) => b.kind === "domain")),
+    },
+  };
+}
+
+/** The in-domain score an adapter is ranked and upgraded by: the registry's benchmark, else its own. */
+export const domainScore = (verdict: Pick<BarVerdict, "own" | "domain">) =>
+  (verdict.domain ?? verdict.own)?.adapter ?? 0;
+
+function completenessReason(problems: string[]): BarReason {
+  return {
+    rule: "complete",
+    ok: problems.length === 0,
+    text:
+      problems.length === 0
+        ? "complete: every benchmark and item evaluated once ✓"
+        : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} ✗`,
+  };
+}
+
+/** The results as one training's adapter saw them: `adapter` is that seed's score on every item. */
+function seedViews(results: Results): { seed: number; results: Results }[] {
+  if (!results.seeds) return [{ seed: -1, results }];
+  return results.seeds.map(({ seed }, i) => ({
+    seed,
+    results: {
+      ...results,
+      benchmarks: results.benchmarks.map((b) => ({
+        ...b,
+        outcomes: b.outcomes.map((o) => ({ ...o, adapter: o.adapter_by_seed?.[i] ?? o.adapter })),
+      })),
+    },
+  }));
+}
+
+/** Per rule, the first failing training's reason (named by its seed), else the published adapter's. */
+function combineReasons(perTraining: BarReason[][], views: { seed: number }[]): BarReason[] {
+  return perTraining[0]!.map((reason, k) => {
+    const failing = perTraining.findIndex((reasons) => !reasons[k]!.ok);
+    if (failing < 0) return reason;
+    const failed = perTraining[failing]!;
+    return views.length > 1
+      ? { ...failed[k]!, text: `${failed[k]!.text} (seed ${views[failing]!.seed})` }
+      : failed[k]!;
+  });
+}
+
+/** Every rule but completeness, for one training's adapter. */
+function judgeOneTraining(results: Results, input: BarInput) {
+  const { bar } = input.config;
   const summaries = results.benchmarks.map((benchmark) => ({
     benchmark,
     summary: pairedSummary(benchmark.outcomes),
   }));
+  const find = (kind: BenchmarkResult["kind"]) => summaries.find((s) => s.benchmark.kind === kind);
+  const own = find("own");
+  const domain = find("domain");
+  const gained = (s: PairedSummary) => s.delta > 0 && s.p < bar.domain.max_p_value;
+  const change = (s: PairedSummary) =>
+    `${points(s.delta)} (${s.base.toFixed(2)} -> ${s.adapter.toFixed(2)}), p ${formatP(s.p)}`;
+  const test = (s: PairedSummary) =>
+    `${change(s)} ${s.p < bar.domain.max_p_value ? "<" : ">="} ${bar.domain.max_p_value}`;
   const reasons: BarReason[] = [];
-  if (expected) {
-    const problems = incompleteness(results, expected);
-    reasons.push({
-      rule: "complete",
-      ok: problems.length === 0,
-      text:
-        problems.length === 0
-          ? "complete: every benchmark and item evaluated once ✓"
-          : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} ✗`,
-    });
+
+  if (!own) {
+    reasons.push({ rule: "own", ok: false, text: "own benchmark: not evaluated ✗" });
+  } else {
+    const ok = !bar.domain.must_beat_base || gained(own.summary);
+    reasons.push({ rule: "own", ok, text: `own benchmark: ${test(own.summary)} ${mark(ok)}` });
   }
 
-  const inDomain = results.benchmarks
-    .filter((b) => b.kind === "own" || b.kind === "domain")
-    .flatMap((b) => b.outcomes);
-  const domain = inDomain.length > 0 ? pairedSummary(inDomain) : undefined;
   if (!domain) {
-    reasons.push({ rule: "domain", ok: false, text: "domain: no in-domain benchmark was evaluated ✗" });
-  } else {
-    const better = domain.delta > 0;
-    const significant = domain.p < bar.domain.max_p_value;
-    const ok = !bar.domain.must_beat_base || (better && significant);
+    const ok = !bar.domain.require_registry_gain;
     reasons.push({
       rule: "domain",
       ok,
-      text: `domain: ${points(domain.delta)} (${domain.base.toFixed(2)} -> ${domain.adapter.toFixed(2)}), p ${formatP(domain.p)} ${significant ? "<" : ">="} ${bar.domain.max_p_value} ${mark(ok)}`,
+      text: ok
+        ? `domain ${results.domain}: the registry has no benchmark of this domain; the own benchmark alone shows the gain ✓`
+        : `domain ${results.domain}: the bar asks for a gain on the registry's benchmark of this domain, and it has none ✗`,
+    });
+  } else {
+    const limit = bar.domain.max_degradation_points;
+    const held = -domain.summary.delta * 100 <= limit;
+    const gainOk = !bar.domain.require_registry_gain || gained(domain.summary);
+    const ok = held && gainOk;
+    reasons.push({
+      rule: "domain",
+      ok,
+      text: bar.domain.require_registry_gain
+        ? `domain ${domain.benchmark.name} (registry): ${test(domain.summary)}; must gain, limit -${limit} pts ${mark(ok)}`
+        : `domain ${domain.benchmark.name} (registry): ${change(domain.summary)}; limit -${limit} pts ${mark(ok)}`,
     });
   }
+
   for (const { benchmark, summary } of summaries) {
     if (benchmark.kind !== "ood" && benchmark.kind !== "hidden") continue;
     const limit =
       benchmark.kind === "ood" ? bar.out_of_domain.max_degradation_points : bar.hidden.max_degradation_points;
-    const drop = -summary.delta * 100;
-    const ok = drop <= limit;
+    const ok = -summary.delta * 100 <= limit;
     const label = benchmark.kind === "ood" ? `OOD ${benchmark.name}` : benchmark.name;
     reasons.push({
       rule: benchmark.kind === "ood" ? "out_of_domain" : "hidden",
@@ -92,21 +225,23 @@ export function evaluateBar({
       text: `${label}: ${points(summary.delta)} (limit -${limit} pts) ${mark(ok)}`,
     });
   }
-  if (contaminatedExamples !== undefined) {
-    const ok = contaminatedExamples === 0;
-    reasons.push({ rule: "contamination", ok, text: `contamination: ${contaminatedExamples} ${mark(ok)}` });
+  if (input.contaminatedExamples !== undefined) {
+    const ok = input.contaminatedExamples === 0;
+    reasons.push({
+      rule: "contamination",
+      ok,
+      text: `contamination: ${input.contaminatedExamples} ${mark(ok)}`,
+    });
   }
-  if (currentScore && domain && bar.upgrade.must_beat_current_version) {
-    const ok = domain.adapter >= currentScore.adapter;
+  const current = input.currentScore;
+  if (current && (own || domain) && bar.upgrade.must_beat_current_version) {
+    const score = domainScore({ own: own?.summary, domain: domain?.summary });
+    const ok = score >= current.adapter;
     reasons.push({
       rule: "upgrade",
       ok,
-      text: `upgrade: ${domain.adapter.toFixed(2)} vs ${currentScore.adapter.toFixed(2)} of ${currentScore.version} ${mark(ok)}`,
+      text: `upgrade: ${score.toFixed(2)} vs ${current.adapter.toFixed(2)} of ${current.version} ${mark(ok)}`,
     });
   }
-  const pass = reasons.every((r) => r.ok);
-  if (override) {
-    reasons.push({ rule: "override", ok: true, text: `override by @${override.by}: ${override.reason}` });
-  }
-  return { pass: pass || override !== undefined, reasons, summaries, domain };
+  return { reasons, summaries, own: own?.summary, domain: domain?.summary };
 }

@@ -74,7 +74,7 @@ export async function expectedResultsFor(params: {
   hiddenBenchmarks: number;
 }): Promise<ExpectedResults | string> {
   const file = `adapters/${params.adapter}/adapter.yaml`;
-  if ((await params.source.stat(file))?.kind !== "file") return `${file} is not in the pull request`;
+  if ((await params.source.stat(file))?.kind !== "file") return `there is no ${file}`;
   const loaded = loadDocument(file, await params.source.read(file), AdapterManifestSchema);
   if (!loaded.ok) return `${file} does not load`;
   const context = await loadRegistryContext(params.source);
@@ -84,5 +84,10 @@ export async function expectedResultsFor(params: {
     adapter: params.adapter,
     manifest: loaded.value,
   });
-  return { benchmarks, hidden: params.hiddenBenchmarks, harness: HARNESS_VERSION };
+  return {
+    benchmarks,
+    hidden: params.hiddenBenchmarks,
+    harness: HARNESS_VERSION,
+    seeds: context.config.bar.seeds,
+  };
 }

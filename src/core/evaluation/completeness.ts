@@ -15,6 +15,8 @@ export interface ExpectedResults {
   /** Hidden benchmarks the runners hold (config bar.hidden.benchmarks). */
   hidden: number;
   harness: string;
+  /** Trainings the bar asks for (config bar.seeds); absent: 1. */
+  seeds?: number;
 }
 
 /** What is missing or wrong, as short sentences; empty when the results are complete. */
@@ -52,6 +54,7 @@ export function incompleteness(results: Results, expected: ExpectedResults): str
         `${benchmark.name}: ${missing} of ${ids.size} items missing, ${repeated} repeated, ${unknown} unknown`,
       );
   }
+  problems.push(...seedProblems(results, expected.seeds ?? 1));
   const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
@@ -59,6 +62,22 @@ export function incompleteness(results: Results, expected: ExpectedResults): str
     const ids = benchmark.outcomes.map((o) => o.id);
     if (ids.length === 0 || new Set(ids).size !== ids.length)
       problems.push(`${benchmark.name}: ${ids.length === 0 ? "no items" : "repeated items"}`);
+  }
+  return problems;
+}
+
+/** Every outcome scored once per seed the bar asks for, the first of them being `adapter`. */
+function seedProblems(results: Results, wanted: number): string[] {
+  const seeds = results.seeds?.length ?? 1;
+  if (seeds !== wanted)
+    return [`trained with ${seeds} seed${seeds === 1 ? "" : "s"}, the bar asks for ${wanted}`];
+  if (seeds === 1) return [];
+  const problems: string[] = [];
+  for (const benchmark of results.benchmarks) {
+    const wrong = benchmark.outcomes.filter(
+      (o) => o.adapter_by_seed?.length !== seeds || o.adapter_by_seed[0] !== o.adapter,
+    ).length;
+    if (wrong > 0) problems.push(`${benchmark.name}: ${wrong} items without one score per seed`);
   }
   return problems;
 }

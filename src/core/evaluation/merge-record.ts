@@ -4,7 +4,7 @@ import { NameSchema, SemverSchema } from "../schemas/common.ts";
 import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";
 import { EvaluationRecordSchema, evaluationRecord } from "../site/evaluation-record.ts";
-import type { BarVerdict } from "./bar.ts";
+import { type BarVerdict, domainScore } from "./bar.ts";
 
 const MergeRecordSchema = z
   .object({
@@ -44,7 +44,7 @@ export function mergeRecord(results: Results, verdict: BarVerdict, pr: number, r
     domain: results.domain,
     version: results.version,
     scores,
-    domainScore: verdict.domain?.adapter ?? 0,
+    domainScore: domainScore(verdict),
     provenance: {
       pr,
       head_sha: results.head_sha,

@@ -1,7 +1,7 @@
 import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
-import type { Results } from "../schemas/results.ts";
-import { type BarVerdict, formatP, points } from "./bar.ts";
-import { pairedSummary } from "./statistics.ts";
+import type { BenchmarkResult, Results } from "../schemas/results.ts";
+import { type BarVerdict, formatP, points, type SeedOutcome } from "./bar.ts";
+import { type PairedSummary, pairedSummary } from "./statistics.ts";
 
 /** Hidden marker that finds the one sticky scorecard comment of a PR. */
 export const SCORECARD_MARKER = "<!-- loragate:scorecard -->";
@@ -30,6 +30,48 @@ export function inert(text: string, max = 200): string {
 
 const score = (x: number) => x.toFixed(2);
 
+/** Whose benchmark each row is, and what the bar asks of it. */
+const ROLE: Record<BenchmarkResult["kind"], string> = {
+  own: "contributor's: must gain",
+  domain: "registry's domain",
+  ood: "registry's, other domain",
+  hidden: "maintainers' hidden",
+};
+
+/** What the in-domain benchmarks can detect: a gain under this is within their noise. */
+function powerNote(verdict: BarVerdict, results: Results): string[] {
+  const { own, domain } = verdict.detectable;
+  const items = (kind: string) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
+  const parts = [
+    ...(own === undefined ? [] : [`the own benchmark (${items("own")} items) ${points(own)}`]),
+    ...(domain === undefined
+      ? []
+      : [`the registry's domain benchmark (${items("domain")} items) ${points(domain)}`]),
+  ];
+  return parts.length ? [`Smallest gain detectable at the bar's p with 80% power: ${parts.join("; ")}.`] : [];
+}
+
+/** Each training's in-domain gain and their spread, when the bar trained with several seeds. */
+function seedTable(verdict: BarVerdict): string[] {
+  if (!verdict.seeds) return [];
+  const spread = (pick: (s: SeedOutcome) => number | undefined) => {
+    const deltas = verdict.seeds!.map(pick).filter((d): d is number => d !== undefined);
+    return deltas.length ? points(Math.max(...deltas) - Math.min(...deltas)).replace("+", "") : "—";
+  };
+  const delta = (s: PairedSummary | undefined) => (s ? points(s.delta) : "—");
+  return [
+    "",
+    "| seed | own Δ | domain Δ | every rule holds |",
+    "| ---: | ---: | ---: | :-: |",
+    ...verdict.seeds.map(
+      (s) => `| ${s.seed} | ${delta(s.own)} | ${delta(s.domain)} | ${s.pass ? "✓" : "✗"} |`,
+    ),
+    `| spread | ${spread((s) => s.own?.delta)} | ${spread((s) => s.domain?.delta)} | |`,
+    "",
+    `The bar holds when every rule holds for each of the ${verdict.seeds.length} trainings; the first is the adapter published.`,
+  ];
+}
+
 function lossChart(loss: { step: number; loss: number }[]): string[] {
   if (loss.length < 2) return [];
   const every = Math.ceil(loss.length / 100); // at most 100 points keep the chart readable
@@ -37,7 +79,7 @@ function lossChart(loss: { step: number; loss: number }[]): string[] {
   return [
     "```mermaid",
     "xychart-beta",
-    '  title "Training loss"',
+    `  title "Training loss (${points.length} of ${loss.length} logged steps)"`,
     `  x-axis "step" [${points.map((p) => p.step).join(", ")}]`,
     '  y-axis "loss"',
     `  line [${points.map((p) => Number(p.loss.toFixed(4))).join(", ")}]`,
@@ -57,17 +99,12 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
   out.push("");
   out.push("| benchmark | role | items | base | adapter | Δ | p | 95% CI of Δ |");
   out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
-  if (verdict.domain) {
-    const d = verdict.domain;
-    out.push(
-      `| **in-domain (pooled)** | bar | ${d.items} | ${score(d.base)} | ${score(d.adapter)} | ${points(d.delta)} | ${formatP(d.p)} | ${points(d.ci95[0])} … ${points(d.ci95[1])} |`,
-    );
-  }
   for (const { benchmark, summary: s } of verdict.summaries) {
     out.push(
-      `| ${inert(benchmark.name, 60)} | ${benchmark.kind} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
+      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
     );
   }
+  out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")
     .flatMap((b) => b.outcomes);
@@ -76,7 +113,7 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
     outcomes: inDomain.filter((o) => o.difficulty === level),
   })).filter((d) => d.outcomes.length > 0);
   if (byDifficulty.length > 0) {
-    out.push("", "<details><summary>In-domain by difficulty</summary>", "");
+    out.push("", "<details><summary>Own and domain items by difficulty</summary>", "");
     out.push("| difficulty | items | base | adapter | Δ |", "| --- | ---: | ---: | ---: | ---: |");
     for (const { level, outcomes } of byDifficulty) {
       const s = pairedSummary(outcomes);

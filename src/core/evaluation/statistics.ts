@@ -95,3 +95,65 @@ export function pairedSummary(
     ci95: meanInterval(differences, seed),
   };
 }
+
+/** The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) =>
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+    ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
+}
+
+/** Power the gain statements are made at (the usual planning value). */
+export const POWER = 0.8;
+/** Spread of per-item differences assumed before any result exists: a quarter of the items change. */
+export const PLANNING_SD = 0.5;
+
+/** Fewest items the adapter must win outright for the two-sided exact McNemar test to reach `alpha`. */
+const fewestWins = (alpha: number) => Math.ceil(Math.log2(2 / alpha));
+
+/**
+ * The smallest mean gain (0..1) a paired test on `items` items detects at two-sided `alpha` with 80%
+ * power, for per-item differences of standard deviation `sd` (normal approximation), and never below
+ * what the exact McNemar test can reach at all (it needs ⌈log2(2/alpha)⌉ wins and no loss).
+ */
+export function detectableGain(params: { items: number; sd: number; alpha: number }): number {
+  const { items, sd, alpha } = params;
+  if (items === 0) return 1;
+  const normal = ((normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd) / Math.sqrt(items);
+  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+}
+
+/** Items a benchmark needs to detect `gain` (0..1) at `alpha` with 80% power, at the planning spread. */
+export function itemsToDetect(params: { gain: number; alpha: number }): number {
+  const { gain, alpha } = params;
+  const z = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
+  return Math.max(Math.ceil(((z * PLANNING_SD) / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+}
+
+/** Sample standard deviation of the paired differences. */
+export function differenceSd(outcomes: readonly { base: number; adapter: number }[]): number {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  if (differences.length < 2) return 0;
+  const m = mean(differences);
+  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
+}

@@ -9,7 +9,7 @@ export interface MergedAdapter {
   version: string;
   /** Scores per benchmark name: adapter and base, p on in-domain ones. */
   scores: Record<string, { adapter: number; base: number; p?: number }>;
-  /** The pooled in-domain adapter score, by which the domain's active adapter is chosen. */
+  /** The in-domain adapter score (the registry's domain benchmark, else the own one) that ranks the domain. */
   domainScore: number;
   provenance: { pr: number; head_sha: string; run?: number; adapter_sha256?: string; harness?: string };
   /** What the registry's page keeps of this evaluation (evaluations/<name>/<version>.json). */
@@ -58,7 +58,11 @@ function chooseActive(adapters: YAMLMap, merged: MergedAdapter): void {
   const score = (map: YAMLMap, name: string) =>
     name === merged.name
       ? merged.domainScore
-      : Number((map.getIn(["scores", map.get("domain") as string, "adapter"]) as number | undefined) ?? -1);
+      : Number(
+          (map.getIn(["scores", map.get("domain") as string, "adapter"]) as number | undefined) ??
+            (map.getIn(["scores", "own", "adapter"]) as number | undefined) ??
+            -1,
+        );
   let best: { name: string; score: number; active: boolean } | undefined;
   for (const pair of sameDomain) {
     const name = String((pair.key as { value?: unknown }).value ?? pair.key);

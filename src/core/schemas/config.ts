@@ -66,10 +66,27 @@ const BarSchema = z
           .lt(1)
           .default(0.05)
           .describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement."),
+        max_degradation_points: maxDegradationPoints.describe(
+          "Largest allowed drop, in percentage points, on the registry's own benchmark of the adapter's domain: a contributor's benchmark never outvotes the maintainers'.",
+        ),
+        require_registry_gain: z
+          .boolean()
+          .default(false)
+          .describe(
+            "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark.",
+          ),
+        planned_gain_points: z
+          .number()
+          .gt(0)
+          .max(100)
+          .default(20)
+          .describe(
+            "The in-domain gain, in points, a benchmark must be large enough to detect at max_p_value with 80% power; `check` warns about a smaller benchmark (50 items detect about 20 points).",
+          ),
       })
       .strict()
       .prefault({})
-      .describe("Rule on the adapter's own domain benchmark."),
+      .describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
     out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
     hidden: z
       .object({
@@ -84,6 +101,15 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rule on the maintainers' hidden benchmarks."),
+    seeds: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(1)
+      .describe(
+        "Trainings per evaluation, each with its own seed (recipe seed, seed + 1, ...): every rule must hold for every seed.",
+      ),
     upgrade: z
       .object({
         must_beat_current_version: z

@@ -8,12 +8,21 @@ import { EvaluationTypeSchema, GitShaSchema, NameSchema, SemverSchema, Sha256Sch
  * by the core, so a results file cannot claim numbers its outcomes do not support. Versioned: a
  * reader refuses a schema_version it does not know rather than guessing.
  */
+/** Most trainings one evaluation may hold (config bar.seeds). */
+export const MAX_SEEDS = 10;
+
 const OutcomeSchema = z
   .object({
     id: z.string().min(1).max(128).describe("Benchmark item id."),
     base: z.number().min(0).max(1).describe("Base model's score on the item."),
     adapter: z.number().min(0).max(1).describe("Base + adapter's score on the item."),
     difficulty: z.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
+    adapter_by_seed: z
+      .array(z.number().min(0).max(1))
+      .min(2)
+      .max(MAX_SEEDS)
+      .optional()
+      .describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`)."),
   })
   .strict();
 
@@ -82,6 +91,21 @@ export const ResultsSchema = z
       .describe("Decoding settings, enforced greedy."),
     hardware: z.string().max(200).describe("Where it ran, e.g. the GPU name."),
     benchmarks: z.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+    seeds: z
+      .array(
+        z
+          .object({
+            seed: z.number().int().min(0).describe("Training seed."),
+            adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it."),
+          })
+          .strict(),
+      )
+      .min(2)
+      .max(MAX_SEEDS)
+      .optional()
+      .describe(
+        "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order.",
+      ),
     training: z
       .object({
         wall_seconds: z.number().min(0).describe("Training time."),

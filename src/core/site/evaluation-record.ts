@@ -65,6 +65,12 @@ export const EvaluationRecordSchema = z
     training: z
       .object({
         wall_seconds: z.number().min(0),
+        steps: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe("Logged steps in all; `loss` is an even sample of them."),
         loss: z
           .array(z.object({ step: z.number().int().min(0), loss: z.number() }).strict())
           .max(MAX_LOSS_POINTS),
@@ -116,7 +122,13 @@ export function evaluationRecord(
           ],
     ),
     ...(results.training
-      ? { training: { wall_seconds: results.training.wall_seconds, loss: thinned(results.training.loss) } }
+      ? {
+          training: {
+            wall_seconds: results.training.wall_seconds,
+            steps: results.training.loss.length,
+            loss: thinned(results.training.loss),
+          },
+        }
       : {}),
   };
 }

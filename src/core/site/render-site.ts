@@ -152,16 +152,18 @@ function lossCurve(record: EvaluationRecord): string {
   const loss = record.training!.loss;
   const first = loss[0];
   const last = loss.at(-1);
+  // Older records kept every step they show; newer ones say how many the evenly spaced sample stands for.
+  const steps = `${loss.length} of ${record.training!.steps ?? loss.length} logged steps`;
   return `<h2>Training loss</h2><figure>${lineChart({
     points: loss.map((p) => ({ x: p.step, y: p.loss, label: `step ${p.step}: ${p.loss}` })),
     title: `Training loss of ${record.adapter} ${record.version}`,
     description:
       first && last
-        ? `${loss.length} logged steps; the loss goes from ${first.loss} at step ${first.step} to ${last.loss} at step ${last.step}, in ${Math.round(record.training!.wall_seconds)} s of training.`
+        ? `${steps}; the loss goes from ${first.loss} at step ${first.step} to ${last.loss} at step ${last.step}, in ${Math.round(record.training!.wall_seconds)} s of training.`
         : "No steps logged.",
     xLabel: "optimizer step",
     yLabel: "loss",
-  })}<figcaption class="meta">Retrained by the registry's runners from the submitted data: ${loss.length} logged steps.</figcaption></figure>`;
+  })}<figcaption class="meta">Retrained by the registry's runners from the submitted data: the chart plots ${steps}.</figcaption></figure>`;
 }
 
 function history(a: SiteAdapter): string {
