@@ -475,6 +475,19 @@ describe("hostile datasets", () => {
     );
     expect(report.findings.filter((f) => f.rule === "missing-field" && f.line > 0)).toHaveLength(20);
   });
+  it("a benchmark too small for the gain the bar plans to detect: underpowered-benchmark (a warning)", async () => {
+    const source = registryWithValidAdapter();
+    source.set(".github/loragate.yml", "bar:\n  domain: {planned_gain_points: 10}\n");
+    const report = await validateIn(source);
+    expectFinding(report, { rule: "underpowered-benchmark", file: BENCH, line: 0, severity: "warning" });
+    expect(report.findings.find((f) => f.rule === "underpowered-benchmark")!.message).toBe(
+      "60 items cannot reliably detect a gain of 10 points (p < 0.05, 80% power): that takes about 197",
+    );
+    // the default plans 20 points, which 50 items detect
+    expect((await validateIn(registryWithValidAdapter())).findings.map((f) => f.rule)).not.toContain(
+      "underpowered-benchmark",
+    );
+  });
   it("a benchmark with one item: too-few-benchmark-items", async () => {
     expectFinding(await withFile(BENCH, (t) => `${t.split("\n")[0]}\n`), {
       rule: "too-few-benchmark-items",

@@ -1,4 +1,5 @@
 import { type DatasetStats, validateDataset } from "../dataset/validate-dataset.ts";
+import { itemsToDetect } from "../evaluation/statistics.ts";
 import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
 import { type Finding, type FindingDraft, FindingSink, hasErrors, toFinding } from "../findings/findings.ts";
 import { loadDocument } from "../registry/load-document.ts";
@@ -424,5 +425,18 @@ function checkCounts(
       message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
       hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`,
     });
+  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
+    const { planned_gain_points: gain, max_p_value: alpha } = config.bar.domain;
+    const needed = itemsToDetect({ gain: gain / 100, alpha });
+    if (stats.benchmark.unique < needed)
+      add({
+        file: joinPath(dir, manifest.data.benchmark),
+        line: 0,
+        field: "",
+        rule: "underpowered-benchmark",
+        severity: "warning",
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
+        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`,
+      });
   }
 }
