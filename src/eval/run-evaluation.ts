@@ -5,7 +5,7 @@
  */
 import type { ApplicableBenchmark } from "../core/evaluation/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
-import { benchmarkPrompt } from "../core/evaluation/prompt.ts";
+import { benchmarkMessages } from "../core/evaluation/prompt.ts";
 import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
@@ -83,7 +83,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
   );
   if (scoresCode) await loadPythonSyntax();
   const prompts = params.benchmarks.flatMap((b) =>
-    b.items.map((item) => benchmarkPrompt(item, settings.re2)),
+    b.items.map((item) => benchmarkMessages(item, settings.re2)),
   );
   const options = {
     maxTokens: settings.maxTokens,

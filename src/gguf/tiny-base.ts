@@ -23,6 +23,45 @@ const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/**
+ * How a tiny base frames turns, after the families whose quirks matter to "trained = evaluated":
+ * Llama 3 trims every turn and writes BOS in the template; Qwen2 adds a default system turn when there
+ * is none; Qwen3 (non-thinking) opens the generation prompt with an empty think block that a finished
+ * turn does not have. `chatml` is the plain framing the fixture registry's base uses.
+ */
+export const CHAT_STYLES = {
+  chatml: { template: CHATML_TEMPLATE, special: [], bos: undefined, endOfTurn: "<|im_end|>" },
+  llama3: {
+    template:
+      "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + (message['content'] | trim) + '<|eot_id|>' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}",
+    special: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+    bos: "<|begin_of_text|>",
+    endOfTurn: "<|eot_id|>",
+  },
+  qwen2: {
+    template:
+      "{% if messages[0]['role'] != 'system' %}{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}" +
+      CHATML_TEMPLATE,
+    special: [],
+    bos: undefined,
+    endOfTurn: "<|im_end|>",
+  },
+  qwen3: {
+    // Like Qwen3's own: an answer after the last user turn, and the generation prompt, open with an
+    // empty think block; answers to earlier turns are written without it.
+    template:
+      "{% set ns = namespace(last_user=-1) %}{% for message in messages %}{% if message['role'] == 'user' %}{% set ns.last_user = loop.index0 %}{% endif %}{% endfor %}" +
+      "{% for message in messages %}{% if message['role'] == 'assistant' and loop.index0 > ns.last_user %}{{ '<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n' + message['content'] + '<|im_end|>\\n' }}" +
+      "{% else %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endif %}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n' }}{% endif %}",
+    special: ["<think>", "</think>"],
+    bos: undefined,
+    endOfTurn: "<|im_end|>",
+  },
+} as const;
+export type ChatStyle = keyof typeof CHAT_STYLES;
+
 export interface WeightDeviations {
   embedding: number;
   /** q, k, v, gate and up projections (they read the residual stream). */
@@ -48,6 +87,8 @@ export interface TinyBaseOptions {
   /** Standard deviations of the random weights, by role (TINY_DEVIATIONS unless given). */
   deviations?: Partial<WeightDeviations>;
   name?: string;
+  /** How turns are framed (CHAT_STYLES; chatml unless given). */
+  chatStyle?: ChatStyle;
 }
 
 export interface TinyBase {
@@ -60,7 +101,8 @@ export interface TinyBase {
 export function tinyBase(options: TinyBaseOptions): TinyBase {
   const arch = options.architecture;
   const shape = options.shape ?? TINY_SHAPE;
-  const bpe = learnByteBpe(options.corpus, options.merges ?? 600, SPECIAL_TOKENS);
+  const chat = CHAT_STYLES[options.chatStyle ?? "chatml"];
+  const bpe = learnByteBpe(options.corpus, options.merges ?? 600, [...SPECIAL_TOKENS, ...chat.special]);
   const vocab = bpe.tokens.length;
   const headDim = shape.embedding / shape.heads;
   const qRows = shape.heads * headDim;
@@ -130,8 +172,8 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
   const name = options.name ?? `loragate tiny ${arch}`;
   return {
     tokenizer: bpe,
-    hf: huggingFaceFolder(arch, shape, bpe, hf),
-    gguf: writeGguf(ggufMetadata(arch, shape, bpe, name), gguf),
+    hf: huggingFaceFolder(arch, shape, bpe, hf, chat),
+    gguf: writeGguf(ggufMetadata(arch, shape, bpe, name, chat), gguf),
   };
 }
 
@@ -146,10 +188,11 @@ function huggingFaceFolder(
   shape: TinyLlamaShape,
   bpe: ByteBpe,
   tensors: Record<string, FloatTensor>,
+  chat: (typeof CHAT_STYLES)[ChatStyle],
 ): Record<string, Buffer> {
   const json = (value: object) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
   const endOfText = bpe.special["<|endoftext|>"]!;
-  const endOfTurn = bpe.special["<|im_end|>"]!;
+  const endOfTurn = bpe.special[chat.endOfTurn]!;
   const config = {
     architectures: [HF_CLASSES[arch]],
     model_type: arch,
@@ -169,7 +212,7 @@ function huggingFaceFolder(
     mlp_bias: false,
     use_sliding_window: false,
     tie_word_embeddings: false,
-    bos_token_id: endOfText,
+    bos_token_id: chat.bos ? bpe.special[chat.bos]! : endOfText,
     eos_token_id: endOfTurn,
     pad_token_id: endOfText,
     dtype: "float32",
@@ -181,13 +224,13 @@ function huggingFaceFolder(
     "tokenizer.json": json(tokenizerJson(bpe)),
     "tokenizer_config.json": json({
       tokenizer_class: "PreTrainedTokenizerFast",
-      bos_token: null,
-      eos_token: "<|im_end|>",
+      bos_token: chat.bos ?? null,
+      eos_token: chat.endOfTurn,
       pad_token: "<|endoftext|>",
       add_bos_token: false,
       add_eos_token: false,
       model_max_length: shape.contextLength,
-      chat_template: CHATML_TEMPLATE,
+      chat_template: chat.template,
     }),
   };
 }
@@ -197,6 +240,7 @@ function ggufMetadata(
   shape: TinyLlamaShape,
   bpe: ByteBpe,
   name: string,
+  chat: (typeof CHAT_STYLES)[ChatStyle],
 ): Record<string, GgufMetaValue> {
   const headDim = shape.embedding / shape.heads;
   const specialIds = new Set(Object.values(bpe.special));
@@ -222,10 +266,10 @@ function ggufMetadata(
     "tokenizer.ggml.tokens": { strings: bpe.tokens },
     "tokenizer.ggml.token_type": { i32s: bpe.tokens.map((_, id) => (specialIds.has(id) ? 3 : 1)) },
     "tokenizer.ggml.merges": { strings: bpe.merges.map(([a, b]) => `${a} ${b}`) },
-    "tokenizer.ggml.bos_token_id": { u32: bpe.special["<|endoftext|>"]! },
-    "tokenizer.ggml.eos_token_id": { u32: bpe.special["<|im_end|>"]! },
+    "tokenizer.ggml.bos_token_id": { u32: bpe.special[chat.bos ?? "<|endoftext|>"]! },
+    "tokenizer.ggml.eos_token_id": { u32: bpe.special[chat.endOfTurn]! },
     "tokenizer.ggml.padding_token_id": { u32: bpe.special["<|endoftext|>"]! },
     "tokenizer.ggml.add_bos_token": false,
-    "tokenizer.chat_template": CHATML_TEMPLATE,
+    "tokenizer.chat_template": chat.template,
   };
 }

@@ -1,11 +1,45 @@
 /**
- * The user turn a benchmark item becomes: its instruction, then its input when there is one. With
- * RE2 (re-reading, LocoLLM's default) the question is given twice, which measurably helps small
+ * What the model is asked, one rule for both sides: the trainer (runners/trainer/train.py,
+ * conversation_of and prompt_text) renders a training example's user turn by this rule, and the harness
+ * asks a benchmark item by it, so an adapter is evaluated on the very token ids it was trained on.
+ *
+ * - every system and user text is stripped of ASCII white space at both ends (" \t\n\r\f\v", the same
+ *   set on both sides); assistant answers stay as written;
+ * - an instruction/input pair is one user turn: the instruction, a blank line, the input (the
+ *   instruction alone when the input is empty), each stripped first;
+ * - chat turns (a training conversation, a benchmark item's earlier `messages`) keep their roles, system
+ *   turn included, and the chat template frames them.
+ *
+ * With RE2 (re-reading, LocoLLM's default) the question is given twice, which measurably helps small
  * models; whether it was used is recorded in results.json so that runs compare like with like.
  */
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+const stripAscii = (text: string) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+
+/** The user turn of an instruction/input pair. */
+export function userTurn(item: { instruction: string; input: string }): string {
+  const instruction = stripAscii(item.instruction);
+  const input = stripAscii(item.input);
+  return input ? `${instruction}\n\n${input}` : instruction;
+}
+
 export function benchmarkPrompt(item: { instruction: string; input: string }, re2: boolean): string {
-  const instruction = item.instruction.trim();
-  const input = item.input.trim();
-  const question = input ? `${instruction}\n\n${input}` : instruction;
+  const question = userTurn(item);
   return re2 ? `${question}\n\nRead the question again: ${question}` : question;
+}
+
+/** The conversation a benchmark item is asked as: its earlier turns, then its question. */
+export function benchmarkMessages(
+  item: { instruction: string; input: string; messages?: readonly ChatMessage[] },
+  re2: boolean,
+): ChatMessage[] {
+  const earlier = (item.messages ?? []).map((m) =>
+    m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) },
+  );
+  return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
 }

@@ -50,6 +50,13 @@ export const TrainingExampleSchema = z
 export const DIFFICULTY_LEVELS = ["easy", "medium", "hard"] as const;
 
 /** One line of a benchmark JSONL. */
+/** Earlier turns of a benchmark item: [system], then user/assistant pairs, so the question is the next user turn. */
+function earlierTurnsInOrder(turns: readonly { role: string }[]): boolean {
+  const start = turns[0]?.role === "system" ? 1 : 0;
+  return turns.slice(start).every((turn, i) => turn.role === (i % 2 === 0 ? "user" : "assistant")) &&
+    (turns.length - start) % 2 === 0;
+}
+
 export const BenchmarkItemSchema = z
   .object({
     id: z
@@ -74,6 +81,23 @@ export const BenchmarkItemSchema = z
       .describe("easy, medium or hard; reported separately on the scorecard when given."),
     evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),
     evaluation_config: z.record(z.string(), z.unknown()).optional().describe("Overrides evaluation.config."),
+    messages: z
+      .array(
+        z
+          .object({
+            role: z.enum(["system", "user", "assistant"]).describe("system, user or assistant."),
+            content: z.string().describe("The turn's text."),
+          })
+          .strict(),
+      )
+      .max(100)
+      .refine(earlierTurnsInOrder, {
+        error: "must be an optional system turn, then user and assistant turns in turn, ending with assistant",
+      })
+      .optional()
+      .describe(
+        "The conversation before the question: an optional system turn, then user and assistant in turn. The instruction and input are the last user turn, which the model answers.",
+      ),
   })
   .refine((item) => item.expected_output !== undefined || item.answer_keywords !== undefined, {
     path: ["expected_output"],
