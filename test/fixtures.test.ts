@@ -37,8 +37,8 @@ describe("the bundled fixture registry", async () => {
     // Each planted line copies one registry item; the registry's shop questions are templated, so the
     // items one word apart from a copy (another item, the same phrasing) are matched too.
     const matched = new Set(
-      leaky.contamination!.matches
-        .filter((m) => m.benchmark.file === "benchmarks/math/benchmark.jsonl")
+      leaky
+        .contamination!.matches.filter((m) => m.benchmark.file === "benchmarks/math/benchmark.jsonl")
         .map((m) => m.benchmark.id),
     );
     for (let i = 1; i <= 12; i++) expect(matched).toContain(`math-${String(i).padStart(3, "0")}`);
