@@ -186,6 +186,31 @@ describe("the GPU action", () => {
     );
   });
 
+  it("refuses a cached training base that is not the pinned one, by file: truncated, missing, stray", async () => {
+    const cache = join(root, "tampered-cache");
+    const paths = writeModelCache({
+      registry: fixtureRegistry,
+      cacheDir: cache,
+      ...fixtureBaseOf(FIXTURE_ROOT),
+    });
+    const weights = join(paths.trainingBase, "model.safetensors");
+    writeFileSync(weights, readFileSync(weights).subarray(0, 1000)); // a download cut short
+    rmSync(join(paths.trainingBase, "tokenizer.json"));
+    writeFileSync(join(paths.trainingBase, "model-00002-of-00002.safetensors"), "stray");
+    mockPullRequest("math-gsm8k");
+    const workDir = join(root, "work-tampered");
+    const run = runAction(inputs(), { ...setup(), modelCache: cache, workDir });
+    await expect(run).rejects.toThrow(ActionFailure);
+    const message = await run.catch((error: Error) => error.message);
+    expect(message).toContain("is not the one registry.yaml pins");
+    expect(message).toMatch(
+      / {2}model\.safetensors has sha256 [0-9a-f]{64}, registry.yaml pins [0-9a-f]{64}/,
+    );
+    expect(message).toContain("  tokenizer.json is missing");
+    expect(message).toContain("  model-00002-of-00002.safetensors is not pinned (the trainer would load it)");
+    expect(existsSync(join(workDir, "recipe.json"))).toBe(false); // nothing was trained
+  });
+
   it.each([
     ["oom", /training ran out of GPU memory:\nloragate trainer: out of GPU memory/],
     ["nan", /the training loss diverged \(NaN or infinite\)/],

@@ -3,6 +3,7 @@
  * (fixtures/locollm.ts), then `loragate check` on the result, then the imported math adapter retrained
  * from its chat data by train.py and evaluated on the imported registry, as the runners would.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,6 +83,7 @@ describe("loragate import locollm", () => {
     // and what the import could not know, said as warnings: the base is not pinned yet
     expect(report.registry.findings.map((f) => `${f.severity} ${f.rule} ${f.field}`)).toEqual([
       "warning unpinned-base base.training.revision",
+      "warning unpinned-base base.training.files",
       "warning unpinned-base base.inference.file",
       "warning unpinned-base base.inference.sha256",
     ]);
@@ -158,7 +160,10 @@ describe("loragate import locollm", () => {
       quantization: "F32",
     });
     const check = await cli("check", pinned, "--format", "json");
-    expect(JSON.parse(check.stdout).registry.findings).toEqual([]);
+    // the training base's files are the one pin left: the import has no copy of that folder to hash
+    expect(JSON.parse(check.stdout).registry.findings.map((f: { field: string }) => f.field)).toEqual([
+      "base.training.files",
+    ]);
   });
 
   it("check on the LocoLLM repository itself: exit 2, saying what it is and naming the command", async () => {
@@ -234,6 +239,15 @@ describeWithTrainer(
     it("the math adapter retrains from LocoLLM's conversations and beats the base on the imported items", async () => {
       const out = join(dir, "end-to-end");
       expect((await importTo(out, "--base-gguf", baseGguf, "--base-revision", REVISION)).code).toBe(0);
+      const registryFile = join(out, "registry.yaml");
+      const pinned = parseDocument(readFileSync(registryFile, "utf8"));
+      pinned.setIn(
+        ["base", "training", "files"],
+        Object.fromEntries(
+          Object.entries(base.hf).map(([f, bytes]) => [f, createHash("sha256").update(bytes).digest("hex")]),
+        ),
+      );
+      writeFileSync(registryFile, pinned.toString());
       const source = new FsRegistrySource(out);
       const context = await loadRegistryContext(source);
       const paths = writeModelCache({ registry: context.registry!, cacheDir: join(dir, "models"), ...base });

@@ -4,7 +4,7 @@
  * refusals and interruption with torch, in the trainer's environment.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -239,6 +239,31 @@ print(json.dumps(out))`;
     expect(run.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
   }, 60_000);
+
+  it.each([
+    ["model.safetensors cut short", "model.safetensors", (bytes: Buffer) => bytes.subarray(0, 4096)],
+    ["tokenizer.json missing", "tokenizer.json", undefined],
+  ])(
+    "a training base that does not load (%s): exit 6, one line naming the folder, no traceback",
+    (_, file, damage) => {
+      const broken = join(dir, `broken-${file}`);
+      cpSync(trainingBase, broken, { recursive: true });
+      if (damage) writeFileSync(join(broken, file), damage(readFileSync(join(broken, file))));
+      else rmSync(join(broken, file));
+      const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ base_model: broken })], {
+        encoding: "utf8",
+      });
+      expect(run.status).toBe(6);
+      const lines = run.stderr.split("\n").filter((l) => l.startsWith("loragate trainer:"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^loragate trainer: the base model's (tokenizer|weights) in .*broken-.* does not load \(/,
+      );
+      expect(run.stderr).not.toMatch(/Traceback/);
+      expect(existsSync(recipe.output_dir)).toBe(false);
+    },
+    60_000,
+  );
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });

@@ -12,13 +12,15 @@ PYTHON is the interpreter of the trainer's environment (requirements-gpu.txt on 
 requirements-cpu.txt for tests and the demo); the action takes it from LORAGATE_TRAINER_PYTHON.
 
 Exit codes: 0 trained, 2 bad recipe or data (the message names the line and the knob), 3 the loss
-diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT. Only exit 0 leaves an adapter:
+diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT, 6 the base model's folder does not
+load (a missing or truncated file: one line names it). Only exit 0 leaves an adapter:
 the output folder is written in full or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -34,6 +36,7 @@ EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 EXIT_OUT_OF_MEMORY = 4
 EXIT_INTERRUPTED = 5
+EXIT_BAD_BASE = 6
 
 TARGET_MODULES = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
@@ -314,6 +317,22 @@ class StopSignals:
             raise Interrupted(self.received)
 
 
+class BaseError(Exception):
+    """The base model's folder does not load: a file missing, truncated or not what its name says."""
+
+
+@contextlib.contextmanager
+def base_loading(folder: Path, what: str):
+    """Turns a loader's failure into one line naming the base's folder and, when it says, the file."""
+    try:
+        yield
+    except Exception as error:  # any loader's failure, safetensors' own error type included
+        if "out of memory" in str(error).lower():
+            raise
+        first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+        raise BaseError(f"the base model's {what} in {folder} does not load ({type(error).__name__}: {first})") from None
+
+
 def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path) -> dict:
     """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
     import torch  # the trainer's environment has them; --plan does not need them
@@ -336,12 +355,14 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype
         )
         options["device_map"] = {"": 0}
-    tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
+    with base_loading(recipe.base_model, "tokenizer"):
+        tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
     if tokenizer.chat_template is None:
         raise RecipeError("the base model's tokenizer has no chat template")
     encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    model = AutoModelForCausalLM.from_pretrained(recipe.base_model, **options)
+    with base_loading(recipe.base_model, "weights"):
+        model = AutoModelForCausalLM.from_pretrained(recipe.base_model, **options)
     device = torch.device("cuda" if cuda else "cpu")
     if not recipe.quantize_4bit:
         model.to(device)
@@ -440,6 +461,13 @@ def main(argv: list[str]) -> int:
         except Interrupted as error:
             print(f"loragate trainer: stopped by {error}; no adapter was written", file=sys.stderr)
             return EXIT_INTERRUPTED
+        except BaseError as error:
+            print(
+                f"loragate trainer: {error}. The runner's copy of the pinned base is incomplete or damaged: "
+                "fetch it again (registry.yaml base.training pins its files by sha256).",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_BASE
         except FloatingPointError as error:
             print(
                 f"loragate trainer: the loss diverged: {error}. Lower training.learning_rate in adapter.yaml "

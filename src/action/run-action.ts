@@ -20,6 +20,7 @@ import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
+import { trainingBaseProblems } from "../io/training-base-pins.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
@@ -104,7 +105,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   const { registry, config } = await loadRegistryContext(files.source);
   if (!registry) throw new ActionFailure("registry.yaml does not load");
 
-  // 3. The pinned base, from the runner's cache, checked by sha256 before anything uses it.
+  // 3. The pinned base, from the runner's cache, both formats checked by sha256 before anything uses them.
   let base: PinnedBase;
   try {
     base = pinnedBase(registry);
@@ -118,6 +119,15 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   if (baseSha !== base.inference.sha256)
     throw new ActionFailure(
       `the cached base ${base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${base.inference.sha256}: refresh the runner's model cache`,
+    );
+
+  const baseProblems = await trainingBaseProblems(trainingBase, base.training.files);
+  if (baseProblems.length > 0)
+    throw new ActionFailure(
+      `the runner's training base ${trainingBase} is not the one registry.yaml pins (refresh the runner's model cache):\n${baseProblems
+        .slice(0, 20)
+        .map((p) => `  ${p}`)
+        .join("\n")}`,
     );
 
   // 4. Train from the data, as a file, with adapter.yaml's validated recipe; 5. convert to GGUF.

@@ -32,6 +32,7 @@ const TRAINER_EXIT: Record<number, string> = {
   3: "the training loss diverged (NaN or infinite)",
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
+  6: "the runner's training base does not load",
 };
 
 export interface TrainedAdapter {

@@ -153,6 +153,9 @@ export async function importLocoLLM(
     result.todos.push(
       "registry.yaml base.training.revision: the hub commit of the training base (LocoLLM pins none; pass --base-revision)",
     );
+  result.todos.push(
+    "registry.yaml base.training.files: the sha256 of every file of the training base's folder (config, tokenizer, weights), which the runners check before training",
+  );
   if (!options.baseGguf)
     result.todos.push(
       "registry.yaml base.inference.file and sha256: the base GGUF the runners evaluate with (pass --base-gguf FILE to hash yours)",

@@ -119,7 +119,7 @@ export type Registry = z.infer<typeof RegistrySchema>;
 
 /** The base as the runners need it: every pin present. */
 export interface PinnedBase {
-  training: { hub_id: string; revision: string; files?: Record<string, string> };
+  training: { hub_id: string; revision: string; files: Record<string, string> };
   inference: { file: string; sha256: string; quantization: string };
 }
 
@@ -128,6 +128,7 @@ export function missingPins(registry: Registry): string[] {
   const { training, inference } = registry.base;
   return [
     ...(training.revision ? [] : ["base.training.revision"]),
+    ...(training.files ? [] : ["base.training.files"]),
     ...(inference.file ? [] : ["base.inference.file"]),
     ...(inference.sha256 ? [] : ["base.inference.sha256"]),
   ];
