@@ -83,6 +83,36 @@ describe("the GPU action", () => {
     expect(summaries[0]).toContain("## loragate scorecard: math-gsm8k 0.2.0");
   }, 300_000);
 
+  it("bar.seeds: 3 trains three adapters (seeds 42, 43, 44), evaluates each, and one results.json holds all three", async () => {
+    const threeSeeds = new Map(fixture) as Tree;
+    threeSeeds.set(".github/loragate.yml", Buffer.from("bar:\n  seeds: 3\n"));
+    const scope = mockActionPullRequest({
+      fixture: threeSeeds,
+      adapter: "math-gsm8k",
+      pr: PR,
+      baseSha: BASE,
+      headSha: HEAD,
+    });
+    const summaries: string[] = [];
+    const workDir = join(root, "work-seeds");
+    const results = await runAction(inputs(), { ...setup(summaries), workDir });
+    expect(scope.pendingMocks()).toEqual([]);
+    // each training got its own seed, in its own folder
+    for (const seed of [42, 43, 44])
+      expect(JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "recipe.json"), "utf8")).seed).toBe(seed);
+    expect(results.seeds!.map((s) => s.seed)).toEqual([42, 43, 44]);
+    expect(new Set(results.seeds!.map((s) => s.adapter_sha256)).size).toBe(3); // three adapters
+    expect(results.seeds![0]!.adapter_sha256).toBe(results.adapter_sha256); // the first is published
+    for (const benchmark of results.benchmarks)
+      for (const outcome of benchmark.outcomes) {
+        expect(outcome.adapter_by_seed).toHaveLength(3);
+        expect(outcome.adapter_by_seed![0]).toBe(outcome.adapter);
+      }
+    // the job summary's scorecard has the seeds' table, and the completeness rule counted three seeds
+    expect(summaries[0]).toContain("| seed | own Δ | domain Δ | every rule holds |");
+    expect(summaries[0]).toContain("complete: every benchmark and item evaluated once ✓");
+  }, 180_000);
+
   it("a hidden benchmark's text, answers and patterns appear in no output: artifacts, log, job summary", async () => {
     const MARKER = "Quuxplorificationmarker";
     const items = Array.from({ length: 6 }, (_, i) => ({

@@ -6,8 +6,8 @@ var __export = (target, all) => {
 };
 
 // src/action/main.ts
-import { appendFileSync, existsSync as existsSync4, readdirSync, statSync as statSync2 } from "node:fs";
-import { join as join4 } from "node:path";
+import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync2, statSync as statSync2 } from "node:fs";
+import { join as join5 } from "node:path";
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -24036,6 +24036,10 @@ var ShareGptExampleSchema = external_exports.object({
 }).describe("One training conversation in ShareGPT's form.");
 var TrainingExampleSchema = external_exports.union([InstructionExampleSchema, MessagesExampleSchema, ShareGptExampleSchema]).describe("One training example: instruction/input/output, OpenAI messages, or ShareGPT conversations.");
 var DIFFICULTY_LEVELS = ["easy", "medium", "hard"];
+function earlierTurnsInOrder(turns) {
+  const start = turns[0]?.role === "system" ? 1 : 0;
+  return turns.slice(start).every((turn, i) => turn.role === (i % 2 === 0 ? "user" : "assistant")) && (turns.length - start) % 2 === 0;
+}
 var BenchmarkItemSchema = external_exports.object({
   id: external_exports.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : -").describe("Unique id of the item within its benchmark."),
   instruction: external_exports.string().describe("The task."),
@@ -24044,7 +24048,17 @@ var BenchmarkItemSchema = external_exports.object({
   answer_keywords: external_exports.array(external_exports.string().min(1).max(200)).min(1).max(100).optional().describe("Words a correct answer contains, every one (the keywords and code evaluation types)."),
   difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("easy, medium or hard; reported separately on the scorecard when given."),
   evaluation_type: EvaluationTypeSchema.optional().describe("Overrides adapter.yaml evaluation.type."),
-  evaluation_config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Overrides evaluation.config.")
+  evaluation_config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Overrides evaluation.config."),
+  messages: external_exports.array(
+    external_exports.object({
+      role: external_exports.enum(["system", "user", "assistant"]).describe("system, user or assistant."),
+      content: external_exports.string().describe("The turn's text.")
+    }).strict()
+  ).max(100).refine(earlierTurnsInOrder, {
+    error: "must be an optional system turn, then user and assistant turns in turn, ending with assistant"
+  }).optional().describe(
+    "The conversation before the question: an optional system turn, then user and assistant in turn. The instruction and input are the last user turn, which the model answers."
+  )
 }).refine((item) => item.expected_output !== void 0 || item.answer_keywords !== void 0, {
   path: ["expected_output"],
   error: '"expected_output" is missing (or give answer_keywords)'
@@ -31400,14 +31414,14 @@ function chatFinding(form, record2, text, line) {
   if (!("problem" in chat)) return void 0;
   return { line, column: columnOf(text, turnsKey(form)), ...chat.problem };
 }
-function recordFindings(kind, record2, text, line) {
+function recordFindings(kind, record2, text, line, scoring) {
   const answerField = kind === "train" ? "output" : "expected_output";
   let found;
-  const type2 = record2.evaluation_type;
+  const type2 = record2.evaluation_type ?? scoring?.type;
   if ((type2 === "keywords" || type2 === "code") && record2.answer_keywords === void 0)
     (found ??= []).push({
       line,
-      column: columnOf(text, "evaluation_type"),
+      column: record2.evaluation_type === void 0 ? 1 : columnOf(text, "evaluation_type"),
       field: "answer_keywords",
       rule: "missing-keywords",
       message: `evaluation_type ${type2} scores by answer_keywords, and the item has none`,
@@ -31431,12 +31445,14 @@ function recordFindings(kind, record2, text, line) {
       message: `${answerField} is empty`,
       hint: kind === "train" ? "write the answer the adapter should learn, or drop the example" : "write the reference answer, or drop the item"
     });
-  if (kind === "benchmark") (found ??= []).push(...patternFindings(record2, text, line));
+  if (kind === "benchmark") (found ??= []).push(...patternFindings(record2, text, line, scoring));
   return found ?? NONE2;
 }
-function patternFindings(record2, text, line) {
+function patternFindings(record2, text, line, scoring) {
   const config2 = record2.evaluation_config ?? {};
-  const regexPattern = record2.evaluation_type === "regex" ? config2.pattern ?? record2.expected_output : void 0;
+  const type2 = record2.evaluation_type ?? scoring?.type;
+  const itemPattern = config2.pattern ?? (scoring?.pattern ? void 0 : record2.expected_output);
+  const regexPattern = type2 === "regex" ? itemPattern : void 0;
   const patterns = [
     { field: "evaluation_config.extract", key: "extract", pattern: config2.extract },
     {
@@ -31604,7 +31620,7 @@ async function validateDataset(params) {
       const problem = chatFinding(form, record2, text, line);
       if (problem) return add(problem);
     } else {
-      const problems = recordFindings(kind, record2, text, line);
+      const problems = recordFindings(kind, record2, text, line, params.scoring);
       if (problems.length > 0) return problems.forEach(add);
     }
     let sameId = 0;
@@ -31665,7 +31681,7 @@ async function readBenchmarkFile(path, label) {
 
 // src/action/run-action.ts
 import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // src/core/phases.ts
 function phaseClock(onPhase) {
@@ -35054,6 +35070,124 @@ var AdapterManifestSchema = external_exports.object({
   extra: ExtraSchema
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
+// src/core/random.ts
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// src/core/evaluation/statistics.ts
+function mcnemarExact(b, c) {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  let logTerm = -n * Math.LN2;
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i);
+    tail += Math.exp(logTerm);
+  }
+  return Math.min(1, 2 * tail);
+}
+var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
+function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
+  if (differences.length === 0) return [0, 0];
+  const random = mulberry32(seed);
+  const means = new Float64Array(resamples);
+  const n = differences.length;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
+    means[r] = sum / n;
+  }
+  means.sort();
+  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
+}
+var BOOTSTRAP_BUDGET = 2e7;
+function meanInterval(differences, seed = 42) {
+  const n = differences.length;
+  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
+  const m = mean(differences);
+  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
+  const half = 1.959964 * Math.sqrt(variance / n);
+  return [m - half, m + half];
+}
+function pairedSummary(outcomes, seed = 42) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  const wins = differences.filter((d) => d > 0).length;
+  const losses = differences.filter((d) => d < 0).length;
+  const base = mean(outcomes.map((o) => o.base));
+  const adapter = mean(outcomes.map((o) => o.adapter));
+  return {
+    items: outcomes.length,
+    base,
+    adapter,
+    delta: adapter - base,
+    wins,
+    losses,
+    p: mcnemarExact(wins, losses),
+    ci95: meanInterval(differences, seed)
+  };
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+var POWER = 0.8;
+var PLANNING_SD = 0.5;
+var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
+function detectableGain(params) {
+  const { items, sd, alpha } = params;
+  if (items === 0) return 1;
+  const normal = (normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd / Math.sqrt(items);
+  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+}
+function itemsToDetect(params) {
+  const { gain, alpha } = params;
+  const z2 = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
+  return Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+}
+function differenceSd(outcomes) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  if (differences.length < 2) return 0;
+  const m = mean(differences);
+  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
+}
+
 // src/core/dataset/parallel-dataset.ts
 import { createReadStream as createReadStream3 } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -35133,7 +35267,8 @@ async function validateDatasetInParallel(params) {
           start,
           end: bounds[range3 + 1],
           maxLineBytes: params.maxLineBytes,
-          firstForm
+          firstForm,
+          scoring: params.scoring
         },
         (message) => {
           if (message.type === "fingerprints") onBatch(range3, message.batch);
@@ -35388,6 +35523,7 @@ async function validateAdapter(params) {
       continue;
     }
     const maxRecords = d.kind === "train" ? config2.limits.max_train_examples : void 0;
+    const scoring = d.kind === "benchmark" ? { type: manifest.evaluation.type, pattern: typeof manifest.evaluation.config?.pattern === "string" } : void 0;
     const localPath = d.onRecord ? void 0 : parallelReadPath(source, file2, entry.size, "validation");
     stats[d.kind] = localPath ? await validateDatasetInParallel({
       kind: d.kind,
@@ -35396,7 +35532,8 @@ async function validateAdapter(params) {
       size: entry.size,
       maxLineBytes: config2.limits.max_line_bytes,
       maxRecords,
-      sink
+      sink,
+      scoring
     }) : await validateDataset({
       kind: d.kind,
       file: file2,
@@ -35404,6 +35541,7 @@ async function validateAdapter(params) {
       maxLineBytes: config2.limits.max_line_bytes,
       maxRecords,
       sink,
+      scoring,
       onRecord: d.onRecord,
       onProgress: params.onProgress ? (bytes) => params.onProgress(file2, bytes, entry.size) : void 0
     });
@@ -35593,6 +35731,19 @@ function checkCounts(stats, config2, dir, manifest, add) {
       message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
       hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
     });
+  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
+    const { planned_gain_points: gain, max_p_value: alpha } = config2.bar.domain;
+    const needed = itemsToDetect({ gain: gain / 100, alpha });
+    if (stats.benchmark.unique < needed)
+      add({
+        file: joinPath(dir, manifest.data.benchmark),
+        line: 0,
+        field: "",
+        rule: "underpowered-benchmark",
+        severity: "warning",
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
+        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
+      });
   }
 }
 
@@ -36455,13 +36606,25 @@ var BarSchema = external_exports.object({
   min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
   domain: external_exports.object({
     must_beat_base: external_exports.boolean().default(true).describe("The adapter must score above the base model on its own domain."),
-    max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement.")
-  }).strict().prefault({}).describe("Rule on the adapter's own domain benchmark."),
+    max_p_value: external_exports.number().gt(0).lt(1).default(0.05).describe("Largest p-value of the paired test (McNemar exact) that counts as a real improvement."),
+    max_degradation_points: maxDegradationPoints.describe(
+      "Largest allowed drop, in percentage points, on the registry's own benchmark of the adapter's domain: a contributor's benchmark never outvotes the maintainers'."
+    ),
+    require_registry_gain: external_exports.boolean().default(false).describe(
+      "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark."
+    ),
+    planned_gain_points: external_exports.number().gt(0).max(100).default(20).describe(
+      "The in-domain gain, in points, a benchmark must be large enough to detect at max_p_value with 80% power; `check` warns about a smaller benchmark (50 items detect about 20 points)."
+    )
+  }).strict().prefault({}).describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
   out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
   hidden: external_exports.object({
     max_degradation_points: maxDegradationPoints,
     benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
   }).strict().prefault({}).describe("Rule on the maintainers' hidden benchmarks."),
+  seeds: external_exports.number().int().min(1).max(10).default(1).describe(
+    "Trainings per evaluation, each with its own seed (recipe seed, seed + 1, ...): every rule must hold for every seed."
+  ),
   upgrade: external_exports.object({
     must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
   }).strict().prefault({}).describe("Rule for new versions of an existing adapter.")
@@ -36495,6 +36658,7 @@ var ConfigSchema = external_exports.object({
 var DEFAULT_CONFIG = ConfigSchema.parse({});
 
 // src/core/schemas/registry.ts
+var BaseFileNameSchema = external_exports.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder").max(255);
 var ScoreSchema = external_exports.object({
   adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
   base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
@@ -36519,7 +36683,10 @@ var RegistrySchema = external_exports.object({
     training: external_exports.object({
       // Both name a folder of the runners' model cache, so neither may climb out of it.
       hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is.")
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is."),
+      files: external_exports.record(BaseFileNameSchema, Sha256Schema).refine((files) => Object.keys(files).length > 0, "must pin at least one file").optional().describe(
+        "sha256 of every file of the base's folder the trainer loads (config, tokenizer files, weights), by path inside that folder; the runner refuses a base whose files differ. Written by `loragate pin-base`."
+      )
     }).strict().describe("The base the trainer fine-tunes."),
     inference: external_exports.object({
       file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").optional().describe("GGUF file name; nothing is evaluated until it is pinned."),
@@ -36547,6 +36714,7 @@ function missingPins(registry2) {
   const { training, inference } = registry2.base;
   return [
     ...training.revision ? [] : ["base.training.revision"],
+    ...training.files ? [] : ["base.training.files"],
     ...inference.file ? [] : ["base.inference.file"],
     ...inference.sha256 ? [] : ["base.inference.sha256"]
   ];
@@ -36777,6 +36945,7 @@ function incompleteness(results, expected) {
         `${benchmark.name}: ${missing} of ${ids.size} items missing, ${repeated} repeated, ${unknown2} unknown`
       );
   }
+  problems.push(...seedProblems(results, expected.seeds ?? 1));
   const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
@@ -36787,118 +36956,145 @@ function incompleteness(results, expected) {
   }
   return problems;
 }
-
-// src/core/random.ts
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-
-// src/core/evaluation/statistics.ts
-function mcnemarExact(b, c) {
-  const n = b + c;
-  if (n === 0) return 1;
-  const k = Math.min(b, c);
-  let logTerm = -n * Math.LN2;
-  let tail = Math.exp(logTerm);
-  for (let i = 1; i <= k; i++) {
-    logTerm += Math.log((n - i + 1) / i);
-    tail += Math.exp(logTerm);
+function seedProblems(results, wanted) {
+  const seeds = results.seeds?.length ?? 1;
+  if (seeds !== wanted)
+    return [`trained with ${seeds} seed${seeds === 1 ? "" : "s"}, the bar asks for ${wanted}`];
+  if (seeds === 1) return [];
+  const problems = [];
+  for (const benchmark of results.benchmarks) {
+    const wrong = benchmark.outcomes.filter(
+      (o) => o.adapter_by_seed?.length !== seeds || o.adapter_by_seed[0] !== o.adapter
+    ).length;
+    if (wrong > 0) problems.push(`${benchmark.name}: ${wrong} items without one score per seed`);
   }
-  return Math.min(1, 2 * tail);
-}
-var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
-  if (differences.length === 0) return [0, 0];
-  const random = mulberry32(seed);
-  const means = new Float64Array(resamples);
-  const n = differences.length;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
-    means[r] = sum / n;
-  }
-  means.sort();
-  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
-}
-var BOOTSTRAP_BUDGET = 2e7;
-function meanInterval(differences, seed = 42) {
-  const n = differences.length;
-  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
-  const m = mean(differences);
-  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
-  const half = 1.959964 * Math.sqrt(variance / n);
-  return [m - half, m + half];
-}
-function pairedSummary(outcomes, seed = 42) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  const wins = differences.filter((d) => d > 0).length;
-  const losses = differences.filter((d) => d < 0).length;
-  const base = mean(outcomes.map((o) => o.base));
-  const adapter = mean(outcomes.map((o) => o.adapter));
-  return {
-    items: outcomes.length,
-    base,
-    adapter,
-    delta: adapter - base,
-    wins,
-    losses,
-    p: mcnemarExact(wins, losses),
-    ci95: meanInterval(differences, seed)
-  };
+  return problems;
 }
 
 // src/core/evaluation/bar.ts
 var points = (x) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} pts`;
 var formatP = (p) => p < 1e-3 ? "< 0.001" : `= ${p.toFixed(3)}`;
 var mark = (ok) => ok ? "\u2713" : "\u2717";
-function evaluateBar({
-  results,
-  config: config2,
-  contaminatedExamples,
-  currentScore,
-  override,
-  expected
-}) {
-  const { bar } = config2;
+function evaluateBar(input3) {
+  const { results, config: config2, expected } = input3;
+  const views = seedViews(results);
+  const judged = views.map((view) => judgeOneTraining(view.results, input3));
+  const first = judged[0];
+  const reasons = [];
+  if (expected) reasons.push(completenessReason(incompleteness(results, expected)));
+  reasons.push(
+    ...combineReasons(
+      judged.map((j) => j.reasons),
+      views
+    )
+  );
+  if (views.length > 1) {
+    const passing = judged.filter((j) => j.reasons.every((r) => r.ok)).length;
+    reasons.push({
+      rule: "seeds",
+      ok: passing === views.length,
+      text: `seeds: every rule held for ${passing} of ${views.length} trainings (each must) ${mark(passing === views.length)}`
+    });
+  }
+  const pass = reasons.every((r) => r.ok);
+  if (input3.override)
+    reasons.push({
+      rule: "override",
+      ok: true,
+      text: `override by @${input3.override.by}: ${input3.override.reason}`
+    });
+  const alpha = config2.bar.domain.max_p_value;
+  const detectable = (benchmark) => benchmark ? detectableGain({ items: benchmark.outcomes.length, sd: differenceSd(benchmark.outcomes), alpha }) : void 0;
+  return {
+    pass: pass || input3.override !== void 0,
+    reasons,
+    summaries: first.summaries,
+    own: first.own,
+    domain: first.domain,
+    ...views.length > 1 ? {
+      seeds: judged.map((j, i) => ({
+        seed: views[i].seed,
+        own: j.own,
+        domain: j.domain,
+        pass: j.reasons.every((r) => r.ok)
+      }))
+    } : {},
+    detectable: {
+      own: detectable(results.benchmarks.find((b) => b.kind === "own")),
+      domain: detectable(results.benchmarks.find((b) => b.kind === "domain"))
+    }
+  };
+}
+var domainScore = (verdict) => (verdict.domain ?? verdict.own)?.adapter ?? 0;
+function completenessReason(problems) {
+  return {
+    rule: "complete",
+    ok: problems.length === 0,
+    text: problems.length === 0 ? "complete: every benchmark and item evaluated once \u2713" : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} \u2717`
+  };
+}
+function seedViews(results) {
+  if (!results.seeds) return [{ seed: -1, results }];
+  return results.seeds.map(({ seed }, i) => ({
+    seed,
+    results: {
+      ...results,
+      benchmarks: results.benchmarks.map((b) => ({
+        ...b,
+        outcomes: b.outcomes.map((o) => ({ ...o, adapter: o.adapter_by_seed?.[i] ?? o.adapter }))
+      }))
+    }
+  }));
+}
+function combineReasons(perTraining, views) {
+  return perTraining[0].map((reason, k) => {
+    const failing = perTraining.findIndex((reasons) => !reasons[k].ok);
+    if (failing < 0) return reason;
+    const failed2 = perTraining[failing];
+    return views.length > 1 ? { ...failed2[k], text: `${failed2[k].text} (seed ${views[failing].seed})` } : failed2[k];
+  });
+}
+function judgeOneTraining(results, input3) {
+  const { bar } = input3.config;
   const summaries = results.benchmarks.map((benchmark) => ({
     benchmark,
     summary: pairedSummary(benchmark.outcomes)
   }));
+  const find = (kind) => summaries.find((s) => s.benchmark.kind === kind);
+  const own2 = find("own");
+  const domain2 = find("domain");
+  const gained = (s) => s.delta > 0 && s.p < bar.domain.max_p_value;
+  const change = (s) => `${points(s.delta)} (${s.base.toFixed(2)} -> ${s.adapter.toFixed(2)}), p ${formatP(s.p)}`;
+  const test = (s) => `${change(s)} ${s.p < bar.domain.max_p_value ? "<" : ">="} ${bar.domain.max_p_value}`;
   const reasons = [];
-  if (expected) {
-    const problems = incompleteness(results, expected);
-    reasons.push({
-      rule: "complete",
-      ok: problems.length === 0,
-      text: problems.length === 0 ? "complete: every benchmark and item evaluated once \u2713" : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} \u2717`
-    });
-  }
-  const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
-  const domain2 = inDomain.length > 0 ? pairedSummary(inDomain) : void 0;
-  if (!domain2) {
-    reasons.push({ rule: "domain", ok: false, text: "domain: no in-domain benchmark was evaluated \u2717" });
+  if (!own2) {
+    reasons.push({ rule: "own", ok: false, text: "own benchmark: not evaluated \u2717" });
   } else {
-    const better = domain2.delta > 0;
-    const significant = domain2.p < bar.domain.max_p_value;
-    const ok = !bar.domain.must_beat_base || better && significant;
+    const ok = !bar.domain.must_beat_base || gained(own2.summary);
+    reasons.push({ rule: "own", ok, text: `own benchmark: ${test(own2.summary)} ${mark(ok)}` });
+  }
+  if (!domain2) {
+    const ok = !bar.domain.require_registry_gain;
     reasons.push({
       rule: "domain",
       ok,
-      text: `domain: ${points(domain2.delta)} (${domain2.base.toFixed(2)} -> ${domain2.adapter.toFixed(2)}), p ${formatP(domain2.p)} ${significant ? "<" : ">="} ${bar.domain.max_p_value} ${mark(ok)}`
+      text: ok ? `domain ${results.domain}: the registry has no benchmark of this domain; the own benchmark alone shows the gain \u2713` : `domain ${results.domain}: the bar asks for a gain on the registry's benchmark of this domain, and it has none \u2717`
+    });
+  } else {
+    const limit = bar.domain.max_degradation_points;
+    const held = -domain2.summary.delta * 100 <= limit;
+    const gainOk = !bar.domain.require_registry_gain || gained(domain2.summary);
+    const ok = held && gainOk;
+    reasons.push({
+      rule: "domain",
+      ok,
+      text: bar.domain.require_registry_gain ? `domain ${domain2.benchmark.name} (registry): ${test(domain2.summary)}; must gain, limit -${limit} pts ${mark(ok)}` : `domain ${domain2.benchmark.name} (registry): ${change(domain2.summary)}; limit -${limit} pts ${mark(ok)}`
     });
   }
   for (const { benchmark, summary } of summaries) {
     if (benchmark.kind !== "ood" && benchmark.kind !== "hidden") continue;
     const limit = benchmark.kind === "ood" ? bar.out_of_domain.max_degradation_points : bar.hidden.max_degradation_points;
-    const drop = -summary.delta * 100;
-    const ok = drop <= limit;
+    const ok = -summary.delta * 100 <= limit;
     const label = benchmark.kind === "ood" ? `OOD ${benchmark.name}` : benchmark.name;
     reasons.push({
       rule: benchmark.kind === "ood" ? "out_of_domain" : "hidden",
@@ -36906,23 +37102,25 @@ function evaluateBar({
       text: `${label}: ${points(summary.delta)} (limit -${limit} pts) ${mark(ok)}`
     });
   }
-  if (contaminatedExamples !== void 0) {
-    const ok = contaminatedExamples === 0;
-    reasons.push({ rule: "contamination", ok, text: `contamination: ${contaminatedExamples} ${mark(ok)}` });
+  if (input3.contaminatedExamples !== void 0) {
+    const ok = input3.contaminatedExamples === 0;
+    reasons.push({
+      rule: "contamination",
+      ok,
+      text: `contamination: ${input3.contaminatedExamples} ${mark(ok)}`
+    });
   }
-  if (currentScore && domain2 && bar.upgrade.must_beat_current_version) {
-    const ok = domain2.adapter >= currentScore.adapter;
+  const current = input3.currentScore;
+  if (current && (own2 || domain2) && bar.upgrade.must_beat_current_version) {
+    const score2 = domainScore({ own: own2?.summary, domain: domain2?.summary });
+    const ok = score2 >= current.adapter;
     reasons.push({
       rule: "upgrade",
       ok,
-      text: `upgrade: ${domain2.adapter.toFixed(2)} vs ${currentScore.adapter.toFixed(2)} of ${currentScore.version} ${mark(ok)}`
+      text: `upgrade: ${score2.toFixed(2)} vs ${current.adapter.toFixed(2)} of ${current.version} ${mark(ok)}`
     });
   }
-  const pass = reasons.every((r) => r.ok);
-  if (override) {
-    reasons.push({ rule: "override", ok: true, text: `override by @${override.by}: ${override.reason}` });
-  }
-  return { pass: pass || override !== void 0, reasons, summaries, domain: domain2 };
+  return { reasons, summaries, own: own2?.summary, domain: domain2?.summary };
 }
 
 // src/core/evaluation/benchmarks-for.ts
@@ -36958,7 +37156,7 @@ async function benchmarksFor(params) {
 }
 async function expectedResultsFor(params) {
   const file2 = `adapters/${params.adapter}/adapter.yaml`;
-  if ((await params.source.stat(file2))?.kind !== "file") return `${file2} is not in the pull request`;
+  if ((await params.source.stat(file2))?.kind !== "file") return `there is no ${file2}`;
   const loaded = loadDocument(file2, await params.source.read(file2), AdapterManifestSchema);
   if (!loaded.ok) return `${file2} does not load`;
   const context = await loadRegistryContext(params.source);
@@ -36968,7 +37166,12 @@ async function expectedResultsFor(params) {
     adapter: params.adapter,
     manifest: loaded.value
   });
-  return { benchmarks, hidden: params.hiddenBenchmarks, harness: HARNESS_VERSION };
+  return {
+    benchmarks,
+    hidden: params.hiddenBenchmarks,
+    harness: HARNESS_VERSION,
+    seeds: context.config.bar.seeds
+  };
 }
 
 // src/core/evaluation/scorecard.ts
@@ -36979,6 +37182,40 @@ function inert(text, max = 200) {
   return clipped.replace(/[\r\n]+/g, " ").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;").replace(/[|`*_[\]!\\]/g, (c) => `\\${c}`).replace(/@(?=[A-Za-z0-9-])/g, "@\u200B");
 }
 var score = (x) => x.toFixed(2);
+var ROLE = {
+  own: "contributor's: must gain",
+  domain: "registry's domain",
+  ood: "registry's, other domain",
+  hidden: "maintainers' hidden"
+};
+function powerNote(verdict, results) {
+  const { own: own2, domain: domain2 } = verdict.detectable;
+  const items = (kind) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
+  const parts = [
+    ...own2 === void 0 ? [] : [`the own benchmark (${items("own")} items) ${points(own2)}`],
+    ...domain2 === void 0 ? [] : [`the registry's domain benchmark (${items("domain")} items) ${points(domain2)}`]
+  ];
+  return parts.length ? [`Smallest gain detectable at the bar's p with 80% power: ${parts.join("; ")}.`] : [];
+}
+function seedTable(verdict) {
+  if (!verdict.seeds) return [];
+  const spread = (pick2) => {
+    const deltas = verdict.seeds.map(pick2).filter((d) => d !== void 0);
+    return deltas.length ? points(Math.max(...deltas) - Math.min(...deltas)).replace("+", "") : "\u2014";
+  };
+  const delta = (s) => s ? points(s.delta) : "\u2014";
+  return [
+    "",
+    "| seed | own \u0394 | domain \u0394 | every rule holds |",
+    "| ---: | ---: | ---: | :-: |",
+    ...verdict.seeds.map(
+      (s) => `| ${s.seed} | ${delta(s.own)} | ${delta(s.domain)} | ${s.pass ? "\u2713" : "\u2717"} |`
+    ),
+    `| spread | ${spread((s) => s.own?.delta)} | ${spread((s) => s.domain?.delta)} | |`,
+    "",
+    `The bar holds when every rule holds for each of the ${verdict.seeds.length} trainings; the first is the adapter published.`
+  ];
+}
 function lossChart(loss) {
   if (loss.length < 2) return [];
   const every = Math.ceil(loss.length / 100);
@@ -36986,7 +37223,7 @@ function lossChart(loss) {
   return [
     "```mermaid",
     "xychart-beta",
-    '  title "Training loss"',
+    `  title "Training loss (${points2.length} of ${loss.length} logged steps)"`,
     `  x-axis "step" [${points2.map((p) => p.step).join(", ")}]`,
     '  y-axis "loss"',
     `  line [${points2.map((p) => Number(p.loss.toFixed(4))).join(", ")}]`,
@@ -37003,24 +37240,19 @@ function renderScorecard({ results, verdict, contamination }) {
   out.push("");
   out.push("| benchmark | role | items | base | adapter | \u0394 | p | 95% CI of \u0394 |");
   out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
-  if (verdict.domain) {
-    const d = verdict.domain;
-    out.push(
-      `| **in-domain (pooled)** | bar | ${d.items} | ${score(d.base)} | ${score(d.adapter)} | ${points(d.delta)} | ${formatP(d.p)} | ${points(d.ci95[0])} \u2026 ${points(d.ci95[1])} |`
-    );
-  }
   for (const { benchmark, summary: s } of verdict.summaries) {
     out.push(
-      `| ${inert(benchmark.name, 60)} | ${benchmark.kind} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} \u2026 ${points(s.ci95[1])} |`
+      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} \u2026 ${points(s.ci95[1])} |`
     );
   }
+  out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
   const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
   const byDifficulty = DIFFICULTY_LEVELS.map((level) => ({
     level,
     outcomes: inDomain.filter((o) => o.difficulty === level)
   })).filter((d) => d.outcomes.length > 0);
   if (byDifficulty.length > 0) {
-    out.push("", "<details><summary>In-domain by difficulty</summary>", "");
+    out.push("", "<details><summary>Own and domain items by difficulty</summary>", "");
     out.push("| difficulty | items | base | adapter | \u0394 |", "| --- | ---: | ---: | ---: | ---: |");
     for (const { level, outcomes } of byDifficulty) {
       const s = pairedSummary(outcomes);
@@ -37089,15 +37321,25 @@ function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
 }
 
 // src/core/evaluation/prompt.ts
-function benchmarkPrompt(item, re2) {
-  const instruction = item.instruction.trim();
-  const input3 = item.input.trim();
-  const question = input3 ? `${instruction}
+var stripAscii = (text) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+function userTurn(item) {
+  const instruction = stripAscii(item.instruction);
+  const input3 = stripAscii(item.input);
+  return input3 ? `${instruction}
 
 ${input3}` : instruction;
+}
+function benchmarkPrompt(item, re2) {
+  const question = userTurn(item);
   return re2 ? `${question}
 
 Read the question again: ${question}` : question;
+}
+function benchmarkMessages(item, re2) {
+  const earlier = (item.messages ?? []).map(
+    (m) => m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) }
+  );
+  return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
 }
 
 // src/eval/run-evaluation.ts
@@ -37138,7 +37380,7 @@ async function evaluateBenchmarks(params) {
   );
   if (scoresCode) await loadPythonSyntax();
   const prompts = params.benchmarks.flatMap(
-    (b) => b.items.map((item) => benchmarkPrompt(item, settings.re2))
+    (b) => b.items.map((item) => benchmarkMessages(item, settings.re2))
   );
   const options = {
     maxTokens: settings.maxTokens,
@@ -37248,6 +37490,76 @@ ${errors.map(findingLine).join("\n")}`
     onProgress: params.onProgress,
     signal: params.signal
   });
+}
+
+// src/io/training-base-pins.ts
+import { lstatSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+var LOADED = /\.(safetensors|json|model|txt|tiktoken|jinja)$/;
+async function trainingBaseProblems(folder, pins) {
+  const problems = [];
+  for (const [file2, pinned] of Object.entries(pins)) {
+    const path = join(folder, file2);
+    let kind;
+    try {
+      const stat = lstatSync(path);
+      kind = stat.isFile() ? "file" : stat.isSymbolicLink() ? "link" : stat.isDirectory() ? "folder" : "special file";
+    } catch {
+      problems.push(`${file2} is missing`);
+      continue;
+    }
+    if (kind !== "file") {
+      problems.push(`${file2} is a ${kind}, not a file`);
+      continue;
+    }
+    const actual = await sha256File(path);
+    if (actual !== pinned) problems.push(`${file2} has sha256 ${actual}, registry.yaml pins ${pinned}`);
+  }
+  for (const file2 of listFiles(folder))
+    if (LOADED.test(file2) && !(file2 in pins))
+      problems.push(`${file2} is not pinned (the trainer would load it)`);
+  return problems;
+}
+function listFiles(folder, under = folder) {
+  let entries;
+  try {
+    entries = readdirSync(under, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    if (entry.name.startsWith(".")) return [];
+    const path = join(under, entry.name);
+    if (entry.isDirectory()) return listFiles(folder, path);
+    return entry.isFile() ? [relative(folder, path).split("\\").join("/")] : [];
+  });
+}
+
+// src/core/evaluation/seeds.ts
+var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
+function combineSeedResults(runs) {
+  const [first, ...others] = runs;
+  if (!first) throw new Error("no training to combine");
+  if (others.length === 0) return first.results;
+  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+  return {
+    ...first.results,
+    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
+    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
+      ...benchmark,
+      outcomes: benchmark.outcomes.map((outcome, j) => ({
+        ...outcome,
+        adapter_by_seed: runs.map(({ seed, results }) => {
+          const other = outcomesOf(results, k)[j];
+          if (other?.id !== outcome.id)
+            throw new Error(
+              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
+            );
+          return other.adapter;
+        })
+      }))
+    }))
+  };
 }
 
 // src/eval/harness.ts
@@ -40690,16 +41002,20 @@ var EvaluationHarness = class _EvaluationHarness {
     }
   }
   /**
-   * One user turn framed exactly as the trainer frames it (runners/trainer/train.py, encode_chat), so
-   * that an adapter is evaluated on the token ids it was trained on: the GGUF's own chat template
-   * rendered with the generation prompt, special tokens parsed, and BOS only where the tokenizer adds
-   * one (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would
-   * add a BOS that training never saw. Models without a template fall back to the wrapper's framing.
+   * A conversation (a user turn alone, or earlier turns and then the question) framed exactly as the
+   * trainer frames it (runners/trainer/train.py, encode_chat), so that an adapter is evaluated on the
+   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt,
+   * special tokens parsed, and BOS only where the tokenizer adds one (`tokenizer.ggml.add_bos_token`) and
+   * the template did not. node-llama-cpp's chat wrappers would add a BOS that training never saw. Models
+   * without a template fall back to the wrapper's framing.
    */
   renderChat(prompt) {
+    const messages = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
     const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
       chatHistory: [
-        { type: "user", text: prompt },
+        ...messages.map(
+          (m) => m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content }
+        ),
         { type: "model", response: [] }
       ]
     });
@@ -40708,7 +41024,7 @@ var EvaluationHarness = class _EvaluationHarness {
     if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
     const text = new Template(template).render({
-      messages: [{ role: "user", content: prompt }],
+      messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
       eos_token: eosString ?? ""
@@ -40789,12 +41105,12 @@ llama.cpp says:
 }
 
 // src/eval/model-cache.ts
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 function modelCachePaths(base, cacheDir) {
   const { training, inference } = base;
   return {
-    gguf: join(cacheDir, inference.file),
-    trainingBase: join(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
+    gguf: join2(cacheDir, inference.file),
+    trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
   };
 }
 
@@ -40802,11 +41118,13 @@ function modelCachePaths(base, cacheDir) {
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 
 // src/core/schemas/results.ts
+var MAX_SEEDS = 10;
 var OutcomeSchema = external_exports.object({
   id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
   base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
   adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks).")
+  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
+  adapter_by_seed: external_exports.array(external_exports.number().min(0).max(1)).min(2).max(MAX_SEEDS).optional().describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`).")
 }).strict();
 var GenerationTallySchema = external_exports.object({
   max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
@@ -40844,6 +41162,14 @@ var ResultsSchema = external_exports.object({
   }).strict().describe("Decoding settings, enforced greedy."),
   hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
   benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+  seeds: external_exports.array(
+    external_exports.object({
+      seed: external_exports.number().int().min(0).describe("Training seed."),
+      adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it.")
+    }).strict()
+  ).min(2).max(MAX_SEEDS).optional().describe(
+    "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order."
+  ),
   training: external_exports.object({
     wall_seconds: external_exports.number().min(0).describe("Training time."),
     loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
@@ -41021,7 +41347,7 @@ async function fetchBlob(github, repo, entry, source, maxFileBytes) {
 // src/action/train-adapter.ts
 import { spawn } from "node:child_process";
 import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
@@ -41383,7 +41709,7 @@ function trainingRecipe(manifest, paths, quantize4bit) {
 }
 
 // src/action/train-adapter.ts
-var trainerScript = (root) => join2(root, "runners", "trainer", "train.py");
+var trainerScript = (root) => join3(root, "runners", "trainer", "train.py");
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
@@ -41391,18 +41717,19 @@ var TRAINER_EXIT = {
   2: "the trainer refused the recipe or the data",
   3: "the training loss diverged (NaN or infinite)",
   4: "training ran out of GPU memory",
-  5: "the trainer was stopped (SIGTERM/SIGINT)"
+  5: "the trainer was stopped (SIGTERM/SIGINT)",
+  6: "the runner's training base does not load"
 };
 async function trainAdapter(params) {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
-  const folder = join2(params.workDir, "trained");
+  const folder = join3(params.workDir, "trained");
   const recipe = trainingRecipe(
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
     false
   );
-  const recipePath = join2(params.workDir, "recipe.json");
+  const recipePath = join3(params.workDir, "recipe.json");
   writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
@@ -41416,8 +41743,8 @@ async function trainAdapter(params) {
 function convertTrained(folder, base, name) {
   try {
     return peftToGguf({
-      config: JSON.parse(readFileSync(join2(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join2(folder, "adapter_model.safetensors"))),
+      config: JSON.parse(readFileSync(join3(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync(join3(folder, "adapter_model.safetensors"))),
       base,
       name
     });
@@ -41426,7 +41753,7 @@ function convertTrained(folder, base, name) {
   }
 }
 function readBaseShape(folder) {
-  const file2 = join2(folder, "config.json");
+  const file2 = join3(folder, "config.json");
   if (!existsSync2(file2))
     throw new ActionFailure(`the training base is not in the runner's model cache: ${file2}`);
   const config2 = JSON.parse(readFileSync(file2, "utf8"));
@@ -41442,10 +41769,10 @@ function readBaseShape(folder) {
   };
 }
 function readTraining(folder) {
-  const lossFile = join2(folder, "loss.jsonl");
+  const lossFile = join3(folder, "loss.jsonl");
   if (!existsSync2(lossFile)) return void 0;
   const loss = readFileSync(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
-  const summaryFile = join2(folder, "summary.json");
+  const summaryFile = join3(folder, "summary.json");
   const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync(summaryFile, "utf8")) : {};
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
@@ -41532,49 +41859,69 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
     throw new ActionFailure(
       `the cached base ${base.inference.file} has sha256 ${baseSha}, registry.yaml pins ${base.inference.sha256}: refresh the runner's model cache`
     );
+  const baseProblems = await trainingBaseProblems(trainingBase, base.training.files);
+  if (baseProblems.length > 0)
+    throw new ActionFailure(
+      `the runner's training base ${trainingBase} is not the one registry.yaml pins (refresh the runner's model cache):
+${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
+    );
   rmSync2(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
-  const dataset = join3(setup.workDir, "dataset.jsonl");
+  const dataset = join4(setup.workDir, "dataset.jsonl");
   writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  const trained = await trainAdapter({
-    trainer: setup.trainer,
-    manifest,
-    trainingBase,
-    dataset,
-    workDir: setup.workDir,
-    log,
-    signal: setup.signal
-  });
-  const adapterGguf = join3(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync3(adapterGguf, trained.gguf);
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
-  let results;
-  try {
-    results = await evaluateRegistryAdapter({
-      source: files.source,
-      adapter: inputs.adapter,
-      harness,
-      adapterPath: adapterGguf,
-      headSha: inputs.headSha,
-      hardware: setup.hardware,
-      settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
-      // the prompt as trained
-      hidden: setup.hidden,
-      training: trained.training,
-      onProgress: log,
+  const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
+  const trainings = [];
+  for (const seed of seeds) {
+    const workDir = seeds.length === 1 ? setup.workDir : join4(setup.workDir, `seed-${seed}`);
+    mkdirSync(workDir, { recursive: true });
+    const trained = await trainAdapter({
+      trainer: setup.trainer,
+      manifest: { ...manifest, training: { ...manifest.training, seed } },
+      trainingBase,
+      dataset,
+      workDir,
+      log,
       signal: setup.signal
     });
+    const gguf = join4(workDir, `${inputs.adapter}.gguf`);
+    writeFileSync3(gguf, trained.gguf);
+    trainings.push({ seed, trained, gguf });
+  }
+  const [published] = trainings;
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  const evaluations = [];
+  try {
+    for (const { seed, trained, gguf } of trainings) {
+      if (seeds.length > 1) log(`evaluating the adapter trained with seed ${seed}`);
+      const results2 = await evaluateRegistryAdapter({
+        source: files.source,
+        adapter: inputs.adapter,
+        harness,
+        adapterPath: gguf,
+        headSha: inputs.headSha,
+        hardware: setup.hardware,
+        settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
+        // the prompt as trained
+        hidden: setup.hidden,
+        training: trained.training,
+        onProgress: log,
+        signal: setup.signal
+      });
+      evaluations.push({ seed, results: results2 });
+    }
   } finally {
     await harness.dispose();
   }
+  const results = combineSeedResults(evaluations);
   setup.signal?.throwIfAborted();
   const staging = `${setup.outDir}.partial`;
   rmSync2(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeResultsAtomically(join3(staging, "results.json"), results);
-  copyFileSync(adapterGguf, join3(staging, `${inputs.adapter}.gguf`));
+  writeResultsAtomically(join4(staging, "results.json"), results);
+  copyFileSync(published.gguf, join4(staging, `${inputs.adapter}.gguf`));
+  const folder = published.trained.folder;
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync3(join3(trained.folder, file2))) copyFileSync(join3(trained.folder, file2), join3(staging, file2));
+    if (existsSync3(join4(folder, file2))) copyFileSync(join4(folder, file2), join4(staging, file2));
   renameSync2(staging, setup.outDir);
   const expected = await expectedResultsFor({
     source: files.source,
@@ -41601,11 +41948,11 @@ async function hiddenBenchmarks(dir) {
   if (!dir) return [];
   if (!existsSync4(dir) || !statSync2(dir).isDirectory())
     throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort();
+  const files = readdirSync2(dir).filter((f) => f.endsWith(".jsonl")).sort();
   return Promise.all(
     files.map(async (file2, i) => {
       const label = `hidden ${i + 1}`;
-      const path = join4(dir, file2);
+      const path = join5(dir, file2);
       const items = await readBenchmarkFile(path, label).catch((error62) => {
         throw new ActionFailure(`${error62.message} (a hidden benchmark on this runner)`);
       });
@@ -41643,12 +41990,12 @@ async function main() {
         github: new Octokit2({ auth: input2("github-token"), userAgent: "loragate-action" }),
         repo: { owner, repo },
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
-        workDir: join4(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
-        outDir: join4(workspace, "loragate-out"),
+        workDir: join5(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join5(workspace, "loragate-out"),
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          trainerScript(join4(import.meta.dirname, "..", ".."))
+          trainerScript(join5(import.meta.dirname, "..", ".."))
         ],
         parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),

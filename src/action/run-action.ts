@@ -21,6 +21,7 @@ import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { trainingBaseProblems } from "../io/training-base-pins.ts";
+import { combineSeedResults, trainingSeeds } from "../core/evaluation/seeds.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
@@ -28,7 +29,7 @@ import { writeResultsAtomically } from "../eval/results-file.ts";
 import { currentPullRequest } from "../github/pulls.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
-import { ActionFailure, trainAdapter } from "./train-adapter.ts";
+import { ActionFailure, trainAdapter, type TrainedAdapter } from "./train-adapter.ts";
 
 export { ActionFailure };
 
@@ -130,43 +131,57 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
         .join("\n")}`,
     );
 
-  // 4. Train from the data, as a file, with adapter.yaml's validated recipe; 5. convert to GGUF.
+  // 4. Train from the data, as a file, with adapter.yaml's validated recipe, once per seed the bar
+  // asks for (the recipe's seed, then the next ones); 5. convert each to GGUF.
   rmSync(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
   writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  const trained = await trainAdapter({
-    trainer: setup.trainer,
-    manifest,
-    trainingBase,
-    dataset,
-    workDir: setup.workDir,
-    log,
-    signal: setup.signal,
-  });
-  const adapterGguf = join(setup.workDir, `${inputs.adapter}.gguf`);
-  writeFileSync(adapterGguf, trained.gguf);
-
-  // 6. Evaluate against the pinned base: own, domain, out-of-domain and hidden benchmarks.
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
-  let results: Results;
-  try {
-    results = await evaluateRegistryAdapter({
-      source: files.source,
-      adapter: inputs.adapter,
-      harness,
-      adapterPath: adapterGguf,
-      headSha: inputs.headSha,
-      hardware: setup.hardware,
-      settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 }, // the prompt as trained
-      hidden: setup.hidden,
-      training: trained.training,
-      onProgress: log,
+  const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
+  const trainings: { seed: number; trained: TrainedAdapter; gguf: string }[] = [];
+  for (const seed of seeds) {
+    const workDir = seeds.length === 1 ? setup.workDir : join(setup.workDir, `seed-${seed}`);
+    mkdirSync(workDir, { recursive: true });
+    const trained = await trainAdapter({
+      trainer: setup.trainer,
+      manifest: { ...manifest, training: { ...manifest.training, seed } },
+      trainingBase,
+      dataset,
+      workDir,
+      log,
       signal: setup.signal,
     });
+    const gguf = join(workDir, `${inputs.adapter}.gguf`);
+    writeFileSync(gguf, trained.gguf);
+    trainings.push({ seed, trained, gguf });
+  }
+  const [published] = trainings as [(typeof trainings)[number]];
+
+  // 6. Evaluate each against the pinned base: own, domain, out-of-domain and hidden benchmarks.
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  const evaluations: { seed: number; results: Results }[] = [];
+  try {
+    for (const { seed, trained, gguf } of trainings) {
+      if (seeds.length > 1) log(`evaluating the adapter trained with seed ${seed}`);
+      const results = await evaluateRegistryAdapter({
+        source: files.source,
+        adapter: inputs.adapter,
+        harness,
+        adapterPath: gguf,
+        headSha: inputs.headSha,
+        hardware: setup.hardware,
+        settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 }, // the prompt as trained
+        hidden: setup.hidden,
+        training: trained.training,
+        onProgress: log,
+        signal: setup.signal,
+      });
+      evaluations.push({ seed, results });
+    }
   } finally {
     await harness.dispose();
   }
+  const results = combineSeedResults(evaluations);
 
   // 7. Everything at once: stage, then rename into place (a run cancelled by now leaves nothing).
   setup.signal?.throwIfAborted();
@@ -174,9 +189,10 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeResultsAtomically(join(staging, "results.json"), results);
-  copyFileSync(adapterGguf, join(staging, `${inputs.adapter}.gguf`));
+  copyFileSync(published.gguf, join(staging, `${inputs.adapter}.gguf`));
+  const folder = published.trained.folder;
   for (const file of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync(join(trained.folder, file))) copyFileSync(join(trained.folder, file), join(staging, file));
+    if (existsSync(join(folder, file))) copyFileSync(join(folder, file), join(staging, file));
   renameSync(staging, setup.outDir);
   const expected = await expectedResultsFor({
     source: files.source,

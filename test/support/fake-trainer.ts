@@ -32,7 +32,12 @@ if (!mode.startsWith("hang")) finishTraining();
 function finishTraining(): void {
   const examples = readFileSync(recipe.dataset, "utf8").trim().split("\n").length;
   const steps = Math.ceil(examples / recipe.batch_size) * recipe.epochs;
-  const peft = peftOutput({ rank: recipe.r, alpha: recipe.alpha });
+  // another seed, another LoRA, as with the real trainer
+  const peft = peftOutput({
+    rank: recipe.r,
+    alpha: recipe.alpha,
+    seed: recipe.seed === 42 ? undefined : recipe.seed,
+  });
   mkdirSync(recipe.output_dir, { recursive: true });
   writeFileSync(join(recipe.output_dir, "adapter_model.safetensors"), peft.safetensors);
   writeFileSync(
