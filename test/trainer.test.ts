@@ -15,6 +15,9 @@ import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+import { promptSample } from "../src/action/prompt-sample.ts";
+import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
+import { tinyBase } from "../src/gguf/tiny-base.ts";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
 if (!python) console.warn("trainer tests skipped: no python3 on this machine");
@@ -264,6 +267,49 @@ print(json.dumps(out))`;
     },
     60_000,
   );
+
+  it("a training base whose tokenizer is not the GGUF's: exit 7 before training, naming the prompt; the pinned pair trains", async () => {
+    const items = readFileSync(join(adapterDir, "eval", "benchmark.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => BenchmarkItemSchema.parse(JSON.parse(line)));
+    const file = "adapters/math-gsm8k/eval/benchmark.jsonl";
+    // another base's GGUF: its merges were learned from other text, so the same prompt splits otherwise
+    const other = join(dir, "other.gguf");
+    writeFileSync(
+      other,
+      tinyBase({ architecture: "llama", corpus: ["something else entirely", "zebra quilt"] }).gguf,
+    );
+    const mismatch = join(dir, "mismatch.json");
+    writeFileSync(mismatch, JSON.stringify(await promptSample({ basePath: other, items, file, gpu: false })));
+    const refused = spawnSync(
+      TRAINER_PYTHON,
+      [TRAINER_SCRIPT, "--recipe", write({}), "--check-prompts", mismatch],
+      { encoding: "utf8" },
+    );
+    expect(refused.status).toBe(7);
+    expect(refused.stderr).toMatch(
+      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001 differently: \d+ vs \d+ tokens, first difference at token \d+/m,
+    );
+    expect(refused.stderr).not.toMatch(/Traceback/);
+    expect(existsSync(recipe.output_dir)).toBe(false);
+    // the pinned pair agrees: training starts and ends (one short epoch)
+    const matching = join(dir, "matching.json");
+    const pinned = join(cache, "tiny-llama-fixture-f32.gguf");
+    writeFileSync(
+      matching,
+      JSON.stringify(await promptSample({ basePath: pinned, items, file, gpu: false })),
+    );
+    const trained = spawnSync(
+      TRAINER_PYTHON,
+      [TRAINER_SCRIPT, "--recipe", write({ epochs: 1 }), "--check-prompts", matching],
+      { encoding: "utf8" },
+    );
+    expect(trained.stderr).not.toMatch(/Traceback/);
+    expect(trained.status).toBe(0);
+    expect(existsSync(join(recipe.output_dir, "adapter_model.safetensors"))).toBe(true);
+    rmSync(recipe.output_dir, { recursive: true, force: true });
+  }, 180_000);
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });

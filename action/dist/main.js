@@ -41104,6 +41104,24 @@ llama.cpp says:
   }
 }
 
+// src/action/prompt-sample.ts
+var SAMPLE = 16;
+async function promptSample(params) {
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: params.gpu ?? "auto" });
+  try {
+    return params.items.slice(0, SAMPLE).map((item) => {
+      const messages = benchmarkMessages(item, false);
+      return {
+        label: `${params.file} item ${item.id}`,
+        messages,
+        ids: [...harness.renderChat(messages).tokens]
+      };
+    });
+  } finally {
+    await harness.dispose();
+  }
+}
+
 // src/eval/model-cache.ts
 import { join as join2 } from "node:path";
 function modelCachePaths(base, cacheDir) {
@@ -41718,7 +41736,8 @@ var TRAINER_EXIT = {
   3: "the training loss diverged (NaN or infinite)",
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
-  6: "the runner's training base does not load"
+  6: "the runner's training base does not load",
+  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers disagree)"
 };
 async function trainAdapter(params) {
   const { manifest, log } = params;
@@ -41733,7 +41752,15 @@ async function trainAdapter(params) {
   writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  await runTrainer([...params.trainer, "--recipe", recipePath], log, params.signal);
+  const check2 = join3(params.workDir, "prompt-ids.json");
+  if (params.promptCheck) writeFileSync2(check2, JSON.stringify(params.promptCheck));
+  const argv = [
+    ...params.trainer,
+    "--recipe",
+    recipePath,
+    ...params.promptCheck ? ["--check-prompts", check2] : []
+  ];
+  await runTrainer(argv, log, params.signal);
   return {
     gguf: convertTrained(folder, baseShape, `${manifest.name} ${manifest.version}`),
     folder,
@@ -41869,6 +41896,13 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join4(setup.workDir, "dataset.jsonl");
   writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
+  const promptCheck = await promptSample({
+    basePath,
+    items: await readBenchmarkItems(files.source, ownFile, config2.limits.max_line_bytes),
+    file: ownFile,
+    gpu: setup.gpu
+  });
   const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
   const trainings = [];
   for (const seed of seeds) {
@@ -41881,7 +41915,8 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
       dataset,
       workDir,
       log,
-      signal: setup.signal
+      signal: setup.signal,
+      promptCheck
     });
     const gguf = join4(workDir, `${inputs.adapter}.gguf`);
     writeFileSync3(gguf, trained.gguf);

@@ -13,7 +13,9 @@ requirements-cpu.txt for tests and the demo); the action takes it from LORAGATE_
 
 Exit codes: 0 trained, 2 bad recipe or data (the message names the line and the knob), 3 the loss
 diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT, 6 the base model's folder does not
-load (a missing or truncated file: one line names it). Only exit 0 leaves an adapter:
+load (a missing or truncated file: one line names it), 7 the base's tokenizer frames the prompts given with
+--check-prompts into other token ids than the evaluation's (the two pins are not one model). Only exit 0
+leaves an adapter:
 the output folder is written in full or not at all.
 """
 
@@ -37,6 +39,7 @@ EXIT_DIVERGED = 3
 EXIT_OUT_OF_MEMORY = 4
 EXIT_INTERRUPTED = 5
 EXIT_BAD_BASE = 6
+EXIT_TOKENIZER_MISMATCH = 7
 
 TARGET_MODULES = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
@@ -333,7 +336,26 @@ def base_loading(folder: Path, what: str):
         raise BaseError(f"the base model's {what} in {folder} does not load ({type(error).__name__}: {first})") from None
 
 
-def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path) -> dict:
+class TokenizerMismatch(Exception):
+    """The training base's tokenizer and the inference base's give a prompt different token ids."""
+
+
+def check_prompts(tokenizer, expected: list[dict]) -> None:
+    """Each prompt, framed by this tokenizer and chat template, must give the ids the harness asks it with:
+    otherwise the adapter would be trained on one tokenization and evaluated on another."""
+    for prompt in expected:
+        ids = encode_chat(tokenizer, prompt["messages"], add_generation_prompt=True)
+        if ids != prompt["ids"]:
+            at = next((i for i, (a, b) in enumerate(zip(ids, prompt["ids"])) if a != b), min(len(ids), len(prompt["ids"])))
+            mine = ids[at] if at < len(ids) else "end"
+            theirs = prompt["ids"][at] if at < len(prompt["ids"]) else "end"
+            raise TokenizerMismatch(
+                f"the training base's tokenizer and the evaluation's GGUF tokenize {prompt['label']} differently: "
+                f"{len(ids)} vs {len(prompt['ids'])} tokens, first difference at token {at + 1} ({mine} vs {theirs})"
+            )
+
+
+def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path, expected: list[dict]) -> dict:
     """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
     import torch  # the trainer's environment has them; --plan does not need them
     from peft import get_peft_model
@@ -359,6 +381,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
         tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
     if tokenizer.chat_template is None:
         raise RecipeError("the base model's tokenizer has no chat template")
+    check_prompts(tokenizer, expected)
     encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with base_loading(recipe.base_model, "weights"):
@@ -437,6 +460,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipe", required=True, type=Path, help="recipe.json written by the loragate action")
     parser.add_argument("--plan", action="store_true", help="check the recipe and data, print the plan, do not train")
+    parser.add_argument(
+        "--check-prompts",
+        type=Path,
+        help="JSON list of {label, messages, ids}: the token ids the evaluation asks each prompt with; "
+        "training refuses to start (exit 7) when this base's tokenizer gives others",
+    )
     args = parser.parse_args(argv)
     with StopSignals() as stop:
         staging = None
@@ -450,7 +479,8 @@ def main(argv: list[str]) -> int:
             staging = recipe.output_dir.with_name(recipe.output_dir.name + ".partial")
             for folder in (staging, recipe.output_dir):  # an earlier run's adapter is not this one's
                 shutil.rmtree(folder, ignore_errors=True)
-            summary = train(recipe, examples, stop, staging)
+            expected = json.loads(args.check_prompts.read_text(encoding="utf-8")) if args.check_prompts else []
+            summary = train(recipe, examples, stop, staging, expected)
             stop.check()
             staging.rename(recipe.output_dir)
             print(json.dumps(summary))
@@ -461,6 +491,13 @@ def main(argv: list[str]) -> int:
         except Interrupted as error:
             print(f"loragate trainer: stopped by {error}; no adapter was written", file=sys.stderr)
             return EXIT_INTERRUPTED
+        except TokenizerMismatch as error:
+            print(
+                f"loragate trainer: {error}. registry.yaml's base.training and base.inference are not the same "
+                "model: pin a GGUF converted from that very training base",
+                file=sys.stderr,
+            )
+            return EXIT_TOKENIZER_MISMATCH
         except BaseError as error:
             print(
                 f"loragate trainer: {error}. The runner's copy of the pinned base is incomplete or damaged: "

@@ -22,6 +22,8 @@ import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { trainingBaseProblems } from "../io/training-base-pins.ts";
 import { combineSeedResults, trainingSeeds } from "../core/evaluation/seeds.ts";
+import { readBenchmarkItems } from "../core/contamination/check.ts";
+import { promptSample } from "./prompt-sample.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
@@ -137,6 +139,14 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
   writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  // The adapter's own prompts as the evaluation will ask them: the trainer checks its tokenizer by them.
+  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
+  const promptCheck = await promptSample({
+    basePath,
+    items: await readBenchmarkItems(files.source, ownFile, config.limits.max_line_bytes),
+    file: ownFile,
+    gpu: setup.gpu,
+  });
   const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
   const trainings: { seed: number; trained: TrainedAdapter; gguf: string }[] = [];
   for (const seed of seeds) {
@@ -150,6 +160,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       workDir,
       log,
       signal: setup.signal,
+      promptCheck,
     });
     const gguf = join(workDir, `${inputs.adapter}.gguf`);
     writeFileSync(gguf, trained.gguf);

@@ -12,6 +12,7 @@ import { readSafetensors } from "../gguf/safetensors.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { trainingRecipe } from "../core/adapter/training-recipe.ts";
+import type { ChatMessage } from "../core/evaluation/prompt.ts";
 
 /** The trainer of a loragate checkout (or the action's folder tree) at `root`. */
 export const trainerScript = (root: string) => join(root, "runners", "trainer", "train.py");
@@ -33,7 +34,15 @@ const TRAINER_EXIT: Record<number, string> = {
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
   6: "the runner's training base does not load",
+  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers disagree)",
 };
+
+/** A prompt as the harness frames it, by which train.py checks its own tokenizer (exit 7 when they differ). */
+export interface PromptIds {
+  label: string;
+  messages: ChatMessage[];
+  ids: number[];
+}
 
 export interface TrainedAdapter {
   /** The LoRA GGUF. */
@@ -53,6 +62,8 @@ export async function trainAdapter(params: {
   workDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Prompts with the token ids the evaluation asks them with: the trainer refuses to start on others. */
+  promptCheck?: readonly PromptIds[];
 }): Promise<TrainedAdapter> {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
@@ -65,7 +76,15 @@ export async function trainAdapter(params: {
   const recipePath = join(params.workDir, "recipe.json");
   writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  await runTrainer([...params.trainer, "--recipe", recipePath], log, params.signal);
+  const check = join(params.workDir, "prompt-ids.json");
+  if (params.promptCheck) writeFileSync(check, JSON.stringify(params.promptCheck));
+  const argv = [
+    ...params.trainer,
+    "--recipe",
+    recipePath,
+    ...(params.promptCheck ? ["--check-prompts", check] : []),
+  ];
+  await runTrainer(argv, log, params.signal);
   return {
     gguf: convertTrained(folder, baseShape, `${manifest.name} ${manifest.version}`),
     folder,

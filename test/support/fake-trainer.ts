@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { TrainingRecipeSchema } from "../../src/core/adapter/training-recipe.ts";
 import { peftOutput } from "./peft.ts";
 
-const recipe = TrainingRecipeSchema.parse(JSON.parse(readFileSync(process.argv.at(-1)!, "utf8")));
+const argument = (flag: string) => process.argv[process.argv.indexOf(flag) + 1]!;
+const recipe = TrainingRecipeSchema.parse(JSON.parse(readFileSync(argument("--recipe"), "utf8")));
+// the action hands over its prompt sample, as it does to train.py (which checks its tokenizer by it)
+JSON.parse(readFileSync(argument("--check-prompts"), "utf8"));
 const mode = process.env.FAKE_TRAINER_MODE ?? "ok";
 if (mode === "oom") {
   process.stderr.write("loragate trainer: out of GPU memory. Lower training.batch_size\n");
