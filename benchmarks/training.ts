@@ -3,7 +3,8 @@
  * with the same tiny base, LoRA recipe, tokens, batch size and optimizer: wall time, tokens per second,
  * peak memory and both loss curves. Two shapes: the fixture's tiny base (64 wide, where Python overhead
  * dominates) and a small one (256 wide, 4 layers, a vocabulary of some thousand tokens). Each side runs
- * twice, alternating, in a fresh process; the medians are compared. Needs the trainer's environment.
+ * ROUNDS times, alternating with the other, each run in a fresh process; the medians are compared and
+ * the min and max printed beside them, so one slow run moves no figure. Needs the trainer's environment.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -37,11 +38,21 @@ interface Run {
   loss: number[];
 }
 
+/** Runs of each side, alternating: enough for a median that one disturbed run cannot move. */
+const ROUNDS = 3;
+
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
 };
+
+/** A figure as the median of its runs, with the range they spanned. */
+const spread = (xs: number[]) => ({
+  median: Number(median(xs).toFixed(4)),
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+});
 
 export async function benchTraining(): Promise<Record<string, unknown>> {
   if (!existsSync(python)) throw new Error(`no trainer environment at ${python}: npm run trainer:setup`);
@@ -90,7 +101,10 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
         }),
       );
       const runs: Run[] = [];
-      for (const mode of ["plain", "train.py", "train.py", "plain"]) {
+      const order = Array.from({ length: ROUNDS }, (_, round) =>
+        round % 2 === 0 ? ["plain", "train.py"] : ["train.py", "plain"],
+      ).flat();
+      for (const mode of order) {
         const out = execFileSync(python, [join(import.meta.dirname, "training_child.py"), mode, recipe], {
           encoding: "utf8",
           stdio: ["ignore", "pipe", "ignore"],
@@ -104,26 +118,33 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
       }
       const of = (mode: string) => runs.filter((r) => r.mode === mode);
       const summary = (mode: string) => ({
-        wall_seconds: median(of(mode).map((r) => r.wall_seconds)),
-        tokens_per_second: median(of(mode).map((r) => r.tokens_per_second)),
-        peak_rss_mb: median(of(mode).map((r) => r.peak_rss_mb)),
+        runs: of(mode).length,
+        wall_seconds: spread(of(mode).map((r) => r.wall_seconds)),
+        tokens_per_second: spread(of(mode).map((r) => r.tokens_per_second)),
+        peak_rss_mb: spread(of(mode).map((r) => r.peak_rss_mb)),
         final_loss: median(of(mode).map((r) => r.final_loss)),
         steps: of(mode)[0]!.loss.length,
       });
       const ours = summary("train.py");
       const anchor = summary("plain");
+      // each round's own ratio: the spread of the speed-up, not only of each side
+      const ratios = of("plain").map((plain, i) => plain.wall_seconds / of("train.py")[i]!.wall_seconds);
       shapes[name] = {
         shape: { ...shape, vocabulary: base.tokenizer.tokens.length },
         epochs,
         train_py: ours,
         plain_peft_loop: anchor,
-        speedup_vs_anchor: Number((anchor.wall_seconds / ours.wall_seconds).toFixed(2)),
+        speedup_vs_anchor: Number((anchor.wall_seconds.median / ours.wall_seconds.median).toFixed(2)),
+        speedup_per_round: {
+          min: Number(Math.min(...ratios).toFixed(2)),
+          max: Number(Math.max(...ratios).toFixed(2)),
+        },
         final_loss_difference: Number(((ours.final_loss - anchor.final_loss) / anchor.final_loss).toFixed(4)),
         loss_curves: { train_py: of("train.py")[0]!.loss, plain: of("plain")[0]!.loss },
       };
     }
     return {
-      what: "train.py vs a plain PEFT loop on CPU: 500 examples, batch 4, r 16, all 7 projections; final loss = the trained adapter's mean answer loss over the 500 examples",
+      what: `train.py vs a plain PEFT loop on CPU: 500 examples, batch 4, r 16, all 7 projections, ${ROUNDS} alternating runs of each (median, min, max); final loss = the trained adapter's mean answer loss over the 500 examples`,
       shapes,
     };
   } finally {
