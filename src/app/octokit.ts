@@ -2,27 +2,55 @@ import { ProbotOctokit } from "probot";
 
 /** A GitHub request with no answer by then is aborted (and retried, as a 5xx is): a hung connection must not hold a PR's work for ever. */
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Retries of a 5xx, a reset or a timeout, waited 1, 4, 9, 16 and 25 s apart (Probot's 3 give up after
+ * 14 s): a GitHub outage of a quarter minute is ridden out; only a lasting one fails the work.
+ */
+export const GITHUB_RETRIES = 5;
 
+/**
+ * fetch with a deadline per attempt. The deadline is a timer of our own that holds its controller:
+ * fetch keeps only a weak reference to the signal it is given, so an `AbortSignal.timeout()` that
+ * nothing else holds is collected under load (several PRs at once) and the hung request is never
+ * aborted. The timer is cleared once the answer's body has been read (or the request failed).
+ */
 function timedFetch(inner: typeof fetch): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
-    const timeout = AbortSignal.timeout(ms);
-    return inner(input, {
-      ...init,
-      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
-    });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    let response: Response;
+    try {
+      response = await inner(input, { ...init, signal });
+    } catch (error) {
+      clearTimeout(timer);
+      // Not an AbortError: Octokit retries what it sees as a failed request, and never an abort.
+      if (controller.signal.aborted) throw new Error(`GitHub did not answer within ${ms} ms`);
+      throw error;
+    }
+    if (!response.body) {
+      clearTimeout(timer);
+      return response;
+    }
+    const body = response.body.pipeThrough(new TransformStream({ flush: () => clearTimeout(timer) }));
+    const timed = new Response(body, response);
+    Object.defineProperty(timed, "url", { value: response.url });
+    return timed;
   };
 }
 
 /**
- * Probot's client with two changes: a secondary rate limit (403 with retry-after) is waited out and
- * retried twice, where Probot's default only logs it and lets the request fail; and every request
- * has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by default).
+ * Probot's client with three changes: a secondary rate limit (403 with retry-after) is waited out and
+ * retried twice, where Probot's default only logs it and lets the request fail; a failed request is
+ * retried GITHUB_RETRIES times; and every request has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by
+ * default).
  */
 export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
-  (options: { throttle?: object; request?: { fetch?: typeof fetch } }) => ({
+  (options: { throttle?: object; retry?: object; request?: { fetch?: typeof fetch } }) => ({
     ...options,
     request: { ...options.request, fetch: timedFetch(options.request?.fetch ?? globalThis.fetch) },
+    retry: { retries: GITHUB_RETRIES, ...options.retry },
     throttle: {
       ...options.throttle,
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>

@@ -6,6 +6,7 @@ import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
 import { checkProposalCitation } from "./check-proposal-citation.ts";
+import { describeError } from "./logger.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -94,7 +95,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     return outcome;
   } catch (error) {
     params.log?.error(error, "loragate/validate could not run");
-    const message = (error as Error).message;
+    const message = describeError(error);
     await completeCheck({
       github,
       repo,

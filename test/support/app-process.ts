@@ -19,10 +19,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * An answer of the stand-in: JSON or bytes (of `contentType`), after `delayMs`; or none: `lost` closes
+ * the connection instead of answering (GitHub acted, the answer never came), `hang` never answers.
+ */
 export type Route = (
   req: IncomingMessage,
   body: string,
-) => { status: number; json?: unknown; bytes?: Buffer; delayMs?: number } | undefined;
+) =>
+  | {
+      status: number;
+      json?: unknown;
+      bytes?: Buffer;
+      contentType?: string;
+      delayMs?: number;
+      lost?: boolean;
+      hang?: boolean;
+    }
+  | undefined;
 
 /** GitHub's API as a local server on 127.0.0.1: the network edge of the app, answered by `route`. */
 export async function startGitHub(route: Route): Promise<{ server: Server; port: number; seen: string[] }> {
@@ -37,9 +51,11 @@ export async function startGitHub(route: Route): Promise<{ server: Server; port:
         status: 404,
         json: { message: "Not Found" },
       };
+      if (answer.hang) return;
       setTimeout(() => {
+        if (answer.lost) return void res.socket?.destroy();
         res.writeHead(answer.status, {
-          "content-type": answer.bytes ? "application/zip" : "application/json",
+          "content-type": answer.contentType ?? (answer.bytes ? "application/zip" : "application/json"),
         });
         res.end(answer.bytes ?? (answer.json === undefined ? "" : JSON.stringify(answer.json)));
       }, answer.delayMs ?? 0);

@@ -137,11 +137,14 @@ export function mockTree(scope: nock.Scope, sha: string, tree: Tree): void {
     scope
       .get(`/repos/${REPO}/git/blobs/${blobSha(data)}`)
       .optionally()
-      .reply(200, {
-        sha: blobSha(data),
-        encoding: "base64",
-        content: data.toString("base64"),
-        size: data.length,
+      .reply(function () {
+        // raw bytes when asked for them (as GitHub answers Accept: application/vnd.github.raw)
+        return /\.raw/.test(String(this.req.headers.accept))
+          ? [200, data, { "content-type": "application/vnd.github.raw" }]
+          : [
+              200,
+              { sha: blobSha(data), encoding: "base64", content: data.toString("base64"), size: data.length },
+            ];
       });
   }
 }

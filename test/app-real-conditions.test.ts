@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import { FakeGitHub } from "./support/fake-github.ts";
+import { pullRequestPayload } from "./support/github.ts";
+import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+
+// Issue 26: the app as a process against a stateful GitHub stand-in that loses answers, hangs and
+// fails for a while. What GitHub holds at the end is what is asserted.
+const ADAPTER = "adapters/math-gsm8k/";
+const DATASET = `${ADAPTER}training/dataset.jsonl`;
+const fixture = new Map(
+  [...readTree(FIXTURE_ROOT)].filter((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1])),
+);
+
+let server: Server | undefined;
+let app: AppProcess | undefined;
+afterEach(async () => {
+  app?.child.kill("SIGKILL");
+  await app?.exited;
+  app = undefined;
+  server?.closeAllConnections();
+  server?.close();
+  server = undefined;
+});
+
+/** A GitHub stand-in holding the fixture registry on its default branch. */
+function registryOnGitHub() {
+  const github = new FakeGitHub();
+  const baseSha = github.commit(new Map([...fixture].filter(([path]) => !path.startsWith(ADAPTER))));
+  github.labels.set(42, ["adapter-proposal", "approved"]); // the proposal the fixture adapter cites
+  /** A PR adding the fixture adapter (with `replace`d files), its head a commit of its own. */
+  const openPullRequest = (number: number, replace: Map<string, Buffer> = new Map()) => {
+    const files = new Map([...fixture, ...replace]);
+    const head = github.commit(files, baseSha);
+    const changed = [...files.keys()].filter((path) => path.startsWith(ADAPTER));
+    github.pulls.set(number, { head, base: baseSha, association: "OWNER", files: changed });
+    const payload = pullRequestPayload("opened");
+    payload.number = payload.pull_request.number = number;
+    payload.pull_request.head.sha = head;
+    payload.pull_request.base.sha = baseSha;
+    payload.pull_request.author_association = "OWNER";
+    return { head, payload };
+  };
+  const checksOf = (head: string, name: string) =>
+    github.checks.filter((c) => c.head_sha === head && c.name === name);
+  return { github, openPullRequest, checksOf };
+}
+
+async function start(github: FakeGitHub, env: Record<string, string> = {}) {
+  const stub = await startGitHub(github.route);
+  server = stub.server;
+  app = await startApp(env, stub.port);
+  return app;
+}
+
+const until = (what: () => unknown, timeout = 60_000) => expect.poll(what, { timeout, interval: 100 });
+
+/** A valid training set of about `bytes` bytes (distinct arithmetic examples). */
+function trainingSet(bytes: number): Buffer {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = `${JSON.stringify({
+      instruction: `Work out the total for order number ${i} of the school fair, step by step, and give the number.`,
+      input: `Order ${i}: ${i % 97} boxes of ${(i * 7) % 89} pencils and ${(i * 13) % 61} loose ones.`,
+      output: `There are ${i % 97} x ${(i * 7) % 89} = ${(i % 97) * ((i * 7) % 89)} boxed pencils; the answer is ${(i % 97) * ((i * 7) % 89) + ((i * 13) % 61)}.`,
+    })}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join(""));
+}
+
+/** The app process's peak resident memory in MB (Linux). */
+const peakRssMb = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () => {
+  it("a PR with a 50 MB training set validates and is sent to the GPU; the blob is read raw, memory bounded", async () => {
+    const { github, openPullRequest, checksOf } = registryOnGitHub();
+    const pr = openPullRequest(2, new Map([[DATASET, trainingSet(50 << 20)]]));
+    await start(github);
+    await deliver(app!, "pull_request", pr.payload);
+    await until(() => checksOf(pr.head, "loragate/validate")[0]?.status, 150_000).toBe("completed");
+    expect(checksOf(pr.head, "loragate/validate")[0]).toMatchObject({ conclusion: "success" });
+    await until(() => github.dispatches.length).toBe(1);
+    const peak = peakRssMb(app!.child.pid!);
+    console.log(`peak RSS of the app validating a 50 MB training set: ${Math.round(peak)} MB`);
+    expect(peak).toBeLessThan(1024);
+  });
+});
