@@ -13,7 +13,7 @@ import {
   baseTree,
 } from "./support/github.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
-import { GITHUB_RETRIES } from "../src/app/octokit.ts";
+import { GITHUB_RETRIES } from "../src/github/write-once.ts";
 
 const fixture = readTree(FIXTURE_ROOT) as Tree;
 const payload = pullRequestPayload("opened");

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
-import { pullRequestPayload } from "./support/github.ts";
+import { commentPayload, pullRequestPayload } from "./support/github.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 
 // Issue 26: the app as a process against a stateful GitHub stand-in that loses answers, hangs and
@@ -89,5 +89,55 @@ describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () =>
     const peak = peakRssMb(app!.child.pid!);
     console.log(`peak RSS of the app validating a 50 MB training set: ${Math.round(peak)} MB`);
     expect(peak).toBeLessThan(1024);
+  });
+
+  it("every GitHub call ends within LORAGATE_GITHUB_TIMEOUT_MS with several PRs at once: hung check updates are aborted and retried", async () => {
+    const { github, openPullRequest, checksOf } = registryOnGitHub();
+    const prs = [2, 3, 4, 5, 6].map((n) => openPullRequest(n));
+    github.faults.push({ at: /^PATCH \/check-runs\/\d+$/, kind: "hang", times: 3 });
+    await start(github, { LORAGATE_GITHUB_TIMEOUT_MS: "3000" });
+    await Promise.all(prs.map((pr) => deliver(app!, "pull_request", pr.payload)));
+    await until(() => prs.map((pr) => checksOf(pr.head, "loragate/validate")[0]?.conclusion)).toEqual(
+      prs.map(() => "success"),
+    );
+    await until(() => github.dispatches.length).toBe(prs.length);
+    expect(github.faults[0]!.times).toBe(0); // the three hangs happened
+  });
+
+  it("a check run, a dispatch and a comment GitHub made but whose answer was lost are not made twice", async () => {
+    const { github, openPullRequest, checksOf } = registryOnGitHub();
+    const pr = openPullRequest(2);
+    github.faults.push(
+      { at: /^POST \/check-runs$/, kind: "lost" },
+      { at: /^POST \/actions\/workflows\/loragate\.yml\/dispatches$/, kind: "lost" },
+      { at: /^POST \/issues\/2\/comments$/, kind: "lost" },
+    );
+    await start(github);
+    await deliver(app!, "pull_request", pr.payload);
+    await until(() => github.dispatches.length).toBe(1);
+    await until(() => checksOf(pr.head, "loragate/validate").map((c) => c.conclusion)).toEqual(["success"]);
+    expect(checksOf(pr.head, "loragate/evaluate").map((c) => c.status)).toEqual(["queued"]);
+    const help = commentPayload("/loragate help", "Codertocat");
+    help.issue.number = 2;
+    await deliver(app!, "issue_comment", help);
+    await until(() => app!.log()).toContain("command by Codertocat: help");
+    expect(github.comments.filter((c) => c.issue === 2)).toHaveLength(1);
+    expect(github.faults.map((f) => f.times)).toEqual([0, 0, 0]);
+  });
+
+  it("a redelivered /loragate retrain (same delivery id) is not run again: one dispatch, one reply", async () => {
+    const { github, openPullRequest } = registryOnGitHub();
+    const pr = openPullRequest(2);
+    await start(github);
+    await deliver(app!, "pull_request", pr.payload);
+    await until(() => github.dispatches.length).toBe(1);
+    const retrain = commentPayload("/loragate retrain", "Codertocat");
+    retrain.issue.number = 2;
+    await deliver(app!, "issue_comment", retrain, undefined, "delivery-retrain-1");
+    await until(() => github.comments.length).toBe(1);
+    await deliver(app!, "issue_comment", retrain, undefined, "delivery-retrain-1");
+    await until(() => app!.log()).toContain("already answered");
+    expect(github.dispatches).toHaveLength(2);
+    expect(github.comments).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import { type Command, HELP, parseCommand } from "../core/review/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { missingBasePins, readConfig } from "../github/read-config.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
-import { reply as replyOn } from "../github/issues.ts";
+import { createMarkedComment, ownCommentsMarked } from "../github/sticky-comment.ts";
 import { changedAdapter, currentPullRequest } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
@@ -19,7 +19,12 @@ export interface CommandParams {
   defaultBranch: string;
   /** When the comment was written (issue_comment's created_at): an approval is of the head seen then. */
   commentedAt?: string;
+  /** The delivery that carried the command: its answer is marked with it, so a redelivery is not run again. */
+  deliveryId: string;
 }
+
+/** The hidden first line of the answer to a command's delivery. */
+const answerMarker = (deliveryId: string) => `<!-- loragate:command ${deliveryId.replace(/[^\w-]/g, "")} -->`;
 
 /**
  * issue_comment created on a PR:
@@ -31,7 +36,11 @@ export async function handleCommand(params: CommandParams): Promise<string | und
   const { github, repo } = params;
   const command = parseCommand(params.body);
   if (!command) return undefined;
-  const reply = (text: string) => replyOn(github, repo, params.pullNumber, text);
+  const marker = answerMarker(params.deliveryId);
+  if ((await ownCommentsMarked(github, repo, params.pullNumber, marker)).length > 0)
+    return "already answered";
+  const reply = (text: string) =>
+    createMarkedComment({ github, repo, issueNumber: params.pullNumber, marker, body: `${marker}\n${text}` });
   if (command.name === "unknown") {
     await reply(`Unknown command \`${inert(command.word, 40)}\`.\n\n${HELP}`);
     return "unknown";

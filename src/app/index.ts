@@ -166,6 +166,7 @@ export default function loragate(app: Probot): void {
         commenter: comment.user?.login ?? "",
         defaultBranch: context.payload.repository.default_branch,
         commentedAt: comment.created_at,
+        deliveryId: context.id,
       });
       return answer && `command by ${comment.user?.login}: ${answer}`;
     });
@@ -185,6 +186,7 @@ export default function loragate(app: Probot): void {
         body: "/loragate retrain",
         commenter: sender.login,
         defaultBranch: context.payload.repository.default_branch,
+        deliveryId: context.id,
       });
       return answer && `Retrain pressed by ${sender.login}: ${answer}`;
     });

@@ -1,28 +1,25 @@
 import { ProbotOctokit } from "probot";
+import { GITHUB_RETRIES } from "../github/write-once.ts";
 
 /** A GitHub request with no answer by then is aborted (and retried, as a 5xx is): a hung connection must not hold a PR's work for ever. */
 const DEFAULT_TIMEOUT_MS = 30_000;
-/**
- * Retries of a 5xx, a reset or a timeout, waited 1, 4, 9, 16 and 25 s apart (Probot's 3 give up after
- * 14 s): a GitHub outage of a quarter minute is ridden out; only a lasting one fails the work.
- */
-export const GITHUB_RETRIES = 5;
 
 /**
  * fetch with a deadline per attempt. The deadline is a timer of our own that holds its controller:
- * fetch keeps only a weak reference to the signal it is given, so an `AbortSignal.timeout()` that
- * nothing else holds is collected under load (several PRs at once) and the hung request is never
- * aborted. The timer is cleared once the answer's body has been read (or the request failed).
+ * fetch keeps only a weak reference to the signal it is given, so a signal that nothing else holds
+ * (`AbortSignal.any([caller's, AbortSignal.timeout()])` here before) is collected under load, with
+ * several PRs at once, and the hung request is never aborted. The timer is cleared once the answer's body has been read (or the request failed).
  */
 function timedFetch(inner: typeof fetch): typeof fetch {
   return async (input, init) => {
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
-    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    // The caller's signal is forwarded, not combined: AbortSignal.any's result is held weakly too.
+    init?.signal?.addEventListener("abort", () => controller.abort(init.signal!.reason), { once: true });
     let response: Response;
     try {
-      response = await inner(input, { ...init, signal });
+      response = await inner(input, { ...init, signal: controller.signal });
     } catch (error) {
       clearTimeout(timer);
       // Not an AbortError: Octokit retries what it sees as a failed request, and never an abort.

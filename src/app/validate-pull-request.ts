@@ -30,7 +30,7 @@ export interface ValidationOutcome {
   conclusion: Conclusion;
   findings: Finding[];
   adapters: string[];
-  /** The check of this commit had already completed: nothing was done again. */
+  /** The check of this commit had already completed (its conclusion stands): nothing was done again. */
   replay?: boolean;
   /** The base branch's config, when the PR could be read. */
   config?: Config;
@@ -53,7 +53,13 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     headSha,
     externalId: `validate:${headSha}`,
   });
-  if (check.done) return { conclusion: "neutral", findings: [], adapters: [], replay: true };
+  if (check.done)
+    return {
+      conclusion: (check.conclusion ?? "neutral") as Conclusion,
+      findings: [],
+      adapters: [],
+      replay: true,
+    };
   const checkRunId = check.id;
   try {
     const clock = phaseClock(params.onPhase);

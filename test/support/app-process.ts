@@ -117,6 +117,7 @@ export async function deliver(
   event: string,
   payload: unknown,
   secret = SECRET,
+  deliveryId = `d-${Math.random().toString(36).slice(2)}`,
 ): Promise<{ status: number; ms: number }> {
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -126,7 +127,7 @@ export async function deliver(
     headers: {
       "content-type": "application/json",
       "x-github-event": event,
-      "x-github-delivery": `d-${Math.random().toString(36).slice(2)}`,
+      "x-github-delivery": deliveryId,
       "x-hub-signature-256": signature,
     },
     body,

@@ -149,6 +149,15 @@ export function mockTree(scope: nock.Scope, sha: string, tree: Tree): void {
   }
 }
 
+/** The evaluate workflow's runs, none yet (looked at before a dispatch, and after one whose answer was lost). */
+export function mockNoRuns(scope: nock.Scope, times = 1): void {
+  scope
+    .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+    .query(true)
+    .times(times)
+    .reply(200, { total_count: 0, workflow_runs: [] });
+}
+
 export function mockToken(scope: nock.Scope): void {
   scope.post("/app/installations/1/access_tokens").reply(200, {
     token: "test-token",
