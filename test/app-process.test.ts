@@ -45,7 +45,7 @@ describe("the app as a process, as operators run it", () => {
       "loragate: the app does not start; fix its environment:",
       "  APP_ID must be the GitHub App's id, a number (Settings > Developer settings > GitHub Apps > the app > App ID)",
       "  LOG_FORMAT must be json or pretty",
-      "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: no reconciler)",
+      "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: at start only)",
       "  LORAGATE_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 2147483647",
       '  The contents of "env.PRIVATE_KEY" could not be validated. Please check to ensure you have copied the contents of the .pem file correctly.',
     ]);
@@ -136,7 +136,11 @@ describe("the app as a process, as operators run it", () => {
 
   it("a GitHub call that fails: one error line with the PR, the status and the call, no headers, no stack", async () => {
     const stub = await startGitHub((req) =>
-      req.url === "/app/installations/1/access_tokens" ? { status: 201, json: { token: "t" } } : undefined,
+      req.url === "/app/installations/1/access_tokens"
+        ? { status: 201, json: { token: "t" } }
+        : req.url?.startsWith("/app/installations?")
+          ? { status: 200, json: [] } // the reconciler at start: nothing installed
+          : undefined,
     ); // anything else: 404
     github = stub.server;
     app = await startApp({}, stub.port);

@@ -3,8 +3,12 @@ import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
-import { commentPayload, pullRequestPayload } from "./support/github.ts";
-import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { zipSync } from "fflate";
+import { parseDocument } from "yaml";
+import { sampleResults } from "../fixtures/sample-results.ts";
+import { correlationId } from "../src/core/review/correlation.ts";
+import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
+import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
 
 // Issue 26: the app as a process against a stateful GitHub stand-in that loses answers, hangs and
 // fails for a while. What GitHub holds at the end is what is asserted.
@@ -139,5 +143,85 @@ describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () =>
     await until(() => app!.log()).toContain("already answered");
     expect(github.dispatches).toHaveLength(2);
     expect(github.comments).toHaveLength(1);
+  });
+
+  it("killed at each step of the flow (validate, evaluate check, dispatch, results, merge), the app started again brings every PR to its end state", async () => {
+    const { github, openPullRequest, checksOf } = registryOnGitHub();
+    const stub = await startGitHub(github.route);
+    server = stub.server;
+    github.onKill = () => app!.child.kill("SIGKILL");
+    /** Delivers, waits for the kill the fault causes, and starts the app again (reconciler at start). */
+    const killedAt = async (at: RegExp, event: string, payload: unknown) => {
+      github.faults.push({ at, kind: "kill" });
+      await deliver(app!, event, payload);
+      await app!.exited;
+      app = await startApp({}, stub.port);
+    };
+    app = await startApp({}, stub.port);
+    const evaluated = (head: string) => ({
+      validate: checksOf(head, "loragate/validate").map((c) => c.conclusion),
+      evaluate: checksOf(head, "loragate/evaluate").map((c) => c.status),
+      dispatches: github.dispatches.filter((d) => d.head_sha === head).length,
+    });
+    const sentToGpu = { validate: ["success"], evaluate: ["queued"], dispatches: 1 };
+
+    // 1. validate: killed while reading the PR's files
+    const first = openPullRequest(2);
+    await killedAt(/^GET \/pulls\/2\/files$/, "pull_request", first.payload);
+    await until(() => evaluated(first.head)).toEqual(sentToGpu);
+    // 2. evaluate check: killed between the validation's success and the evaluate check
+    const second = openPullRequest(3);
+    await killedAt(/^GET \/pulls\/3$/, "pull_request", second.payload);
+    await until(() => evaluated(second.head)).toEqual(sentToGpu);
+    // 3. dispatch: killed with the evaluate check queued, before the dispatch
+    const third = openPullRequest(4);
+    await killedAt(/^POST \/actions\/workflows\/loragate\.yml\/dispatches$/, "pull_request", third.payload);
+    await until(() => evaluated(third.head)).toEqual(sentToGpu);
+
+    // 4. results: the run finished; killed while downloading its results
+    const run = github.runs.find((r) => r.display_title.includes(correlationId(2, first.head)))!;
+    const results = await completeForFixture({ ...sampleResults(), head_sha: first.head });
+    github.artifacts.set(
+      run.id,
+      Buffer.from(zipSync({ "results.json": Buffer.from(JSON.stringify(results)) })),
+    );
+    Object.assign(run, { status: "completed", conclusion: "success" });
+    const completed = workflowRunPayload(correlationId(2, first.head), "success");
+    Object.assign(completed.workflow_run, {
+      id: run.id,
+      event: "workflow_dispatch",
+      head_branch: github.branch,
+    });
+    completed.repository.default_branch = github.branch;
+    await killedAt(/^GET \/actions\/artifacts\/\d+\/zip$/, "workflow_run", completed);
+    await until(() => checksOf(first.head, "loragate/bar").map((c) => c.conclusion)).toEqual(["success"]);
+    expect(checksOf(first.head, "loragate/evaluate").map((c) => c.conclusion)).toEqual(["success"]);
+    await until(() => github.comments.filter((c) => c.body.includes("loragate scorecard")).length).toBe(1);
+
+    // 5. merge: killed while writing the registry commit
+    github.pulls.get(2)!.merged = true;
+    const closed = pullRequestPayload("closed");
+    Object.assign(closed.pull_request, {
+      merged: true,
+      number: 2,
+      head: { ...closed.pull_request.head, sha: first.head },
+    });
+    (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
+    closed.number = 2;
+    closed.repository = { ...(closed.repository as object), default_branch: github.branch };
+    await killedAt(/^POST \/git\/trees$/, "pull_request", closed);
+    await until(() => github.commits).toBe(1);
+    const registry = parseDocument(github.fileAt(github.head, "registry.yaml")!.toString()).toJS();
+    expect(registry.adapters["math-gsm8k"]).toMatchObject({ provenance: { pr: 2, head_sha: first.head } });
+
+    // nothing twice, nothing left open but the evaluations waiting on their GPU runs; the reconciler said what it did
+    expect(github.dispatches).toHaveLength(3);
+    expect(github.checks.filter((c) => c.status !== "completed").map((c) => c.name)).toEqual([
+      "loragate/evaluate",
+      "loragate/evaluate",
+    ]);
+    await until(() => app!.log()).toMatch(
+      /reconciler: Codertocat\/Hello-World#2 \w{7}: merged, registry entry missing; written/,
+    );
   });
 });

@@ -40,7 +40,7 @@ const AppEnvironmentSchema = z
       .optional(),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
     LORAGATE_RECONCILE_MINUTES: wholeNumber(
-      "a whole number of minutes (0: no reconciler)",
+      "a whole number of minutes (0: at start only)",
       0,
       Math.floor(MAX_TIMER_MS / 60_000),
     ).optional(),

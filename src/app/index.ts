@@ -7,7 +7,7 @@ import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { RETRAIN_ACTION } from "./request-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
-import { scheduleReconciler } from "./reconcile.ts";
+import { DEFAULT_RECONCILE_MINUTES, scheduleReconciler } from "./reconcile.ts";
 import { reviewHead } from "./review-head.ts";
 import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
 import { WorkQueue } from "./work-queue.ts";
@@ -22,14 +22,20 @@ export const workOf = (app: Probot): WorkQueue | undefined => queues.get(app);
  * at once; its work runs after, one at a time per pull request (WorkQueue), and ends in one log line
  * that says what was decided.
  */
-export default function loragate(app: Probot): void {
-  const reconcileMinutes = Number(process.env.LORAGATE_RECONCILE_MINUTES ?? 0);
-  if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
+export default function loragate(app: Probot, options: { reconcile?: boolean } = {}): void {
   // A failed GitHub call is one line (see logger.ts); anything else keeps its stack: it is a bug.
   const queue = new WorkQueue((error, key) =>
     app.log.error({ err: error }, `${key}: ${describeError(error)}`),
   );
   queues.set(app, queue);
+  const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
+    `${repo.owner}/${repo.repo}#${number}`;
+  if (options.reconcile !== false)
+    scheduleReconciler({
+      app,
+      everyMs: Number(process.env.LORAGATE_RECONCILE_MINUTES ?? DEFAULT_RECONCILE_MINUTES) * 60_000,
+      busy: (repo, number) => queue.busy(keyOf(repo, number)),
+    });
   /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`, with the delivery. */
   const later = (
     delivery: { id: string; name: string; payload: { action?: string } },
@@ -50,8 +56,6 @@ export default function loragate(app: Probot): void {
           `${key}: ${decided}`,
         );
     });
-  const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
-    `${repo.owner}/${repo.repo}#${number}`;
 
   app.on(
     [

@@ -27,6 +27,11 @@ export class WorkQueue {
     });
   }
 
+  /** Whether work for `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   get size(): number {
     return this.running.size;
   }

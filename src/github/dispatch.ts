@@ -52,13 +52,17 @@ export async function dispatchEvaluation(params: {
   });
 }
 
+type WorkflowRun = Awaited<
+  ReturnType<GitHub["rest"]["actions"]["listWorkflowRuns"]>
+>["data"]["workflow_runs"][number];
+
 /** The latest runs of the evaluate workflow (any status) for a correlation id, from their run-name. */
 export async function evaluationRuns(params: {
   github: GitHub;
   repo: RepoRef;
   correlation: string;
   status?: "queued" | "in_progress" | "completed";
-}): Promise<{ id: number; status: string | null; conclusion: string | null }[]> {
+}): Promise<WorkflowRun[]> {
   const { data } = await params.github.rest.actions.listWorkflowRuns({
     ...params.repo,
     workflow_id: EVALUATE_WORKFLOW,

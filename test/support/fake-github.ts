@@ -22,6 +22,7 @@ export class FakeGitHub {
       association: string;
       files: string[];
       /** GitHub hangs on its files */ slow?: boolean;
+      /** Merged into the default branch (closed); open when absent. */ merged?: boolean;
     }
   >();
   readonly checks: {
@@ -42,6 +43,10 @@ export class FakeGitHub {
     status: string;
     conclusion: string | null;
     created_at?: string;
+    event?: string;
+    head_branch?: string;
+    path?: string;
+    html_url?: string;
   }[] = [];
   readonly artifacts = new Map<number, Buffer>();
   labels = new Map<number, string[]>();
@@ -144,13 +149,16 @@ export class FakeGitHub {
       });
     if (at === "GET /pulls")
       return ok(
-        [...this.pulls].map(([number, pr]) => ({
-          number,
-          draft: false,
-          head: { sha: pr.head },
-          base: { sha: pr.base },
-          author_association: pr.association,
-        })),
+        [...this.pulls]
+          .filter(([, pr]) => (q.get("state") === "closed") === Boolean(pr.merged))
+          .map(([number, pr]) => ({
+            number,
+            draft: false,
+            head: { sha: pr.head },
+            base: { sha: pr.base, ref: this.branch },
+            author_association: pr.association,
+            merged_at: pr.merged ? new Date().toISOString() : null,
+          })),
       );
     if ((m = /^GET \/pulls\/(\d+)$/.exec(at))) {
       const pr = this.pulls.get(Number(m[1]));
@@ -227,6 +235,10 @@ export class FakeGitHub {
         status: "queued",
         conclusion: null,
         created_at: new Date().toISOString(),
+        event: "workflow_dispatch",
+        head_branch: this.branch,
+        path: ".github/workflows/loragate.yml",
+        html_url: "https://github.com/Codertocat/Hello-World/actions/runs/1",
       });
       return { status: 204 };
     }

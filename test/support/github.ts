@@ -30,7 +30,7 @@ export async function makeProbot(secret = "test-secret", resilient = false): Pro
     logLevel: "fatal",
     Octokit: LoragateOctokit.defaults((options: object) => ({ ...options, ...overrides })),
   });
-  await probot.load(loragate);
+  await probot.load((app: Probot) => loragate(app, { reconcile: false })); // tests run it themselves
   // The app answers a delivery before its work runs: a test's delivery resolves once that work is
   // done, and rejects with what failed, as an awaited handler would.
   const receive = probot.receive.bind(probot);
