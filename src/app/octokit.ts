@@ -1,5 +1,6 @@
 import { ProbotOctokit } from "probot";
 import { GITHUB_RETRIES } from "../github/write-once.ts";
+import { githubRequests, routeOf } from "./metrics.ts";
 
 /** A GitHub request with no answer by then is aborted (and retried, as a 5xx is): a hung connection must not hold a PR's work for ever. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -10,22 +11,32 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * (`AbortSignal.any([caller's, AbortSignal.timeout()])` here before) is collected under load, with
  * several PRs at once, and the hung request is never aborted. The timer is cleared once the answer's body has been read (or the request failed).
  */
-function timedFetch(inner: typeof fetch): typeof fetch {
+function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void }): typeof fetch {
   return async (input, init) => {
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
     // The caller's signal is forwarded, not combined: AbortSignal.any's result is held weakly too.
     init?.signal?.addEventListener("abort", () => controller.abort(init.signal!.reason), { once: true });
+    const call = { method: init?.method ?? "GET", route: routeOf(String(input)) };
+    // Every attempt counted; one line for each that failed on GitHub's side or on the way (Octokit
+    // retries them; a 4xx is an answer the caller handles).
+    const count = (status: string) => {
+      githubRequests.inc({ ...call, status });
+      if (!/^(?:[1-3]\d\d|4(?:0[0-9]|1\d|2[0-8]))$/.test(status))
+        log?.warn(`GitHub call failed: ${call.method} ${call.route}: ${status}`);
+    };
     let response: Response;
     try {
       response = await inner(input, { ...init, signal: controller.signal });
     } catch (error) {
       clearTimeout(timer);
+      count(controller.signal.aborted ? "timeout" : "network");
       // Not an AbortError: Octokit retries what it sees as a failed request, and never an abort.
       if (controller.signal.aborted) throw new Error(`GitHub did not answer within ${ms} ms`);
       throw error;
     }
+    count(String(response.status));
     if (!response.body) {
       clearTimeout(timer);
       return response;
@@ -44,9 +55,17 @@ function timedFetch(inner: typeof fetch): typeof fetch {
  * default).
  */
 export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
-  (options: { throttle?: object; retry?: object; request?: { fetch?: typeof fetch } }) => ({
+  (options: {
+    throttle?: object;
+    retry?: object;
+    request?: { fetch?: typeof fetch };
+    log?: { warn: (message: string) => void };
+  }) => ({
     ...options,
-    request: { ...options.request, fetch: timedFetch(options.request?.fetch ?? globalThis.fetch) },
+    request: {
+      ...options.request,
+      fetch: timedFetch(options.request?.fetch ?? globalThis.fetch, options.log),
+    },
     retry: { retries: GITHUB_RETRIES, ...options.retry },
     throttle: {
       ...options.throttle,

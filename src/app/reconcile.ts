@@ -6,6 +6,7 @@ import { evaluationRuns } from "../github/dispatch.ts";
 import { openPullRequests, recentlyMergedPullRequests } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { describeError } from "./logger.ts";
+import { reconcilerActions } from "./metrics.ts";
 import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { EVALUATE_CHECK, RETRAIN_ACTION } from "./request-evaluation.ts";
@@ -44,28 +45,32 @@ export interface ReconcileParams {
 export async function reconcileRepository(params: ReconcileParams): Promise<string[]> {
   const { github, repo } = params;
   const did: string[] = [];
+  const act = (action: string, line: string) => {
+    reconcilerActions.inc({ action });
+    did.push(line);
+  };
   for (const pr of await openPullRequests(github, repo)) {
     if (params.busy?.(pr.number)) continue;
     const at = `#${pr.number} ${pr.head.sha.slice(0, 7)}`;
-    const review = async (why: string) => {
-      const decided = await reviewHead({ github, repo, pr, defaultBranch: params.defaultBranch });
-      did.push(`${at}: ${why}; reviewed: ${decided}`);
+    const review = async (action: string, why: string) => {
+      const { decided } = await reviewHead({ github, repo, pr, defaultBranch: params.defaultBranch });
+      act(action, `${at}: ${why}; reviewed: ${decided}`);
     };
     const [validation] = await listOwnChecks({ github, repo, ref: pr.head.sha, name: VALIDATE_CHECK });
     if (!validation) {
-      await review("no validation (a missed delivery)");
+      await review("missed-delivery", "no validation (a missed delivery)");
       continue;
     }
     if (validation.status !== "completed") {
       const started = Date.parse(validation.started_at ?? "");
       if (started < params.startedAt || Date.now() - started > ABANDONED_AFTER_MS)
-        await review("validation left in progress by a process that is gone");
+        await review("orphaned-validation", "validation left in progress by a process that is gone");
       continue;
     }
     if (validation.conclusion !== "success" || pr.draft) continue;
     const [evaluation] = await listOwnChecks({ github, repo, ref: pr.head.sha, name: EVALUATE_CHECK });
     if (!evaluation) {
-      await review("validated, but no evaluation asked for");
+      await review("missing-evaluation", "validated, but no evaluation asked for");
       continue;
     }
     if (evaluation.status === "completed") continue;
@@ -76,18 +81,21 @@ export async function reconcileRepository(params: ReconcileParams): Promise<stri
       evaluation.status === "queued" &&
       Date.parse(evaluation.started_at ?? "") < params.startedAt
     ) {
-      await review("evaluation queued, but no run dispatched");
+      await review("undispatched-evaluation", "evaluation queued, but no run dispatched");
       continue;
     }
     const finished = runs.find((run) => run.status === "completed");
     if (finished && !runs.some((run) => run.status !== "completed")) {
-      const outcome = await reportEvaluation({
+      const { outcome } = await reportEvaluation({
         github,
         repo,
         run: finished,
         defaultBranch: params.defaultBranch,
       });
-      did.push(`${at}: run ${finished.id} finished, its result not reported; reported: ${outcome}`);
+      act(
+        "unreported-run",
+        `${at}: run ${finished.id} finished, its result not reported; reported: ${outcome}`,
+      );
       continue;
     }
     if (
@@ -100,10 +108,10 @@ export async function reconcileRepository(params: ReconcileParams): Promise<stri
         active: runs.length > 0,
       })
     )
-      did.push(`${at}: no evaluation result for a day and no run: ended as failed`);
+      act("lost-run", `${at}: no evaluation result for a day and no run: ended as failed`);
   }
   for (const pr of await recentlyMergedPullRequests(github, repo, params.defaultBranch)) {
-    const outcome = await recordMerge({
+    const { outcome } = await recordMerge({
       github,
       repo,
       pullNumber: pr.number,
@@ -111,7 +119,10 @@ export async function reconcileRepository(params: ReconcileParams): Promise<stri
       branch: params.defaultBranch,
     });
     if (outcome === "committed")
-      did.push(`#${pr.number} ${pr.head.sha.slice(0, 7)}: merged, registry entry missing; written`);
+      act(
+        "unwritten-merge",
+        `#${pr.number} ${pr.head.sha.slice(0, 7)}: merged, registry entry missing; written`,
+      );
   }
   return did;
 }

@@ -4,6 +4,7 @@ import { completeCheck, requeueCheck, startCheck } from "../github/check-runs.ts
 import { correlationId } from "../core/review/correlation.ts";
 import { dispatchEvaluation, EVALUATE_WORKFLOW, evaluationRuns } from "../github/dispatch.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { evaluationsInFlight } from "./metrics.ts";
 
 export const EVALUATE_CHECK = "loragate/evaluate";
 /** The button on a failed evaluation; check_run.requested_action runs it as `/loragate retrain`. */
@@ -99,6 +100,7 @@ export async function requestEvaluation(
     });
     return "dispatch-failed";
   }
+  evaluationsInFlight.inc();
   return "dispatched";
 }
 

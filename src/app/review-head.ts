@@ -31,7 +31,7 @@ export async function reviewHead(params: {
    * concurrency group is per PR, cancel the newer head's run.)
    */
   fromDelivery?: boolean;
-}): Promise<string> {
+}): Promise<{ decided: string; adapter?: string }> {
   const { github, repo, pr } = params;
   const outcome = await validatePullRequest({
     prBody: pr.body,
@@ -43,7 +43,7 @@ export async function reviewHead(params: {
     log: params.log,
   });
   const validated = `validation ${outcome.conclusion}${outcome.replay ? " (done before)" : ""}`;
-  if (outcome.conclusion !== "success") return validated;
+  if (outcome.conclusion !== "success") return { decided: validated, adapter: outcome.adapter };
   // Validated before (a redelivery, or a restart after the check but before the evaluation was asked
   // for): what the evaluation needs is read again rather than the data validated again.
   const evaluable = outcome.replay
@@ -53,13 +53,15 @@ export async function reviewHead(params: {
         gpu: outcome.config?.gpu,
         unpinned: outcome.findings.some((f) => f.rule === "unpinned-base"),
       };
-  if (evaluable.adapters.length !== 1 || !evaluable.gpu) return validated;
-  if (pr.draft) return `${validated}; a draft, not evaluated`;
+  const { adapters, gpu, unpinned } = evaluable;
+  const said = (decided: string) => ({ decided, adapter: outcome.adapter ?? adapters[0] });
+  if (adapters.length !== 1 || !gpu) return said(validated);
+  if (pr.draft) return said(`${validated}; a draft, not evaluated`);
   // The registry's own base lacks a pin (its check annotation says which): no GPU until a maintainer pins it.
-  if (evaluable.unpinned) return `${validated}; the base is not pinned, not evaluated`;
+  if (unpinned) return said(`${validated}; the base is not pinned, not evaluated`);
   if (params.fromDelivery) {
     const live = await currentPullRequest(github, repo, pr.number);
-    if (live.headSha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;
+    if (live.headSha !== pr.head.sha) return said(`${validated}; the head moved on, not evaluated`);
   }
   const evaluation = await requestEvaluation({
     github,
@@ -67,11 +69,11 @@ export async function reviewHead(params: {
     defaultBranch: params.defaultBranch,
     pullNumber: pr.number,
     headSha: pr.head.sha,
-    adapter: evaluable.adapters[0]!,
+    adapter: adapters[0]!,
     authorAssociation: pr.author_association,
-    gpu: evaluable.gpu,
+    gpu,
   });
-  return `${validated}; evaluation ${evaluation}`;
+  return said(`${validated}; evaluation ${evaluation}`);
 }
 
 /** What an evaluation needs of a head whose validation passed earlier: its adapter and the base's settings. */

@@ -34,6 +34,8 @@ export interface ValidationOutcome {
   replay?: boolean;
   /** The base branch's config, when the PR could be read. */
   config?: Config;
+  /** The adapter as `name@version` (for the log), when one manifest was read. */
+  adapter?: string;
 }
 
 /**
@@ -86,9 +88,11 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
             manifestProposal: reports[0]?.adapters[0]?.manifest?.proposal,
           })
         : [];
+    const manifest = reports[0]?.adapters[0]?.manifest;
     const outcome = {
       ...conclude([...files.findings, ...citation], files.adapters, reports),
       config: files.config,
+      adapter: manifest ? `${manifest.name}@${manifest.version}` : files.adapters[0],
     };
     await completeCheck({
       github,
