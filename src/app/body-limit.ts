@@ -18,11 +18,12 @@ export function refuseLargeBodies(probot: Probot): void {
     return async (req: IncomingMessage, res: ServerResponse, next?: Parameters<Middleware>[2]) => {
       if (req.method !== "POST") return middleware(req, res, next);
       const refuse = () => {
-        if (!res.headersSent)
-          res
-            .writeHead(413, { "content-type": "text/plain", connection: "close" })
-            .end(`A webhook delivery is at most ${MAX_WEBHOOK_BYTES} bytes.\n`);
-        req.destroy();
+        req.removeAllListeners("data"); // Probot's reader holds no more of it
+        if (!res.headersSent) {
+          res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+          res.end(`A webhook delivery is at most ${MAX_WEBHOOK_BYTES} bytes.\n`, () => req.destroy());
+        }
+        req.resume(); // what still arrives before the connection closes is dropped, not kept
         return true;
       };
       if (Number(req.headers["content-length"] ?? 0) > MAX_WEBHOOK_BYTES) return refuse();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Probot } from "probot";
+import { NO_BLIND_RETRY } from "../github/write-once.ts";
 import { describeError } from "./logger.ts";
 import { queueDepth, registry } from "./metrics.ts";
 import type { WorkQueue } from "./work-queue.ts";
@@ -19,7 +20,8 @@ export function operatorEndpoints(params: { app: Probot; queue: WorkQueue }) {
   let github: { at: number; problem?: string } | undefined;
   const githubProblem = async () => {
     if (!github || Date.now() - github.at > GITHUB_CHECK_EVERY_MS) {
-      const problem = await (await params.app.auth()).rest.apps.getAuthenticated().then(
+      // one try: a probe wants to know now, and asks again soon
+      const problem = await (await params.app.auth()).rest.apps.getAuthenticated(NO_BLIND_RETRY).then(
         () => undefined,
         (error: unknown) => `GitHub does not answer the app: ${describeError(error)}`,
       );

@@ -51,14 +51,14 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
   });
   const out = pino.destination(1) as unknown as NodeJS.WritableStream;
   // Probot's pretty format leaves the time out: each line starts with it here (a line is written as
-  // it is logged, so the time it is formatted is the time it was logged).
-  if (env.LOG_FORMAT === "json") transform.pipe(out);
-  else
-    transform
-      .pipe(
-        new Transform({ transform: (line, _, done) => done(null, `${new Date().toISOString()} ${line}`) }),
-      )
-      .pipe(out);
+  // it is logged, so the time it is formatted is the time it was logged). A JSON line is written again
+  // from its parse: nested child loggers (probot, then octokit) each add a "name" key, and a line with
+  // two of one key is not valid JSON for a log collector; the innermost name stays.
+  const line =
+    env.LOG_FORMAT === "json"
+      ? (text: string) => `${JSON.stringify(JSON.parse(text))}\n`
+      : (text: string) => `${new Date().toISOString()} ${text}`;
+  transform.pipe(new Transform({ transform: (chunk, _, done) => done(null, line(String(chunk))) })).pipe(out);
   let lastRefused: unknown;
   return pino(
     {

@@ -12,7 +12,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * several PRs at once, and the hung request is never aborted. The timer is cleared once the answer's body has been read (or the request failed).
  */
 function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void }): typeof fetch {
-  return async (input, init) => {
+  // Probot makes an installation's client from the app's, options and all: wrap once.
+  if (TIMED in inner) return inner;
+  const timed = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
@@ -42,11 +44,14 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
       return response;
     }
     const body = response.body.pipeThrough(new TransformStream({ flush: () => clearTimeout(timer) }));
-    const timed = new Response(body, response);
-    Object.defineProperty(timed, "url", { value: response.url });
-    return timed;
+    const answer = new Response(body, response);
+    Object.defineProperty(answer, "url", { value: response.url });
+    return answer;
   };
+  return Object.assign(timed, { [TIMED]: true });
 }
+
+const TIMED = Symbol("loragate timed fetch");
 
 /**
  * Probot's client with three changes: a secondary rate limit (403 with retry-after) is waited out and

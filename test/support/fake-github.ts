@@ -142,6 +142,7 @@ export class FakeGitHub {
       return ok(run);
     }
     if (at === "GET /app/installations") return ok([{ id: 1 }]);
+    if (at === "GET /app") return ok({ id: 1, slug: "loragate" });
     if (at === "GET /installation/repositories")
       return ok({
         total_count: 1,
