@@ -4,7 +4,8 @@
  *   contamination   the contamination check vs the npm minhash package (and datasketch when present):
  *                   quality per planted kind, 20k x 2k speed, 1M x 10k speed and memory
  *   app             webhook -> loragate/validate for a 5,000-example PR, GitHub answered locally; the app
- *                   as a process: answer time and time to all checks done for 1, 3 and 10 PRs at once
+ *                   as a process: answer time and time to all checks done for 1, 3 and 10 PRs at once;
+ *                   10 PRs under issue 26's faults (lost answers, hangs, a 15 s outage) vs none
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
@@ -15,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchAppAnswers } from "./app-answers.ts";
+import { benchAppFaults } from "./app-faults.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
@@ -27,7 +29,11 @@ const root = join(import.meta.dirname, "..");
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   validate: benchValidate,
   contamination: benchContamination,
-  app: async () => ({ ...(await benchAppValidate()), ...(await benchAppAnswers()) }),
+  app: async () => ({
+    ...(await benchAppValidate()),
+    ...(await benchAppAnswers()),
+    ...(await benchAppFaults()),
+  }),
   evaluation: benchEvaluation,
   training: benchTraining,
   site: benchSite,

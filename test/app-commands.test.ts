@@ -3,7 +3,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../src/core/review/commands.ts";
-import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
+import { API, commentPayload, makeProbot, mockNoRuns, mockToken, REPO, useNock } from "./support/github.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const HEAD = "a".repeat(40);
@@ -25,8 +25,12 @@ function mockCommenter(scope: nock.Scope, role: string): void {
     .reply(200, { permission: LEGACY[role], role_name: role });
 }
 function captureReply(scope: nock.Scope, replies: string[]): void {
+  scope.get(`/repos/${REPO}/issues/1/comments`).query(true).reply(200, []); // not answered before
   scope
-    .post(`/repos/${REPO}/issues/1/comments`, (body) => (replies.push(body.body), true))
+    .post(
+      `/repos/${REPO}/issues/1/comments`,
+      (body) => (replies.push(body.body.replace(/^<!-- loragate:command [\w-]+ -->\n/, "")), true),
+    )
     .reply(201, { id: 1 });
 }
 /** The comment of commentPayload() was written at 2019-05-15T15:20:21Z. */
@@ -179,6 +183,7 @@ describe("issue_comment /loragate commands", () => {
         ],
       });
     scope.patch(`/repos/${REPO}/check-runs/8`, (body) => body.status === "queued").reply(200, { id: 8 });
+    mockNoRuns(scope);
     scope
       .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`, (body) => ((dispatched = body), true))
       .reply(204);
@@ -291,11 +296,15 @@ describe("the Retrain button (check_run.requested_action)", () => {
     scope
       .get(`/repos/${owner}/${repo}/collaborators/${payload.sender.login}/permission`)
       .reply(200, { permission: "read" });
+    scope.get(`/repos/${owner}/${repo}/issues/26764/comments`).query(true).reply(200, []);
     scope
       .post(`/repos/${owner}/${repo}/issues/26764/comments`, (body) => (replies.push(body.body), true))
       .reply(201, {});
     await (await makeProbot()).receive({ id: "b1", name: "check_run", payload } as never);
     expect(scope.isDone()).toBe(true);
-    expect(replies).toEqual(["`/loragate retrain` needs write access to this repository; it was not run."]);
+    // answered with the delivery's marker: a redelivery of the press is not run again
+    expect(replies).toEqual([
+      "<!-- loragate:command b1 -->\n`/loragate retrain` needs write access to this repository; it was not run.",
+    ]);
   });
 });

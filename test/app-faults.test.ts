@@ -13,6 +13,7 @@ import {
   baseTree,
 } from "./support/github.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { GITHUB_RETRIES } from "../src/github/write-once.ts";
 
 const fixture = readTree(FIXTURE_ROOT) as Tree;
 const payload = pullRequestPayload("opened");
@@ -69,20 +70,32 @@ describe("faults GitHub throws at the app (Probot's retry and throttling on, as 
     expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
   });
 
-  it("a fault that does not go away: the check still completes, as failed, with the reason", async () => {
+  it("a fault that does not go away: the check still completes, as failed, naming the call and the status", async () => {
     const { updates } = await validateThrough((s) => {
       s.get(`/repos/${REPO}/pulls/2/files`)
         .query({ per_page: 100 })
-        .times(5)
+        .times(GITHUB_RETRIES + 1)
         .reply(500, { message: "Server Error" });
     });
     expect(updates).toEqual([
       expect.objectContaining({
         status: "completed",
         conclusion: "failure",
-        output: expect.objectContaining({ title: "loragate could not read this pull request" }),
+        output: expect.objectContaining({
+          title: "loragate could not read this pull request",
+          summary: expect.stringContaining(
+            `GitHub answered 500 to GET ${API}/repos/${REPO}/pulls/2/files?per_page=100: Server Error`,
+          ),
+        }),
       }),
     ]);
+  });
+
+  it("an outage of the check's updates longer than Probot's 3 retries (14 s) is ridden out: the check passes", async () => {
+    const { updates } = await validateThrough((s) => {
+      s.patch(`/repos/${REPO}/check-runs/7`).times(4).reply(500, { message: "Server Error" });
+    });
+    expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
   });
 
   it("a connection reset, then success: retried, the check completes", async () => {

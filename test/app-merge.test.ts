@@ -154,6 +154,45 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
     }
   });
 
+  it("changes only the merged adapter's lines: comments, alignment and flow padding elsewhere stay byte for byte", () => {
+    const maintained = REGISTRY.replace(
+      "id: tiny-llama-fixture-2026",
+      "id: tiny-llama-fixture-2026   # pinned by the maintainers",
+    )
+      .replace("evaluation: {type: rouge_l}", "evaluation: {   type: rouge_l }")
+      .replace(
+        "adapters:\n",
+        [
+          "adapters:",
+          "  # the domain's current adapter, to be outscored",
+          "  math-old:",
+          "    domain:  math      # aligned",
+          "    version: 0.1.0",
+          "    active:  true",
+          "    scores:",
+          "      math: { adapter: 0.20, base: 0.41 }",
+          "      code: {  adapter: 0.50,  base: 0.52  }",
+          "",
+          "",
+        ].join("\n"),
+      )
+      .concat("# kept at the end\n");
+    const merged = applyMerge(maintained, record);
+    const before = maintained.split("\n");
+    const after = merged.split("\n");
+    // the added entry is one block of lines; outside it, only math-old's `active` changed
+    const start = after.indexOf("  math-gsm8k:");
+    const end = after.findIndex((line, i) => i > start && !line.startsWith("    "));
+    expect(after.slice(start, end).join("\n")).toMatch(
+      /^ {2}math-gsm8k:\n {4}domain: math\n {4}version: 0\.2\.0\n {4}active: true\n/,
+    );
+    const outside = [...after.slice(0, start), ...after.slice(end)];
+    const changed = before.flatMap((line, i) => (line === outside[i] ? [] : [`${line} -> ${outside[i]}`]));
+    expect(outside).toHaveLength(before.length);
+    expect(changed).toEqual(["    active:  true ->     active:  false"]);
+    expect(applyMerge(merged, record)).toBe(merged); // a replay changes nothing
+  });
+
   it("changes nothing on a replay (the entry is already there)", async () => {
     const { scope, sent } = mockMerge({ registry: applyMerge(REGISTRY, record) });
     await (await makeProbot()).receive({ id: "m3", name: "pull_request", payload } as never);

@@ -45,7 +45,7 @@ describe("the app as a process, as operators run it", () => {
       "loragate: the app does not start; fix its environment:",
       "  APP_ID must be the GitHub App's id, a number (Settings > Developer settings > GitHub Apps > the app > App ID)",
       "  LOG_FORMAT must be json or pretty",
-      "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: no reconciler)",
+      "  LORAGATE_RECONCILE_MINUTES must be a whole number of minutes (0: at start only)",
       "  LORAGATE_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 2147483647",
       '  The contents of "env.PRIVATE_KEY" could not be validated. Please check to ensure you have copied the contents of the .pem file correctly.',
     ]);
@@ -59,7 +59,9 @@ describe("the app as a process, as operators run it", () => {
   });
 
   it("a delivery with a bad signature: 400, one warning line, none of its payload in the log", async () => {
-    app = await startApp({});
+    const stub = await startGitHub(() => undefined);
+    github = stub.server;
+    app = await startApp({}, stub.port);
     const before = app.log().length;
     const payload = { ...pullRequestPayload("opened"), marker: "PAYLOAD-MARKER-".repeat(500) };
     const { status } = await deliver(app, "pull_request", payload, "not-the-secret");
@@ -110,7 +112,11 @@ describe("the app as a process, as operators run it", () => {
     app.child.kill("SIGTERM"); // mid-work: the app finishes it, then exits
     expect(await app.exited).toBe(0);
     expect(completed).toMatchObject({ status: "completed", conclusion: "neutral" });
-    expect(app.log()).toContain(`Codertocat/Hello-World#2: opened ${head.slice(0, 7)}: validation neutral`);
+    expect(app.log()).toMatch(
+      new RegExp(
+        `Codertocat/Hello-World#2 ${head.slice(0, 7)} -: opened: validation neutral \\(delivery d-\\w+\\)`,
+      ),
+    );
   });
 
   it("three PRs opened at once: every delivery answered under a second, every check completed", async () => {
@@ -129,7 +135,7 @@ describe("the app as a process, as operators run it", () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
     // every PR's work ends in its log line, written once GitHub has answered its last write
-    const logged = () => [2, 3, 4].filter((n) => app!.log().includes(`Codertocat/Hello-World#${n}: opened`));
+    const logged = () => [2, 3, 4].filter((n) => app!.log().includes(`Codertocat/Hello-World#${n} `));
     await expect.poll(logged, { timeout: 20_000 }).toEqual([2, 3, 4]);
     expect(completed).toBe(3);
   });

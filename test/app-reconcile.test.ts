@@ -16,12 +16,15 @@ const pr = (number: number, sha: string) => ({
 });
 
 describe("the reconciler", () => {
-  it("reviews again a head whose validation was left in progress long ago (a restart), not one in progress now", async () => {
+  it("reviews again a head whose validation was left in progress by a process that is gone, not one this process started", async () => {
     const [abandoned, running] = ["3".repeat(40), "4".repeat(40)];
     const startedAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
     const open = { id: 6, status: "in_progress", external_id: `validate:${abandoned}` };
     let validated: { conclusion?: string } | undefined;
     const scope = nock(API)
+      .get(`/repos/${REPO}/pulls`)
+      .query({ state: "closed", base: "main", sort: "updated", direction: "desc", per_page: 30 })
+      .reply(200, []) // no merge to look at
       .get(`/repos/${REPO}/pulls`)
       .query({ state: "open", per_page: 100 })
       .reply(200, [pr(3, abandoned), pr(4, running)])
@@ -38,9 +41,6 @@ describe("the reconciler", () => {
         total_count: 1,
         check_runs: [{ id: 7, status: "in_progress", started_at: startedAgo(30_000) }],
       })
-      .get(`/repos/${REPO}/commits/${running}/check-runs`)
-      .query({ check_name: "loragate/evaluate", filter: "latest" })
-      .reply(200, { total_count: 0, check_runs: [] })
       .get(`/repos/${REPO}/pulls/3/files`)
       .query({ per_page: 100 })
       .reply(200, [{ filename: "docs/README.md", status: "modified" }])
@@ -53,8 +53,11 @@ describe("the reconciler", () => {
       github: new Octokit({ auth: "t" }),
       repo: { owner, repo },
       defaultBranch: "main",
+      startedAt: Date.now() - 60_000, // this process started a minute ago
     });
-    expect(reviewed).toEqual([3]);
+    expect(reviewed).toEqual([
+      `#3 ${abandoned.slice(0, 7)}: validation left in progress by a process that is gone; reviewed: validation neutral`,
+    ]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(validated).toMatchObject({ status: "completed", conclusion: "neutral" });
   });
@@ -64,14 +67,14 @@ describe("the reconciler", () => {
     let validated: { conclusion?: string } | undefined;
     const scope = nock(API)
       .get(`/repos/${REPO}/pulls`)
+      .query({ state: "closed", base: "main", sort: "updated", direction: "desc", per_page: 30 })
+      .reply(200, []) // no merge to look at
+      .get(`/repos/${REPO}/pulls`)
       .query({ state: "open", per_page: 100 })
       .reply(200, [pr(1, seen), pr(2, missed)])
       .get(`/repos/${REPO}/commits/${seen}/check-runs`)
       .query({ check_name: "loragate/validate", filter: "latest" })
       .reply(200, { total_count: 1, check_runs: [{ id: 1, status: "completed" }] })
-      .get(`/repos/${REPO}/commits/${seen}/check-runs`)
-      .query({ check_name: "loragate/evaluate", filter: "latest" })
-      .reply(200, { total_count: 0, check_runs: [] })
       .get(`/repos/${REPO}/commits/${missed}/check-runs`)
       .query({ check_name: "loragate/validate", filter: "latest" })
       .times(2)
@@ -90,17 +93,23 @@ describe("the reconciler", () => {
       github: new Octokit({ auth: "t" }),
       repo: { owner, repo },
       defaultBranch: "main",
+      startedAt: Date.now() - 60_000, // this process started a minute ago
     });
-    expect(reviewed).toEqual([2]);
+    expect(reviewed).toEqual([
+      `#2 ${missed.slice(0, 7)}: no validation (a missed delivery); reviewed: validation neutral`,
+    ]);
     expect(scope.pendingMocks()).toEqual([]);
     expect(validated).toMatchObject({ status: "completed", conclusion: "neutral" });
   });
 
-  it("ends an evaluation whose result never came (a lost run) with Retrain, not one whose run is still queued", async () => {
+  it("ends an evaluation whose run vanished a day ago with Retrain, not one whose run is still queued", async () => {
     const [lost, waiting] = ["5".repeat(40), "6".repeat(40)];
     const dayAgo = new Date(Date.now() - EVALUATION_DEADLINE_MS - 60_000).toISOString();
     let ended: { conclusion?: string; output?: { title: string }; actions?: object[] } | undefined;
     const scope = nock(API)
+      .get(`/repos/${REPO}/pulls`)
+      .query({ state: "closed", base: "main", sort: "updated", direction: "desc", per_page: 30 })
+      .reply(200, []) // no merge to look at
       .get(`/repos/${REPO}/pulls`)
       .query({ state: "open", per_page: 100 })
       .reply(200, [pr(5, lost), pr(6, waiting)]);
@@ -111,29 +120,31 @@ describe("the reconciler", () => {
       scope
         .get(`/repos/${REPO}/commits/${sha}/check-runs`)
         .query({ check_name: "loragate/validate", filter: "latest" })
-        .reply(200, { total_count: 1, check_runs: [{ id: id - 1, status: "completed" }] })
+        .reply(200, {
+          total_count: 1,
+          check_runs: [{ id: id - 1, status: "completed", conclusion: "success" }],
+        })
         .get(`/repos/${REPO}/commits/${sha}/check-runs`)
         .query({ check_name: "loragate/evaluate", filter: "latest" })
-        .reply(200, { total_count: 1, check_runs: [{ id, status: "queued", started_at: dayAgo }] });
+        .reply(200, { total_count: 1, check_runs: [{ id, status: "in_progress", started_at: dayAgo }] });
     }
-    const runs = (status: string, titles: string[]) =>
+    const runs = (titles: string[]) =>
       scope
         .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
-        .query({ status, per_page: 100 })
+        .query({ per_page: 100 })
         .reply(200, {
           total_count: titles.length,
-          workflow_runs: titles.map((t, i) => ({ id: i + 1, display_title: t })),
+          workflow_runs: titles.map((t, i) => ({ id: i + 1, display_title: t, status: "queued" })),
         });
-    runs("queued", []);
-    runs("in_progress", []);
-    runs("queued", [`loragate pr6-${waiting.slice(0, 12)}`]); // pr 6's run still waits for a runner
-    runs("in_progress", []);
+    runs([]);
+    runs([`loragate pr6-${waiting.slice(0, 12)}`]); // pr 6's run still waits for a runner
     scope.patch(`/repos/${REPO}/check-runs/50`, (body) => ((ended = body), true)).reply(200, {});
     const [owner, repo] = REPO.split("/") as [string, string];
     await reconcileRepository({
       github: new Octokit({ auth: "t" }),
       repo: { owner, repo },
       defaultBranch: "main",
+      startedAt: Date.now() - 60_000, // this process started a minute ago
     });
     expect(scope.pendingMocks()).toEqual([]);
     expect(ended).toMatchObject({

@@ -8,6 +8,7 @@ import {
   API,
   blobSha,
   makeProbot,
+  mockNoRuns,
   mockToken,
   mockTree,
   pullRequestPayload,
@@ -94,6 +95,7 @@ function mockEvaluationRequest(scope: nock.Scope, sent: Sent, dispatch: boolean,
     .reply(200, { total_count: 0, check_runs: [] });
   scope.post(`/repos/${REPO}/check-runs`, (body) => ((sent.evaluate = body), true)).reply(201, { id: 8 });
   if (dispatch) {
+    mockNoRuns(scope);
     scope
       .post(
         `/repos/${REPO}/actions/workflows/loragate.yml/dispatches`,
@@ -146,6 +148,7 @@ describe("a passing validation -> GPU evaluation", () => {
     scope
       .post(`/repos/${REPO}/actions/workflows/loragate.yml/dispatches`, () => (attempts++, true))
       .reply(500, { message: "Server Error" });
+    mockNoRuns(scope); // the 500 was GitHub's: no run was made
     mockEvaluationRequest(scope, sent, true);
     await (
       await makeProbot("test-secret", true)

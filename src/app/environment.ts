@@ -1,4 +1,5 @@
 import { createPrivateKey } from "node:crypto";
+import { type Stats, statSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 
@@ -40,7 +41,7 @@ const AppEnvironmentSchema = z
       .optional(),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
     LORAGATE_RECONCILE_MINUTES: wholeNumber(
-      "a whole number of minutes (0: no reconciler)",
+      "a whole number of minutes (0: at start only)",
       0,
       Math.floor(MAX_TIMER_MS / 60_000),
     ).optional(),
@@ -62,6 +63,8 @@ type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
  * setup mode, which waits for a browser and calls smee.io: on a server, a process that never works.
  */
 function privateKeyProblem(env: NodeJS.ProcessEnv): string | undefined {
+  const pathProblem = !env.PRIVATE_KEY && env.PRIVATE_KEY_PATH && keyFileProblem(env.PRIVATE_KEY_PATH);
+  if (pathProblem) return `PRIVATE_KEY_PATH ${pathProblem}`;
   let pem: string | null;
   try {
     pem = getPrivateKey({ env });
@@ -75,6 +78,27 @@ function privateKeyProblem(env: NodeJS.ProcessEnv): string | undefined {
   } catch {
     return `the private key (${env.PRIVATE_KEY ? "PRIVATE_KEY" : env.PRIVATE_KEY_PATH ? "PRIVATE_KEY_PATH" : "the .pem file here"}) does not read as a PEM private key: give the .pem file GitHub made for the App`;
   }
+  return undefined;
+}
+
+/** A .pem file is a few KB; anything past this is not a private key. */
+const MAX_KEY_FILE_BYTES = 64 << 10;
+
+/**
+ * Why a key path cannot be read as a key file, looked at before it is read: a FIFO would hang the
+ * start and /dev/zero would be read until memory runs out.
+ */
+function keyFileProblem(path: string): string | undefined {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give the path of the .pem file GitHub made for the App`;
+  }
+  if (!stats.isFile())
+    return `is not a regular file (${stats.isFIFO() ? "a FIFO" : stats.isDirectory() ? "a folder" : "a device or socket"}): give the path of the .pem file GitHub made for the App`;
+  if (stats.size > MAX_KEY_FILE_BYTES)
+    return `is ${stats.size} bytes, more than a private key (${MAX_KEY_FILE_BYTES} at most): give the path of the .pem file GitHub made for the App`;
   return undefined;
 }
 

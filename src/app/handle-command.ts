@@ -2,7 +2,7 @@ import { type Command, HELP, parseCommand } from "../core/review/commands.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
 import { missingBasePins, readConfig } from "../github/read-config.ts";
 import { completeCheck, listOwnChecks } from "../github/check-runs.ts";
-import { reply as replyOn } from "../github/issues.ts";
+import { createMarkedComment, ownCommentsMarked } from "../github/sticky-comment.ts";
 import { changedAdapter, currentPullRequest } from "../github/pulls.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { permitted } from "./permission.ts";
@@ -19,7 +19,12 @@ export interface CommandParams {
   defaultBranch: string;
   /** When the comment was written (issue_comment's created_at): an approval is of the head seen then. */
   commentedAt?: string;
+  /** The delivery that carried the command: its answer is marked with it, so a redelivery is not run again. */
+  deliveryId: string;
 }
+
+/** The hidden first line of the answer to a command's delivery. */
+const answerMarker = (deliveryId: string) => `<!-- loragate:command ${deliveryId.replace(/[^\w-]/g, "")} -->`;
 
 /**
  * issue_comment created on a PR:
@@ -27,32 +32,40 @@ export interface CommandParams {
  * 2. check the commenter's repository permission for it,
  * 3. run it against the PR's current head commit, and answer in one comment.
  */
-export async function handleCommand(params: CommandParams): Promise<string | undefined> {
+export async function handleCommand(
+  params: CommandParams,
+): Promise<{ outcome: string; sha?: string } | undefined> {
   const { github, repo } = params;
   const command = parseCommand(params.body);
   if (!command) return undefined;
-  const reply = (text: string) => replyOn(github, repo, params.pullNumber, text);
+  const marker = answerMarker(params.deliveryId);
+  if ((await ownCommentsMarked(github, repo, params.pullNumber, marker)).length > 0)
+    return { outcome: `${command.name}: already answered (a redelivery)` };
+  const reply = (text: string) =>
+    createMarkedComment({ github, repo, issueNumber: params.pullNumber, marker, body: `${marker}\n${text}` });
   if (command.name === "unknown") {
     await reply(`Unknown command \`${inert(command.word, 40)}\`.\n\n${HELP}`);
-    return "unknown";
+    return { outcome: "unknown command" };
   }
   if (command.name === "approve-proposal") {
     await reply(
       "`/loragate approve-proposal` approves an adapter-proposal issue; comment it there, not on a pull request.",
     );
-    return "misplaced";
+    return { outcome: "approve-proposal on a pull request: misplaced" };
   }
   if (command.name === "help") {
     await reply(HELP);
-    return "help";
+    return { outcome: "help" };
   }
   if (!(await permitted({ github, repo, commenter: params.commenter, command: command.name, reply })))
-    return "denied";
+    return { outcome: `${command.name}: denied` };
   const pr = await currentPullRequest(github, repo, params.pullNumber);
   const refusal = command.name === "approve" ? await approvalRefusal(command, params, pr.headSha) : undefined;
-  const outcome = refusal ?? (await run(command, params, pr.headSha, pr.authorAssociation));
-  await reply(outcome);
-  return command.name;
+  const [answer, outcome] = refusal
+    ? [refusal, "approve: refused"]
+    : await run(command, params, pr.headSha, pr.authorAssociation);
+  await reply(answer);
+  return { outcome, sha: pr.headSha };
 }
 
 /**
@@ -88,14 +101,20 @@ async function run(
   params: CommandParams,
   headSha: string,
   association: string,
-): Promise<string> {
+): Promise<[answer: string, outcome: string]> {
   const { github, repo } = params;
   if (command.name === "override") {
     if (command.reason.length < 10)
-      return "An override needs a reason of at least 10 characters: `/loragate override <reason>`.";
+      return [
+        "An override needs a reason of at least 10 characters: `/loragate override <reason>`.",
+        "override: refused, no reason",
+      ];
     const [bar] = await listOwnChecks({ github, repo, ref: headSha, name: BAR_CHECK });
     if (!bar || bar.status !== "completed")
-      return `There is no finished \`${BAR_CHECK}\` on ${headSha} to override yet.`;
+      return [
+        `There is no finished \`${BAR_CHECK}\` on ${headSha} to override yet.`,
+        "override: nothing to override",
+      ];
     await completeCheck({
       github,
       repo,
@@ -108,14 +127,24 @@ async function run(
         findings: [],
       },
     });
-    return `\`${BAR_CHECK}\` on ${headSha} now passes by override of @${params.commenter}; the reason is recorded in the check.`;
+    return [
+      `\`${BAR_CHECK}\` on ${headSha} now passes by override of @${params.commenter}; the reason is recorded in the check.`,
+      "override: bar overridden",
+    ];
   }
   const { config } = await readConfig({ github, repo, ref: params.defaultBranch });
   const adapter = await changedAdapter(github, repo, params.pullNumber);
-  if (!adapter) return "This pull request changes no adapter: there is nothing to train.";
+  if (!adapter)
+    return [
+      "This pull request changes no adapter: there is nothing to train.",
+      `${command.name}: no adapter`,
+    ];
   const unpinned = await missingBasePins({ github, repo, ref: params.defaultBranch });
   if (unpinned.length > 0)
-    return `Nothing was sent to the GPU runners: registry.yaml does not pin ${unpinned.join(", ")} yet. A maintainer pins the base there first.`;
+    return [
+      `Nothing was sent to the GPU runners: registry.yaml does not pin ${unpinned.join(", ")} yet. A maintainer pins the base there first.`,
+      `${command.name}: base not pinned`,
+    ];
   const state = await requestEvaluation({
     github,
     repo,
@@ -134,5 +163,5 @@ async function run(
     "needs-approval": `${headSha} waits for a maintainer's \`/loragate approve\`.`,
     "dispatch-failed": `GitHub refused to start the evaluation of ${headSha}: the \`loragate/evaluate\` check says why.`,
   };
-  return answers[state];
+  return [answers[state], `${command.name}: evaluation ${state}`];
 }

@@ -1,4 +1,4 @@
-import type { Probot } from "probot";
+import type { ApplicationFunctionOptions, Probot } from "probot";
 import { parseCorrelation } from "../core/review/correlation.ts";
 import { approveProposal, clearPendingLabels } from "./approve-proposal.ts";
 import { handleCommand } from "./handle-command.ts";
@@ -7,10 +7,20 @@ import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { RETRAIN_ACTION } from "./request-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
-import { scheduleReconciler } from "./reconcile.ts";
+import { DEFAULT_RECONCILE_MINUTES, scheduleReconciler } from "./reconcile.ts";
 import { reviewHead } from "./review-head.ts";
 import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { operatorEndpoints } from "./health.ts";
+import { deliveries, workSeconds } from "./metrics.ts";
+
+/** What a delivery's work decided, for its log line. */
+interface Decision {
+  outcome: string;
+  sha?: string;
+  /** `name@version` (or the name alone when the version is not known). */
+  adapter?: string;
+}
 
 const queues = new WeakMap<Probot, WorkQueue>();
 
@@ -22,36 +32,62 @@ export const workOf = (app: Probot): WorkQueue | undefined => queues.get(app);
  * at once; its work runs after, one at a time per pull request (WorkQueue), and ends in one log line
  * that says what was decided.
  */
-export default function loragate(app: Probot): void {
-  const reconcileMinutes = Number(process.env.LORAGATE_RECONCILE_MINUTES ?? 0);
-  if (reconcileMinutes > 0) scheduleReconciler(app, reconcileMinutes * 60_000);
+export default function loragate(
+  app: Probot,
+  options: Partial<ApplicationFunctionOptions> & { reconcile?: boolean } = {},
+): void {
   // A failed GitHub call is one line (see logger.ts); anything else keeps its stack: it is a bug.
   const queue = new WorkQueue((error, key) =>
     app.log.error({ err: error }, `${key}: ${describeError(error)}`),
   );
   queues.set(app, queue);
-  /** Runs `work` after the answer, in `key`'s order; logs `key: what it returned`, with the delivery. */
+  const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
+    `${repo.owner}/${repo.repo}#${number}`;
+  if (options.reconcile !== false)
+    scheduleReconciler({
+      app,
+      everyMs: Number(process.env.LORAGATE_RECONCILE_MINUTES ?? DEFAULT_RECONCILE_MINUTES) * 60_000,
+      busy: (repo, number) => queue.busy(keyOf(repo, number)),
+    });
+  options.addHandler?.(operatorEndpoints({ app, queue }));
+  /**
+   * Runs `work` after the answer, in `key`'s order; counts it, and logs what it decided in one line:
+   * `owner/repo#N sha7 adapter@version: outcome (delivery id)`, the same fields in JSON.
+   */
   const later = (
     delivery: { id: string; name: string; payload: { action?: string } },
     key: string,
-    work: () => Promise<string | undefined>,
+    step: string,
+    work: () => Promise<Decision | undefined>,
   ) =>
     queue.enqueue(key, async () => {
       const started = performance.now();
-      const decided = await work();
-      if (decided)
-        app.log.info(
-          {
-            delivery: delivery.id,
-            event: `${delivery.name}.${delivery.payload.action ?? ""}`,
-            pr: key,
-            ms: Math.round(performance.now() - started),
-          },
-          `${key}: ${decided}`,
-        );
+      const event = `${delivery.name}.${delivery.payload.action ?? ""}`;
+      let decided: Decision | undefined;
+      try {
+        decided = await work();
+      } catch (error) {
+        deliveries.inc({ event, outcome: "failed" });
+        throw error;
+      } finally {
+        workSeconds.observe({ step }, (performance.now() - started) / 1000);
+      }
+      deliveries.inc({ event, outcome: decided ? "decided" : "nothing to do" });
+      if (!decided) return;
+      const sha = decided.sha?.slice(0, 7);
+      app.log.info(
+        {
+          delivery: delivery.id,
+          event,
+          pr: key,
+          sha,
+          adapter: decided.adapter,
+          outcome: decided.outcome,
+          ms: Math.round(performance.now() - started),
+        },
+        `${key} ${sha ?? "-"} ${decided.adapter ?? "-"}: ${decided.outcome} (delivery ${delivery.id})`,
+      );
     });
-  const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
-    `${repo.owner}/${repo.repo}#${number}`;
 
   app.on(
     [
@@ -63,7 +99,7 @@ export default function loragate(app: Probot): void {
     async (context) => {
       const pr = context.payload.pull_request;
       const repo = context.repo();
-      later(context, keyOf(repo, pr.number), async () => {
+      later(context, keyOf(repo, pr.number), "review", async () => {
         // 0. a new push supersedes the evaluation of the previous head
         if (context.payload.action === "synchronize") {
           await supersedeEvaluation({
@@ -75,7 +111,7 @@ export default function loragate(app: Probot): void {
           });
         }
         // 1-2. validate, then ask for GPU evaluation when it passes
-        const decided = await reviewHead({
+        const { decided, adapter } = await reviewHead({
           github: context.octokit,
           repo,
           pr,
@@ -83,22 +119,24 @@ export default function loragate(app: Probot): void {
           log: context.log,
           fromDelivery: true,
         });
-        return `${context.payload.action} ${pr.head.sha.slice(0, 7)}: ${decided}`;
+        return { outcome: `${context.payload.action}: ${decided}`, sha: pr.head.sha, adapter };
       });
     },
   );
   app.on("workflow_run.completed", async (context) => {
     const run = context.payload.workflow_run;
     const repo = context.repo();
-    const pr = parseCorrelation(run.display_title)?.pr ?? `run ${run.id}`;
-    later(context, keyOf(repo, pr), async () => {
-      const outcome = await reportEvaluation({
+    const correlation = parseCorrelation(run.display_title);
+    later(context, keyOf(repo, correlation?.pr ?? `run ${run.id}`), "report", async () => {
+      const { outcome, adapter } = await reportEvaluation({
         github: context.octokit,
         repo,
         run,
         defaultBranch: context.payload.repository.default_branch,
       });
-      return outcome === "ignored" ? undefined : `run ${run.id} (${run.conclusion}): ${outcome}`;
+      return outcome === "ignored"
+        ? undefined
+        : { outcome: `run ${run.id} (${run.conclusion}): ${outcome}`, sha: correlation?.shaPrefix, adapter };
     });
   });
 
@@ -107,15 +145,15 @@ export default function loragate(app: Probot): void {
     const branch = context.payload.repository.default_branch;
     if (!pr.merged || pr.base.ref !== branch) return;
     const repo = context.repo();
-    later(context, keyOf(repo, pr.number), async () => {
-      const outcome = await recordMerge({
+    later(context, keyOf(repo, pr.number), "merge", async () => {
+      const { outcome, adapter } = await recordMerge({
         github: context.octokit,
         repo,
         pullNumber: pr.number,
         headSha: pr.head.sha,
         branch,
       });
-      return `merged: registry ${outcome}`;
+      return { outcome: `merged: registry ${outcome}`, sha: pr.head.sha, adapter };
     });
   });
 
@@ -123,30 +161,30 @@ export default function loragate(app: Probot): void {
     const { issue } = context.payload;
     if (!isProposal(issue)) return;
     const repo = context.repo();
-    later(context, keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), "proposal", async () => {
       await reviewProposal({
         github: context.octokit,
         repo,
         issue,
         defaultBranch: context.payload.repository.default_branch,
       });
-      return "proposal reviewed";
+      return { outcome: "proposal reviewed" };
     });
   });
   app.on("issues.labeled", async (context) => {
     const { issue, label } = context.payload;
     if (label?.name !== STATE_LABELS.approved || !isProposal(issue)) return;
     const repo = context.repo();
-    later(context, keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), "proposal", async () => {
       await clearPendingLabels({ github: context.octokit, repo, issueNumber: issue.number });
-      return "proposal approved: pending labels cleared";
+      return { outcome: "proposal approved: pending labels cleared" };
     });
   });
   app.on("issue_comment.created", async (context) => {
     const { issue, comment } = context.payload;
     if (comment.user?.type === "Bot") return;
     const repo = context.repo();
-    later(context, keyOf(repo, issue.number), async () => {
+    later(context, keyOf(repo, issue.number), "command", async () => {
       if (!issue.pull_request) {
         if (!isProposal(issue)) return undefined;
         await approveProposal({
@@ -166,8 +204,9 @@ export default function loragate(app: Probot): void {
         commenter: comment.user?.login ?? "",
         defaultBranch: context.payload.repository.default_branch,
         commentedAt: comment.created_at,
+        deliveryId: context.id,
       });
-      return answer && `command by ${comment.user?.login}: ${answer}`;
+      return answer && { ...answer, outcome: `command by ${comment.user?.login}: ${answer.outcome}` };
     });
   });
 
@@ -177,7 +216,7 @@ export default function loragate(app: Probot): void {
     if (requested_action?.identifier !== RETRAIN_ACTION.identifier || !pr) return;
     const repo = context.repo();
     // The button is a `/loragate retrain` by whoever pressed it: same permission check, same reply.
-    later(context, keyOf(repo, pr.number), async () => {
+    later(context, keyOf(repo, pr.number), "command", async () => {
       const answer = await handleCommand({
         github: context.octokit,
         repo,
@@ -185,8 +224,9 @@ export default function loragate(app: Probot): void {
         body: "/loragate retrain",
         commenter: sender.login,
         defaultBranch: context.payload.repository.default_branch,
+        deliveryId: context.id,
       });
-      return answer && `Retrain pressed by ${sender.login}: ${answer}`;
+      return answer && { ...answer, outcome: `Retrain pressed by ${sender.login}: ${answer.outcome}` };
     });
   });
 }

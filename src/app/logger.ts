@@ -1,5 +1,9 @@
 import { getTransformStream } from "@probot/pino";
+import { Transform } from "node:stream";
 import pino, { type Logger } from "pino";
+
+/** Request headers no log line holds: the webhook's signatures and any credentials. */
+const SECRET_HEADERS = ["x-hub-signature-256", "x-hub-signature", "authorization", "cookie"];
 
 /** What an operator needs of a failed GitHub call: the status and the call, not headers and stacks. */
 interface RequestErrorLike {
@@ -13,6 +17,9 @@ const isRequestError = (error: unknown): error is RequestErrorLike =>
   error !== null &&
   typeof (error as { status?: unknown }).status === "number" &&
   typeof (error as { request?: { url?: unknown } }).request?.url === "string";
+
+const isListenError = (error: unknown) =>
+  ["listen", "getaddrinfo"].includes(String((error as { syscall?: unknown } | undefined)?.syscall));
 
 const isBadSignature = (error: unknown) =>
   error instanceof Error && /signature does not match/.test(error.message);
@@ -42,12 +49,26 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
     logLevelInString: env.LOG_LEVEL_IN_STRING === "true",
     sentryDsn: env.SENTRY_DSN,
   });
-  transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);
+  const out = pino.destination(1) as unknown as NodeJS.WritableStream;
+  // Probot's pretty format leaves the time out: each line starts with it here (a line is written as
+  // it is logged, so the time it is formatted is the time it was logged). A JSON line is written again
+  // from its parse: nested child loggers (probot, then octokit) each add a "name" key, and a line with
+  // two of one key is not valid JSON for a log collector; the innermost name stays.
+  const line =
+    env.LOG_FORMAT === "json"
+      ? (text: string) => `${JSON.stringify(JSON.parse(text))}\n`
+      : (text: string) => `${new Date().toISOString()} ${text}`;
+  transform.pipe(new Transform({ transform: (chunk, _, done) => done(null, line(String(chunk))) })).pipe(out);
   let lastRefused: unknown;
   return pino(
     {
       level: env.LOG_LEVEL ?? "info",
-      name: "probot",
+      // No `name` here: Probot's child loggers set their own, and two "name" keys made invalid JSON lines.
+      // A delivery's request log keeps its headers but the signature and any credentials.
+      redact: {
+        paths: SECRET_HEADERS.map((header) => `req.headers["${header}"]`),
+        remove: true,
+      },
       hooks: {
         logMethod(args, method, level) {
           const error = errorOf(args[0]);
@@ -61,8 +82,14 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
               "refused a delivery whose signature does not match WEBHOOK_SECRET",
             );
           }
-          if (isRequestError(error))
-            return this.error(typeof args[1] === "string" ? args[1] : describeError(error));
+          // The server could not listen (a port in use, a HOST that does not resolve): main.ts says so
+          // in one line and exits 2; Probot's log of it would add a stack.
+          if (isListenError(error)) return;
+          if (isRequestError(error)) {
+            const said = typeof args[1] === "string" ? args[1] : "";
+            const described = describeError(error);
+            return this.error(said.includes(described) ? said : said ? `${said}: ${described}` : described);
+          }
           return method.apply(this, args);
         },
       },

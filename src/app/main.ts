@@ -4,6 +4,7 @@ import loragate, { workOf } from "./index.ts";
 import { readAppEnvironment } from "./environment.ts";
 import { createLogger } from "./logger.ts";
 import { LoragateOctokit } from "./octokit.ts";
+import { refuseLargeBodies } from "./body-limit.ts";
 
 /** How long a stop waits for work in flight (inside the usual 30 s a process manager gives). */
 const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
@@ -20,9 +21,10 @@ let app: Probot | undefined;
 let server: Awaited<ReturnType<typeof run>>;
 try {
   server = await run(
-    (probot: Probot) => {
+    (probot: Probot, options) => {
       app = probot;
-      loragate(probot);
+      refuseLargeBodies(probot);
+      loragate(probot, options);
     },
     { Octokit: LoragateOctokit, log },
   );

@@ -1,28 +1,77 @@
 import { ProbotOctokit } from "probot";
+import { GITHUB_RETRIES } from "../github/write-once.ts";
+import { githubRequests, routeOf } from "./metrics.ts";
 
 /** A GitHub request with no answer by then is aborted (and retried, as a 5xx is): a hung connection must not hold a PR's work for ever. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-function timedFetch(inner: typeof fetch): typeof fetch {
-  return (input, init) => {
+/**
+ * fetch with a deadline per attempt. The deadline is a timer of our own that holds its controller:
+ * fetch keeps only a weak reference to the signal it is given, so a signal that nothing else holds
+ * (`AbortSignal.any([caller's, AbortSignal.timeout()])` here before) is collected under load, with
+ * several PRs at once, and the hung request is never aborted. The timer is cleared once the answer's body has been read (or the request failed).
+ */
+function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void }): typeof fetch {
+  // Probot makes an installation's client from the app's, options and all: wrap once.
+  if (TIMED in inner) return inner;
+  const timed = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
-    const timeout = AbortSignal.timeout(ms);
-    return inner(input, {
-      ...init,
-      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
-    });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    // The caller's signal is forwarded, not combined: AbortSignal.any's result is held weakly too.
+    init?.signal?.addEventListener("abort", () => controller.abort(init.signal!.reason), { once: true });
+    const call = { method: init?.method ?? "GET", route: routeOf(String(input)) };
+    // Every attempt counted; one line for each that failed on GitHub's side or on the way (Octokit
+    // retries them; a 4xx is an answer the caller handles).
+    const count = (status: string) => {
+      githubRequests.inc({ ...call, status });
+      if (!/^(?:[1-3]\d\d|4(?:0[0-9]|1\d|2[0-8]))$/.test(status))
+        log?.warn(`GitHub call failed: ${call.method} ${call.route}: ${status}`);
+    };
+    let response: Response;
+    try {
+      response = await inner(input, { ...init, signal: controller.signal });
+    } catch (error) {
+      clearTimeout(timer);
+      count(controller.signal.aborted ? "timeout" : "network");
+      // Not an AbortError: Octokit retries what it sees as a failed request, and never an abort.
+      if (controller.signal.aborted) throw new Error(`GitHub did not answer within ${ms} ms`);
+      throw error;
+    }
+    count(String(response.status));
+    if (!response.body) {
+      clearTimeout(timer);
+      return response;
+    }
+    const body = response.body.pipeThrough(new TransformStream({ flush: () => clearTimeout(timer) }));
+    const answer = new Response(body, response);
+    Object.defineProperty(answer, "url", { value: response.url });
+    return answer;
   };
+  return Object.assign(timed, { [TIMED]: true });
 }
 
+const TIMED = Symbol("loragate timed fetch");
+
 /**
- * Probot's client with two changes: a secondary rate limit (403 with retry-after) is waited out and
- * retried twice, where Probot's default only logs it and lets the request fail; and every request
- * has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by default).
+ * Probot's client with three changes: a secondary rate limit (403 with retry-after) is waited out and
+ * retried twice, where Probot's default only logs it and lets the request fail; a failed request is
+ * retried GITHUB_RETRIES times; and every request has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by
+ * default).
  */
 export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
-  (options: { throttle?: object; request?: { fetch?: typeof fetch } }) => ({
+  (options: {
+    throttle?: object;
+    retry?: object;
+    request?: { fetch?: typeof fetch };
+    log?: { warn: (message: string) => void };
+  }) => ({
     ...options,
-    request: { ...options.request, fetch: timedFetch(options.request?.fetch ?? globalThis.fetch) },
+    request: {
+      ...options.request,
+      fetch: timedFetch(options.request?.fetch ?? globalThis.fetch, options.log),
+    },
+    retry: { retries: GITHUB_RETRIES, ...options.retry },
     throttle: {
       ...options.throttle,
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>

@@ -25,15 +25,16 @@ export async function recordMerge(params: {
   pullNumber: number;
   headSha: string;
   branch: string;
-}): Promise<MergeOutcome> {
+}): Promise<{ outcome: MergeOutcome; adapter?: string }> {
   const { github, repo } = params;
   const checks = await listOwnChecks({ github, repo, ref: params.headSha, name: BAR_CHECK });
   const passing = checks.find((run) => run.status === "completed" && run.conclusion === "success");
   const record = readMergeRecord(passing?.output.text);
   if (!record || record.provenance.pr !== params.pullNumber || record.provenance.head_sha !== params.headSha)
-    return "not-evaluated";
+    return { outcome: "not-evaluated" };
+  const adapter = `${record.name}@${record.version}`;
   try {
-    return await commitRegistryChange({
+    const outcome = await commitRegistryChange({
       github,
       repo,
       branch: params.branch,
@@ -57,6 +58,7 @@ export async function recordMerge(params: {
         ];
       },
     });
+    return { outcome, adapter };
   } catch (error) {
     // The ref never moved, so nothing was written; say so where maintainers look, then fail the delivery.
     await reply(

@@ -13,6 +13,7 @@ import { readConfig } from "../github/read-config.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { evaluationsInFlight } from "./metrics.ts";
 import { EVALUATE_CHECK, RETRAIN_ACTION } from "./request-evaluation.ts";
 
 export const BAR_CHECK = "loragate/bar";
@@ -39,12 +40,29 @@ export type ReportOutcome =
  *    adapter (every benchmark and item), and apply the bar (config of the default branch),
  * 4. complete both checks and write the one sticky scorecard comment.
  */
-export async function reportEvaluation(params: {
+export async function reportEvaluation(
+  params: ReportParams,
+): Promise<{ outcome: ReportOutcome; adapter?: string }> {
+  const seen: { adapter?: string } = {};
+  const outcome = await reportRun(params, seen);
+  // a verdict (or a failed run) ends the evaluation; the gauge never goes below what this process dispatched
+  if (
+    !["ignored", "stale", "superseded"].includes(outcome) &&
+    (await evaluationsInFlight.get()).values[0]!.value > 0
+  )
+    evaluationsInFlight.dec();
+  return { outcome, adapter: seen.adapter };
+}
+
+interface ReportParams {
   github: GitHub;
   repo: RepoRef;
   run: CompletedRun;
   defaultBranch: string;
-}): Promise<ReportOutcome> {
+}
+
+/** reportEvaluation's steps; `seen` learns the adapter as `name@version` once results.json is read. */
+async function reportRun(params: ReportParams, seen: { adapter?: string }): Promise<ReportOutcome> {
   const { github, repo, run } = params;
   const correlation = parseCorrelation(run.display_title);
   const ours =
@@ -110,6 +128,7 @@ export async function reportEvaluation(params: {
     return fail("bad-results", "The evaluation left no readable results", (error as Error).message);
   }
   const loaded = parseResults(bytes);
+  if (loaded.ok) seen.adapter = `${loaded.results.adapter}@${loaded.results.version}`;
   if (!loaded.ok)
     return fail("bad-results", "results.json is invalid", loaded.errors.map((e) => `- ${e}`).join("\n"));
   if (loaded.results.head_sha !== headSha) {

@@ -2,8 +2,9 @@ import type { GpuConfigSchema } from "../core/schemas/config.ts";
 import type { z } from "zod";
 import { completeCheck, requeueCheck, startCheck } from "../github/check-runs.ts";
 import { correlationId } from "../core/review/correlation.ts";
-import { dispatchEvaluation, EVALUATE_WORKFLOW } from "../github/dispatch.ts";
+import { dispatchEvaluation, EVALUATE_WORKFLOW, evaluationRuns } from "../github/dispatch.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
+import { evaluationsInFlight } from "./metrics.ts";
 
 export const EVALUATE_CHECK = "loragate/evaluate";
 /** The button on a failed evaluation; check_run.requested_action runs it as `/loragate retrain`. */
@@ -55,7 +56,13 @@ export async function requestEvaluation(
     if (!(params.again || (waiting && trusted))) return "replay";
     const title = params.again ? "Queued again" : "Approved: queued for the GPU runners";
     await requeueCheck({ github, repo, checkRunId: check.id, title });
-  }
+  } else if (
+    !check.created &&
+    !params.again &&
+    (await evaluationRuns({ github, repo, correlation: id })).length > 0
+  )
+    return "replay"; // queued by an earlier delivery, which dispatched it
+
   if (!trusted) {
     await completeCheck({
       github,
@@ -93,6 +100,7 @@ export async function requestEvaluation(
     });
     return "dispatch-failed";
   }
+  evaluationsInFlight.inc();
   return "dispatched";
 }
 

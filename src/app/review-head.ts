@@ -1,4 +1,5 @@
-import { currentPullRequest } from "../github/pulls.ts";
+import { changedAdapter, currentPullRequest } from "../github/pulls.ts";
+import { missingBasePins, readConfig } from "../github/read-config.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
 import { requestEvaluation } from "./request-evaluation.ts";
 import { validatePullRequest } from "./validate-pull-request.ts";
@@ -30,7 +31,7 @@ export async function reviewHead(params: {
    * concurrency group is per PR, cancel the newer head's run.)
    */
   fromDelivery?: boolean;
-}): Promise<string> {
+}): Promise<{ decided: string; adapter?: string }> {
   const { github, repo, pr } = params;
   const outcome = await validatePullRequest({
     prBody: pr.body,
@@ -41,15 +42,26 @@ export async function reviewHead(params: {
     baseSha: pr.base.sha,
     log: params.log,
   });
-  const validated = `validation ${outcome.conclusion}`;
-  if (outcome.conclusion !== "success" || outcome.adapters.length !== 1 || !outcome.config) return validated;
-  if (pr.draft) return `${validated}; a draft, not evaluated`;
+  const validated = `validation ${outcome.conclusion}${outcome.replay ? " (done before)" : ""}`;
+  if (outcome.conclusion !== "success") return { decided: validated, adapter: outcome.adapter };
+  // Validated before (a redelivery, or a restart after the check but before the evaluation was asked
+  // for): what the evaluation needs is read again rather than the data validated again.
+  const evaluable = outcome.replay
+    ? await validatedBefore(github, repo, pr)
+    : {
+        adapters: outcome.adapters,
+        gpu: outcome.config?.gpu,
+        unpinned: outcome.findings.some((f) => f.rule === "unpinned-base"),
+      };
+  const { adapters, gpu, unpinned } = evaluable;
+  const said = (decided: string) => ({ decided, adapter: outcome.adapter ?? adapters[0] });
+  if (adapters.length !== 1 || !gpu) return said(validated);
+  if (pr.draft) return said(`${validated}; a draft, not evaluated`);
   // The registry's own base lacks a pin (its check annotation says which): no GPU until a maintainer pins it.
-  if (outcome.findings.some((f) => f.rule === "unpinned-base"))
-    return `${validated}; the base is not pinned, not evaluated`;
+  if (unpinned) return said(`${validated}; the base is not pinned, not evaluated`);
   if (params.fromDelivery) {
     const live = await currentPullRequest(github, repo, pr.number);
-    if (live.headSha !== pr.head.sha) return `${validated}; the head moved on, not evaluated`;
+    if (live.headSha !== pr.head.sha) return said(`${validated}; the head moved on, not evaluated`);
   }
   const evaluation = await requestEvaluation({
     github,
@@ -57,9 +69,17 @@ export async function reviewHead(params: {
     defaultBranch: params.defaultBranch,
     pullNumber: pr.number,
     headSha: pr.head.sha,
-    adapter: outcome.adapters[0]!,
+    adapter: adapters[0]!,
     authorAssociation: pr.author_association,
-    gpu: outcome.config.gpu,
+    gpu,
   });
-  return `${validated}; evaluation ${evaluation}`;
+  return said(`${validated}; evaluation ${evaluation}`);
+}
+
+/** What an evaluation needs of a head whose validation passed earlier: its adapter and the base's settings. */
+async function validatedBefore(github: GitHub, repo: RepoRef, pr: PullRequestHead) {
+  const adapter = await changedAdapter(github, repo, pr.number);
+  const { config } = await readConfig({ github, repo, ref: pr.base.sha });
+  const unpinned = await missingBasePins({ github, repo, ref: pr.base.sha });
+  return { adapters: adapter ? [adapter] : [], gpu: config.gpu, unpinned: unpinned.length > 0 };
 }

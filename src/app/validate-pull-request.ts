@@ -6,6 +6,7 @@ import { summarizeContamination } from "../core/contamination/report.ts";
 import { countBySeverity, type Finding, sortFindings } from "../core/findings/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
 import { checkProposalCitation } from "./check-proposal-citation.ts";
+import { describeError } from "./logger.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -29,10 +30,12 @@ export interface ValidationOutcome {
   conclusion: Conclusion;
   findings: Finding[];
   adapters: string[];
-  /** The check of this commit had already completed: nothing was done again. */
+  /** The check of this commit had already completed (its conclusion stands): nothing was done again. */
   replay?: boolean;
   /** The base branch's config, when the PR could be read. */
   config?: Config;
+  /** The adapter as `name@version` (for the log), when one manifest was read. */
+  adapter?: string;
 }
 
 /**
@@ -52,7 +55,13 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     headSha,
     externalId: `validate:${headSha}`,
   });
-  if (check.done) return { conclusion: "neutral", findings: [], adapters: [], replay: true };
+  if (check.done)
+    return {
+      conclusion: (check.conclusion ?? "neutral") as Conclusion,
+      findings: [],
+      adapters: [],
+      replay: true,
+    };
   const checkRunId = check.id;
   try {
     const clock = phaseClock(params.onPhase);
@@ -79,9 +88,11 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
             manifestProposal: reports[0]?.adapters[0]?.manifest?.proposal,
           })
         : [];
+    const manifest = reports[0]?.adapters[0]?.manifest;
     const outcome = {
       ...conclude([...files.findings, ...citation], files.adapters, reports),
       config: files.config,
+      adapter: manifest ? `${manifest.name}@${manifest.version}` : files.adapters[0],
     };
     await completeCheck({
       github,
@@ -94,7 +105,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     return outcome;
   } catch (error) {
     params.log?.error(error, "loragate/validate could not run");
-    const message = (error as Error).message;
+    const message = describeError(error);
     await completeCheck({
       github,
       repo,

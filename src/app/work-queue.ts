@@ -8,7 +8,8 @@
  */
 export class WorkQueue {
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly running = new Set<Promise<void>>();
+  /** Each piece of work queued or running, with when it was queued. */
+  private readonly running = new Map<Promise<void>, number>();
   /** Failures since the last idle(), for whoever waits on the work (at most 100 kept). */
   private failures: unknown[] = [];
 
@@ -20,11 +21,22 @@ export class WorkQueue {
       this.onError(error, key);
     });
     this.tails.set(key, next);
-    this.running.add(next);
+    this.running.set(next, Date.now());
     void next.finally(() => {
       this.running.delete(next);
       if (this.tails.get(key) === next) this.tails.delete(key);
     });
+  }
+
+  /** Whether work for `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
+  /** How long the oldest piece of work has been queued or running (0: none). */
+  oldestAgeMs(): number {
+    const oldest = Math.min(...this.running.values());
+    return Number.isFinite(oldest) ? Date.now() - oldest : 0;
   }
 
   get size(): number {
@@ -33,7 +45,7 @@ export class WorkQueue {
 
   /** Resolves once everything enqueued so far has finished, with the failures since the last call. */
   async idle(): Promise<unknown[]> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    while (this.running.size > 0) await Promise.all([...this.running.keys()]);
     const failures = this.failures;
     this.failures = [];
     return failures;

@@ -1,6 +1,7 @@
 import { capMarkdown } from "../core/evaluation/scorecard.ts";
 import type { Finding } from "../core/findings/findings.ts";
 import type { GitHub, RepoRef } from "./types.ts";
+import { createOnce, NO_BLIND_RETRY } from "./write-once.ts";
 
 /** GitHub accepts at most 50 annotations per check-run request. */
 const ANNOTATIONS_PER_REQUEST = 50;
@@ -58,6 +59,15 @@ export async function listOwnChecks(params: { github: GitHub; repo: RepoRef; ref
   return data.check_runs;
 }
 
+export interface StartedCheck {
+  id: number;
+  /** It had completed before (a replay): its conclusion stands. */
+  done: boolean;
+  conclusion?: string | null;
+  /** This call created it (no earlier delivery or process had). */
+  created: boolean;
+}
+
 /**
  * The check run to work on for a commit: the existing one with the same external id (a redelivered
  * webhook; `done` when it already completed, so a replay changes nothing), or a new one in progress.
@@ -70,19 +80,35 @@ export async function startCheck(params: {
   externalId: string;
   /** How a new check starts: in progress (work begins now) or queued (work waits, e.g. for a GPU). */
   status?: "in_progress" | "queued";
-}): Promise<{ id: number; done: boolean; conclusion?: string | null }> {
-  const existing = await listOwnChecks({ ...params, ref: params.headSha });
-  const same = existing.find((run) => run.external_id === params.externalId);
-  if (same) return { id: same.id, done: same.status === "completed", conclusion: same.conclusion };
-  const { data } = await params.github.rest.checks.create({
-    ...params.repo,
-    name: params.name,
-    head_sha: params.headSha,
-    external_id: params.externalId,
-    status: params.status ?? "in_progress",
-    ...(params.status === "queued" ? {} : { started_at: new Date().toISOString() }),
+}): Promise<StartedCheck> {
+  const existing = async (): Promise<StartedCheck | undefined> => {
+    const runs = await listOwnChecks({ ...params, ref: params.headSha });
+    const same = runs.find((run) => run.external_id === params.externalId);
+    return (
+      same && { id: same.id, done: same.status === "completed", conclusion: same.conclusion, created: false }
+    );
+  };
+  const found = await existing();
+  if (found) return found;
+  return createOnce<StartedCheck>({
+    create: async () => {
+      const { data } = await params.github.rest.checks.create({
+        ...params.repo,
+        name: params.name,
+        head_sha: params.headSha,
+        external_id: params.externalId,
+        status: params.status ?? "in_progress",
+        ...(params.status === "queued" ? {} : { started_at: new Date().toISOString() }),
+        ...NO_BLIND_RETRY,
+      });
+      return { id: data.id, done: false, created: true };
+    },
+    // created by the lost try: still ours to work on
+    find: async () => {
+      const lost = await existing();
+      return lost && { ...lost, created: true };
+    },
   });
-  return { id: data.id, done: false };
 }
 
 /**

@@ -27,6 +27,22 @@ export async function openPullRequests(github: GitHub, repo: RepoRef) {
   return github.paginate(github.rest.pulls.list, { ...repo, state: "open", per_page: 100 });
 }
 
+/** How far back the reconciler looks for merges whose registry entry may be missing. */
+const RECENT_MERGES = 30;
+
+/** The latest pull requests merged into `branch` (the last RECENT_MERGES closed ones, newest first). */
+export async function recentlyMergedPullRequests(github: GitHub, repo: RepoRef, branch: string) {
+  const { data } = await github.rest.pulls.list({
+    ...repo,
+    state: "closed",
+    base: branch,
+    sort: "updated",
+    direction: "desc",
+    per_page: RECENT_MERGES,
+  });
+  return data.filter((pr) => pr.merged_at);
+}
+
 /** The adapter a pull request changes (the first adapters/<name>/ among its files), if any. */
 export async function changedAdapter(
   github: GitHub,

@@ -152,6 +152,28 @@ async function fetchBlob(
     source.set(entry.path!, { unfetched: entry.size ?? 0 });
     return;
   }
-  const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha! });
-  source.set(entry.path!, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
+  source.set(entry.path!, await readBlob(github, repo, entry.sha!, entry.size ?? 0));
+}
+
+/**
+ * A blob's bytes as GitHub stores them, streamed raw into one buffer of the size the tree gave: never
+ * its base64 JSON (1.33x the file, which Octokit fails to parse past a few MiB on Node 20).
+ */
+async function readBlob(github: GitHub, repo: RepoRef, sha: string, size: number): Promise<Buffer> {
+  const { data } = await github.rest.git.getBlob({
+    ...repo,
+    file_sha: sha,
+    mediaType: { format: "raw" },
+    request: { parseSuccessResponseBody: false },
+  });
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
+    if (at + chunk.length > size)
+      throw new Error(`blob ${sha} is larger than the ${size} bytes its tree entry says`);
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== size) throw new Error(`blob ${sha} is ${at} bytes, its tree entry says ${size}`);
+  return bytes;
 }

@@ -1,5 +1,6 @@
 import { ownAppId } from "./check-runs.ts";
 import type { GitHub, RepoRef } from "./types.ts";
+import { createOnce, NO_BLIND_RETRY } from "./write-once.ts";
 
 export interface StickyComment {
   github: GitHub;
@@ -32,8 +33,8 @@ export function upsertStickyComment(params: StickyComment): Promise<"created" | 
   return run;
 }
 
-async function upsertNow(params: StickyComment): Promise<"created" | "updated" | "unchanged"> {
-  const { github, repo, issueNumber, marker, body } = params;
+/** This app's own comments on an issue or PR that start with `marker`, oldest first (all pages). */
+export async function ownCommentsMarked(github: GitHub, repo: RepoRef, issueNumber: number, marker: string) {
   const comments = await github.paginate(github.rest.issues.listComments, {
     ...repo,
     issue_number: issueNumber,
@@ -41,7 +42,7 @@ async function upsertNow(params: StickyComment): Promise<"created" | "updated" |
   });
   // Only this app's own comments count: anyone, another app included, can paste the marker.
   const appId = await ownAppId(github);
-  const [mine, ...extra] = comments
+  return comments
     .filter(
       (c) =>
         c.user?.type === "Bot" &&
@@ -50,12 +51,32 @@ async function upsertNow(params: StickyComment): Promise<"created" | "updated" |
         c.body?.startsWith(marker),
     )
     .sort((a, b) => a.id - b.id);
+}
+
+/** A new comment starting with `marker`, written once even when GitHub's answer to it is lost. */
+export async function createMarkedComment(params: StickyComment): Promise<void> {
+  const { github, repo, issueNumber, marker } = params;
+  await createOnce<unknown>({
+    create: () =>
+      github.rest.issues.createComment({
+        ...repo,
+        issue_number: issueNumber,
+        body: params.body,
+        ...NO_BLIND_RETRY,
+      }),
+    find: async () => (await ownCommentsMarked(github, repo, issueNumber, marker))[0],
+  });
+}
+
+async function upsertNow(params: StickyComment): Promise<"created" | "updated" | "unchanged"> {
+  const { github, repo, issueNumber, marker, body } = params;
+  const [mine, ...extra] = await ownCommentsMarked(github, repo, issueNumber, marker);
   // More than one: two instances of this app raced (the queue above is per process); the oldest stays.
   for (const comment of extra)
     if (comment.performed_via_github_app?.id === mine!.performed_via_github_app?.id)
       await github.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
   if (!mine) {
-    await github.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+    await createMarkedComment(params);
     return "created";
   }
   if (mine.body === body) return "unchanged";

@@ -1,4 +1,4 @@
-import { EVALUATE_WORKFLOW } from "./dispatch.ts";
+import { evaluationRuns } from "./dispatch.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
 /** Runs of the evaluate workflow still queued or running for a correlation id (from their run-name). */
@@ -8,17 +8,8 @@ export async function activeEvaluationRuns(params: {
   correlation: string;
 }): Promise<{ id: number }[]> {
   const runs: { id: number }[] = [];
-  for (const status of ["queued", "in_progress"] as const) {
-    const { data } = await params.github.rest.actions.listWorkflowRuns({
-      ...params.repo,
-      workflow_id: EVALUATE_WORKFLOW,
-      status,
-      per_page: 100,
-    });
-    runs.push(
-      ...data.workflow_runs.filter((r) => (r.display_title ?? "").split(" ").includes(params.correlation)),
-    );
-  }
+  for (const status of ["queued", "in_progress"] as const)
+    runs.push(...(await evaluationRuns({ ...params, status })));
   return runs;
 }
 

@@ -19,10 +19,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * An answer of the stand-in: JSON or bytes (of `contentType`), after `delayMs`; or none: `lost` closes
+ * the connection instead of answering (GitHub acted, the answer never came), `hang` never answers.
+ */
 export type Route = (
   req: IncomingMessage,
   body: string,
-) => { status: number; json?: unknown; bytes?: Buffer; delayMs?: number } | undefined;
+) =>
+  | {
+      status: number;
+      json?: unknown;
+      bytes?: Buffer;
+      contentType?: string;
+      delayMs?: number;
+      lost?: boolean;
+      hang?: boolean;
+    }
+  | undefined;
 
 /** GitHub's API as a local server on 127.0.0.1: the network edge of the app, answered by `route`. */
 export async function startGitHub(route: Route): Promise<{ server: Server; port: number; seen: string[] }> {
@@ -33,13 +47,17 @@ export async function startGitHub(route: Route): Promise<{ server: Server; port:
     req.on("end", () => {
       const path = (req.url ?? "").replace(/^\/api\/v3/, "");
       seen.push(`${req.method} ${path}`);
-      const answer = route(Object.assign(req, { url: path }), body) ?? {
-        status: 404,
-        json: { message: "Not Found" },
-      };
+      const answer =
+        route(Object.assign(req, { url: path }), body) ??
+        // the reconciler's first call at start: an app installed nowhere, unless the route says otherwise
+        (req.method === "GET" && path.split("?")[0] === "/app/installations"
+          ? { status: 200, json: [] }
+          : { status: 404, json: { message: "Not Found" } });
+      if (answer.hang) return;
       setTimeout(() => {
+        if (answer.lost) return void res.socket?.destroy();
         res.writeHead(answer.status, {
-          "content-type": answer.bytes ? "application/zip" : "application/json",
+          "content-type": answer.contentType ?? (answer.bytes ? "application/zip" : "application/json"),
         });
         res.end(answer.bytes ?? (answer.json === undefined ? "" : JSON.stringify(answer.json)));
       }, answer.delayMs ?? 0);
@@ -101,6 +119,7 @@ export async function deliver(
   event: string,
   payload: unknown,
   secret = SECRET,
+  deliveryId = `d-${Math.random().toString(36).slice(2)}`,
 ): Promise<{ status: number; ms: number }> {
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -110,7 +129,7 @@ export async function deliver(
     headers: {
       "content-type": "application/json",
       "x-github-event": event,
-      "x-github-delivery": `d-${Math.random().toString(36).slice(2)}`,
+      "x-github-delivery": deliveryId,
       "x-hub-signature-256": signature,
     },
     body,

@@ -22,6 +22,7 @@ export class FakeGitHub {
       association: string;
       files: string[];
       /** GitHub hangs on its files */ slow?: boolean;
+      /** Merged into the default branch (closed); open when absent. */ merged?: boolean;
     }
   >();
   readonly checks: {
@@ -36,12 +37,26 @@ export class FakeGitHub {
   }[] = [];
   readonly comments: { id: number; issue: number; body: string }[] = [];
   readonly dispatches: Record<string, string>[] = [];
-  readonly runs: { id: number; display_title: string; status: string; conclusion: string | null }[] = [];
+  readonly runs: {
+    id: number;
+    display_title: string;
+    status: string;
+    conclusion: string | null;
+    created_at?: string;
+    event?: string;
+    head_branch?: string;
+    path?: string;
+    html_url?: string;
+  }[] = [];
   readonly artifacts = new Map<number, Buffer>();
   labels = new Map<number, string[]>();
   /** Set to refuse the next dispatches with this status. */
   refuseDispatch?: number;
   commits = 0;
+  /** What GitHub does wrong, first match wins (see Fault); a fault with `times` 0 is spent. */
+  readonly faults: Fault[] = [];
+  /** Called when a "kill" fault matches (the test kills the app there). */
+  onKill?: () => void;
   private nextId = 100;
 
   /** A commit holding `files`; the first one becomes the default branch's head. */
@@ -65,8 +80,30 @@ export class FakeGitHub {
   }
 
   readonly route: Route = (req: IncomingMessage, body: string) => {
+    const at = this.callOf(req);
+    const fault = this.faults.find(
+      (f) => f.at.test(at) && (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
+    );
+    if (fault && fault.untilMs === undefined) fault.times = (fault.times ?? 1) - 1;
+    if (fault?.kind === "kill") {
+      this.onKill?.();
+      return { status: 0, hang: true };
+    }
+    if (fault?.kind === "hang") return { status: 0, hang: true };
+    if (typeof fault?.kind === "number") return { status: fault.kind, json: { message: "Server Error" } };
+    const answer = this.answer(req, body);
+    return fault?.kind === "lost" ? { status: 0, ...answer, lost: true } : answer;
+  };
+
+  /** `METHOD /path` of a request, the repository's prefix left out (what faults match). */
+  callOf(req: IncomingMessage): string {
     const url = new URL(req.url!, "http://x");
-    const at = `${req.method} ${decodeURIComponent(url.pathname).replace(`/repos/${this.repo}`, "")}`;
+    return `${req.method} ${decodeURIComponent(url.pathname).replace(`/repos/${this.repo}`, "")}`;
+  }
+
+  private answer(req: IncomingMessage, body: string): ReturnType<Route> {
+    const url = new URL(req.url!, "http://x");
+    const at = this.callOf(req);
     const q = url.searchParams;
     const json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const ok = (value: unknown, status = 200) => ({ status, json: value });
@@ -105,6 +142,7 @@ export class FakeGitHub {
       return ok(run);
     }
     if (at === "GET /app/installations") return ok([{ id: 1 }]);
+    if (at === "GET /app") return ok({ id: 1, slug: "loragate" });
     if (at === "GET /installation/repositories")
       return ok({
         total_count: 1,
@@ -112,13 +150,16 @@ export class FakeGitHub {
       });
     if (at === "GET /pulls")
       return ok(
-        [...this.pulls].map(([number, pr]) => ({
-          number,
-          draft: false,
-          head: { sha: pr.head },
-          base: { sha: pr.base },
-          author_association: pr.association,
-        })),
+        [...this.pulls]
+          .filter(([, pr]) => (q.get("state") === "closed") === Boolean(pr.merged))
+          .map(([number, pr]) => ({
+            number,
+            draft: false,
+            head: { sha: pr.head },
+            base: { sha: pr.base, ref: this.branch },
+            author_association: pr.association,
+            merged_at: pr.merged ? new Date().toISOString() : null,
+          })),
       );
     if ((m = /^GET \/pulls\/(\d+)$/.exec(at))) {
       const pr = this.pulls.get(Number(m[1]));
@@ -150,6 +191,8 @@ export class FakeGitHub {
     }
     if ((m = /^GET \/git\/blobs\/(\w+)$/.exec(at))) {
       const data = this.blobs.get(m[1]!);
+      if (data && /\.raw/.test(String(req.headers.accept)))
+        return { status: 200, bytes: data, contentType: "application/vnd.github.raw" };
       return data
         ? ok({ sha: m[1], encoding: "base64", content: data.toString("base64"), size: data.length })
         : undefined;
@@ -192,11 +235,16 @@ export class FakeGitHub {
         display_title: `loragate ${inputs.correlation_id}`,
         status: "queued",
         conclusion: null,
+        created_at: new Date().toISOString(),
+        event: "workflow_dispatch",
+        head_branch: this.branch,
+        path: ".github/workflows/loragate.yml",
+        html_url: "https://github.com/Codertocat/Hello-World/actions/runs/1",
       });
       return { status: 204 };
     }
     if (at === "GET /actions/workflows/loragate.yml/runs") {
-      const runs = this.runs.filter((r) => r.status === q.get("status"));
+      const runs = this.runs.filter((r) => !q.get("status") || r.status === q.get("status")).toReversed(); // newest first, as GitHub lists them
       return ok({ total_count: runs.length, workflow_runs: runs });
     }
     if ((m = /^POST \/actions\/runs\/(\d+)\/cancel$/.exec(at))) return ok({}, 202);
@@ -230,7 +278,20 @@ export class FakeGitHub {
       return ok({ object: { sha: this.head } });
     }
     return undefined;
-  };
+  }
+}
+
+/**
+ * A fault GitHub throws at calls matching `at` (e.g. /^PATCH \/check-runs\//), `times` times (once by
+ * default), or until `untilMs` (Date.now()): "lost" carries the call out and drops the answer (the
+ * connection closes), "hang" never answers, "kill" never answers and calls onKill, a number answers
+ * that status without carrying the call out.
+ */
+export interface Fault {
+  at: RegExp;
+  kind: "lost" | "hang" | "kill" | number;
+  times?: number;
+  untilMs?: number;
 }
 
 const blobSha = (data: Buffer) =>

@@ -30,7 +30,7 @@ export async function makeProbot(secret = "test-secret", resilient = false): Pro
     logLevel: "fatal",
     Octokit: LoragateOctokit.defaults((options: object) => ({ ...options, ...overrides })),
   });
-  await probot.load(loragate);
+  await probot.load((app: Probot) => loragate(app, { reconcile: false })); // tests run it themselves
   // The app answers a delivery before its work runs: a test's delivery resolves once that work is
   // done, and rejects with what failed, as an awaited handler would.
   const receive = probot.receive.bind(probot);
@@ -137,13 +137,25 @@ export function mockTree(scope: nock.Scope, sha: string, tree: Tree): void {
     scope
       .get(`/repos/${REPO}/git/blobs/${blobSha(data)}`)
       .optionally()
-      .reply(200, {
-        sha: blobSha(data),
-        encoding: "base64",
-        content: data.toString("base64"),
-        size: data.length,
+      .reply(function () {
+        // raw bytes when asked for them (as GitHub answers Accept: application/vnd.github.raw)
+        return /\.raw/.test(String(this.req.headers.accept))
+          ? [200, data, { "content-type": "application/vnd.github.raw" }]
+          : [
+              200,
+              { sha: blobSha(data), encoding: "base64", content: data.toString("base64"), size: data.length },
+            ];
       });
   }
+}
+
+/** The evaluate workflow's runs, none yet (looked at before a dispatch, and after one whose answer was lost). */
+export function mockNoRuns(scope: nock.Scope, times = 1): void {
+  scope
+    .get(`/repos/${REPO}/actions/workflows/loragate.yml/runs`)
+    .query(true)
+    .times(times)
+    .reply(200, { total_count: 0, workflow_runs: [] });
 }
 
 export function mockToken(scope: nock.Scope): void {

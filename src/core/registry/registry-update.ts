@@ -1,4 +1,4 @@
-import { parseDocument, YAMLMap } from "yaml";
+import { Document, isScalar, parseDocument, type Scalar, YAMLMap } from "yaml";
 import type { EvaluationRecord } from "../site/evaluation-record.ts";
 import { type Registry, RegistrySchema } from "../schemas/registry.ts";
 
@@ -17,40 +17,98 @@ export interface MergedAdapter {
 }
 
 /**
- * registry.yaml with one adapter entry written (added or replaced), keeping the maintainers'
- * comments and key order; then, as in LocoLLM's ADR-0002, exactly one active adapter per domain:
- * the one with the best in-domain score. Applying the same merge twice gives the same text.
+ * registry.yaml with one adapter entry written (added or replaced); then, as in LocoLLM's ADR-0002,
+ * exactly one active adapter per domain: the one with the best in-domain score. Only the lines of
+ * that entry (and the `active` values that change) are written: every other byte of the maintainers'
+ * file stays, comments, alignment and flow-map padding included. Applying the same merge twice gives
+ * the same text.
  */
 export function applyMerge(registryText: string, merged: MergedAdapter): string {
   const doc = parseDocument(registryText);
   if (doc.errors.length > 0) throw new Error(`registry.yaml does not parse: ${doc.errors[0]!.message}`);
-  if (!doc.has("adapters") || !(doc.get("adapters") instanceof YAMLMap))
-    doc.set("adapters", doc.createNode({}));
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  const entry = {
-    domain: merged.domain,
-    version: merged.version,
-    active: false,
-    scores: Object.fromEntries(
-      Object.entries(merged.scores).map(([name, s]) => [
-        name,
-        { adapter: round(s.adapter), base: round(s.base), ...(s.p === undefined ? {} : { p: round(s.p) }) },
-      ]),
-    ),
-    provenance: merged.provenance,
-  };
-  const adapters = doc.get("adapters") as YAMLMap;
-  const node = doc.createNode(entry) as YAMLMap;
-  const existing = adapters.get(merged.name, true);
-  if (existing instanceof YAMLMap && existing.commentBefore) node.commentBefore = existing.commentBefore;
-  adapters.set(merged.name, node);
-  chooseActive(adapters, merged);
-  // yaml writes flow collections as `{ a: 1 }` unless told; keep the file's own style for what it holds.
-  const flow = /[:-][ \t]*[{[]( ?)[^\s}\]]/.exec(registryText);
-  const text = doc.toString({ lineWidth: 0, flowCollectionPadding: flow ? flow[1] === " " : true });
+  const original = doc.get("adapters", true);
+  const text =
+    original instanceof YAMLMap && !original.flow && original.items.length > 0
+      ? spliceEntry(registryText, original, merged)
+      : rewriteWhole(doc, registryText, merged);
   RegistrySchema.parse(parseDocument(text).toJS()); // never write a registry the app itself would reject
   return text;
 }
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The entry's content as registry.yaml holds it. */
+const entryOf = (merged: MergedAdapter) => ({
+  domain: merged.domain,
+  version: merged.version,
+  active: false,
+  scores: Object.fromEntries(
+    Object.entries(merged.scores).map(([name, s]) => [
+      name,
+      { adapter: round(s.adapter), base: round(s.base), ...(s.p === undefined ? {} : { p: round(s.p) }) },
+    ]),
+  ),
+  provenance: merged.provenance,
+});
+
+/** yaml writes flow collections as `{ a: 1 }` unless told: the file's own style for what it holds. */
+const flowPadding = (registryText: string) => {
+  const flow = /[:-][ \t]*[{[]( ?)[^\s}\]]/.exec(registryText);
+  return flow ? flow[1] === " " : true;
+};
+
+/** A registry with no block `adapters` map yet: the whole document written by yaml. */
+function rewriteWhole(doc: Document, registryText: string, merged: MergedAdapter): string {
+  doc.set("adapters", doc.createNode({ [merged.name]: entryOf(merged) }));
+  chooseActive(doc.get("adapters") as YAMLMap, merged);
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: flowPadding(registryText) });
+}
+
+/**
+ * The merge as edits of the file's text: the entry's lines replaced (or added after the last entry),
+ * and the `active` scalar of each other adapter whose flag changes; nothing else is touched.
+ */
+function spliceEntry(registryText: string, adapters: YAMLMap, merged: MergedAdapter): string {
+  const pairOf = (name: string) => adapters.items.find((p) => keyName(p.key) === name);
+  const activeBefore = new Map(adapters.items.map((p) => [keyName(p.key), activeOf(p.value)]));
+  // The new state, decided on a copy: which adapters end up active.
+  const next = adapters.clone() as YAMLMap;
+  next.set(merged.name, new Document(entryOf(merged)).contents);
+  chooseActive(next, merged);
+  const edits: { from: number; to: number; text: string }[] = [];
+  for (const pair of next.items) {
+    const name = keyName(pair.key);
+    const was = activeBefore.get(name);
+    if (name === merged.name || was === activeOf(pair.value)) continue;
+    const scalar = (pairOf(name)!.value as YAMLMap).get("active", true) as Scalar | undefined;
+    if (!scalar?.range) throw new Error(`registry.yaml: adapters.${name} has no \`active\` value to change`);
+    edits.push({ from: scalar.range[0], to: scalar.range[1], text: String(activeOf(pair.value)) });
+  }
+  const last = adapters.items.at(-1)!;
+  const firstKey = adapters.items[0]!.key as Scalar;
+  const indent = firstKey.range![0] - (registryText.lastIndexOf("\n", firstKey.range![0]) + 1);
+  const entry = { ...entryOf(merged), active: activeOf(next.get(merged.name, true)) };
+  const rendered = new Document({ [merged.name]: entry })
+    .toString({ indent, lineWidth: 0, flowCollectionPadding: flowPadding(registryText) })
+    .replace(/^(?=.)/gm, " ".repeat(indent))
+    .slice(indent); // the first line starts where the key starts
+  const existing = pairOf(merged.name);
+  if (existing) {
+    const from = (existing.key as Scalar).range![0];
+    edits.push({ from, to: (existing.value as YAMLMap).range![2], text: rendered });
+  } else {
+    const at = (last.value as YAMLMap | Scalar).range![2];
+    const lineStart = registryText.endsWith("\n", at) || at === 0 ? "" : "\n";
+    edits.push({ from: at, to: at, text: `${lineStart}${" ".repeat(indent)}${rendered}` });
+  }
+  let text = registryText;
+  for (const edit of edits.sort((a, b) => b.from - a.from))
+    text = text.slice(0, edit.from) + edit.text + text.slice(edit.to);
+  return text;
+}
+
+const keyName = (key: unknown) => String(isScalar(key) ? key.value : key);
+const activeOf = (value: unknown) => value instanceof YAMLMap && value.get("active") === true;
 
 /** One active adapter per domain: the best `domainScore`, ties kept by the adapter already active. */
 function chooseActive(adapters: YAMLMap, merged: MergedAdapter): void {
@@ -65,7 +123,7 @@ function chooseActive(adapters: YAMLMap, merged: MergedAdapter): void {
         );
   let best: { name: string; score: number; active: boolean } | undefined;
   for (const pair of sameDomain) {
-    const name = String((pair.key as { value?: unknown }).value ?? pair.key);
+    const name = keyName(pair.key);
     const map = pair.value as YAMLMap;
     const candidate = { name, score: score(map, name), active: map.get("active") === true };
     if (
@@ -76,7 +134,7 @@ function chooseActive(adapters: YAMLMap, merged: MergedAdapter): void {
       best = candidate;
   }
   for (const pair of sameDomain) {
-    const name = String((pair.key as { value?: unknown }).value ?? pair.key);
+    const name = keyName(pair.key);
     (pair.value as YAMLMap).set("active", name === best?.name);
   }
 }

@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * What an operator watches (Prometheus, at /metrics): one registry per process, as a process is what
+ * a scrape sees.
+ */
+export const registry = new Registry();
+
+export const deliveries = new Counter({
+  name: "loragate_deliveries_total",
+  help: "Deliveries whose work ran, by event (name.action) and outcome (decided, nothing to do, failed)",
+  labelNames: ["event", "outcome"] as const,
+  registers: [registry],
+});
+
+export const workSeconds = new Histogram({
+  name: "loragate_work_seconds",
+  help: "Time of a delivery's work after its answer, by step (review, report, merge, command, proposal)",
+  labelNames: ["step"] as const,
+  buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+  registers: [registry],
+});
+
+export const queueDepth = new Gauge({
+  name: "loragate_work_queue_depth",
+  help: "Pieces of work queued or running in this process",
+  registers: [registry],
+});
+
+export const githubRequests = new Counter({
+  name: "loragate_github_requests_total",
+  help: "GitHub API requests (each attempt), by method, route and status (timeout, network: no answer)",
+  labelNames: ["method", "route", "status"] as const,
+  registers: [registry],
+});
+
+export const evaluationsInFlight = new Gauge({
+  name: "loragate_evaluations_in_flight",
+  help: "GPU evaluations this process dispatched whose result it has not reported yet",
+  registers: [registry],
+});
+
+export const reconcilerActions = new Counter({
+  name: "loragate_reconciler_actions_total",
+  help: "Repairs the reconciler made, by action",
+  labelNames: ["action"] as const,
+  registers: [registry],
+});
+
+/** A request URL as a route: host, query and ids left out, so a label has few values. */
+export function routeOf(url: string): string {
+  const path = new URL(url).pathname.replace(/^\/api\/v3/, "");
+  return path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
+    .replace(/\/[0-9a-f]{40}(?=\/|$)/g, "/{sha}")
+    .replace(/\/\d+(?=\/|$)/g, "/{id}")
+    .replace(/(\/contents)\/.*/, "$1/{path}")
+    .replace(/(\/git\/(?:ref|refs))\/.*/, "$1/{ref}");
+}
