@@ -131,7 +131,9 @@ export async function validateDataset<K extends DatasetKind>(
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    unknownKeyFindings(value, form, text, line).forEach(add);
+    const unknown = unknownKeyFindings(value, form, text, line);
+    unknown.drafts.forEach(add);
+    if (unknown.more > 0) sink.countUnlisted(file, "unknown-key", unknown.more);
     const schema = form === undefined ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     // A training record's verdict depends only on its fields' JSON types (the schema has no other
     // constraint; test/units.test.ts holds it to that): a combination that failed before and whose

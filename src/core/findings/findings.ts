@@ -82,6 +82,12 @@ export class FindingSink {
     return true;
   }
 
+  /** Counts `n` findings of a rule that were never built (past what a line names): finish() says so. */
+  countUnlisted(file: string, rule: string, n: number): void {
+    const key = `${file}\0${rule}`;
+    this.seen.set(key, (this.seen.get(key) ?? 0) + n);
+  }
+
   /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */
   snapshot(): SinkSnapshot {
     return { findings: this.findings, seen: [...this.seen] };
