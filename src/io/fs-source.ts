@@ -1,12 +1,10 @@
-import { constants, createReadStream } from "node:fs";
-import { lstat, open, readdir, type FileHandle } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { RegistrySource, SourceEntry } from "../core/registry/source.ts";
+import { openRegularFile } from "./open-regular-file.ts";
 
 const CHUNK_BYTES = 1 << 20;
-
-/** No link is followed at the end of a path, and a FIFO is opened without waiting for a writer. */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * A registry on the local disk. Never follows symlinks, at the end of a path or on the way to it: a path
@@ -62,11 +60,15 @@ export class FsRegistrySource implements RegistrySource {
 
   /** A regular file reached through no link, open for reading; anything else is an error naming the path. */
   private async openFile(path: string): Promise<FileHandle> {
-    if ((await this.linkOnTheWay(path)) !== undefined) throw notRegular(path, "ELOOP");
-    const handle = await open(join(this.root, path), OPEN_FLAGS);
-    if ((await handle.stat()).isFile()) return handle;
-    await handle.close();
-    throw notRegular(path, "EINVAL");
+    if ((await this.linkOnTheWay(path)) !== undefined)
+      throw Object.assign(new Error(`${path} is not a regular file reached without a link`), {
+        code: "ELOOP",
+      });
+    return openRegularFile(join(this.root, path), false).catch((error: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${path} is not a regular file reached without a link (${error.code})`), {
+        code: error.code,
+      });
+    });
   }
 
   /**
@@ -95,8 +97,4 @@ export class FsRegistrySource implements RegistrySource {
       throw error;
     }
   }
-}
-
-function notRegular(path: string, code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${path} is not a regular file reached without a link (${code})`), { code });
 }
