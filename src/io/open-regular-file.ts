@@ -12,9 +12,14 @@ export const NOT_REGULAR = "EFTYPE";
 export async function openRegularFile(path: string, followLink: boolean): Promise<FileHandle> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (followLink ? 0 : constants.O_NOFOLLOW);
   const handle = await open(path, flags);
-  if ((await handle.stat()).isFile()) return handle;
+  const stat = await handle.stat();
+  if (stat.isFile()) return handle;
   await handle.close();
-  throw Object.assign(new Error("not a regular file (a FIFO, socket or device is never read)"), {
-    code: NOT_REGULAR,
-  });
+  const folder = stat.isDirectory();
+  throw Object.assign(
+    new Error(
+      folder ? "a folder, not a file" : "not a regular file (a FIFO, socket or device is never read)",
+    ),
+    { code: folder ? "EISDIR" : NOT_REGULAR },
+  );
 }
