@@ -34,16 +34,16 @@ interface EditableRecord {
 }
 type Edit = (record: EditableRecord) => void;
 const CASES: [string, Edit, string][] = [
-  ["an interval of ±1e308", (r) => (r.benchmarks[0].ci95 = [-1e308, 1e308]), "benchmarks.0.ci95.0"],
-  ["an interval past +1", (r) => (r.benchmarks[0].ci95 = [0.1, 1.5]), "benchmarks.0.ci95.1"],
-  ["an interval upside down", (r) => (r.benchmarks[0].ci95 = [0.3, 0.1]), "benchmarks.0.ci95"],
-  ["a loss of 1e308", (r) => (r.training.loss[0].loss = 1e308), "training.loss.0.loss"],
-  ["a negative loss", (r) => (r.training.loss[0].loss = -1), "training.loss.0.loss"],
-  ["a step of 1e300", (r) => (r.training.loss[0].step = 1e300), "training.loss.0.step"],
-  ["1e308 items", (r) => (r.benchmarks[0].items = 1e308), "benchmarks.0.items"],
+  ["an interval of ±1e308", (r) => (r.benchmarks[0]!.ci95 = [-1e308, 1e308]), "benchmarks.0.ci95.0"],
+  ["an interval past +1", (r) => (r.benchmarks[0]!.ci95 = [0.1, 1.5]), "benchmarks.0.ci95.1"],
+  ["an interval upside down", (r) => (r.benchmarks[0]!.ci95 = [0.3, 0.1]), "benchmarks.0.ci95"],
+  ["a loss of 1e308", (r) => (r.training.loss[0]!.loss = 1e308), "training.loss.0.loss"],
+  ["a negative loss", (r) => (r.training.loss[0]!.loss = -1), "training.loss.0.loss"],
+  ["a step of 1e300", (r) => (r.training.loss[0]!.step = 1e300), "training.loss.0.step"],
+  ["1e308 items", (r) => (r.benchmarks[0]!.items = 1e308), "benchmarks.0.items"],
   ["1e308 wall seconds", (r) => (r.training.wall_seconds = 1e308), "training.wall_seconds"],
-  ["a score of 2", (r) => (r.benchmarks[0].adapter = 2), "benchmarks.0.adapter"],
-  ["a delta of -3", (r) => (r.benchmarks[0].delta = -3), "benchmarks.0.delta"],
+  ["a score of 2", (r) => (r.benchmarks[0]!.adapter = 2), "benchmarks.0.adapter"],
+  ["a delta of -3", (r) => (r.benchmarks[0]!.delta = -3), "benchmarks.0.delta"],
 ];
 
 describe("a record with numbers no evaluation gives is skipped, naming the field (item 16)", () => {
