@@ -81,3 +81,47 @@ describe("columnOf: the column where a key is a key, found in one pass", () => {
     expect(columnOf(text, key)).toBe(column);
   });
 });
+
+describe("a file of failing lines: once a rule is listed in full, each further line is only counted (item 5)", () => {
+  const syntaxLine = (i: number) => `{"instruction": "q ${i}", "input": "", "output": "a",}`;
+
+  it("1,000 lines that are not JSON: 20 listed with their columns, the rest counted", async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => syntaxLine(i));
+    const { findings } = await validateLines("train", `${lines.join("\n")}\n`);
+    const listed = findings.filter((f) => f.rule === "jsonl-syntax" && f.line > 0);
+    expect(listed).toHaveLength(20);
+    expect(listed[0]).toMatchObject({ line: 1, column: expect.any(Number) });
+    expect(findings.find((f) => f.rule === "jsonl-syntax" && f.line === 0)?.message).toBe(
+      '980 more "jsonl-syntax" findings in this file were not listed (1000 in all)',
+    );
+  });
+
+  it("NUL-byte lines are counted under their own rule once jsonl-syntax is full", async () => {
+    const lines = [
+      ...Array.from({ length: 30 }, (_, i) => syntaxLine(i)),
+      ...Array.from({ length: 30 }, (_, i) => `{"instruction": "q\u0000${i}"`),
+    ];
+    const { findings } = await validateLines("train", `${lines.join("\n")}\n`);
+    expect(findings.filter((f) => f.rule === "nul-byte" && f.line > 0)).toHaveLength(20);
+    expect(findings.find((f) => f.rule === "nul-byte" && f.line === 0)?.message).toContain("(30 in all)");
+    expect(findings.find((f) => f.rule === "jsonl-syntax" && f.line === 0)?.message).toContain("(30 in all)");
+  });
+
+  it("1,000 lines of 3 unknown keys each: every key counted, 20 named", async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ instruction: `q ${i}`, input: "", output: "a", x: 1, y: 2, z: 3 }),
+    );
+    const { stats, findings } = await validateLines("train", `${lines.join("\n")}\n`);
+    expect(stats.records).toBe(1000);
+    expect(findings.filter((f) => f.rule === "unknown-key" && f.line > 0)).toHaveLength(20);
+    expect(findings.find((f) => f.rule === "unknown-key" && f.line === 0)?.message).toContain(
+      "(3000 in all)",
+    );
+  });
+
+  it("the stack trace setting is the same after a file of bad lines as before", async () => {
+    const before = Error.stackTraceLimit;
+    await validateLines("train", `${syntaxLine(1)}\n{"a": 1}\n`);
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+});

@@ -189,6 +189,17 @@ export const mixedFormFinding = (form: TrainingForm, first: FirstForm, line: num
   hint: "write every line of a training file in one form (convert the odd ones out)",
 });
 
+/** How many keys of a record its form does not know (what unknownKeyFindings would report, uncounted). */
+export function unknownKeyCount(value: object, form: TrainingForm | undefined): number {
+  const known = KNOWN_KEYS[form ?? "benchmark"];
+  let count = 0;
+  for (const key in value) if (!known.has(key)) count++;
+  return count;
+}
+
+/** The rule a line that JSON.parse refused breaks (jsonSyntaxFinding's), without building the finding. */
+export const jsonSyntaxRule = (text: string): string => (text.includes("\0") ? "nul-byte" : "jsonl-syntax");
+
 /** Unknown keys of one line named in findings; the rest are only counted (a line can hold 90,000). */
 const UNKNOWN_KEYS_NAMED = 20;
 
