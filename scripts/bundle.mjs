@@ -41,6 +41,7 @@ if (target === "action") {
       interrupt: src("cli/interrupt.ts"),
       worker: src("core/contamination/worker.ts"),
       "dataset-worker": src("core/dataset/dataset-worker.ts"),
+      "check-worker": src("cli/check-worker.ts"),
     },
     outdir: new URL("../dist/cli-bundle", import.meta.url).pathname,
     splitting: true,

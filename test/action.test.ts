@@ -335,6 +335,7 @@ describe("the action's entry, as the workflow runs it (action/dist/main.js)", ()
     const workspace = mkdtempSync(join(root, "workspace-"));
     const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "action", "dist", "main.js")], {
       encoding: "utf8",
+      timeout: 60_000, // a hang (a FIFO read for ever) fails the test instead of holding it
       env: {
         PATH: process.env.PATH,
         GITHUB_REPOSITORY: "octo/registry",
@@ -372,6 +373,17 @@ describe("the action's entry, as the workflow runs it (action/dist/main.js)", ()
       code: 1,
       stdout:
         "::error::hidden 2 is not a valid benchmark: line 2 [missing-field]; fix the file at those lines (their text is not shown here) (a hidden benchmark on this runner)\n",
+      staged: false,
+    });
+  });
+
+  it("a FIFO in LORAGATE_HIDDEN_DIR ends the run at once by its label, instead of waiting on it for ever", () => {
+    const hidden = mkdtempSync(join(root, "hidden-fifo-"));
+    execFileSync("mkfifo", [join(hidden, "secret-name.jsonl")]);
+    expect(runEntry({ LORAGATE_HIDDEN_DIR: hidden })).toEqual({
+      code: 1,
+      stdout:
+        "::error::hidden 1 is not a regular file (a FIFO, socket or device is never read) (a hidden benchmark on this runner)\n",
       staged: false,
     });
   });

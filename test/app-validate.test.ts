@@ -366,6 +366,27 @@ describe("pull_request -> loragate/validate", () => {
     ).toEqual([".github/loragate.yml loragate protected-path", "registry.yaml loragate protected-path"]);
   });
 
+  it("gives a PR that forges another adapter's evaluation record or adds a root file a protected-path finding", async () => {
+    const head = adapterTree("math-gsm8k");
+    const files = [
+      ...filesOf(head),
+      { filename: "evaluations/code-basic/9.9.9.json", status: "added" },
+      { filename: "evaluations/math-gsm8k/0.2.0.json", status: "modified" },
+      { filename: "index.html", status: "added" },
+      { filename: "README.md", status: "modified" },
+    ];
+    const { sent } = mockPullRequest(files, baseTree("math-gsm8k"), head);
+    await (await makeProbot()).receive({ id: "d4b", name: "pull_request", payload } as never);
+    expect(sent.updates[0]).toMatchObject({ conclusion: "failure" });
+    expect(
+      sent.updates[0]!.output.annotations.map((a: { path: string; title: string }) => `${a.path} ${a.title}`),
+    ).toEqual([
+      "evaluations/code-basic/9.9.9.json loragate protected-path",
+      "evaluations/math-gsm8k/0.2.0.json loragate protected-path",
+      "index.html loragate protected-path",
+    ]);
+  });
+
   it("sends annotations 50 per request", async () => {
     const head = adapterTree("math-gsm8k");
     const lines = head.get("adapters/math-gsm8k/training/dataset.jsonl")!.toString().split("\n");

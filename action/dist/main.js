@@ -4091,9 +4091,31 @@ async function readGgufSummary(path, role) {
 // src/io/sha256-file.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+
+// src/io/open-regular-file.ts
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+var NOT_REGULAR = "EFTYPE";
+async function openRegularFile(path, followLink) {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (followLink ? 0 : constants.O_NOFOLLOW);
+  const handle = await open(path, flags);
+  const stat = await handle.stat();
+  if (stat.isFile()) return handle;
+  await handle.close();
+  const folder = stat.isDirectory();
+  throw Object.assign(
+    new Error(
+      folder ? "a folder, not a file" : "not a regular file (a FIFO, socket or device is never read)"
+    ),
+    { code: folder ? "EISDIR" : NOT_REGULAR }
+  );
+}
+
+// src/io/sha256-file.ts
 async function sha256File(path) {
   const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash2.update(chunk);
+  for await (const chunk of createReadStream("", { fd: await openRegularFile(path, true) }))
+    hash2.update(chunk);
   return hash2.digest("hex");
 }
 
@@ -4132,12 +4154,18 @@ var FindingSink = class {
    * Counts one more finding of each rule in `file` without building it, when every one of those
    * rules is already listed in full: a file of a million bad lines costs a count per line, not a
    * finding. Returns false (nothing counted) when any of them still has room: build and add them.
+   * `times`: how many findings of each rule the line holds (a line's unknown keys).
    */
-  countIfFull(file2, rules) {
+  countIfFull(file2, rules, times = 1) {
     const keys = rules.map((rule) => `${file2}\0${rule}`);
     if (keys.some((key) => (this.listed.get(key) ?? 0) < this.maxPerFileRule)) return false;
-    for (const key of keys) this.seen.set(key, this.seen.get(key) + 1);
+    for (const key of keys) this.seen.set(key, this.seen.get(key) + times);
     return true;
+  }
+  /** Counts `n` findings of a rule that were never built (past what a line names): finish() says so. */
+  countUnlisted(file2, rule, n) {
+    const key = `${file2}\0${rule}`;
+    this.seen.set(key, (this.seen.get(key) ?? 0) + n);
   }
   /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */
   snapshot() {
@@ -9486,7 +9514,7 @@ function bucketFor(state, inst) {
   return bucket;
 }
 var handoff;
-var open = [];
+var open2 = [];
 var memo = {
   alloc(_inst, payload, empty) {
     const bucket = handoff;
@@ -9495,7 +9523,7 @@ var memo = {
     handoff = void 0;
     const entry = { value: empty, issues: null };
     bucket.set(payload.value, entry);
-    open.push(entry);
+    open2.push(entry);
     return empty;
   },
   guard(inst) {
@@ -9566,10 +9594,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open.length;
+        const depth = open2.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open.length > depth ? open.pop() : void 0;
+        const entry = open2.length > depth ? open2.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r) => {
             if (entry)
@@ -24305,8 +24333,12 @@ function lineColumnAt(text, index) {
   }
   return { line, column: index - lineStart + 1 };
 }
+var UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function withoutControls(text) {
+  return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
 function printable(value, max = 80) {
-  const escaped = JSON.stringify(value).slice(1, -1);
+  const escaped = withoutControls(JSON.stringify(value).slice(1, -1));
   return escaped.length > max ? `${escaped.slice(0, max - 1)}\u2026` : escaped;
 }
 var counted = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -31119,13 +31151,22 @@ async function loadPythonSyntax() {
   loaded.setLanguage(language);
   parser = loaded;
 }
-function parsesAsPython(source) {
+var PARSE_BUDGET_MS = 1e3;
+function pythonSyntax(source) {
   if (!parser) throw new Error("the Python grammar is not loaded: await loadPythonSyntax() first");
-  if (source.trim() === "") return false;
-  const tree = parser.parse(source);
-  if (!tree) return false;
+  if (source.trim() === "") return "invalid";
+  const deadline = performance.now() + PARSE_BUDGET_MS;
+  let stopped = false;
+  const tree = parser.parse(source, null, {
+    // tree-sitter cancels the parse when this returns true (its typing says void)
+    progressCallback: (() => stopped ||= performance.now() > deadline)
+  });
+  if (!tree) {
+    parser.reset();
+    return stopped ? "over-budget" : "invalid";
+  }
   try {
-    return !tree.rootNode.hasError;
+    return tree.rootNode.hasError ? "invalid" : "valid";
   } finally {
     tree.delete();
   }
@@ -31133,6 +31174,8 @@ function parsesAsPython(source) {
 
 // src/core/evaluation/scoring.ts
 var MAX_SCORED_CHARS = 2e4;
+var REGEX_BUDGET = 4e6;
+var MAX_LINE_CONTINUATIONS = 500;
 var NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
 function parseNumber(text, percentAsFraction = false) {
   const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
@@ -31178,10 +31221,11 @@ function normalizeText(text, config2) {
   }
   return t;
 }
-function exactMatch(output2, expected, config2) {
+function exactMatch(output2, expected, config2, notes) {
   let answer = output2.slice(0, MAX_SCORED_CHARS);
   if (typeof config2.extract === "string") {
-    const match = safeRegex(config2.extract, "i").matcher(answer);
+    const pattern = safeRegex(config2.extract, "i");
+    const match = pattern.matcher(withinRegexBudget(pattern, answer, "extract", notes));
     if (!match.find()) return 0;
     answer = (match.groupCount() >= 1 ? match.group(1) : null) ?? match.group(0) ?? "";
   }
@@ -31210,20 +31254,36 @@ function hasEveryKeyword(text, keywords2, config2) {
 function keywords(output2, expected, config2) {
   return Number(hasEveryKeyword(output2.slice(0, MAX_SCORED_CHARS), requireKeywords(expected), config2));
 }
-function code(output2, expected, config2) {
+function code(output2, expected, config2, notes) {
   const answer = output2.slice(0, MAX_SCORED_CHARS);
   const fenced = /```[ \t]*(?:python3?|py)?[ \t]*\r?\n([\s\S]*?)```/i.exec(answer);
   const source = fenced ? fenced[1] : answer;
-  return Number(parsesAsPython(source) && hasEveryKeyword(source, requireKeywords(expected), config2));
+  const continuations = source.match(/\\(?:\r\n?|\n)/g)?.length ?? 0;
+  if (continuations > MAX_LINE_CONTINUATIONS) {
+    notes.bounded = `scored 0 unparsed: its code holds ${continuations} backslash line continuations, over ${MAX_LINE_CONTINUATIONS}`;
+    return 0;
+  }
+  const syntax = pythonSyntax(source);
+  if (syntax === "over-budget")
+    notes.bounded = `scored 0: the Python parse stopped at its ${PARSE_BUDGET_MS} ms budget`;
+  return Number(syntax === "valid" && hasEveryKeyword(source, requireKeywords(expected), config2));
 }
 function requireKeywords(expected) {
   if (!expected.keywords?.length) throw new ScoringError("the item has no answer_keywords to look for");
   return expected.keywords;
 }
-function regex(output2, expected, config2) {
-  const pattern = typeof config2.pattern === "string" ? config2.pattern : expected;
+function regex(output2, expected, config2, notes) {
+  const source = typeof config2.pattern === "string" ? config2.pattern : expected;
   const flags = typeof config2.flags === "string" ? config2.flags.replace(/[^imsu]/g, "") : "i";
-  return safeRegex(pattern, flags).matcher(output2.slice(0, MAX_SCORED_CHARS)).find() ? 1 : 0;
+  const pattern = safeRegex(source, flags);
+  const answer = withinRegexBudget(pattern, output2.slice(0, MAX_SCORED_CHARS), "pattern", notes);
+  return pattern.matcher(answer).find() ? 1 : 0;
+}
+function withinRegexBudget(pattern, answer, what, notes) {
+  const chars = Math.floor(REGEX_BUDGET / Math.max(1, pattern.programSize()));
+  if (answer.length <= chars) return answer;
+  notes.bounded = `the ${what} regex searched the first ${chars} of ${answer.length} characters (a ${pattern.programSize()}-instruction program)`;
+  return answer.slice(0, chars);
 }
 function rougeL(output2, expected) {
   const a = output2.slice(0, MAX_SCORED_CHARS).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -31243,10 +31303,10 @@ function rougeL(output2, expected) {
   return 2 * precision * recall / (precision + recall);
 }
 var SCORERS = {
-  exact_match: (output2, expected, config2) => exactMatch(output2, expected.text, config2),
+  exact_match: (output2, expected, config2, notes) => exactMatch(output2, expected.text, config2, notes),
   numeric: (output2, expected, config2) => numeric(output2, expected.text, config2),
   contains: (output2, expected, config2) => contains(output2, expected.text, config2),
-  regex: (output2, expected, config2) => regex(output2, expected.text, config2),
+  regex: (output2, expected, config2, notes) => regex(output2, expected.text, config2, notes),
   rouge_l: (output2, expected) => rougeL(output2, expected.text),
   keywords,
   code
@@ -31266,10 +31326,15 @@ function safeRegex(pattern, flags) {
   }
 }
 function scoreAnswer(type2, output2, expected, config2 = {}) {
+  const notes = {};
   try {
-    return {
-      score: SCORERS[type2](output2, typeof expected === "string" ? { text: expected } : expected, config2)
-    };
+    const score2 = SCORERS[type2](
+      output2,
+      typeof expected === "string" ? { text: expected } : expected,
+      config2,
+      notes
+    );
+    return notes.bounded ? { score: score2, bounded: notes.bounded } : { score: score2 };
   } catch (error62) {
     if (error62 instanceof ScoringError) return { score: 0, error: error62.message };
     throw error62;
@@ -31305,8 +31370,39 @@ var FIELD_ALIASES = {
   }
 };
 var NONE2 = Object.freeze([]);
+var scanned;
 function columnOf(text, key) {
-  return text.indexOf(`"${key}"`) + 1 || 1;
+  const at = text.indexOf(`"${key}"`);
+  if (at >= 0 && text.charCodeAt(at - 1) !== 92 && isKeyEnd(text, at + key.length + 2)) return at + 1;
+  if (scanned?.text !== text) scanned = { text, columns: keyColumns(text) };
+  return scanned.columns.get(key) ?? 1;
+}
+function isKeyEnd(text, from) {
+  let next = from;
+  while (next < text.length && text.charCodeAt(next) <= 32) next++;
+  return text.charCodeAt(next) === 58;
+}
+function keyColumns(text) {
+  const columns = /* @__PURE__ */ new Map();
+  for (let open4 = text.indexOf('"'); open4 >= 0; ) {
+    const close = closingQuote(text, open4);
+    if (isKeyEnd(text, close + 1)) {
+      const raw = text.slice(open4 + 1, close);
+      const key = raw.includes("\\") ? JSON.parse(`"${raw}"`) : raw;
+      if (!columns.has(key)) columns.set(key, open4 + 1);
+    }
+    open4 = text.indexOf('"', close + 1);
+  }
+  return columns;
+}
+function closingQuote(text, open4) {
+  let at = text.indexOf('"', open4 + 1);
+  for (; ; ) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0 || at < 0) return at < 0 ? text.length : at;
+    at = text.indexOf('"', at + 1);
+  }
 }
 var crlfFinding = (line, column) => ({
   line,
@@ -31385,11 +31481,24 @@ var mixedFormFinding = (form, first, line) => ({
   message: `this line is in the ${FORM_NAMES[form]} form, line ${first.line} in the ${FORM_NAMES[first.form]} form`,
   hint: "write every line of a training file in one form (convert the odd ones out)"
 });
+function unknownKeyCount(value, form) {
+  const known = KNOWN_KEYS[form ?? "benchmark"];
+  let count = 0;
+  for (const key in value) if (!known.has(key)) count++;
+  return count;
+}
+var jsonSyntaxRule = (text) => text.includes("\0") ? "nul-byte" : "jsonl-syntax";
+var UNKNOWN_KEYS_NAMED = 20;
 function unknownKeyFindings(value, form, text, line) {
   const known = KNOWN_KEYS[form ?? "benchmark"];
   let found;
+  let more = 0;
   for (const key in value)
     if (!known.has(key)) {
+      if ((found?.length ?? 0) >= UNKNOWN_KEYS_NAMED) {
+        more++;
+        continue;
+      }
       const near = FIELD_ALIASES[form ?? "benchmark"][key] ?? closestName(key, [...known]);
       (found ??= []).push({
         line,
@@ -31401,8 +31510,9 @@ function unknownKeyFindings(value, form, text, line) {
         hint: `loragate ignores it; the known keys are ${[...known].join(", ")}`
       });
     }
-  return found ?? NONE2;
+  return found ? { drafts: found, more } : NO_UNKNOWN_KEYS;
 }
+var NO_UNKNOWN_KEYS = Object.freeze({ drafts: NONE2, more: 0 });
 function trainingFieldTypes(record2) {
   return `${jsonType(record2.instruction)},${jsonType(record2.input)},${jsonType(record2.output)}`;
 }
@@ -31541,6 +31651,15 @@ var duplicateIdFinding = (line, column, id, earlier) => ({
 });
 
 // src/core/dataset/validate-dataset.ts
+function parseLine(text) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return JSON.parse(text);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 var TRAINING_SCHEMAS = {
   instruction: InstructionExampleSchema,
   messages: MessagesExampleSchema,
@@ -31578,8 +31697,9 @@ async function validateDataset(params) {
     }
     let value;
     try {
-      value = JSON.parse(text);
+      value = parseLine(text);
     } catch (error62) {
+      if (sink.countIfFull(file2, [jsonSyntaxRule(text)])) return;
       return add(jsonSyntaxFinding(text, line, error62));
     }
     const notAnObject = notAnObjectFinding(value, text, line);
@@ -31589,7 +31709,12 @@ async function validateDataset(params) {
       firstForm ??= { form, line };
       if (form !== firstForm.form) return add(mixedFormFinding(form, firstForm, line));
     }
-    unknownKeyFindings(value, form, text, line).forEach(add);
+    const unknownKeys = unknownKeyCount(value, form);
+    if (unknownKeys > 0 && !sink.countIfFull(file2, ["unknown-key"], unknownKeys)) {
+      const unknown2 = unknownKeyFindings(value, form, text, line);
+      unknown2.drafts.forEach(add);
+      if (unknown2.more > 0) sink.countUnlisted(file2, "unknown-key", unknown2.more);
+    }
     const schema2 = form === void 0 ? BenchmarkItemSchema : TRAINING_SCHEMAS[form];
     const types2 = form === "instruction" ? trainingFieldTypes(value) : void 0;
     const rulesOfThese = types2 === void 0 ? void 0 : rulesOfTypes.get(types2);
@@ -31662,13 +31787,16 @@ async function readBenchmarkFile(path, label) {
     await validateDataset({
       kind: "benchmark",
       file: label,
-      chunks: createReadStream2(path),
+      chunks: createReadStream2("", { fd: await openRegularFile(path, true) }),
       maxLineBytes: 1 << 20,
       sink,
       onRecord: (item) => items.push(item)
     });
   } catch (error62) {
-    throw new Error(`${label} could not be read (${error62.code ?? "read error"})`);
+    const code18 = error62.code;
+    if (code18 === NOT_REGULAR)
+      throw new Error(`${label} is not a regular file (a FIFO, socket or device is never read)`);
+    throw new Error(`${label} could not be read (${code18 ?? "read error"})`);
   }
   const errors = sortFindings(sink.findings.filter((f) => f.severity === "error"));
   if (errors.length === 0) return items;
@@ -34823,12 +34951,13 @@ function parseYaml(file2, bytes) {
   } catch (error62) {
     if (error62 instanceof yaml.YAMLException) {
       const mark2 = error62.mark;
+      const at = mark2?.position === void 0 ? void 0 : lineColumnAt(text, mark2.position);
       const duplicate = /duplicated mapping key/.test(error62.reason);
       return failed(
         finding(
           file2,
-          (mark2?.line ?? 0) + 1,
-          mark2 ? (mark2.column ?? 0) + 1 : void 0,
+          at?.line ?? 1,
+          at?.column,
           duplicate ? "yaml-duplicate-key" : "yaml-syntax",
           duplicate ? "a key appears twice in the same mapping" : `YAML syntax error: ${error62.reason}`,
           duplicate ? "keep one of the two keys" : "check indentation, colons and quotes around this place"
@@ -35193,7 +35322,7 @@ import { createReadStream as createReadStream3 } from "node:fs";
 import { availableParallelism } from "node:os";
 
 // src/core/dataset/workers.ts
-import { open as open2 } from "node:fs/promises";
+import { open as open3 } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 var PARALLEL_MIN_SECONDS = 0.5;
 var ONE_THREAD_BYTES_PER_SECOND = { validation: 15e7, contamination: 25e6 };
@@ -35217,7 +35346,7 @@ function watchWorker(worker, settled, reject) {
 async function splitAtLineEnds(path, size, parts, firstShare = 1) {
   const total = firstShare + parts - 1;
   const bounds = [0];
-  const handle = await open2(path, "r");
+  const handle = await open3(path, "r");
   try {
     const buf = Buffer.alloc(1 << 16);
     for (let k = 1; k < parts; k++) {
@@ -36342,10 +36471,10 @@ async function scanInWorkers(params) {
     ...jobs.slice(1).map((job) => remote(startWorker(import.meta.url, "worker", job)))
   ];
   try {
-    const scanned = await Promise.all(participants.map((p) => p.scanned()));
-    const trainDf = new Uint32Array(scanned[0].trainDf.length);
+    const scanned2 = await Promise.all(participants.map((p) => p.scanned()));
+    const trainDf = new Uint32Array(scanned2[0].trainDf.length);
     let examples = 0;
-    for (const s of scanned) {
+    for (const s of scanned2) {
       for (let i = 0; i < trainDf.length; i++) trainDf[i] += s.trainDf[i];
       examples += s.examples;
     }
@@ -36357,9 +36486,9 @@ async function scanInWorkers(params) {
       params.thresholds
     );
     const scored = await Promise.all(participants.map((p) => p.score(plan)));
-    const offsets = scanned.map((_, i) => scanned.slice(0, i).reduce((sum, s) => sum + s.lines, 0));
+    const offsets = scanned2.map((_, i) => scanned2.slice(0, i).reduce((sum, s) => sum + s.lines, 0));
     return {
-      exact: scanned.flatMap((s, i) => s.exact.map((e) => ({ ...e, line: e.line + offsets[i] }))),
+      exact: scanned2.flatMap((s, i) => s.exact.map((e) => ({ ...e, line: e.line + offsets[i] }))),
       pairs: scored.flatMap((s, i) => s.pairs.map((p) => ({ ...p, line: p.line + offsets[i] }))),
       examples,
       boilerplateNgrams: boilerplateCount,
@@ -36833,7 +36962,7 @@ async function checkRegistryBenchmarks(source, context) {
         field: `benchmarks.${domain2}.path`,
         rule: "missing-file",
         severity: "error",
-        message: `benchmark "${pin.path}" of domain ${domain2} is ${entry ? "not a regular file" : "missing"}`,
+        message: `benchmark "${pin.path}" of domain ${domain2} is ${entry?.kind === "symlink" ? "reached through a symbolic link, which is never followed" : entry ? "not a regular file" : "missing"}`,
         hint: "restore the file or fix its path"
       });
       continue;
@@ -37409,6 +37538,7 @@ async function evaluateBenchmarks(params) {
         });
         if (scored.error)
           problems.push(`${item.id} (${model}): ${hidden ? "could not be scored" : scored.error}`);
+        if (scored.bounded) problems.push(`${item.id} (${model}): ${scored.bounded}`);
         return scored.score;
       };
       const baseScore = score2(base[offset + i], "base");
@@ -41222,6 +41352,77 @@ async function currentPullRequest(github, repo, number4) {
   };
 }
 
+// src/core/site/evaluation-record.ts
+var MAX_LOSS_POINTS = 500;
+var RESULTS = ResultsSchema.shape;
+var Score = external_exports.number().min(0).max(1);
+var Difference = external_exports.number().min(-1).max(1);
+var Items = external_exports.number().int().min(0).max(1e7);
+var DifficultySchema = external_exports.object({ items: Items, base: Score, adapter: Score }).strict();
+var EvaluationRecordSchema = external_exports.object({
+  schema_version: external_exports.literal(1).describe("Version of this format."),
+  adapter: NameSchema.describe("Adapter name."),
+  domain: NameSchema.describe("The adapter's domain."),
+  version: SemverSchema.describe("The merged version."),
+  provenance: external_exports.object({
+    pr: external_exports.number().int().positive().describe("Pull request that merged it."),
+    head_sha: GitShaSchema.describe("Commit that was trained and evaluated."),
+    run: external_exports.number().int().positive().optional().describe("Workflow run of the evaluation."),
+    adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
+    base_id: external_exports.string().min(1).max(200).describe("registry.yaml base.id."),
+    base_gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF."),
+    harness: RESULTS.harness,
+    hardware: RESULTS.hardware
+  }).strict(),
+  benchmarks: external_exports.array(
+    external_exports.object({
+      name: RESULTS.benchmarks.element.shape.name,
+      kind: external_exports.enum(["own", "domain", "ood"]),
+      evaluation_type: EvaluationTypeSchema,
+      items: Items,
+      base: Score,
+      adapter: Score,
+      delta: Difference,
+      p: external_exports.number().min(0).max(1),
+      ci95: external_exports.tuple([Difference, Difference]).refine(([low, high]) => low <= high, "the interval's low end is above its high end"),
+      by_difficulty: external_exports.partialRecord(external_exports.enum(DIFFICULTY_LEVELS), DifficultySchema).optional()
+    }).strict()
+  ).max(100).describe("Public benchmarks: own, domain and out-of-domain."),
+  training: external_exports.object({
+    wall_seconds: external_exports.number().min(0).max(1e8),
+    // three years
+    loss: external_exports.array(
+      external_exports.object({
+        step: external_exports.number().int().min(0).max(1e9),
+        loss: external_exports.number().min(0).max(1e6)
+        // cross-entropy: ~12 for a model that knows nothing
+      }).strict()
+    ).max(MAX_LOSS_POINTS)
+  }).strict().optional()
+}).strict().describe("evaluations/<adapter>/<version>.json: one merged evaluation, as the registry's page shows it.");
+
+// src/core/site/site-inputs.ts
+var EVALUATIONS_DIR = "evaluations";
+var MAX_RECORD_BYTES = 1 << 20;
+
+// src/core/adapter/protected-paths.ts
+var WRITTEN_ON_MERGE = [REGISTRY_FILE, "LEADERBOARD.md", `${EVALUATIONS_DIR}/`];
+var KEPT_BY_MAINTAINERS = [".github/", "benchmarks/"];
+var covers = (rule, path) => path === rule || rule.endsWith("/") && path.startsWith(rule);
+function protectedPathFinding(path, added) {
+  const reason = WRITTEN_ON_MERGE.some((rule) => covers(rule, path)) ? "only loragate writes it, on merge" : KEPT_BY_MAINTAINERS.some((rule) => covers(rule, path)) || added && !path.includes("/") ? "maintainers change it in their own PRs" : void 0;
+  if (!reason) return void 0;
+  return {
+    file: path,
+    line: 0,
+    field: "",
+    rule: "protected-path",
+    severity: "error",
+    message: `this PR ${added ? "adds" : "changes"} ${path}; ${reason}`,
+    hint: "remove this change from the adapter PR"
+  };
+}
+
 // src/io/memory-source.ts
 var MemoryRegistrySource = class {
   files = /* @__PURE__ */ new Map();
@@ -41269,7 +41470,6 @@ var MemoryRegistrySource = class {
 };
 
 // src/github/read-pull-request.ts
-var PROTECTED = [REGISTRY_FILE, "LEADERBOARD.md", ".github/", "benchmarks/"];
 var FETCH_LIMIT = 100 << 20;
 async function readPullRequest(params) {
   const { github, repo } = params;
@@ -41282,17 +41482,10 @@ async function readPullRequest(params) {
   const adapters = /* @__PURE__ */ new Set();
   for (const file2 of changed) {
     for (const path of [file2.filename, file2.previous_filename].filter((p) => Boolean(p))) {
-      const protectedPath = PROTECTED.find((p) => path === p || p.endsWith("/") && path.startsWith(p));
+      const added = path === file2.filename && ["added", "renamed", "copied"].includes(file2.status);
+      const protectedPath = protectedPathFinding(path, added);
       if (protectedPath) {
-        findings.push({
-          file: path,
-          line: 0,
-          field: "",
-          rule: "protected-path",
-          severity: "error",
-          message: `this PR changes ${path}; ${protectedPath === REGISTRY_FILE || protectedPath === "LEADERBOARD.md" ? "only loragate writes it, on merge" : "maintainers change it in their own PRs"}`,
-          hint: "remove this change from the adapter PR"
-        });
+        findings.push(protectedPath);
       } else if (path.startsWith("adapters/")) {
         const name = path.split("/")[1];
         if (name) adapters.add(name);

@@ -16,6 +16,7 @@ import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
+import { outputFileProblem } from "./output-folder.ts";
 import { evaluateToResults } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
@@ -52,6 +53,11 @@ export async function runEval(
   }
   if (options.out && !options.adapter) {
     io.stderr("loragate: results.json compares an adapter with its base: pass --adapter with --out\n");
+    return 2;
+  }
+  const outProblem = options.out ? outputFileProblem(options.out) : undefined;
+  if (outProblem) {
+    io.stderr(`loragate: ${outProblem}\n`);
     return 2;
   }
   let harness: EvaluationHarness | undefined;
@@ -96,7 +102,7 @@ export async function runEval(
       );
       for (const problem of b.problems ?? []) io.stdout(`  ${problem}\n`);
     }
-    if (options.out) writeResultsAtomically(options.out, results);
+    if (options.out) writeResultsTo(options.out, results);
     return 0;
   } catch (error) {
     if (!(error instanceof EvaluationInputError)) throw error;
@@ -104,6 +110,17 @@ export async function runEval(
     return 2;
   } finally {
     await harness?.dispose();
+  }
+}
+
+/** results.json at `out`; a write the system refuses (a full disk, no permission) is exit 2 naming it. */
+function writeResultsTo(out: string, results: Results): void {
+  try {
+    writeResultsAtomically(out, results);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new EvaluationInputError(`--out ${out} could not be written (${code})`);
   }
 }
 

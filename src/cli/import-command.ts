@@ -11,7 +11,7 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 import { counted } from "../core/text.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
-import { outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
+import { OutputFolderError, outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
 
 const REPORT_FILE = "IMPORT_REPORT.md";
 
@@ -20,10 +20,10 @@ export async function runImport(
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ): Promise<number> {
   const problem =
-    outputFolderProblem(p.out, REPORT_FILE, "import") ??
     (existsSync(p.from) && statSync(p.from).isDirectory()
       ? undefined
-      : `LocoLLM folder not found: ${p.from}`);
+      : `LocoLLM folder not found: ${p.from}`) ??
+    outputFolderProblem({ out: p.out, marker: REPORT_FILE, what: "import", inputs: [p.from] });
   if (problem) {
     io.stderr(`loragate: ${problem}\n`);
     return 2;
@@ -53,7 +53,7 @@ export async function runImport(
     );
     return 0;
   } catch (error) {
-    if (!(error instanceof ImportError)) throw error;
+    if (!(error instanceof ImportError || error instanceof OutputFolderError)) throw error;
     io.stderr(`loragate: ${error.message}\n`);
     return 2;
   }

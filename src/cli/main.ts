@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { counted } from "../core/text.ts";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { checkRegistry, listAdapterNames } from "../core/check.ts";
+import { listAdapterNames } from "../core/check.ts";
 import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
@@ -24,6 +24,7 @@ import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
 import { asCliProcess } from "./interrupt.ts";
+import { runCheckWork } from "./check-in-worker.ts";
 import { inputFileProblem } from "./input-files.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
@@ -250,11 +251,12 @@ async function runCheck(p: {
       "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose)\n\n",
     );
   try {
-    const report = await checkRegistry({
-      source: new FsRegistrySource(p.root),
+    const report = await runCheckWork({
+      root: p.root,
       adapter: p.adapter,
       onProgress: progress?.update,
       hidden: await loadHiddenBenchmarks(p.hidden),
+      ownProcess: p.signal !== undefined,
     });
     progress?.clear();
     p.io.stdout(formatReport(report, p.format));

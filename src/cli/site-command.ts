@@ -7,7 +7,7 @@ import { renderSite } from "../core/site/render-site.ts";
 import { readSiteInputs } from "../core/site/site-inputs.ts";
 import { counted } from "../core/text.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
-import { outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
+import { OutputFolderError, outputFolderProblem, replaceFolder, writeFiles } from "./output-folder.ts";
 
 /** Marks a folder loragate wrote, so a second build may replace it. */
 const MARKER = ".loragate-site";
@@ -16,7 +16,7 @@ export async function runSite(
   p: { root: string; out: string },
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ): Promise<number> {
-  const problem = outputFolderProblem(p.out, MARKER, "site");
+  const problem = outputFolderProblem({ out: p.out, marker: MARKER, what: "site", inputs: [p.root] });
   if (problem) {
     io.stderr(`loragate: ${problem}\n`);
     return 2;
@@ -28,7 +28,13 @@ export async function runSite(
   }
   for (const skipped of inputs.skipped) io.stderr(`loragate: skipped ${skipped}\n`);
   const files = renderSite(inputs.registry, inputs.adapters);
-  await writeSite(p.out, files);
+  try {
+    await writeSite(p.out, files);
+  } catch (error) {
+    if (!(error instanceof OutputFolderError)) throw error;
+    io.stderr(`loragate: ${error.message}\n`);
+    return 2;
+  }
   io.stdout(
     `site of ${counted(inputs.adapters.length, "adapter")} written to ${p.out}\nopen ${join(p.out, "index.html")}\n`,
   );

@@ -62,9 +62,21 @@ export function lineColumnAt(text: string, index: number): { line: number; colum
   return { line, column: index - lineStart + 1 };
 }
 
+/**
+ * Characters a terminal or an editor acts on instead of showing: C0 controls (ESC starts a terminal
+ * sequence), DEL, C1 controls (0x9b is a one-byte CSI), line separators and bidirectional overrides
+ * (which reorder what a reader sees).
+ */
+const UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text with every UNSHOWN character written as its \uXXXX escape, the rest as it is. */
+export function withoutControls(text: string): string {
+  return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** A value made safe to print on one line: control characters escaped, length capped. */
 export function printable(value: string, max = 80): string {
-  const escaped = JSON.stringify(value).slice(1, -1);
+  const escaped = withoutControls(JSON.stringify(value).slice(1, -1));
   return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
 

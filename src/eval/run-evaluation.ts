@@ -114,6 +114,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
         // a hidden item's error could echo its pattern: its id and that it failed, nothing more
         if (scored.error)
           problems.push(`${item.id} (${model}): ${hidden ? "could not be scored" : scored.error}`);
+        if (scored.bounded) problems.push(`${item.id} (${model}): ${scored.bounded}`);
         return scored.score;
       };
       const baseScore = score(base[offset + i]!, "base");

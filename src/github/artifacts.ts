@@ -5,6 +5,11 @@ import type { GitHub, RepoRef } from "./types.ts";
 const RESULTS_ARTIFACT = "loragate-results";
 /** Largest zipped artifact downloaded; results.json itself is capped again when parsed. */
 const MAX_ARTIFACT_BYTES = 64 << 20;
+/**
+ * Zip bytes handed to the inflater at a time: deflate expands at most ~1032x, so one slice yields at
+ * most ~16 MiB and the cap is checked between slices, never after gigabytes (a 2 MB zip of 2 GB zeros).
+ */
+const SLICE_BYTES = 16 << 10;
 
 /** results.json of a workflow run, from its `loragate-results` artifact, size-capped before download. */
 export async function downloadResults(params: {
@@ -40,7 +45,7 @@ export async function downloadResults(params: {
  * size its zip header declares (or the cap): a header that lies about the size would otherwise cost
  * seconds of CPU and yield a silently truncated file. Other entries (adapter, loss log) are not read.
  */
-function inflateResults(zip: Uint8Array): Uint8Array {
+export function inflateResults(zip: Uint8Array): Uint8Array {
   const chunks: Uint8Array[] = [];
   let inflated = 0;
   let declared: number | undefined;
@@ -57,7 +62,7 @@ function inflateResults(zip: Uint8Array): Uint8Array {
       if (problem) return;
       inflated += chunk.length;
       if (inflated > limit) {
-        problem = `results.json inflates past ${limit} bytes (${declared === undefined ? "the cap" : "the size its zip header declares"})`;
+        problem = `results.json inflates past ${limit} bytes (${limit === declared ? "the size its zip header declares" : "the cap"})`;
         file.terminate();
         return;
       }
@@ -68,7 +73,8 @@ function inflateResults(zip: Uint8Array): Uint8Array {
   });
   unzip.register(UnzipInflate);
   try {
-    unzip.push(zip, true);
+    for (let at = 0; at < zip.length && !problem; at += SLICE_BYTES)
+      unzip.push(zip.subarray(at, at + SLICE_BYTES), at + SLICE_BYTES >= zip.length);
   } catch (error) {
     problem ??= `the artifact is not a readable zip: ${(error as Error).message}`;
   }

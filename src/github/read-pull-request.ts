@@ -3,11 +3,10 @@ import type { Finding } from "../core/findings/findings.ts";
 import type { Config } from "../core/schemas/config.ts";
 import { declaredDataFiles } from "../core/adapter/declared-data.ts";
 import { MANIFEST_FILE } from "../core/adapter/validate-adapter.ts";
+import { protectedPathFinding } from "../core/adapter/protected-paths.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
 import type { GitHub, RepoRef } from "./types.ts";
 
-/** Files only the app (or maintainers on the default branch) may change. */
-const PROTECTED = [REGISTRY_FILE, "LEADERBOARD.md", ".github/", "benchmarks/"];
 /** Largest file fetched from GitHub; larger ones are validated by their size alone. */
 const FETCH_LIMIT = 100 << 20;
 
@@ -46,17 +45,10 @@ export async function readPullRequest(params: {
   const adapters = new Set<string>();
   for (const file of changed) {
     for (const path of [file.filename, file.previous_filename].filter((p): p is string => Boolean(p))) {
-      const protectedPath = PROTECTED.find((p) => path === p || (p.endsWith("/") && path.startsWith(p)));
+      const added = path === file.filename && ["added", "renamed", "copied"].includes(file.status);
+      const protectedPath = protectedPathFinding(path, added);
       if (protectedPath) {
-        findings.push({
-          file: path,
-          line: 0,
-          field: "",
-          rule: "protected-path",
-          severity: "error",
-          message: `this PR changes ${path}; ${protectedPath === REGISTRY_FILE || protectedPath === "LEADERBOARD.md" ? "only loragate writes it, on merge" : "maintainers change it in their own PRs"}`,
-          hint: "remove this change from the adapter PR",
-        });
+        findings.push(protectedPath);
       } else if (path.startsWith("adapters/")) {
         const name = path.split("/")[1];
         if (name) adapters.add(name);

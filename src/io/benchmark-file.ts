@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { NOT_REGULAR, openRegularFile } from "./open-regular-file.ts";
 import { validateDataset } from "../core/dataset/validate-dataset.ts";
 import { FindingSink, sortFindings } from "../core/findings/findings.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
@@ -20,14 +21,17 @@ export async function readBenchmarkFile(path: string, label: string): Promise<Be
     await validateDataset({
       kind: "benchmark",
       file: label,
-      chunks: createReadStream(path),
+      chunks: createReadStream("", { fd: await openRegularFile(path, true) }),
       maxLineBytes: 1 << 20,
       sink,
       onRecord: (item) => items.push(item),
     });
   } catch (error) {
     // Node's message names the path; the code says enough (ENOENT, EACCES, EISDIR).
-    throw new Error(`${label} could not be read (${(error as NodeJS.ErrnoException).code ?? "read error"})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === NOT_REGULAR)
+      throw new Error(`${label} is not a regular file (a FIFO, socket or device is never read)`);
+    throw new Error(`${label} could not be read (${code ?? "read error"})`);
   }
   const errors = sortFindings(sink.findings.filter((f) => f.severity === "error"));
   if (errors.length === 0) return items;

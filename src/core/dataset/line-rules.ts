@@ -53,9 +53,55 @@ const FIELD_ALIASES: Record<TrainingForm | "benchmark", Record<string, string>> 
 /** What a rule returns when a line passes it: one shared empty list, no allocation per line. */
 const NONE: readonly LineDraft[] = Object.freeze([]);
 
-/** 1-based column of a key in a JSON line, for pointing at a field; 1 when absent. */
+/** The keys of the last line asked about, with their columns: the rules of one line ask in turn. */
+let scanned: { text: string; columns: Map<string, number> } | undefined;
+
+/**
+ * 1-based column of a key in a JSON line (the first place it is a key, at any depth), for pointing at
+ * a field; 1 when absent. Where the key's first spelling is not it, the line's keys are found in one
+ * pass and kept for the next question about the same line. A line asks about at most ~25 keys (20
+ * unknown ones, the schema's fields), so a line of 90,000 keys costs a few times its length.
+ */
 export function columnOf(text: string, key: string): number {
-  return text.indexOf(`"${key}"`) + 1 || 1;
+  // the common case, at native speed: the key's first spelling is the key (a line asks a few times)
+  const at = text.indexOf(`"${key}"`);
+  if (at >= 0 && text.charCodeAt(at - 1) !== 92 && isKeyEnd(text, at + key.length + 2)) return at + 1;
+  if (scanned?.text !== text) scanned = { text, columns: keyColumns(text) };
+  return scanned.columns.get(key) ?? 1;
+}
+
+/** Whether a colon follows `from` (past white space): the string before it was a key. */
+function isKeyEnd(text: string, from: number): boolean {
+  let next = from;
+  while (next < text.length && text.charCodeAt(next) <= 32) next++;
+  return text.charCodeAt(next) === 58; // :
+}
+
+/** Every key of a JSON text (already parsed, so well formed) and the column of its opening quote. */
+function keyColumns(text: string): Map<string, number> {
+  const columns = new Map<string, number>();
+  // outside strings JSON has no quote: from one string's end, the next quote opens the next string
+  for (let open = text.indexOf('"'); open >= 0;) {
+    const close = closingQuote(text, open);
+    if (isKeyEnd(text, close + 1)) {
+      const raw = text.slice(open + 1, close);
+      const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+      if (!columns.has(key)) columns.set(key, open + 1);
+    }
+    open = text.indexOf('"', close + 1);
+  }
+  return columns;
+}
+
+/** The quote that ends the string opened at `open`: the next one not escaped by an odd run of backslashes. */
+function closingQuote(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0 || at < 0) return at < 0 ? text.length : at;
+    at = text.indexOf('"', at + 1);
+  }
 }
 
 export const crlfFinding = (line: number, column: number): LineDraft => ({
@@ -143,18 +189,40 @@ export const mixedFormFinding = (form: TrainingForm, first: FirstForm, line: num
   hint: "write every line of a training file in one form (convert the odd ones out)",
 });
 
-/** Keys the record's form does not know: warnings naming the key probably meant. */
+/** How many keys of a record its form does not know (what unknownKeyFindings would report, uncounted). */
+export function unknownKeyCount(value: object, form: TrainingForm | undefined): number {
+  const known = KNOWN_KEYS[form ?? "benchmark"];
+  let count = 0;
+  for (const key in value) if (!known.has(key)) count++;
+  return count;
+}
+
+/** The rule a line that JSON.parse refused breaks (jsonSyntaxFinding's), without building the finding. */
+export const jsonSyntaxRule = (text: string): string => (text.includes("\0") ? "nul-byte" : "jsonl-syntax");
+
+/** Unknown keys of one line named in findings; the rest are only counted (a line can hold 90,000). */
+const UNKNOWN_KEYS_NAMED = 20;
+
+/**
+ * Keys the record's form does not know: warnings naming the key probably meant, for the first 20, and
+ * how many more there are (counted, not built: each finding costs a search for the name meant).
+ */
 export function unknownKeyFindings(
   value: object,
   form: TrainingForm | undefined,
   text: string,
   line: number,
-): readonly LineDraft[] {
+): { drafts: readonly LineDraft[]; more: number } {
   const known = KNOWN_KEYS[form ?? "benchmark"];
   let found: LineDraft[] | undefined;
+  let more = 0;
   // for-in over a parsed line's own keys: no array per line, on the path every valid line takes
   for (const key in value)
     if (!known.has(key)) {
+      if ((found?.length ?? 0) >= UNKNOWN_KEYS_NAMED) {
+        more++;
+        continue;
+      }
       const near = FIELD_ALIASES[form ?? "benchmark"][key] ?? closestName(key, [...known]);
       (found ??= []).push({
         line,
@@ -166,8 +234,10 @@ export function unknownKeyFindings(
         hint: `loragate ignores it; the known keys are ${[...known].join(", ")}`,
       });
     }
-  return found ?? NONE;
+  return found ? { drafts: found, more } : NO_UNKNOWN_KEYS;
 }
+
+const NO_UNKNOWN_KEYS = Object.freeze({ drafts: NONE, more: 0 });
 
 /** The JSON types of a training record's fields, e.g. "string,number,undefined". */
 export function trainingFieldTypes(record: Record<string, unknown>): string {

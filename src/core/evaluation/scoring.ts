@@ -5,13 +5,29 @@
  */
 import { RE2JS } from "re2js";
 import type { EVALUATION_TYPES } from "../schemas/common.ts";
-import { parsesAsPython } from "./python-syntax.ts";
+import { PARSE_BUDGET_MS, pythonSyntax } from "./python-syntax.ts";
 
 export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 export type ScorerConfig = Record<string, unknown>;
 
 /** Longest model answer a scorer looks at: bounds every regex's input. */
 const MAX_SCORED_CHARS = 20_000;
+/**
+ * RE2 runs in time linear in program size x input: `(?:.*){1000}=` (a 2,003-instruction program) took
+ * 0.8-3 s on a 20,000-character answer. A pattern scores at most this many instructions x characters
+ * (about 0.2 s); a costlier one sees the start of the answer, and the results say so.
+ */
+const REGEX_BUDGET = 4_000_000;
+/**
+ * Backslash line continuations a code answer may hold: tree-sitter-python's parse is quadratic in them
+ * (1,000: 0.07 s; 2,000: 0.36 s; 10,000: 7 s). Real code holds a handful.
+ */
+const MAX_LINE_CONTINUATIONS = 500;
+
+/** What a scorer tells beyond the score: how its work was bounded, for the results' problems. */
+interface ScoringNotes {
+  bounded?: string;
+}
 
 const NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
 
@@ -83,10 +99,11 @@ function normalizeText(text: string, config: ScorerConfig): string {
 }
 
 /** exact_match: equal after normalization; `extract` (a regex with one group) picks the answer first. */
-function exactMatch(output: string, expected: string, config: ScorerConfig): number {
+function exactMatch(output: string, expected: string, config: ScorerConfig, notes: ScoringNotes): number {
   let answer = output.slice(0, MAX_SCORED_CHARS);
   if (typeof config.extract === "string") {
-    const match = safeRegex(config.extract, "i").matcher(answer);
+    const pattern = safeRegex(config.extract, "i");
+    const match = pattern.matcher(withinRegexBudget(pattern, answer, "extract", notes));
     if (!match.find()) return 0;
     answer = (match.groupCount() >= 1 ? match.group(1) : null) ?? match.group(0) ?? "";
   }
@@ -133,11 +150,19 @@ function keywords(output: string, expected: ExpectedAnswer, config: ScorerConfig
  * code: the answer's code (its first fenced block, else the whole answer) parses as Python, checked by
  * tree-sitter's grammar, and contains every keyword (LocoLLM's code type).
  */
-function code(output: string, expected: ExpectedAnswer, config: ScorerConfig): number {
+function code(output: string, expected: ExpectedAnswer, config: ScorerConfig, notes: ScoringNotes): number {
   const answer = output.slice(0, MAX_SCORED_CHARS);
   const fenced = /```[ \t]*(?:python3?|py)?[ \t]*\r?\n([\s\S]*?)```/i.exec(answer);
   const source = fenced ? fenced[1]! : answer;
-  return Number(parsesAsPython(source) && hasEveryKeyword(source, requireKeywords(expected), config));
+  const continuations = source.match(/\\(?:\r\n?|\n)/g)?.length ?? 0;
+  if (continuations > MAX_LINE_CONTINUATIONS) {
+    notes.bounded = `scored 0 unparsed: its code holds ${continuations} backslash line continuations, over ${MAX_LINE_CONTINUATIONS}`;
+    return 0;
+  }
+  const syntax = pythonSyntax(source);
+  if (syntax === "over-budget")
+    notes.bounded = `scored 0: the Python parse stopped at its ${PARSE_BUDGET_MS} ms budget`;
+  return Number(syntax === "valid" && hasEveryKeyword(source, requireKeywords(expected), config));
 }
 
 function requireKeywords(expected: ExpectedAnswer): readonly string[] {
@@ -146,10 +171,20 @@ function requireKeywords(expected: ExpectedAnswer): readonly string[] {
 }
 
 /** regex: `pattern` (default: the expected output itself, as a regex) matches the output. */
-function regex(output: string, expected: string, config: ScorerConfig): number {
-  const pattern = typeof config.pattern === "string" ? config.pattern : expected;
+function regex(output: string, expected: string, config: ScorerConfig, notes: ScoringNotes): number {
+  const source = typeof config.pattern === "string" ? config.pattern : expected;
   const flags = typeof config.flags === "string" ? config.flags.replace(/[^imsu]/g, "") : "i";
-  return safeRegex(pattern, flags).matcher(output.slice(0, MAX_SCORED_CHARS)).find() ? 1 : 0;
+  const pattern = safeRegex(source, flags);
+  const answer = withinRegexBudget(pattern, output.slice(0, MAX_SCORED_CHARS), "pattern", notes);
+  return pattern.matcher(answer).find() ? 1 : 0;
+}
+
+/** The start of `answer` that `pattern` can search within REGEX_BUDGET; notes when that is not all of it. */
+function withinRegexBudget(pattern: RE2JS, answer: string, what: string, notes: ScoringNotes): string {
+  const chars = Math.floor(REGEX_BUDGET / Math.max(1, pattern.programSize()));
+  if (answer.length <= chars) return answer;
+  notes.bounded = `the ${what} regex searched the first ${chars} of ${answer.length} characters (a ${pattern.programSize()}-instruction program)`;
+  return answer.slice(0, chars);
 }
 
 /** rouge_l: F1 of the longest common subsequence of lower-cased word tokens. */
@@ -184,12 +219,12 @@ export interface ExpectedAnswer {
 
 const SCORERS: Record<
   EvaluationType,
-  (output: string, expected: ExpectedAnswer, config: ScorerConfig) => number
+  (output: string, expected: ExpectedAnswer, config: ScorerConfig, notes: ScoringNotes) => number
 > = {
-  exact_match: (output, expected, config) => exactMatch(output, expected.text, config),
+  exact_match: (output, expected, config, notes) => exactMatch(output, expected.text, config, notes),
   numeric: (output, expected, config) => numeric(output, expected.text, config),
   contains: (output, expected, config) => contains(output, expected.text, config),
-  regex: (output, expected, config) => regex(output, expected.text, config),
+  regex: (output, expected, config, notes) => regex(output, expected.text, config, notes),
   rouge_l: (output, expected) => rougeL(output, expected.text),
   keywords,
   code,
@@ -219,17 +254,25 @@ export function safeRegex(pattern: string, flags: string): RE2JS {
   }
 }
 
-/** Scores one answer; an item that cannot be scored (e.g. an unsafe regex) scores 0 and says why. */
+/**
+ * Scores one answer; an item that cannot be scored (e.g. an unsafe regex) scores 0 and says why in
+ * `error`; `bounded` says how a costly answer's scoring was cut short (it never names the item's text).
+ */
 export function scoreAnswer(
   type: EvaluationType,
   output: string,
   expected: string | ExpectedAnswer,
   config: ScorerConfig = {},
-): { score: number; error?: string } {
+): { score: number; error?: string; bounded?: string } {
+  const notes: ScoringNotes = {};
   try {
-    return {
-      score: SCORERS[type](output, typeof expected === "string" ? { text: expected } : expected, config),
-    };
+    const score = SCORERS[type](
+      output,
+      typeof expected === "string" ? { text: expected } : expected,
+      config,
+      notes,
+    );
+    return notes.bounded ? { score, bounded: notes.bounded } : { score };
   } catch (error) {
     if (error instanceof ScoringError) return { score: 0, error: error.message };
     throw error;

@@ -74,12 +74,19 @@ export class FindingSink {
    * Counts one more finding of each rule in `file` without building it, when every one of those
    * rules is already listed in full: a file of a million bad lines costs a count per line, not a
    * finding. Returns false (nothing counted) when any of them still has room: build and add them.
+   * `times`: how many findings of each rule the line holds (a line's unknown keys).
    */
-  countIfFull(file: string, rules: readonly string[]): boolean {
+  countIfFull(file: string, rules: readonly string[], times = 1): boolean {
     const keys = rules.map((rule) => `${file}\0${rule}`);
     if (keys.some((key) => (this.listed.get(key) ?? 0) < this.maxPerFileRule)) return false;
-    for (const key of keys) this.seen.set(key, this.seen.get(key)! + 1);
+    for (const key of keys) this.seen.set(key, this.seen.get(key)! + times);
     return true;
+  }
+
+  /** Counts `n` findings of a rule that were never built (past what a line names): finish() says so. */
+  countUnlisted(file: string, rule: string, n: number): void {
+    const key = `${file}\0${rule}`;
+    this.seen.set(key, (this.seen.get(key) ?? 0) + n);
   }
 
   /** What a sink filled elsewhere (a worker) holds, to be absorbed by another. */

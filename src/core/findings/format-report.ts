@@ -1,7 +1,7 @@
 import { allFindings, type CheckReport } from "../check.ts";
 import { countBySeverity, type Finding } from "./findings.ts";
 import { summarizeContamination } from "../contamination/report.ts";
-import { counted, printable } from "../text.ts";
+import { counted, printable, withoutControls } from "../text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -16,8 +16,10 @@ export function formatText(report: CheckReport): string {
   const out: string[] = [];
   const all = allFindings(report);
   for (const f of all) {
-    out.push(`${location(f)} ${f.severity} ${f.field ? `${f.field}: ` : ""}${f.message} [${f.rule}]`);
-    out.push(`  hint: ${f.hint}`);
+    // a field is a key of the data (any text); messages quote data printable already: this is the net
+    const field = f.field ? `${printable(f.field, 80)}: ` : "";
+    out.push(withoutControls(`${location(f)} ${f.severity} ${field}${f.message} [${f.rule}]`));
+    out.push(withoutControls(`  hint: ${f.hint}`));
   }
   if (all.length > 0) out.push("");
   if (!report.registry.ok) out.push("✗ registry.yaml / config: fix the errors above first");

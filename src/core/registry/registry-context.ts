@@ -148,7 +148,7 @@ export async function checkRegistryBenchmarks(
         field: `benchmarks.${domain}.path`,
         rule: "missing-file",
         severity: "error",
-        message: `benchmark "${pin.path}" of domain ${domain} is ${entry ? "not a regular file" : "missing"}`,
+        message: `benchmark "${pin.path}" of domain ${domain} is ${entry?.kind === "symlink" ? "reached through a symbolic link, which is never followed" : entry ? "not a regular file" : "missing"}`,
         hint: "restore the file or fix its path",
       });
       continue;

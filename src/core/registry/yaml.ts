@@ -76,13 +76,16 @@ export function parseYaml(file: string, bytes: Uint8Array): YamlResult {
     value = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file, json: false });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
-      const mark = error.mark as { line?: number; column?: number } | undefined;
+      const mark = error.mark as { position?: number } | undefined;
+      // js-yaml counts a lone CR as a line break, as YAML does; findings count lines as GitHub and
+      // editors' line numbers do (by LF), so its line could lie past the file's end: use the offset
+      const at = mark?.position === undefined ? undefined : lineColumnAt(text, mark.position);
       const duplicate = /duplicated mapping key/.test(error.reason);
       return failed(
         finding(
           file,
-          (mark?.line ?? 0) + 1,
-          mark ? (mark.column ?? 0) + 1 : undefined,
+          at?.line ?? 1,
+          at?.column,
           duplicate ? "yaml-duplicate-key" : "yaml-syntax",
           duplicate ? "a key appears twice in the same mapping" : `YAML syntax error: ${error.reason}`,
           duplicate ? "keep one of the two keys" : "check indentation, colons and quotes around this place",

@@ -22,8 +22,14 @@ export const MAX_LOSS_POINTS = 500;
 
 /** Fields the record carries over from results.json keep results.json's own rules. */
 const RESULTS = ResultsSchema.shape;
+// A record is read from a folder a PR could reach: every number is held to what it can be, so the page
+// never shows Infinity for an interval of ±1e308 or draws a loss at NaN coordinates.
 const Score = z.number().min(0).max(1);
-const DifficultySchema = z.object({ items: z.number().int().min(0), base: Score, adapter: Score }).strict();
+/** A difference of two scores. */
+const Difference = z.number().min(-1).max(1);
+/** More items than any benchmark holds (limits.max_train_examples is 1,000,000 by default). */
+const Items = z.number().int().min(0).max(10_000_000);
+const DifficultySchema = z.object({ items: Items, base: Score, adapter: Score }).strict();
 
 export const EvaluationRecordSchema = z
   .object({
@@ -50,12 +56,14 @@ export const EvaluationRecordSchema = z
             name: RESULTS.benchmarks.element.shape.name,
             kind: z.enum(["own", "domain", "ood"]),
             evaluation_type: EvaluationTypeSchema,
-            items: z.number().int().min(0),
+            items: Items,
             base: Score,
             adapter: Score,
-            delta: z.number().min(-1).max(1),
+            delta: Difference,
             p: z.number().min(0).max(1),
-            ci95: z.tuple([z.number(), z.number()]),
+            ci95: z
+              .tuple([Difference, Difference])
+              .refine(([low, high]) => low <= high, "the interval's low end is above its high end"),
             by_difficulty: z.partialRecord(z.enum(DIFFICULTY_LEVELS), DifficultySchema).optional(),
           })
           .strict(),
@@ -64,15 +72,23 @@ export const EvaluationRecordSchema = z
       .describe("Public benchmarks: own, domain and out-of-domain."),
     training: z
       .object({
-        wall_seconds: z.number().min(0),
+        wall_seconds: z.number().min(0).max(1e8), // three years
         steps: z
           .number()
           .int()
           .min(0)
+          .max(1e9)
           .optional()
           .describe("Logged steps in all; `loss` is an even sample of them."),
         loss: z
-          .array(z.object({ step: z.number().int().min(0), loss: z.number() }).strict())
+          .array(
+            z
+              .object({
+                step: z.number().int().min(0).max(1e9),
+                loss: z.number().min(0).max(1e6), // cross-entropy: ~12 for a model that knows nothing
+              })
+              .strict(),
+          )
           .max(MAX_LOSS_POINTS),
       })
       .strict()
@@ -116,7 +132,8 @@ export function evaluationRecord(
               adapter: summary.adapter,
               delta: summary.delta,
               p: summary.p,
-              ci95: summary.ci95,
+              // the normal interval (past 2,000 items) can pass ±1 near a perfect score; a mean cannot
+              ci95: [Math.max(-1, summary.ci95[0]), Math.min(1, summary.ci95[1])],
               ...byDifficulty(benchmark.outcomes),
             },
           ],
