@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { counted } from "../core/text.ts";
-import { dirname, join } from "node:path";
+import { closestName, counted } from "../core/text.ts";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry, listAdapterNames } from "../core/check.ts";
 import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
@@ -24,10 +24,16 @@ import { EVAL_USAGE } from "./eval-usage.ts";
 import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
 import { asCliProcess } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
+import { packagePath } from "./package-root.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
 const COMMAND_USAGE: Record<string, string> = {
-  check: `  loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
+  init: `  loragate init [DIR]                 a new registry: registry.yaml, .github/loragate.yml, the two
+                                      workflows, the proposal form, CONTRIBUTING.md (never overwrites)`,
+  "pin-base": `  loragate pin-base --gguf FILE --hf-base FOLDER [--revision COMMIT] [registry-dir]
+                                      pins the base in registry.yaml: the GGUF's sha256 and every
+                                      file of the training base's folder`,
+  check: `  loragate check [registry-dir] [--adapter NAME]... [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text`,
   scorecard: `  loragate scorecard RESULTS.json [--registry DIR]
@@ -43,7 +49,7 @@ const COMMAND_USAGE: Record<string, string> = {
   site: `  loragate site [registry-dir] --out DIR
                                       the registry's static site: a leaderboard per domain, a card
                                       per adapter, every adapter against every benchmark`,
-  demo: `  loragate demo                       the bundled fixture registry: check, contamination, and a real
+  demo: `  loragate demo [--out DIR]           the bundled fixture registry: check, contamination, and a real
                                       evaluation of its math adapter on a generated tiny model`,
 };
 
@@ -70,17 +76,6 @@ const defaultIO: CliIO = {
   stderr: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stderr.isTTY),
 };
-
-/** The registry bundled with loragate, for the demo. */
-function fixtureRegistryPath(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "fixtures", "registry"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("bundled fixtures/registry not found");
-    dir = up;
-  }
-  return join(dir, "fixtures", "registry");
-}
 
 /** `signal` aborts work that runs in other processes (the demo's trainer) when the CLI is interrupted. */
 export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: AbortSignal): Promise<number> {
@@ -116,10 +111,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io.stderr(`loragate: ${command} takes at most one registry folder\n\n${USAGE}`);
       return 2;
     }
-    const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
-    const problem =
-      (await registryProblem(root)) ??
-      (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
+    const root = command === "demo" ? packagePath("fixtures", "registry") : (rest[0] ?? ".");
+    const problem = (await registryProblem(root)) ?? (await adapterProblem(root, values.adapter ?? []));
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -142,8 +135,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runProposalCheck({ file: rest[1]!, registry: values.registry, io });
   }
   if (command === "eval") {
-    if (rest.length > 0) {
-      io.stderr(`loragate: eval takes flags only\n\n${USAGE}`);
+    if (rest.length > 0 || (values.adapter?.length ?? 0) > 1) {
+      io.stderr(`loragate: eval takes flags only, and one --adapter\n\n${USAGE}`);
       return 2;
     }
     // Loaded on use: the harness brings node-llama-cpp, which `check` and `--help` do not need.
@@ -151,7 +144,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runEval(
       {
         base: values.base,
-        adapter: values.adapter,
+        adapter: values.adapter?.[0],
         benchmark: values.benchmark,
         registry: values.registry,
         name: values.name,
@@ -168,7 +161,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   }
   if (command === "import") {
     if (rest[0] !== "locollm" || rest.length > 2 || !values.out) {
-      io.stderr(`loragate: usage:\n${COMMAND_USAGE.import}\n`);
+      io.stderr(
+        `loragate: ${rest[0] === "locollm" && !values.out ? "import needs --out DIR, the new registry's folder; " : ""}usage:\n${COMMAND_USAGE.import}\n`,
+      );
       return 2;
     }
     const { runImport } = await import("./import-command.ts");
@@ -184,7 +179,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   }
   if (command === "site") {
     if (rest.length > 1 || !values.out) {
-      io.stderr(`loragate: usage:\n${COMMAND_USAGE.site}\n`);
+      io.stderr(
+        `loragate: ${values.out ? "" : "site needs --out DIR, the folder to write the site to; "}usage:\n${COMMAND_USAGE.site}\n`,
+      );
       return 2;
     }
     const root = rest[0] ?? ".";
@@ -203,7 +200,38 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     }
     return runScorecard({ file: rest[0]!, registry: values.registry, io });
   }
-  io.stderr(`loragate: unknown command "${command}"\n\n${USAGE}`);
+  if (command === "init") {
+    if (rest.length > 1) {
+      io.stderr(`loragate: usage:\n${COMMAND_USAGE.init}\n`);
+      return 2;
+    }
+    const { runInit } = await import("./init-command.ts");
+    return runInit({ dir: rest[0] ?? "." }, io);
+  }
+  if (command === "pin-base") {
+    const missing = [values.gguf ? "" : "--gguf FILE", values["hf-base"] ? "" : "--hf-base FOLDER"].filter(
+      Boolean,
+    );
+    if (rest.length > 1 || missing.length > 0) {
+      io.stderr(
+        `loragate: ${missing.length ? `pin-base needs ${missing.join(" and ")}; ` : ""}usage:\n${COMMAND_USAGE["pin-base"]}\n`,
+      );
+      return 2;
+    }
+    const root = rest[0] ?? ".";
+    const problem = await registryProblem(root);
+    if (problem) {
+      io.stderr(`loragate: ${problem}\n`);
+      return 2;
+    }
+    const { runPinBase } = await import("./pin-base-command.ts");
+    return runPinBase(
+      { registry: root, gguf: values.gguf!, hfBase: values["hf-base"]!, revision: values.revision },
+      io,
+    );
+  }
+  const guess = closestName(command, Object.keys(COMMAND_USAGE));
+  io.stderr(`loragate: unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ""}\n\n${USAGE}`);
   return 2;
 }
 
@@ -212,7 +240,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      adapter: { type: "string" },
+      adapter: { type: "string", multiple: true },
       format: { type: "string", default: "text" },
       hidden: { type: "string", multiple: true },
       registry: { type: "string" },
@@ -228,6 +256,9 @@ function parse(argv: string[]) {
       threads: { type: "string" },
       "base-gguf": { type: "string" },
       "base-revision": { type: "string" },
+      gguf: { type: "string" },
+      "hf-base": { type: "string" },
+      revision: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -235,7 +266,7 @@ function parse(argv: string[]) {
 
 async function runCheck(p: {
   root: string;
-  adapter?: string;
+  adapter?: string[];
   format: OutputFormat;
   io: CliIO;
   demo: boolean;
@@ -293,10 +324,12 @@ async function registryProblem(root: string): Promise<string | undefined> {
     : `${root} has no registry.yaml: not a loragate registry (run loragate in the registry's root, or pass its path)`;
 }
 
-/** Why `--adapter NAME` names no folder under the registry's adapters/ (a typo, most often): those it has. */
-async function adapterProblem(root: string, name: string): Promise<string | undefined> {
+/** Why an `--adapter NAME` names no folder under the registry's adapters/ (a typo, most often): those it has. */
+async function adapterProblem(root: string, wanted: string[]): Promise<string | undefined> {
+  if (wanted.length === 0) return undefined;
   const names = await listAdapterNames(new FsRegistrySource(root));
-  if (names.includes(name)) return undefined;
+  const name = wanted.find((n) => !names.includes(n));
+  if (name === undefined) return undefined;
   const shown = names.slice(0, 10).join(", ") + (names.length > 10 ? `, and ${names.length - 10} more` : "");
   return `no adapter ${JSON.stringify(name)} in ${join(root, "adapters")}: ${names.length === 0 ? "it has none" : `it has ${shown}`}`;
 }
