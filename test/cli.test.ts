@@ -3,25 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CliIO, runCli } from "../src/cli/main.ts";
+import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
-
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
 
 /** `loragate demo` with this trainer Python; checks what every demo run must show. */
 async function demo(python: string) {
