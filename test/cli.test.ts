@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
@@ -166,6 +166,7 @@ describeWithTrainer("loragate demo with the trainer's environment", () => {
 
 describe("inputs that are not regular files: exit 2 with the path, never a hang or a stack", () => {
   const dir = mkdtempSync(join(tmpdir(), "loragate-cli-inputs-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fifo = join(dir, "pipe");
   execFileSync("mkfifo", [fifo]); // nothing ever writes to it: reading it would block for ever
   const folder = join(dir, "folder");
