@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,24 +7,45 @@ import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
-/** `loragate demo` with this trainer Python; checks what every demo run must show. */
+/**
+ * `loragate demo` with this trainer Python, its outputs in a folder of its own; checks what every demo run
+ * must show: the text scorecard with its verdict on the first screen, and what it leaves for the next step.
+ */
 async function demo(python: string) {
   process.env.LORAGATE_TRAINER_PYTHON = python;
+  const out = mkdtempSync(join(tmpdir(), "loragate-demo-out-"));
   try {
-    const r = await cli("demo");
+    const r = await cli("demo", "--out", out);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(
       /one invalid adapter per rule: the ✗ lines below fail on purpose/,
     );
     expect(r.stdout).toContain("✓ math-gsm8k");
     expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
-    expect(r.stdout).toContain("## loragate scorecard: math-gsm8k 0.2.0 — ✅ passes the bar");
-    expect(r.stdout).toMatch(/\| math \| domain \| 60 \|/);
-    expect(r.stdout).toContain("### the same data with shuffled answers: ❌ fails the bar");
+    const card = r.stdout.slice(r.stdout.indexOf("loragate scorecard: "));
+    expect(card.split("\n")[0]).toBe("loragate scorecard: math-gsm8k 0.2.0: ✓ passes the bar");
+    expect(card).toMatch(/^math +domain +60 /m);
+    expect(card).not.toMatch(/<!--|<details>|```|\| --- \|/);
+    expect(r.stdout).toContain("the same data with shuffled answers: ✗ does not pass the bar");
     expect(r.stderr).toContain("base + adapter: 240 items");
+    // what it leaves, and the next commands README shows, run on it
+    for (const file of [
+      "tiny-llama-fixture-f32.gguf",
+      "math-gsm8k-trained.gguf",
+      "results.json",
+      "site/index.html",
+    ])
+      expect(existsSync(join(out, file)), file).toBe(true);
+    expect(r.stdout).toContain(
+      `loragate scorecard ${join(out, "results.json")} --registry fixtures/registry`,
+    );
+    const scorecard = await cli("scorecard", join(out, "results.json"), "--registry", FIXTURE_ROOT);
+    expect(scorecard.code).toBe(0);
+    expect(scorecard.stdout).toBe(card.slice(0, card.indexOf("\n\n", card.indexOf("\nbase ")) + 1));
     return r;
   } finally {
     delete process.env.LORAGATE_TRAINER_PYTHON;
+    rmSync(out, { recursive: true, force: true });
   }
 }
 

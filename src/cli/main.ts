@@ -9,6 +9,7 @@ import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
+import { renderScorecardText } from "../core/evaluation/scorecard-text.ts";
 import {
   CONFIG_FILE,
   IMPORT_COMMAND,
@@ -25,6 +26,7 @@ import { formatReport, type OutputFormat } from "../core/findings/format-report.
 import { asCliProcess } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
 import { packagePath } from "./package-root.ts";
+import { DEMO_OUT, demoOutProblem } from "./demo-out.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
 const COMMAND_USAGE: Record<string, string> = {
@@ -36,9 +38,10 @@ const COMMAND_USAGE: Record<string, string> = {
   check: `  loragate check [registry-dir] [--adapter NAME]... [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text`,
-  scorecard: `  loragate scorecard RESULTS.json [--registry DIR]
-                                      the bar verdict and scorecard markdown of an evaluation
-                                      (the bar from DIR/.github/loragate.yml; defaults otherwise)`,
+  scorecard: `  loragate scorecard RESULTS.json [--registry DIR] [--format text|markdown]
+                                      the bar verdict and scorecard of an evaluation (the bar from
+                                      DIR/.github/loragate.yml; defaults otherwise); markdown: what
+                                      the app posts`,
   proposal: `  loragate proposal check FILE.md [--registry DIR]
                                       an adapter-proposal issue body: what is missing, and the
                                       registry's adapters it overlaps with`,
@@ -49,9 +52,14 @@ const COMMAND_USAGE: Record<string, string> = {
   site: `  loragate site [registry-dir] --out DIR
                                       the registry's static site: a leaderboard per domain, a card
                                       per adapter, every adapter against every benchmark`,
-  demo: `  loragate demo [--out DIR]           the bundled fixture registry: check, contamination, and a real
-                                      evaluation of its math adapter on a generated tiny model`,
+  demo: `  loragate demo [--out DIR] [--format text|markdown]
+                                      the bundled fixture registry: check, contamination, and a real
+                                      evaluation of its math adapter on a generated tiny model; leaves
+                                      the base, the adapters, results.json and the site in DIR`,
 };
+
+/** Commands that print a scorecard: text for a terminal, or the markdown the app posts. */
+const SCORECARD_COMMANDS = new Set(["scorecard", "demo"]);
 
 const EXIT_CODES = `Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error,
 130/143 interrupted (Ctrl-C / SIGTERM).
@@ -96,9 +104,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stdout(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const format = values.format as OutputFormat;
-  if (!["text", "json", "github"].includes(format)) {
-    io.stderr(`loragate: --format must be text, json or github, got "${format}"\n`);
+  const format = values.format;
+  const formats = SCORECARD_COMMANDS.has(command) ? ["text", "markdown"] : ["text", "json", "github"];
+  if (!formats.includes(format)) {
+    io.stderr(`loragate: ${command} --format must be ${formats.join(" or ")}, got "${format}"\n`);
     return 2;
   }
   const registryFolderProblem = values.registry && folderProblem(values.registry, "--registry folder");
@@ -112,7 +121,11 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = command === "demo" ? packagePath("fixtures", "registry") : (rest[0] ?? ".");
-    const problem = (await registryProblem(root)) ?? (await adapterProblem(root, values.adapter ?? []));
+    const out = values.out ?? DEMO_OUT;
+    const problem =
+      (await registryProblem(root)) ??
+      (await adapterProblem(root, values.adapter ?? [])) ??
+      (command === "demo" ? demoOutProblem(out) : undefined);
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -120,9 +133,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runCheck({
       root,
       adapter: values.adapter,
-      format,
+      format: command === "demo" ? "text" : (format as OutputFormat),
       io,
-      demo: command === "demo",
+      demo: command === "demo" ? { out, format: format as "text" | "markdown" } : undefined,
       hidden: values.hidden ?? [],
       signal,
     });
@@ -198,7 +211,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io.stderr(`loragate: scorecard takes one results.json\n\n${USAGE}`);
       return 2;
     }
-    return runScorecard({ file: rest[0]!, registry: values.registry, io });
+    return runScorecard({ file: rest[0]!, registry: values.registry, markdown: format === "markdown", io });
   }
   if (command === "init") {
     if (rest.length > 1) {
@@ -269,7 +282,8 @@ async function runCheck(p: {
   adapter?: string[];
   format: OutputFormat;
   io: CliIO;
-  demo: boolean;
+  /** The demo's outputs: where, and the scorecard's format. */
+  demo?: { out: string; format: "text" | "markdown" };
   hidden: string[];
   signal?: AbortSignal;
 }): Promise<number> {
@@ -290,7 +304,7 @@ async function runCheck(p: {
     p.io.stdout(formatReport(report, p.format));
     if (p.demo) {
       const { runDemoEvaluation } = await import("./demo-evaluation.ts");
-      return (await runDemoEvaluation(p.root, p.io, p.signal)) ? 0 : 1;
+      return (await runDemoEvaluation(p.root, p.io, { signal: p.signal, ...p.demo })) ? 0 : 1;
     }
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
@@ -342,7 +356,12 @@ function folderProblem(path: string, what: string): string | undefined {
 }
 
 /** Prints the scorecard of a results.json; exit 0 when it passes the bar, 1 when not, 2 on bad input. */
-async function runScorecard(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
+async function runScorecard(p: {
+  file: string;
+  registry?: string;
+  markdown: boolean;
+  io: CliIO;
+}): Promise<number> {
   const problem = inputFileProblem(p.file, "results file", MAX_RESULTS_BYTES);
   if (problem) {
     p.io.stderr(`loragate: ${problem}\n`);
@@ -360,7 +379,8 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     return 2;
   }
   const verdict = evaluateBar({ results: loaded.results, config: context?.config ?? DEFAULT_CONFIG });
-  p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
+  const shown = { results: loaded.results, verdict };
+  p.io.stdout(p.markdown ? `${renderScorecard(shown)}\n` : renderScorecardText(shown));
   return verdict.pass ? 0 : 1;
 }
 
