@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
+import { RUN_TEMP_PREFIX } from "./support/temp-folder.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-cli-usage-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +46,11 @@ describe("what a first try gets wrong, named", () => {
     expect(r.stderr.split("\n")[0]).toBe('loragate: unknown command "chekc"; did you mean "check"?');
     expect((await cli("pin-bse")).stderr).toContain('did you mean "pin-base"?');
     expect((await cli("frobnicate")).stderr.split("\n")[0]).toBe('loragate: unknown command "frobnicate"');
+  });
+
+  it("the tests write in a temp folder of this run's own, removed when it ends (vitest's global setup)", () => {
+    expect(tmpdir()).toContain(RUN_TEMP_PREFIX);
+    expect(dir.startsWith(tmpdir())).toBe(true);
   });
 
   it("npm run bench with no name lists the benchmarks and runs none", () => {
