@@ -22,6 +22,8 @@ async function demo(python: string) {
     );
     expect(r.stdout).toContain("✓ math-gsm8k");
     expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
+    // the verdict on the first screen: the check's planted failures take a few lines, not one per finding
+    expect(r.stdout.split("\n").findIndex((l) => l.startsWith("loragate scorecard: "))).toBeLessThan(24);
     const card = r.stdout.slice(r.stdout.indexOf("loragate scorecard: "));
     expect(card.split("\n")[0]).toBe("loragate scorecard: math-gsm8k 0.2.0: ✓ passes the bar");
     expect(card).toMatch(/^math +domain +60 /m);

@@ -27,6 +27,7 @@ import { asCliProcess } from "./interrupt.ts";
 import { inputFileProblem } from "./input-files.ts";
 import { packagePath } from "./package-root.ts";
 import { DEMO_OUT, demoOutProblem } from "./demo-out.ts";
+import { demoCheckText } from "./demo-check.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
 const COMMAND_USAGE: Record<string, string> = {
@@ -291,7 +292,7 @@ async function runCheck(p: {
   if (p.demo)
     // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
     p.io.stdout(
-      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose)\n\n",
+      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; `loragate check fixtures/registry` prints every finding)\n\n",
     );
   try {
     const report = await checkRegistry({
@@ -301,7 +302,7 @@ async function runCheck(p: {
       hidden: await loadHiddenBenchmarks(p.hidden),
     });
     progress?.clear();
-    p.io.stdout(formatReport(report, p.format));
+    p.io.stdout(p.demo ? demoCheckText(report) : formatReport(report, p.format));
     if (p.demo) {
       const { runDemoEvaluation } = await import("./demo-evaluation.ts");
       return (await runDemoEvaluation(p.root, p.io, { signal: p.signal, ...p.demo })) ? 0 : 1;
