@@ -44,6 +44,18 @@ async function demo(python: string) {
     const scorecard = await cli("scorecard", join(out, "results.json"), "--registry", FIXTURE_ROOT);
     expect(scorecard.code).toBe(0);
     expect(scorecard.stdout).toBe(card.slice(0, card.indexOf("\n\n", card.indexOf("\nbase ")) + 1));
+    const base = join(out, "tiny-llama-fixture-f32.gguf");
+    const adapter = join(out, "math-gsm8k-trained.gguf");
+    expect(r.stdout).toContain(
+      `loragate eval --base ${base} --adapter ${adapter} --registry fixtures/registry`,
+    );
+    const again = join(out, "my-results.json");
+    const evaluated = await cli(
+      ...["eval", "--base", base, "--adapter", adapter, "--registry", FIXTURE_ROOT, "--name", "math-gsm8k"],
+      ...["--out", again],
+    );
+    expect(evaluated.code).toBe(0);
+    expect((await cli("scorecard", again, "--registry", FIXTURE_ROOT)).code).toBe(0);
     return r;
   } finally {
     delete process.env.LORAGATE_TRAINER_PYTHON;
