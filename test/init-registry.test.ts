@@ -206,6 +206,9 @@ adapters:
     const withFifo = join(work, "fifo-base");
     mkdirSync(withFifo);
     execFileSync("mkfifo", [join(withFifo, "model.safetensors")]);
+    const oddName = join(work, "odd-base");
+    mkdirSync(oddName);
+    writeFileSync(join(oddName, "a b.json"), "{}");
     const ggufLink = join(work, "link.gguf");
     symlinkSync(gguf, ggufLink);
     const cases: [string[], string][] = [
@@ -219,6 +222,10 @@ adapters:
       [["--gguf", ggufLink, "--hf-base", hf], `--gguf ${ggufLink} is a symbolic link`],
       [["--gguf", join(work, "none.gguf"), "--hf-base", hf], `--gguf not found: ${join(work, "none.gguf")}`],
       [["--hf-base", hf], "pin-base needs --gguf FILE"],
+      [
+        ["--gguf", gguf, "--hf-base", oddName],
+        `base.training.files: "a b.json" must be a path inside the base's folder`,
+      ],
     ];
     for (const [argv, message] of cases) {
       const r = await cli("pin-base", ...argv, dir);

@@ -27,7 +27,14 @@ export function pinBase(registryText: string, pins: BasePins): string {
   const checked = RegistrySchema.safeParse(parseDocument(text).toJS());
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new Error(`the pinned registry.yaml would be invalid: ${issue.path.join(".")}: ${issue.message}`);
+    // A file name the schema refuses is reported as a bad record key: name the file and the rule instead.
+    const detail =
+      issue.code === "invalid_key"
+        ? `${JSON.stringify(issue.path.at(-1))} ${issue.issues[0]?.message ?? issue.message}`
+        : issue.message;
+    throw new Error(
+      `the pinned registry.yaml would be invalid: ${issue.path.slice(0, issue.code === "invalid_key" ? -1 : undefined).join(".")}: ${detail}`,
+    );
   }
   return text;
 }

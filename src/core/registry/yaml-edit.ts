@@ -17,7 +17,8 @@ export interface YamlEdit {
 /** `text` with each edit's value set at its key path (parents must exist as maps); nothing else changes. */
 export function editYamlText(text: string, edits: readonly YamlEdit[]): string {
   const before = parseDocument(text);
-  if (before.errors.length > 0) throw new Error(`does not parse: ${before.errors[0]!.message}`);
+  if (before.errors.length > 0)
+    throw new Error(`does not parse: ${before.errors[0]!.message.split("\n")[0]}`);
   const out = edits.reduce((current, edit) => setOne(current, edit), text);
   // The splice must mean exactly the edits, or nothing is written.
   const expected = before.toJS() as Record<string, unknown>;
