@@ -36495,6 +36495,7 @@ var ConfigSchema = external_exports.object({
 var DEFAULT_CONFIG = ConfigSchema.parse({});
 
 // src/core/schemas/registry.ts
+var BaseFileNameSchema = external_exports.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder").max(255);
 var ScoreSchema = external_exports.object({
   adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
   base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
@@ -36519,7 +36520,10 @@ var RegistrySchema = external_exports.object({
     training: external_exports.object({
       // Both name a folder of the runners' model cache, so neither may climb out of it.
       hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is.")
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is."),
+      files: external_exports.record(BaseFileNameSchema, Sha256Schema).refine((files) => Object.keys(files).length > 0, "must pin at least one file").optional().describe(
+        "sha256 of every file of the base's folder the trainer loads (config, tokenizer files, weights), by path inside that folder; the runner refuses a base whose files differ. Written by `loragate pin-base`."
+      )
     }).strict().describe("The base the trainer fine-tunes."),
     inference: external_exports.object({
       file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").optional().describe("GGUF file name; nothing is evaluated until it is pinned."),
@@ -36612,8 +36616,13 @@ async function loadConfig(source, findings) {
     });
     return DEFAULT_CONFIG;
   }
+  if (entry.size <= SMALL_FILE_LIMIT && onlyComments(await source.read(CONFIG_FILE))) return DEFAULT_CONFIG;
   const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
   return loaded?.value ?? DEFAULT_CONFIG;
+}
+function onlyComments(bytes) {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  return !bytes.includes(0) && lines.some((line) => line.trimStart().startsWith("#")) && lines.every((line) => /^\s*(?:#.*)?$/.test(line));
 }
 async function loadSmallDocument(source, file2, size, schema2, findings) {
   if (size > SMALL_FILE_LIMIT) {
@@ -36699,7 +36708,7 @@ async function checkRegistry(params) {
   const context = await loadRegistryContext(params.source);
   const registryFindings = [...context.findings, ...await checkRegistryBenchmarks(params.source, context)];
   const allNames = await listAdapterNames(params.source);
-  const names = params.adapter ? [params.adapter] : allNames;
+  const names = params.adapter === void 0 ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters = [];
   for (const name of names) {
