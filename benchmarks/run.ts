@@ -214,11 +214,17 @@ async function benchValidate(): Promise<Record<string, unknown>> {
   };
 }
 
-const name = process.argv[2] ?? "validate";
-const bench = benches[name];
+// No name lists them and runs none: each takes minutes, writes gigabytes under .data/ and rewrites its results file.
+const name = process.argv[2];
+const bench = name === undefined ? undefined : benches[name];
 if (!bench) {
-  console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(", ")}`);
-  process.exit(2);
+  const known = Object.keys(benches).map((n) => `  npm run bench -- ${n}`);
+  const what =
+    name === undefined
+      ? "which benchmark? (README.md, Benchmarks, says what each measures)"
+      : `unknown benchmark "${name}"; known:`;
+  (name === undefined ? console.log : console.error)(`${what}\n${known.join("\n")}`);
+  process.exit(name === undefined ? 0 : 2);
 }
 execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
 const result = await bench();

@@ -1,46 +1,66 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { type CliIO, runCli } from "../src/cli/main.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
-
-/** `loragate demo` with this trainer Python; checks what every demo run must show. */
+/**
+ * `loragate demo` with this trainer Python, its outputs in a folder of its own; checks what every demo run
+ * must show: the text scorecard with its verdict on the first screen, and what it leaves for the next step.
+ */
 async function demo(python: string) {
   process.env.LORAGATE_TRAINER_PYTHON = python;
+  const out = mkdtempSync(join(tmpdir(), "loragate-demo-out-"));
   try {
-    const r = await cli("demo");
+    const r = await cli("demo", "--out", out);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(
       /one invalid adapter per rule: the ✗ lines below fail on purpose/,
     );
     expect(r.stdout).toContain("✓ math-gsm8k");
     expect(r.stdout).toMatch(/29 adapters checked, 28 with errors/);
-    expect(r.stdout).toContain("## loragate scorecard: math-gsm8k 0.2.0 — ✅ passes the bar");
-    expect(r.stdout).toContain("### the same data with shuffled answers: ❌ fails the bar");
+    // the verdict on the first screen: the check's planted failures take a few lines, not one per finding
+    expect(r.stdout.split("\n").findIndex((l) => l.startsWith("loragate scorecard: "))).toBeLessThan(24);
+    const card = r.stdout.slice(r.stdout.indexOf("loragate scorecard: "));
+    expect(card.split("\n")[0]).toBe("loragate scorecard: math-gsm8k 0.2.0: ✓ passes the bar");
+    expect(card).toMatch(/^math +registry's domain +60 /m);
+    expectOneStory(card, out);
+    expect(card).not.toMatch(/<!--|<details>|```|\| --- \|/);
+    expect(r.stdout).toContain("the same data with shuffled answers: ✗ does not pass the bar");
     expect(r.stderr).toContain("base + adapter: 240 items");
-    expectOneStory(r.stdout);
+    // what it leaves, and the next commands README shows, run on it
+    for (const file of [
+      "tiny-llama-fixture-f32.gguf",
+      "math-gsm8k-trained.gguf",
+      "results.json",
+      "site/index.html",
+    ])
+      expect(existsSync(join(out, file)), file).toBe(true);
+    expect(r.stdout).toContain(
+      `loragate scorecard ${join(out, "results.json")} --registry fixtures/registry`,
+    );
+    const scorecard = await cli("scorecard", join(out, "results.json"), "--registry", FIXTURE_ROOT);
+    expect(scorecard.code).toBe(0);
+    expect(scorecard.stdout).toBe(card.slice(0, card.indexOf("\n\n", card.indexOf("\nbase ")) + 1));
+    const base = join(out, "tiny-llama-fixture-f32.gguf");
+    const adapter = join(out, "math-gsm8k-trained.gguf");
+    expect(r.stdout).toContain(
+      `loragate eval --base ${base} --adapter ${adapter} --registry fixtures/registry`,
+    );
+    const again = join(out, "my-results.json");
+    const evaluated = await cli(
+      ...["eval", "--base", base, "--adapter", adapter, "--registry", FIXTURE_ROOT, "--name", "math-gsm8k"],
+      ...["--out", again],
+    );
+    expect(evaluated.code).toBe(0);
+    expect((await cli("scorecard", again, "--registry", FIXTURE_ROOT)).code).toBe(0);
     return r;
   } finally {
     delete process.env.LORAGATE_TRAINER_PYTHON;
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -48,15 +68,13 @@ async function demo(python: string) {
  * The demo tells one story: the adapter gains on the registry's own benchmark of its domain (not only on
  * the contributor's), and the page the demo publishes shows the scorecard's numbers.
  */
-function expectOneStory(stdout: string): void {
-  const row = /\| math \| registry's domain \| 60 \| (\d\.\d\d) \| (\d\.\d\d) \| ([+-]\d+\.\d) pts \|/.exec(
-    stdout,
-  );
+function expectOneStory(card: string, out: string): void {
+  const row = /^math +registry's domain +60 +(\d\.\d\d) +(\d\.\d\d) +([+-]\d+\.\d) /m.exec(card);
   expect(row, "the scorecard's row of the registry's math benchmark").not.toBeNull();
   const [base, adapter, delta] = row!.slice(1).map(Number) as [number, number, number];
   expect(delta).toBeGreaterThan(20); // what the adapter learned shows on the maintainers' benchmark
-  const steps = /Training: (\d+) logged steps/.exec(stdout)![1];
-  const site = /open (.+\/index\.html)/.exec(stdout)![1]!;
+  const steps = /training: (\d+) logged steps/.exec(card)![1];
+  const site = join(out, "site", "index.html");
   const page = readFileSync(site, "utf8");
   const leaderboard =
     /adapters\/math-gsm8k\.html">math-gsm8k<\/a><\/th><td>0\.2\.0<\/td><td>.*?<\/td><td class="num score">([\d.]+)<\/td><td class="num">([\d.]+)<\/td><td class="num"><span class="\w+">([+-][\d.]+)<\/span>/.exec(
@@ -68,8 +86,8 @@ function expectOneStory(stdout: string): void {
   expect(Math.abs(score - adapter * 100)).toBeLessThanOrEqual(0.5);
   expect(Math.abs(baseScore - base * 100)).toBeLessThanOrEqual(0.5);
   expect(shownDelta).toBe(delta);
-  const card = readFileSync(join(site, "..", "adapters", "math-gsm8k.html"), "utf8");
-  expect(card).toMatch(new RegExp(`\\d+ of ${steps} logged steps`));
+  const adapterPage = readFileSync(join(site, "..", "adapters", "math-gsm8k.html"), "utf8");
+  expect(adapterPage).toMatch(new RegExp(`\\d+ of ${steps} logged steps`));
 }
 
 describe("loragate check", () => {
@@ -210,6 +228,7 @@ describeWithTrainer("loragate demo with the trainer's environment", () => {
 
 describe("inputs that are not regular files: exit 2 with the path, never a hang or a stack", () => {
   const dir = mkdtempSync(join(tmpdir(), "loragate-cli-inputs-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fifo = join(dir, "pipe");
   execFileSync("mkfifo", [fifo]); // nothing ever writes to it: reading it would block for ever
   const folder = join(dir, "folder");

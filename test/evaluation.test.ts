@@ -396,7 +396,7 @@ describe("results.json and `loragate scorecard`", () => {
     writeFileSync(join(dir, "pass.json"), JSON.stringify(sampleResults()));
     writeFileSync(join(dir, "fail.json"), JSON.stringify(sampleResults({ gain: 0 })));
     writeFileSync(join(dir, "bad.json"), "[1, 2");
-    const pass = await run("scorecard", join(dir, "pass.json"));
+    const pass = await run("scorecard", join(dir, "pass.json"), "--format", "markdown");
     expect(pass.code).toBe(0);
     expect(pass.stdout).toContain("✅ passes the bar");
     expect((await run("scorecard", join(dir, "fail.json"))).code).toBe(1);

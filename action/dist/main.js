@@ -36909,8 +36909,13 @@ async function loadConfig(source, findings) {
     });
     return DEFAULT_CONFIG;
   }
+  if (entry.size <= SMALL_FILE_LIMIT && onlyComments(await source.read(CONFIG_FILE))) return DEFAULT_CONFIG;
   const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
   return loaded?.value ?? DEFAULT_CONFIG;
+}
+function onlyComments(bytes) {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  return !bytes.includes(0) && lines.some((line) => line.trimStart().startsWith("#")) && lines.every((line) => /^\s*(?:#.*)?$/.test(line));
 }
 async function loadSmallDocument(source, file2, size, schema2, findings) {
   if (size > SMALL_FILE_LIMIT) {
@@ -36996,7 +37001,7 @@ async function checkRegistry(params) {
   const context = await loadRegistryContext(params.source);
   const registryFindings = [...context.findings, ...await checkRegistryBenchmarks(params.source, context)];
   const allNames = await listAdapterNames(params.source);
-  const names = params.adapter ? [params.adapter] : allNames;
+  const names = params.adapter === void 0 ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters = [];
   for (const name of names) {

@@ -1,5 +1,7 @@
 import { createPrivateKey } from "node:crypto";
-import { type Stats, statSync } from "node:fs";
+import { readFileSync, type Stats, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 
@@ -115,4 +117,21 @@ export function readAppEnvironment(
       ...(keyProblem ? [keyProblem] : []),
     ],
   };
+}
+
+/**
+ * The working folder's `.env` applied to `env` as Probot applies it when it starts (its values win over
+ * the environment's), so that the check below judges what Probot will run with. No file is no change;
+ * a `.env` that cannot be read is a problem of its own.
+ */
+export function applyDotEnv(env: NodeJS.ProcessEnv, dir = process.cwd()): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ".env"), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? undefined : `.env in ${dir} cannot be read (${code})`;
+  }
+  Object.assign(env, parseEnv(text));
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // `npm start`: Probot's server with Probot's environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ...).
 import { type Probot, run } from "probot";
 import loragate, { workOf } from "./index.ts";
-import { readAppEnvironment } from "./environment.ts";
+import { applyDotEnv, readAppEnvironment } from "./environment.ts";
 import { createLogger } from "./logger.ts";
 import { LoragateOctokit } from "./octokit.ts";
 import { refuseLargeBodies } from "./body-limit.ts";
@@ -9,10 +9,12 @@ import { refuseLargeBodies } from "./body-limit.ts";
 /** How long a stop waits for work in flight (inside the usual 30 s a process manager gives). */
 const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
 
+const dotEnvProblem = applyDotEnv(process.env);
 const checked = readAppEnvironment(process.env);
-if ("problems" in checked) {
+if (dotEnvProblem || "problems" in checked) {
+  const problems = [dotEnvProblem ?? [], "problems" in checked ? checked.problems : []].flat();
   console.error(
-    `loragate: the app does not start; fix its environment:\n${checked.problems.map((p) => `  ${p}`).join("\n")}`,
+    `loragate: the app does not start; fix its environment:\n${problems.map((p) => `  ${p}`).join("\n")}`,
   );
   process.exit(2);
 }

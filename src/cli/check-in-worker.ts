@@ -11,7 +11,7 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 
 export interface CheckJob {
   root: string;
-  adapter?: string;
+  adapter?: string | string[];
   hidden: BenchmarkInput[];
   progress: boolean;
 }
@@ -23,7 +23,7 @@ export type CheckMessage =
 
 export async function runCheckWork(params: {
   root: string;
-  adapter?: string;
+  adapter?: string | string[];
   hidden: BenchmarkInput[];
   onProgress?: (file: string, bytes: number, total: number) => void;
   /** True when this process is the CLI's own (it answers signals): the work runs in a worker. */

@@ -15,8 +15,8 @@ import { applyMerge, type MergedAdapter } from "../core/registry/registry-update
 import { renderSite } from "../core/site/render-site.ts";
 import { EVALUATIONS_DIR, readSiteInputs } from "../core/site/site-inputs.ts";
 import { MemoryRegistrySource } from "../io/memory-source.ts";
-import { writeSite } from "./site-command.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
+import { renderScorecardText } from "../core/evaluation/scorecard-text.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
@@ -25,6 +25,8 @@ import { FIXTURE_ADAPTER, fixtureBaseOf, fixtureManifest, shuffleAnswers } from 
 import { EvaluationHarness } from "../eval/harness.ts";
 import { writeModelCache } from "../eval/model-cache.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
+import { DEMO_MARKER } from "./demo-out.ts";
+import { replaceFolder, writeFiles } from "./output-folder.ts";
 
 /** What the demo trains: the fixture adapter's data as submitted, and with its answers shuffled. */
 const DEMO_VARIANTS = [
@@ -99,8 +101,9 @@ function isMilestone(line: string): boolean {
 export async function runDemoEvaluation(
   root: string,
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; out: string; format: "text" | "markdown" },
 ): Promise<boolean> {
+  const { signal } = options;
   const source = new FsRegistrySource(root);
   const { registry, config } = await loadRegistryContext(source);
   if (!registry) throw new Error("the bundled registry.yaml does not load");
@@ -116,10 +119,15 @@ export async function runDemoEvaluation(
       baseSha256: registry.base.inference.sha256,
     });
     const verdicts = new Map<DemoVariant, boolean>();
+    const kept = new Map<string, string | Buffer>([
+      [registry.base.inference.file!, readFileSync(paths.gguf)],
+    ]);
     let merged: MergedAdapter | undefined;
     for (const variant of DEMO_VARIANTS) {
-      const adapterPath = join(dir, `${FIXTURE_ADAPTER}-${variant.name}.gguf`);
+      const adapterFile = `${FIXTURE_ADAPTER}-${variant.name}.gguf`;
+      const adapterPath = join(dir, adapterFile);
       writeFileSync(adapterPath, adapters.get(variant.name)!.gguf);
+      kept.set(adapterFile, adapters.get(variant.name)!.gguf);
       io.stderr(`${variant.what}:\n`);
       const results = await evaluateRegistryAdapter({
         source,
@@ -135,18 +143,24 @@ export async function runDemoEvaluation(
       const verdict = evaluateBar({ results, config });
       verdicts.set(variant.name, verdict.pass);
       if (variant.name === "trained") merged = mergeRecord(results, verdict, 1, 1);
+      kept.set(
+        variant.name === "trained" ? "results.json" : `results-${variant.name}.json`,
+        `${JSON.stringify(results, null, 2)}\n`,
+      );
       io.stdout(
         variant.name === "trained"
-          ? `\n${renderScorecard({ results, verdict })}\n`
-          : `\n### ${variant.what}: ${verdict.pass ? "✅ passes" : "❌ fails"} the bar\n\n${verdict.reasons
-              .map((r) => `- ${r.ok ? "✓" : "✗"} ${r.text}`)
+          ? `\n${options.format === "markdown" ? `${renderScorecard({ results, verdict })}\n` : renderScorecardText({ results, verdict })}`
+          : `\n${variant.what}: ${verdict.pass ? "✓ passes" : "✗ does not pass"} the bar\n${verdict.reasons
+              .map((r) => `  ${r.text}`)
               .join("\n")}\n`,
       );
     }
-    const site = await buildDemoSite(root, merged!);
-    io.stdout(
-      `\nThe registry's page, as the merge of this adapter would publish it:\n  open ${join(site, "index.html")}\n`,
-    );
+    await replaceFolder(options.out, async (staging) => {
+      await writeFiles(join(staging, "site"), await demoSite(root, merged!));
+      await writeFiles(staging, [[DEMO_MARKER, ""]]);
+      for (const [file, bytes] of kept) writeFileSync(join(staging, file), bytes);
+    });
+    io.stdout(demoOutputs(options.out, registry.base.inference.file!));
     return verdicts.get("trained") === true && verdicts.get("shuffled") === false;
   } finally {
     await harness?.dispose();
@@ -154,14 +168,26 @@ export async function runDemoEvaluation(
   }
 }
 
-/** Where the demo leaves the site: kept after the demo, replaced by the next one. */
-const DEMO_SITE = join(tmpdir(), "loragate-demo-site");
+/** What the demo left in `out`, and the next commands to try on it. */
+function demoOutputs(out: string, baseFile: string): string {
+  const registry = "fixtures/registry";
+  return `
+The demo's outputs are in ${out}:
+  ${baseFile}  the pinned base        ${FIXTURE_ADAPTER}-trained.gguf, ${FIXTURE_ADAPTER}-shuffled.gguf  the adapters
+  results.json, results-shuffled.json  their evaluations   site/index.html  the registry's page after the merge
+Next (from loragate's checkout; \`npm run loragate --\` for \`loragate\` there):
+  loragate scorecard ${join(out, "results.json")} --registry ${registry}
+  loragate scorecard ${join(out, "results.json")} --registry ${registry} --format markdown
+  loragate eval --base ${join(out, baseFile)} --adapter ${join(out, `${FIXTURE_ADAPTER}-trained.gguf`)} --registry ${registry} --name ${FIXTURE_ADAPTER} --out my-results.json
+  open ${join(out, "site", "index.html")}
+`;
+}
 
 /**
  * The fixture registry after the app's merge of the demo's adapter (registry.yaml entry and the
- * evaluation record), rendered as its site into DEMO_SITE.
+ * evaluation record), rendered as its site.
  */
-async function buildDemoSite(root: string, merged: MergedAdapter): Promise<string> {
+async function demoSite(root: string, merged: MergedAdapter): Promise<Map<string, string>> {
   const source = new MemoryRegistrySource({
     "registry.yaml": applyMerge(readFileSync(join(root, "registry.yaml"), "utf8"), merged),
     [`adapters/${merged.name}/adapter.yaml`]: readFileSync(
@@ -171,8 +197,7 @@ async function buildDemoSite(root: string, merged: MergedAdapter): Promise<strin
   });
   const inputs = await readSiteInputs(source);
   if ("problem" in inputs) throw new Error(inputs.problem);
-  await writeSite(DEMO_SITE, renderSite(inputs.registry, inputs.adapters));
-  return DEMO_SITE;
+  return renderSite(inputs.registry, inputs.adapters);
 }
 
 /** Trained now where the trainer's environment exists, else the committed ones, saying which. */

@@ -2,7 +2,6 @@
  * `loragate eval`: the evaluation harness from the command line, on one benchmark file or on an
  * adapter of a registry folder (what the GPU action runs). results.json is written whole or not at all.
  */
-import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { mean } from "../core/evaluation/statistics.ts";
 import { EVALUATION_TYPES } from "../core/schemas/common.ts";
@@ -17,6 +16,7 @@ import { EvaluationHarness } from "../eval/harness.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
 import { outputFileProblem } from "./output-folder.ts";
+import { inputFileProblem } from "./input-files.ts";
 import { evaluateToResults } from "../eval/run-evaluation.ts";
 import type { EvaluationType } from "../core/evaluation/scoring.ts";
 
@@ -47,8 +47,9 @@ export async function runEval(
   options: EvalOptions,
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ): Promise<number> {
-  if (!options.base || (!options.benchmark && !options.registry) || (options.registry && !options.adapter)) {
-    io.stderr(`loragate: usage:\n${EVAL_USAGE}\n`);
+  const missing = evalMissing(options);
+  if (missing || !options.base) {
+    io.stderr(`loragate: eval needs ${missing}\nusage:\n${EVAL_USAGE}\n`);
     return 2;
   }
   if (options.out && !options.adapter) {
@@ -124,11 +125,20 @@ function writeResultsTo(out: string, results: Results): void {
   }
 }
 
+/** The required option `options` lacks, as its usage names it. */
+function evalMissing(options: EvalOptions): string | undefined {
+  if (!options.base) return "--base B.gguf";
+  if (!options.benchmark && !options.registry)
+    return "--benchmark F.jsonl (or --registry DIR --name ADAPTER)";
+  if (options.registry && !options.adapter) return "--adapter A.gguf (with --registry)";
+  return undefined;
+}
+
 /** The items of --benchmark, read whole before any model loads: a line that is not an item is refused, not skipped. */
 async function benchmarkFileItems(options: EvalOptions): Promise<BenchmarkItem[]> {
   const file = options.benchmark!;
-  if (!existsSync(file) || !statSync(file).isFile())
-    throw new EvaluationInputError(`benchmark not found: ${file}`);
+  const problem = inputFileProblem(file, "--benchmark", Number.MAX_SAFE_INTEGER);
+  if (problem) throw new EvaluationInputError(problem);
   if (!(EVALUATION_TYPES as readonly string[]).includes(options.type))
     throw new EvaluationInputError(`--type must be one of ${EVALUATION_TYPES.join(", ")}`);
   const items = await readBenchmarkFile(file, file).catch((error: Error) => {

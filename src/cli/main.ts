@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { counted } from "../core/text.ts";
-import { dirname, join } from "node:path";
+import { closestName, counted } from "../core/text.ts";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { listAdapterNames } from "../core/check.ts";
 import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
@@ -10,6 +10,7 @@ import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
+import { renderScorecardText } from "../core/evaluation/scorecard-text.ts";
 import {
   CONFIG_FILE,
   IMPORT_COMMAND,
@@ -26,15 +27,24 @@ import { formatReport, type OutputFormat } from "../core/findings/format-report.
 import { asCliProcess } from "./interrupt.ts";
 import { runCheckWork } from "./check-in-worker.ts";
 import { inputFileProblem } from "./input-files.ts";
+import { packagePath } from "./package-root.ts";
+import { DEMO_OUT, demoOutProblem } from "./demo-out.ts";
+import { demoCheckText } from "./demo-check.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
 const COMMAND_USAGE: Record<string, string> = {
-  check: `  loragate check [registry-dir] [--adapter NAME] [--format text|json|github] [--hidden FILE]...
+  init: `  loragate init [DIR]                 a new registry: registry.yaml, .github/loragate.yml, the two
+                                      workflows, the proposal form, CONTRIBUTING.md (never overwrites)`,
+  "pin-base": `  loragate pin-base --gguf FILE --hf-base FOLDER [--revision COMMIT] [registry-dir]
+                                      pins the base in registry.yaml: the GGUF's sha256 and every
+                                      file of the training base's folder`,
+  check: `  loragate check [registry-dir] [--adapter NAME]... [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text`,
-  scorecard: `  loragate scorecard RESULTS.json [--registry DIR]
-                                      the bar verdict and scorecard markdown of an evaluation
-                                      (the bar from DIR/.github/loragate.yml; defaults otherwise)`,
+  scorecard: `  loragate scorecard RESULTS.json [--registry DIR] [--format text|markdown]
+                                      the bar verdict and scorecard of an evaluation (the bar from
+                                      DIR/.github/loragate.yml; defaults otherwise); markdown: what
+                                      the app posts`,
   proposal: `  loragate proposal check FILE.md [--registry DIR]
                                       an adapter-proposal issue body: what is missing, and the
                                       registry's adapters it overlaps with`,
@@ -45,9 +55,14 @@ const COMMAND_USAGE: Record<string, string> = {
   site: `  loragate site [registry-dir] --out DIR
                                       the registry's static site: a leaderboard per domain, a card
                                       per adapter, every adapter against every benchmark`,
-  demo: `  loragate demo                       the bundled fixture registry: check, contamination, and a real
-                                      evaluation of its math adapter on a generated tiny model`,
+  demo: `  loragate demo [--out DIR] [--format text|markdown]
+                                      the bundled fixture registry: check, contamination, and a real
+                                      evaluation of its math adapter on a generated tiny model; leaves
+                                      the base, the adapters, results.json and the site in DIR`,
 };
+
+/** Commands that print a scorecard: text for a terminal, or the markdown the app posts. */
+const SCORECARD_COMMANDS = new Set(["scorecard", "demo"]);
 
 const EXIT_CODES = `Exit codes: 0 clean (warnings allowed), 1 findings with errors, 2 usage or I/O error,
 130/143 interrupted (Ctrl-C / SIGTERM).
@@ -73,17 +88,6 @@ const defaultIO: CliIO = {
   isTTY: Boolean(process.stderr.isTTY),
 };
 
-/** The registry bundled with loragate, for the demo. */
-function fixtureRegistryPath(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "fixtures", "registry"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("bundled fixtures/registry not found");
-    dir = up;
-  }
-  return join(dir, "fixtures", "registry");
-}
-
 /** `signal` aborts work that runs in other processes (the demo's trainer) when the CLI is interrupted. */
 export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: AbortSignal): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -103,9 +107,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stdout(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const format = values.format as OutputFormat;
-  if (!["text", "json", "github"].includes(format)) {
-    io.stderr(`loragate: --format must be text, json or github, got "${format}"\n`);
+  const format = values.format;
+  const formats = SCORECARD_COMMANDS.has(command) ? ["text", "markdown"] : ["text", "json", "github"];
+  if (!formats.includes(format)) {
+    io.stderr(`loragate: ${command} --format must be ${formats.join(" or ")}, got "${format}"\n`);
     return 2;
   }
   const registryFolderProblem = values.registry && folderProblem(values.registry, "--registry folder");
@@ -118,10 +123,12 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io.stderr(`loragate: ${command} takes at most one registry folder\n\n${USAGE}`);
       return 2;
     }
-    const root = command === "demo" ? fixtureRegistryPath() : (rest[0] ?? ".");
+    const root = command === "demo" ? packagePath("fixtures", "registry") : (rest[0] ?? ".");
+    const out = values.out ?? DEMO_OUT;
     const problem =
       (await registryProblem(root)) ??
-      (values.adapter === undefined ? undefined : await adapterProblem(root, values.adapter));
+      (await adapterProblem(root, values.adapter ?? [])) ??
+      (command === "demo" ? demoOutProblem(out) : undefined);
     if (problem) {
       io.stderr(`loragate: ${problem}\n`);
       return 2;
@@ -129,9 +136,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runCheck({
       root,
       adapter: values.adapter,
-      format,
+      format: command === "demo" ? "text" : (format as OutputFormat),
       io,
-      demo: command === "demo",
+      demo: command === "demo" ? { out, format: format as "text" | "markdown" } : undefined,
       hidden: values.hidden ?? [],
       signal,
     });
@@ -144,8 +151,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runProposalCheck({ file: rest[1]!, registry: values.registry, io });
   }
   if (command === "eval") {
-    if (rest.length > 0) {
-      io.stderr(`loragate: eval takes flags only\n\n${USAGE}`);
+    if (rest.length > 0 || (values.adapter?.length ?? 0) > 1) {
+      io.stderr(`loragate: eval takes flags only, and one --adapter\n\n${USAGE}`);
       return 2;
     }
     // Loaded on use: the harness brings node-llama-cpp, which `check` and `--help` do not need.
@@ -153,7 +160,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     return runEval(
       {
         base: values.base,
-        adapter: values.adapter,
+        adapter: values.adapter?.[0],
         benchmark: values.benchmark,
         registry: values.registry,
         name: values.name,
@@ -170,7 +177,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   }
   if (command === "import") {
     if (rest[0] !== "locollm" || rest.length > 2 || !values.out) {
-      io.stderr(`loragate: usage:\n${COMMAND_USAGE.import}\n`);
+      io.stderr(
+        `loragate: ${rest[0] === "locollm" && !values.out ? "import needs --out DIR, the new registry's folder; " : ""}usage:\n${COMMAND_USAGE.import}\n`,
+      );
       return 2;
     }
     const { runImport } = await import("./import-command.ts");
@@ -186,7 +195,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   }
   if (command === "site") {
     if (rest.length > 1 || !values.out) {
-      io.stderr(`loragate: usage:\n${COMMAND_USAGE.site}\n`);
+      io.stderr(
+        `loragate: ${values.out ? "" : "site needs --out DIR, the folder to write the site to; "}usage:\n${COMMAND_USAGE.site}\n`,
+      );
       return 2;
     }
     const root = rest[0] ?? ".";
@@ -203,9 +214,40 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io.stderr(`loragate: scorecard takes one results.json\n\n${USAGE}`);
       return 2;
     }
-    return runScorecard({ file: rest[0]!, registry: values.registry, io });
+    return runScorecard({ file: rest[0]!, registry: values.registry, markdown: format === "markdown", io });
   }
-  io.stderr(`loragate: unknown command "${command}"\n\n${USAGE}`);
+  if (command === "init") {
+    if (rest.length > 1) {
+      io.stderr(`loragate: usage:\n${COMMAND_USAGE.init}\n`);
+      return 2;
+    }
+    const { runInit } = await import("./init-command.ts");
+    return runInit({ dir: rest[0] ?? "." }, io);
+  }
+  if (command === "pin-base") {
+    const missing = [values.gguf ? "" : "--gguf FILE", values["hf-base"] ? "" : "--hf-base FOLDER"].filter(
+      Boolean,
+    );
+    if (rest.length > 1 || missing.length > 0) {
+      io.stderr(
+        `loragate: ${missing.length ? `pin-base needs ${missing.join(" and ")}; ` : ""}usage:\n${COMMAND_USAGE["pin-base"]}\n`,
+      );
+      return 2;
+    }
+    const root = rest[0] ?? ".";
+    const problem = await registryProblem(root);
+    if (problem) {
+      io.stderr(`loragate: ${problem}\n`);
+      return 2;
+    }
+    const { runPinBase } = await import("./pin-base-command.ts");
+    return runPinBase(
+      { registry: root, gguf: values.gguf!, hfBase: values["hf-base"]!, revision: values.revision },
+      io,
+    );
+  }
+  const guess = closestName(command, Object.keys(COMMAND_USAGE));
+  io.stderr(`loragate: unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ""}\n\n${USAGE}`);
   return 2;
 }
 
@@ -214,7 +256,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      adapter: { type: "string" },
+      adapter: { type: "string", multiple: true },
       format: { type: "string", default: "text" },
       hidden: { type: "string", multiple: true },
       registry: { type: "string" },
@@ -230,6 +272,9 @@ function parse(argv: string[]) {
       threads: { type: "string" },
       "base-gguf": { type: "string" },
       "base-revision": { type: "string" },
+      gguf: { type: "string" },
+      "hf-base": { type: "string" },
+      revision: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -237,10 +282,11 @@ function parse(argv: string[]) {
 
 async function runCheck(p: {
   root: string;
-  adapter?: string;
+  adapter?: string[];
   format: OutputFormat;
   io: CliIO;
-  demo: boolean;
+  /** The demo's outputs: where, and the scorecard's format. */
+  demo?: { out: string; format: "text" | "markdown" };
   hidden: string[];
   signal?: AbortSignal;
 }): Promise<number> {
@@ -248,7 +294,7 @@ async function runCheck(p: {
   if (p.demo)
     // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
     p.io.stdout(
-      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose)\n\n",
+      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; `loragate check fixtures/registry` prints every finding)\n\n",
     );
   try {
     const report = await runCheckWork({
@@ -259,10 +305,10 @@ async function runCheck(p: {
       ownProcess: p.signal !== undefined,
     });
     progress?.clear();
-    p.io.stdout(formatReport(report, p.format));
+    p.io.stdout(p.demo ? demoCheckText(report) : formatReport(report, p.format));
     if (p.demo) {
       const { runDemoEvaluation } = await import("./demo-evaluation.ts");
-      return (await runDemoEvaluation(p.root, p.io, p.signal)) ? 0 : 1;
+      return (await runDemoEvaluation(p.root, p.io, { signal: p.signal, ...p.demo })) ? 0 : 1;
     }
     return report.registry.ok && report.adapters.every((a) => a.ok) ? 0 : 1;
   } catch (error) {
@@ -296,10 +342,12 @@ async function registryProblem(root: string): Promise<string | undefined> {
     : `${root} has no registry.yaml: not a loragate registry (run loragate in the registry's root, or pass its path)`;
 }
 
-/** Why `--adapter NAME` names no folder under the registry's adapters/ (a typo, most often): those it has. */
-async function adapterProblem(root: string, name: string): Promise<string | undefined> {
+/** Why an `--adapter NAME` names no folder under the registry's adapters/ (a typo, most often): those it has. */
+async function adapterProblem(root: string, wanted: string[]): Promise<string | undefined> {
+  if (wanted.length === 0) return undefined;
   const names = await listAdapterNames(new FsRegistrySource(root));
-  if (names.includes(name)) return undefined;
+  const name = wanted.find((n) => !names.includes(n));
+  if (name === undefined) return undefined;
   const shown = names.slice(0, 10).join(", ") + (names.length > 10 ? `, and ${names.length - 10} more` : "");
   return `no adapter ${JSON.stringify(name)} in ${join(root, "adapters")}: ${names.length === 0 ? "it has none" : `it has ${shown}`}`;
 }
@@ -312,7 +360,12 @@ function folderProblem(path: string, what: string): string | undefined {
 }
 
 /** Prints the scorecard of a results.json; exit 0 when it passes the bar, 1 when not, 2 on bad input. */
-async function runScorecard(p: { file: string; registry?: string; io: CliIO }): Promise<number> {
+async function runScorecard(p: {
+  file: string;
+  registry?: string;
+  markdown: boolean;
+  io: CliIO;
+}): Promise<number> {
   const problem = inputFileProblem(p.file, "results file", MAX_RESULTS_BYTES);
   if (problem) {
     p.io.stderr(`loragate: ${problem}\n`);
@@ -345,7 +398,8 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     config,
     ...(typeof expected === "string" ? {} : { expected }),
   });
-  p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
+  const shown = { results: loaded.results, verdict };
+  p.io.stdout(p.markdown ? `${renderScorecard(shown)}\n` : renderScorecardText(shown));
   return verdict.pass ? 0 : 1;
 }
 

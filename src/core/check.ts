@@ -29,8 +29,8 @@ export interface CheckReport {
 
 export interface CheckParams {
   source: RegistrySource;
-  /** Only this adapter; all adapters when absent. */
-  adapter?: string;
+  /** Only this adapter (or these); all adapters when absent. */
+  adapter?: string | readonly string[];
   onProgress?: ValidateAdapterParams["onProgress"];
   /** Maintainers' unpublished benchmarks: compared with, reported by counts and ids only. */
   hidden?: BenchmarkInput[];
@@ -60,7 +60,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const context: RegistryContext = await loadRegistryContext(params.source);
   const registryFindings = [...context.findings, ...(await checkRegistryBenchmarks(params.source, context))];
   const allNames = await listAdapterNames(params.source);
-  const names = params.adapter ? [params.adapter] : allNames;
+  const names = params.adapter === undefined ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
   const adapters: CheckedAdapter[] = [];
   for (const name of names) {

@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 
-const SECRET = "process-test-secret";
-const { privateKey } = generateKeyPairSync("rsa", {
+export const SECRET = "process-test-secret";
+export const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
   privateKeyEncoding: { type: "pkcs8", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
@@ -75,14 +76,20 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** `npm start` as an operator runs it (the app's main module), pointed at a stand-in GitHub. */
+/**
+ * `npm start` as an operator runs it (the app's main module), pointed at a stand-in GitHub; in `cwd` (where
+ * an operator keeps .env) when given.
+ */
 export async function startApp(
   env: Record<string, string | undefined>,
   githubPort?: number,
+  cwd?: string,
 ): Promise<AppProcess> {
   const port = await freePort();
   let log = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/app/main.ts"], {
+  const main = join(import.meta.dirname, "..", "..", "src", "app", "main.ts");
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main], {
+    cwd,
     env: {
       PATH: process.env.PATH,
       APP_ID: "1",

@@ -50,13 +50,14 @@ export async function validateIn(source: MemoryRegistrySource, name = "math-gsm8
 }
 
 /**
- * `results` made complete for the fixture registry's math-gsm8k, as the gate checks it: its own,
- * domain and out-of-domain benchmarks with the fixture's item ids and sha256s (each takes the outcomes
- * of the same-named benchmark in `results`, else of its first), hidden ones kept, this harness.
+ * `results` made complete for the fixture registry's math-gsm8k (or the registry at `root`), as the gate
+ * checks it: its own, domain and out-of-domain benchmarks with the registry's item ids and sha256s (each
+ * takes the outcomes of the same-named benchmark in `results`, else of its first), hidden ones kept, this
+ * harness.
  */
-export async function completeForFixture(results: Results): Promise<Results> {
+export async function completeForFixture(results: Results, root = FIXTURE_ROOT): Promise<Results> {
   const expected = await expectedResultsFor({
-    source: new FsRegistrySource(FIXTURE_ROOT),
+    source: new FsRegistrySource(root),
     adapter: "math-gsm8k",
     hiddenBenchmarks: 0,
   });

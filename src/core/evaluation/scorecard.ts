@@ -31,7 +31,7 @@ export function inert(text: string, max = 200): string {
 const score = (x: number) => x.toFixed(2);
 
 /** Whose benchmark each row is, and what the bar asks of it. */
-const ROLE: Record<BenchmarkResult["kind"], string> = {
+export const ROLE: Record<BenchmarkResult["kind"], string> = {
   own: "contributor's: must gain",
   domain: "registry's domain",
   ood: "registry's, other domain",
@@ -39,7 +39,7 @@ const ROLE: Record<BenchmarkResult["kind"], string> = {
 };
 
 /** What the in-domain benchmarks can detect: a gain under this is within their noise. */
-function powerNote(verdict: BarVerdict, results: Results): string[] {
+export function powerNote(verdict: BarVerdict, results: Results): string[] {
   const { own, domain } = verdict.detectable;
   const items = (kind: string) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
   const parts = [

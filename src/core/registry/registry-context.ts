@@ -80,8 +80,20 @@ async function loadConfig(source: RegistrySource, findings: Finding[]): Promise<
     });
     return DEFAULT_CONFIG;
   }
+  // Comments alone (loragate init's file, every key commented out) mean the defaults, as no file does.
+  if (entry.size <= SMALL_FILE_LIMIT && onlyComments(await source.read(CONFIG_FILE))) return DEFAULT_CONFIG;
   const loaded = await loadSmallDocument(source, CONFIG_FILE, entry.size, ConfigSchema, findings);
   return loaded?.value ?? DEFAULT_CONFIG;
+}
+
+/** Some comment lines and nothing else (an empty file stays an empty-file finding). */
+function onlyComments(bytes: Uint8Array): boolean {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  return (
+    !bytes.includes(0) &&
+    lines.some((line) => line.trimStart().startsWith("#")) &&
+    lines.every((line) => /^\s*(?:#.*)?$/.test(line))
+  );
 }
 
 async function loadSmallDocument<T>(

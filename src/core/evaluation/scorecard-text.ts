@@ -1,0 +1,102 @@
+/**
+ * The scorecard for a terminal: the verdict and its reasons first, then one aligned table, then a few
+ * plain lines; no markup (the markdown the app posts is renderScorecard's, `--format markdown`). Drawn
+ * from the same results and verdict, never from the markdown.
+ */
+import type { Results } from "../schemas/results.ts";
+import { printable } from "../text.ts";
+import type { BarVerdict } from "./bar.ts";
+import { powerNote, ROLE } from "./scorecard.ts";
+import type { PairedSummary } from "./statistics.ts";
+
+const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "95% CI of Δ"];
+/** Columns whose numbers line up on the right. */
+const RIGHT = new Set([2, 3, 4, 5, 6]);
+
+const pts = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
+const p = (x: number) => (x < 0.001 ? "<0.001" : x.toFixed(3));
+
+function row(name: string, role: string, s: PairedSummary): string[] {
+  return [
+    name,
+    role,
+    String(s.items),
+    s.base.toFixed(2),
+    s.adapter.toFixed(2),
+    pts(s.delta),
+    p(s.p),
+    `${pts(s.ci95[0])} … ${pts(s.ci95[1])}`,
+  ];
+}
+
+export function renderScorecardText({ results, verdict }: { results: Results; verdict: BarVerdict }): string {
+  const out = [
+    `loragate scorecard: ${printable(results.adapter, 64)} ${printable(results.version, 32)}: ${verdict.pass ? "✓ passes the bar" : "✗ does not pass the bar"}`,
+    ...verdict.reasons.map((r) => `  ${printable(r.text, 400)}`),
+    "",
+  ];
+  const rows = verdict.summaries.map(({ benchmark, summary }) =>
+    row(printable(benchmark.name, 40), ROLE[benchmark.kind], summary),
+  );
+  out.push(...table([HEADER, ...rows]), "", ...powerNote(verdict, results));
+  if (verdict.seeds) {
+    const delta = (s: PairedSummary | undefined) => (s ? pts(s.delta) : "—");
+    out.push(
+      "",
+      ...table([
+        ["seed", "own Δ pts", "domain Δ pts", "every rule holds"],
+        ...verdict.seeds.map((s) => [String(s.seed), delta(s.own), delta(s.domain), s.pass ? "✓" : "✗"]),
+      ]),
+    );
+  }
+  out.push("");
+  out.push(...notes(results));
+  if (results.training)
+    out.push(
+      `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s` +
+        lossRange(results.training.loss),
+    );
+  out.push(
+    `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/** Columns padded to their widest cell (by code points, so Δ and … count as one). */
+function table(rows: string[][]): string[] {
+  const width = (s: string) => [...s].length;
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => width(r[c]!))));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => {
+        const pad = " ".repeat(widths[c]! - width(cell));
+        return RIGHT.has(c) ? pad + cell : cell + pad;
+      })
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function lossRange(loss: { loss: number }[]): string {
+  return loss.length < 2 ? "" : `, loss ${loss[0]!.loss.toFixed(3)} → ${loss.at(-1)!.loss.toFixed(3)}`;
+}
+
+/** Answers cut at the token budget, empty, or not scorable (hidden benchmarks: never named by item). */
+function notes(results: Results): string[] {
+  const out: string[] = [];
+  for (const b of results.benchmarks) {
+    if (b.kind === "hidden") continue;
+    const n = b.outcomes.length;
+    const g = b.generation;
+    const name = printable(b.name, 40);
+    if (g && (g.base.max_tokens || g.adapter.max_tokens))
+      out.push(
+        `note: ${name}: answers cut at ${results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+      );
+    if (g && (g.base.empty || g.adapter.empty))
+      out.push(`note: ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
+    for (const problem of b.problems ?? [])
+      out.push(`note: ${name}: not scorable: ${printable(problem, 300)}`);
+  }
+  return out;
+}

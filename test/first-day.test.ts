@@ -1,0 +1,183 @@
+import type { Server } from "node:http";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { zipSync } from "fflate";
+import { parseDocument } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { sampleResults } from "../fixtures/sample-results.ts";
+import { correlationId } from "../src/core/review/correlation.ts";
+import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import {
+  type AppProcess,
+  deliver,
+  privateKey,
+  SECRET,
+  startApp,
+  startGitHub,
+} from "./support/app-process.ts";
+import { cli } from "./support/cli.ts";
+import { FakeGitHub } from "./support/fake-github.ts";
+import { pullRequestPayload, workflowRunPayload } from "./support/github.ts";
+import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
+
+// A maintainer's and an operator's first day, as docs/operator-guide.md tells it: every command below is
+// a line of the guide (checked first), run with the guide's names mapped to this test's folders.
+const repo = join(import.meta.dirname, "..");
+const guide = readFileSync(join(repo, "docs", "operator-guide.md"), "utf8");
+const work = mkdtempSync(join(tmpdir(), "loragate-first-day-"));
+const REVISION = "0123456789abcdef0123456789abcdef01234567";
+const names: Record<string, string> = {
+  "my-registry": join(work, "my-registry"),
+  "base.gguf": join(work, "base.gguf"),
+  "base-hf": join(work, "base-hf"),
+  COMMIT: REVISION,
+  NAME: "math-gsm8k",
+};
+
+/** Runs a `loragate ...` line of the guide, after checking that the guide has it word for word. */
+async function guideCommand(line: string) {
+  expect(guide, line).toContain(line);
+  return cli(
+    ...line
+      .replace(/^loragate /, "")
+      .split(" ")
+      .map((word) => names[word] ?? word),
+  );
+}
+
+let server: Server | undefined;
+let app: AppProcess | undefined;
+afterAll(async () => {
+  app?.child.kill("SIGKILL");
+  server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe(
+  "first day: from loragate init to a merged adapter, following the operator guide",
+  { timeout: 180_000 },
+  () => {
+    it("init, pin-base, check, the app from .env, a contributor's PR validated, evaluated, merged", async () => {
+      const registry = names["my-registry"]!;
+      // 1. Start the registry: init, the base's name, pin-base with the files the runners will use, check.
+      expect((await guideCommand("loragate init my-registry")).code).toBe(0);
+      const registryFile = join(registry, "registry.yaml");
+      writeFileSync(
+        registryFile,
+        readFileSync(registryFile, "utf8")
+          .replace("id: my-base-2026", "id: tiny-llama-fixture-2026")
+          .replace("hub_id: Qwen/Qwen3-4B-Instruct-2507", "hub_id: loragate/tiny-llama-fixture"),
+      );
+      const base = fixtureBaseOf(FIXTURE_ROOT);
+      writeFileSync(names["base.gguf"]!, base.gguf);
+      await mkdir(names["base-hf"]!);
+      for (const [file, bytes] of Object.entries(base.hf))
+        writeFileSync(join(names["base-hf"]!, file), bytes);
+      const pinned = await guideCommand(
+        "loragate pin-base --gguf base.gguf --hf-base base-hf --revision COMMIT my-registry",
+      );
+      expect(pinned).toMatchObject({ code: 0, stderr: "" });
+      const check = await guideCommand("loragate check my-registry");
+      expect(check.code).toBe(0);
+      expect(check.stdout).not.toContain("warning");
+
+      // ... pushed to the registry's repository (GitHub's stand-in)
+      const github = new FakeGitHub();
+      const files = (root: string) =>
+        new Map([...readTree(root)].filter((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1])));
+      const baseSha = github.commit(files(registry));
+      github.labels.set(42, ["adapter-proposal", "approved"]); // the proposal the adapter cites
+
+      // 4. Deploy the app: .env from .env.example, started in the folder that holds it.
+      expect(guide).toContain("cp .env.example .env");
+      writeFileSync(join(work, "app.pem"), privateKey);
+      writeFileSync(
+        join(work, ".env"),
+        readFileSync(join(repo, ".env.example"), "utf8")
+          .replace(/^APP_ID=$/m, "APP_ID=1")
+          .replace(/^PRIVATE_KEY_PATH=$/m, "PRIVATE_KEY_PATH=app.pem")
+          .replace(/^WEBHOOK_SECRET=$/m, `WEBHOOK_SECRET=${SECRET}`),
+      );
+      const stub = await startGitHub(github.route);
+      server = stub.server;
+      app = await startApp(
+        { APP_ID: undefined, PRIVATE_KEY: undefined, WEBHOOK_SECRET: undefined },
+        stub.port,
+        work,
+      );
+      expect(app.log()).not.toContain("does not start");
+
+      // 7. A contributor follows CONTRIBUTING.md: the adapter's folder, checked before the push.
+      expect(readFileSync(join(registry, "CONTRIBUTING.md"), "utf8")).toContain(
+        "loragate check . --adapter my-adapter",
+      );
+      const adapterDir = join(registry, "adapters", "math-gsm8k");
+      cpSync(join(FIXTURE_ROOT, "adapters", "math-gsm8k"), adapterDir, { recursive: true });
+      const manifest = join(adapterDir, "adapter.yaml");
+      // this registry has no other domains' benchmarks yet
+      writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/^ood_benchmarks: .*\n/m, ""));
+      const contributorCheck = await guideCommand("loragate check my-registry --adapter NAME");
+      expect(contributorCheck.code).toBe(0);
+      expect(contributorCheck.stdout).toContain("✓ math-gsm8k: 0 errors");
+
+      // ... and opens the pull request: validated, sent to the GPU
+      const head = github.commit(files(registry), baseSha);
+      const adapterFiles = [...files(registry).keys()].filter((path) => path.startsWith("adapters/"));
+      github.pulls.set(7, { head, base: baseSha, association: "OWNER", files: adapterFiles });
+      const opened = pullRequestPayload("opened");
+      opened.number = opened.pull_request.number = 7;
+      opened.pull_request.head.sha = head;
+      opened.pull_request.base.sha = baseSha;
+      opened.pull_request.author_association = "OWNER";
+      expect((await deliver(app, "pull_request", opened)).status).toBe(200);
+      const checkOf = (name: string) => github.checks.findLast((c) => c.head_sha === head && c.name === name);
+      const until = (what: () => unknown) => expect.poll(what, { timeout: 60_000, interval: 100 });
+      await until(() => github.dispatches.length).toBe(1);
+      expect(checkOf("loragate/validate")).toMatchObject({ status: "completed", conclusion: "success" });
+
+      // the GPU workflow's run ends with its results: the bar passes, one scorecard
+      const [run] = github.runs;
+      const results = await completeForFixture({ ...sampleResults(), head_sha: head }, registry);
+      github.artifacts.set(
+        run!.id,
+        Buffer.from(zipSync({ "results.json": Buffer.from(JSON.stringify(results)) })),
+      );
+      Object.assign(run!, { status: "completed", conclusion: "success" });
+      const completed = workflowRunPayload(correlationId(7, head), "success");
+      Object.assign(completed.workflow_run, {
+        id: run!.id,
+        event: "workflow_dispatch",
+        head_branch: github.branch,
+      });
+      completed.repository.default_branch = github.branch;
+      await deliver(app, "workflow_run", completed);
+      await until(() => checkOf("loragate/bar")?.conclusion).toBe("success");
+      const scorecards = () =>
+        github.comments.filter((c) => c.issue === 7 && c.body.includes("loragate scorecard"));
+      await until(() => scorecards().length).toBe(1);
+
+      // merged: the app records the adapter in registry.yaml, the pins kept as pin-base wrote them
+      const closed = pullRequestPayload("closed");
+      Object.assign(closed.pull_request, {
+        merged: true,
+        number: 7,
+        head: { ...closed.pull_request.head, sha: head },
+      });
+      (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
+      closed.number = 7;
+      closed.repository = { ...(closed.repository as object), default_branch: github.branch };
+      await deliver(app, "pull_request", closed);
+      await until(() => github.commits).toBe(1);
+      const merged = parseDocument(github.fileAt(github.head, "registry.yaml")!.toString()).toJS();
+      expect(merged.adapters["math-gsm8k"]).toMatchObject({
+        domain: "math",
+        active: true,
+        provenance: { pr: 7, head_sha: head },
+      });
+      expect(merged.base.training).toMatchObject({ revision: REVISION, files: expect.objectContaining({}) });
+      expect(Object.keys(merged.base.training.files)).toEqual(Object.keys(base.hf).sort());
+    });
+  },
+);

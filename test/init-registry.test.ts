@@ -1,0 +1,238 @@
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { renderConfigTemplate } from "../src/core/registry/config-template.ts";
+import { pinBase } from "../src/core/registry/pin-base.ts";
+import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { cli } from "./support/cli.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "loragate-init-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(tmp, `case-${++n}`);
+
+const REGISTRY_FILES = [
+  "registry.yaml",
+  "CONTRIBUTING.md",
+  ".github/loragate.yml",
+  ".github/workflows/loragate.yml",
+  ".github/workflows/loragate-site.yml",
+  ".github/ISSUE_TEMPLATE/adapter-proposal.yml",
+];
+
+/** A training base's folder and GGUF as a maintainer downloads them. */
+function baseFiles(dir: string): { gguf: string; hf: string } {
+  const hf = join(dir, "hf-base");
+  mkdirSync(join(hf, ".cache", "huggingface"), { recursive: true });
+  writeFileSync(join(hf, "config.json"), '{"model_type": "llama"}');
+  writeFileSync(join(hf, "model.safetensors"), Buffer.alloc(1024, 7));
+  writeFileSync(join(hf, ".cache", "huggingface", "download.lock"), "");
+  const gguf = join(dir, "base-q4_k_m.gguf");
+  writeFileSync(gguf, Buffer.from("GGUF tiny"));
+  return { gguf, hf };
+}
+
+const sha256 = (path: string) => execFileSync("sha256sum", [path], { encoding: "utf8" }).split(" ")[0];
+
+describe("loragate init", () => {
+  it("writes a registry that loragate check accepts, warning only about the base still to pin", async () => {
+    const dir = fresh();
+    const init = await cli("init", dir);
+    expect(init.code).toBe(0);
+    for (const file of REGISTRY_FILES) expect(existsSync(join(dir, file)), file).toBe(true);
+    const check = await cli("check", dir, "--format", "json");
+    expect(check.code).toBe(0);
+    const report = JSON.parse(check.stdout);
+    expect(
+      report.registry.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`),
+    ).toEqual([
+      "unpinned-base base.training.revision",
+      "unpinned-base base.inference.file",
+      "unpinned-base base.inference.sha256",
+    ]);
+    // The workflows are the ones loragate ships, word for word.
+    expect(readFileSync(join(dir, ".github/workflows/loragate.yml"), "utf8")).toBe(
+      readFileSync(join(import.meta.dirname, "..", "templates/workflows/loragate.yml"), "utf8"),
+    );
+  });
+
+  it("shows every config key with its default: uncommented, the file reads as the defaults", () => {
+    const uncommented = renderConfigTemplate()
+      .split("\n")
+      .filter((line) => /^# ( *)[a-z_]+:/.test(line))
+      .map((line) => line.slice(2))
+      .join("\n");
+    expect(parseDocument(uncommented).toJS()).toEqual(JSON.parse(JSON.stringify(DEFAULT_CONFIG)));
+  });
+
+  it("refuses a non-empty folder that is not a registry, writing nothing", async () => {
+    const dir = fresh();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    const r = await cli("init", dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir} is not empty and holds no registry.yaml`);
+    expect(existsSync(join(dir, "registry.yaml"))).toBe(false);
+  });
+
+  it("never overwrites: in a registry it adds only what is missing", async () => {
+    const dir = fresh();
+    await cli("init", dir);
+    writeFileSync(join(dir, "CONTRIBUTING.md"), "our own guide\n");
+    rmSync(join(dir, ".github/loragate.yml"));
+    const r = await cli("init", dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^1 file written to .*; kept as they were: registry\.yaml, CONTRIBUTING\.md/);
+    expect(readFileSync(join(dir, "CONTRIBUTING.md"), "utf8")).toBe("our own guide\n");
+    expect(existsSync(join(dir, ".github/loragate.yml"))).toBe(true);
+  });
+
+  it("takes a fresh clone (.git alone) and refuses a file", async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, ".git"), { recursive: true });
+    expect((await cli("init", dir)).code).toBe(0);
+    const file = join(tmp, "a-file");
+    writeFileSync(file, "");
+    const r = await cli("init", file);
+    expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining(`${file} is a file, not a folder`) });
+  });
+});
+
+describe("loragate pin-base", () => {
+  it("pins the GGUF and every file the trainer loads; check then has nothing left to pin", async () => {
+    const dir = fresh();
+    await cli("init", dir);
+    const { gguf, hf } = baseFiles(tmp);
+    const r = await cli("pin-base", "--gguf", gguf, "--hf-base", hf, "--revision", "abc1234", dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("left out, never loaded: .cache");
+    const base = parseDocument(readFileSync(join(dir, "registry.yaml"), "utf8")).toJS().base;
+    expect(base.inference).toEqual({
+      quantization: "Q4_K_M",
+      file: "base-q4_k_m.gguf",
+      sha256: sha256(gguf),
+    });
+    expect(base.training).toMatchObject({
+      revision: "abc1234",
+      files: {
+        "config.json": sha256(join(hf, "config.json")),
+        "model.safetensors": sha256(join(hf, "model.safetensors")),
+      },
+    });
+    const check = await cli("check", dir, "--format", "json");
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout).registry.findings).toEqual([]);
+  });
+
+  it("keeps every other line byte for byte: comments, flow maps, quoting; quotes a hash of digits alone", () => {
+    const before = `# The pinned base.   (trailing spaces kept)
+base:
+  id: tiny   # the id, comment spacing kept
+  training: {hub_id: "loragate/tiny", revision: '0000000000000000000000000000000000000001'}
+  inference:
+    quantization: F32
+    sha256: 1111111111111111111111111111111111111111111111111111111111111111  # old pin
+
+benchmarks:
+  math: { path: benchmarks/math/benchmark.jsonl, sha256: 8ddad887a2f3137610b3493afe1200372085c39b82cff1815e02ca6a138cc5d7, evaluation: {type: numeric} }
+adapters:
+  a-one:
+    domain: math
+    version: 1.0.0
+    scores:
+      math: {adapter: 0.61, base: 0.48}
+# a closing comment
+`;
+    const after = pinBase(before, {
+      inference: { file: "new.gguf", sha256: "ab".repeat(32) },
+      trainingFiles: { "tokenizer.json": "cd".repeat(32), "config.json": "12".repeat(32) },
+    });
+    expect(after).toBe(
+      before
+        .replace(
+          "revision: '0000000000000000000000000000000000000001'}",
+          `revision: '0000000000000000000000000000000000000001', files: {config.json: "${"12".repeat(32)}", tokenizer.json: ${"cd".repeat(32)}}}`,
+        )
+        .replace("1".repeat(64), "ab".repeat(32))
+        .replace("  # old pin\n", "  # old pin\n    file: new.gguf\n"),
+    );
+    // Pinned again: the values change in place, nothing is added twice.
+    const again = pinBase(after, {
+      inference: { file: "new.gguf", sha256: "ef".repeat(32) },
+      trainingFiles: { "config.json": "34".repeat(32) },
+    });
+    expect(again).toBe(
+      after
+        .replaceAll("ab".repeat(32), "ef".repeat(32))
+        .replace(/files: \{[^}]*\}/, `files: {config.json: "${"34".repeat(32)}"}`),
+    );
+  });
+
+  it("quotes a value YAML would read as a number", () => {
+    const text = pinBase(
+      readFileSync(join(import.meta.dirname, "..", "templates/registry/registry.yaml"), "utf8"),
+      {
+        inference: { file: "b.gguf", sha256: "1".repeat(64) },
+        trainingFiles: { "config.json": "2".repeat(64) },
+        revision: "1234567",
+      },
+    );
+    const base = parseDocument(text).toJS().base;
+    expect(base.inference.sha256).toBe("1".repeat(64));
+    expect(base.training.revision).toBe("1234567");
+    expect(base.training.files["config.json"]).toBe("2".repeat(64));
+  });
+
+  it("refuses links, FIFOs and a folder where a file belongs (and the reverse) with exit 2 and the path", async () => {
+    const dir = fresh();
+    await cli("init", dir);
+    const registry = readFileSync(join(dir, "registry.yaml"), "utf8");
+    const work = join(tmp, "refusals");
+    const { gguf, hf } = baseFiles(work);
+    const linked = join(work, "linked-base");
+    mkdirSync(linked);
+    symlinkSync(join(hf, "config.json"), join(linked, "config.json"));
+    const withFifo = join(work, "fifo-base");
+    mkdirSync(withFifo);
+    execFileSync("mkfifo", [join(withFifo, "model.safetensors")]);
+    const oddName = join(work, "odd-base");
+    mkdirSync(oddName);
+    writeFileSync(join(oddName, "a b.json"), "{}");
+    const ggufLink = join(work, "link.gguf");
+    symlinkSync(gguf, ggufLink);
+    const cases: [string[], string][] = [
+      [["--gguf", gguf, "--hf-base", linked], `${join(linked, "config.json")} is a symbolic link`],
+      [
+        ["--gguf", gguf, "--hf-base", withFifo],
+        `${join(withFifo, "model.safetensors")} is not a regular file`,
+      ],
+      [["--gguf", hf, "--hf-base", hf], `--gguf ${hf} is a folder, not a file`],
+      [["--gguf", gguf, "--hf-base", gguf], `--hf-base ${gguf} is a file, not the base's folder`],
+      [["--gguf", ggufLink, "--hf-base", hf], `--gguf ${ggufLink} is a symbolic link`],
+      [["--gguf", join(work, "none.gguf"), "--hf-base", hf], `--gguf not found: ${join(work, "none.gguf")}`],
+      [["--hf-base", hf], "pin-base needs --gguf FILE"],
+      [
+        ["--gguf", gguf, "--hf-base", oddName],
+        `base.training.files: "a b.json" must be a path inside the base's folder`,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli("pin-base", ...argv, dir);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(readFileSync(join(dir, "registry.yaml"), "utf8")).toBe(registry);
+  });
+});
