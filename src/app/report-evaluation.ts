@@ -6,6 +6,8 @@ import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
 import { parseCorrelation } from "../core/review/correlation.ts";
+import { currentVersion } from "../core/registry/current-version.ts";
+import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import { currentPullRequest } from "../github/pulls.ts";
 import { activeEvaluationRuns } from "../github/workflow-runs.ts";
@@ -137,7 +139,10 @@ export async function reportEvaluation(params: {
   });
   if (typeof expected === "string")
     return fail("bad-results", "results.json cannot be checked against the pull request", `${expected}.`);
-  const verdict = evaluateBar({ results: loaded.results, config, expected });
+  // The version this one replaces, from the base commit's registry.yaml (an imported one included).
+  const { registry } = await loadRegistryContext(files.source);
+  const currentScore = currentVersion(registry, loaded.results.adapter);
+  const verdict = evaluateBar({ results: loaded.results, config, expected, currentScore });
   const scorecard = renderScorecard({ results: loaded.results, verdict });
   await completeCheck({
     github,

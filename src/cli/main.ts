@@ -18,6 +18,7 @@ import {
   REGISTRY_FILE,
 } from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
+import { currentVersion } from "../core/registry/current-version.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
@@ -326,7 +327,11 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     p.io.stderr(formatReport({ registry: { ok: false, findings: configErrors }, adapters: [] }, "text"));
     return 2;
   }
-  const verdict = evaluateBar({ results: loaded.results, config: context?.config ?? DEFAULT_CONFIG });
+  const verdict = evaluateBar({
+    results: loaded.results,
+    config: context?.config ?? DEFAULT_CONFIG,
+    currentScore: currentVersion(context?.registry, loaded.results.adapter),
+  });
   p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
   return verdict.pass ? 0 : 1;
 }

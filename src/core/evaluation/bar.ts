@@ -24,8 +24,8 @@ export interface BarInput {
   config: Config;
   /** Contaminated training examples found by the validate check, when it ran. */
   contaminatedExamples?: number;
-  /** The in-domain score of the version this one replaces, for upgrades. */
-  currentScore?: { version: string; adapter: number };
+  /** The in-domain score of the version this one replaces, for upgrades (none on record: the rule fails). */
+  currentScore?: { version: string; adapter?: number; imported?: boolean };
   /** A maintainer's override, recorded in the scorecard. */
   override?: { by: string; reason: string };
   /** What complete results hold (the gate always gives it; a scorecard of a local file may not). */
@@ -97,11 +97,16 @@ export function evaluateBar({
     reasons.push({ rule: "contamination", ok, text: `contamination: ${contaminatedExamples} ${mark(ok)}` });
   }
   if (currentScore && domain && bar.upgrade.must_beat_current_version) {
-    const ok = domain.adapter >= currentScore.adapter;
+    const { version, adapter, imported } = currentScore;
+    const ok = adapter !== undefined && domain.adapter >= adapter;
+    const of = `${version}${imported ? " (imported, not gated by loragate)" : ""}`;
     reasons.push({
       rule: "upgrade",
       ok,
-      text: `upgrade: ${domain.adapter.toFixed(2)} vs ${currentScore.adapter.toFixed(2)} of ${currentScore.version} ${mark(ok)}`,
+      text:
+        adapter === undefined
+          ? `upgrade: ${of} has no in-domain score on record to beat: a maintainer records it in registry.yaml ${mark(ok)}`
+          : `upgrade: ${domain.adapter.toFixed(2)} vs ${adapter.toFixed(2)} of ${of} ${mark(ok)}`,
     });
   }
   const pass = reasons.every((r) => r.ok);
