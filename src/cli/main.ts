@@ -19,6 +19,8 @@ import {
 } from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
 import { currentVersion } from "../core/registry/current-version.ts";
+import { routingSection } from "../core/router/routing-section.ts";
+import { scorecardRouting } from "../core/router/scorecard-routing.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
@@ -321,7 +323,8 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     p.io.stderr(`loragate: invalid ${p.file}:\n${loaded.errors.map((e) => `  ${e}`).join("\n")}\n`);
     return 2;
   }
-  const context = p.registry ? await loadRegistryContext(new FsRegistrySource(p.registry)) : undefined;
+  const source = p.registry ? new FsRegistrySource(p.registry) : undefined;
+  const context = source ? await loadRegistryContext(source) : undefined;
   const configErrors = context?.findings.filter((f) => f.file === CONFIG_FILE) ?? [];
   if (configErrors.length > 0) {
     p.io.stderr(formatReport({ registry: { ok: false, findings: configErrors }, adapters: [] }, "text"));
@@ -332,7 +335,11 @@ async function runScorecard(p: { file: string; registry?: string; io: CliIO }): 
     config: context?.config ?? DEFAULT_CONFIG,
     currentScore: currentVersion(context?.registry, loaded.results.adapter),
   });
-  p.io.stdout(`${renderScorecard({ results: loaded.results, verdict })}\n`);
+  const routing =
+    source && context && (await scorecardRouting({ source, context, adapter: loaded.results.adapter }));
+  p.io.stdout(
+    `${renderScorecard({ results: loaded.results, verdict, ...(routing ? { routing: routingSection(loaded.results, routing) } : {}) })}\n`,
+  );
   return verdict.pass ? 0 : 1;
 }
 
