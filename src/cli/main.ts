@@ -4,7 +4,13 @@ import { counted } from "../core/text.ts";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRegistry, listAdapterNames } from "../core/check.ts";
-import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
+import {
+  adapterCandidates,
+  checkProposal,
+  describeOverlap,
+  OVERLAP_MEANING,
+  proposalOverlap,
+} from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
@@ -368,7 +374,7 @@ async function runProposalCheck(p: { file: string; registry?: string; io: CliIO 
     const overlaps = proposalOverlap(proposal, adapterCandidates(manifests));
     p.io.stdout(
       overlaps.length
-        ? `closest existing adapters:\n${overlaps.map((o) => `  ${o.label}: ${o.score}`).join("\n")}\n`
+        ? `closest existing adapters (${OVERLAP_MEANING}):\n${overlaps.map((o, i) => `  ${i + 1}. ${o.label}: ${describeOverlap(o)}`).join("\n")}\n`
         : "no overlap with the registry's adapters\n",
     );
   }
