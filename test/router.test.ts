@@ -231,3 +231,29 @@ describe("the scorecard's routing section", () => {
     for (const item of items) expect(section).not.toContain(item.instruction);
   });
 });
+
+describe("the page's routing matrix", () => {
+  it("shows every benchmark's shares over the serving (imported) adapters, and marks them imported", async () => {
+    const root = await imported("site");
+    const out = join(dir, "site-out");
+    expect((await cli("site", root, "--out", out)).code).toBe(0);
+    const index = readFileSync(join(out, "index.html"), "utf8");
+    const section = /<section aria-labelledby="routing">.*?<\/section>/s.exec(index)![0];
+    const row = (label: string) =>
+      [
+        ...new RegExp(`<tr><th scope="row">${label}</th>(.*?)</tr>`)
+          .exec(section)![1]!
+          .matchAll(/<td[^>]*>([^<]*)</g),
+      ].map((m) => m[1]);
+    // columns: items, analysis, code, math, base; the benchmark's own domain in bold (class active)
+    expect(row("adapters/analysis")).toEqual(["20", "75%", "·", "25%", "·"]);
+    expect(row("adapters/code")).toEqual(["20", "·", "80%", "20%", "·"]);
+    expect(row("adapters/math")).toEqual(["60", "·", "·", "35%", "65%"]);
+    expect(section).toContain('<td class="num active">35%</td>');
+    for (const item of itemIds(root, "math")) expect(index).not.toContain(item.instruction.slice(0, 40));
+    expect(index.match(/● active<\/span> <span class="meta">imported, not gated<\/span>/g)).toHaveLength(3);
+    expect(readFileSync(join(out, "adapters/math.html"), "utf8")).toContain(
+      "imported from LocoLLM and not gated by loragate: it serves until a gated version replaces it",
+    );
+  });
+});
