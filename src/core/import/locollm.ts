@@ -14,6 +14,10 @@ import { checkRelativePath, joinPath } from "../registry/paths.ts";
 import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
 import { NAME_PATTERN, SEMVER_PATTERN } from "../schemas/common.ts";
 import { DEFAULT_CONFIG } from "../schemas/config.ts";
+import { benchmarkPrompt } from "../evaluation/prompt.ts";
+import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
+import { routingFindings } from "../router/routing-findings.ts";
+import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
 
@@ -187,10 +191,14 @@ export async function importLocoLLM(
   const registryExtra = omit(loco, ["base_model", "adapters"]);
   // LocoLLM's adapters serve today: they are listed as imported (active, never gated by loragate).
   const serving: Record<string, unknown> = {};
+  const routed: ImportedRouting[] = [];
   for (const [locoName, adapter] of adapters) {
     const entry = await importAdapter(source, locoName, adapter, { loco, license, result });
-    if (entry) serving[entry.name] = entry.registryEntry;
+    if (!entry) continue;
+    serving[entry.name] = entry.registryEntry;
+    routed.push(entry.routing);
   }
+  result.checkSays.push(...routingSays(routed));
   result.files.set(
     "registry.yaml",
     yamlText(
@@ -212,7 +220,7 @@ async function importAdapter(
   locoName: string,
   adapter: LocoAdapter,
   context: { loco: z.infer<typeof LocoRegistrySchema>; license?: string; result: ImportResult },
-): Promise<{ name: string; registryEntry: Record<string, unknown> } | undefined> {
+): Promise<{ name: string; registryEntry: Record<string, unknown>; routing: ImportedRouting } | undefined> {
   const { result } = context;
   const name = locoName.toLowerCase().replaceAll("_", "-");
   if (!NAME_PATTERN.test(name)) {
@@ -234,6 +242,7 @@ async function importAdapter(
   const todo = (what: string) => result.todos.push(`${dir}/adapter.yaml ${what}`);
   const t = adapter.training ?? {};
 
+  let questions: RoutedBenchmark["items"] = [];
   const evalPath = await firstFile(source, [
     adapter.eval_dataset,
     adapter.eval_dataset && joinPath("adapters", adapter.eval_dataset),
@@ -241,6 +250,7 @@ async function importAdapter(
   ]);
   if (evalPath) {
     const converted = await convertEvalDataset(source, evalPath, name);
+    questions = converted.questions;
     result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
     result.notes.push(
       `${evalPath}: ${converted.items} items converted to ${dir}/eval/benchmark.jsonl${converted.skipped.length ? `; left out: ${converted.skipped.join("; ")}` : ""}`,
@@ -345,6 +355,12 @@ async function importAdapter(
   );
   return {
     name,
+    routing: {
+      adapter: { name, domain: name, keywords: adapter.router_keywords ?? [] },
+      benchmark: { label: `adapters/${name}`, domain: name, adapter: name, items: questions },
+      // check gives routing findings to adapters that validate: training data and enough items
+      validates: training !== undefined && questions.length >= DEFAULT_CONFIG.bar.min_benchmark_items,
+    },
     registryEntry: {
       domain: name,
       version: version ?? STARTING_VERSION,
@@ -379,6 +395,37 @@ function versionOf(version: string | number | undefined): string | undefined {
   return SEMVER_PATTERN.test(text) && text.length <= 64 ? text : undefined;
 }
 
+interface ImportedRouting {
+  adapter: RoutedAdapter;
+  benchmark: RoutedBenchmark;
+  validates: boolean;
+}
+
+/** The routing findings check will give the imported adapters (the registry's router: LocoLLM's keywords). */
+function routingSays(routed: readonly ImportedRouting[]): string[] {
+  const adapters = routed.map((r) => r.adapter);
+  if (!adapters.some((a) => a.keywords.length > 0)) return [];
+  const rows = routeBenchmarks(
+    routed.map((r) => r.benchmark),
+    keywordRouter(adapters),
+  );
+  return routed
+    .filter((r) => r.validates)
+    .flatMap((r) =>
+      routingFindings({
+        adapter: r.adapter,
+        adapters,
+        rows,
+        rules: DEFAULT_CONFIG.bar.router,
+        at: { file: `adapters/${r.adapter.name}/adapter.yaml`, line: 0 },
+      }),
+    )
+    .map(
+      (f) =>
+        `${f.file} ${f.severity} ${f.rule}: LocoLLM's router does this today; ${f.message.replace(/: [^:]*$/, "")} (the finding lists the items; ${f.hint})`,
+    );
+}
+
 /** Item fields the import derives from a LocoLLM line; the line's own are left out. */
 const DERIVED_KEYS = ["id", "instruction", "input", "expected_output"];
 /** Deeper JSON is no benchmark item, and would overflow the stack of what reads it recursively. */
@@ -407,13 +454,14 @@ async function convertEvalDataset(
   source: RegistrySource,
   path: string,
   name: string,
-): Promise<{ text: string; items: number; skipped: string[] }> {
+): Promise<{ text: string; items: number; skipped: string[]; questions: RoutedBenchmark["items"] }> {
   const out: string[] = [];
+  const questions: { id: string; query: string }[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
   const entry = await source.stat(path);
   if ((entry?.size ?? 0) > MAX_EVAL_BYTES)
-    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`] };
+    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`], questions };
   await streamLines(source.stream(path), 1 << 20, true, {
     line: (text, line) => {
       if (!text.trim()) return;
@@ -444,6 +492,7 @@ async function convertEvalDataset(
         .slice(0, 12)}`;
       if (seen.has(id)) return void skipped.push(`line ${line} repeats an earlier item`);
       seen.add(id);
+      questions.push({ id, query: benchmarkPrompt({ instruction: question as string, input: "" }, false) });
       out.push(
         JSON.stringify({
           id,
@@ -460,7 +509,7 @@ async function convertEvalDataset(
     problem: (p) =>
       skipped.push(p.kind === "bom" ? "a byte order mark, dropped" : `line ${p.line}: ${p.kind}`),
   });
-  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped };
+  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped, questions };
 }
 
 /** The adapter's training data: a .jsonl in its folder whose name says train (else the only other one). */
