@@ -138,6 +138,28 @@ describe("loragate import locollm", () => {
     expect(yamlAt(join(out, "adapters/math/adapter.yaml")).extra).not.toHaveProperty("version");
   });
 
+  it("a version YAML reads as a number is read as one; one that is no semantic version is kept in extra, with a TODO", async () => {
+    const repo = join(dir, "versions");
+    writeLocoLLMFixture(repo);
+    const index = readFileSync(join(repo, "adapters/registry.yaml"), "utf8").split("\n");
+    const versionOf = (name: string) => index.indexOf("    version: 0.1.0", index.indexOf(`  ${name}:`));
+    index[versionOf("code")] = "    version: 1.5";
+    index[versionOf("analysis")] = "    version: v2";
+    writeFileSync(join(repo, "adapters/registry.yaml"), index.join("\n"));
+    const versionsOut = join(dir, "versions-out");
+    expect(
+      (await importTo(versionsOut).then(() => cli("import", "locollm", repo, "--out", versionsOut))).code,
+    ).toBe(0);
+    expect(yamlAt(join(versionsOut, "adapters/code/adapter.yaml")).version).toBe("1.5.0");
+    expect(yamlAt(join(versionsOut, "registry.yaml")).adapters.code.version).toBe("1.5.0");
+    const analysis = yamlAt(join(versionsOut, "adapters/analysis/adapter.yaml"));
+    expect(analysis.version).toBe("0.1.0");
+    expect(analysis.extra.version).toBe("v2");
+    expect(readFileSync(join(versionsOut, "IMPORT_REPORT.md"), "utf8")).toContain(
+      '- [ ] adapters/analysis/adapter.yaml version: 0.1.0 was set by the import (LocoLLM\'s index gives version "v2", not a semantic version, for analysis)',
+    );
+  });
+
   it("the upgrade rule reads the imported version: a gated version must beat its recorded score", () => {
     const registry = RegistrySchema.parse(yamlAt(join(out, "registry.yaml")));
     const current = currentVersion(registry, "math");
