@@ -147,9 +147,7 @@ describe("loragate import locollm", () => {
     index[versionOf("analysis")] = "    version: v2";
     writeFileSync(join(repo, "adapters/registry.yaml"), index.join("\n"));
     const versionsOut = join(dir, "versions-out");
-    expect(
-      (await importTo(versionsOut).then(() => cli("import", "locollm", repo, "--out", versionsOut))).code,
-    ).toBe(0);
+    expect((await cli("import", "locollm", repo, "--out", versionsOut)).code).toBe(0);
     expect(yamlAt(join(versionsOut, "adapters/code/adapter.yaml")).version).toBe("1.5.0");
     expect(yamlAt(join(versionsOut, "registry.yaml")).adapters.code.version).toBe("1.5.0");
     const analysis = yamlAt(join(versionsOut, "adapters/analysis/adapter.yaml"));
