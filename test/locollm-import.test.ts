@@ -16,6 +16,7 @@ import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { currentVersion } from "../src/core/registry/current-version.ts";
+import { renderLeaderboard } from "../src/core/registry/registry-update.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { RegistrySchema } from "../src/core/schemas/registry.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
@@ -136,6 +137,9 @@ describe("loragate import locollm", () => {
     expect(yamlAt(join(out, "adapters/math/adapter.yaml")).version).toBe("0.2.0");
     expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).version).toBe("0.1.0");
     expect(yamlAt(join(out, "adapters/math/adapter.yaml")).extra).not.toHaveProperty("version");
+    expect(renderLeaderboard(RegistrySchema.parse(registry))).toContain(
+      "| math | 0.2.0 | ✓ | — | — | imported, not gated |",
+    );
   });
 
   it("a version YAML reads as a number is read as one; one that is no semantic version is kept in extra, with a TODO", async () => {
