@@ -16,18 +16,27 @@ export interface RoutedAdapter {
 export type Route = (query: string) => string;
 
 export function keywordRouter(adapters: readonly RoutedAdapter[]): Route {
-  const ordered = [...adapters]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((a) => ({ name: a.name, keywords: a.keywords.map((k) => k.toLowerCase()) }));
+  const names = adapters.map((a) => a.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Each distinct keyword is looked for once per query, whichever adapters list it (and as often as they do).
+  const listedBy = new Map<string, number[]>();
+  for (const a of adapters) {
+    const index = names.indexOf(a.name);
+    for (const keyword of a.keywords) {
+      const k = keyword.toLowerCase();
+      listedBy.set(k, [...(listedBy.get(k) ?? []), index]);
+    }
+  }
+  const keywords = [...listedBy];
   return (query) => {
     const text = query.toLowerCase();
+    const hits = new Array<number>(names.length).fill(0);
+    for (const [keyword, indexes] of keywords)
+      if (text.includes(keyword)) for (const i of indexes) hits[i]!++;
     let best = BASE_MODEL;
     let most = 0;
-    for (const { name, keywords } of ordered) {
-      let hits = 0;
-      for (const keyword of keywords) if (text.includes(keyword)) hits++;
-      if (hits > most) [best, most] = [name, hits]; // strictly more: the first name keeps a tie
-    }
+    hits.forEach((h, i) => {
+      if (h > most) [best, most] = [names[i]!, h]; // strictly more: the first name keeps a tie
+    });
     return best;
   };
 }
