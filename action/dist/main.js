@@ -36448,16 +36448,26 @@ var BenchmarkLibrary = class {
 // src/core/router/keyword-router.ts
 var BASE_MODEL = "(base)";
 function keywordRouter(adapters) {
-  const ordered = [...adapters].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0).map((a) => ({ name: a.name, keywords: a.keywords.map((k) => k.toLowerCase()) }));
+  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const listedBy = /* @__PURE__ */ new Map();
+  for (const a of adapters) {
+    const index = names.indexOf(a.name);
+    for (const keyword of a.keywords) {
+      const k = keyword.toLowerCase();
+      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
+    }
+  }
+  const keywords2 = [...listedBy];
   return (query) => {
     const text = query.toLowerCase();
+    const hits = new Array(names.length).fill(0);
+    for (const [keyword, indexes] of keywords2)
+      if (text.includes(keyword)) for (const i of indexes) hits[i]++;
     let best = BASE_MODEL;
     let most = 0;
-    for (const { name, keywords: keywords2 } of ordered) {
-      let hits = 0;
-      for (const keyword of keywords2) if (text.includes(keyword)) hits++;
-      if (hits > most) [best, most] = [name, hits];
-    }
+    hits.forEach((h, i) => {
+      if (h > most) [best, most] = [names[i], h];
+    });
     return best;
   };
 }
