@@ -45,6 +45,8 @@ function mockGitHub(
     complete?: boolean;
     /** The run's artifact list as GitHub answers it; nothing is downloaded from a list given here. */
     artifacts?: object[];
+    /** The registry's files (the fixture registry by default). */
+    registry?: Tree;
   } = {},
 ): {
   scope: nock.Scope;
@@ -106,8 +108,8 @@ function mockGitHub(
     .get(`/repos/${REPO}/pulls/2/files`)
     .query({ per_page: 100 })
     .reply(200, [{ filename: "adapters/math-gsm8k/adapter.yaml", status: "added" }]);
-  mockTree(scope, BASE, baseTree(fixture, "math-gsm8k"));
-  mockTree(scope, HEAD, adapterTree(fixture, "math-gsm8k"));
+  mockTree(scope, BASE, baseTree(options.registry ?? fixture, "math-gsm8k"));
+  mockTree(scope, HEAD, adapterTree(options.registry ?? fixture, "math-gsm8k"));
   scope.get(`/repos/${REPO}/issues/2/comments`).query({ per_page: 100 }).reply(200, []);
   scope
     .post(`/repos/${REPO}/issues/2/comments`, (body) => ((sent.comment = body.body), true))
@@ -145,6 +147,15 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
     );
     expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
     expect(sent.comment).toContain(`Latest commit: ${HEAD}`);
+    // where the router sends each benchmark without math-gsm8k and with its keywords (price, owe, solve,
+    // ...): its own questions leave the base for it; the math benchmark's stay with analysis-basic, whose
+    // equal "solve" hit wins the tie by name
+    expect(sent.comment).toContain("### Routing (keywords, LocoLLM's rule)");
+    expect(sent.comment).toContain("| adapters/math-gsm8k | 60 | 0% → **100%** | 0% → 0% | 100% → **0%** |");
+    expect(sent.comment).toContain("| benchmarks/math | 60 | 0% → 0% | 100% → 100% | 0% → 0% |");
+    expect(sent.comment).toMatch(
+      /\*\*In-domain as routed: \d\.\d\d\*\* on 60 items .*: 60 answered by math-gsm8k, 0 by the base; 60 go to other adapters/,
+    );
     // judging results needs the benchmarks' ids, not the training data
     const dataset = fixture.get("adapters/math-gsm8k/training/dataset.jsonl") as Buffer;
     expect(scope.activeMocks().join("\n")).toContain(blobSha(dataset));
@@ -192,6 +203,26 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
       output: { title: "Does not pass the bar" },
     });
     expect(sent.checks[9]!.output.summary).toMatch(reason);
+  });
+
+  it("a new version of an imported adapter must beat the imported one's score: none on record fails the bar, saying so", async () => {
+    const registry = new Map(fixture);
+    registry.set(
+      "registry.yaml",
+      Buffer.from(
+        `${fixture.get("registry.yaml")!.toString()}  math-gsm8k:\n    domain: math\n    version: 0.1.0\n    active: true\n    status: imported\n    imported: {from: locollm, gguf_path: adapters/math/math-merged.gguf}\n`,
+      ),
+    );
+    const { scope, sent } = mockGitHub({ registry });
+    await deliverRun("success");
+    expect(scope.isDone()).toBe(true);
+    expect(sent.checks[9]).toMatchObject({
+      conclusion: "failure",
+      output: { title: "Does not pass the bar" },
+    });
+    expect(sent.checks[9]!.output.summary).toContain(
+      "- upgrade: 0.1.0 (imported, not gated by loragate) has no in-domain score on record to beat: a maintainer records it in registry.yaml ✗",
+    );
   });
 
   it("ends both checks as failed with a retrain hint when the run failed, and downloads nothing", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import examples from "@octokit/webhooks-examples";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { PROPOSAL_FIELDS } from "../src/core/review/proposal.ts";
+import { OVERLAP_MEANING, PROPOSAL_FIELDS } from "../src/core/review/proposal.ts";
 import { PROPOSAL_MARKER } from "../src/app/review-proposal.ts";
 import { API, commentPayload, makeProbot, mockToken, REPO, useNock } from "./support/github.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
@@ -89,7 +89,9 @@ describe("adapter-proposal issues", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(sent.labels).toEqual(["ready-for-review"]);
     expect(sent.comment!.startsWith(PROPOSAL_MARKER)).toBe(true);
-    expect(sent.comment).toContain("| proposal #9 | 1.00 |");
+    // the same domain's parts (math in math-competition), most of the words: close, but not the same one
+    expect(sent.comment).toMatch(/\| proposal #9 \| 0\.[5-9]\d \(domain names 1\.00, words 0\.\d\d\) \|/);
+    expect(sent.comment).toContain(`Similarity: ${OVERLAP_MEANING}.`);
   });
 
   it("asks for what is missing (needs-info), and neutralizes markers, mentions and images in the answers", async () => {

@@ -16,6 +16,11 @@ import { runCli } from "../src/cli/main.ts";
 import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
+import { currentVersion } from "../src/core/registry/current-version.ts";
+import { renderLeaderboard } from "../src/core/registry/registry-update.ts";
+import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { RegistrySchema } from "../src/core/schemas/registry.ts";
+import { sampleResults } from "../fixtures/sample-results.ts";
 import { mean } from "../src/core/evaluation/statistics.ts";
 import { renderScorecard } from "../src/core/evaluation/scorecard.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
@@ -91,9 +96,97 @@ describe("loragate import locollm", () => {
     const todo = readFileSync(join(out, "IMPORT_REPORT.md"), "utf8");
     expect(todo).toContain("- [ ] registry.yaml base.training.revision");
     expect(todo).toContain("- [ ] registry.yaml base.inference.file and sha256");
-    expect(todo).toContain("- [ ] adapters/math/eval/benchmark.jsonl difficulty");
+    expect(todo).toContain(
+      "- [ ] registry.yaml adapters.math.scores.math: the imported version's in-domain score",
+    );
     expect(todo).toContain("| eval_type numeric / code / analysis |");
     expect(todo).toContain("adapters/math/math-merged.gguf: not copied (a merged GGUF");
+    // only true TODOs: LocoLLM gives versions, and a difficulty is optional
+    expect(todo).not.toMatch(/- \[ \] .*(adapter\.yaml version|difficulty)/);
+    // every warning check gives is explained in the report, by file and rule
+    const explained = todo.slice(
+      todo.indexOf("## What `loragate check` will report"),
+      todo.indexOf("## Field mapping"),
+    );
+    for (const a of report.adapters)
+      for (const f of a.findings) expect(explained).toContain(`${f.file} ${f.severity} ${f.rule}`);
+    expect(explained).toContain("registry.yaml warning unpinned-base");
+  });
+
+  it("keeps LocoLLM's versions and registers its adapters as imported: serving, with their provenance", () => {
+    const registry = yamlAt(join(out, "registry.yaml"));
+    expect(Object.keys(registry.adapters)).toEqual(["math", "code", "analysis"]);
+    expect(registry.adapters.math).toEqual({
+      domain: "math",
+      version: "0.2.0",
+      active: true,
+      status: "imported",
+      imported: {
+        from: "locollm",
+        gguf_path: "adapters/math/math-merged.gguf",
+        training: {
+          base_model: "loragate/tiny-llama-fixture",
+          method: "qlora",
+          lora_r: 16,
+          lora_alpha: 32,
+          epochs: 10,
+          dataset: "synthetic shop prices, from loragate's fixtures/data.ts",
+          quantization: "4bit",
+        },
+      },
+    });
+    expect(registry.adapters.code).toMatchObject({ version: "0.1.0", active: true, status: "imported" });
+    expect(yamlAt(join(out, "adapters/math/adapter.yaml")).version).toBe("0.2.0");
+    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).version).toBe("0.1.0");
+    expect(yamlAt(join(out, "adapters/math/adapter.yaml")).extra).not.toHaveProperty("version");
+    expect(renderLeaderboard(RegistrySchema.parse(registry))).toContain(
+      "| math | 0.2.0 | ✓ | — | — | imported, not gated |",
+    );
+  });
+
+  it("a version YAML reads as a number is read as one; one that is no semantic version is kept in extra, with a TODO", async () => {
+    const repo = join(dir, "versions");
+    writeLocoLLMFixture(repo);
+    const index = readFileSync(join(repo, "adapters/registry.yaml"), "utf8").split("\n");
+    const versionOf = (name: string) => index.indexOf("    version: 0.1.0", index.indexOf(`  ${name}:`));
+    index[versionOf("code")] = "    version: 1.5";
+    index[versionOf("analysis")] = "    version: v2";
+    writeFileSync(join(repo, "adapters/registry.yaml"), index.join("\n"));
+    const versionsOut = join(dir, "versions-out");
+    expect((await cli("import", "locollm", repo, "--out", versionsOut)).code).toBe(0);
+    expect(yamlAt(join(versionsOut, "adapters/code/adapter.yaml")).version).toBe("1.5.0");
+    expect(yamlAt(join(versionsOut, "registry.yaml")).adapters.code.version).toBe("1.5.0");
+    const analysis = yamlAt(join(versionsOut, "adapters/analysis/adapter.yaml"));
+    expect(analysis.version).toBe("0.1.0");
+    expect(analysis.extra.version).toBe("v2");
+    expect(readFileSync(join(versionsOut, "IMPORT_REPORT.md"), "utf8")).toContain(
+      '- [ ] adapters/analysis/adapter.yaml version: 0.1.0 was set by the import (LocoLLM\'s index gives version "v2", not a semantic version, for analysis)',
+    );
+  });
+
+  it("the upgrade rule reads the imported version: a gated version must beat its recorded score", () => {
+    const registry = RegistrySchema.parse(yamlAt(join(out, "registry.yaml")));
+    const current = currentVersion(registry, "math");
+    expect(current).toEqual({ version: "0.2.0", imported: true });
+    const results = { ...sampleResults(), adapter: "math", version: "0.3.0" };
+    const upgrade = () =>
+      evaluateBar({
+        results,
+        config: DEFAULT_CONFIG,
+        currentScore: currentVersion(registry, "math"),
+      }).reasons.find((r) => r.rule === "upgrade");
+    expect(upgrade()).toEqual({
+      rule: "upgrade",
+      ok: false,
+      text: "upgrade: 0.2.0 (imported, not gated by loragate) has no in-domain score on record to beat: a maintainer records it in registry.yaml ✗",
+    });
+    const gated = evaluateBar({ results, config: DEFAULT_CONFIG }).domain!.adapter;
+    registry.adapters.math!.scores.math = { adapter: gated + 0.01, base: 0.1 };
+    expect(upgrade()?.text).toBe(
+      `upgrade: ${gated.toFixed(2)} vs ${(gated + 0.01).toFixed(2)} of 0.2.0 (imported, not gated by loragate) ✗`,
+    );
+    registry.adapters.math!.scores.math = { adapter: gated - 0.01, base: 0.1 };
+    expect(upgrade()?.ok).toBe(true);
   });
 
   it("invents nothing and loses nothing: every LocoLLM field is in adapter.yaml, registry.yaml or extra", () => {
@@ -108,6 +201,7 @@ describe("loragate import locollm", () => {
     expect(math).toMatchObject({
       name: "math",
       domain: "math",
+      version: "0.2.0",
       license: "MIT", // from the repository's LICENSE
       lora: { r: 16, alpha: 32 },
       training: { epochs: 10 },
@@ -116,7 +210,7 @@ describe("loragate import locollm", () => {
         sources: ["synthetic shop prices, from loragate's fixtures/data.ts"],
       },
       evaluation: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
-      router_keywords: ["price", "cost", "owe"],
+      router_keywords: ["owe", "how many", "total", "calculate"],
       extra: {
         type: "merged-gguf",
         gguf_path: "adapters/math/math-merged.gguf",
@@ -134,7 +228,8 @@ describe("loragate import locollm", () => {
     const first = JSON.parse(items[0]!);
     expect(first).toEqual({
       id: expect.stringMatching(/^code-[0-9a-f]{12}$/),
-      instruction: "Write a Python function f0(xs) that returns the sum of the first 2 items of xs.",
+      instruction:
+        "Write a Python function f0(xs) to calculate how many items of xs exceed the total of the first 2.",
       input: "",
       answer_keywords: ["def", "return", "f0"],
     });
@@ -202,6 +297,51 @@ describe("loragate import locollm", () => {
     // the traversal is never read: the eval set is found where LocoLLM keeps it instead
     expect(notes).toContain("adapters/math/eval_dataset.jsonl: 60 items converted");
     expect(readTree(join(dir, "hostile-out")).has("adapters/code/adapter.yaml")).toBe(false);
+  });
+
+  it("an eval line's own id, instruction or expected_output never override what the import derives", async () => {
+    const repo = join(dir, "own-fields");
+    writeLocoLLMFixture(repo);
+    const line = {
+      question: "What is 2 + 3?",
+      answer: 5,
+      id: "../../x",
+      instruction: "evil",
+      expected_output: "9",
+    };
+    writeFileSync(
+      join(repo, "adapters/math/eval_dataset.jsonl"),
+      `${JSON.stringify(line)}\n${JSON.stringify({ ...line, question: "What is 3 + 3?", answer: 6 })}\n`,
+    );
+    expect((await cli("import", "locollm", repo, "--out", join(dir, "own-fields-out"))).code).toBe(0);
+    const items = readFileSync(join(dir, "own-fields-out/adapters/math/eval/benchmark.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(items.map((i) => [i.instruction, i.expected_output])).toEqual([
+      ["What is 2 + 3?", "5"],
+      ["What is 3 + 3?", "6"],
+    ]);
+    for (const item of items) expect(item.id).toMatch(/^math-[0-9a-f]{12}$/);
+    expect(readFileSync(join(dir, "own-fields-out/IMPORT_REPORT.md"), "utf8")).toContain(
+      "line 1: its own id, instruction, expected_output left out (derived from question and answer)",
+    );
+  });
+
+  it("an eval line nested 5,000 deep is left out with its line and why, not a RangeError", async () => {
+    const repo = join(dir, "deep");
+    writeLocoLLMFixture(repo);
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    writeFileSync(
+      join(repo, "adapters/code/eval_dataset.jsonl"),
+      `{"question":"q","answer":${deep}}\n{"question":"fine","answer_keywords":["a"],"meta":{"a":[1,"[[[["]}}\n`,
+    );
+    const run = await cli("import", "locollm", repo, "--out", join(dir, "deep-out"));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "deep-out/IMPORT_REPORT.md"), "utf8")).toContain(
+      "adapters/code/eval_dataset.jsonl: 1 items converted to adapters/code/eval/benchmark.jsonl; left out: line 1 nests deeper than 64 levels",
+    );
   });
 
   it("CLI rough edges: import --help and check --help print their own usage; an unknown option one line", async () => {

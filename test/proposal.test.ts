@@ -1,13 +1,17 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import {
   adapterCandidates,
   checkProposal,
+  OVERLAP_MEANING,
   PROPOSAL_FIELDS,
   proposalOverlap,
 } from "../src/core/review/proposal.ts";
+import { runCli } from "../src/cli/main.ts";
+import { FIXTURE_ROOT } from "./support/registry.ts";
 
 /** A body as GitHub renders the adapter-proposal form: `### Label` then the answer. */
 function render(answers: Partial<Record<keyof typeof PROPOSAL_FIELDS, string>>): string {
@@ -109,7 +113,41 @@ describe("adapter proposals", () => {
       500,
     );
     const overlaps = proposalOverlap(proposal!, adapterCandidates(manifests));
-    expect(overlaps[0]).toEqual({ label: "adapter math-gsm8k", score: 1 });
+    expect(overlaps[0]).toMatchObject({ label: "adapter math-gsm8k", domain: 1 });
+    expect(overlaps[0]!.score).toBe(Math.round(((1 + overlaps[0]!.words) / 2) * 100) / 100);
     expect(overlaps.find((o) => o.label === "adapter code-python")?.score ?? 0).toBeLessThan(0.2);
+  });
+
+  it("proposal check ranks the closest adapters by overlap, folds copies into one row and says what the score means", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "loragate-proposal-"));
+    const file = join(dir, "proposal.md");
+    writeFileSync(
+      file,
+      render({
+        ...complete,
+        domain: "math",
+        description: "Word problems about prices and what a customer owes at a shop, answered with a number.",
+        example_queries: "- What do I owe for two ropes?\n- The price of one lamp?\n- How many pens for 40?",
+        router_keywords: "price, owe, how many",
+      }),
+    );
+    let stdout = "";
+    const code = await runCli(["proposal", "check", file, "--registry", FIXTURE_ROOT], {
+      stdout: (s) => (stdout += s),
+      stderr: () => {},
+      isTTY: false,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toBe(`closest existing adapters (${OVERLAP_MEANING}):`);
+    // math-gsm8k (shop prices) first; the fixture's 25 copies of one math adapter in one row after it
+    expect(lines[1]).toMatch(/^ {2}1\. adapter math-gsm8k: 0\.\d\d \(domain names 1\.00, words 0\.\d\d\)$/);
+    expect(lines[2]).toMatch(
+      /^ {2}2\. adapter bad-absolute-path: 0\.\d\d \(domain names 1\.00, words 0\.\d\d\), and 24 more with the same domain, description and keywords$/,
+    );
+    const score = (line: string) => Number(/: (0\.\d\d) /.exec(line)![1]);
+    expect(score(lines[1]!)).toBeGreaterThan(score(lines[2]!));
+    expect(stdout).not.toMatch(/bad-base/);
   });
 });

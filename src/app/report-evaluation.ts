@@ -6,6 +6,10 @@ import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
 import { parseCorrelation } from "../core/review/correlation.ts";
+import { currentVersion } from "../core/registry/current-version.ts";
+import { loadRegistryContext } from "../core/registry/registry-context.ts";
+import { routingSection } from "../core/router/routing-section.ts";
+import { scorecardRouting } from "../core/router/scorecard-routing.ts";
 import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 import { currentPullRequest } from "../github/pulls.ts";
 import { activeEvaluationRuns } from "../github/workflow-runs.ts";
@@ -156,8 +160,16 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   });
   if (typeof expected === "string")
     return fail("bad-results", "results.json cannot be checked against the pull request", `${expected}.`);
-  const verdict = evaluateBar({ results: loaded.results, config, expected });
-  const scorecard = renderScorecard({ results: loaded.results, verdict });
+  // The version this one replaces, from the base commit's registry.yaml (an imported one included).
+  const context = await loadRegistryContext(files.source);
+  const currentScore = currentVersion(context.registry, loaded.results.adapter);
+  const verdict = evaluateBar({ results: loaded.results, config, expected, currentScore });
+  const routing = await scorecardRouting({ source: files.source, context, adapter: loaded.results.adapter });
+  const scorecard = renderScorecard({
+    results: loaded.results,
+    verdict,
+    ...(routing ? { routing: routingSection(loaded.results, routing) } : {}),
+  });
   await completeCheck({
     github,
     repo,

@@ -3,7 +3,13 @@ import { counted } from "../core/text.ts";
 import { addLabel, labelNames, openIssuesLabeled, removeLabel } from "../github/issues.ts";
 import { readFileAt } from "../github/repo-files.ts";
 import { inert } from "../core/evaluation/scorecard.ts";
-import { checkProposal, type OverlapCandidate, proposalOverlap } from "../core/review/proposal.ts";
+import {
+  checkProposal,
+  describeOverlap,
+  OVERLAP_MEANING,
+  type OverlapCandidate,
+  proposalOverlap,
+} from "../core/review/proposal.ts";
 import { readConfig } from "../github/read-config.ts";
 import { upsertStickyComment } from "../github/sticky-comment.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -55,7 +61,9 @@ export async function reviewProposal(params: {
       lines.push(
         "| adapter or proposal | similarity |",
         "| --- | ---: |",
-        ...overlaps.map((o) => `| ${inert(o.label, 80)} | ${o.score.toFixed(2)} |`),
+        ...overlaps.map((o) => `| ${inert(o.label, 80)} | ${describeOverlap(o)} |`),
+        "",
+        `Similarity: ${OVERLAP_MEANING}.`,
       );
   }
   await upsertStickyComment({
@@ -98,7 +106,9 @@ async function candidates(
       out.push({
         label: `proposal #${other.number}`,
         domain: proposal.domain,
-        text: [proposal.description, ...proposal.example_queries].join("\n"),
+        text: [proposal.description, proposal.router_keywords.join(" "), ...proposal.example_queries].join(
+          "\n",
+        ),
       });
   }
   return out;

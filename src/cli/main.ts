@@ -3,8 +3,14 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { closestName, counted } from "../core/text.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { listAdapterNames } from "../core/check.ts";
-import { adapterCandidates, checkProposal, proposalOverlap } from "../core/review/proposal.ts";
+import { checkRegistry, listAdapterNames } from "../core/check.ts";
+import {
+  adapterCandidates,
+  checkProposal,
+  describeOverlap,
+  OVERLAP_MEANING,
+  proposalOverlap,
+} from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
@@ -20,6 +26,9 @@ import {
   REGISTRY_FILE,
 } from "../core/registry/registry-context.ts";
 import { DEFAULT_CONFIG } from "../core/schemas/config.ts";
+import { currentVersion } from "../core/registry/current-version.ts";
+import { routingSection } from "../core/router/routing-section.ts";
+import { scorecardRouting } from "../core/router/scorecard-routing.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
@@ -376,7 +385,8 @@ async function runScorecard(p: {
     p.io.stderr(`loragate: invalid ${p.file}:\n${loaded.errors.map((e) => `  ${e}`).join("\n")}\n`);
     return 2;
   }
-  const context = p.registry ? await loadRegistryContext(new FsRegistrySource(p.registry)) : undefined;
+  const source = p.registry ? new FsRegistrySource(p.registry) : undefined;
+  const context = source ? await loadRegistryContext(source) : undefined;
   const configErrors = context?.findings.filter((f) => f.file === CONFIG_FILE) ?? [];
   if (configErrors.length > 0) {
     p.io.stderr(formatReport({ registry: { ok: false, findings: configErrors }, adapters: [] }, "text"));
@@ -384,9 +394,9 @@ async function runScorecard(p: {
   }
   const config = context?.config ?? DEFAULT_CONFIG;
   // The app's completeness rule whenever the adapter's folder is there to say what complete means.
-  const expected = p.registry
+  const expected = source
     ? await expectedResultsFor({
-        source: new FsRegistrySource(p.registry),
+        source,
         adapter: loaded.results.adapter,
         hiddenBenchmarks: config.bar.hidden.benchmarks,
       })
@@ -396,9 +406,16 @@ async function runScorecard(p: {
   const verdict = evaluateBar({
     results: loaded.results,
     config,
+    currentScore: currentVersion(context?.registry, loaded.results.adapter),
     ...(typeof expected === "string" ? {} : { expected }),
   });
-  const shown = { results: loaded.results, verdict };
+  const routing =
+    source && context && (await scorecardRouting({ source, context, adapter: loaded.results.adapter }));
+  const shown = {
+    results: loaded.results,
+    verdict,
+    ...(routing ? { routing: routingSection(loaded.results, routing) } : {}),
+  };
   p.io.stdout(p.markdown ? `${renderScorecard(shown)}\n` : renderScorecardText(shown));
   return verdict.pass ? 0 : 1;
 }
@@ -428,7 +445,7 @@ async function runProposalCheck(p: { file: string; registry?: string; io: CliIO 
     const overlaps = proposalOverlap(proposal, adapterCandidates(manifests));
     p.io.stdout(
       overlaps.length
-        ? `closest existing adapters:\n${overlaps.map((o) => `  ${o.label}: ${o.score}`).join("\n")}\n`
+        ? `closest existing adapters (${OVERLAP_MEANING}):\n${overlaps.map((o, i) => `  ${i + 1}. ${o.label}: ${describeOverlap(o)}`).join("\n")}\n`
         : "no overlap with the registry's adapters\n",
     );
   }

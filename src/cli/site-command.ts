@@ -3,6 +3,7 @@
  * matrix) written into a folder, whole or not at all; an earlier site there is replaced, nothing else is.
  */
 import { join } from "node:path";
+import { routingMatrixHtml } from "../core/router/routing-html.ts";
 import { renderSite } from "../core/site/render-site.ts";
 import { readSiteInputs } from "../core/site/site-inputs.ts";
 import { counted } from "../core/text.ts";
@@ -21,13 +22,14 @@ export async function runSite(
     io.stderr(`loragate: ${problem}\n`);
     return 2;
   }
-  const inputs = await readSiteInputs(new FsRegistrySource(p.root));
+  const source = new FsRegistrySource(p.root);
+  const inputs = await readSiteInputs(source);
   if ("problem" in inputs) {
     io.stderr(`loragate: ${inputs.problem}\n`);
     return 2;
   }
   for (const skipped of inputs.skipped) io.stderr(`loragate: skipped ${skipped}\n`);
-  const files = renderSite(inputs.registry, inputs.adapters);
+  const files = renderSite(inputs.registry, inputs.adapters, await routingMatrixHtml(source));
   try {
     await writeSite(p.out, files);
   } catch (error) {

@@ -5,6 +5,7 @@ import { checkContamination } from "./contamination/check.ts";
 import { type ContaminationReport, contaminationFindings } from "./contamination/report.ts";
 import { type Finding, hasErrors, sortFindings } from "./findings/findings.ts";
 import { joinPath } from "./registry/paths.ts";
+import { checkRouting, type RoutingReport } from "./router/check-routing.ts";
 import {
   checkRegistryBenchmarks,
   loadRegistryContext,
@@ -25,6 +26,8 @@ export interface CheckedAdapter extends AdapterReport {
 export interface CheckReport {
   registry: { ok: boolean; findings: Finding[] };
   adapters: CheckedAdapter[];
+  /** Where the registry's router sends each benchmark's items (absent with router: none). */
+  routing?: RoutingReport;
 }
 
 export interface CheckParams {
@@ -90,11 +93,18 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
     }
     adapters.push(report);
   }
+  const routing = await checkRouting({
+    source: params.source,
+    context,
+    reports: adapters,
+    read: async (file) => (await library.load(file))?.items,
+  });
   return {
     registry: {
       ok: !hasErrors(registryFindings),
       findings: sortFindings(registryFindings),
     },
     adapters,
+    ...(routing ? { routing } : {}),
   };
 }

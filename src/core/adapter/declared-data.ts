@@ -5,7 +5,7 @@
  */
 import { loadDocument } from "../registry/load-document.ts";
 import { checkRelativePath, joinPath } from "../registry/paths.ts";
-import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
+import { type AdapterManifest, AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { MANIFEST_FILE } from "./validate-adapter.ts";
 
@@ -21,14 +21,20 @@ export async function declaredDataFiles(
   source: RegistrySource,
   adapter: string,
 ): Promise<{ train?: string; benchmark?: string }> {
-  const file = `adapters/${adapter}/${MANIFEST_FILE}`;
-  const entry = await source.stat(file);
-  const loaded =
-    entry?.kind === "file" && entry.size <= MANIFEST_LIMIT
-      ? loadDocument(file, await source.read(file), AdapterManifestSchema)
-      : undefined;
-  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
+  const data = (await declaredManifest(source, adapter))?.data ?? DEFAULT_DATA_FILES;
   const inFolder = (path: string) =>
     checkRelativePath(path) ? undefined : joinPath("adapters", adapter, path);
   return { train: inFolder(data.train), benchmark: inFolder(data.benchmark) };
+}
+
+/** adapter.yaml when it loads, else undefined (validation says why). */
+export async function declaredManifest(
+  source: RegistrySource,
+  adapter: string,
+): Promise<AdapterManifest | undefined> {
+  const file = `adapters/${adapter}/${MANIFEST_FILE}`;
+  const entry = await source.stat(file);
+  if (entry?.kind !== "file" || entry.size > MANIFEST_LIMIT) return undefined;
+  const loaded = loadDocument(file, await source.read(file), AdapterManifestSchema);
+  return loaded.ok ? loaded.value : undefined;
 }

@@ -45,7 +45,8 @@ export class BenchmarkLibrary {
     return benchmark ?? joinPath("adapters", name, DEFAULT_DATA_FILES.benchmark);
   }
 
-  private load(file: string): Promise<BenchmarkInput | undefined> {
+  /** One benchmark file, read once per check run (the router's view reads the same ones). */
+  load(file: string): Promise<BenchmarkInput | undefined> {
     let pending = this.cache.get(file);
     if (!pending) {
       pending = (async () => {

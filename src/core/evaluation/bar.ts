@@ -48,8 +48,8 @@ export interface BarInput {
   config: Config;
   /** Contaminated training examples found by the validate check, when it ran. */
   contaminatedExamples?: number;
-  /** The in-domain score of the version this one replaces, for upgrades. */
-  currentScore?: { version: string; adapter: number };
+  /** The in-domain score of the version this one replaces, for upgrades (none on record: the rule fails). */
+  currentScore?: { version: string; adapter?: number; imported?: boolean };
   /** A maintainer's override, recorded in the scorecard. */
   override?: { by: string; reason: string };
   /** What complete results hold (the gate always gives it; a scorecard of a local file may not). */
@@ -236,11 +236,16 @@ function judgeOneTraining(results: Results, input: BarInput) {
   const current = input.currentScore;
   if (current && (own || domain) && bar.upgrade.must_beat_current_version) {
     const score = domainScore({ own: own?.summary, domain: domain?.summary });
-    const ok = score >= current.adapter;
+    const { version, adapter, imported } = current;
+    const ok = adapter !== undefined && score >= adapter;
+    const of = `${version}${imported ? " (imported, not gated by loragate)" : ""}`;
     reasons.push({
       rule: "upgrade",
       ok,
-      text: `upgrade: ${score.toFixed(2)} vs ${current.adapter.toFixed(2)} of ${current.version} ${mark(ok)}`,
+      text:
+        adapter === undefined
+          ? `upgrade: ${of} has no in-domain score on record to beat: a maintainer records it in registry.yaml ${mark(ok)}`
+          : `upgrade: ${score.toFixed(2)} vs ${adapter.toFixed(2)} of ${of} ${mark(ok)}`,
     });
   }
   return { reasons, summaries, own: own?.summary, domain: domain?.summary };

@@ -13,6 +13,8 @@ export interface ScorecardInput {
   verdict: BarVerdict;
   /** e.g. "contamination: clean against 1878 items in 32 benchmarks" */
   contamination?: string;
+  /** The routing section (src/core/router/routing-section.ts), shown under the scores. */
+  routing?: string[];
 }
 
 /**
@@ -88,7 +90,7 @@ function lossChart(loss: { step: number; loss: number }[]): string[] {
 }
 
 /** The scorecard: verdict first, then the numbers, the charts, and where they come from. */
-export function renderScorecard({ results, verdict, contamination }: ScorecardInput): string {
+export function renderScorecard({ results, verdict, contamination, routing }: ScorecardInput): string {
   const out: string[] = [SCORECARD_MARKER];
   out.push(
     `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} — ${verdict.pass ? "✅ passes the bar" : "❌ does not pass the bar"}`,
@@ -105,6 +107,7 @@ export function renderScorecard({ results, verdict, contamination }: ScorecardIn
     );
   }
   out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
+  if (routing?.length) out.push("", ...routing);
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")
     .flatMap((b) => b.outcomes);

@@ -2,6 +2,7 @@ import { allFindings, type CheckReport } from "../check.ts";
 import { countBySeverity, type Finding } from "./findings.ts";
 import { summarizeContamination } from "../contamination/report.ts";
 import { counted, printable, withoutControls } from "../text.ts";
+import { routingText } from "../router/routing-text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -35,6 +36,7 @@ export function formatText(report: CheckReport): string {
     );
     if (a.contamination) out.push(`    ${summarizeContamination(a.contamination)}`);
   }
+  if (report.routing) out.push("", ...routingText(report.routing), "");
   const failed = report.adapters.filter((a) => !a.ok).length;
   out.push(`${counted(report.adapters.length, "adapter")} checked, ${failed} with errors`);
   return `${out.join("\n")}\n`;
@@ -49,7 +51,7 @@ function formatJson(report: CheckReport): string {
     stats,
     contamination,
   }));
-  return `${JSON.stringify({ registry: report.registry, adapters }, null, 2)}\n`;
+  return `${JSON.stringify({ registry: report.registry, adapters, routing: report.routing }, null, 2)}\n`;
 }
 
 /** GitHub Actions workflow commands: annotations on the exact lines of the PR diff. */

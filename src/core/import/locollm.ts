@@ -12,7 +12,12 @@ import { streamLines } from "../dataset/jsonl.ts";
 import { loadDocument } from "../registry/load-document.ts";
 import { checkRelativePath, joinPath } from "../registry/paths.ts";
 import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
-import { NAME_PATTERN } from "../schemas/common.ts";
+import { NAME_PATTERN, SEMVER_PATTERN } from "../schemas/common.ts";
+import { DEFAULT_CONFIG } from "../schemas/config.ts";
+import { benchmarkPrompt } from "../evaluation/prompt.ts";
+import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
+import { routingFindings } from "../router/routing-findings.ts";
+import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
 
@@ -22,11 +27,17 @@ const LocoTrainingSchema = z.looseObject({
   method: z.string().optional(),
   lora_r: z.number().int().optional(),
   lora_alpha: z.number().optional(),
+  lora_dropout: z.number().optional(),
+  target_modules: z.array(z.string()).optional(),
   epochs: z.number().int().optional(),
+  learning_rate: z.number().optional(),
+  batch_size: z.number().int().optional(),
+  max_seq_length: z.number().int().optional(),
   dataset: z.string().optional(),
   quantization: z.string().optional(),
 });
 const LocoAdapterSchema = z.looseObject({
+  version: z.union([z.string(), z.number()]).optional(),
   type: z.string().optional(),
   gguf_path: z.string().optional(),
   description: z.string().optional(),
@@ -65,8 +76,14 @@ const FIELD_MAPPING: readonly [string, string][] = [
   ["adapters.<name>", "adapters/<name>/ (name and domain: LocoLLM routes one adapter per name)"],
   ["description, authors, router_keywords", "the same fields of adapter.yaml"],
   ["training.base_model (hub id)", "base.training.hub_id"],
-  ["training.lora_r, lora_alpha", "lora.r, lora.alpha"],
-  ["training.epochs", "training.epochs"],
+  ["version", "adapter.yaml version; registry.yaml adapters.<name>.version"],
+  [
+    "adapters.<name> (each one serving today)",
+    "registry.yaml adapters.<name>: active, status imported (not gated by loragate) until a gated version replaces it",
+  ],
+  ["gguf_path, training (the whole block)", "registry.yaml adapters.<name>.imported (provenance)"],
+  ["training.lora_r, lora_alpha, lora_dropout, target_modules", "lora.r, alpha, dropout, target_modules"],
+  ["training.epochs, learning_rate, batch_size, max_seq_length", "training.epochs, learning_rate, ..."],
   ["training.dataset (free text)", "data.sources"],
   [
     "eval_type numeric / code / analysis",
@@ -100,6 +117,8 @@ export interface ImportResult {
   copies: { from: string; to: string }[];
   /** What the maintainer must fill in, where. */
   todos: string[];
+  /** What `loragate check` will then report about the import, and why (file, severity, rule: reason). */
+  checkSays: string[];
   /** What was found and how it was carried over or why not. */
   notes: string[];
   /** The report, as markdown (IMPORT_REPORT.md). */
@@ -127,7 +146,14 @@ export async function importLocoLLM(
   const adapters: [string, LocoAdapter][] = Array.isArray(loco.adapters)
     ? loco.adapters.map(({ name, ...rest }) => [name, rest as LocoAdapter])
     : Object.entries(loco.adapters);
-  const result: ImportResult = { files: new Map(), copies: [], todos: [], notes: [], report: "" };
+  const result: ImportResult = {
+    files: new Map(),
+    copies: [],
+    todos: [],
+    checkSays: [],
+    notes: [],
+    report: "",
+  };
   const license = await licenseOf(source);
   const hubIds = new Set(adapters.map(([, a]) => a.training?.base_model).filter((h) => h !== undefined));
 
@@ -161,22 +187,33 @@ export async function importLocoLLM(
       "registry.yaml base.inference.file and sha256: the base GGUF the runners evaluate with (pass --base-gguf FILE to hash yours)",
     );
   if (!loco.base_model.quantization) result.todos.push("registry.yaml base.inference.quantization");
+  if (!options.baseRevision || !options.baseGguf)
+    result.checkSays.push(
+      "registry.yaml warning unpinned-base: for each base pin listed as a TODO above; LocoLLM pins none, and nothing is trained or evaluated until they are",
+    );
   const registryExtra = omit(loco, ["base_model", "adapters"]);
+  // LocoLLM's adapters serve today: they are listed as imported (active, never gated by loragate).
+  const serving: Record<string, unknown> = {};
+  const routed: ImportedRouting[] = [];
+  for (const [locoName, adapter] of adapters) {
+    const entry = await importAdapter(source, locoName, adapter, { loco, license, result });
+    if (!entry) continue;
+    serving[entry.name] = entry.registryEntry;
+    routed.push(entry.routing);
+  }
+  result.checkSays.push(...routingSays(routed));
   result.files.set(
     "registry.yaml",
     yamlText(
       {
         base,
         benchmarks: {},
-        adapters: {},
+        adapters: serving,
         ...(Object.keys(registryExtra).length ? { extra: registryExtra } : {}),
       },
-      "Imported from a LocoLLM repository by `loragate import locollm`: see IMPORT_REPORT.md for what is still TODO.\nadapters: is written by the app on merge; the imported adapters enter it when they pass the gate.",
+      "Imported from a LocoLLM repository by `loragate import locollm`: see IMPORT_REPORT.md for what is still TODO.\nadapters: LocoLLM's adapters as they serve today (status: imported, not gated by loragate); the app\nreplaces each entry when a gated version merges, and that version must beat its in-domain score.",
     ),
   );
-
-  for (const [locoName, adapter] of adapters)
-    await importAdapter(source, locoName, adapter, { loco, license, result });
   result.report = renderReport(result, adapters.length);
   return result;
 }
@@ -186,21 +223,21 @@ async function importAdapter(
   locoName: string,
   adapter: LocoAdapter,
   context: { loco: z.infer<typeof LocoRegistrySchema>; license?: string; result: ImportResult },
-): Promise<void> {
+): Promise<{ name: string; registryEntry: Record<string, unknown>; routing: ImportedRouting } | undefined> {
   const { result } = context;
   const name = locoName.toLowerCase().replaceAll("_", "-");
   if (!NAME_PATTERN.test(name)) {
     result.notes.push(
       `adapter "${printable(locoName, 60)}" skipped: its name cannot be a loragate adapter name (${NAME_PATTERN})`,
     );
-    return;
+    return undefined;
   }
   const dir = `adapters/${name}`;
   if (result.files.has(`${dir}/adapter.yaml`)) {
     result.notes.push(
       `adapter "${printable(locoName, 60)}" skipped: another adapter is already ${name} here`,
     );
-    return;
+    return undefined;
   }
   if (name !== locoName)
     result.notes.push(`adapter ${locoName} is ${name} here (loragate names are lower-case with dashes)`);
@@ -208,6 +245,7 @@ async function importAdapter(
   const todo = (what: string) => result.todos.push(`${dir}/adapter.yaml ${what}`);
   const t = adapter.training ?? {};
 
+  let questions: RoutedBenchmark["items"] = [];
   const evalPath = await firstFile(source, [
     adapter.eval_dataset,
     adapter.eval_dataset && joinPath("adapters", adapter.eval_dataset),
@@ -215,13 +253,18 @@ async function importAdapter(
   ]);
   if (evalPath) {
     const converted = await convertEvalDataset(source, evalPath, name);
+    questions = converted.questions;
     result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
     result.notes.push(
-      `${evalPath}: ${converted.items} items converted to ${dir}/eval/benchmark.jsonl${converted.skipped.length ? `; not converted: ${converted.skipped.join("; ")}` : ""}`,
+      `${evalPath}: ${converted.items} items converted to ${dir}/eval/benchmark.jsonl${converted.skipped.length ? `; left out: ${converted.skipped.join("; ")}` : ""}`,
     );
     if (converted.items > 0)
-      result.todos.push(
-        `${dir}/eval/benchmark.jsonl difficulty: LocoLLM items have none (the scorecard's per-difficulty table stays empty until they do)`,
+      result.notes.push(
+        `${dir}/eval/benchmark.jsonl: LocoLLM items have no difficulty (optional; the scorecard's per-difficulty table stays empty until they do)`,
+      );
+    if (converted.items < DEFAULT_CONFIG.bar.min_benchmark_items)
+      result.checkSays.push(
+        `${dir}/eval/benchmark.jsonl error too-few-benchmark-items: LocoLLM's eval set has ${converted.items} items; loragate's bar asks ${DEFAULT_CONFIG.bar.min_benchmark_items} (LocoLLM's own standard), so a gated version needs more`,
       );
   } else
     result.notes.push(
@@ -232,11 +275,21 @@ async function importAdapter(
   if (training) {
     result.copies.push({ from: training, to: `${dir}/${training.slice(locoDir.length + 1)}` });
     result.notes.push(`${training}: copied as the training set, in its own form`);
-  } else
+  } else {
     result.notes.push(
       `${name}: no training data in ${locoDir}/ (LocoLLM does not commit it for every adapter)`,
     );
-  for (const other of await otherFiles(source, locoDir, [evalPath, training]))
+    result.checkSays.push(
+      `${dir}/adapter.yaml error missing-file (data.train): no training data was committed in LocoLLM, so nothing can be retrained; the adapter keeps serving as imported until someone adds its data`,
+    );
+  }
+  if ((await source.stat(`${locoDir}/TRAINING_LOG.md`))?.kind === "file")
+    result.copies.push({ from: `${locoDir}/TRAINING_LOG.md`, to: `${dir}/TRAINING_LOG.md` });
+  else
+    result.checkSays.push(
+      `${dir}/TRAINING_LOG.md warning missing-file: LocoLLM keeps no training log in the adapter's folder; write one (hardware, time, loss, decisions) when the adapter is next trained, or leave the warning`,
+    );
+  for (const other of await otherFiles(source, locoDir, [evalPath, training, `${locoDir}/TRAINING_LOG.md`]))
     result.notes.push(
       `${other}: not copied (${other.endsWith(".gguf") ? "a merged GGUF: loragate retrains a LoRA adapter from the data and evaluates it on the base" : "not part of a loragate adapter folder"})`,
     );
@@ -252,20 +305,29 @@ async function importAdapter(
   if (!context.license)
     todo("license: the SPDX id of the adapter and its data (no LICENSE file at the repository root says it)");
   if (!t.dataset) todo("data.sources: where the training data came from, with licenses");
+  const version = versionOf(adapter.version);
+  if (version === undefined)
+    todo(
+      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${JSON.stringify(adapter.version)}, not a semantic version,`} for ${printable(locoName, 60)})`,
+    );
+  result.checkSays.push(
+    `${dir}/adapter.yaml warning version-not-greater: adapter.yaml carries the version registry.yaml lists as imported; the pull request that retrains the adapter bumps it`,
+  );
   result.todos.push(
-    `${dir}/adapter.yaml version: ${STARTING_VERSION} was set by the import (LocoLLM does not version adapters)`,
+    `registry.yaml adapters.${name}.scores.${name}: the imported version's in-domain score, which a gated version must beat (until it is recorded, the bar's upgrade rule fails: measure it on eval/benchmark.jsonl with the merged GGUF as \`loragate eval --base\`)`,
   );
 
-  const extra = {
-    ...omit(adapter, ["description", "authors", "router_keywords", "training"]),
-    ...(adapter.training
-      ? { training: omit(adapter.training, ["base_model", "lora_r", "lora_alpha", "epochs", "dataset"]) }
-      : {}),
+  const mapped = MAPPED_TRAINING_KEYS.filter((key) => t[key] !== undefined);
+  const extra: Record<string, unknown> = {
+    ...omit(adapter, ["version", "description", "authors", "router_keywords", "training"]),
+    ...(adapter.training ? { training: omit(adapter.training, ["base_model", "dataset", ...mapped]) } : {}),
   };
+  if (version === undefined && adapter.version !== undefined) extra.version = adapter.version;
+  if (Object.keys(extra.training ?? {}).length === 0) delete extra.training; // every key had a place
   const manifest: Record<string, unknown> = {
     name,
     domain: name,
-    version: STARTING_VERSION,
+    version: version ?? STARTING_VERSION,
     ...(adapter.description ? { description: adapter.description } : {}),
     ...(authors?.length ? { authors } : {}),
     ...(context.license ? { license: context.license } : {}),
@@ -273,8 +335,14 @@ async function importAdapter(
     lora: {
       ...(t.lora_r !== undefined ? { r: t.lora_r } : {}),
       ...(t.lora_alpha !== undefined ? { alpha: t.lora_alpha } : {}),
+      ...(t.lora_dropout !== undefined ? { dropout: t.lora_dropout } : {}),
+      ...(t.target_modules !== undefined ? { target_modules: t.target_modules } : {}),
     },
-    training: t.epochs !== undefined ? { epochs: t.epochs } : {},
+    training: Object.fromEntries(
+      (["epochs", "learning_rate", "batch_size", "max_seq_length"] as const)
+        .filter((key) => t[key] !== undefined)
+        .map((key) => [key, t[key]]),
+    ),
     data: {
       train: training ? training.slice(locoDir.length + 1) : "training/dataset.jsonl",
       benchmark: "eval/benchmark.jsonl",
@@ -288,6 +356,100 @@ async function importAdapter(
     `${dir}/adapter.yaml`,
     yamlText(manifest, `Imported from LocoLLM's ${LOCOLLM_INDEX} (adapter ${locoName}).`),
   );
+  return {
+    name,
+    routing: {
+      adapter: { name, domain: name, keywords: adapter.router_keywords ?? [] },
+      benchmark: { label: `adapters/${name}`, domain: name, adapter: name, items: questions },
+      // check gives routing findings to adapters that validate: training data and enough items
+      validates: training !== undefined && questions.length >= DEFAULT_CONFIG.bar.min_benchmark_items,
+    },
+    registryEntry: {
+      domain: name,
+      version: version ?? STARTING_VERSION,
+      active: true,
+      status: "imported",
+      imported: {
+        from: "locollm",
+        ...(adapter.gguf_path ? { gguf_path: adapter.gguf_path } : {}),
+        ...(adapter.training ? { training: adapter.training } : {}),
+      },
+    },
+  };
+}
+
+/** LocoLLM training keys that have a place in adapter.yaml (lora_r and lora_alpha under other names). */
+const MAPPED_TRAINING_KEYS = [
+  "lora_r",
+  "lora_alpha",
+  "lora_dropout",
+  "target_modules",
+  "epochs",
+  "learning_rate",
+  "batch_size",
+  "max_seq_length",
+] as const;
+
+/** LocoLLM's version as a semantic version (YAML reads `1.0` as a number), or undefined. */
+function versionOf(version: string | number | undefined): string | undefined {
+  if (version === undefined) return undefined;
+  const text =
+    typeof version === "number" ? `${version}${Number.isInteger(version) ? ".0.0" : ".0"}` : version;
+  return SEMVER_PATTERN.test(text) && text.length <= 64 ? text : undefined;
+}
+
+interface ImportedRouting {
+  adapter: RoutedAdapter;
+  benchmark: RoutedBenchmark;
+  validates: boolean;
+}
+
+/** The routing findings check will give the imported adapters (the registry's router: LocoLLM's keywords). */
+function routingSays(routed: readonly ImportedRouting[]): string[] {
+  const adapters = routed.map((r) => r.adapter);
+  if (!adapters.some((a) => a.keywords.length > 0)) return [];
+  const rows = routeBenchmarks(
+    routed.map((r) => r.benchmark),
+    keywordRouter(adapters),
+  );
+  return routed
+    .filter((r) => r.validates)
+    .flatMap((r) =>
+      routingFindings({
+        adapter: r.adapter,
+        adapters,
+        rows,
+        rules: DEFAULT_CONFIG.bar.router,
+        at: { file: `adapters/${r.adapter.name}/adapter.yaml`, line: 0 },
+      }),
+    )
+    .map(
+      (f) =>
+        `${f.file} ${f.severity} ${f.rule}: LocoLLM's router does this today; ${f.message.replace(/: [^:]*$/, "")} (the finding lists the items; ${f.hint})`,
+    );
+}
+
+/** Item fields the import derives from a LocoLLM line; the line's own are left out. */
+const DERIVED_KEYS = ["id", "instruction", "input", "expected_output"];
+/** Deeper JSON is no benchmark item, and would overflow the stack of what reads it recursively. */
+const MAX_NESTING = 64;
+
+/** How deep a JSON text's arrays and objects nest, read without recursion (strings skipped). */
+function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** eval_dataset.jsonl lines as benchmark items: the id is the adapter name and a hash of the line's content. */
@@ -295,16 +457,19 @@ async function convertEvalDataset(
   source: RegistrySource,
   path: string,
   name: string,
-): Promise<{ text: string; items: number; skipped: string[] }> {
+): Promise<{ text: string; items: number; skipped: string[]; questions: RoutedBenchmark["items"] }> {
   const out: string[] = [];
+  const questions: { id: string; query: string }[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
   const entry = await source.stat(path);
   if ((entry?.size ?? 0) > MAX_EVAL_BYTES)
-    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`] };
+    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`], questions };
   await streamLines(source.stream(path), 1 << 20, true, {
     line: (text, line) => {
       if (!text.trim()) return;
+      if (jsonNesting(text) > MAX_NESTING)
+        return void skipped.push(`line ${line} nests deeper than ${MAX_NESTING} levels`);
       let record: unknown;
       try {
         record = JSON.parse(text);
@@ -319,12 +484,18 @@ async function convertEvalDataset(
       )
         return void skipped.push(`line ${line} has no "question" string`);
       const { question, answer, answer_keywords, ...rest } = record as Record<string, unknown>;
+      // The import derives these from question and answer; a line's own would override them.
+      const own = DERIVED_KEYS.filter((key) => Object.hasOwn(rest, key));
+      for (const key of own) delete rest[key];
+      if (own.length > 0)
+        skipped.push(`line ${line}: its own ${own.join(", ")} left out (derived from question and answer)`);
       const id = `${name}-${createHash("sha256")
         .update(JSON.stringify([question, answer ?? null, answer_keywords ?? null]))
         .digest("hex")
         .slice(0, 12)}`;
       if (seen.has(id)) return void skipped.push(`line ${line} repeats an earlier item`);
       seen.add(id);
+      questions.push({ id, query: benchmarkPrompt({ instruction: question as string, input: "" }, false) });
       out.push(
         JSON.stringify({
           id,
@@ -341,7 +512,7 @@ async function convertEvalDataset(
     problem: (p) =>
       skipped.push(p.kind === "bom" ? "a byte order mark, dropped" : `line ${p.line}: ${p.kind}`),
   });
-  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped };
+  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped, questions };
 }
 
 /** The adapter's training data: a .jsonl in its folder whose name says train (else the only other one). */
@@ -411,6 +582,12 @@ function renderReport(result: ImportResult, adapters: number): string {
     "## TODO for a maintainer (no source to take these from; nothing was invented)",
     "",
     ...result.todos.map((t) => `- [ ] ${t}`),
+    "",
+    "## What `loragate check` will report, and why",
+    "",
+    ...(result.checkSays.length
+      ? result.checkSays.map((c) => `- ${c}`)
+      : ["- nothing about the import itself"]),
     "",
     "## Field mapping",
     "",

@@ -162,7 +162,7 @@ export function renderLeaderboard(registry: Registry): string {
     for (const { name, a, score } of rows) {
       const base = a.scores[domain]?.base ?? a.scores.own?.base;
       out.push(
-        `| ${name} | ${a.version} | ${a.active ? "✓" : ""} | ${score?.toFixed(2) ?? "—"} | ${base?.toFixed(2) ?? "—"} | ${a.provenance ? `#${a.provenance.pr}` : "—"} |`,
+        `| ${name} | ${a.version} | ${a.active ? "✓" : ""} | ${score?.toFixed(2) ?? "—"} | ${base?.toFixed(2) ?? "—"} | ${a.provenance ? `#${a.provenance.pr}` : a.status === "imported" ? "imported, not gated" : "—"} |`,
       );
     }
     out.push("");

@@ -154,16 +154,31 @@ export interface OverlapCandidate {
   text: string;
 }
 
+/** What an overlap score means, for the people who read it. */
+export const OVERLAP_MEANING =
+  "overlap from 0 to 1: half for the parts of the domain names in common (math vs math-gsm8k: all of the shorter one), half for the words shared by domain, description, router keywords and example queries (Jaccard); 1 is the same adapter again, 0.5 or more is worth reading before starting";
+
+export interface Overlap {
+  label: string;
+  score: number;
+  /** Share of the shorter domain name's dash-separated parts found in the other. */
+  domain: number;
+  /** Jaccard similarity of the two word sets. */
+  words: number;
+  /** Other candidates with the same domain and text, folded into this row. */
+  alike: number;
+}
+
 /**
- * How close a proposal is to each candidate: the larger of the domain names' token overlap ("math" vs
- * "math-gsm8k") and the Jaccard similarity of the word sets of domain, description, keywords and example
- * queries, with the contamination engine's normalization. Best first.
+ * How close a proposal is to each candidate (OVERLAP_MEANING), with the contamination engine's
+ * normalization of words. Best first; candidates with the same domain and text share one row, so a
+ * registry's copies of one adapter do not hide the others.
  */
 export function proposalOverlap(
   proposal: Proposal,
   candidates: readonly OverlapCandidate[],
   top = 5,
-): { label: string; score: number }[] {
+): Overlap[] {
   const hasher = new NgramHasher(1);
   const words = (text: string) => new Set(hasher.hashes(tokenHashes(text)));
   const jaccard = (a: Set<number>, b: Set<number>) => {
@@ -180,20 +195,35 @@ export function proposalOverlap(
     ].join("\n"),
   );
   const myDomain = new Set(proposal.domain.split("-"));
-  return candidates
-    .map((c) => {
-      const theirDomain = new Set(c.domain.split("-"));
-      const domainShared = [...myDomain].filter((t) => theirDomain.has(t)).length;
-      const domainScore = domainShared / Math.min(myDomain.size, theirDomain.size);
-      return {
-        label: c.label,
-        score: Math.round(Math.max(domainScore, jaccard(mine, words(`${c.domain}\n${c.text}`))) * 100) / 100,
-      };
-    })
+  const rows = new Map<string, Overlap>();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  for (const c of [...candidates].sort((a, b) => a.label.localeCompare(b.label))) {
+    const same = rows.get(`${c.domain}\n${c.text}`);
+    if (same) {
+      same.alike++;
+      continue;
+    }
+    const theirDomain = new Set(c.domain.split("-"));
+    const domainShared = [...myDomain].filter((t) => theirDomain.has(t)).length;
+    const domain = domainShared / Math.min(myDomain.size, theirDomain.size);
+    const shared = jaccard(mine, words(`${c.domain}\n${c.text}`));
+    rows.set(`${c.domain}\n${c.text}`, {
+      label: c.label,
+      score: round((domain + shared) / 2),
+      domain: round(domain),
+      words: round(shared),
+      alike: 0,
+    });
+  }
+  return [...rows.values()]
     .filter((o) => o.score > 0)
     .sort((a, b) => b.score - a.score || a.label.localeCompare(b.label))
     .slice(0, top);
 }
+
+/** One overlap as a line: the score and its two halves. */
+export const describeOverlap = (o: Overlap) =>
+  `${o.score.toFixed(2)} (domain names ${o.domain.toFixed(2)}, words ${o.words.toFixed(2)})${o.alike ? `, and ${o.alike} more with the same domain, description and keywords` : ""}`;
 
 /** The registry's adapters as overlap candidates, from their adapter.yaml texts (unreadable ones skipped). */
 export function adapterCandidates(manifests: Record<string, string>): OverlapCandidate[] {

@@ -120,6 +120,26 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rule for new versions of an existing adapter."),
+    router: z
+      .object({
+        max_stolen_share: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            "Largest share of another adapter's benchmark an adapter's keywords may route to itself; above it the finding is an error (absent: always a warning).",
+          ),
+        min_own_share: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe("Smallest share of its own domain's items the router should send to an adapter; below it, a warning."),
+      })
+      .strict()
+      .prefault({})
+      .describe("Rules on where the registry's router sends each benchmark's items (router: keywords)."),
   })
   .strict()
   .prefault({})
@@ -214,6 +234,12 @@ export const ConfigSchema = z
     contamination: ContaminationConfigSchema,
     gpu: GpuConfigSchema,
     limits: LimitsSchema,
+    router: z
+      .enum(["keywords", "none"])
+      .optional()
+      .describe(
+        "How the registry's runtime picks an adapter for a query: keywords (LocoLLM's router_keywords rule) or none. Absent: keywords when an adapter has router_keywords.",
+      ),
     proposals: z
       .enum(["required", "advisory", "off"])
       .default("advisory")

@@ -27,6 +27,24 @@ export const RegistryAdapterSchema = z
     domain: NameSchema.describe("Domain of the adapter."),
     version: SemverSchema.describe("Version that was merged."),
     active: z.boolean().default(false).describe("Whether the router uses this adapter for its domain."),
+    status: z
+      .enum(["gated", "imported"])
+      .default("gated")
+      .describe(
+        "gated: merged through loragate's bar; imported: carried over by `loragate import locollm` without passing it. An imported adapter serves as active until a gated version replaces it, and that version must beat its in-domain score.",
+      ),
+    imported: z
+      .object({
+        from: z.literal("locollm").describe("The registry it came from."),
+        gguf_path: z.string().min(1).max(500).optional().describe("LocoLLM's merged GGUF of this version."),
+        training: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("LocoLLM's training block of this version, as its index wrote it."),
+      })
+      .strict()
+      .optional()
+      .describe("Where an imported adapter came from (status: imported)."),
     scores: z.record(z.string(), ScoreSchema).default({}).describe("Scores per benchmark domain."),
     provenance: z
       .object({

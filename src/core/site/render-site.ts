@@ -33,13 +33,18 @@ const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixe
 const deltaClass = (x: number) => (x > 0 ? "up" : x < 0 ? "down" : "");
 
 /** The files of the site: index.html and adapters/<name>.html. */
-export function renderSite(registry: Registry, adapters: readonly SiteAdapter[]): Map<string, string> {
+export function renderSite(
+  registry: Registry,
+  adapters: readonly SiteAdapter[],
+  /** The routing matrix's section (src/core/router/routing-html.ts), under the adapter matrix. */
+  routing = "",
+): Map<string, string> {
   const sorted = adapters.map((a) => ({
     ...a,
     history: [...a.history].sort((x, y) => compareSemver(x.version, y.version)),
   }));
   const files = new Map<string, string>();
-  files.set("index.html", renderIndex(registry, sorted));
+  files.set("index.html", renderIndex(registry, sorted, routing));
   for (const adapter of sorted) files.set(`adapters/${adapter.name}.html`, renderCard(registry, adapter));
   return files;
 }
@@ -47,13 +52,14 @@ export function renderSite(registry: Registry, adapters: readonly SiteAdapter[])
 /** The record of the version registry.yaml lists, else the newest. */
 const current = (a: SiteAdapter) => a.history.find((r) => r.version === a.entry.version) ?? a.history.at(-1);
 
-function renderIndex(registry: Registry, adapters: readonly SiteAdapter[]): string {
+function renderIndex(registry: Registry, adapters: readonly SiteAdapter[], routing: string): string {
   const domains = [...new Set(adapters.map((a) => a.entry.domain))].sort();
   const body = [
     `<h1>Adapter registry</h1>`,
     `<p class="meta">Base model <code>${esc(registry.base.id)}</code>. ${adapters.length} adapters in ${domains.length} domains. Scores are the share of held-out items answered correctly, in percent; Δ is the adapter's gain over the base on the same items, with its 95% interval.</p>`,
     ...domains.map((domain) => leaderboard(domain, adapters)),
     matrix(adapters),
+    routing,
   ];
   return page({ title: "Adapter registry", body: body.join("\n"), root: "" });
 }
@@ -71,7 +77,7 @@ function leaderboard(domain: string, adapters: readonly SiteAdapter[]): string {
     .sort((x, y) => (y.score ?? -1) - (x.score ?? -1) || x.name.localeCompare(y.name));
   const cells = rows.map(
     (r, i) =>
-      `<tr><td class="num">${i + 1}</td><th scope="row"><a href="adapters/${esc(r.name)}.html">${esc(r.name)}</a></th><td>${esc(r.a.entry.version)}</td><td>${r.a.entry.active ? '<span class="active">● active</span>' : ""}</td><td class="num score">${pct(r.score)}</td><td class="num">${pct(r.base)}</td><td class="num">${deltaCell(r.bench)}</td><td>${r.a.entry.provenance ? `#${r.a.entry.provenance.pr}` : "—"}</td></tr>`,
+      `<tr><td class="num">${i + 1}</td><th scope="row"><a href="adapters/${esc(r.name)}.html">${esc(r.name)}</a></th><td>${esc(r.a.entry.version)}</td><td>${r.a.entry.active ? '<span class="active">● active</span>' : ""}${r.a.entry.status === "imported" ? ' <span class="meta">imported, not gated</span>' : ""}</td><td class="num score">${pct(r.score)}</td><td class="num">${pct(r.base)}</td><td class="num">${deltaCell(r.bench)}</td><td>${r.a.entry.provenance ? `#${r.a.entry.provenance.pr}` : "—"}</td></tr>`,
   );
   return `<section aria-labelledby="d-${esc(domain)}"><h2 id="d-${esc(domain)}">${esc(domain)}</h2><div class="scroll"><table class="leaderboard" data-domain="${esc(domain)}"><caption>${esc(domain)}: best in-domain score first</caption><thead><tr><th scope="col" class="num">#</th><th scope="col">Adapter</th><th scope="col">Version</th><th scope="col">Router</th><th scope="col" class="num">Score</th><th scope="col" class="num">Base</th><th scope="col" class="num">Δ (95% interval)</th><th scope="col">PR</th></tr></thead><tbody>${cells.join("")}</tbody></table></div></section>`;
 }
@@ -112,7 +118,7 @@ function renderCard(registry: Registry, a: SiteAdapter): string {
   const m = a.manifest;
   const body = [
     `<h1>${esc(a.name)} <span class="meta">${esc(a.entry.version)}</span></h1>`,
-    `<p>${a.entry.active ? '<span class="active">● active</span> for' : "Domain"} <strong>${esc(a.entry.domain)}</strong>${a.entry.provenance ? `, merged from pull request #${a.entry.provenance.pr}` : ""}.</p>`,
+    `<p>${a.entry.active ? '<span class="active">● active</span> for' : "Domain"} <strong>${esc(a.entry.domain)}</strong>${a.entry.provenance ? `, merged from pull request #${a.entry.provenance.pr}` : ""}${a.entry.status === "imported" ? ", imported from LocoLLM and not gated by loragate: it serves until a gated version replaces it" : ""}.</p>`,
     m ? `<p class="description">${esc(m.description)}</p>` : "",
     `<dl class="facts"><dt>Authors</dt><dd>${m ? esc(m.authors.join(", ")) : "—"}</dd><dt>License</dt><dd>${m ? esc(m.license) : "—"}</dd><dt>LoRA</dt><dd>${m ? `r ${m.lora.r}, alpha ${m.lora.alpha}, ${esc(m.lora.target_modules.join(", "))}` : "—"}</dd></dl>`,
     record ? scores(record) : `<p class="meta">No evaluation record is stored for this version.</p>`,
