@@ -7929,16 +7929,16 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
             return payload;
           }`;
     doc.write(`const input = payload.value;`);
-    const ids = /* @__PURE__ */ Object.create(null);
+    const ids2 = /* @__PURE__ */ Object.create(null);
     let counter = 0;
     for (const key of normalized.allKeys) {
-      ids[key] = `key_${counter++}`;
+      ids2[key] = `key_${counter++}`;
     }
     doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
     for (const key of normalized.allKeys) {
       if (key === "__proto__")
         continue;
-      const id = ids[key];
+      const id = ids2[key];
       const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
       const isPresent = `${k} in input`;
       const schema2 = shape[key];
@@ -26587,7 +26587,7 @@ var Machine = class Machine2 {
     }
   }
 };
-var hashState = (pcs, flag, ids) => {
+var hashState = (pcs, flag, ids2) => {
   let h = -2128831035;
   for (let i = 0; i < pcs.length; i++) {
     h ^= pcs[i];
@@ -26595,8 +26595,8 @@ var hashState = (pcs, flag, ids) => {
   }
   h ^= flag;
   h = Math.imul(h, 16777619);
-  for (let i = 0; i < ids.length; i++) {
-    h ^= ids[i];
+  for (let i = 0; i < ids2.length; i++) {
+    h ^= ids2[i];
     h = Math.imul(h, 16777619);
   }
   return h;
@@ -26606,7 +26606,7 @@ var arraysEqual = (a, b) => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 };
-var isState = (state, pcs, flag, ids) => state.flag === flag && arraysEqual(state.nfaStates, pcs) && arraysEqual(state.matchIDs, ids);
+var isState = (state, pcs, flag, ids2) => state.flag === flag && arraysEqual(state.nfaStates, pcs) && arraysEqual(state.matchIDs, ids2);
 var NO_IDS = [];
 var END_TEXT = -1;
 var DFAState = class {
@@ -26727,38 +26727,38 @@ var DFA = class DFA2 {
       needflags
     };
   }
-  getState(pcs, flag, ids) {
-    const hash2 = hashState(pcs, flag, ids);
+  getState(pcs, flag, ids2) {
+    const hash2 = hashState(pcs, flag, ids2);
     const cached2 = this.stateCache.get(hash2);
     if (cached2 instanceof DFAState) {
-      if (isState(cached2, pcs, flag, ids)) return cached2;
+      if (isState(cached2, pcs, flag, ids2)) return cached2;
     } else if (cached2 !== void 0) {
-      for (let i = 0; i < cached2.length; i++) if (isState(cached2[i], pcs, flag, ids)) return cached2[i];
+      for (let i = 0; i < cached2.length; i++) if (isState(cached2[i], pcs, flag, ids2)) return cached2[i];
     }
-    const cost = DFA2.stateCost(pcs, ids);
+    const cost = DFA2.stateCost(pcs, ids2);
     if (this.memBudget < cost) return null;
     this.memBudget -= cost;
-    const state = new DFAState(pcs, flag, ids);
+    const state = new DFAState(pcs, flag, ids2);
     if (cached2 === void 0) this.stateCache.set(hash2, state);
     else if (cached2 instanceof DFAState) this.stateCache.set(hash2, [cached2, state]);
     else cached2.push(state);
     this.stateCount++;
     return state;
   }
-  static stateCost(pcs, ids) {
-    const idsCost = ids.length === 0 ? 0 : DFA2.ARRAY_OVERHEAD + DFA2.ELEMENT_SIZE * ids.length;
+  static stateCost(pcs, ids2) {
+    const idsCost = ids2.length === 0 ? 0 : DFA2.ARRAY_OVERHEAD + DFA2.ELEMENT_SIZE * ids2.length;
     return DFA2.STATE_OVERHEAD + DFA2.ELEMENT_SIZE * pcs.length + idsCost;
   }
   *cachedStates() {
     for (const cached2 of this.stateCache.values()) if (cached2 instanceof DFAState) yield cached2;
     else yield* cached2;
   }
-  makeState(pcs, flag, ids) {
+  makeState(pcs, flag, ids2) {
     const closure = this.closure(pcs, flag & DFA2.FLAG_EMPTY_MASK);
     let stateFlag = flag;
     if (closure.needflags === 0) stateFlag &= DFA2.FLAG_MATCH;
     stateFlag |= closure.needflags << DFA2.FLAG_NEED_SHIFT;
-    return this.getState(closure.pcs, stateFlag, ids);
+    return this.getState(closure.pcs, stateFlag, ids2);
   }
   allocTable(state, anchor2) {
     const size = this.numClasses + 1;
@@ -26805,23 +26805,23 @@ var DFA = class DFA2 {
     if ((beforeflag & ~oldbeforeflag & needflag) !== 0) pcs = this.closure(pcs, beforeflag).pcs;
     const nextPCs = [];
     let ismatch = false;
-    let ids = NO_IDS;
+    let ids2 = NO_IDS;
     for (let i = 0; i < pcs.length; i++) {
       const inst = this.prog.getInst(pcs[i]);
       if (inst.op === Inst.MATCH) {
         if (!ismatch) {
           ismatch = true;
-          ids = [];
+          ids2 = [];
         }
-        ids.push(inst.arg);
+        ids2.push(inst.arg);
       } else if (rune !== END_TEXT && Inst.isRuneOp(inst.op) && inst.matchRune(rune)) nextPCs.push(inst.out);
     }
-    if (ids.length > 1) ids.sort((a, b) => a - b);
+    if (ids2.length > 1) ids2.sort((a, b) => a - b);
     if (anchor2 === RE2Flags.UNANCHORED && rune !== END_TEXT) nextPCs.push(this.prog.start);
     let flag = afterflag;
     if (ismatch) flag |= DFA2.FLAG_MATCH;
     if (isword) flag |= DFA2.FLAG_LAST_WORD;
-    const nextState = this.makeState(nextPCs, flag, ids);
+    const nextState = this.makeState(nextPCs, flag, ids2);
     if (nextState === null) return null;
     table[cls] = nextState;
     return nextState;
@@ -31182,10 +31182,10 @@ function parseNumber(text, percentAsFraction = false) {
     text.trim().replace(/^\$/, "")
   );
   if (!match) return void 0;
-  const percent = match[0].endsWith("%");
+  const percent2 = match[0].endsWith("%");
   const value = Number(match[0].replace(/[,%]/g, ""));
   if (!Number.isFinite(value)) return void 0;
-  return percent && percentAsFraction ? value / 100 : value;
+  return percent2 && percentAsFraction ? value / 100 : value;
 }
 function lastBoxed(text) {
   const at = text.lastIndexOf("\\boxed{");
@@ -31232,10 +31232,10 @@ function exactMatch(output2, expected, config2, notes) {
   return normalizeText(answer, config2) === normalizeText(expected, config2) ? 1 : 0;
 }
 function numeric(output2, expected, config2) {
-  const percent = config2.percent_as_fraction === true;
-  const want = parseNumber(expected, percent);
+  const percent2 = config2.percent_as_fraction === true;
+  const want = parseNumber(expected, percent2);
   const raw = extractNumber(output2, config2.extraction === "locollm" ? "locollm" : "loragate");
-  const got = raw === void 0 ? void 0 : parseNumber(raw, percent);
+  const got = raw === void 0 ? void 0 : parseNumber(raw, percent2);
   if (want === void 0 || got === void 0) return 0;
   const tolerance = typeof config2.tolerance === "number" ? config2.tolerance : 1e-6;
   return Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want)) ? 1 : 0;
@@ -31669,7 +31669,7 @@ async function validateDataset(params) {
   const { kind, file: file2, sink } = params;
   const duplicates = params.duplicates ?? new DuplicateIndex();
   const atFileStart = params.atFileStart ?? true;
-  const ids = params.ids ?? new IdIndex();
+  const ids2 = params.ids ?? new IdIndex();
   const rulesOfShape = /* @__PURE__ */ new Map();
   const rulesOfTypes = /* @__PURE__ */ new Map();
   let records = 0;
@@ -31751,7 +31751,7 @@ async function validateDataset(params) {
     let sameId = 0;
     if (kind === "benchmark") {
       const idColumn = columnOf(text, "id");
-      sameId = ids.addOrGet(line, String(record2.id), idColumn);
+      sameId = ids2.addOrGet(line, String(record2.id), idColumn);
       if (sameId > 0) add(duplicateIdFinding(line, idColumn, String(record2.id), sameId));
     }
     const texts = form === "instruction" ? record2 : form ? trainingTextOf(record2) : void 0;
@@ -35800,7 +35800,17 @@ function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
     });
   }
   const current = registry2.adapters[manifest.name];
-  if (current && compareSemver(manifest.version, current.version) <= 0) {
+  const order = current ? compareSemver(manifest.version, current.version) : 1;
+  if (current?.status === "imported" && order === 0) {
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      severity: "warning",
+      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
+      hint: "bump the version in the pull request that retrains this adapter"
+    });
+  } else if (order <= 0) {
     add({
       ...at("version"),
       field: "version",
@@ -35879,12 +35889,16 @@ function checkCounts(stats, config2, dir, manifest, add) {
 // src/core/adapter/declared-data.ts
 var MANIFEST_LIMIT = 1 << 20;
 async function declaredDataFiles(source, adapter) {
-  const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
-  const entry = await source.stat(file2);
-  const loaded = entry?.kind === "file" && entry.size <= MANIFEST_LIMIT ? loadDocument(file2, await source.read(file2), AdapterManifestSchema) : void 0;
-  const data = loaded?.ok ? loaded.value.data : DEFAULT_DATA_FILES;
+  const data = (await declaredManifest(source, adapter))?.data ?? DEFAULT_DATA_FILES;
   const inFolder = (path) => checkRelativePath(path) ? void 0 : joinPath("adapters", adapter, path);
   return { train: inFolder(data.train), benchmark: inFolder(data.benchmark) };
+}
+async function declaredManifest(source, adapter) {
+  const file2 = `adapters/${adapter}/${MANIFEST_FILE}`;
+  const entry = await source.stat(file2);
+  if (entry?.kind !== "file" || entry.size > MANIFEST_LIMIT) return void 0;
+  const loaded = loadDocument(file2, await source.read(file2), AdapterManifestSchema);
+  return loaded.ok ? loaded.value : void 0;
 }
 
 // src/core/contamination/hashing.ts
@@ -36139,10 +36153,10 @@ function buildBenchmarkIndex(benchmarks, n, rule) {
       } else summary[b].tooShort++;
     }
   }
-  const ids = table.size;
-  const postingStart = new Uint32Array(ids + 2);
+  const ids2 = table.size;
+  const postingStart = new Uint32Array(ids2 + 2);
   for (const id of pairId) postingStart[id + 1]++;
-  for (let id = 1; id <= ids + 1; id++) postingStart[id] += postingStart[id - 1];
+  for (let id = 1; id <= ids2 + 1; id++) postingStart[id] += postingStart[id - 1];
   const postingItems = new Uint32Array(pairId.length);
   const fill = postingStart.slice();
   for (let k = 0; k < pairId.length; k++) postingItems[fill[pairId[k]]++] = pairItem[k];
@@ -36320,17 +36334,17 @@ var DEFAULT_BOILERPLATE = {
   maxPosting: 2048
 };
 function classifyNgrams(index, trainDf, trainExamples, rule) {
-  const ids = ngramCount(index);
+  const ids2 = ngramCount(index);
   const { postingStart, postingItems, ownItem } = index;
-  const ownDf = new Uint32Array(ids + 1);
-  for (let id = 1; id <= ids; id++)
+  const ownDf = new Uint32Array(ids2 + 1);
+  for (let id = 1; id <= ids2; id++)
     for (let p = postingStart[id]; p < postingStart[id + 1]; p++) ownDf[id] += ownItem[postingItems[p]];
   const ownItems = ownItem.reduce((sum, own2) => sum + own2, 0);
   const trainLimit = Math.max(rule.minDocuments, rule.trainShare * trainExamples);
   const benchLimit = Math.max(rule.minDocuments, rule.benchmarkShare * (ownItem.length - ownItems));
-  const boilerplate = new Uint8Array(ids + 1);
+  const boilerplate = new Uint8Array(ids2 + 1);
   let count = 0;
-  for (let id = 1; id <= ids; id++) {
+  for (let id = 1; id <= ids2; id++) {
     const shared2 = postingStart[id + 1] - postingStart[id] - ownDf[id];
     if (shared2 >= benchLimit || shared2 > rule.maxPosting) boilerplate[id] = BOILERPLATE;
     else if (trainDf[id] >= trainLimit) boilerplate[id] = TRAINING_COMMON;
@@ -36339,7 +36353,7 @@ function classifyNgrams(index, trainDf, trainExamples, rule) {
   return { boilerplate, ownDf, count };
 }
 function planScoring(index, trainDf, trainExamples, rule, thresholds) {
-  const ids = ngramCount(index);
+  const ids2 = ngramCount(index);
   const items = index.itemNgrams.length;
   const df = (id) => index.postingStart[id + 1] - index.postingStart[id];
   const { boilerplate, ownDf, count: boilerplateCount } = classifyNgrams(index, trainDf, trainExamples, rule);
@@ -36351,7 +36365,7 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
   const keepsTrainingCommon = new Uint8Array(items);
   const usefulStart = new Uint32Array(items + 1);
   const usefulIds = [];
-  const prefixCount = new Uint32Array(ids + 2);
+  const prefixCount = new Uint32Array(ids2 + 2);
   const prefixes = [];
   for (let item = 0; item < items; item++) {
     keepsTrainingCommon[item] = questionRepeated(item) ? 1 : 0;
@@ -36374,9 +36388,9 @@ function planScoring(index, trainDf, trainExamples, rule, thresholds) {
     prefixes.push(prefix);
     for (const id of prefix) prefixCount[id]++;
   }
-  const prefixStart = new Uint32Array(ids + 2);
-  for (let id = 1; id <= ids; id++) prefixStart[id + 1] = prefixStart[id] + prefixCount[id];
-  const prefixItems = new Uint32Array(prefixStart[ids + 1]);
+  const prefixStart = new Uint32Array(ids2 + 2);
+  for (let id = 1; id <= ids2; id++) prefixStart[id + 1] = prefixStart[id] + prefixCount[id];
+  const prefixItems = new Uint32Array(prefixStart[ids2 + 1]);
   const fill = prefixStart.slice();
   prefixes.forEach((prefix, item) => {
     for (const id of prefix) prefixItems[fill[id]++] = item;
@@ -36694,6 +36708,7 @@ var BenchmarkLibrary = class {
     const { benchmark } = await declaredDataFiles(this.source, name);
     return benchmark ?? joinPath("adapters", name, DEFAULT_DATA_FILES.benchmark);
   }
+  /** One benchmark file, read once per check run (the router's view reads the same ones). */
   load(file2) {
     let pending = this.cache.get(file2);
     if (!pending) {
@@ -36709,6 +36724,214 @@ var BenchmarkLibrary = class {
     return pending;
   }
 };
+
+// src/core/router/keyword-router.ts
+var BASE_MODEL = "(base)";
+function keywordRouter(adapters) {
+  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const listedBy = /* @__PURE__ */ new Map();
+  for (const a of adapters) {
+    const index = names.indexOf(a.name);
+    for (const keyword of a.keywords) {
+      const k = keyword.toLowerCase();
+      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
+    }
+  }
+  const keywords2 = [...listedBy];
+  return (query) => {
+    const text = query.toLowerCase();
+    const hits = new Array(names.length).fill(0);
+    for (const [keyword, indexes] of keywords2)
+      if (text.includes(keyword)) for (const i of indexes) hits[i]++;
+    let best = BASE_MODEL;
+    let most = 0;
+    hits.forEach((h, i) => {
+      if (h > most) [best, most] = [names[i], h];
+    });
+    return best;
+  };
+}
+function keywordsIn(query, keywords2) {
+  const text = query.toLowerCase();
+  return keywords2.filter((k) => text.includes(k.toLowerCase()));
+}
+
+// src/core/evaluation/prompt.ts
+var stripAscii = (text) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+function userTurn(item) {
+  const instruction = stripAscii(item.instruction);
+  const input3 = stripAscii(item.input);
+  return input3 ? `${instruction}
+
+${input3}` : instruction;
+}
+function benchmarkPrompt(item, re2) {
+  const question = userTurn(item);
+  return re2 ? `${question}
+
+Read the question again: ${question}` : question;
+}
+function benchmarkMessages(item, re2) {
+  const earlier = (item.messages ?? []).map(
+    (m) => m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) }
+  );
+  return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
+}
+
+// src/core/router/registry-routing.ts
+function routerMode(context, adapters) {
+  return context.config.router ?? (adapters.some((a) => a.keywords.length > 0) ? "keywords" : "none");
+}
+async function registryRouting(params) {
+  const manifests = new Map(params.candidates.map((c) => [c.name, c.manifest]));
+  for (const [name, entry] of Object.entries(params.context.registry?.adapters ?? {})) {
+    if (!entry.active || manifests.has(name)) continue;
+    const manifest = await declaredManifest(params.source, name);
+    if (manifest) manifests.set(name, manifest);
+  }
+  const adapters = [];
+  const benchmarks = [];
+  const routed = (items) => items.map((item) => ({ id: item.id, query: benchmarkPrompt(item, false) }));
+  for (const [name, manifest] of [...manifests].sort(([a], [b]) => a < b ? -1 : 1)) {
+    adapters.push({ name, domain: manifest.domain, keywords: manifest.router_keywords });
+    if (checkRelativePath(manifest.data.benchmark)) continue;
+    const items = await params.read(joinPath("adapters", name, manifest.data.benchmark));
+    if (items)
+      benchmarks.push({
+        label: `adapters/${name}`,
+        domain: manifest.domain,
+        adapter: name,
+        items: routed(items)
+      });
+  }
+  for (const [domain2, pin] of Object.entries(params.context.registry?.benchmarks ?? {})) {
+    if (checkRelativePath(pin.path)) continue;
+    const items = await params.read(pin.path);
+    if (items) benchmarks.push({ label: `benchmarks/${domain2}`, domain: domain2, items: routed(items) });
+  }
+  return { adapters, benchmarks };
+}
+
+// src/core/router/routing-matrix.ts
+function routeBenchmarks(benchmarks, route) {
+  return benchmarks.map((benchmark) => {
+    const picks = benchmark.items.map((item) => route(item.query));
+    const counts = {};
+    for (const pick2 of picks) counts[pick2] = (counts[pick2] ?? 0) + 1;
+    return { benchmark, picks, counts };
+  });
+}
+function belongsTo(benchmark, adapter) {
+  return benchmark.adapter === void 0 ? benchmark.domain === adapter.domain : benchmark.adapter === adapter.name;
+}
+var share = (count, of) => of === 0 ? 0 : count / of;
+var percent = (x) => `${Math.round(x * 100)}%`;
+
+// src/core/router/routing-findings.ts
+var MAX_IDS = 10;
+function routingFindings(input3) {
+  return [...stolenItems(input3), ...ownShare(input3)];
+}
+function stolenItems({ adapter, adapters, rows, rules, at }) {
+  const without = keywordRouter(adapters.filter((a) => a.name !== adapter.name));
+  const findings = [];
+  for (const { benchmark, picks } of rows) {
+    const owner = adapters.find(
+      (a) => a.name !== adapter.name && a.domain !== adapter.domain && belongsTo(benchmark, a)
+    );
+    if (!owner) continue;
+    const taken = benchmark.items.filter((_, i) => picks[i] === adapter.name);
+    if (taken.length === 0) continue;
+    const fromOwner = taken.filter((item) => without(item.query) === owner.name).length;
+    const taken_share = share(taken.length, benchmark.items.length);
+    const error62 = rules.max_stolen_share !== void 0 && taken_share > rules.max_stolen_share;
+    const keywords2 = [...new Set(taken.flatMap((item) => keywordsIn(item.query, adapter.keywords)))];
+    findings.push({
+      ...at,
+      field: "router_keywords",
+      rule: "router-takes-items",
+      severity: error62 ? "error" : "warning",
+      message: `the router sends ${taken.length} of ${benchmark.items.length} items (${percent(taken_share)}) of ${benchmark.label}, ${owner.name}'s domain, to ${adapter.name} (${fromOwner} of them went to ${owner.name} without it): ${ids(taken)}`,
+      hint: `narrow the keywords that catch them (${keywords2.map((k) => JSON.stringify(k)).join(", ")}): a keyword counts wherever it appears inside a question${rules.max_stolen_share === void 0 ? "" : `; bar.router.max_stolen_share is ${percent(rules.max_stolen_share)}`}`
+    });
+  }
+  return findings;
+}
+function ownShare({ adapter, adapters, rows, rules, at }) {
+  const own2 = rows.filter((r) => belongsTo(r.benchmark, adapter));
+  const total = own2.reduce((n, r) => n + r.benchmark.items.length, 0);
+  const missed = own2.flatMap((r) => r.benchmark.items.filter((_, i) => r.picks[i] !== adapter.name));
+  const routedHere = total - missed.length;
+  if (total === 0 || share(routedHere, total) >= rules.min_own_share) return [];
+  const toBase = own2.reduce((n, r) => n + r.picks.filter((p) => p === BASE_MODEL).length, 0);
+  const others = rows.filter((r) => !belongsTo(r.benchmark, adapter)).flatMap((r) => r.benchmark.items);
+  const suggested = catchingWords(missed, others, adapters);
+  return [
+    {
+      ...at,
+      field: "router_keywords",
+      rule: "router-own-share",
+      severity: "warning",
+      message: `the router sends ${routedHere} of ${total} items of ${adapter.name}'s domain (${percent(share(routedHere, total))}) to ${adapter.name}, under bar.router.min_own_share ${percent(rules.min_own_share)}; ${toBase} go to the base and ${missed.length - toBase} to other adapters: ${ids(missed)}`,
+      hint: suggested.length ? `add keywords that would catch them and no other domain's items: ${suggested.map((w) => `"${w.word}" (${w.count} of ${missed.length})`).join(", ")}` : "add keywords that appear in these questions: no single word of them is missing from every other domain's items"
+    }
+  ];
+}
+var ids = (items) => items.slice(0, MAX_IDS).map((i) => i.id).join(", ") + (items.length > MAX_IDS ? `, and ${items.length - MAX_IDS} more` : "");
+var STOP_WORDS = new Set(
+  "what which that this with from have does give your the and please into about there their would could should each many much more some than then them they were when will where while here just only also very".split(
+    " "
+  )
+);
+function catchingWords(missed, others, adapters) {
+  const words = (query) => new Set(
+    query.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4 && !STOP_WORDS.has(w))
+  );
+  const counts = /* @__PURE__ */ new Map();
+  for (const item of missed)
+    for (const word of words(item.query)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const taken = new Set(adapters.flatMap((a) => a.keywords.map((k) => k.toLowerCase())));
+  const elsewhere = others.map((o) => o.query.toLowerCase());
+  return [...counts].filter(([word]) => !taken.has(word)).sort(([a, x], [b, y]) => y - x || b.length - a.length || (a < b ? -1 : 1)).slice(0, 50).filter(([word]) => !elsewhere.some((q) => q.includes(word))).slice(0, 3).map(([word, count]) => ({ word, count }));
+}
+
+// src/core/router/check-routing.ts
+async function checkRouting(params) {
+  const { source, context } = params;
+  const reviewed = params.reports.filter((r) => r.manifest && r.ok);
+  const routing = await registryRouting({
+    source,
+    context,
+    candidates: reviewed.map((r) => ({ name: r.name, manifest: r.manifest })),
+    read: params.read
+  });
+  if (routerMode(context, routing.adapters) === "none") return void 0;
+  const rows = routeBenchmarks(routing.benchmarks, keywordRouter(routing.adapters));
+  for (const report of reviewed) {
+    const file2 = `adapters/${report.name}/adapter.yaml`;
+    const text = Buffer.from(await source.read(file2)).toString("utf8");
+    const found = routingFindings({
+      adapter: routing.adapters.find((a) => a.name === report.name),
+      adapters: routing.adapters,
+      rows,
+      rules: context.config.bar.router,
+      at: { file: file2, ...locateYamlPath(text, ["router_keywords"]) }
+    });
+    report.findings = sortFindings([...report.findings, ...found]);
+    if (hasErrors(found)) report.ok = false;
+  }
+  return {
+    mode: "keywords",
+    adapters: routing.adapters,
+    rows: rows.map(({ benchmark, counts }) => ({
+      benchmark: benchmark.label,
+      domain: benchmark.domain,
+      ...benchmark.adapter ? { adapter: benchmark.adapter } : {},
+      items: benchmark.items.length,
+      routed: counts
+    }))
+  };
+}
 
 // src/core/registry/registry-context.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -36756,7 +36979,13 @@ var BarSchema = external_exports.object({
   ),
   upgrade: external_exports.object({
     must_beat_current_version: external_exports.boolean().default(true).describe("A new version of an adapter must score at least as well as the version it replaces.")
-  }).strict().prefault({}).describe("Rule for new versions of an existing adapter.")
+  }).strict().prefault({}).describe("Rule for new versions of an existing adapter."),
+  router: external_exports.object({
+    max_stolen_share: external_exports.number().min(0).max(1).optional().describe(
+      "Largest share of another adapter's benchmark an adapter's keywords may route to itself; above it the finding is an error (absent: always a warning)."
+    ),
+    min_own_share: external_exports.number().min(0).max(1).default(0.5).describe("Smallest share of its own domain's items the router should send to an adapter; below it, a warning.")
+  }).strict().prefault({}).describe("Rules on where the registry's router sends each benchmark's items (router: keywords).")
 }).strict().prefault({}).describe("The evaluation bar: what an adapter must show to be merged.");
 var ContaminationConfigSchema = external_exports.object({
   containment: external_exports.number().gt(0).max(1).default(0.5).describe("Share of a benchmark item's word n-grams found in one training example that flags it."),
@@ -36782,6 +37011,9 @@ var ConfigSchema = external_exports.object({
   contamination: ContaminationConfigSchema,
   gpu: GpuConfigSchema,
   limits: LimitsSchema,
+  router: external_exports.enum(["keywords", "none"]).optional().describe(
+    "How the registry's runtime picks an adapter for a query: keywords (LocoLLM's router_keywords rule) or none. Absent: keywords when an adapter has router_keywords."
+  ),
   proposals: external_exports.enum(["required", "advisory", "off"]).default("advisory").describe("Whether an adapter PR must cite an approved proposal issue (required: an error; advisory: a warning).")
 }).strict().describe("loragate settings for one registry (.github/loragate.yml).");
 var DEFAULT_CONFIG = ConfigSchema.parse({});
@@ -36797,6 +37029,14 @@ var RegistryAdapterSchema = external_exports.object({
   domain: NameSchema.describe("Domain of the adapter."),
   version: SemverSchema.describe("Version that was merged."),
   active: external_exports.boolean().default(false).describe("Whether the router uses this adapter for its domain."),
+  status: external_exports.enum(["gated", "imported"]).default("gated").describe(
+    "gated: merged through loragate's bar; imported: carried over by `loragate import locollm` without passing it. An imported adapter serves as active until a gated version replaces it, and that version must beat its in-domain score."
+  ),
+  imported: external_exports.object({
+    from: external_exports.literal("locollm").describe("The registry it came from."),
+    gguf_path: external_exports.string().min(1).max(500).optional().describe("LocoLLM's merged GGUF of this version."),
+    training: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("LocoLLM's training block of this version, as its index wrote it.")
+  }).strict().optional().describe("Where an imported adapter came from (status: imported)."),
   scores: external_exports.record(external_exports.string(), ScoreSchema).default({}).describe("Scores per benchmark domain."),
   provenance: external_exports.object({
     pr: external_exports.number().int().positive().describe("Pull request that merged it."),
@@ -37031,12 +37271,19 @@ async function checkRegistry(params) {
     }
     adapters.push(report);
   }
+  const routing = await checkRouting({
+    source: params.source,
+    context,
+    reports: adapters,
+    read: async (file2) => (await library.load(file2))?.items
+  });
   return {
     registry: {
       ok: !hasErrors(registryFindings),
       findings: sortFindings(registryFindings)
     },
-    adapters
+    adapters,
+    ...routing ? { routing } : {}
   };
 }
 
@@ -37064,19 +37311,19 @@ function incompleteness(results, expected) {
     const result = found[0];
     if (result.sha256 !== benchmark.sha256)
       problems.push(`${benchmark.name} was evaluated on another file (sha256 ${result.sha256.slice(0, 12)})`);
-    const ids = new Set(benchmark.items.map((item) => item.id));
+    const ids2 = new Set(benchmark.items.map((item) => item.id));
     const seen = /* @__PURE__ */ new Set();
     let unknown2 = 0;
     let repeated = 0;
     for (const outcome of result.outcomes) {
-      if (!ids.has(outcome.id)) unknown2++;
+      if (!ids2.has(outcome.id)) unknown2++;
       else if (seen.has(outcome.id)) repeated++;
       seen.add(outcome.id);
     }
-    const missing = [...ids].filter((id) => !seen.has(id)).length;
+    const missing = [...ids2].filter((id) => !seen.has(id)).length;
     if (missing || unknown2 || repeated)
       problems.push(
-        `${benchmark.name}: ${missing} of ${ids.size} items missing, ${repeated} repeated, ${unknown2} unknown`
+        `${benchmark.name}: ${missing} of ${ids2.size} items missing, ${repeated} repeated, ${unknown2} unknown`
       );
   }
   problems.push(...seedProblems(results, expected.seeds ?? 1));
@@ -37084,9 +37331,9 @@ function incompleteness(results, expected) {
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
   for (const benchmark of hidden) {
-    const ids = benchmark.outcomes.map((o) => o.id);
-    if (ids.length === 0 || new Set(ids).size !== ids.length)
-      problems.push(`${benchmark.name}: ${ids.length === 0 ? "no items" : "repeated items"}`);
+    const ids2 = benchmark.outcomes.map((o) => o.id);
+    if (ids2.length === 0 || new Set(ids2).size !== ids2.length)
+      problems.push(`${benchmark.name}: ${ids2.length === 0 ? "no items" : "repeated items"}`);
   }
   return problems;
 }
@@ -37247,11 +37494,13 @@ function judgeOneTraining(results, input3) {
   const current = input3.currentScore;
   if (current && (own2 || domain2) && bar.upgrade.must_beat_current_version) {
     const score2 = domainScore({ own: own2?.summary, domain: domain2?.summary });
-    const ok = score2 >= current.adapter;
+    const { version: version2, adapter, imported } = current;
+    const ok = adapter !== void 0 && score2 >= adapter;
+    const of = `${version2}${imported ? " (imported, not gated by loragate)" : ""}`;
     reasons.push({
       rule: "upgrade",
       ok,
-      text: `upgrade: ${score2.toFixed(2)} vs ${current.adapter.toFixed(2)} of ${current.version} ${mark(ok)}`
+      text: adapter === void 0 ? `upgrade: ${of} has no in-domain score on record to beat: a maintainer records it in registry.yaml ${mark(ok)}` : `upgrade: ${score2.toFixed(2)} vs ${adapter.toFixed(2)} of ${of} ${mark(ok)}`
     });
   }
   return { reasons, summaries, own: own2?.summary, domain: domain2?.summary };
@@ -37364,7 +37613,7 @@ function lossChart(loss) {
     "```"
   ];
 }
-function renderScorecard({ results, verdict, contamination }) {
+function renderScorecard({ results, verdict, contamination, routing }) {
   const out = [SCORECARD_MARKER];
   out.push(
     `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} \u2014 ${verdict.pass ? "\u2705 passes the bar" : "\u274C does not pass the bar"}`
@@ -37380,6 +37629,7 @@ function renderScorecard({ results, verdict, contamination }) {
     );
   }
   out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
+  if (routing?.length) out.push("", ...routing);
   const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
   const byDifficulty = DIFFICULTY_LEVELS.map((level) => ({
     level,
@@ -37452,28 +37702,6 @@ function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   const note = "\n\n\u2026 cut to fit GitHub's 65,535-character limit; the full numbers are in the results.json artifact.";
   const cut = text.lastIndexOf("\n", max - note.length);
   return text.slice(0, cut > 0 ? cut : max - note.length) + note;
-}
-
-// src/core/evaluation/prompt.ts
-var stripAscii = (text) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
-function userTurn(item) {
-  const instruction = stripAscii(item.instruction);
-  const input3 = stripAscii(item.input);
-  return input3 ? `${instruction}
-
-${input3}` : instruction;
-}
-function benchmarkPrompt(item, re2) {
-  const question = userTurn(item);
-  return re2 ? `${question}
-
-Read the question again: ${question}` : question;
-}
-function benchmarkMessages(item, re2) {
-  const earlier = (item.messages ?? []).map(
-    (m) => m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) }
-  );
-  return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
 }
 
 // src/eval/run-evaluation.ts
@@ -41396,6 +41624,7 @@ var EvaluationRecordSchema = external_exports.object({
   training: external_exports.object({
     wall_seconds: external_exports.number().min(0).max(1e8),
     // three years
+    steps: external_exports.number().int().min(0).max(1e9).optional().describe("Logged steps in all; `loss` is an even sample of them."),
     loss: external_exports.array(
       external_exports.object({
         step: external_exports.number().int().min(0).max(1e9),
@@ -41556,8 +41785,25 @@ async function fetchBlob(github, repo, entry, source, maxFileBytes) {
     source.set(entry.path, { unfetched: entry.size ?? 0 });
     return;
   }
-  const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
-  source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
+  source.set(entry.path, await readBlob(github, repo, entry.sha, entry.size ?? 0));
+}
+async function readBlob(github, repo, sha, size) {
+  const { data } = await github.rest.git.getBlob({
+    ...repo,
+    file_sha: sha,
+    mediaType: { format: "raw" },
+    request: { parseSuccessResponseBody: false }
+  });
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const chunk of data) {
+    if (at + chunk.length > size)
+      throw new Error(`blob ${sha} is larger than the ${size} bytes its tree entry says`);
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== size) throw new Error(`blob ${sha} is ${at} bytes, its tree entry says ${size}`);
+  return bytes;
 }
 
 // src/action/train-adapter.ts

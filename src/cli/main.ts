@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { closestName, counted } from "../core/text.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { checkRegistry, listAdapterNames } from "../core/check.ts";
+import { listAdapterNames } from "../core/check.ts";
 import {
   adapterCandidates,
   checkProposal,
