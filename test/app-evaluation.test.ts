@@ -148,13 +148,13 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
     expect(sent.comment!.startsWith(SCORECARD_MARKER)).toBe(true);
     expect(sent.comment).toContain(`Latest commit: ${HEAD}`);
     // where the router sends each benchmark without math-gsm8k and with its keywords (price, owe, solve,
-    // ...): its own questions leave the base for it; the math benchmark's stay with analysis-basic, whose
-    // equal "solve" hit wins the tie by name
+    // ...): its own questions and the registry's math benchmark (the same shop task) leave the base and
+    // analysis-basic for it
     expect(sent.comment).toContain("### Routing (keywords, LocoLLM's rule)");
     expect(sent.comment).toContain("| adapters/math-gsm8k | 60 | 0% → **100%** | 0% → 0% | 100% → **0%** |");
-    expect(sent.comment).toContain("| benchmarks/math | 60 | 0% → 0% | 100% → 100% | 0% → 0% |");
+    expect(sent.comment).toContain("| benchmarks/math | 60 | 0% → **100%** | 42% → **0%** | 58% → **0%** |");
     expect(sent.comment).toMatch(
-      /\*\*In-domain as routed: \d\.\d\d\*\* on 60 items .*: 60 answered by math-gsm8k, 0 by the base; 60 go to other adapters/,
+      /\*\*In-domain as routed: \d\.\d\d\*\* on 120 items .*: 120 answered by math-gsm8k, 0 by the base\./,
     );
     // judging results needs the benchmarks' ids, not the training data
     const dataset = fixture.get("adapters/math-gsm8k/training/dataset.jsonl") as Buffer;

@@ -13,6 +13,7 @@ import { expectedResultsFor } from "../src/core/evaluation/benchmarks-for.ts";
 import { incompleteness } from "../src/core/evaluation/completeness.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { completeForFixture, FIXTURE_ROOT } from "./support/registry.ts";
+import { cli } from "./support/cli.ts";
 import {
   bootstrapInterval,
   detectableGain,
@@ -412,18 +413,7 @@ describe("results.json and `loragate scorecard`", () => {
     const dir = mkdtempSync(join(tmpdir(), "loragate-results-"));
     const run = async (results: Results) => {
       writeFileSync(join(dir, "results.json"), JSON.stringify(results));
-      let stdout = "";
-      let stderr = "";
-      const io: CliIO = {
-        stdout: (s) => void (stdout += s),
-        stderr: (s) => void (stderr += s),
-        isTTY: false,
-      };
-      return {
-        code: await runCli(["scorecard", join(dir, "results.json"), "--registry", FIXTURE_ROOT], io),
-        stdout,
-        stderr,
-      };
+      return cli("scorecard", join(dir, "results.json"), "--registry", FIXTURE_ROOT, "--format", "markdown");
     };
     const complete = await completeForFixture(sampleResults());
     const whole = await run(complete);
