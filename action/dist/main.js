@@ -36495,6 +36495,7 @@ var ConfigSchema = external_exports.object({
 var DEFAULT_CONFIG = ConfigSchema.parse({});
 
 // src/core/schemas/registry.ts
+var BaseFileNameSchema = external_exports.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder").max(255);
 var ScoreSchema = external_exports.object({
   adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
   base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
@@ -36519,7 +36520,10 @@ var RegistrySchema = external_exports.object({
     training: external_exports.object({
       // Both name a folder of the runners' model cache, so neither may climb out of it.
       hub_id: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, "must be owner/name").describe("Hugging Face repository id of the training base."),
-      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is.")
+      revision: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "must be a commit or tag name").optional().describe("Commit (revision) of that repository, pinned for the year; nothing trains until it is."),
+      files: external_exports.record(BaseFileNameSchema, Sha256Schema).refine((files) => Object.keys(files).length > 0, "must pin at least one file").optional().describe(
+        "sha256 of every file of the base's folder the trainer loads (config, tokenizer files, weights), by path inside that folder; the runner refuses a base whose files differ. Written by `loragate pin-base`."
+      )
     }).strict().describe("The base the trainer fine-tunes."),
     inference: external_exports.object({
       file: external_exports.string().regex(/^[A-Za-z0-9._-]+\.gguf$/, "must be a .gguf file name").optional().describe("GGUF file name; nothing is evaluated until it is pinned."),
@@ -41014,8 +41018,25 @@ async function fetchBlob(github, repo, entry, source, maxFileBytes) {
     source.set(entry.path, { unfetched: entry.size ?? 0 });
     return;
   }
-  const { data: blob } = await github.rest.git.getBlob({ ...repo, file_sha: entry.sha });
-  source.set(entry.path, Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8"));
+  source.set(entry.path, await readBlob(github, repo, entry.sha, entry.size ?? 0));
+}
+async function readBlob(github, repo, sha, size) {
+  const { data } = await github.rest.git.getBlob({
+    ...repo,
+    file_sha: sha,
+    mediaType: { format: "raw" },
+    request: { parseSuccessResponseBody: false }
+  });
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const chunk of data) {
+    if (at + chunk.length > size)
+      throw new Error(`blob ${sha} is larger than the ${size} bytes its tree entry says`);
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (at !== size) throw new Error(`blob ${sha} is ${at} bytes, its tree entry says ${size}`);
+  return bytes;
 }
 
 // src/action/train-adapter.ts
