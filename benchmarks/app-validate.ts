@@ -72,9 +72,9 @@ function mockGitHub(base: Map<string, Buffer>, head: Map<string, Buffer>): void 
   scope.get(new RegExp(`/git/trees/${BASE}`)).reply(200, { truncated: false, tree: tree(base) });
   scope.get(new RegExp(`/git/trees/${HEAD}`)).reply(200, { truncated: false, tree: tree(head) });
   const blobs = new Map([...base, ...head].map(([, data]) => [sha1(data), data]));
-  scope.get(/\/git\/blobs\/[0-9a-f]+$/).reply(200, (uri) => {
-    const data = blobs.get(uri.split("/").pop()!)!;
-    return { encoding: "base64", content: data.toString("base64"), size: data.length };
+  // raw bytes, as GitHub answers the app's Accept: application/vnd.github.raw
+  scope.get(/\/git\/blobs\/[0-9a-f]+$/).reply(function (uri) {
+    return [200, blobs.get(uri.split("/").pop()!)!, { "content-type": "application/vnd.github.raw" }];
   });
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request, type Server } from "node:http";
+import type { Server } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
@@ -157,34 +158,47 @@ describe("the app as operators run and watch it", { timeout: 120_000 }, () => {
     server = stub.server;
     app = await startApp({}, stub.port);
     for (const chunked of [false, true]) {
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = request(
-          {
-            host: "127.0.0.1",
-            port: app!.port,
-            method: "POST",
-            path: "/api/github/webhooks",
-            headers: {
-              "content-type": "application/json",
-              "x-github-event": "push",
-              "x-github-delivery": "d-large",
-              "x-hub-signature-256": `sha256=${"0".repeat(64)}`, // so that Probot would read the body
-              ...(chunked ? {} : { "content-length": String(400 << 20) }),
-            },
-          },
-          (res) => resolve(res.statusCode!),
+      // A raw connection, so that the answer is seen while the body is still being sent.
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(app!.port, "127.0.0.1");
+        let received = "";
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.toString();
+          if (received.includes("\r\n\r\n")) socket.destroy(); // the answer's head: enough
+        });
+        socket.on("error", () => undefined); // writing into a closed connection
+        socket.on("close", () => resolve(received));
+        socket.write(
+          [
+            "POST /api/github/webhooks HTTP/1.1",
+            "host: 127.0.0.1",
+            "content-type: application/json",
+            "x-github-event: push",
+            "x-github-delivery: d-large",
+            `x-hub-signature-256: sha256=${"0".repeat(64)}`, // so that Probot would read the body
+            chunked ? "transfer-encoding: chunked" : `content-length: ${400 << 20}`,
+            "",
+            "",
+          ].join("\r\n"),
         );
-        req.on("error", reject);
         // 30 MB sent, of 400 MB announced: the answer comes before the rest would be
         const mb = Buffer.alloc(1 << 20, 0x20);
         let sent = 0;
         const more = () => {
-          while (sent < 30 && req.write(mb)) sent++;
-          if (sent < 30) req.once("drain", () => (sent++, more()));
+          while (sent < 30 && !socket.destroyed) {
+            sent++;
+            const ok = socket.write(
+              chunked
+                ? Buffer.concat([Buffer.from(`${mb.length.toString(16)}\r\n`), mb, Buffer.from("\r\n")])
+                : mb,
+            );
+            if (!ok) return void socket.once("drain", more);
+          }
         };
         more();
+        setTimeout(() => socket.destroy(), 20_000);
       });
-      expect(status).toBe(413);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     }
     expect(await (await get("/healthz")).text()).toBe("ok\n");
   });

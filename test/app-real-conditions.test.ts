@@ -129,6 +129,19 @@ describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () =>
     expect(github.faults.map((f) => f.times)).toEqual([0, 0, 0]);
   });
 
+  it("a redelivered pull_request.opened logs the check's own conclusion and dispatches nothing again", async () => {
+    const { github, openPullRequest } = registryOnGitHub();
+    const pr = openPullRequest(2);
+    await start(github);
+    await deliver(app!, "pull_request", pr.payload);
+    await until(() => github.dispatches.length).toBe(1);
+    await deliver(app!, "pull_request", pr.payload);
+    await until(() => app!.log()).toContain(
+      `Codertocat/Hello-World#2 ${pr.head.slice(0, 7)} math-gsm8k: opened: validation success (done before); evaluation replay`,
+    );
+    expect(github.dispatches).toHaveLength(1);
+  });
+
   it("a redelivered /loragate retrain (same delivery id) is not run again: one dispatch, one reply", async () => {
     const { github, openPullRequest } = registryOnGitHub();
     const pr = openPullRequest(2);

@@ -20,10 +20,12 @@ export function refuseLargeBodies(probot: Probot): void {
       const refuse = () => {
         req.removeAllListeners("data"); // Probot's reader holds no more of it
         if (!res.headersSent) {
-          res.writeHead(413, { "content-type": "text/plain", connection: "close" });
-          res.end(`A webhook delivery is at most ${MAX_WEBHOOK_BYTES} bytes.\n`, () => req.destroy());
+          res.writeHead(413, { "content-type": "text/plain" });
+          res.end(`A webhook delivery is at most ${MAX_WEBHOOK_BYTES} bytes.\n`);
         }
-        req.resume(); // what still arrives before the connection closes is dropped, not kept
+        // What still arrives is dropped as it comes, not kept (closing the connection at once could reset
+        // it before the sender reads the 413).
+        req.resume();
         return true;
       };
       if (Number(req.headers["content-length"] ?? 0) > MAX_WEBHOOK_BYTES) return refuse();
