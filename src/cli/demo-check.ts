@@ -4,11 +4,14 @@ import { formatReport } from "../core/findings/format-report.ts";
 /**
  * The demo's check on one screen, so its verdict comes soon after: the valid adapter as `check` prints
  * it, each adapter that fails on purpose by its rules, and check's own total. `loragate check
- * fixtures/registry` prints every finding.
+ * fixtures/registry` prints every finding and the router's matrix.
  */
 export function demoCheckText(report: CheckReport): string {
   const lines = (r: CheckReport) => formatReport(r, "text").trimEnd().split("\n");
-  const valid = lines({ ...report, adapters: report.adapters.filter((a) => a.ok) }).slice(0, -1);
+  const valid = lines({ ...report, routing: undefined, adapters: report.adapters.filter((a) => a.ok) }).slice(
+    0,
+    -1,
+  );
   const planted = report.adapters
     .filter((a) => !a.ok)
     .map(

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
+import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
 import { mergeRecord } from "../core/evaluation/merge-record.ts";
 import { applyMerge, type MergedAdapter } from "../core/registry/registry-update.ts";
 import { renderSite } from "../core/site/render-site.ts";
@@ -140,7 +141,9 @@ export async function runDemoEvaluation(
         training: adapters.get(variant.name)!.training,
         onProgress: (message) => io.stderr(`  ${message}\n`),
       });
-      const verdict = evaluateBar({ results, config });
+      // judged as the app judges it: complete results against the registry's benchmarks
+      const expected = await expectedResultsFor({ source, adapter: FIXTURE_ADAPTER, hiddenBenchmarks: 0 });
+      const verdict = evaluateBar({ results, config, ...(typeof expected === "string" ? {} : { expected }) });
       verdicts.set(variant.name, verdict.pass);
       if (variant.name === "trained") merged = mergeRecord(results, verdict, 1, 1);
       kept.set(
