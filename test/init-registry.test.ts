@@ -58,6 +58,7 @@ describe("loragate init", () => {
       report.registry.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`),
     ).toEqual([
       "unpinned-base base.training.revision",
+      "unpinned-base base.training.files",
       "unpinned-base base.inference.file",
       "unpinned-base base.inference.sha256",
     ]);

@@ -32,7 +32,8 @@ function lines(schema: JsonSchemaNode, defaults: Record<string, unknown>, depth:
     if (property.type === "object" && property.properties) {
       out.push(`# ${indent}${key}:`);
       out.push(...lines(property, value as Record<string, unknown>, depth + 1));
-    } else out.push(`# ${indent}${key}: ${flow(value)}`);
+    } else if (value === undefined) out.push(`# ${indent}# ${key}: unset unless you set it`);
+    else out.push(`# ${indent}${key}: ${flow(value)}`);
   }
   return out;
 }
