@@ -17,8 +17,9 @@ import { FIXTURE_ROOT } from "./support/registry.ts";
 const root = mkdtempSync(join(tmpdir(), "loragate-hostile-signals-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
-// 100,000 distinct items: seconds of one synchronous step (the contamination index) after validation
-const items = Array.from({ length: 100_000 }, (_, i) =>
+// 300,000 distinct items: seconds of one synchronous step (the contamination index) after validation, which
+// takes about 8 s in all on an idle 2-core machine, so the signals below arrive while the check is busy
+const items = Array.from({ length: 300_000 }, (_, i) =>
   JSON.stringify({
     id: `q-${i}`,
     instruction: `Look up the price of item ${i} in the shop's list ${Array.from({ length: 20 }, (_, j) => `w${(i * 7 + j) % 5000}`).join(" ")}`,
@@ -53,7 +54,7 @@ describe("a busy check never holds the thread that answers signals (item 7)", ()
     expect(inProcess).toBeGreaterThan(1000); // the step this guards against is real
     expect(inWorker).toBeLessThan(500); // a correctness bound: a signal is answered within it
     expect(report!.adapters.map((a) => a.name)).toEqual(["math-gsm8k"]);
-    expect(report!.adapters[0]!.stats.benchmark?.records).toBe(100_000);
+    expect(report!.adapters[0]!.stats.benchmark?.records).toBe(300_000);
   }, 120_000);
 
   it("the same report from a worker as in process", async () => {
@@ -84,7 +85,7 @@ describe("a busy check never holds the thread that answers signals (item 7)", ()
       let stderr = "";
       child.stderr.on("data", (c: Buffer) => (stderr += c));
       const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 6000)); // past validation, in the index's step
+      await new Promise((resolve) => setTimeout(resolve, 5000)); // past validation, in the index's step
       const sentAt = performance.now();
       child.kill(signal);
       const code = await exited;

@@ -29,7 +29,7 @@ describe("the scorecard in a terminal", () => {
     const pStart = table[0]!.indexOf("      p") + 6;
     for (const row of table.slice(1)) expect(row[pStart], row).not.toBe(" ");
     expect(table.map((row) => row.split(/ {2,}/)[0])).toEqual(
-      expect.arrayContaining(["benchmark", "in-domain (pooled)", "math", "code"]),
+      expect.arrayContaining(["benchmark", "own", "math", "code"]),
     );
 
     const markdown = await cli("scorecard", join(dir, "results.json"), "--format", "markdown");
