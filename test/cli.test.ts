@@ -223,7 +223,7 @@ describeWithTrainer("loragate demo with the trainer's environment", () => {
   it("retrains both adapters with train.py, then the same verdicts", async () => {
     const r = await demo(TRAINER_PYTHON);
     expect(r.stderr).toContain("step 1300/1300");
-  }, 300_000);
+  }, 600_000);
 });
 
 describe("inputs that are not regular files: exit 2 with the path, never a hang or a stack", () => {

@@ -436,6 +436,6 @@ describeWithTrainer(
       } finally {
         await harness.dispose();
       }
-    }, 300_000);
+    }, 600_000);
   },
 );
