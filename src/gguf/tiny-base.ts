@@ -240,7 +240,6 @@ export function tinyWeights(params: {
   return { hf, gguf };
 }
 
-
 const HF_CLASSES: Record<TinyArchitecture, string> = {
   llama: "LlamaForCausalLM",
   qwen2: "Qwen2ForCausalLM",
