@@ -268,7 +268,7 @@ print(json.dumps(out))`;
     60_000,
   );
 
-  it("a training base whose tokenizer is not the GGUF's: exit 7 before training, naming the prompt; the pinned pair trains", async () => {
+  it("a training base whose tokenizer is not the GGUF's: exit 7 before training; the pinned pair trains, naming any item the two split differently", async () => {
     const items = readFileSync(join(adapterDir, "eval", "benchmark.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -281,7 +281,9 @@ print(json.dumps(out))`;
       tinyBase({ architecture: "llama", corpus: ["something else entirely", "zebra quilt"] }).gguf,
     );
     const mismatch = join(dir, "mismatch.json");
-    writeFileSync(mismatch, JSON.stringify(await promptSample({ basePath: other, items, file, gpu: false })));
+    const sample = (basePath: string) =>
+      promptSample({ basePath, benchmarks: [{ label: file, items }], thinking: { enabled: false } });
+    writeFileSync(mismatch, JSON.stringify(await sample(other)));
     const refused = spawnSync(
       TRAINER_PYTHON,
       [TRAINER_SCRIPT, "--recipe", write({}), "--check-prompts", mismatch],
@@ -289,17 +291,19 @@ print(json.dumps(out))`;
     );
     expect(refused.status).toBe(7);
     expect(refused.stderr).toMatch(
-      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001 differently: \d+ vs \d+ tokens, first difference at token \d+/m,
+      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize \d+ of \d+ prompts differently \(first: adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001: \d+ vs \d+ tokens, first difference at token \d+/m,
     );
     expect(refused.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-    // the pinned pair agrees: training starts and ends (one short epoch)
+    // the pinned pair agrees: training starts and ends (one short epoch). Every item is compared: one far
+    // past the first few, split otherwise (as two tokenizers may split a rare text), is named, not refused.
     const matching = join(dir, "matching.json");
     const pinned = join(cache, "tiny-llama-fixture-f32.gguf");
-    writeFileSync(
-      matching,
-      JSON.stringify(await promptSample({ basePath: pinned, items, file, gpu: false })),
-    );
+    const prompts = await sample(pinned);
+    expect(prompts).toHaveLength(items.length);
+    const odd = prompts[items.length - 1]!;
+    odd.ids = [...odd.ids.slice(0, -1), 0];
+    writeFileSync(matching, JSON.stringify(prompts));
     const trained = spawnSync(
       TRAINER_PYTHON,
       [TRAINER_SCRIPT, "--recipe", write({ epochs: 1 }), "--check-prompts", matching],
@@ -308,6 +312,10 @@ print(json.dumps(out))`;
     expect(trained.stderr).not.toMatch(/Traceback/);
     expect(trained.status).toBe(0);
     expect(existsSync(join(recipe.output_dir, "adapter_model.safetensors"))).toBe(true);
+    const named = `${file} item ${items.at(-1)!.id}`;
+    expect(trained.stderr).toContain(`warning: tokenized differently by the two tokenizers: ${named}`);
+    const summary = JSON.parse(readFileSync(join(recipe.output_dir, "summary.json"), "utf8"));
+    expect(summary.prompts_tokenized_differently).toEqual([expect.stringMatching(new RegExp(`^${named}: `))]);
     rmSync(recipe.output_dir, { recursive: true, force: true });
   }, 180_000);
 

@@ -51,6 +51,8 @@ export interface HarnessOptions {
   threads?: number;
   /** false in tests and on CPU-only machines; "auto" picks CUDA/Vulkan/Metal where present. */
   gpu?: false | "auto";
+  /** Loads the tokenizer and chat template only: renderChat works, generation does not. */
+  vocabOnly?: boolean;
 }
 
 /**
@@ -144,7 +146,7 @@ export class EvaluationHarness {
     const { llama, log } = await acquireLlama(options.gpu ?? false);
     try {
       const model = await withLlamaLog(log, `cannot load base model ${options.basePath}`, () =>
-        llama.loadModel({ modelPath: resolve(options.basePath) }),
+        llama.loadModel({ modelPath: resolve(options.basePath), vocabOnly: options.vocabOnly }),
       );
       return new EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
     } catch (error) {

@@ -8,7 +8,7 @@ import type { Results } from "../schemas/results.ts";
 import type { ApplicableBenchmark } from "./benchmarks-for.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/3";
+export const HARNESS_VERSION = "loragate-eval/4";
 
 export interface ExpectedResults {
   benchmarks: readonly Pick<ApplicableBenchmark, "name" | "kind" | "sha256" | "items">[];

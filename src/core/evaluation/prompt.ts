@@ -47,3 +47,12 @@ export function benchmarkMessages(
   );
   return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
 }
+
+/**
+ * The part of a model's answer that is scored: what follows the last end of a think block, leading
+ * white space dropped, as lm-evaluation-harness does with its think_end_token.
+ */
+export function answerAfterThinking(text: string, end: string): string {
+  const at = text.lastIndexOf(end);
+  return (at < 0 ? text : text.slice(at + end.length)).trimStart();
+}
