@@ -65,7 +65,8 @@ type LocoAdapter = z.infer<typeof LocoAdapterSchema>;
 const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
   numeric: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
   code: { type: "code" },
-  analysis: { type: "keywords" },
+  // LocoLLM's eval.py: the answer string appears in the response
+  analysis: { type: "contains" },
 };
 
 /** Every field mapped, for the report (LocoLLM → loragate). */
@@ -87,7 +88,11 @@ const FIELD_MAPPING: readonly [string, string][] = [
   ["training.dataset (free text)", "data.sources"],
   [
     "eval_type numeric / code / analysis",
-    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / keywords",
+    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / contains",
+  ],
+  [
+    "eval_dataset's per-line eval_type",
+    "dropped where it repeats the adapter's eval_type, else the item's evaluation_type",
   ],
   [
     "eval_dataset (question, answer | answer_keywords)",
@@ -252,7 +257,7 @@ async function importAdapter(
     `${locoDir}/eval_dataset.jsonl`,
   ]);
   if (evalPath) {
-    const converted = await convertEvalDataset(source, evalPath, name);
+    const converted = await convertEvalDataset(source, evalPath, name, adapter.eval_type);
     questions = converted.questions;
     result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
     result.notes.push(
@@ -457,6 +462,7 @@ async function convertEvalDataset(
   source: RegistrySource,
   path: string,
   name: string,
+  adapterEvalType: string | undefined,
 ): Promise<{ text: string; items: number; skipped: string[]; questions: RoutedBenchmark["items"] }> {
   const out: string[] = [];
   const questions: { id: string; query: string }[] = [];
@@ -484,6 +490,15 @@ async function convertEvalDataset(
       )
         return void skipped.push(`line ${line} has no "question" string`);
       const { question, answer, answer_keywords, ...rest } = record as Record<string, unknown>;
+      const ownType = typeof rest.eval_type === "string" ? EVAL_TYPES[rest.eval_type] : undefined;
+      if (ownType) {
+        if (rest.eval_type !== adapterEvalType)
+          Object.assign(rest, {
+            evaluation_type: ownType.type,
+            ...(ownType.config ? { evaluation_config: ownType.config } : {}),
+          });
+        delete rest.eval_type;
+      }
       // The import derives these from question and answer; a line's own would override them.
       const own = DERIVED_KEYS.filter((key) => Object.hasOwn(rest, key));
       for (const key of own) delete rest[key];
