@@ -151,6 +151,25 @@ describeWithTrainer("the trainer with torch (the trainer's Python environment)",
     return path;
   };
 
+  it("torch's threads follow the CPUs the process may really use, and the log says so", () => {
+    const threads = (prefix: string[], env: Record<string, string> = {}) =>
+      spawnSync(
+        prefix[0] ?? TRAINER_PYTHON,
+        [
+          ...prefix.slice(1),
+          ...(prefix.length ? [TRAINER_PYTHON] : []),
+          "-c",
+          `import sys; sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))}); import train; print(train.training_threads())`,
+        ],
+        { encoding: "utf8", env: { ...process.env, ...env } },
+      ).stdout.trim();
+    // pinned to one core: one thread, whatever the machine has
+    expect(threads(["taskset", "-c", "0"])).toMatch(/^\(1, '1 CPUs usable by affinity, load [\d.]+'\)$/);
+    expect(threads([], { LORAGATE_TRAINER_THREADS: "3" })).toMatch(
+      /^\(3, 'LORAGATE_TRAINER_THREADS \(of \d+ CPUs/,
+    );
+  });
+
   it("the loss on answer positions only equals transformers' own causal-LM loss", () => {
     const script = `
 import json, sys, torch
