@@ -43,7 +43,7 @@ def held_loss(model, tokenizer) -> float:
 
 if mode == "train.py":
     staging = Path(tempfile.mkdtemp()) / "out"
-    summary = train.train(recipe, examples, train.StopSignals(), staging, expected=[])
+    summary = train.train(recipe, examples, train.StopSignals(), staging, expected=[], model_sample=None)
     losses = [json.loads(line)["loss"] for line in (staging / "loss.jsonl").read_text().splitlines()]
     result = {"wall_seconds": summary["wall_seconds"], "tokens_per_second": summary["tokens_per_second"]}
     peak = peak_rss_mb()  # before the evaluation below loads a second copy of the model

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadDocument } from "../src/core/registry/load-document.ts";
 import { AdapterManifestSchema, type AdapterManifest } from "../src/core/schemas/adapter.ts";
 import { trainingRecipe } from "../src/core/adapter/training-recipe.ts";
-import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { fixtureBase, fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { modelSample } from "../src/action/model-sample.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
@@ -323,9 +324,21 @@ print(json.dumps(out))`;
     const odd = prompts[items.length - 1]!;
     odd.ids = [...odd.ids.slice(0, -1), 0];
     writeFileSync(matching, JSON.stringify(prompts));
+    // the GGUF's own next-token probabilities agree with the training base's (F32 on both sides)
+    const sameModel = join(dir, "same-model.json");
+    const own = { label: file, items, thinking: { enabled: false } };
+    writeFileSync(sameModel, JSON.stringify(await modelSample({ basePath: pinned, ...own })));
     const trained = spawnSync(
       TRAINER_PYTHON,
-      [TRAINER_SCRIPT, "--recipe", write({ epochs: 1 }), "--check-prompts", matching],
+      [
+        TRAINER_SCRIPT,
+        "--recipe",
+        write({ epochs: 1 }),
+        "--check-prompts",
+        matching,
+        "--check-model",
+        sameModel,
+      ],
       { encoding: "utf8" },
     );
     expect(trained.stderr).not.toMatch(/Traceback/);
@@ -336,7 +349,36 @@ print(json.dumps(out))`;
     const summary = JSON.parse(readFileSync(join(recipe.output_dir, "summary.json"), "utf8"));
     expect(summary.prompts_tokenized_differently).toEqual([expect.stringMatching(new RegExp(`^${named}: `))]);
     rmSync(recipe.output_dir, { recursive: true, force: true });
-  }, 180_000);
+
+    // a GGUF of other weights with the very same tokenizer (another revision, an instruct twin): every
+    // prompt gets the same ids, and the next-token probabilities tell them apart
+    const twin = join(dir, "twin.gguf");
+    writeFileSync(twin, fixtureBase(readFileSync(dataset, "utf8"), 7).gguf);
+    const twinPrompts = join(dir, "twin-prompts.json");
+    writeFileSync(twinPrompts, JSON.stringify(await sample(twin)));
+    const twinModel = join(dir, "twin-model.json");
+    writeFileSync(twinModel, JSON.stringify(await modelSample({ basePath: twin, ...own })));
+    const twinRun = spawnSync(
+      TRAINER_PYTHON,
+      [
+        TRAINER_SCRIPT,
+        "--recipe",
+        write({ epochs: 1 }),
+        "--check-prompts",
+        twinPrompts,
+        "--check-model",
+        twinModel,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(twinRun.status).toBe(7);
+    expect(twinRun.stderr).toContain(
+      `the evaluation's GGUF ${twin} predict different next tokens: mean KL divergence`,
+    );
+    expect(twinRun.stderr).toContain(`the training base ${trainingBase}`);
+    expect(twinRun.stderr).not.toMatch(/Traceback|tokenized differently/);
+    expect(existsSync(recipe.output_dir)).toBe(false);
+  }, 240_000);
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });

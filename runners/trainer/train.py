@@ -14,7 +14,8 @@ requirements-cpu.txt for tests and the demo); the action takes it from LORAGATE_
 Exit codes: 0 trained, 2 bad recipe or data (the message names the line and the knob), 3 the loss
 diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT, 6 the base model's folder does not
 load (a missing or truncated file: one line names it), 7 the base's tokenizer frames the prompts given with
---check-prompts into other token ids than the evaluation's (the two pins are not one model). Only exit 0
+--check-prompts into other token ids than the evaluation's, or predicts other next tokens than the GGUF of
+--check-model (the two pins are not one model). Only exit 0
 leaves an adapter:
 the output folder is written in full or not at all.
 """
@@ -402,7 +403,40 @@ def base_loading(folder: Path, what: str):
 
 
 class TokenizerMismatch(Exception):
-    """The training base's tokenizer and the inference base's give most prompts different token ids."""
+    """The training base and the inference base are not one model: most prompts get other token ids, or
+    the next-token probabilities after the same ids differ past quantization's noise."""
+
+
+# Mean KL divergence (nats) of the GGUF's next-token distribution from the training base's, over the prompts
+# of --check-model, above which the two are not one model. A Q4_K_M quantization's mean is ~0.03-0.07 and its
+# 99th percentile ~0.5 on single tokens; a base and its instruct twin differ by several nats at the start of
+# an assistant turn; the same weights in float32 on both sides differ by ~1e-9.
+MAX_MODEL_KL = 0.5
+
+
+def check_model(model, sample: dict, folder: Path) -> None:
+    """The training base's next-token probabilities after each prompt against the GGUF's (its top tokens
+    and the rest of the mass as one): refuses a GGUF of other weights that shares the tokenizer."""
+    import torch
+
+    divergences = []
+    for prompt in sample["prompts"]:
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([prompt["ids"]], device=model.device)).logits[0, -1]
+        theirs = torch.softmax(logits.double(), -1)
+        tokens, gguf = [t for t, _ in prompt["top"]], torch.tensor([p for _, p in prompt["top"]], dtype=torch.float64)
+        mine = theirs[tokens]
+        rest_gguf, rest_mine = max(1 - gguf.sum().item(), 1e-12), max(1 - mine.sum().item(), 1e-12)
+        kl = (gguf * (gguf.clamp_min(1e-12) / mine.clamp_min(1e-12)).log()).sum().item()
+        divergences.append((kl + rest_gguf * math.log(rest_gguf / rest_mine), prompt["label"]))
+    mean = sum(kl for kl, _ in divergences) / max(1, len(divergences))
+    if mean > MAX_MODEL_KL:
+        kl, label = max(divergences)
+        raise TokenizerMismatch(
+            f"the training base {folder} and the evaluation's GGUF {sample['gguf']} predict different next tokens: "
+            f"mean KL divergence {mean:.3f} nats over {len(divergences)} prompts (most at {label}: {kl:.3f}), where "
+            f"quantization stays under {MAX_MODEL_KL}"
+        )
 
 
 def check_prompts(tokenizer, expected: list[dict], template_kwargs: dict) -> list[str]:
@@ -458,7 +492,9 @@ def training_threads() -> tuple[int, str]:
     return threads, f"{cpus} CPUs usable by {why}, load {load:.1f}"
 
 
-def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path, expected: list[dict]) -> dict:
+def train(
+    recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path, expected: list[dict], model_sample: dict | None
+) -> dict:
     """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
     import torch  # the trainer's environment has them; --plan does not need them
     from peft import get_peft_model
@@ -498,6 +534,8 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
     device = torch.device("cuda" if cuda else "cpu")
     if not recipe.quantize_4bit:
         model.to(device)
+    if model_sample:
+        check_model(model, model_sample, recipe.base_model)
     model = get_peft_model(model, lora_config(recipe))
     trainable = [p for p in model.parameters() if p.requires_grad]
     for p in trainable:  # the adapter trains in float32; the frozen base computes in bf16 under autocast
@@ -576,6 +614,12 @@ def main(argv: list[str]) -> int:
         help="JSON list of {label, messages, ids}: the token ids the evaluation asks each prompt with; "
         "training refuses to start (exit 7) when this base's tokenizer gives others",
     )
+    parser.add_argument(
+        "--check-model",
+        type=Path,
+        help="JSON {gguf, prompts: [{label, ids, top: [[id, p], ...]}]}: the evaluation's GGUF's next-token "
+        "probabilities; training refuses to start (exit 7) when this base's differ past quantization's noise",
+    )
     args = parser.parse_args(argv)
     with StopSignals() as stop:
         staging = None
@@ -590,7 +634,8 @@ def main(argv: list[str]) -> int:
             for folder in (staging, recipe.output_dir):  # an earlier run's adapter is not this one's
                 shutil.rmtree(folder, ignore_errors=True)
             expected = json.loads(args.check_prompts.read_text(encoding="utf-8")) if args.check_prompts else []
-            summary = train(recipe, examples, stop, staging, expected)
+            model_sample = json.loads(args.check_model.read_text(encoding="utf-8")) if args.check_model else None
+            summary = train(recipe, examples, stop, staging, expected, model_sample)
             stop.check()
             staging.rename(recipe.output_dir)
             print(json.dumps(summary))

@@ -23,6 +23,7 @@ import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-
 import { trainingBaseProblems } from "../io/training-base-pins.ts";
 import { combineSeedResults, trainingSeeds } from "../core/evaluation/seeds.ts";
 import { promptSample } from "./prompt-sample.ts";
+import { modelSample } from "./model-sample.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
@@ -139,25 +140,34 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
   writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  // Every prompt as the evaluation will ask it: the trainer checks its tokenizer by them.
+  // Every prompt as the evaluation will ask it, and the GGUF's next-token probabilities after a few of the
+  // adapter's own: the trainer checks its tokenizer and its weights by them before it trains.
+  const applicable = await benchmarksFor({
+    source: files.source,
+    context,
+    adapter: inputs.adapter,
+    manifest,
+  });
+  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
   const promptCheck = await promptSample({
     basePath,
     benchmarks: [
-      ...(await benchmarksFor({ source: files.source, context, adapter: inputs.adapter, manifest })).map(
-        (b) => ({
-          label:
-            b.kind === "own"
-              ? `adapters/${inputs.adapter}/${manifest.data.benchmark}`
-              : `benchmark ${b.name}`,
-          items: b.items,
-        }),
-      ),
+      ...applicable.map((b) => ({
+        label: b.kind === "own" ? ownFile : `benchmark ${b.name}`,
+        items: b.items,
+      })),
       ...(setup.hidden ?? []).map((h) => ({
         label: `hidden benchmark ${h.label}`,
         items: h.items,
         hidden: true,
       })),
     ],
+    thinking: registry.base.thinking,
+  });
+  const modelCheck = await modelSample({
+    basePath,
+    label: ownFile,
+    items: applicable.find((b) => b.kind === "own")?.items ?? [],
     thinking: registry.base.thinking,
   });
   const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
@@ -174,6 +184,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       log,
       signal: setup.signal,
       promptCheck,
+      modelCheck,
       thinking: registry.base.thinking,
     });
     const gguf = join(workDir, `${inputs.adapter}.gguf`);

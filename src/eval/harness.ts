@@ -257,8 +257,12 @@ export class EvaluationHarness {
    * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
    * that base + LoRA here equals transformers + PEFT on the trainer's side.
    */
-  async nextTokenProbabilities(prompt: Prompt, adapterPath?: string): Promise<ReadonlyMap<Token, number>> {
-    const { tokens } = this.renderChat(prompt);
+  async nextTokenProbabilities(
+    prompt: Prompt,
+    adapterPath?: string,
+    enableThinking?: boolean,
+  ): Promise<ReadonlyMap<Token, number>> {
+    const { tokens } = this.renderChat(prompt, { enableThinking });
     const context = await this.model.createContext({
       contextSize: tokens.length + 1,
       threads: 1,
