@@ -131,6 +131,13 @@ export class EvaluationHarness {
     private readonly log: LlamaLog,
     private readonly chatWrapper: ChatWrapper = resolveChatWrapper(model),
     private readonly tokenizer = new TrainerTokenizer(model),
+    /** The GGUF's chat template, parsed once (a real family's is long: parsing it per item cost ~10 ms). */
+    private readonly template = parsedTemplate(model),
+    /** The chat wrapper's stop texts, which do not depend on the conversation. */
+    private readonly templateStops = stopTexts(
+      chatWrapper.generateContextState({ chatHistory: chatHistoryOf([{ role: "user", content: "" }]) })
+        .stopGenerationTriggers,
+    ),
   ) {}
 
   static async open(options: HarnessOptions): Promise<EvaluationHarness> {
@@ -299,21 +306,14 @@ export class EvaluationHarness {
   renderChat(prompt: Prompt, options: { enableThinking?: boolean } = {}): RenderedPrompt {
     const messages: readonly ChatMessage[] =
       typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
-      chatHistory: [
-        ...messages.map((m): ChatHistoryItem =>
-          m.role === "assistant"
-            ? { type: "model", response: [m.content] }
-            : { type: m.role, text: m.content },
-        ),
-        { type: "model", response: [] },
-      ],
-    });
-    const stops = stopTexts(stopGenerationTriggers);
-    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
-    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    if (!this.template) {
+      const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
+        chatHistory: chatHistoryOf(messages),
+      });
+      return { tokens: contextText.tokenize(this.model.tokenizer), stops: stopTexts(stopGenerationTriggers) };
+    }
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
-    const text = new Template(template).render({
+    const text = this.template.render({
       messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
@@ -322,7 +322,7 @@ export class EvaluationHarness {
     });
     const tokens = this.tokenizer.tokenize(text);
     if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
-    return { tokens, stops };
+    return { tokens, stops: this.templateStops };
   }
 
   async dispose(): Promise<void> {
@@ -330,6 +330,21 @@ export class EvaluationHarness {
     await this.model.dispose();
     await releaseLlama();
   }
+}
+
+function parsedTemplate(model: LlamaModel): Template | undefined {
+  const source = model.fileInfo.metadata.tokenizer?.chat_template;
+  return source ? new Template(source) : undefined;
+}
+
+/** A conversation as node-llama-cpp's chat wrappers take it, with the model's turn to answer last. */
+function chatHistoryOf(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  return [
+    ...messages.map((m): ChatHistoryItem =>
+      m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content },
+    ),
+    { type: "model", response: [] },
+  ];
 }
 
 /** What the model is asked: one user turn, or a conversation ending with the question's user turn. */
