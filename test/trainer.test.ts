@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadDocument } from "../src/core/registry/load-document.ts";
 import { AdapterManifestSchema, type AdapterManifest } from "../src/core/schemas/adapter.ts";
-import { trainingRecipe } from "../src/core/adapter/training-recipe.ts";
+import { trainingRecipe } from "../src/core/schemas/training-recipe.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";

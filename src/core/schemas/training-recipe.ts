@@ -4,7 +4,7 @@
  * exactly the declared one: same batch size and step count, so results compare across runs.
  */
 import { z } from "zod";
-import type { AdapterManifest } from "../schemas/adapter.ts";
+import type { AdapterManifest } from "./adapter.ts";
 
 export const TrainingRecipeSchema = z
   .object({
