@@ -3,7 +3,7 @@ import type { MergedAdapter } from "../registry/registry-update.ts";
 import { NameSchema, SemverSchema } from "../schemas/common.ts";
 import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";
-import { EvaluationRecordSchema, evaluationRecord } from "../site/evaluation-record.ts";
+import { EvaluationRecordSchema, evaluationRecord } from "../schemas/evaluation-record.ts";
 import { type BarVerdict, domainScore } from "./bar.ts";
 
 const MergeRecordSchema = z

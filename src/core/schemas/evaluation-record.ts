@@ -7,15 +7,15 @@
 import { z } from "zod";
 import type { BarVerdict } from "../evaluation/bar.ts";
 import { mean } from "../evaluation/statistics.ts";
-import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
+import { DIFFICULTY_LEVELS } from "./records.ts";
 import {
   EvaluationTypeSchema,
   GitShaSchema,
   NameSchema,
   SemverSchema,
   Sha256Schema,
-} from "../schemas/common.ts";
-import { type Results, ResultsSchema } from "../schemas/results.ts";
+} from "./common.ts";
+import { type Results, ResultsSchema } from "./results.ts";
 
 /** Loss points kept per record: enough for the curve's shape, small enough for a check run's text. */
 export const MAX_LOSS_POINTS = 500;
