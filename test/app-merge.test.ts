@@ -5,7 +5,7 @@ import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
-import { embedMergeRecord, mergeRecord } from "../src/core/evaluation/merge-record.ts";
+import { embedMergeRecord, mergeRecord } from "../src/core/registry/merge-record.ts";
 import { EvaluationRecordSchema } from "../src/core/schemas/evaluation-record.ts";
 import { applyMerge } from "../src/core/registry/registry-update.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";

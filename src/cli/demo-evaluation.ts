@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
-import { mergeRecord } from "../core/evaluation/merge-record.ts";
+import { mergeRecord } from "../core/registry/merge-record.ts";
 import { applyMerge, type MergedAdapter } from "../core/registry/registry-update.ts";
 import { renderSite } from "../core/site/render-site.ts";
 import { EVALUATIONS_DIR, readSiteInputs } from "../core/site/site-inputs.ts";

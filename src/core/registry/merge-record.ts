@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { MergedAdapter } from "../registry/registry-update.ts";
+import type { MergedAdapter } from "./registry-update.ts";
 import { NameSchema, SemverSchema } from "../schemas/common.ts";
 import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";
 import { EvaluationRecordSchema, evaluationRecord } from "../schemas/evaluation-record.ts";
-import { type BarVerdict, domainScore } from "./bar.ts";
+import { type BarVerdict, domainScore } from "../evaluation/bar.ts";
 
 const MergeRecordSchema = z
   .object({
