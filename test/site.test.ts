@@ -11,7 +11,8 @@ import { sampleResults } from "../fixtures/sample-results.ts";
 import { runCli } from "../src/cli/main.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
-import { evaluationRecord, MAX_LOSS_POINTS } from "../src/core/schemas/evaluation-record.ts";
+import { evaluationRecord } from "../src/core/registry/merge-record.ts";
+import { MAX_LOSS_POINTS } from "../src/core/schemas/evaluation-record.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-site-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
