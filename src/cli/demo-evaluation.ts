@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { mergeRecord } from "../core/registry/merge-record.ts";
 import { applyMerge, type MergedAdapter } from "../core/registry/registry-update.ts";
 import { renderSite } from "../core/site/render-site.ts";

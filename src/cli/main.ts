@@ -13,7 +13,7 @@ import {
 } from "../core/review/proposal.ts";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { MAX_RESULTS_BYTES, parseResults } from "../core/evaluation/load-results.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { renderScorecardText } from "../core/evaluation/scorecard-text.ts";
