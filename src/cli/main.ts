@@ -32,7 +32,7 @@ import { scorecardRouting } from "../core/router/scorecard-routing.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
-import { formatReport, type OutputFormat } from "../core/findings/format-report.ts";
+import { formatReport, type OutputFormat } from "../core/format-report.ts";
 import { asCliProcess } from "./interrupt.ts";
 import { runCheckWork } from "./check-in-worker.ts";
 import { inputFileProblem } from "./input-files.ts";
