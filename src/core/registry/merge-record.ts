@@ -1,29 +1,10 @@
-import { z } from "zod";
 import type { MergedAdapter } from "./registry-update.ts";
-import { NameSchema, SemverSchema } from "../schemas/common.ts";
-import { RegistryAdapterSchema, ScoreSchema } from "../schemas/registry.ts";
 import type { Results } from "../schemas/results.ts";
-import {
-  type EvaluationRecord,
-  EvaluationRecordSchema,
-  MAX_LOSS_POINTS,
-} from "../schemas/evaluation-record.ts";
+import { type EvaluationRecord, MAX_LOSS_POINTS } from "../schemas/evaluation-record.ts";
+import { MergeRecordSchema } from "../schemas/merge-record.ts";
 import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
 import { type BarVerdict, domainScore } from "../evaluation/bar.ts";
 import { mean } from "../evaluation/statistics.ts";
-
-const MergeRecordSchema = z
-  .object({
-    name: NameSchema,
-    domain: NameSchema,
-    version: SemverSchema,
-    scores: z.record(z.string().max(64), ScoreSchema),
-    domainScore: z.number().min(0).max(1),
-    provenance: RegistryAdapterSchema.shape.provenance.unwrap(),
-    evaluation: EvaluationRecordSchema.optional(),
-  })
-  .strict()
-  .describe("What a merge writes to registry.yaml, recorded in the bar check of the evaluated commit.");
 
 /**
  * What the registry needs on merge, kept in the bar check of the evaluated commit (GitHub holds the
