@@ -7,59 +7,19 @@
  */
 import { createHash } from "node:crypto";
 import { Document } from "yaml";
-import { z } from "zod";
 import { streamLines } from "../dataset/jsonl.ts";
 import { loadDocument } from "../registry/load-document.ts";
 import { checkRelativePath, joinPath } from "../registry/paths.ts";
 import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
 import { NAME_PATTERN, SEMVER_PATTERN } from "../schemas/common.ts";
 import { DEFAULT_CONFIG } from "../schemas/config.ts";
+import { type LocoAdapter, type LocoRegistry, LocoRegistrySchema } from "../schemas/locollm.ts";
 import { benchmarkPrompt } from "../evaluation/prompt.ts";
 import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
 import { routingFindings } from "../router/routing-findings.ts";
 import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
-
-/** LocoLLM's adapters/registry.yaml, as its repository keeps it; unknown keys pass through to `extra`. */
-const LocoTrainingSchema = z.looseObject({
-  base_model: z.string().optional(),
-  method: z.string().optional(),
-  lora_r: z.number().int().optional(),
-  lora_alpha: z.number().optional(),
-  lora_dropout: z.number().optional(),
-  target_modules: z.array(z.string()).optional(),
-  epochs: z.number().int().optional(),
-  learning_rate: z.number().optional(),
-  batch_size: z.number().int().optional(),
-  max_seq_length: z.number().int().optional(),
-  dataset: z.string().optional(),
-  quantization: z.string().optional(),
-});
-const LocoAdapterSchema = z.looseObject({
-  version: z.union([z.string(), z.number()]).optional(),
-  type: z.string().optional(),
-  gguf_path: z.string().optional(),
-  description: z.string().optional(),
-  authors: z.union([z.string(), z.array(z.string())]).optional(),
-  tags: z.array(z.string()).optional(),
-  eval_dataset: z.string().optional(),
-  eval_type: z.string().optional(),
-  router_keywords: z.array(z.string()).optional(),
-  training: LocoTrainingSchema.optional(),
-});
-const LocoRegistrySchema = z.looseObject({
-  base_model: z.looseObject({
-    name: z.string(),
-    quantization: z.string().optional(),
-    ollama_name: z.string().optional(),
-  }),
-  adapters: z.union([
-    z.record(z.string(), LocoAdapterSchema),
-    z.array(z.looseObject({ name: z.string() }).and(LocoAdapterSchema)),
-  ]),
-});
-type LocoAdapter = z.infer<typeof LocoAdapterSchema>;
 
 /** LocoLLM's eval types and how loragate scores the same way. */
 const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
@@ -222,7 +182,7 @@ async function importAdapter(
   source: RegistrySource,
   locoName: string,
   adapter: LocoAdapter,
-  context: { loco: z.infer<typeof LocoRegistrySchema>; license?: string; result: ImportResult },
+  context: { loco: LocoRegistry; license?: string; result: ImportResult },
 ): Promise<{ name: string; registryEntry: Record<string, unknown>; routing: ImportedRouting } | undefined> {
   const { result } = context;
   const name = locoName.toLowerCase().replaceAll("_", "-");
