@@ -4,18 +4,17 @@
  * the check is in (the contamination index of a big benchmark held the signal for seconds: 37 s seen).
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCheckWork } from "../src/cli/check-in-worker.ts";
 import { checkRegistry } from "../src/core/check.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
+import { scratchFolder } from "./support/scratch.ts";
 
-const root = mkdtempSync(join(tmpdir(), "loragate-hostile-signals-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = scratchFolder("hostile-signals");
 cpSync(FIXTURE_ROOT, root, { recursive: true, verbatimSymlinks: true });
 // 300,000 distinct items: seconds of one synchronous step (the contamination index) after validation, which
 // takes about 8 s in all on an idle 2-core machine, so the signals below arrive while the check is busy
