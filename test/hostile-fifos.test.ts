@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { readBenchmarkFile } from "../src/io/benchmark-file.ts";
 import { sha256File } from "../src/io/sha256-file.ts";
 import { scratchFolder } from "./support/scratch.ts";
+import { scaled } from "./support/load.ts";
 
 const dir = scratchFolder("hostile-fifos");
 const fifo = join(dir, "hidden.jsonl");
@@ -54,7 +55,7 @@ describe("a hidden benchmark file that is no regular file is refused at once", (
     });
     let stdout = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), scaled(20_000));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearTimeout(timer);
     expect(code).toBe(3);

@@ -28,6 +28,7 @@ import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+import { scaled } from "./support/load.ts";
 import { scratchFolder } from "./support/scratch.ts";
 import { cli } from "./support/cli.ts";
 
@@ -363,6 +364,7 @@ function loadedFixtureSha(): string {
 
 describeWithTrainer(
   "the imported registry end to end: train.py on its chat data, llama.cpp on its benchmark",
+  { timeout: scaled(600_000) },
   () => {
     it("the math adapter retrains from LocoLLM's conversations and beats the base on the imported items", async () => {
       const out = join(dir, "end-to-end");
@@ -424,6 +426,6 @@ describeWithTrainer(
       } finally {
         await harness.dispose();
       }
-    }, 600_000);
+    });
   },
 );

@@ -14,6 +14,7 @@ import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { type ChatStyle, tinyBase, type TinyArchitecture } from "../src/gguf/tiny-base.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
+import { scaled } from "./support/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-prompt-parity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +87,7 @@ const STYLES: [TinyArchitecture, ChatStyle][] = [
 
 describeWithTrainer(
   "one prompt for training and evaluation (train.py with transformers vs the harness)",
+  { timeout: scaled(120_000) },
   () => {
     const corpus = ["Name the fruit for this color. Which fruit is red? apple banana", system];
     let trainer: Record<string, { trained_after: number[]; prompt: number[] }[]>;
@@ -110,7 +112,7 @@ describeWithTrainer(
           { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
         ),
       );
-    }, 120_000);
+    });
 
     it.each(STYLES)(
       "%s with a %s-style chat template: the same token ids for every form",

@@ -18,6 +18,7 @@ import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/t
 import { promptSample } from "../src/action/prompt-sample.ts";
 import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { tinyBase } from "../src/gguf/tiny-base.ts";
+import { scaled } from "./support/load.ts";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
 if (!python) console.warn("trainer tests skipped: no python3 on this machine");
@@ -133,7 +134,10 @@ print(json.dumps(out))`;
   });
 });
 
-describeWithTrainer("the trainer with torch (the trainer's Python environment)", () => {
+/** The longest of these trains an epoch (about a minute on 2 idle CPUs); a busy machine gets longer. */
+const TORCH = { timeout: scaled(180_000) };
+
+describeWithTrainer("the trainer with torch (the trainer's Python environment)", TORCH, () => {
   const cache = join(dir, "models");
   const { trainingBase } = writeModelCache({
     registry: loadRegistryDocument(),
@@ -175,7 +179,7 @@ print(json.dumps([ours, theirs]))`;
     const [ours, theirs] = JSON.parse(run.stdout) as [number, number];
     expect(Math.abs(ours - theirs)).toBeLessThan(1e-5);
     expect(ours).toBeGreaterThan(1); // a real loss, not an empty mean
-  }, 60_000);
+  });
 
   it("chat forms: one conversation tokenizes alike in every form; several turns train on the assistant's only", () => {
     const turns = [
@@ -229,7 +233,7 @@ print(json.dumps(out))`;
     expect(multi[0]).toContain("2 plus 3 is 5.");
     expect(multi[1]).toContain("5 times 4 is 20.");
     for (const span of multi) expect(span).not.toMatch(/tutor|Add 2|times 4\?/);
-  }, 60_000);
+  });
 
   it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {
     const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ max_seq_length: 16 })], {
@@ -241,7 +245,7 @@ print(json.dumps(out))`;
     );
     expect(run.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-  }, 60_000);
+  });
 
   it.each([
     ["model.safetensors cut short", "model.safetensors", (bytes: Buffer) => bytes.subarray(0, 4096)],
@@ -309,7 +313,7 @@ print(json.dumps(out))`;
     expect(trained.status).toBe(0);
     expect(existsSync(join(recipe.output_dir, "adapter_model.safetensors"))).toBe(true);
     rmSync(recipe.output_dir, { recursive: true, force: true });
-  }, 180_000);
+  });
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });
@@ -329,5 +333,5 @@ print(json.dumps(out))`;
     expect(stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
     expect(existsSync(`${recipe.output_dir}.partial`)).toBe(false);
-  }, 120_000);
+  });
 });
