@@ -43,6 +43,8 @@ const COMMON = { testTimeout: scaled(60_000), hookTimeout: scaled(60_000), pool:
 export default defineConfig({
   test: {
     globalSetup: ["test/support/temp-folder.ts"],
+    // one order for the run (vitest reads the sequencer here, not per project)
+    sequence: { sequencer: TrainFirst },
     projects: [
       {
         test: {
@@ -63,7 +65,7 @@ export default defineConfig({
           include: ALONE,
           fileParallelism: false,
           env: { OMP_NUM_THREADS: String(CPUS) },
-          sequence: { groupOrder: 1, sequencer: TrainFirst },
+          sequence: { groupOrder: 1 },
         },
       },
     ],
