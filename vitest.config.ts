@@ -9,6 +9,7 @@ import { CPUS, scaled } from "./test/support/load.ts";
  */
 const ALONE = [
   "action", // the trainer cancelled by SIGINT/SIGTERM
+  "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
   "app-github-timeout",
   "app-journey",
   "app-operations",
