@@ -22,6 +22,7 @@ const ALONE = [
   "hostile-scoring",
   "hostile-signals",
   "locollm-import", // retrains from LocoLLM's conversations
+  "units", // streamLines: event-loop turns counted against the time it took
   "retrain",
   "trainer", // SIGTERM mid-training
 ].map((name) => `test/${name}.test.ts`);
