@@ -36,7 +36,7 @@ def held_loss(model, tokenizer) -> float:
     total = 0.0
     with torch.no_grad():
         for example in examples:
-            ids, labels = train.tokenize(tokenizer, example, recipe.max_seq_length)
+            ids, labels = train.tokenize(tokenizer, example, recipe.max_seq_length, recipe.template_kwargs)
             total += train.answer_loss(model.get_base_model(), torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long), torch.tensor([labels])).item()
     return round(total / len(examples), 5)
 
@@ -63,7 +63,7 @@ else:
     tokenizer = AutoTokenizer.from_pretrained(recipe.base_model)
     model = AutoModelForCausalLM.from_pretrained(recipe.base_model, dtype=torch.float32)
     model = get_peft_model(model, train.lora_config(recipe))
-    encoded = [train.tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
+    encoded = [train.tokenize(tokenizer, e, recipe.max_seq_length, recipe.template_kwargs) for e in examples]
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     model.train()
     losses, tokens, started = [], 0, time.perf_counter()

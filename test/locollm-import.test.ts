@@ -74,6 +74,11 @@ describe("loragate import locollm", () => {
         `missing-file adapters/${name}/adapter.yaml`,
         `too-few-benchmark-items adapters/${name}/eval/benchmark.jsonl`,
       ]);
+    // every item of the imported analysis benchmark is valid as it is, with no warning per line
+    const benchmarkFindings = report.adapters
+      .find((a) => a.name === "analysis")!
+      .findings.filter((f) => f.file.endsWith("benchmark.jsonl") && f.rule !== "too-few-benchmark-items");
+    expect(benchmarkFindings).toEqual([]);
     // and what the import could not know, said as warnings: the base is not pinned yet
     expect(report.registry.findings.map((f) => `${f.severity} ${f.rule} ${f.field}`)).toEqual([
       "warning unpinned-base base.training.revision",
@@ -209,7 +214,14 @@ describe("loragate import locollm", () => {
       },
     });
     expect(yamlAt(join(out, "adapters/code/adapter.yaml")).authors).toEqual(["Bob Jones"]);
-    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).evaluation).toEqual({ type: "keywords" });
+    // LocoLLM's analysis scoring (the answer appears in the response); its per-line eval_type says the same
+    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).evaluation).toEqual({ type: "contains" });
+    const analysis = readFileSync(join(out, "adapters/analysis/eval/benchmark.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(analysis.map((line) => Object.keys(JSON.parse(line)).sort())).toEqual(
+      Array(20).fill(["expected_output", "id", "input", "instruction"]),
+    );
     expect(readFileSync(join(out, "adapters/math/training_data.jsonl"))).toEqual(
       readFileSync(join(loco, "adapters/math/training_data.jsonl")),
     );

@@ -155,6 +155,25 @@ describeWithTrainer("the trainer with torch (the trainer's Python environment)",
     return path;
   };
 
+  it("torch's threads follow the CPUs the process may really use, and the log says so", () => {
+    const threads = (prefix: string[], env: Record<string, string> = {}) =>
+      spawnSync(
+        prefix[0] ?? TRAINER_PYTHON,
+        [
+          ...prefix.slice(1),
+          ...(prefix.length ? [TRAINER_PYTHON] : []),
+          "-c",
+          `import sys; sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))}); import train; print(train.training_threads())`,
+        ],
+        { encoding: "utf8", env: { ...process.env, ...env } },
+      ).stdout.trim();
+    // pinned to one core: one thread, whatever the machine has
+    expect(threads(["taskset", "-c", "0"])).toMatch(/^\(1, '1 CPUs usable by affinity, load [\d.]+'\)$/);
+    expect(threads([], { LORAGATE_TRAINER_THREADS: "3" })).toMatch(
+      /^\(3, 'LORAGATE_TRAINER_THREADS \(of \d+ CPUs/,
+    );
+  });
+
   it("the loss on answer positions only equals transformers' own causal-LM loss", () => {
     const script = `
 import json, sys, torch
@@ -272,7 +291,7 @@ print(json.dumps(out))`;
     60_000,
   );
 
-  it("a training base whose tokenizer is not the GGUF's: exit 7 before training, naming the prompt; the pinned pair trains", async () => {
+  it("a training base whose tokenizer is not the GGUF's: exit 7 before training; the pinned pair trains, naming any item the two split differently", async () => {
     const items = readFileSync(join(adapterDir, "eval", "benchmark.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -285,7 +304,9 @@ print(json.dumps(out))`;
       tinyBase({ architecture: "llama", corpus: ["something else entirely", "zebra quilt"] }).gguf,
     );
     const mismatch = join(dir, "mismatch.json");
-    writeFileSync(mismatch, JSON.stringify(await promptSample({ basePath: other, items, file, gpu: false })));
+    const sample = (basePath: string) =>
+      promptSample({ basePath, benchmarks: [{ label: file, items }], thinking: { enabled: false } });
+    writeFileSync(mismatch, JSON.stringify(await sample(other)));
     const refused = spawnSync(
       TRAINER_PYTHON,
       [TRAINER_SCRIPT, "--recipe", write({}), "--check-prompts", mismatch],
@@ -293,17 +314,19 @@ print(json.dumps(out))`;
     );
     expect(refused.status).toBe(7);
     expect(refused.stderr).toMatch(
-      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001 differently: \d+ vs \d+ tokens, first difference at token \d+/m,
+      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize \d+ of \d+ prompts differently \(first: adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001: \d+ vs \d+ tokens, first difference at token \d+/m,
     );
     expect(refused.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-    // the pinned pair agrees: training starts and ends (one short epoch)
+    // the pinned pair agrees: training starts and ends (one short epoch). Every item is compared: one far
+    // past the first few, split otherwise (as two tokenizers may split a rare text), is named, not refused.
     const matching = join(dir, "matching.json");
     const pinned = join(cache, "tiny-llama-fixture-f32.gguf");
-    writeFileSync(
-      matching,
-      JSON.stringify(await promptSample({ basePath: pinned, items, file, gpu: false })),
-    );
+    const prompts = await sample(pinned);
+    expect(prompts).toHaveLength(items.length);
+    const odd = prompts[items.length - 1]!;
+    odd.ids = [...odd.ids.slice(0, -1), 0];
+    writeFileSync(matching, JSON.stringify(prompts));
     const trained = spawnSync(
       TRAINER_PYTHON,
       [TRAINER_SCRIPT, "--recipe", write({ epochs: 1 }), "--check-prompts", matching],
@@ -312,6 +335,10 @@ print(json.dumps(out))`;
     expect(trained.stderr).not.toMatch(/Traceback/);
     expect(trained.status).toBe(0);
     expect(existsSync(join(recipe.output_dir, "adapter_model.safetensors"))).toBe(true);
+    const named = `${file} item ${items.at(-1)!.id}`;
+    expect(trained.stderr).toContain(`warning: tokenized differently by the two tokenizers: ${named}`);
+    const summary = JSON.parse(readFileSync(join(recipe.output_dir, "summary.json"), "utf8"));
+    expect(summary.prompts_tokenized_differently).toEqual([expect.stringMatching(new RegExp(`^${named}: `))]);
     rmSync(recipe.output_dir, { recursive: true, force: true });
   });
 

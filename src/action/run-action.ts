@@ -14,7 +14,7 @@ import { allFindings, checkRegistry } from "../core/check.ts";
 import { correlationId } from "../core/review/correlation.ts";
 import { findingLine } from "../core/findings/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
+import { benchmarksFor, expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";
@@ -22,7 +22,6 @@ import type { Results } from "../core/schemas/results.ts";
 import { evaluateRegistryAdapter, type HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { trainingBaseProblems } from "../io/training-base-pins.ts";
 import { combineSeedResults, trainingSeeds } from "../core/evaluation/seeds.ts";
-import { readBenchmarkItems } from "../core/contamination/check.ts";
 import { promptSample } from "./prompt-sample.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
@@ -105,7 +104,8 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
         .map(findingLine)
         .join("\n")}`,
     );
-  const { registry, config } = await loadRegistryContext(files.source);
+  const context = await loadRegistryContext(files.source);
+  const { registry, config } = context;
   if (!registry) throw new ActionFailure("registry.yaml does not load");
 
   // 3. The pinned base, from the runner's cache, both formats checked by sha256 before anything uses them.
@@ -139,13 +139,26 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
   writeFileSync(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  // The adapter's own prompts as the evaluation will ask them: the trainer checks its tokenizer by them.
-  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
+  // Every prompt as the evaluation will ask it: the trainer checks its tokenizer by them.
   const promptCheck = await promptSample({
     basePath,
-    items: await readBenchmarkItems(files.source, ownFile, config.limits.max_line_bytes),
-    file: ownFile,
-    gpu: setup.gpu,
+    benchmarks: [
+      ...(await benchmarksFor({ source: files.source, context, adapter: inputs.adapter, manifest })).map(
+        (b) => ({
+          label:
+            b.kind === "own"
+              ? `adapters/${inputs.adapter}/${manifest.data.benchmark}`
+              : `benchmark ${b.name}`,
+          items: b.items,
+        }),
+      ),
+      ...(setup.hidden ?? []).map((h) => ({
+        label: `hidden benchmark ${h.label}`,
+        items: h.items,
+        hidden: true,
+      })),
+    ],
+    thinking: registry.base.thinking,
   });
   const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
   const trainings: { seed: number; trained: TrainedAdapter; gguf: string }[] = [];
@@ -161,6 +174,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
       log,
       signal: setup.signal,
       promptCheck,
+      thinking: registry.base.thinking,
     });
     const gguf = join(workDir, `${inputs.adapter}.gguf`);
     writeFileSync(gguf, trained.gguf);

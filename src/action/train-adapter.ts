@@ -13,6 +13,7 @@ import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
 import { trainingRecipe } from "../core/schemas/training-recipe.ts";
 import type { ChatMessage } from "../core/evaluation/prompt.ts";
+import type { Thinking } from "../core/schemas/registry.ts";
 
 /** The trainer of a loragate checkout (or the action's folder tree) at `root`. */
 export const trainerScript = (root: string) => join(root, "runners", "trainer", "train.py");
@@ -64,6 +65,8 @@ export async function trainAdapter(params: {
   signal?: AbortSignal;
   /** Prompts with the token ids the evaluation asks them with: the trainer refuses to start on others. */
   promptCheck?: readonly PromptIds[];
+  /** registry.yaml base.thinking: the template renders every example with it, as the harness asks. */
+  thinking?: Pick<Thinking, "enabled">;
 }): Promise<TrainedAdapter> {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
@@ -72,6 +75,7 @@ export async function trainAdapter(params: {
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
     false,
+    params.thinking,
   );
   const recipePath = join(params.workDir, "recipe.json");
   writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);

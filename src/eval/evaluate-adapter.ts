@@ -82,7 +82,11 @@ export async function evaluateRegistryAdapter(params: {
     harness,
     adapterPath: params.adapterPath,
     benchmarks,
-    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    settings: {
+      ...params.settings,
+      maxTokens: manifest.evaluation.max_tokens,
+      thinking: registry.base.thinking,
+    },
     onProgress: params.onProgress,
     signal: params.signal,
   });

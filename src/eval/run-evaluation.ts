@@ -5,10 +5,11 @@
  */
 import type { ApplicableBenchmark } from "../core/contamination/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
-import { benchmarkMessages } from "../core/evaluation/prompt.ts";
+import { answerAfterThinking, benchmarkMessages } from "../core/evaluation/prompt.ts";
 import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
+import { type Thinking, ThinkingSchema } from "../core/schemas/registry.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
 
 export interface EvaluationSettings {
@@ -16,7 +17,12 @@ export interface EvaluationSettings {
   seed: number;
   re2: boolean;
   parallel: number;
+  /** registry.yaml base.thinking (off, scored after "</think>", unless given). */
+  thinking?: Thinking;
 }
+
+const thinkingOf = (settings: EvaluationSettings): Thinking =>
+  settings.thinking ?? ThinkingSchema.parse(undefined);
 
 const MAX_PROBLEMS = 20;
 
@@ -30,6 +36,7 @@ function inferenceRecord(settings: EvaluationSettings): Results["inference"] {
     max_tokens: settings.maxTokens,
     re2: settings.re2,
     parallel: settings.parallel,
+    thinking: thinkingOf(settings),
   };
 }
 
@@ -85,11 +92,13 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
   const prompts = params.benchmarks.flatMap((b) =>
     b.items.map((item) => benchmarkMessages(item, settings.re2)),
   );
+  const thinking = thinkingOf(settings);
   const options = {
     maxTokens: settings.maxTokens,
     seed: settings.seed,
     parallel: settings.parallel,
     signal: params.signal,
+    enableThinking: thinking.enabled,
   };
   params.onProgress?.(`base model: ${prompts.length} items`);
   const base = await harness.generate(prompts, options);
@@ -107,7 +116,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
       const score = (answer: Generation, model: string) => {
         const type = item.evaluation_type ?? benchmark.evaluationType;
         const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
-        const scored = scoreAnswer(type, answer.text, expected, {
+        const scored = scoreAnswer(type, answerAfterThinking(answer.text, thinking.end), expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config,
         });

@@ -8,7 +8,7 @@ import type { BenchmarkItem } from "../schemas/records.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/3";
+export const HARNESS_VERSION = "loragate-eval/4";
 
 /** A benchmark complete results hold: each of its items once, at its pinned sha256. */
 export interface ExpectedBenchmark {

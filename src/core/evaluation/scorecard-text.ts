@@ -6,7 +6,7 @@
 import type { Results } from "../schemas/results.ts";
 import { printable } from "../text.ts";
 import type { BarVerdict } from "./bar.ts";
-import { answerProblems, powerNote, ROLE } from "./scorecard.ts";
+import { answerProblems, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
 import type { PairedSummary } from "./statistics.ts";
 
 const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "95% CI of Δ"];
@@ -57,7 +57,7 @@ export function renderScorecardText({ results, verdict }: { results: Results; ve
         lossRange(results.training.loss),
     );
   out.push(
-    `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}`,
+    `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}${thinkingNote(results, (t) => printable(t, 32))}`,
   );
   return `${out.join("\n")}\n`;
 }

@@ -150,7 +150,7 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
     ...results.benchmarks
       .filter((b) => b.kind !== "hidden")
       .map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
@@ -204,4 +204,11 @@ export function capMarkdown(text: string, max = MAX_MARKDOWN_CHARS): string {
     "\n\n… cut to fit GitHub's 65,535-character limit; the full numbers are in the results.json artifact.";
   const cut = text.lastIndexOf("\n", max - note.length);
   return text.slice(0, cut > 0 ? cut : max - note.length) + note;
+}
+
+/** How a thinking base was asked and where its answers were read, for the scorecards. */
+export function thinkingNote(results: Results, quote = (text: string) => inert(text, 32)): string {
+  const thinking = results.inference.thinking;
+  if (!thinking) return "";
+  return `; thinking ${thinking.enabled ? "on" : "off"}, answers scored after the last ${quote(thinking.end)}`;
 }

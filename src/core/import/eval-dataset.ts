@@ -6,6 +6,15 @@ import type { RegistrySource } from "../registry/source.ts";
 import type { RoutedBenchmark } from "../router/routing-matrix.ts";
 
 const MAX_EVAL_BYTES = 64 << 20;
+
+/** LocoLLM's eval types and how loragate scores the same way. */
+export const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
+  numeric: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
+  code: { type: "code" },
+  // LocoLLM's eval.py: the answer string appears in the response
+  analysis: { type: "contains" },
+};
+
 /** Item fields the import derives from a LocoLLM line; the line's own are left out. */
 const DERIVED_KEYS = ["id", "instruction", "input", "expected_output"];
 /** Deeper JSON is no benchmark item, and would overflow the stack of what reads it recursively. */
@@ -34,6 +43,7 @@ export async function convertEvalDataset(
   source: RegistrySource,
   path: string,
   name: string,
+  adapterEvalType: string | undefined,
 ): Promise<{ text: string; items: number; skipped: string[]; questions: RoutedBenchmark["items"] }> {
   const out: string[] = [];
   const questions: { id: string; query: string }[] = [];
@@ -61,6 +71,15 @@ export async function convertEvalDataset(
       )
         return void skipped.push(`line ${line} has no "question" string`);
       const { question, answer, answer_keywords, ...rest } = record as Record<string, unknown>;
+      const ownType = typeof rest.eval_type === "string" ? EVAL_TYPES[rest.eval_type] : undefined;
+      if (ownType) {
+        if (rest.eval_type !== adapterEvalType)
+          Object.assign(rest, {
+            evaluation_type: ownType.type,
+            ...(ownType.config ? { evaluation_config: ownType.config } : {}),
+          });
+        delete rest.eval_type;
+      }
       // The import derives these from question and answer; a line's own would override them.
       const own = DERIVED_KEYS.filter((key) => Object.hasOwn(rest, key));
       for (const key of own) delete rest[key];

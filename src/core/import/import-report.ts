@@ -24,7 +24,11 @@ const FIELD_MAPPING: readonly [string, string][] = [
   ["training.dataset (free text)", "data.sources"],
   [
     "eval_type numeric / code / analysis",
-    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / keywords",
+    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / contains",
+  ],
+  [
+    "eval_dataset's per-line eval_type",
+    "dropped where it repeats the adapter's eval_type, else the item's evaluation_type",
   ],
   [
     "eval_dataset (question, answer | answer_keywords)",

@@ -15,16 +15,9 @@ import { type LocoAdapter, type LocoRegistry, LocoRegistrySchema } from "../sche
 import type { RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
-import { convertEvalDataset } from "./eval-dataset.ts";
+import { convertEvalDataset, EVAL_TYPES } from "./eval-dataset.ts";
 import { type ImportedRouting, renderReport, routingSays } from "./import-report.ts";
 import { firstFile, licenseOf, otherFiles, trainingFileOf } from "./locollm-files.ts";
-
-/** LocoLLM's eval types and how loragate scores the same way. */
-const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
-  numeric: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
-  code: { type: "code" },
-  analysis: { type: "keywords" },
-};
 
 export interface ImportOptions {
   /** The maintainer's copy of the base GGUF: its file name and sha256 become the inference pin. */
@@ -174,7 +167,7 @@ async function importAdapter(
     `${locoDir}/eval_dataset.jsonl`,
   ]);
   if (evalPath) {
-    const converted = await convertEvalDataset(source, evalPath, name);
+    const converted = await convertEvalDataset(source, evalPath, name, adapter.eval_type);
     questions = converted.questions;
     result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
     result.notes.push(

@@ -86,6 +86,14 @@ export const ResultsSchema = z
           .min(1)
           .optional()
           .describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
+        thinking: z
+          .object({
+            enabled: z.boolean().describe("The chat template's enable_thinking the items were asked with."),
+            end: z.string().min(1).max(32).describe("Answers were scored after the last occurrence of this text."),
+          })
+          .strict()
+          .optional()
+          .describe("The base's thinking mode (registry.yaml base.thinking); absent in older results."),
       })
       .strict()
       .describe("Decoding settings, enforced greedy."),
