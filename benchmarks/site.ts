@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { mulberry32 } from "../fixtures/data.ts";
-import type { EvaluationRecord } from "../src/core/site/evaluation-record.ts";
+import type { EvaluationRecord } from "../src/core/schemas/evaluation-record.ts";
 import { DATA_DIR } from "./datasets.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -115,7 +115,7 @@ export async function benchSite(): Promise<Record<string, unknown>> {
     import { join } from "node:path";
     import { loadRegistryContext } from "./dist/core/registry/registry-context.js";
     import { FsRegistrySource } from "./dist/io/fs-source.js";
-    import { EvaluationRecordSchema } from "./dist/core/site/evaluation-record.js";
+    import { EvaluationRecordSchema } from "./dist/core/schemas/evaluation-record.js";
     const dir = ${JSON.stringify(dir)};
     await loadRegistryContext(new FsRegistrySource(dir));
     for (const name of readdirSync(join(dir, "evaluations"))) for (const file of readdirSync(join(dir, "evaluations", name)))

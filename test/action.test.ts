@@ -24,6 +24,7 @@ import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./suppor
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument, readTree } from "./support/registry.ts";
+import { scaled } from "./support/load.ts";
 
 useNock();
 const fixture = readTree(FIXTURE_ROOT) as Tree;
@@ -279,7 +280,7 @@ describe("the GPU action", () => {
         const cancel = new AbortController();
         const run = runAction(inputs(), { ...setup(), signal: cancel.signal });
         const started = Date.now();
-        while (!existsSync(pidFile) && Date.now() - started < 60_000) await sleep(50);
+        while (!existsSync(pidFile) && Date.now() - started < scaled(60_000)) await sleep(50);
         const pid = Number(readFileSync(pidFile, "utf8"));
         expect(isRunning(pid)).toBe(true);
         cancel.abort(new ActionFailure("the run was cancelled (SIGINT); nothing was uploaded"));
@@ -335,7 +336,7 @@ describe("the action's entry, as the workflow runs it (action/dist/main.js)", ()
     const workspace = mkdtempSync(join(root, "workspace-"));
     const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "action", "dist", "main.js")], {
       encoding: "utf8",
-      timeout: 60_000, // a hang (a FIFO read for ever) fails the test instead of holding it
+      timeout: scaled(60_000), // a hang (a FIFO read for ever) fails the test instead of holding it
       env: {
         PATH: process.env.PATH,
         GITHUB_REPOSITORY: "octo/registry",

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cli } from "./support/cli.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { RUN_TEMP_PREFIX } from "./support/temp-folder.ts";
+import { scaled } from "./support/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-cli-usage-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,7 +58,7 @@ describe("what a first try gets wrong, named", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "benchmarks/run.ts"], {
       cwd: join(import.meta.dirname, ".."),
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: scaled(60_000),
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("npm run bench -- validate");

@@ -21,6 +21,7 @@ import { cli } from "./support/cli.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { scaled } from "./support/load.ts";
 
 // A maintainer's and an operator's first day, as docs/operator-guide.md tells it: every command below is
 // a line of the guide (checked first), run with the guide's names mapped to this test's folders.
@@ -57,7 +58,7 @@ afterAll(async () => {
 
 describe(
   "first day: from loragate init to a merged adapter, following the operator guide",
-  { timeout: 180_000 },
+  { timeout: scaled(180_000) },
   () => {
     it("init, pin-base, check, the app from .env, a contributor's PR validated, evaluated, merged", async () => {
       const registry = names["my-registry"]!;
@@ -133,7 +134,7 @@ describe(
       opened.pull_request.author_association = "OWNER";
       expect((await deliver(app, "pull_request", opened)).status).toBe(200);
       const checkOf = (name: string) => github.checks.findLast((c) => c.head_sha === head && c.name === name);
-      const until = (what: () => unknown) => expect.poll(what, { timeout: 60_000, interval: 100 });
+      const until = (what: () => unknown) => expect.poll(what, { timeout: scaled(60_000), interval: 100 });
       await until(() => github.dispatches.length).toBe(1);
       expect(checkOf("loragate/validate")).toMatchObject({ status: "completed", conclusion: "success" });
 

@@ -3,29 +3,17 @@
  * CSI), DEL and bidirectional overrides are written as \uXXXX escapes in check's text output and in
  * IMPORT_REPORT.md, never raw.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
-import { runCli } from "../src/cli/main.ts";
 import { printable, withoutControls } from "../src/core/text.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { cli } from "./support/cli.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-hostile-output-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("hostile-output");
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
 
 const HOSTILE_KEYS: [string, string, string][] = [
   ["ESC and a screen clear", "x\u001b[2Jy", "x\\u001b[2Jy"],

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPythonSyntax, PARSE_BUDGET_MS, pythonSyntax } from "../src/core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../src/core/evaluation/scoring.ts";
+import { scaled } from "./support/load.ts";
 
 beforeAll(loadPythonSyntax);
 
@@ -26,7 +27,7 @@ describe("code answers: the quadratic parse is never run on them (tree-sitter-py
     const { value, ms } = timed(() => scoreAnswer("code", answer, KEYWORDS));
     expect(value.score).toBe(0);
     expect(value.bounded).toMatch(/backslash line continuations, over 500/);
-    expect(ms).toBeLessThan(2000); // a correctness bound: 1-7 s a parse before, on one shared thread
+    expect(ms).toBeLessThan(scaled(2000)); // a correctness bound: 1-7 s a parse before, on one shared thread
   });
 
   it("real code with a few continuations scores as before, with nothing bounded", () => {
@@ -67,7 +68,7 @@ describe("regex scoring: a costly program searches a bounded start of the answer
       /the pattern regex searched the first 1997 of 19994 characters \(a 2003-instruction program\)/,
     );
     expect(value.score).toBe(0); // the = lies past what it could search
-    expect(ms).toBeLessThan(2000); // a correctness bound: 0.8-3 s per answer before
+    expect(ms).toBeLessThan(scaled(2000)); // a correctness bound: 0.8-3 s per answer before
   });
 
   it("a costly extract pattern of exact_match is bounded the same way", () => {

@@ -1,24 +1,15 @@
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { renderConfigTemplate } from "../src/core/registry/config-template.ts";
 import { pinBase } from "../src/core/registry/pin-base.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { cli } from "./support/cli.ts";
+import { scratchFolder } from "./support/scratch.ts";
 
-const tmp = mkdtempSync(join(tmpdir(), "loragate-init-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchFolder("init");
 let n = 0;
 const fresh = () => join(tmp, `case-${++n}`);
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { privateKey } from "./support/app-process.ts";
+import { scaled } from "./support/load.ts";
 
 // What README's "Install" says, done as a user does: npm pack in the checkout (dist/ as `npm test` builds
 // it), then an install in an empty folder. Dependencies come from the npm registry, or its local cache
@@ -14,7 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), "loragate-package-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000); // node_modules: many files
 
 const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 480_000 });
+  execFileSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: scaled(480_000),
+  });
 
 /** `npx ARGS` in `cwd`: its exit code and output. */
 function npx(cwd: string, ...args: string[]): { code: number; out: string } {
@@ -36,7 +42,7 @@ async function freePort(): Promise<number> {
 
 describe(
   "installable from the repository: npm pack, then npm install in an empty folder",
-  { timeout: 600_000 },
+  { timeout: scaled(600_000) },
   () => {
     it("npx loragate --help, check, init, and the app's start work from the installed package", async () => {
       const tgz = run(
@@ -90,7 +96,7 @@ describe(
                 (r) => r.status,
                 () => 0,
               ),
-            { timeout: 60_000 },
+            { timeout: scaled(60_000) },
           )
           .toBe(200);
       } finally {

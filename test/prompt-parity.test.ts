@@ -19,6 +19,7 @@ import { EvaluationHarness } from "../src/eval/harness.ts";
 import { type ChatStyle, tinyBase, type TinyArchitecture } from "../src/gguf/tiny-base.ts";
 import { writeFamilyBase } from "./support/families.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
+import { scaled } from "./support/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-prompt-parity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,6 +147,7 @@ const FAKE_STYLES: [TinyArchitecture, ChatStyle, string][] = [
 
 describeWithTrainer(
   "one prompt for training and evaluation (train.py with transformers vs the harness)",
+  { timeout: scaled(120_000) },
   () => {
     const corpus = ["Name the fruit for this color. Which fruit is red? apple banana", system];
     const bases: Base[] = [];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadDocument } from "../src/core/registry/load-document.ts";
 import { AdapterManifestSchema, type AdapterManifest } from "../src/core/schemas/adapter.ts";
-import { trainingRecipe } from "../src/core/adapter/training-recipe.ts";
+import { trainingRecipe } from "../src/core/schemas/training-recipe.ts";
 import { fixtureBase, fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { modelSample } from "../src/action/model-sample.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
@@ -19,6 +19,7 @@ import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/t
 import { promptSample } from "../src/action/prompt-sample.ts";
 import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { tinyBase } from "../src/gguf/tiny-base.ts";
+import { scaled } from "./support/load.ts";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
 if (!python) console.warn("trainer tests skipped: no python3 on this machine");
@@ -134,7 +135,10 @@ print(json.dumps(out))`;
   });
 });
 
-describeWithTrainer("the trainer with torch (the trainer's Python environment)", () => {
+/** The longest of these trains an epoch (about a minute on 2 idle CPUs); a busy machine gets longer. */
+const TORCH = { timeout: scaled(180_000) };
+
+describeWithTrainer("the trainer with torch (the trainer's Python environment)", TORCH, () => {
   const cache = join(dir, "models");
   const { trainingBase } = writeModelCache({
     registry: loadRegistryDocument(),
@@ -195,7 +199,7 @@ print(json.dumps([ours, theirs]))`;
     const [ours, theirs] = JSON.parse(run.stdout) as [number, number];
     expect(Math.abs(ours - theirs)).toBeLessThan(1e-5);
     expect(ours).toBeGreaterThan(1); // a real loss, not an empty mean
-  }, 60_000);
+  });
 
   it("chat forms: one conversation tokenizes alike in every form; several turns train on the assistant's only", () => {
     const turns = [
@@ -249,7 +253,7 @@ print(json.dumps(out))`;
     expect(multi[0]).toContain("2 plus 3 is 5.");
     expect(multi[1]).toContain("5 times 4 is 20.");
     for (const span of multi) expect(span).not.toMatch(/tutor|Add 2|times 4\?/);
-  }, 60_000);
+  });
 
   it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {
     const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ max_seq_length: 16 })], {
@@ -261,7 +265,7 @@ print(json.dumps(out))`;
     );
     expect(run.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-  }, 60_000);
+  });
 
   it.each([
     ["model.safetensors cut short", "model.safetensors", (bytes: Buffer) => bytes.subarray(0, 4096)],
@@ -378,7 +382,7 @@ print(json.dumps(out))`;
     expect(twinRun.stderr).toContain(`the training base ${trainingBase}`);
     expect(twinRun.stderr).not.toMatch(/Traceback|tokenized differently/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-  }, 240_000);
+  });
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });
@@ -398,5 +402,5 @@ print(json.dumps(out))`;
     expect(stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
     expect(existsSync(`${recipe.output_dir}.partial`)).toBe(false);
-  }, 120_000);
+  });
 });

@@ -14,7 +14,7 @@ import { allFindings, checkRegistry } from "../core/check.ts";
 import { correlationId } from "../core/review/correlation.ts";
 import { findingLine } from "../core/findings/findings.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { benchmarksFor, expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
+import { benchmarksFor, expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { renderScorecard } from "../core/evaluation/scorecard.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import { type PinnedBase, pinnedBase } from "../core/schemas/registry.ts";

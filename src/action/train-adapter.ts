@@ -11,7 +11,7 @@ import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../gguf/p
 import { readSafetensors } from "../gguf/safetensors.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
-import { trainingRecipe } from "../core/adapter/training-recipe.ts";
+import { trainingRecipe } from "../core/schemas/training-recipe.ts";
 import type { ChatMessage } from "../core/evaluation/prompt.ts";
 import type { Thinking } from "../core/schemas/registry.ts";
 import type { ModelSample } from "./model-sample.ts";

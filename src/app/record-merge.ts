@@ -1,4 +1,4 @@
-import { readMergeRecord } from "../core/evaluation/merge-record.ts";
+import { readMergeRecord } from "../core/registry/merge-record.ts";
 import { applyMerge, renderLeaderboard } from "../core/registry/registry-update.ts";
 import { RegistrySchema } from "../core/schemas/registry.ts";
 import { EVALUATIONS_DIR } from "../core/site/site-inputs.ts";

@@ -1,7 +1,7 @@
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
-import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.ts";
+import { embedMergeRecord, mergeRecord } from "../core/registry/merge-record.ts";
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";

@@ -1,4 +1,4 @@
-import { formatText } from "../core/findings/format-report.ts";
+import { formatText } from "../core/format-report.ts";
 import { type OnPhase, phaseClock } from "../core/phases.ts";
 import { counted } from "../core/text.ts";
 import { allFindings, type CheckReport, checkRegistry } from "../core/check.ts";

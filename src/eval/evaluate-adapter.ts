@@ -4,7 +4,7 @@
  * checked), and the benchmarks are the adapter's own, its domain's, the out-of-domain ones it lists
  * and any hidden ones; the result is a complete results.json.
  */
-import { type ApplicableBenchmark, benchmarksFor } from "../core/evaluation/benchmarks-for.ts";
+import { type ApplicableBenchmark, benchmarksFor } from "../core/contamination/benchmarks-for.ts";
 import { findingLine } from "../core/findings/findings.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";

@@ -3,7 +3,7 @@
  * batch per model so that parallel sequences stay full, then scored into per-item paired outcomes
  * (results.json's benchmarks). Verdicts and scorecards are the core's business, from these outcomes.
  */
-import type { ApplicableBenchmark } from "../core/evaluation/benchmarks-for.ts";
+import type { ApplicableBenchmark } from "../core/contamination/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
 import { answerAfterThinking, benchmarkMessages } from "../core/evaluation/prompt.ts";
 import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";

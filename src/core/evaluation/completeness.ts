@@ -4,14 +4,22 @@
  * runners hold), every item of each exactly once, from the harness this gate runs. Without this,
  * results with the hard benchmarks left out, or one good item repeated, would pass the bar.
  */
-import type { Results } from "../schemas/results.ts";
-import type { ApplicableBenchmark } from "./benchmarks-for.ts";
+import type { BenchmarkItem } from "../schemas/records.ts";
+import type { BenchmarkResult, Results } from "../schemas/results.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
 export const HARNESS_VERSION = "loragate-eval/4";
 
+/** A benchmark complete results hold: each of its items once, at its pinned sha256. */
+export interface ExpectedBenchmark {
+  name: string;
+  kind: BenchmarkResult["kind"];
+  sha256: string;
+  items: readonly BenchmarkItem[];
+}
+
 export interface ExpectedResults {
-  benchmarks: readonly Pick<ApplicableBenchmark, "name" | "kind" | "sha256" | "items">[];
+  benchmarks: readonly ExpectedBenchmark[];
   /** Hidden benchmarks the runners hold (config bar.hidden.benchmarks). */
   hidden: number;
   harness: string;

@@ -6,7 +6,7 @@
 import type { Results } from "../schemas/results.ts";
 import { printable } from "../text.ts";
 import type { BarVerdict } from "./bar.ts";
-import { powerNote, ROLE, thinkingNote } from "./scorecard.ts";
+import { answerProblems, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
 import type { PairedSummary } from "./statistics.ts";
 
 const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "95% CI of Δ"];
@@ -50,7 +50,7 @@ export function renderScorecardText({ results, verdict }: { results: Results; ve
     );
   }
   out.push("");
-  out.push(...notes(results));
+  out.push(...answerProblems(results, printable, 40).map((note) => `note: ${note}`));
   if (results.training)
     out.push(
       `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s` +
@@ -79,24 +79,4 @@ function table(rows: string[][]): string[] {
 
 function lossRange(loss: { loss: number }[]): string {
   return loss.length < 2 ? "" : `, loss ${loss[0]!.loss.toFixed(3)} → ${loss.at(-1)!.loss.toFixed(3)}`;
-}
-
-/** Answers cut at the token budget, empty, or not scorable (hidden benchmarks: never named by item). */
-function notes(results: Results): string[] {
-  const out: string[] = [];
-  for (const b of results.benchmarks) {
-    if (b.kind === "hidden") continue;
-    const n = b.outcomes.length;
-    const g = b.generation;
-    const name = printable(b.name, 40);
-    if (g && (g.base.max_tokens || g.adapter.max_tokens))
-      out.push(
-        `note: ${name}: answers cut at ${results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
-      );
-    if (g && (g.base.empty || g.adapter.empty))
-      out.push(`note: ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
-    for (const problem of b.problems ?? [])
-      out.push(`note: ${name}: not scorable: ${printable(problem, 300)}`);
-  }
-  return out;
 }

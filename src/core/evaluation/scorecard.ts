@@ -164,24 +164,37 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
 
 /** Answers cut at the token budget or empty, and items that could not be scored: worth a look. */
 function answerNotes(results: Results): string[] {
+  const notes = answerProblems(results, inert, 60).map((note) => `- ${note}`);
+  return notes.length
+    ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"]
+    : [];
+}
+
+/**
+ * The answers worth a look, one sentence per benchmark and kind: cut at the token budget, empty, not
+ * scorable. `show` makes a name or problem safe for where it is printed; hidden benchmarks are never named.
+ */
+export function answerProblems(
+  results: Results,
+  show: (text: string, max: number) => string,
+  nameWidth: number,
+): string[] {
   const notes: string[] = [];
   const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue; // scores only, never item ids
     const g = b.generation;
     const n = b.outcomes.length;
-    const name = inert(b.name, 60);
+    const name = show(b.name, nameWidth);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `- ${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+        `${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
       );
     if (g && (g.base.empty || g.adapter.empty))
-      notes.push(`- ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
-    for (const problem of b.problems ?? []) notes.push(`- ${name}: not scorable: ${inert(problem, 300)}`);
+      notes.push(`${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
+    for (const problem of b.problems ?? []) notes.push(`${name}: not scorable: ${show(problem, 300)}`);
   }
-  return notes.length
-    ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"]
-    : [];
+  return notes;
 }
 
 /** Keeps a document under GitHub's limit, cutting at a line and saying so. */

@@ -1,4 +1,4 @@
-import type { CheckedAdapter } from "../check.ts";
+import type { AdapterReport } from "../adapter/validate-adapter.ts";
 import { hasErrors, sortFindings } from "../findings/findings.ts";
 import type { RegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
@@ -29,7 +29,7 @@ export interface RoutingReport {
 export async function checkRouting(params: {
   source: RegistrySource;
   context: RegistryContext;
-  reports: CheckedAdapter[];
+  reports: AdapterReport[];
   read: ReadBenchmark;
 }): Promise<RoutingReport | undefined> {
   const { source, context } = params;

@@ -7,7 +7,7 @@
 import { compareSemver } from "../registry/semver.ts";
 import type { AdapterManifest } from "../schemas/adapter.ts";
 import type { Registry } from "../schemas/registry.ts";
-import type { EvaluationRecord } from "./evaluation-record.ts";
+import type { EvaluationRecord } from "../schemas/evaluation-record.ts";
 import { escapeHtml as esc, page } from "./html.ts";
 import { lineChart } from "./svg-chart.ts";
 

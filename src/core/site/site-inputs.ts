@@ -9,7 +9,7 @@ import { loadRegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { AdapterManifestSchema } from "../schemas/adapter.ts";
 import type { Registry } from "../schemas/registry.ts";
-import { type EvaluationRecord, EvaluationRecordSchema } from "./evaluation-record.ts";
+import { type EvaluationRecord, EvaluationRecordSchema } from "../schemas/evaluation-record.ts";
 import type { SiteAdapter } from "./render-site.ts";
 
 export const EVALUATIONS_DIR = "evaluations";

@@ -1,8 +1,8 @@
-import { allFindings, type CheckReport } from "../check.ts";
-import { countBySeverity, type Finding } from "./findings.ts";
-import { summarizeContamination } from "../contamination/report.ts";
-import { counted, printable, withoutControls } from "../text.ts";
-import { routingText } from "../router/routing-text.ts";
+import { allFindings, type CheckReport } from "./check.ts";
+import { countBySeverity, type Finding } from "./findings/findings.ts";
+import { summarizeContamination } from "./contamination/report.ts";
+import { counted, printable, withoutControls } from "./text.ts";
+import { routingText } from "./router/routing-text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 

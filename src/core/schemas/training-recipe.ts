@@ -4,8 +4,8 @@
  * exactly the declared one: same batch size and step count, so results compare across runs.
  */
 import { z } from "zod";
-import type { AdapterManifest } from "../schemas/adapter.ts";
-import type { Thinking } from "../schemas/registry.ts";
+import type { AdapterManifest } from "./adapter.ts";
+import type { Thinking } from "./registry.ts";
 
 export const TrainingRecipeSchema = z
   .object({
