@@ -18,6 +18,7 @@ import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { type ChatStyle, tinyBase, type TinyArchitecture } from "../src/gguf/tiny-base.ts";
 import { writeFamilyBase } from "./support/families.ts";
+import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 import { scaled } from "./support/load.ts";
 
@@ -202,7 +203,7 @@ describeWithTrainer(
           stdio: ["ignore", "pipe", "pipe"],
         }),
       );
-    }, 240_000);
+    }, scaled(240_000));
 
     it("every base: the same token ids for every form, on both sides", async () => {
       for (const base of bases) {

@@ -23,6 +23,7 @@ import { EvaluationHarness, type Generation } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import type { Family } from "../src/gguf/tiny-family.ts";
 import { writeFamilyBase } from "./support/families.ts";
+import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-families-"));
@@ -136,7 +137,7 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
       writeFileSync(gguf, adapter.gguf);
       trained.set(label, { base: bases.get(family)!, adapter, gguf });
     }
-  }, 600_000);
+  }, scaled(600_000));
 
   it.each(CASES)(
     "$label: the learned answers score 1 (the base's 0), VIDEOS whole, the think block skipped; lm-evaluation-harness agrees",
@@ -233,6 +234,6 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
       expect(nearTies.filter((n) => !n.startsWith("unseen"))).toEqual([]);
       if (nearTies.length) console.info(`${label}: float near-ties: ${nearTies.join(", ")}`);
     },
-    300_000,
+    scaled(300_000),
   );
 });

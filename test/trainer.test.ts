@@ -166,7 +166,7 @@ describeWithTrainer("the trainer with torch (the trainer's Python environment)",
           "-c",
           `import sys; sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))}); import train; print(train.training_threads())`,
         ],
-        { encoding: "utf8", env: { ...process.env, ...env } },
+        { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "", ...env } },
       ).stdout.trim();
     // pinned to one core: one thread, whatever the machine has
     expect(threads(["taskset", "-c", "0"])).toMatch(/^\(1, '1 CPUs usable by affinity, load [\d.]+'\)$/);

@@ -482,13 +482,17 @@ def usable_cpus() -> tuple[int, str]:
 def training_threads() -> tuple[int, str]:
     """torch's CPU threads: the usable CPUs less those other work keeps busy (a thread that waits on a busy
     core stalls every step of the others: on a loaded 2-core machine the default made no progress in 6
-    CPU-minutes where one thread trained in one). LORAGATE_TRAINER_THREADS overrides."""
+    CPU-minutes where one thread trained in one), at most OMP_NUM_THREADS where set.
+    LORAGATE_TRAINER_THREADS overrides."""
     cpus, why = usable_cpus()
     override = os.environ.get("LORAGATE_TRAINER_THREADS", "")
     if override.isdigit() and int(override) > 0:
         return int(override), f"LORAGATE_TRAINER_THREADS (of {cpus} CPUs usable by {why})"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     threads = max(1, min(cpus, cpus - int(load)))
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    if omp.isdigit() and 0 < int(omp) < threads:  # the caller's own bound (a test runner sharing the CPUs)
+        return int(omp), f"OMP_NUM_THREADS, of {cpus} CPUs usable by {why}, load {load:.1f}"
     return threads, f"{cpus} CPUs usable by {why}, load {load:.1f}"
 
 
