@@ -20,7 +20,6 @@ import { type ChatStyle, tinyBase, type TinyArchitecture } from "../src/gguf/tin
 import { writeFamilyBase } from "./support/families.ts";
 import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
-import { scaled } from "./support/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-prompt-parity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
