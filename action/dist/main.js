@@ -35199,124 +35199,6 @@ var AdapterManifestSchema = external_exports.object({
   extra: ExtraSchema
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
-// src/core/random.ts
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-
-// src/core/evaluation/statistics.ts
-function mcnemarExact(b, c) {
-  const n = b + c;
-  if (n === 0) return 1;
-  const k = Math.min(b, c);
-  let logTerm = -n * Math.LN2;
-  let tail = Math.exp(logTerm);
-  for (let i = 1; i <= k; i++) {
-    logTerm += Math.log((n - i + 1) / i);
-    tail += Math.exp(logTerm);
-  }
-  return Math.min(1, 2 * tail);
-}
-var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
-  if (differences.length === 0) return [0, 0];
-  const random = mulberry32(seed);
-  const means = new Float64Array(resamples);
-  const n = differences.length;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
-    means[r] = sum / n;
-  }
-  means.sort();
-  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
-}
-var BOOTSTRAP_BUDGET = 2e7;
-function meanInterval(differences, seed = 42) {
-  const n = differences.length;
-  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
-  const m = mean(differences);
-  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
-  const half = 1.959964 * Math.sqrt(variance / n);
-  return [m - half, m + half];
-}
-function pairedSummary(outcomes, seed = 42) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  const wins = differences.filter((d) => d > 0).length;
-  const losses = differences.filter((d) => d < 0).length;
-  const base = mean(outcomes.map((o) => o.base));
-  const adapter = mean(outcomes.map((o) => o.adapter));
-  return {
-    items: outcomes.length,
-    base,
-    adapter,
-    delta: adapter - base,
-    wins,
-    losses,
-    p: mcnemarExact(wins, losses),
-    ci95: meanInterval(differences, seed)
-  };
-}
-function normalQuantile(p) {
-  const a = [
-    -39.69683028665376,
-    220.9460984245205,
-    -275.9285104469687,
-    138.357751867269,
-    -30.66479806614716,
-    2.506628277459239
-  ];
-  const b = [
-    -54.47609879822406,
-    161.5858368580409,
-    -155.6989798598866,
-    66.80131188771972,
-    -13.28068155288572
-  ];
-  const c = [
-    -0.007784894002430293,
-    -0.3223964580411365,
-    -2.400758277161838,
-    -2.549732539343734,
-    4.374664141464968,
-    2.938163982698783
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5;
-  const r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-var POWER = 0.8;
-var PLANNING_SD = 0.5;
-var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
-function detectableGain(params) {
-  const { items, sd, alpha } = params;
-  if (items === 0) return 1;
-  const normal = (normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd / Math.sqrt(items);
-  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
-}
-function itemsToDetect(params) {
-  const { gain, alpha } = params;
-  const z2 = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
-  return Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
-}
-function differenceSd(outcomes) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  if (differences.length < 2) return 0;
-  const m = mean(differences);
-  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
-}
-
 // src/core/dataset/parallel-dataset.ts
 import { createReadStream as createReadStream3 } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -35502,6 +35384,205 @@ async function firstRecordForm(path, size, maxLineBytes) {
   return found;
 }
 
+// src/core/random.ts
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// src/core/evaluation/statistics.ts
+function mcnemarExact(b, c) {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  let logTerm = -n * Math.LN2;
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i);
+    tail += Math.exp(logTerm);
+  }
+  return Math.min(1, 2 * tail);
+}
+var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
+function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
+  if (differences.length === 0) return [0, 0];
+  const random = mulberry32(seed);
+  const means = new Float64Array(resamples);
+  const n = differences.length;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
+    means[r] = sum / n;
+  }
+  means.sort();
+  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
+}
+var BOOTSTRAP_BUDGET = 2e7;
+function meanInterval(differences, seed = 42) {
+  const n = differences.length;
+  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
+  const m = mean(differences);
+  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
+  const half = 1.959964 * Math.sqrt(variance / n);
+  return [m - half, m + half];
+}
+function pairedSummary(outcomes, seed = 42) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  const wins = differences.filter((d) => d > 0).length;
+  const losses = differences.filter((d) => d < 0).length;
+  const base = mean(outcomes.map((o) => o.base));
+  const adapter = mean(outcomes.map((o) => o.adapter));
+  return {
+    items: outcomes.length,
+    base,
+    adapter,
+    delta: adapter - base,
+    wins,
+    losses,
+    p: mcnemarExact(wins, losses),
+    ci95: meanInterval(differences, seed)
+  };
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+var POWER = 0.8;
+var PLANNING_SD = 0.5;
+var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
+function detectableGain(params) {
+  const { items, sd, alpha } = params;
+  if (items === 0) return 1;
+  const normal = (normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd / Math.sqrt(items);
+  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+}
+function itemsToDetect(params) {
+  const { gain, alpha } = params;
+  const z2 = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
+  return Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+}
+function differenceSd(outcomes) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  if (differences.length < 2) return 0;
+  const m = mean(differences);
+  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
+}
+
+// src/core/adapter/folder-rules.ts
+async function checkFolder(source, dir, config2, add) {
+  const entries = /* @__PURE__ */ new Map();
+  for (const entry of await source.list(dir)) {
+    entries.set(entry.path, entry);
+    const base = { file: entry.path, line: 0, field: "" };
+    if (entry.kind === "symlink") {
+      add({
+        ...base,
+        rule: "symlink",
+        message: "symbolic links are not allowed in an adapter folder",
+        hint: "commit the file itself; a link could point outside the adapter"
+      });
+    } else if (entry.kind === "other") {
+      add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
+    } else if (entry.kind === "file") {
+      const ext = extensionOf(entry.path);
+      if (PICKLE_EXTENSIONS.includes(ext)) {
+        add({
+          ...base,
+          rule: "pickle-weights",
+          message: `${ext} files are pickles, which run code when loaded`,
+          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway"
+        });
+      } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
+        add({
+          ...base,
+          rule: "file-type",
+          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
+          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`
+        });
+      }
+      if (entry.size > config2.limits.max_file_bytes) {
+        add({
+          ...base,
+          rule: "file-too-large",
+          message: `file is ${entry.size} bytes, over the limit of ${config2.limits.max_file_bytes}`,
+          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes"
+        });
+      }
+    }
+  }
+  return entries;
+}
+function checkCounts(stats, config2, dir, manifest, add) {
+  const { min_train_examples: minTrain, min_benchmark_items: minItems } = config2.bar;
+  if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
+    add({
+      file: joinPath(dir, manifest.data.train),
+      line: 0,
+      field: "",
+      rule: "too-few-examples",
+      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
+      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`
+    });
+  }
+  if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
+    add({
+      file: joinPath(dir, manifest.data.benchmark),
+      line: 0,
+      field: "",
+      rule: "too-few-benchmark-items",
+      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
+      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
+    });
+  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
+    const { planned_gain_points: gain, max_p_value: alpha } = config2.bar.domain;
+    const needed = itemsToDetect({ gain: gain / 100, alpha });
+    if (stats.benchmark.unique < needed)
+      add({
+        file: joinPath(dir, manifest.data.benchmark),
+        line: 0,
+        field: "",
+        rule: "underpowered-benchmark",
+        severity: "warning",
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
+        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
+      });
+  }
+}
+
 // src/core/registry/semver.ts
 function compareSemver(a, b) {
   const pa = SEMVER_PATTERN.exec(a);
@@ -35528,6 +35609,132 @@ function compareSemver(a, b) {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+// src/core/adapter/manifest-rules.ts
+function checkManifestPatterns(manifest, at, add) {
+  const config2 = manifest.evaluation.config ?? {};
+  const patterns = {
+    extract: config2.extract,
+    pattern: manifest.evaluation.type === "regex" ? config2.pattern : void 0
+  };
+  for (const [key, pattern] of Object.entries(patterns)) {
+    if (typeof pattern !== "string") continue;
+    try {
+      safeRegex(pattern, "");
+    } catch (error62) {
+      add({
+        ...at("evaluation", "config", key),
+        field: `evaluation.config.${key}`,
+        rule: "invalid-regex",
+        message: error62.message,
+        hint: RE2_HINT
+      });
+    }
+  }
+}
+function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
+  const { registry: registry2, config: config2 } = context;
+  if (manifest.name !== folder) {
+    add({
+      ...at("name"),
+      field: "name",
+      rule: "name-mismatch",
+      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
+      hint: `set name: ${folder}, or rename the folder`
+    });
+  }
+  const limits = config2.limits.hyperparameters;
+  const ranged = [
+    ["lora", "r", manifest.lora.r, limits.r],
+    ["lora", "alpha", manifest.lora.alpha, limits.alpha],
+    ["lora", "dropout", manifest.lora.dropout, limits.dropout],
+    ["training", "epochs", manifest.training.epochs, limits.epochs],
+    ["training", "learning_rate", manifest.training.learning_rate, limits.learning_rate],
+    ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
+    ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length]
+  ];
+  for (const [group, key, value, range3] of ranged) {
+    if (!(value >= range3.min && value <= range3.max)) {
+      add({
+        ...at(group, key),
+        field: `${group}.${key}`,
+        rule: "hyperparameter-range",
+        message: `${group}.${key} is ${value}, outside the registry's range ${range3.min}..${range3.max}`,
+        hint: `choose a value in ${range3.min}..${range3.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
+      });
+    }
+  }
+  manifest.lora.target_modules.forEach((module, i) => {
+    if (!limits.target_modules.includes(module)) {
+      add({
+        ...at("lora", "target_modules", i),
+        field: `lora.target_modules.${i}`,
+        rule: "target-module",
+        message: `target module "${printable(module)}" is not allowed`,
+        hint: `use modules among ${limits.target_modules.join(", ")}`
+      });
+    }
+  });
+  if (!registry2) return;
+  if (manifest.base !== registry2.base.id) {
+    add({
+      ...at("base"),
+      field: "base",
+      rule: "base-mismatch",
+      message: `base is "${printable(manifest.base)}", but the registry pins "${registry2.base.id}"`,
+      hint: `set base: ${registry2.base.id}; adapters on another base are not comparable`
+    });
+  }
+  const current = registry2.adapters[manifest.name];
+  const order = current ? compareSemver(manifest.version, current.version) : 1;
+  if (current?.status === "imported" && order === 0) {
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      severity: "warning",
+      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
+      hint: "bump the version in the pull request that retrains this adapter"
+    });
+  } else if (order <= 0) {
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      message: `version ${manifest.version} is not greater than the registry's ${current.version}`,
+      hint: "bump the version (e.g. the minor number for retrained data)"
+    });
+  }
+  if (current && current.domain !== manifest.domain) {
+    add({
+      ...at("domain"),
+      field: "domain",
+      rule: "domain-changed",
+      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
+      hint: "keep the domain, or propose a new adapter for the new domain"
+    });
+  }
+  manifest.ood_benchmarks.forEach((domain2, i) => {
+    if (!(domain2 in registry2.benchmarks)) {
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        message: `ood_benchmarks names "${printable(domain2)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${Object.keys(registry2.benchmarks).join(", ") || "(none)"}`
+      });
+    } else if (domain2 === manifest.domain) {
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "ood-is-own-domain",
+        severity: "warning",
+        message: `"${domain2}" is the adapter's own domain, not an out-of-domain benchmark`,
+        hint: "remove it; the own-domain benchmark is always evaluated"
+      });
+    }
+  });
 }
 
 // src/core/adapter/validate-adapter.ts
@@ -35681,209 +35888,6 @@ async function validateAdapter(params) {
 function finish(name, sink, stats) {
   const findings = sink.finish();
   return { name, ok: !hasErrors(findings), findings, stats };
-}
-async function checkFolder(source, dir, config2, add) {
-  const entries = /* @__PURE__ */ new Map();
-  for (const entry of await source.list(dir)) {
-    entries.set(entry.path, entry);
-    const base = { file: entry.path, line: 0, field: "" };
-    if (entry.kind === "symlink") {
-      add({
-        ...base,
-        rule: "symlink",
-        message: "symbolic links are not allowed in an adapter folder",
-        hint: "commit the file itself; a link could point outside the adapter"
-      });
-    } else if (entry.kind === "other") {
-      add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
-    } else if (entry.kind === "file") {
-      const ext = extensionOf(entry.path);
-      if (PICKLE_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "pickle-weights",
-          message: `${ext} files are pickles, which run code when loaded`,
-          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway"
-        });
-      } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "file-type",
-          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
-          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`
-        });
-      }
-      if (entry.size > config2.limits.max_file_bytes) {
-        add({
-          ...base,
-          rule: "file-too-large",
-          message: `file is ${entry.size} bytes, over the limit of ${config2.limits.max_file_bytes}`,
-          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes"
-        });
-      }
-    }
-  }
-  return entries;
-}
-function checkManifestPatterns(manifest, at, add) {
-  const config2 = manifest.evaluation.config ?? {};
-  const patterns = {
-    extract: config2.extract,
-    pattern: manifest.evaluation.type === "regex" ? config2.pattern : void 0
-  };
-  for (const [key, pattern] of Object.entries(patterns)) {
-    if (typeof pattern !== "string") continue;
-    try {
-      safeRegex(pattern, "");
-    } catch (error62) {
-      add({
-        ...at("evaluation", "config", key),
-        field: `evaluation.config.${key}`,
-        rule: "invalid-regex",
-        message: error62.message,
-        hint: RE2_HINT
-      });
-    }
-  }
-}
-function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
-  const { registry: registry2, config: config2 } = context;
-  if (manifest.name !== folder) {
-    add({
-      ...at("name"),
-      field: "name",
-      rule: "name-mismatch",
-      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
-      hint: `set name: ${folder}, or rename the folder`
-    });
-  }
-  const limits = config2.limits.hyperparameters;
-  const ranged = [
-    ["lora", "r", manifest.lora.r, limits.r],
-    ["lora", "alpha", manifest.lora.alpha, limits.alpha],
-    ["lora", "dropout", manifest.lora.dropout, limits.dropout],
-    ["training", "epochs", manifest.training.epochs, limits.epochs],
-    ["training", "learning_rate", manifest.training.learning_rate, limits.learning_rate],
-    ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
-    ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length]
-  ];
-  for (const [group, key, value, range3] of ranged) {
-    if (!(value >= range3.min && value <= range3.max)) {
-      add({
-        ...at(group, key),
-        field: `${group}.${key}`,
-        rule: "hyperparameter-range",
-        message: `${group}.${key} is ${value}, outside the registry's range ${range3.min}..${range3.max}`,
-        hint: `choose a value in ${range3.min}..${range3.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
-      });
-    }
-  }
-  manifest.lora.target_modules.forEach((module, i) => {
-    if (!limits.target_modules.includes(module)) {
-      add({
-        ...at("lora", "target_modules", i),
-        field: `lora.target_modules.${i}`,
-        rule: "target-module",
-        message: `target module "${printable(module)}" is not allowed`,
-        hint: `use modules among ${limits.target_modules.join(", ")}`
-      });
-    }
-  });
-  if (!registry2) return;
-  if (manifest.base !== registry2.base.id) {
-    add({
-      ...at("base"),
-      field: "base",
-      rule: "base-mismatch",
-      message: `base is "${printable(manifest.base)}", but the registry pins "${registry2.base.id}"`,
-      hint: `set base: ${registry2.base.id}; adapters on another base are not comparable`
-    });
-  }
-  const current = registry2.adapters[manifest.name];
-  const order = current ? compareSemver(manifest.version, current.version) : 1;
-  if (current?.status === "imported" && order === 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      severity: "warning",
-      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
-      hint: "bump the version in the pull request that retrains this adapter"
-    });
-  } else if (order <= 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      message: `version ${manifest.version} is not greater than the registry's ${current.version}`,
-      hint: "bump the version (e.g. the minor number for retrained data)"
-    });
-  }
-  if (current && current.domain !== manifest.domain) {
-    add({
-      ...at("domain"),
-      field: "domain",
-      rule: "domain-changed",
-      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
-      hint: "keep the domain, or propose a new adapter for the new domain"
-    });
-  }
-  manifest.ood_benchmarks.forEach((domain2, i) => {
-    if (!(domain2 in registry2.benchmarks)) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "unknown-benchmark",
-        message: `ood_benchmarks names "${printable(domain2)}", which is not a registry benchmark`,
-        hint: `use registry benchmarks: ${Object.keys(registry2.benchmarks).join(", ") || "(none)"}`
-      });
-    } else if (domain2 === manifest.domain) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "ood-is-own-domain",
-        severity: "warning",
-        message: `"${domain2}" is the adapter's own domain, not an out-of-domain benchmark`,
-        hint: "remove it; the own-domain benchmark is always evaluated"
-      });
-    }
-  });
-}
-function checkCounts(stats, config2, dir, manifest, add) {
-  const { min_train_examples: minTrain, min_benchmark_items: minItems } = config2.bar;
-  if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
-    add({
-      file: joinPath(dir, manifest.data.train),
-      line: 0,
-      field: "",
-      rule: "too-few-examples",
-      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
-      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`
-    });
-  }
-  if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
-    add({
-      file: joinPath(dir, manifest.data.benchmark),
-      line: 0,
-      field: "",
-      rule: "too-few-benchmark-items",
-      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
-      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
-    });
-  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
-    const { planned_gain_points: gain, max_p_value: alpha } = config2.bar.domain;
-    const needed = itemsToDetect({ gain: gain / 100, alpha });
-    if (stats.benchmark.unique < needed)
-      add({
-        file: joinPath(dir, manifest.data.benchmark),
-        line: 0,
-        field: "",
-        rule: "underpowered-benchmark",
-        severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
-      });
-  }
 }
 
 // src/core/adapter/declared-data.ts
@@ -36757,10 +36761,10 @@ function keywordsIn(query, keywords2) {
 }
 
 // src/core/evaluation/prompt.ts
-var stripAscii = (text) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+var promptText = (text) => text.normalize("NFC").replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
 function userTurn(item) {
-  const instruction = stripAscii(item.instruction);
-  const input3 = stripAscii(item.input);
+  const instruction = promptText(item.instruction);
+  const input3 = promptText(item.input);
   return input3 ? `${instruction}
 
 ${input3}` : instruction;
@@ -36773,9 +36777,13 @@ Read the question again: ${question}` : question;
 }
 function benchmarkMessages(item, re2) {
   const earlier = (item.messages ?? []).map(
-    (m) => m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) }
+    (m) => m.role === "assistant" ? { role: m.role, content: m.content.normalize("NFC") } : { role: m.role, content: promptText(m.content) }
   );
   return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
+}
+function answerAfterThinking(text, end) {
+  const at = text.lastIndexOf(end);
+  return (at < 0 ? text : text.slice(at + end.length)).trimStart();
 }
 
 // src/core/router/registry-routing.ts
@@ -37020,6 +37028,14 @@ var DEFAULT_CONFIG = ConfigSchema.parse({});
 
 // src/core/schemas/registry.ts
 var BaseFileNameSchema = external_exports.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder").max(255);
+var ThinkingSchema = external_exports.object({
+  enabled: external_exports.boolean().default(false).describe(
+    "The chat template's enable_thinking, as the trainer renders every example and the harness asks every item (templates without that variable ignore it). Off by default: greedy answers stay short and comparable."
+  ),
+  end: external_exports.string().min(1).max(32).default("</think>").describe(
+    "The text that ends a think block: answers are scored on what follows its last occurrence (lm-evaluation-harness's think_end_token)."
+  )
+}).strict().default({ enabled: false, end: "</think>" }).describe("The base's thinking mode, decided by the registry for every adapter.");
 var ScoreSchema = external_exports.object({
   adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
   base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
@@ -37062,6 +37078,7 @@ var RegistrySchema = external_exports.object({
       sha256: Sha256Schema.optional().describe("sha256 of the GGUF file; nothing is evaluated until it is pinned."),
       quantization: external_exports.string().min(1).describe("Quantization, e.g. Q4_K_M.")
     }).strict().describe("The base the evaluation runs, as GGUF."),
+    thinking: ThinkingSchema,
     extra: ExtraSchema
   }).strict().describe("The base model pinned for the year."),
   benchmarks: external_exports.record(
@@ -37291,7 +37308,7 @@ async function checkRegistry(params) {
 var correlationId = (pr, headSha) => `pr${pr}-${headSha.slice(0, 12)}`;
 
 // src/core/evaluation/completeness.ts
-var HARNESS_VERSION = "loragate-eval/3";
+var HARNESS_VERSION = "loragate-eval/4";
 function incompleteness(results, expected) {
   const problems = [];
   if (results.harness !== expected.harness)
@@ -37506,7 +37523,7 @@ function judgeOneTraining(results, input3) {
   return { reasons, summaries, own: own2?.summary, domain: domain2?.summary };
 }
 
-// src/core/evaluation/benchmarks-for.ts
+// src/core/contamination/benchmarks-for.ts
 async function benchmarksFor(params) {
   const { source, context, manifest } = params;
   const limit = context.config.limits.max_line_bytes;
@@ -37670,7 +37687,7 @@ function renderScorecard({ results, verdict, contamination, routing }) {
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
     ...results.benchmarks.filter((b) => b.kind !== "hidden").map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
     "",
     "</details>",
@@ -37680,22 +37697,26 @@ function renderScorecard({ results, verdict, contamination, routing }) {
   return capMarkdown(out.join("\n"));
 }
 function answerNotes(results) {
+  const notes = answerProblems(results, inert, 60).map((note) => `- ${note}`);
+  return notes.length ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"] : [];
+}
+function answerProblems(results, show, nameWidth) {
   const notes = [];
   const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue;
     const g = b.generation;
     const n = b.outcomes.length;
-    const name = inert(b.name, 60);
+    const name = show(b.name, nameWidth);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `- ${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
+        `${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
       );
     if (g && (g.base.empty || g.adapter.empty))
-      notes.push(`- ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
-    for (const problem of b.problems ?? []) notes.push(`- ${name}: not scorable: ${inert(problem, 300)}`);
+      notes.push(`${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
+    for (const problem of b.problems ?? []) notes.push(`${name}: not scorable: ${show(problem, 300)}`);
   }
-  return notes.length ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"] : [];
+  return notes;
 }
 function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   if (text.length <= max) return text;
@@ -37703,8 +37724,14 @@ function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   const cut = text.lastIndexOf("\n", max - note.length);
   return text.slice(0, cut > 0 ? cut : max - note.length) + note;
 }
+function thinkingNote(results, quote = (text) => inert(text, 32)) {
+  const thinking = results.inference.thinking;
+  if (!thinking) return "";
+  return `; thinking ${thinking.enabled ? "on" : "off"}, answers scored after the last ${quote(thinking.end)}`;
+}
 
 // src/eval/run-evaluation.ts
+var thinkingOf = (settings) => settings.thinking ?? ThinkingSchema.parse(void 0);
 var MAX_PROBLEMS = 20;
 function inferenceRecord(settings) {
   return {
@@ -37714,7 +37741,8 @@ function inferenceRecord(settings) {
     seed: settings.seed,
     max_tokens: settings.maxTokens,
     re2: settings.re2,
-    parallel: settings.parallel
+    parallel: settings.parallel,
+    thinking: thinkingOf(settings)
   };
 }
 async function evaluateToResults(params) {
@@ -37744,11 +37772,13 @@ async function evaluateBenchmarks(params) {
   const prompts = params.benchmarks.flatMap(
     (b) => b.items.map((item) => benchmarkMessages(item, settings.re2))
   );
+  const thinking = thinkingOf(settings);
   const options = {
     maxTokens: settings.maxTokens,
     seed: settings.seed,
     parallel: settings.parallel,
-    signal: params.signal
+    signal: params.signal,
+    enableThinking: thinking.enabled
   };
   params.onProgress?.(`base model: ${prompts.length} items`);
   const base = await harness.generate(prompts, options);
@@ -37765,7 +37795,7 @@ async function evaluateBenchmarks(params) {
       const score2 = (answer, model) => {
         const type2 = item.evaluation_type ?? benchmark.evaluationType;
         const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
-        const scored = scoreAnswer(type2, answer.text, expected, {
+        const scored = scoreAnswer(type2, answerAfterThinking(answer.text, thinking.end), expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config
         });
@@ -37849,7 +37879,11 @@ ${errors.map(findingLine).join("\n")}`
     harness,
     adapterPath: params.adapterPath,
     benchmarks,
-    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    settings: {
+      ...params.settings,
+      maxTokens: manifest.evaluation.max_tokens,
+      thinking: registry2.base.thinking
+    },
     onProgress: params.onProgress,
     signal: params.signal
   });
@@ -37931,7 +37965,8 @@ import { resolve } from "node:path";
 import {
   getLlama,
   LlamaLogLevel,
-  resolveChatWrapper
+  resolveChatWrapper,
+  SpecialTokensText
 } from "node-llama-cpp";
 
 // node_modules/@huggingface/jinja/dist/index.js
@@ -41174,6 +41209,47 @@ var Template = class {
   }
 };
 
+// src/eval/trainer-tokenizer.ts
+var CONTROL = 3;
+var TrainerTokenizer = class {
+  constructor(model) {
+    this.model = model;
+    const ggml = model.fileInfo.metadata.tokenizer?.ggml;
+    this.types = ggml?.token_type;
+    ggml?.tokens?.forEach((text, id) => {
+      if (this.types?.[id] === CONTROL && text.length > 0 && !this.controlIds.has(text))
+        this.controlIds.set(text, id);
+    });
+    const texts = [...this.controlIds.keys()].sort((a, b) => b.length - a.length);
+    this.controlPattern = texts.length ? new RegExp(texts.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : void 0;
+  }
+  model;
+  controlIds = /* @__PURE__ */ new Map();
+  controlPattern;
+  types;
+  tokenize(text) {
+    if (!this.controlPattern) return this.model.tokenize(text, true);
+    const tokens = [];
+    let at = 0;
+    for (const match of text.matchAll(this.controlPattern)) {
+      if (match.index > at) tokens.push(...this.model.tokenize(text.slice(at, match.index), false));
+      tokens.push(this.controlIds.get(match[0]));
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) tokens.push(...this.model.tokenize(text.slice(at), false));
+    return tokens;
+  }
+  /**
+   * Whether generation ends at this token: the GGUF's own end-of-sequence and end-of-turn tokens, and the
+   * other end-of-generation tokens of llama.cpp that the file marks as control (not "</s>" as text).
+   */
+  endsGeneration(token) {
+    const { eos, eot } = this.model.tokens;
+    if (token === eos || token === eot) return true;
+    return this.model.isEogToken(token) && (this.types === void 0 || this.types[token] === CONTROL);
+  }
+};
+
 // src/eval/harness.ts
 function threadsFor(parallel, weightBytes, cores = availableParallelism3()) {
   if (cores > 2) return cores;
@@ -41224,13 +41300,18 @@ async function releaseLlama() {
   await (await llama).dispose();
 }
 var EvaluationHarness = class _EvaluationHarness {
-  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model)) {
+  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model), tokenizer = new TrainerTokenizer(model), template = parsedTemplate(model), templateStops = stopTexts(
+    chatWrapper.generateContextState({ chatHistory: chatHistoryOf([{ role: "user", content: "" }]) }).stopGenerationTriggers
+  )) {
     this.model = model;
     this.architecture = architecture;
     this.baseSha256 = baseSha256;
     this.threads = threads;
     this.log = log;
     this.chatWrapper = chatWrapper;
+    this.tokenizer = tokenizer;
+    this.template = template;
+    this.templateStops = templateStops;
   }
   model;
   architecture;
@@ -41238,6 +41319,9 @@ var EvaluationHarness = class _EvaluationHarness {
   threads;
   log;
   chatWrapper;
+  tokenizer;
+  template;
+  templateStops;
   static async open(options) {
     const summary = await readGgufSummary(options.basePath, "base model");
     if (summary.type === "adapter")
@@ -41252,7 +41336,7 @@ var EvaluationHarness = class _EvaluationHarness {
       const model = await withLlamaLog(
         log,
         `cannot load base model ${options.basePath}`,
-        () => llama.loadModel({ modelPath: resolve(options.basePath) })
+        () => llama.loadModel({ modelPath: resolve(options.basePath), vocabOnly: options.vocabOnly })
       );
       return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
     } catch (error62) {
@@ -41295,7 +41379,7 @@ var EvaluationHarness = class _EvaluationHarness {
   /** Greedy answers to each prompt, in order. */
   async generate(prompts, options) {
     if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
-    const rendered = prompts.map((prompt) => this.renderChat(prompt));
+    const rendered = prompts.map((prompt) => this.renderChat(prompt, options));
     const limit = this.model.trainContextSize;
     rendered.forEach(({ tokens }, i) => {
       if (tokens.length + options.maxTokens > limit)
@@ -41323,7 +41407,14 @@ var EvaluationHarness = class _EvaluationHarness {
         for (let slot = 0; slot < parallel && next < prompts.length; slot++) {
           if (running[slot]) continue;
           await slots[slot].clearHistory();
-          running[slot] = new Answer(this.model, slots[slot], next, rendered[next], options);
+          running[slot] = new Answer(
+            this.model,
+            this.tokenizer,
+            slots[slot],
+            next,
+            rendered[next],
+            options
+          );
           next++;
           if (await running[slot].step()) settle2(slot);
         }
@@ -41341,8 +41432,8 @@ var EvaluationHarness = class _EvaluationHarness {
    * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
    * that base + LoRA here equals transformers + PEFT on the trainer's side.
    */
-  async nextTokenProbabilities(prompt, adapterPath) {
-    const { tokens } = this.renderChat(prompt);
+  async nextTokenProbabilities(prompt, adapterPath, enableThinking) {
+    const { tokens } = this.renderChat(prompt, { enableThinking });
     const context = await this.model.createContext({
       contextSize: tokens.length + 1,
       threads: 1,
@@ -41367,34 +41458,31 @@ var EvaluationHarness = class _EvaluationHarness {
   /**
    * A conversation (a user turn alone, or earlier turns and then the question) framed exactly as the
    * trainer frames it (runners/trainer/train.py, encode_chat), so that an adapter is evaluated on the
-   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt,
-   * special tokens parsed, and BOS only where the tokenizer adds one (`tokenizer.ggml.add_bos_token`) and
-   * the template did not. node-llama-cpp's chat wrappers would add a BOS that training never saw. Models
-   * without a template fall back to the wrapper's framing.
+   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt (and
+   * `enable_thinking` as the registry sets it), special tokens split out as Hugging Face's tokenizer
+   * splits them (TrainerTokenizer), and BOS only where the tokenizer adds one
+   * (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would add a
+   * BOS that training never saw. Models without a template fall back to the wrapper's framing.
    */
-  renderChat(prompt) {
+  renderChat(prompt, options = {}) {
     const messages = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
-      chatHistory: [
-        ...messages.map(
-          (m) => m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content }
-        ),
-        { type: "model", response: [] }
-      ]
-    });
-    const stops = stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0);
-    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
-    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    if (!this.template) {
+      const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
+        chatHistory: chatHistoryOf(messages)
+      });
+      return { tokens: contextText.tokenize(this.model.tokenizer), stops: stopTexts(stopGenerationTriggers) };
+    }
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
-    const text = new Template(template).render({
+    const text = this.template.render({
       messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
-      eos_token: eosString ?? ""
+      eos_token: eosString ?? "",
+      enable_thinking: options.enableThinking ?? false
     });
-    const tokens = this.model.tokenize(text, true);
+    const tokens = this.tokenizer.tokenize(text);
     if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
-    return { tokens, stops };
+    return { tokens, stops: this.templateStops };
   }
   async dispose() {
     if (this.model.disposed) return;
@@ -41402,9 +41490,22 @@ var EvaluationHarness = class _EvaluationHarness {
     await releaseLlama();
   }
 };
+function parsedTemplate(model) {
+  const source = model.fileInfo.metadata.tokenizer?.chat_template;
+  return source ? new Template(source) : void 0;
+}
+function chatHistoryOf(messages) {
+  return [
+    ...messages.map(
+      (m) => m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content }
+    ),
+    { type: "model", response: [] }
+  ];
+}
 var Answer = class {
-  constructor(model, sequence, index, prompt, options) {
+  constructor(model, tokenizer, sequence, index, prompt, options) {
     this.model = model;
+    this.tokenizer = tokenizer;
     this.sequence = sequence;
     this.index = index;
     this.prompt = prompt;
@@ -41413,6 +41514,7 @@ var Answer = class {
     this.tailTokens = 4 * Math.max(0, ...prompt.stops.map((s) => s.length)) + 4;
   }
   model;
+  tokenizer;
   sequence;
   index;
   prompt;
@@ -41426,7 +41528,7 @@ var Answer = class {
   /** Decodes the next token (the first one decodes the prompt); true when the answer is finished. */
   async step() {
     const { value: token, done } = await this.iterator.next();
-    if (done || this.model.isEogToken(token)) return this.finish();
+    if (done || this.tokenizer.endsGeneration(token)) return this.finish();
     this.tokens.push(token);
     if (this.prompt.stops.length > 0) {
       const tail = this.model.detokenize(this.tokens.slice(-this.tailTokens));
@@ -41449,6 +41551,12 @@ var Answer = class {
     return true;
   }
 };
+function stopTexts(triggers) {
+  const texts = triggers.flatMap(
+    (trigger) => trigger.values.every((v) => typeof v === "string" || v instanceof SpecialTokensText) ? [trigger.values.map((v) => typeof v === "string" ? v : v.value).join("")] : []
+  );
+  return [...new Set(texts.filter((t) => t.length > 0))];
+}
 async function withLlamaLog(log, what, run) {
   const start = log.mark();
   try {
@@ -41468,18 +41576,43 @@ llama.cpp says:
 }
 
 // src/action/prompt-sample.ts
-var SAMPLE = 16;
 async function promptSample(params) {
-  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: params.gpu ?? "auto" });
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: false, vocabOnly: true });
   try {
-    return params.items.slice(0, SAMPLE).map((item) => {
+    return params.benchmarks.flatMap(
+      (benchmark) => benchmark.items.map((item, i) => {
+        const messages = benchmarkMessages(item, false);
+        return {
+          label: `${benchmark.label} ${benchmark.hidden ? `line ${i + 1}` : `item ${item.id}`}`,
+          messages,
+          ids: [...harness.renderChat(messages, { enableThinking: params.thinking.enabled }).tokens]
+        };
+      })
+    );
+  } finally {
+    await harness.dispose();
+  }
+}
+
+// src/action/model-sample.ts
+var PROMPTS = 4;
+var TOP = 64;
+async function modelSample(params) {
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: false });
+  try {
+    const prompts = [];
+    for (const item of params.items.slice(0, PROMPTS)) {
       const messages = benchmarkMessages(item, false);
-      return {
-        label: `${params.file} item ${item.id}`,
+      const ids2 = [...harness.renderChat(messages, { enableThinking: params.thinking.enabled }).tokens];
+      const probabilities = await harness.nextTokenProbabilities(
         messages,
-        ids: [...harness.renderChat(messages).tokens]
-      };
-    });
+        void 0,
+        params.thinking.enabled
+      );
+      const top = [...probabilities.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([token, p]) => [token, p]);
+      prompts.push({ label: `${params.label} item ${item.id}`, ids: ids2, top });
+    }
+    return { gguf: params.basePath, prompts };
   } finally {
     await harness.dispose();
   }
@@ -41539,7 +41672,11 @@ var ResultsSchema = external_exports.object({
     seed: external_exports.number().int().describe("Seed of the context."),
     max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
     re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
-    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
+    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
+    thinking: external_exports.object({
+      enabled: external_exports.boolean().describe("The chat template's enable_thinking the items were asked with."),
+      end: external_exports.string().min(1).max(32).describe("Answers were scored after the last occurrence of this text.")
+    }).strict().optional().describe("The base's thinking mode (registry.yaml base.thinking); absent in older results.")
   }).strict().describe("Decoding settings, enforced greedy."),
   hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
   benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
@@ -41585,7 +41722,7 @@ async function currentPullRequest(github, repo, number4) {
   };
 }
 
-// src/core/site/evaluation-record.ts
+// src/core/schemas/evaluation-record.ts
 var MAX_LOSS_POINTS = 500;
 var RESULTS = ResultsSchema.shape;
 var Score = external_exports.number().min(0).max(1);
@@ -42136,7 +42273,7 @@ function readSafetensors(bytes) {
   return tensors;
 }
 
-// src/core/adapter/training-recipe.ts
+// src/core/schemas/training-recipe.ts
 var TrainingRecipeSchema = external_exports.object({
   base_model: external_exports.string().min(1).describe("Folder of the pinned Hugging Face base (config.json, safetensors)."),
   dataset: external_exports.string().min(1).describe("The adapter's training JSONL, as fetched at the PR's head sha."),
@@ -42150,9 +42287,12 @@ var TrainingRecipeSchema = external_exports.object({
   batch_size: external_exports.number().int().min(1).describe("Examples per optimizer step."),
   max_seq_length: external_exports.number().int().min(16).describe("Tokens per example after truncation."),
   seed: external_exports.number().int().min(0).describe("Seed of shuffling and LoRA initialization."),
-  quantize_4bit: external_exports.boolean().describe("QLoRA: load the base in 4-bit NF4 (needs bitsandbytes).")
+  quantize_4bit: external_exports.boolean().describe("QLoRA: load the base in 4-bit NF4 (needs bitsandbytes)."),
+  chat_template_kwargs: external_exports.object({ enable_thinking: external_exports.boolean() }).strict().describe(
+    "The chat template's variables the registry sets (base.thinking), as the harness renders them."
+  )
 }).strict().describe("recipe.json, the trainer's input.");
-function trainingRecipe(manifest, paths, quantize4bit) {
+function trainingRecipe(manifest, paths, quantize4bit, thinking = { enabled: false }) {
   return TrainingRecipeSchema.parse({
     base_model: paths.baseModel,
     dataset: paths.dataset,
@@ -42166,7 +42306,8 @@ function trainingRecipe(manifest, paths, quantize4bit) {
     batch_size: manifest.training.batch_size,
     max_seq_length: manifest.training.max_seq_length,
     seed: manifest.training.seed,
-    quantize_4bit: quantize4bit
+    quantize_4bit: quantize4bit,
+    chat_template_kwargs: { enable_thinking: thinking.enabled }
   });
 }
 
@@ -42181,7 +42322,7 @@ var TRAINER_EXIT = {
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
   6: "the runner's training base does not load",
-  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers disagree)"
+  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers or their next-token probabilities disagree)"
 };
 async function trainAdapter(params) {
   const { manifest, log } = params;
@@ -42190,7 +42331,8 @@ async function trainAdapter(params) {
   const recipe = trainingRecipe(
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
-    false
+    false,
+    params.thinking
   );
   const recipePath = join3(params.workDir, "recipe.json");
   writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
@@ -42198,11 +42340,14 @@ async function trainAdapter(params) {
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
   const check2 = join3(params.workDir, "prompt-ids.json");
   if (params.promptCheck) writeFileSync2(check2, JSON.stringify(params.promptCheck));
+  const modelCheck = join3(params.workDir, "model-sample.json");
+  if (params.modelCheck) writeFileSync2(modelCheck, JSON.stringify(params.modelCheck));
   const argv = [
     ...params.trainer,
     "--recipe",
     recipePath,
-    ...params.promptCheck ? ["--check-prompts", check2] : []
+    ...params.promptCheck ? ["--check-prompts", check2] : [],
+    ...params.modelCheck ? ["--check-model", modelCheck] : []
   ];
   await runTrainer(argv, log, params.signal);
   return {
@@ -42314,7 +42459,8 @@ async function runAction(inputs, setup) {
       `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
 ${errors.slice(0, 20).map(findingLine).join("\n")}`
     );
-  const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
+  const context = await loadRegistryContext(files.source);
+  const { registry: registry2, config: config2 } = context;
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
   let base;
   try {
@@ -42340,12 +42486,33 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join4(setup.workDir, "dataset.jsonl");
   writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const applicable = await benchmarksFor({
+    source: files.source,
+    context,
+    adapter: inputs.adapter,
+    manifest
+  });
   const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
   const promptCheck = await promptSample({
     basePath,
-    items: await readBenchmarkItems(files.source, ownFile, config2.limits.max_line_bytes),
-    file: ownFile,
-    gpu: setup.gpu
+    benchmarks: [
+      ...applicable.map((b) => ({
+        label: b.kind === "own" ? ownFile : `benchmark ${b.name}`,
+        items: b.items
+      })),
+      ...(setup.hidden ?? []).map((h) => ({
+        label: `hidden benchmark ${h.label}`,
+        items: h.items,
+        hidden: true
+      }))
+    ],
+    thinking: registry2.base.thinking
+  });
+  const modelCheck = await modelSample({
+    basePath,
+    label: ownFile,
+    items: applicable.find((b) => b.kind === "own")?.items ?? [],
+    thinking: registry2.base.thinking
   });
   const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
   const trainings = [];
@@ -42360,7 +42527,9 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
       workDir,
       log,
       signal: setup.signal,
-      promptCheck
+      promptCheck,
+      modelCheck,
+      thinking: registry2.base.thinking
     });
     const gguf = join4(workDir, `${inputs.adapter}.gguf`);
     writeFileSync3(gguf, trained.gguf);
