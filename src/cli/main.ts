@@ -37,7 +37,7 @@ import { asCliProcess } from "./interrupt.ts";
 import { runCheckWork } from "./check-in-worker.ts";
 import { inputFileProblem } from "./input-files.ts";
 import { packagePath } from "./package-root.ts";
-import { DEMO_OUT, demoOutProblem } from "./demo-out.ts";
+import { demoOutProblem, newDemoOut } from "./demo-out.ts";
 import { demoCheckText } from "./demo-check.ts";
 
 /** Each command's usage, for `loragate --help` (all) and `loragate COMMAND --help` (one). */
@@ -116,6 +116,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stdout(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (!Object.hasOwn(COMMAND_USAGE, command)) return unknownCommand(command, io);
   const format = values.format;
   const formats = SCORECARD_COMMANDS.has(command) ? ["text", "markdown"] : ["text", "json", "github"];
   if (!formats.includes(format)) {
@@ -133,7 +134,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       return 2;
     }
     const root = command === "demo" ? packagePath("fixtures", "registry") : (rest[0] ?? ".");
-    const out = values.out ?? DEMO_OUT;
+    const out = values.out ?? newDemoOut();
     const problem =
       (await registryProblem(root)) ??
       (await adapterProblem(root, values.adapter ?? [])) ??
@@ -255,8 +256,16 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io,
     );
   }
-  const guess = closestName(command, Object.keys(COMMAND_USAGE));
-  io.stderr(`loragate: unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ""}\n\n${USAGE}`);
+  return unknownCommand(command, io);
+}
+
+/** One line: the closest command, or the list of them (the 40-line help buries the point). */
+function unknownCommand(command: string, io: CliIO): number {
+  const commands = Object.keys(COMMAND_USAGE);
+  const guess = closestName(command, commands);
+  io.stderr(
+    `loragate: unknown command "${command}"; ${guess ? `did you mean "${guess}"?` : `the commands are ${commands.join(", ")}`} (loragate --help)\n`,
+  );
   return 2;
 }
 
@@ -303,7 +312,7 @@ async function runCheck(p: {
   if (p.demo)
     // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
     p.io.stdout(
-      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; `loragate check fixtures/registry` prints every finding)\n\n",
+      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; loragate check on that registry prints every finding)\n\n",
     );
   try {
     const report = await runCheckWork({
