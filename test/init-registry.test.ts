@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { renderConfigTemplate } from "../src/core/registry/config-template.ts";
 import { pinBase } from "../src/core/registry/pin-base.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { cli } from "./support/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "loragate-init-"));
@@ -31,17 +32,23 @@ const REGISTRY_FILES = [
   ".github/ISSUE_TEMPLATE/adapter-proposal.yml",
 ];
 
-/** A training base's folder and GGUF as a maintainer downloads them. */
+/** A training base's folder and GGUF as a maintainer downloads them (the GGUF: a real one, F32). */
 function baseFiles(dir: string): { gguf: string; hf: string } {
   const hf = join(dir, "hf-base");
   mkdirSync(join(hf, ".cache", "huggingface"), { recursive: true });
   writeFileSync(join(hf, "config.json"), '{"model_type": "llama"}');
   writeFileSync(join(hf, "model.safetensors"), Buffer.alloc(1024, 7));
   writeFileSync(join(hf, ".cache", "huggingface", "download.lock"), "");
-  const gguf = join(dir, "base-q4_k_m.gguf");
-  writeFileSync(gguf, Buffer.from("GGUF tiny"));
+  const gguf = join(dir, "base-f32.gguf");
+  writeFileSync(gguf, tinyLlamaGguf({ weights: "F32" }));
   return { gguf, hf };
 }
+
+/** The 1-based line of a shipped workflow template that holds `text`. */
+const lineOf = (workflow: string, text: string) =>
+  readFileSync(join(import.meta.dirname, "..", "templates", "workflows", workflow), "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes(text)) + 1;
 
 const sha256 = (path: string) => execFileSync("sha256sum", [path], { encoding: "utf8" }).split(" ")[0];
 
@@ -55,8 +62,14 @@ describe("loragate init", () => {
     expect(check.code).toBe(0);
     const report = JSON.parse(check.stdout);
     expect(
-      report.registry.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`),
+      report.registry.findings.map(
+        (f: { rule: string; field: string; file: string; line: number }) =>
+          `${f.rule} ${f.field}${f.rule === "unpinned-release" ? ` ${f.file}:${f.line}` : ""}`,
+      ),
     ).toEqual([
+      // the release each workflow runs: the placeholders until the operator sets them, at their lines
+      `unpinned-release LORAGATE_SHA256 .github/workflows/loragate-site.yml:${lineOf("loragate-site.yml", "LORAGATE_SHA256:")}`,
+      `unpinned-release uses .github/workflows/loragate.yml:${lineOf("loragate.yml", "loragate/loragate/action@")}`,
       "unpinned-base base.training.revision",
       "unpinned-base base.training.files",
       "unpinned-base base.inference.file",
@@ -111,6 +124,20 @@ describe("loragate init", () => {
 });
 
 describe("loragate pin-base", () => {
+  it.each([
+    ["Q8_0", "Q8_0"],
+    ["F16", "F16"],
+  ] as const)("writes the quantization a %s GGUF records (general.file_type)", async (weights, expected) => {
+    const dir = fresh();
+    await cli("init", dir);
+    const { hf } = baseFiles(join(tmp, `quantized-${weights}`));
+    const gguf = join(tmp, `quantized-${weights}`, "base.gguf");
+    writeFileSync(gguf, tinyLlamaGguf({ weights }));
+    expect((await cli("pin-base", "--gguf", gguf, "--hf-base", hf, dir)).code).toBe(0);
+    const base = parseDocument(readFileSync(join(dir, "registry.yaml"), "utf8")).toJS().base;
+    expect(base.inference.quantization).toBe(expected);
+  });
+
   it("pins the GGUF and every file the trainer loads; check then has nothing left to pin", async () => {
     const dir = fresh();
     await cli("init", dir);
@@ -119,11 +146,9 @@ describe("loragate pin-base", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("left out, never loaded: .cache");
     const base = parseDocument(readFileSync(join(dir, "registry.yaml"), "utf8")).toJS().base;
-    expect(base.inference).toEqual({
-      quantization: "Q4_K_M",
-      file: "base-q4_k_m.gguf",
-      sha256: sha256(gguf),
-    });
+    // the quantization is what the file is: the template's Q4_K_M guess is replaced by the GGUF's file type
+    expect(base.inference).toEqual({ quantization: "F32", file: "base-f32.gguf", sha256: sha256(gguf) });
+    expect(r.stdout).toContain("quantization F32 (read from the file)");
     expect(base.training).toMatchObject({
       revision: "abc1234",
       files: {
@@ -133,7 +158,11 @@ describe("loragate pin-base", () => {
     });
     const check = await cli("check", dir, "--format", "json");
     expect(check.code).toBe(0);
-    expect(JSON.parse(check.stdout).registry.findings).toEqual([]);
+    expect(
+      JSON.parse(check.stdout).registry.findings.filter(
+        (f: { rule: string }) => f.rule !== "unpinned-release",
+      ),
+    ).toEqual([]);
   });
 
   it("keeps every other line byte for byte: comments, flow maps, quoting; quotes a hash of digits alone", () => {
@@ -212,7 +241,10 @@ adapters:
     writeFileSync(join(oddName, "a b.json"), "{}");
     const ggufLink = join(work, "link.gguf");
     symlinkSync(gguf, ggufLink);
+    const notGguf = join(work, "not-a-model.gguf");
+    writeFileSync(notGguf, "GGUF tiny");
     const cases: [string[], string][] = [
+      [["--gguf", notGguf, "--hf-base", hf], `--gguf ${notGguf} is not a GGUF model`],
       [["--gguf", gguf, "--hf-base", linked], `${join(linked, "config.json")} is a symbolic link`],
       [
         ["--gguf", gguf, "--hf-base", withFifo],
