@@ -16,6 +16,7 @@ import { renderConfigTemplate } from "../src/core/registry/config-template.ts";
 import { pinBase } from "../src/core/registry/pin-base.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
+import { registryFiles } from "../src/cli/init-command.ts";
 import { cli } from "./support/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "loragate-init-"));
@@ -120,6 +121,91 @@ describe("loragate init", () => {
     writeFileSync(file, "");
     const r = await cli("init", file);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining(`${file} is a file, not a folder`) });
+  });
+});
+
+describe("CONTRIBUTING.md, as init writes it", () => {
+  /** The fenced blocks of a markdown text, in order, with their language. */
+  const blocks = (markdown: string) =>
+    [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, text: m[2]! }));
+  /** A distinct word per number (a, b, ..., ba, ...): lines differ in words, not only in digits. */
+  const word = (n: number): string =>
+    (n >= 26 ? word(Math.floor(n / 26) - 1) : "") + String.fromCharCode(97 + (n % 26));
+
+  it("followed to the letter, the adapter it describes passes check with no finding", async () => {
+    const dir = fresh();
+    expect((await cli("init", dir)).code).toBe(0);
+    const guide = readFileSync(join(dir, "CONTRIBUTING.md"), "utf8");
+    const [layout, training, benchmark, manifest, command] = blocks(guide);
+    expect([layout, training, benchmark, manifest, command].map((b) => b?.lang)).toEqual([
+      "",
+      "json",
+      "json",
+      "yaml",
+      "sh",
+    ]);
+    // its adapter.yaml as written, in the folder its layout names
+    const name = parseDocument(manifest!.text).get("name") as string;
+    const files = layout!.text
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [path, what] = line.split(/\s+# /) as [string, string];
+        return {
+          path: join(dir, path.trim().replace("<name>", name)),
+          least: Number(/at least (\d+)/.exec(what)?.[1] ?? 0),
+        };
+      });
+    const [manifestFile, trainFile, benchmarkFile, logFile] = files as [
+      (typeof files)[0],
+      (typeof files)[0],
+      (typeof files)[0],
+      (typeof files)[0],
+    ];
+    expect(manifestFile.path.endsWith("adapter.yaml")).toBe(true);
+    mkdirSync(join(trainFile.path, ".."), { recursive: true });
+    mkdirSync(join(benchmarkFile.path, ".."), { recursive: true });
+    writeFileSync(manifestFile.path, manifest!.text);
+    // as many lines as it asks for, each of the form it shows, each one distinct
+    const example = JSON.parse(training!.text);
+    writeFileSync(
+      trainFile.path,
+      Array.from({ length: trainFile.least }, (_, i) =>
+        JSON.stringify({ ...example, input: `${example.input} Shop ${word(i)}.` }),
+      ).join("\n") + "\n",
+    );
+    const item = JSON.parse(benchmark!.text);
+    writeFileSync(
+      benchmarkFile.path,
+      Array.from({ length: benchmarkFile.least }, (_, i) =>
+        JSON.stringify({
+          ...item,
+          id: `q-${String(i + 1).padStart(4, "0")}`,
+          input: `${item.input} Class ${word(i)} counts again.`,
+        }),
+      ).join("\n") + "\n",
+    );
+    writeFileSync(logFile.path, "Trained on one GPU for an hour; the loss fell from 2.1 to 0.4.\n");
+
+    expect(command!.text.trim()).toBe(`loragate check . --adapter ${name}`);
+    const check = await cli("check", dir, "--adapter", name, "--format", "json");
+    expect(check.code).toBe(0);
+    const report = JSON.parse(check.stdout);
+    expect(report.adapters).toEqual([expect.objectContaining({ name, ok: true, findings: [] })]);
+    // the registry's own warnings are the operator's (base and release still to pin), none of the adapter's
+    expect(report.registry.findings.filter((f: { rule: string }) => !f.rule.startsWith("unpinned-"))).toEqual(
+      [],
+    );
+  });
+
+  it("says what check checks: the layout's files, the bar's minimums and settings, the evaluation types", () => {
+    const guide = registryFiles().get("CONTRIBUTING.md")!;
+    expect(guide).toContain(`adapters/<name>/TRAINING_LOG.md`);
+    expect(guide).not.toContain("training/TRAINING_LOG.md");
+    expect(guide).toContain(`at least ${DEFAULT_CONFIG.bar.min_train_examples} unique`);
+    expect(guide).toContain(`\`bar.domain.max_p_value: ${DEFAULT_CONFIG.bar.domain.max_p_value}\``);
+    expect(guide).not.toMatch(/pooled|bootstrap|ood_benchmarks: \[/);
+    expect(guide).toContain("base: my-base-2026 #");
   });
 });
 
