@@ -53,7 +53,7 @@ describe("what a first try gets wrong, named", () => {
     const unknown = await cli("frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split("\n")).toEqual([
-      'loragate: unknown command "frobnicate"; the commands are init, pin-base, check, scorecard, proposal, eval, import, site, demo (loragate --help)',
+      'loragate: unknown command "frobnicate"; the commands are init, pin-base, app-manifest, check, scorecard, proposal, eval, import, site, demo (loragate --help)',
       "",
     ]);
   });

@@ -228,3 +228,17 @@ it("deploy/loragate.service ships in the package (npm pack's file list)", () => 
   )[0].files.map((f: { path: string }) => f.path);
   expect(files).toContain("deploy/loragate.service");
 }, 60_000);
+
+it("one Node.js version everywhere: engines as Probot asks, and README, the guide and the images say it", () => {
+  const engines = (path: string) =>
+    (JSON.parse(readFileSync(join(repo, path), "utf8")) as { engines: { node: string } }).engines.node;
+  expect(engines("package.json")).toBe(engines("node_modules/probot/package.json"));
+  const minimum = /^\^(\d+\.\d+\.\d+)/.exec(engines("package.json"))![1]!;
+  for (const doc of ["README.md", "docs/operator-guide.md"])
+    expect(readFileSync(join(repo, doc), "utf8"), doc).toContain(`Node.js ${minimum} or later`);
+  // the images and the site workflow take the newest Node 20, which the range holds
+  expect(readFileSync(join(repo, "Dockerfile"), "utf8")).toMatch(/^FROM node:20-/m);
+  expect(readFileSync(join(repo, "templates", "workflows", "loragate-site.yml"), "utf8")).toMatch(
+    /node-version: 20$/m,
+  );
+});

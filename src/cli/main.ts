@@ -47,6 +47,9 @@ const COMMAND_USAGE: Record<string, string> = {
   "pin-base": `  loragate pin-base --gguf FILE --hf-base FOLDER [--revision COMMIT] [registry-dir]
                                       pins the base in registry.yaml: the GGUF's sha256 and every
                                       file of the training base's folder`,
+  "app-manifest": `  loragate app-manifest --name NAME --webhook-url URL [--org ORG] [--out FILE]
+                                      a page that registers the GitHub App from app.yml (GitHub's
+                                      manifest flow; NAME unique across GitHub); FILE: register-app.html`,
   check: `  loragate check [registry-dir] [--adapter NAME]... [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text`,
@@ -234,6 +237,28 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     const { runInit } = await import("./init-command.ts");
     return runInit({ dir: rest[0] ?? "." }, io);
   }
+  if (command === "app-manifest") {
+    const missing = [
+      values.name ? "" : "--name NAME",
+      values["webhook-url"] ? "" : "--webhook-url URL",
+    ].filter(Boolean);
+    if (rest.length > 0 || missing.length > 0) {
+      io.stderr(
+        `loragate: ${missing.length ? `app-manifest needs ${missing.join(" and ")}; ` : ""}usage:\n${COMMAND_USAGE["app-manifest"]}\n`,
+      );
+      return 2;
+    }
+    const { runAppManifest } = await import("./app-manifest-command.ts");
+    return runAppManifest(
+      {
+        name: values.name!,
+        webhookUrl: values["webhook-url"]!,
+        org: values.org,
+        out: values.out ?? "register-app.html",
+      },
+      io,
+    );
+  }
   if (command === "pin-base") {
     const missing = [values.gguf ? "" : "--gguf FILE", values["hf-base"] ? "" : "--hf-base FOLDER"].filter(
       Boolean,
@@ -292,6 +317,8 @@ function parse(argv: string[]) {
       "base-revision": { type: "string" },
       gguf: { type: "string" },
       "hf-base": { type: "string" },
+      "webhook-url": { type: "string" },
+      org: { type: "string" },
       revision: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
