@@ -111,7 +111,7 @@ export async function runDemoEvaluation(
   const source = new FsRegistrySource(root);
   const { registry, config } = await loadRegistryContext(source);
   if (!registry) throw new Error("the bundled registry.yaml does not load");
-  const dir = mkdtempSync(join(tmpdir(), "loragate-demo-"));
+  const dir = mkdtempSync(join(tmpdir(), "loragate-demo-work-")); // apart from the outputs (newDemoOut)
   let harness: EvaluationHarness | undefined;
   try {
     const paths = writeModelCache({ registry, cacheDir: join(dir, "models"), ...fixtureBaseOf(root) });
