@@ -41,12 +41,22 @@ describe("what a first try gets wrong, named", () => {
     expect(r.stderr.split("\n")[0]).toContain(message);
   });
 
-  it("an unknown command suggests the nearest", async () => {
-    const r = await cli("chekc", FIXTURE_ROOT);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split("\n")[0]).toBe('loragate: unknown command "chekc"; did you mean "check"?');
-    expect((await cli("pin-bse")).stderr).toContain('did you mean "pin-base"?');
-    expect((await cli("frobnicate")).stderr.split("\n")[0]).toBe('loragate: unknown command "frobnicate"');
+  it("an unknown command gets one line: the nearest command, or the list of them; exit 2", async () => {
+    const r = await cli("chekc", FIXTURE_ROOT, "--format", "markdown");
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: 'loragate: unknown command "chekc"; did you mean "check"? (loragate --help)\n',
+    });
+    expect((await cli("pin-bse")).stderr).toBe(
+      'loragate: unknown command "pin-bse"; did you mean "pin-base"? (loragate --help)\n',
+    );
+    const unknown = await cli("frobnicate");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split("\n")).toEqual([
+      'loragate: unknown command "frobnicate"; the commands are init, pin-base, app-manifest, check, scorecard, proposal, eval, import, site, demo (loragate --help)',
+      "",
+    ]);
   });
 
   it("the tests write in a temp folder of this run's own, removed when it ends (vitest's global setup)", () => {

@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +44,7 @@ describe(
   "installable from the repository: npm pack, then npm install in an empty folder",
   { timeout: scaled(600_000) },
   () => {
-    it("npx loragate --help, check, init, and the app's start work from the installed package", async () => {
+    it("npx loragate --help, check, init, the demo and its next commands, and the app's start work from the installed package", async () => {
       const tgz = run(
         "npm",
         ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir],
@@ -71,6 +71,32 @@ describe(
 
       expect(npx(project, "loragate", "init", "registry").code).toBe(0);
       expect(npx(project, "loragate", "check", "registry").code).toBe(0);
+
+      // The demo from the installed package (no trainer there: the committed adapters, and it says so),
+      // then each of its "Next" commands exactly as it prints them, from the same folder.
+      const demo = spawnSync("npx", ["--no-install", "loragate", "demo"], {
+        cwd: project,
+        encoding: "utf8",
+        timeout: 480_000,
+        env: { ...process.env, LORAGATE_TRAINER_PYTHON: join(dir, "no-trainer", "python") },
+      });
+      expect(demo.status, demo.stdout + demo.stderr).toBe(0);
+      expect(demo.stderr).toContain("evaluating the adapters train.py made from this data (fixtures/trained");
+      const next = demo.stdout
+        .split("\n")
+        .slice(demo.stdout.split("\n").indexOf("Next, from the folder you ran the demo in:") + 1);
+      const commands = next.filter((line) => line.startsWith("  ")).map((line) => line.trim());
+      expect(commands.map((c) => c.split(" ").slice(0, 3).join(" "))).toEqual([
+        "npx loragate scorecard",
+        "npx loragate scorecard",
+        "npx loragate eval",
+      ]);
+      for (const command of commands) {
+        const ran = spawnSync("bash", ["-c", command], { cwd: project, encoding: "utf8", timeout: 300_000 });
+        expect(ran.status, `${command}\n${ran.stdout}${ran.stderr}`).toBe(0);
+      }
+      expect(existsSync(join(project, "my-results.json"))).toBe(true);
+      rmSync(/The demo's outputs are in (\S+):/.exec(demo.stdout)![1]!, { recursive: true, force: true });
 
       // The app: first its environment check, then a real start with settings from .env.
       const operator = join(dir, "operator");

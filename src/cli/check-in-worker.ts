@@ -31,7 +31,13 @@ export async function runCheckWork(params: {
 }): Promise<CheckReport> {
   const { root, adapter, hidden, onProgress } = params;
   if (!params.ownProcess)
-    return checkRegistry({ source: new FsRegistrySource(root), adapter, hidden, onProgress });
+    return checkRegistry({
+      source: new FsRegistrySource(root),
+      adapter,
+      hidden,
+      onProgress,
+      workflows: true,
+    });
   const job: CheckJob = { root, adapter, hidden, progress: onProgress !== undefined };
   const worker = startWorker(import.meta.url, "check-worker", job);
   let settled = false;

@@ -12,6 +12,7 @@ try {
     source: new FsRegistrySource(job.root),
     adapter: job.adapter,
     hidden: job.hidden,
+    workflows: true,
     onProgress: job.progress
       ? (file, bytes, total) => post({ type: "progress", file, bytes, total })
       : undefined,

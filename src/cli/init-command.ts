@@ -6,7 +6,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { parseDocument } from "yaml";
 import { renderConfigTemplate } from "../core/registry/config-template.ts";
+import { renderContributing } from "../core/registry/contributing.ts";
 import { CONFIG_FILE, REGISTRY_FILE } from "../core/registry/registry-context.ts";
 import { counted } from "../core/text.ts";
 import { packagePath } from "./package-root.ts";
@@ -14,21 +16,24 @@ import { packagePath } from "./package-root.ts";
 /** What a registry starts with, by path in it, and where loragate ships each (templates/). */
 const TEMPLATE_FILES: Record<string, string> = {
   [REGISTRY_FILE]: "registry/registry.yaml",
-  "CONTRIBUTING.md": "registry/CONTRIBUTING.md",
   ".github/workflows/loragate.yml": "workflows/loragate.yml",
   ".github/workflows/loragate-site.yml": "workflows/loragate-site.yml",
   ".github/ISSUE_TEMPLATE/adapter-proposal.yml": "ISSUE_TEMPLATE/adapter-proposal.yml",
 };
 
 export function registryFiles(): Map<string, string> {
-  const files = new Map(
-    Object.entries(TEMPLATE_FILES).map(([path, template]) => [
-      path,
-      readFileSync(packagePath("templates", template), "utf8"),
-    ]),
-  );
-  files.set(CONFIG_FILE, renderConfigTemplate());
-  return files;
+  const template = (path: string) => readFileSync(packagePath("templates", path), "utf8");
+  const registry = template(TEMPLATE_FILES[REGISTRY_FILE]!);
+  // Made from the code that checks adapters, with the base id the registry.yaml beside it names.
+  const baseId = String(parseDocument(registry).getIn(["base", "id"]));
+  return new Map([
+    [REGISTRY_FILE, registry],
+    ["CONTRIBUTING.md", renderContributing({ baseId })],
+    ...Object.entries(TEMPLATE_FILES)
+      .filter(([path]) => path !== REGISTRY_FILE)
+      .map(([path, file]): [string, string] => [path, template(file)]),
+    [CONFIG_FILE, renderConfigTemplate()],
+  ]);
 }
 
 export async function runInit(

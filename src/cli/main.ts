@@ -7,7 +7,7 @@ import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { runCheckWork } from "./check-in-worker.ts";
 import { type CliIO, defaultIO, refuse } from "./cli-io.ts";
 import { demoCheckText } from "./demo-check.ts";
-import { DEMO_OUT, demoOutProblem } from "./demo-out.ts";
+import { demoOutProblem, newDemoOut } from "./demo-out.ts";
 import { inputFileProblem } from "./input-files.ts";
 import { asCliProcess } from "./interrupt.ts";
 import { packagePath } from "./package-root.ts";
@@ -34,6 +34,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     io.stdout(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (!Object.hasOwn(COMMAND_USAGE, command)) return unknownCommand(command, io);
   const format = values.format;
   const formats = SCORECARD_COMMANDS.has(command) ? ["text", "markdown"] : ["text", "json", "github"];
   if (!formats.includes(format))
@@ -43,7 +44,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   if (command === "check" || command === "demo") {
     if (rest.length > 1) return refuse(io, `${command} takes at most one registry folder\n\n${USAGE}`);
     const root = command === "demo" ? packagePath("fixtures", "registry") : (rest[0] ?? ".");
-    const out = values.out ?? DEMO_OUT;
+    const out = values.out ?? newDemoOut();
     const problem =
       (await registryProblem(root)) ??
       (await adapterProblem(root, values.adapter ?? [])) ??
@@ -126,6 +127,27 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
     const { runInit } = await import("./init-command.ts");
     return runInit({ dir: rest[0] ?? "." }, io);
   }
+  if (command === "app-manifest") {
+    const missing = [
+      values.name ? "" : "--name NAME",
+      values["webhook-url"] ? "" : "--webhook-url URL",
+    ].filter(Boolean);
+    if (rest.length > 0 || missing.length > 0)
+      return refuse(
+        io,
+        `${missing.length ? `app-manifest needs ${missing.join(" and ")}; ` : ""}usage:\n${COMMAND_USAGE["app-manifest"]}`,
+      );
+    const { runAppManifest } = await import("./app-manifest-command.ts");
+    return runAppManifest(
+      {
+        name: values.name!,
+        webhookUrl: values["webhook-url"]!,
+        org: values.org,
+        out: values.out ?? "register-app.html",
+      },
+      io,
+    );
+  }
   if (command === "pin-base") {
     const missing = [values.gguf ? "" : "--gguf FILE", values["hf-base"] ? "" : "--hf-base FOLDER"].filter(
       Boolean,
@@ -143,8 +165,17 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
       io,
     );
   }
-  const guess = closestName(command, Object.keys(COMMAND_USAGE));
-  return refuse(io, `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ""}\n\n${USAGE}`);
+  return unknownCommand(command, io);
+}
+
+/** One line: the closest command, or the list of them (the 40-line help buries the point). */
+function unknownCommand(command: string, io: CliIO): number {
+  const commands = Object.keys(COMMAND_USAGE);
+  const guess = closestName(command, commands);
+  io.stderr(
+    `loragate: unknown command "${command}"; ${guess ? `did you mean "${guess}"?` : `the commands are ${commands.join(", ")}`} (loragate --help)\n`,
+  );
+  return 2;
 }
 
 function parse(argv: string[]) {
@@ -170,6 +201,8 @@ function parse(argv: string[]) {
       "base-revision": { type: "string" },
       gguf: { type: "string" },
       "hf-base": { type: "string" },
+      "webhook-url": { type: "string" },
+      org: { type: "string" },
       revision: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -190,7 +223,7 @@ async function runCheck(p: {
   if (p.demo)
     // The fixture registry holds one invalid adapter per rule on purpose: the demo shows them all.
     p.io.stdout(
-      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; `loragate check fixtures/registry` prints every finding)\n\n",
+      "(demo: the bundled registry has one valid adapter, math-gsm8k, and one invalid adapter per rule: the ✗ lines below fail on purpose; loragate check on that registry prints every finding)\n\n",
     );
   try {
     const report = await runCheckWork({

@@ -8,6 +8,7 @@ import { pinBase } from "../core/registry/pin-base.ts";
 import { REGISTRY_FILE } from "../core/registry/registry-context.ts";
 import { counted } from "../core/text.ts";
 import { BaseFolderError, hashBaseFolder } from "../io/base-folder.ts";
+import { GgufReadError, ggufQuantization } from "../io/gguf-quantization.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
 
@@ -28,16 +29,17 @@ export async function runPinBase(
     return 2;
   }
   try {
+    const quantization = await ggufQuantization(p.gguf);
     const [sha256, base] = await Promise.all([sha256File(p.gguf), hashBaseFolder(p.hfBase)]);
     const text = pinBase(readFileSync(registryFile, "utf8"), {
-      inference: { file: basename(p.gguf), sha256 },
+      inference: { file: basename(p.gguf), sha256, quantization },
       trainingFiles: base.files,
       revision: p.revision,
     });
     writeFileSync(registryFile, text);
     io.stdout(
       `pinned in ${registryFile}:\n` +
-        `  base.inference: ${basename(p.gguf)} ${sha256}\n` +
+        `  base.inference: ${basename(p.gguf)} ${sha256}, quantization ${quantization} (read from the file)\n` +
         `  base.training.files: ${counted(Object.keys(base.files).length, "file")} of ${p.hfBase}` +
         (base.hidden.length ? ` (left out, never loaded: ${base.hidden.join(", ")})` : "") +
         "\n" +
@@ -46,7 +48,7 @@ export async function runPinBase(
     );
     return 0;
   } catch (error) {
-    if (error instanceof BaseFolderError) {
+    if (error instanceof BaseFolderError || error instanceof GgufReadError) {
       io.stderr(`loragate: ${error.message}\n`);
       return 2;
     }

@@ -7,6 +7,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   "pin-base": `  loragate pin-base --gguf FILE --hf-base FOLDER [--revision COMMIT] [registry-dir]
                                       pins the base in registry.yaml: the GGUF's sha256 and every
                                       file of the training base's folder`,
+  "app-manifest": `  loragate app-manifest --name NAME --webhook-url URL [--org ORG] [--out FILE]
+                                      a page that registers the GitHub App from app.yml (GitHub's
+                                      manifest flow; NAME unique across GitHub); FILE: register-app.html`,
   check: `  loragate check [registry-dir] [--adapter NAME]... [--format text|json|github] [--hidden FILE]...
                                       --hidden: a maintainers' benchmark JSONL kept out of the
                                       registry; matched by id and counts only, never its text`,

@@ -12,6 +12,7 @@ import {
   type RegistryContext,
 } from "./registry/registry-context.ts";
 import type { RegistrySource } from "./registry/source.ts";
+import { checkWorkflowPins } from "./registry/workflow-pins.ts";
 import {
   type AdapterReport,
   type ValidateAdapterParams,
@@ -41,6 +42,11 @@ export interface CheckParams {
   skipContamination?: boolean;
   /** Sees the time of each adapter's phases (validate, contamination), for benchmarks. */
   onPhase?: OnPhase;
+  /**
+   * Also look for the release placeholders in the registry's workflows (the CLI, on a registry's
+   * folder; the app reads a pull request's files only).
+   */
+  workflows?: boolean;
 }
 
 /** Every finding of a report, the registry's first, in the order they were reported. */
@@ -61,7 +67,11 @@ export async function listAdapterNames(source: RegistrySource): Promise<string[]
 /** `loragate check`: the registry itself, then each adapter, against one context. */
 export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const context: RegistryContext = await loadRegistryContext(params.source);
-  const registryFindings = [...context.findings, ...(await checkRegistryBenchmarks(params.source, context))];
+  const registryFindings = [
+    ...context.findings,
+    ...(await checkRegistryBenchmarks(params.source, context)),
+    ...(params.workflows ? await checkWorkflowPins(params.source) : []),
+  ];
   const allNames = await listAdapterNames(params.source);
   const names = params.adapter === undefined ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);

@@ -39,7 +39,8 @@ export interface ValidateAdapterParams {
 }
 
 export const MANIFEST_FILE = "adapter.yaml";
-const SUPPORTING_FILES = ["TRAINING_LOG.md"];
+/** Files an adapter's folder should hold beside its data, at its top (a warning while missing). */
+export const SUPPORTING_FILES = ["TRAINING_LOG.md"];
 
 /**
  * Validates adapters/<name>/ against the registry:

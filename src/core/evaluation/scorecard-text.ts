@@ -29,7 +29,16 @@ function row(name: string, role: string, s: PairedSummary): string[] {
   ];
 }
 
-export function renderScorecardText({ results, verdict }: { results: Results; verdict: BarVerdict }): string {
+export function renderScorecardText({
+  results,
+  verdict,
+  trainedBy,
+}: {
+  results: Results;
+  verdict: BarVerdict;
+  /** As renderScorecard's: who made an adapter this evaluation did not train. */
+  trainedBy?: string;
+}): string {
   const out = [
     `loragate scorecard: ${printable(results.adapter, 64)} ${printable(results.version, 32)}: ${verdict.pass ? "✓ passes the bar" : "✗ does not pass the bar"}`,
     ...verdict.reasons.map((r) => `  ${printable(r.text, 400)}`),
@@ -53,7 +62,9 @@ export function renderScorecardText({ results, verdict }: { results: Results; ve
   out.push(...answerProblems(results, printable, 40).map((note) => `note: ${note}`));
   if (results.training)
     out.push(
-      `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s` +
+      (trainedBy
+        ? `training (${printable(trainedBy, 200)}): ${results.training.loss.length} logged steps`
+        : `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s`) +
         lossRange(results.training.loss),
     );
   out.push(

@@ -15,6 +15,11 @@ export interface ScorecardInput {
   contamination?: string;
   /** The routing section (src/core/router/routing-section.ts), shown under the scores. */
   routing?: string[];
+  /**
+   * Who made the adapter when it was not trained for this evaluation (the demo's committed adapters):
+   * its training log is then shown without a time, which would read as this run's.
+   */
+  trainedBy?: string;
 }
 
 /**
@@ -90,7 +95,13 @@ function lossChart(loss: { step: number; loss: number }[]): string[] {
 }
 
 /** The scorecard: verdict first, then the numbers, the charts, and where they come from. */
-export function renderScorecard({ results, verdict, contamination, routing }: ScorecardInput): string {
+export function renderScorecard({
+  results,
+  verdict,
+  contamination,
+  routing,
+  trainedBy,
+}: ScorecardInput): string {
   const out: string[] = [SCORECARD_MARKER];
   out.push(
     `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} — ${verdict.pass ? "✅ passes the bar" : "❌ does not pass the bar"}`,
@@ -140,7 +151,9 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
   if (results.training) {
     out.push("", ...lossChart(results.training.loss));
     out.push(
-      `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`,
+      trainedBy
+        ? `Training (${inert(trainedBy, 200)}): ${results.training.loss.length} logged steps.`
+        : `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`,
     );
   }
   if (contamination) out.push("", inert(contamination, 1000));
