@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseDocument } from "yaml";
 import { renderConfigTemplate } from "../core/registry/config-template.ts";
-import { renderContributing } from "../core/registry/contributing.ts";
+import { renderContributing } from "../core/contributing.ts";
 import { CONFIG_FILE, REGISTRY_FILE } from "../core/registry/registry-context.ts";
 import { counted } from "../core/text.ts";
 import { packagePath } from "./package-root.ts";

@@ -6,11 +6,11 @@
  */
 import { stringify } from "yaml";
 import { z } from "zod";
-import { MANIFEST_FILE, SUPPORTING_FILES } from "../adapter/validate-adapter.ts";
-import { ROLE } from "../evaluation/scorecard.ts";
-import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "../schemas/adapter.ts";
-import { EVALUATION_TYPES } from "../schemas/common.ts";
-import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../schemas/config.ts";
+import { MANIFEST_FILE, SUPPORTING_FILES } from "./adapter/validate-adapter.ts";
+import { ROLE } from "./evaluation/scorecard.ts";
+import { AdapterManifestSchema, DEFAULT_DATA_FILES } from "./schemas/adapter.ts";
+import { EVALUATION_TYPES } from "./schemas/common.ts";
+import { type Config, ConfigSchema, DEFAULT_CONFIG } from "./schemas/config.ts";
 
 /** The adapter the guide's example describes; its name is the one `loragate check --adapter` is shown with. */
 export const EXAMPLE_ADAPTER = "my-adapter";
