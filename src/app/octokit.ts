@@ -53,13 +53,32 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
 
 const TIMED = Symbol("loragate timed fetch");
 
+/** The replicas' one write throttle (see coordination.ts); none: Probot's own, per process. */
+let writeTurn: (() => Promise<void>) | undefined;
+
+/** Every write of every client waits for its turn on the replicas' shared throttle from now on. */
+export function shareWrites(turn: () => Promise<void>): void {
+  writeTurn = turn;
+}
+
+/** A request that writes (what GitHub's advice paces at one a second), the app's token requests aside. */
+const isWrite = (options: { method?: string; url?: string }) =>
+  !["GET", "HEAD"].includes(options.method ?? "GET") && !/\/access_tokens$/.test(options.url ?? "");
+
 /**
  * Probot's client with three changes: a secondary rate limit (403 with retry-after) is waited out and
  * retried twice, where Probot's default only logs it and lets the request fail; a failed request is
  * retried GITHUB_RETRIES times; and every request has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by
  * default).
  */
-export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
+export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.plugin((octokit) => {
+  octokit.hook.before("request", async (options) => {
+    // A store that is down does not stop writes (leases and claims already keep work from running
+    // twice); each process's own throttle still paces them.
+    if (writeTurn && isWrite(options)) await writeTurn().catch(() => undefined);
+  });
+  return {};
+}).defaults(
   (options: {
     throttle?: object;
     retry?: object;
@@ -71,7 +90,13 @@ export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
       ...options.request,
       fetch: timedFetch(options.request?.fetch ?? globalThis.fetch, options.log),
     },
-    retry: { retries: GITHUB_RETRIES, ...options.retry },
+    // A 409 (a conflict: the branch moved) is answered by re-reading, never by sending the same again:
+    // retried blindly, a registry update heard of its conflicts minutes late.
+    retry: {
+      retries: GITHUB_RETRIES,
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      ...options.retry,
+    },
     throttle: {
       ...options.throttle,
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
