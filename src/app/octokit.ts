@@ -48,7 +48,39 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
     Object.defineProperty(answer, "url", { value: response.url });
     return answer;
   };
-  return Object.assign(timed, { [TIMED]: true });
+  return Object.assign(retryingAfter(timed, log), { [TIMED]: true });
+}
+
+/** A 429 is waited out as its retry-after says, this many times at most... */
+const RETRY_AFTER_TRIES = 3;
+/** ...and for this long in all (past it the work fails, its check says so, and the reconciler comes back). */
+const RETRY_AFTER_BOUND_S = 60;
+
+/**
+ * GitHub's 429 says how long to wait (retry-after); Octokit's throttle acts on it only when it names a
+ * rate limit, and its retry waits its own 1, 4, 9 s. A 429 is a request GitHub did not carry out, so
+ * sending it again is safe, even for a create.
+ */
+function retryingAfter(fetcher: typeof fetch, log?: { warn: (message: string) => void }): typeof fetch {
+  return async (input, init) => {
+    let waited = 0;
+    for (let tries = 0; ; tries++) {
+      const response = await fetcher(input, init);
+      const after = Number(response.headers.get("retry-after"));
+      if (
+        response.status !== 429 ||
+        !Number.isFinite(after) ||
+        after < 0 ||
+        tries >= RETRY_AFTER_TRIES ||
+        waited + after > RETRY_AFTER_BOUND_S
+      )
+        return response;
+      await response.body?.cancel();
+      log?.warn(`GitHub asked to wait ${after} s (429): ${init?.method ?? "GET"} ${routeOf(String(input))}`);
+      waited += after;
+      await new Promise((resolve) => setTimeout(resolve, after * 1000));
+    }
+  };
 }
 
 const TIMED = Symbol("loragate timed fetch");
@@ -91,10 +123,11 @@ export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.plugin((octok
       fetch: timedFetch(options.request?.fetch ?? globalThis.fetch, options.log),
     },
     // A 409 (a conflict: the branch moved) is answered by re-reading, never by sending the same again:
-    // retried blindly, a registry update heard of its conflicts minutes late.
+    // retried blindly, a registry update heard of its conflicts minutes late. A 429 is retried by its
+    // retry-after (above), or by Octokit's throttle when it is a rate limit.
     retry: {
       retries: GITHUB_RETRIES,
-      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
       ...options.retry,
     },
     throttle: {

@@ -82,7 +82,10 @@ export class FakeGitHub {
   readonly route: Route = (req: IncomingMessage, body: string) => {
     const at = this.callOf(req);
     const fault = this.faults.find(
-      (f) => f.at.test(at) && (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
+      (f) =>
+        f.at.test(at) &&
+        (f.body === undefined || f.body.test(body)) &&
+        (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
     );
     if (fault && fault.untilMs === undefined) fault.times = (fault.times ?? 1) - 1;
     if (fault?.kind === "kill") {
@@ -90,7 +93,12 @@ export class FakeGitHub {
       return { status: 0, hang: true };
     }
     if (fault?.kind === "hang") return { status: 0, hang: true };
-    if (typeof fault?.kind === "number") return { status: fault.kind, json: { message: "Server Error" } };
+    if (typeof fault?.kind === "number")
+      return {
+        status: fault.kind,
+        json: { message: "Server Error" },
+        ...(fault.retryAfter === undefined ? {} : { headers: { "retry-after": String(fault.retryAfter) } }),
+      };
     const answer = this.answer(req, body);
     return fault?.kind === "lost" ? { status: 0, ...answer, lost: true } : answer;
   };
@@ -292,6 +300,10 @@ export interface Fault {
   kind: "lost" | "hang" | "kill" | number;
   times?: number;
   untilMs?: number;
+  /** Only requests whose body matches (e.g. the check update that completes the bar). */
+  body?: RegExp;
+  /** A retry-after header (seconds) on a status answer. */
+  retryAfter?: number;
 }
 
 const blobSha = (data: Buffer) =>
