@@ -42,7 +42,7 @@ export const alone: Coordination = {
 export const LEASE_MS = 30_000;
 /** A finished delivery's id is kept this long: a copy that arrives later changes nothing. */
 const DELIVERY_KEPT_MS = 3_600_000;
-/** GitHub's advice for content-creating requests, shared by every replica. */
+/** GitHub's advice for content-creating requests, shared by every replica (LORAGATE_WRITE_INTERVAL_MS says otherwise). */
 export const WRITE_EVERY_MS = 1_000;
 /** How often a waiting worker asks for a lease again (light: a few commands a second per waiter). */
 const LEASE_POLL_MS = 150;

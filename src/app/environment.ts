@@ -54,6 +54,7 @@ const AppEnvironmentSchema = z
       1,
       Math.floor(MAX_TIMER_MS / 1000),
     ).optional(),
+    LORAGATE_WRITE_INTERVAL_MS: wholeNumber("a whole number of milliseconds", 0, 60_000).optional(),
     LORAGATE_REDIS_URL: z
       .string()
       .regex(

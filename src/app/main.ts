@@ -23,7 +23,11 @@ const log = await createLogger();
 // Replicas share a store (LORAGATE_REDIS_URL); one replica needs none.
 const redisUrl = checked.environment.LORAGATE_REDIS_URL;
 const coordination = redisUrl
-  ? redisCoordination({ url: redisUrl, onWarning: (message) => log.warn(message) })
+  ? redisCoordination({
+      url: redisUrl,
+      onWarning: (message) => log.warn(message),
+      writeEveryMs: checked.environment.LORAGATE_WRITE_INTERVAL_MS,
+    })
   : undefined;
 if (coordination) shareWrites(coordination.writeTurn);
 let app: Probot | undefined;

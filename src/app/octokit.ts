@@ -15,6 +15,11 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
   // Probot makes an installation's client from the app's, options and all: wrap once.
   if (TIMED in inner) return inner;
   const timed = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    // The replicas' shared write turn, taken here, last before the network, inside Probot's own
+    // throttle and once per attempt. A store that is down does not stop writes (leases and claims
+    // already keep work from running twice); each process's own throttle still paces them.
+    if (writeTurn && isWrite({ method: init?.method, url: String(input) }))
+      await writeTurn().catch(() => undefined);
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
@@ -93,6 +98,11 @@ export function shareWrites(turn: () => Promise<void>): void {
   writeTurn = turn;
 }
 
+/** Bottleneck's group shape, as plugin-throttling uses it for writes: no wait of its own. */
+const UNPACED = {
+  key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }),
+};
+
 /** A request that writes (what GitHub's advice paces at one a second), the app's token requests aside. */
 const isWrite = (options: { method?: string; url?: string }) =>
   !["GET", "HEAD"].includes(options.method ?? "GET") && !/\/access_tokens$/.test(options.url ?? "");
@@ -103,14 +113,7 @@ const isWrite = (options: { method?: string; url?: string }) =>
  * retried GITHUB_RETRIES times; and every request has a timeout (LORAGATE_GITHUB_TIMEOUT_MS, 30 s by
  * default).
  */
-export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.plugin((octokit) => {
-  octokit.hook.before("request", async (options) => {
-    // A store that is down does not stop writes (leases and claims already keep work from running
-    // twice); each process's own throttle still paces them.
-    if (writeTurn && isWrite(options)) await writeTurn().catch(() => undefined);
-  });
-  return {};
-}).defaults(
+export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
   (options: {
     throttle?: object;
     retry?: object;
@@ -132,6 +135,9 @@ export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.plugin((octok
     },
     throttle: {
       ...options.throttle,
+      // With the replicas' shared turn (taken in the fetch), Probot's per-process write pacing would
+      // only add its own second on top.
+      ...(writeTurn ? { write: UNPACED } : {}),
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
         retryCount < 2,
     },
