@@ -108,4 +108,31 @@ describe("replicas on a shared store (issue 38)", { timeout: 300_000 }, () => {
     const log = replicas.map((app) => app.log()).join("");
     expect(log).toContain("is another replica's");
   });
+
+  it("the store down: the PR's check says it waits and nothing runs (no GPU); the store back, the reconciler finishes the work within seconds", async () => {
+    const { github, openPullRequest, checksOf, stateOf } = registryOnGitHub();
+    const stub = await startGitHub(github.route);
+    server = stub.server;
+    redis = await startRedis();
+    const { url, port } = redis;
+    const app = await startApp({ LORAGATE_REDIS_URL: url, LORAGATE_RETRY_SECONDS: "2" }, stub.port);
+    replicas = [app];
+    await redis.stop();
+    const pr = openPullRequest(2);
+    await deliver(app, "pull_request", pr.payload);
+    await until(() => checksOf(pr.head, "loragate/validate").map((c) => [c.status, c.output.title])).toEqual([
+      ["queued", "Waiting: the app's replicas cannot coordinate (shared store down)"],
+    ]);
+    expect(checksOf(pr.head, "loragate/validate")[0]!.output.summary).toMatch(
+      /^the replicas' shared store does not answer: Redis at 127\.0\.0\.1:\d+/,
+    );
+    expect(github.dispatches).toEqual([]);
+    const readiness = () => fetch(`http://127.0.0.1:${app.port}/readyz`);
+    await until(async () => (await readiness()).text()).toMatch(/shared store does not answer/);
+    expect((await readiness()).status).toBe(503);
+
+    redis = await startRedis(port);
+    await until(() => stateOf(pr)).toMatchObject({ validate: ["success"], dispatches: 1 });
+    expect(app.log()).toMatch(/reconciler: Codertocat\/Hello-World#2 \w{7}: validation did not finish/);
+  });
 });

@@ -27,13 +27,23 @@ export function operatorEndpoints(params: { app: Probot; queue: WorkQueue; coord
   let askedAt: number | undefined;
   const refresh = async () => {
     askedAt = Date.now();
-    github = await params.app
+    const asked = params.app
       .auth()
       .then((octokit) => octokit.rest.apps.getAuthenticated(NO_BLIND_RETRY))
       .then(
         () => undefined,
         (error: unknown) => `GitHub does not answer the app: ${describeError(error)}`,
       );
+    // A hung question is left to its own timeout; the next one is asked on time, so readiness
+    // follows GitHub's return within READINESS_EVERY_MS + SILENT_AFTER_MS.
+    const silent = new Promise<string>((resolve) =>
+      setTimeout(
+        resolve,
+        SILENT_AFTER_MS,
+        `GitHub has not answered the app within ${SILENT_AFTER_MS / 1000} s`,
+      ).unref(),
+    );
+    github = await Promise.race([asked, silent]);
     askedAt = undefined;
     store = await params.coordination.problem();
   };

@@ -6,6 +6,7 @@ import { createLogger } from "./logger.ts";
 import { LoragateOctokit, shareWrites } from "./octokit.ts";
 import { redisCoordination } from "./coordination.ts";
 import { refuseLargeBodies } from "./body-limit.ts";
+import { logRefusedDeliveries } from "./webhook-refusals.ts";
 
 /** How long a stop waits for work in flight (inside the usual 30 s a process manager gives). */
 const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
@@ -37,6 +38,7 @@ try {
     (probot: Probot, options) => {
       app = probot;
       refuseLargeBodies(probot);
+      logRefusedDeliveries(probot, log);
       loragate(probot, { ...options, coordination });
     },
     { Octokit: LoragateOctokit, log },

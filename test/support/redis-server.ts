@@ -2,17 +2,22 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 
-/** A real redis-server (Debian's package) of the test's own on 127.0.0.1, nothing kept on disk. */
-export async function startRedis(): Promise<{
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => probe.once("listening", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A real redis-server (Debian's package) of the test's own on 127.0.0.1 (on `port`, or a free one), nothing kept on disk. */
+export async function startRedis(port?: number): Promise<{
   url: string;
   port: number;
   child: ChildProcess;
   stop: () => Promise<void>;
 }> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => probe.once("listening", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
+  port ??= await freePort();
   const child = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
