@@ -1,7 +1,6 @@
 import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
-import { pullRequestPayload } from "./support/github.ts";
 import { registryOnGitHub } from "./support/journey.ts";
 import { startRedis } from "./support/redis-server.ts";
 
@@ -54,9 +53,7 @@ describe("replicas on a shared store (issue 38)", { timeout: 300_000 }, () => {
     const stale = prs.slice(0, 2).map((pr) => {
       const old = pr.head;
       const pushed = openPullRequest(pr.number);
-      const synchronize = pullRequestPayload("synchronize");
-      Object.assign(synchronize, { number: pr.number, before: old, repository: pushed.payload.repository });
-      synchronize.pull_request = { ...pushed.payload.pull_request };
+      const synchronize = { ...pushed.payload, action: "synchronize", before: old };
       Object.assign(pr, { head: pushed.head });
       return { old, synchronize };
     });

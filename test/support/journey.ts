@@ -2,7 +2,7 @@ import { zipSync } from "fflate";
 import { sampleResults } from "../../fixtures/sample-results.ts";
 import { correlationId } from "../../src/core/review/correlation.ts";
 import { FakeGitHub } from "./fake-github.ts";
-import { pullRequestPayload, workflowRunPayload } from "./github.ts";
+import examples from "@octokit/webhooks-examples";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./registry.ts";
 
 // A PR's journey on the GitHub stand-in: opened, its GPU run finished, merged. The payloads are what
@@ -11,6 +11,28 @@ const ADAPTER = "adapters/math-gsm8k/";
 const fixture = new Map(
   [...readTree(FIXTURE_ROOT)].filter((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1])),
 );
+
+/** An example delivery of @octokit/webhooks-examples, from installation 1 (no vitest here: benchmarks use it). */
+function example(event: string, action: string) {
+  const sections = examples as unknown as { name: string; examples: Record<string, unknown>[] }[];
+  const payload = structuredClone(
+    sections.find((e) => e.name === event)!.examples.find((e) => e.action === action)!,
+  );
+  payload.installation = { id: 1 };
+  return payload as {
+    number: number;
+    before?: string;
+    pull_request: {
+      number: number;
+      head: { sha: string };
+      base: { sha: string; ref?: string };
+      author_association: string;
+      merged?: boolean;
+    };
+    workflow_run: Record<string, unknown>;
+    repository: Record<string, unknown>;
+  };
+}
 
 /** A GitHub stand-in holding the fixture registry on its default branch, and the steps of PRs on it. */
 export function registryOnGitHub() {
@@ -23,12 +45,12 @@ export function registryOnGitHub() {
     const head = github.commit(files, baseSha);
     const changed = [...files.keys()].filter((path) => path.startsWith(ADAPTER));
     github.pulls.set(number, { head, base: baseSha, association: "OWNER", files: changed });
-    const payload = pullRequestPayload("opened");
+    const payload = example("pull_request", "opened");
     payload.number = payload.pull_request.number = number;
     payload.pull_request.head.sha = head;
     payload.pull_request.base.sha = baseSha;
     payload.pull_request.author_association = "OWNER";
-    payload.repository = { ...(payload.repository as object), default_branch: github.branch } as never;
+    payload.repository.default_branch = github.branch;
     return { number, head, payload };
   };
   /** The PR's dispatched run finishes with passing results: the `workflow_run.completed` delivery. */
@@ -40,9 +62,12 @@ export function registryOnGitHub() {
       Buffer.from(zipSync({ "results.json": Buffer.from(JSON.stringify(results)) })),
     );
     Object.assign(run, { status: "completed", conclusion: "success" });
-    const completed = workflowRunPayload(correlationId(pr.number, pr.head), "success");
+    const completed = example("workflow_run", "completed");
     Object.assign(completed.workflow_run, {
       id: run.id,
+      display_title: `loragate ${correlationId(pr.number, pr.head)}`,
+      path: ".github/workflows/loragate.yml",
+      conclusion: "success",
       event: "workflow_dispatch",
       head_branch: github.branch,
     });
@@ -52,15 +77,15 @@ export function registryOnGitHub() {
   /** The PR is merged: the `pull_request.closed` delivery. */
   const merge = (pr: { number: number; head: string }) => {
     github.pulls.get(pr.number)!.merged = true;
-    const closed = pullRequestPayload("closed");
+    const closed = example("pull_request", "closed");
     Object.assign(closed.pull_request, {
       merged: true,
       number: pr.number,
       head: { ...closed.pull_request.head, sha: pr.head },
     });
-    (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
+    closed.pull_request.base.ref = github.branch;
     closed.number = pr.number;
-    closed.repository = { ...(closed.repository as object), default_branch: github.branch } as never;
+    closed.repository.default_branch = github.branch;
     return closed;
   };
   const checksOf = (head: string, name: string) =>
