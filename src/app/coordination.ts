@@ -50,13 +50,20 @@ const LEASE_POLL_MS = 150;
 // Compare-and-set scripts: a holder renews or frees only the lease it holds.
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
 const FREE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
-/** The next write slot on Redis's own clock (one clock for every replica): how long to wait for it. */
+/**
+ * A write turn on Redis's own clock (one clock for every replica): granted (0) when the last one was
+ * at least ARGV[1] ms ago, else how long until it may be. Granted right before the write goes out, not
+ * reserved ahead, so a replica whose timers run late under load never sends next to another's turn.
+ */
 const WRITE_TURN = `
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local at = math.max(now, tonumber(redis.call("GET", KEYS[1]) or "0"))
-redis.call("SET", KEYS[1], at + tonumber(ARGV[1]), "PX", 60000)
-return at - now`;
+local last = tonumber(redis.call("GET", KEYS[1]) or "0")
+if now - last >= tonumber(ARGV[1]) then
+  redis.call("SET", KEYS[1], now, "PX", 60000)
+  return 0
+end
+return last + tonumber(ARGV[1]) - now`;
 
 /** Coordination through Redis at `url` (LORAGATE_REDIS_URL). */
 export function redisCoordination(params: {
@@ -110,8 +117,12 @@ export function redisCoordination(params: {
       return true;
     },
     writeTurn: async () => {
-      const wait = Number(await redis.command("EVAL", WRITE_TURN, 1, `${prefix}writes`, writeEveryMs));
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      for (;;) {
+        const wait = Number(await redis.command("EVAL", WRITE_TURN, 1, `${prefix}writes`, writeEveryMs));
+        if (wait <= 0) return;
+        // a little spread, so that waiters do not all ask again at the same instant
+        await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * 20));
+      }
     },
     problem: async () =>
       redis.command("PING").then(
