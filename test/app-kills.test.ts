@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { mulberry32 } from "../fixtures/data.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
 import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
 import { registryOnGitHub } from "./support/journey.ts";
@@ -120,6 +121,53 @@ describe(
       expect(checksOf(pr.head, "loragate/validate").map((c) => c.conclusion)).toEqual(["success"]);
       expect(app.log()).toMatch(/GitHub asked to wait 1 s \(429\)/);
       expect(app.log()).toMatch(/reconciler: Codertocat\/Hello-World#2 \w{7}: validation did not finish/);
+    });
+
+    it("killed at 3 random calls of PRs' journeys (seeded): within 2 minutes of each restart every PR reaches its end, nothing twice", async () => {
+      const { github, openPullRequest, finishRun, merge, stateOf } = registryOnGitHub();
+      const stub = await startGitHub(github.route);
+      server = stub.server;
+      github.onKill = () => app!.child.kill("SIGKILL");
+      app = await startApp({}, stub.port);
+      const random = mulberry32(38);
+      const kills: number[] = [];
+      /** Delivers a step; if the app dies on the way, starts it again; then waits for the step's end. */
+      const step = async (event: string, payload: unknown, done: () => boolean) => {
+        await deliver(app!, event, payload).catch(() => undefined); // a kill can cut the answer too
+        const dead = await Promise.race([
+          app!.exited.then(() => true),
+          expect
+            .poll(done, { timeout: 120_000, interval: 100 })
+            .toBe(true)
+            .then(() => false),
+        ]);
+        if (!dead) return;
+        app = await startApp({}, stub.port);
+        await until(done).toBe(true);
+      };
+      for (const number of [2, 3, 4]) {
+        const pr = openPullRequest(number);
+        // each PR's journey makes about 60 calls: a kill at one of its first 60, anywhere in it
+        const at = 1 + Math.floor(random() * 60);
+        kills.push(at);
+        github.faults.push({ at: /./, kind: "kill", after: at - 1 });
+        await step("pull_request", pr.payload, () => stateOf(pr).dispatches === 1);
+        await step("workflow_run", await finishRun(pr), () => stateOf(pr).evaluate[0] === "success");
+        const commits = github.commits;
+        await step("pull_request", merge(pr), () => github.commits === commits + 1);
+        expect(stateOf(pr)).toEqual({
+          validate: ["success"],
+          evaluate: ["success"],
+          bar: ["success"],
+          dispatches: 1,
+          scorecards: 1,
+        });
+        expect(github.faults.splice(0).map((f) => f.times)).toEqual([0]); // the kill came
+      }
+      console.log(`killed at calls ${kills.join(", ")} of the three journeys`);
+      expect(github.checks.filter((c) => c.status !== "completed")).toEqual([]);
+      expect(github.comments).toHaveLength(3);
+      expect(github.dispatches).toHaveLength(3);
     });
   },
 );

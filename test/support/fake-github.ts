@@ -87,6 +87,10 @@ export class FakeGitHub {
         (f.body === undefined || f.body.test(body)) &&
         (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
     );
+    if (fault?.after) {
+      fault.after--;
+      return this.answer(req, body);
+    }
     if (fault && fault.untilMs === undefined) fault.times = (fault.times ?? 1) - 1;
     if (fault?.kind === "kill") {
       this.onKill?.();
@@ -302,6 +306,8 @@ export interface Fault {
   untilMs?: number;
   /** Only requests whose body matches (e.g. the check update that completes the bar). */
   body?: RegExp;
+  /** Matching calls let through before it strikes (a kill at the Nth call). */
+  after?: number;
   /** A retry-after header (seconds) on a status answer. */
   retryAfter?: number;
 }
