@@ -9,6 +9,8 @@
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
+ *   replicas        10 PRs' journeys through 3 replicas on a redis-server (each delivery sent twice) vs 1
+ *                   replica with no store: time, writes and their peak per second, duplicates, CPU
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +19,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchAppAnswers } from "./app-answers.ts";
 import { benchAppFaults } from "./app-faults.ts";
+import { benchAppReplicas } from "./app-replicas.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
@@ -37,6 +40,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   evaluation: benchEvaluation,
   training: benchTraining,
   site: benchSite,
+  replicas: benchAppReplicas,
 };
 
 interface ChildResult {

@@ -149,9 +149,11 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
     );
     server = stub.server;
     app = await startApp({ LORAGATE_GITHUB_TIMEOUT_MS: "500" }, stub.port);
-    const ready = await get("/readyz");
-    expect(ready.status).toBe(503);
-    expect(await ready.text()).toMatch(/^GitHub does not answer the app: GitHub answered 503 to GET /);
+    // kept by a loop in the background: the first answer may come before its first question's
+    await until(async () => (await get("/readyz")).status).toBe(503);
+    await until(async () => (await get("/readyz")).text()).toMatch(
+      /^GitHub does not answer the app: GitHub answered 503 to GET /,
+    );
   });
 
   it("a webhook body over 25 MB is refused with 413 before it is read: the app answers while the body is still being sent", async () => {

@@ -209,8 +209,10 @@ describe("the app under real conditions (issue 26)", { timeout: scaled(180_000) 
     });
     completed.repository.default_branch = github.branch;
     await killedAt(/^GET \/actions\/artifacts\/\d+\/zip$/, "workflow_run", completed);
-    await until(() => checksOf(first.head, "loragate/bar").map((c) => c.conclusion)).toEqual(["success"]);
-    expect(checksOf(first.head, "loragate/evaluate").map((c) => c.conclusion)).toEqual(["success"]);
+    await until(() => checksOf(first.head, "loragate/evaluate").map((c) => c.conclusion)).toEqual([
+      "success",
+    ]);
+    expect(checksOf(first.head, "loragate/bar").map((c) => c.conclusion)).toEqual(["success"]);
     await until(() => github.comments.filter((c) => c.body.includes("loragate scorecard")).length).toBe(1);
 
     // 5. merge: killed while writing the registry commit

@@ -10,6 +10,7 @@ interface RequestErrorLike {
   status: number;
   message: string;
   request: { method: string; url: string };
+  response?: unknown;
 }
 
 const isRequestError = (error: unknown): error is RequestErrorLike =>
@@ -32,6 +33,10 @@ function errorOf(arg: unknown): unknown {
 
 /** One line for an operator: a failed GitHub call as its status and call, anything else as its message. */
 export function describeError(error: unknown): string {
+  // Octokit gives a request that got no answer (DNS, a refused connection, a timeout) status 500 too:
+  // only an error with a response is something GitHub answered.
+  if (isRequestError(error) && error.response === undefined)
+    return `GitHub could not be reached for ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`;
   if (isRequestError(error))
     return `GitHub answered ${error.status} to ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`;
   return error instanceof Error ? error.message : String(error);

@@ -1,14 +1,16 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * What an operator watches (Prometheus, at /metrics): one registry per process, as a process is what
  * a scrape sees.
  */
 export const registry = new Registry();
+// The process's own series (CPU, memory, heap, event-loop lag, handles), as every Node service shows them.
+collectDefaultMetrics({ register: registry });
 
 export const deliveries = new Counter({
   name: "loragate_deliveries_total",
-  help: "Deliveries whose work ran, by event (name.action) and outcome (decided, nothing to do, failed)",
+  help: "Deliveries whose work ran, by event (name.action) and outcome (decided, nothing to do, failed, another replica's)",
   labelNames: ["event", "outcome"] as const,
   registers: [registry],
 });
@@ -36,7 +38,7 @@ export const githubRequests = new Counter({
 
 export const evaluationsInFlight = new Gauge({
   name: "loragate_evaluations_in_flight",
-  help: "GPU evaluations this process dispatched whose result it has not reported yet",
+  help: "GPU evaluations dispatched whose result is not reported yet, as GitHub's checks and runs say at each reconciler pass (a restart starts from them), moved by this process's dispatches and reports between passes",
   registers: [registry],
 });
 

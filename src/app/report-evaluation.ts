@@ -42,7 +42,7 @@ export type ReportOutcome =
  * 2. a failed or cancelled run ends `loragate/evaluate` and `loragate/bar` as failed, with a retrain hint,
  * 3. otherwise read results.json from the run's artifact, validate it, check it is complete for the PR's
  *    adapter (every benchmark and item), and apply the bar (config of the default branch),
- * 4. complete both checks and write the one sticky scorecard comment.
+ * 4. write the one sticky scorecard comment, then complete `loragate/bar`, then `loragate/evaluate`.
  */
 export async function reportEvaluation(
   params: ReportParams,
@@ -101,6 +101,14 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   if (evaluate.done && bar.done) return "ignored"; // a redelivered event
   const fail = async (outcome: ReportOutcome, title: string, summary: string) => {
     const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` (or press Retrain) to train and evaluate again.`;
+    // `loragate/evaluate` last: while it is open, the reconciler reports the run again (see below).
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: bar.id,
+      conclusion: "failure",
+      output: { title: "No evaluation to judge", summary: `${title}.${hint}`, findings: [] },
+    });
     await completeCheck({
       github,
       repo,
@@ -108,13 +116,6 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
       conclusion: "failure",
       output: { title, summary: summary + hint, findings: [] },
       actions: [RETRAIN_ACTION],
-    });
-    await completeCheck({
-      github,
-      repo,
-      checkRunId: bar.id,
-      conclusion: "failure",
-      output: { title: "No evaluation to judge", summary: `${title}.${hint}`, findings: [] },
     });
     return outcome;
   };
@@ -170,16 +171,15 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
     verdict,
     ...(routing ? { routing: routingSection(loaded.results, routing) } : {}),
   });
-  await completeCheck({
+  // The order is what makes a kill at any point recoverable: the scorecard, then the bar, then
+  // `loragate/evaluate`. While evaluate is open, the reconciler finds the finished run and reports it
+  // again; each write looks before it writes (the comment is unchanged, the checks complete again).
+  await upsertStickyComment({
     github,
     repo,
-    checkRunId: evaluate.id,
-    conclusion: "success",
-    output: {
-      title: `Evaluated ${loaded.results.adapter} ${loaded.results.version}`,
-      summary: scorecard,
-      findings: [],
-    },
+    issueNumber: pullNumber,
+    marker: SCORECARD_MARKER,
+    body: scorecard,
   });
   await completeCheck({
     github,
@@ -194,12 +194,16 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
       findings: [],
     },
   });
-  await upsertStickyComment({
+  await completeCheck({
     github,
     repo,
-    issueNumber: pullNumber,
-    marker: SCORECARD_MARKER,
-    body: scorecard,
+    checkRunId: evaluate.id,
+    conclusion: "success",
+    output: {
+      title: `Evaluated ${loaded.results.adapter} ${loaded.results.version}`,
+      summary: scorecard,
+      findings: [],
+    },
   });
   return verdict.pass ? "passed" : "failed-bar";
 }
