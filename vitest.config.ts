@@ -12,6 +12,9 @@ const ALONE = [
   "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
   "app-github-timeout",
   "app-journey",
+  "app-kills", // SIGKILL at every step, then the reconciler's catch-up against a deadline
+  "app-readiness",
+  "app-replicas", // three app processes and a redis-server against one throttle
   "app-operations",
   "app-process",
   "app-real-conditions",
