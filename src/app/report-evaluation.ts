@@ -164,7 +164,12 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   const context = await loadRegistryContext(files.source);
   const currentScore = currentVersion(context.registry, loaded.results.adapter);
   const verdict = evaluateBar({ results: loaded.results, config, expected, currentScore });
-  const routing = await scorecardRouting({ source: files.source, context, adapter: loaded.results.adapter });
+  const routing = await scorecardRouting({
+    source: files.source,
+    context,
+    adapter: loaded.results.adapter,
+    offThread: true,
+  });
   const scorecard = renderScorecard({
     results: loaded.results,
     verdict,

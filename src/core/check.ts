@@ -41,6 +41,8 @@ export interface CheckParams {
   skipContamination?: boolean;
   /** Sees the time of each adapter's phases (validate, contamination), for benchmarks. */
   onPhase?: OnPhase;
+  /** Route large benchmarks in a worker thread (the app: its thread answers every delivery). */
+  routeOffThread?: boolean;
 }
 
 /** Every finding of a report, the registry's first, in the order they were reported. */
@@ -98,6 +100,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
     context,
     reports: adapters,
     read: async (file) => (await library.load(file))?.items,
+    offThread: params.routeOffThread,
   });
   return {
     registry: {
