@@ -5,9 +5,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { detectableGain, itemsToDetect, MAX_ITEMS_TO_DETECT } from "../src/core/evaluation/statistics.ts";
 import { keywordAutomaton } from "../src/core/router/keyword-automaton.ts";
 import { keywordRouter, type RoutedAdapter } from "../src/core/router/keyword-router.ts";
 import { ROUTE_HERE_MAX_CHARS, routeBenchmarksAway } from "../src/core/router/route-away.ts";
+import { routingFindings } from "../src/core/router/routing-findings.ts";
 import { routeBenchmarks, type RoutedBenchmark } from "../src/core/router/routing-matrix.ts";
 
 const timed = (f: () => unknown): number => {
@@ -96,5 +98,47 @@ describe("routing costs the questions' length, not questions × keywords", () =>
     expect(here[0]!.counts).toEqual({ "adapter-3": benchmark[0]!.items.length });
     // The thread is held only to hand the questions over: a fraction of the routing's time.
     expect(longest).toBeLessThan(total / 2);
+  });
+});
+
+describe("keywords that would take every domain's questions are errors (issue 35, item 12)", () => {
+  const rules = { min_own_share: 0.5 };
+  const at = { file: "adapters/a/adapter.yaml", line: 3 };
+  const findingsFor = (keywords: string[]) => {
+    const adapter = { name: "a", domain: "math", keywords };
+    return routingFindings({ adapter, adapters: [adapter], rows: [], rules, at });
+  };
+
+  it.each([
+    ["a one-letter keyword", "x", /the keyword "x" routes as "x": one character/],
+    [
+      "the Kelvin sign, which lower-cases to k",
+      "\u212a",
+      /the keyword "\u212a" routes as "k": one character/,
+    ],
+    ["a blank keyword", "  ", /the keyword " {2}" routes as nothing but blanks/],
+  ])("%s", (_what, keyword, says) => {
+    const found = findingsFor(["solve", keyword]);
+    expect(found.map((f) => [f.rule, f.severity])).toEqual([["router-keyword-too-short", "error"]]);
+    expect(found[0]!.message).toMatch(says);
+  });
+
+  it("keywords of two characters or more are not findings of their own", () => {
+    expect(findingsFor(["solve", "pi", "k8s"])).toEqual([]);
+  });
+});
+
+describe("the power note and the benchmark-size warning at extreme settings (issue 35, item 12)", () => {
+  it.each([1e-17, 1e-300, Number.MIN_VALUE])("max_p_value %s: a finite detectable gain", (alpha) => {
+    const gain = detectableGain({ items: 1000, sd: 0.5, alpha });
+    expect(Number.isFinite(gain)).toBe(true);
+    expect(gain).toBeGreaterThan(0);
+    expect(gain).toBeLessThanOrEqual(1);
+  });
+
+  it("a planned gain far below what any benchmark detects: a bounded item count, never Infinity", () => {
+    expect(itemsToDetect({ gain: 1e-300, alpha: 0.05 })).toBe(MAX_ITEMS_TO_DETECT);
+    expect(itemsToDetect({ gain: 0.2, alpha: 1e-300 })).toBeLessThan(MAX_ITEMS_TO_DETECT);
+    expect(itemsToDetect({ gain: 0.2, alpha: 0.05 })).toBe(50); // as before: 50 items detect 20 points
   });
 });

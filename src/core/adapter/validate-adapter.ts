@@ -1,5 +1,5 @@
 import { type DatasetStats, validateDataset } from "../dataset/validate-dataset.ts";
-import { itemsToDetect } from "../evaluation/statistics.ts";
+import { itemsToDetect, MAX_ITEMS_TO_DETECT } from "../evaluation/statistics.ts";
 import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
 import { type Finding, type FindingDraft, FindingSink, hasErrors, toFinding } from "../findings/findings.ts";
 import { loadDocument } from "../registry/load-document.ts";
@@ -446,8 +446,11 @@ function checkCounts(
         field: "",
         rule: "underpowered-benchmark",
         severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`,
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes ${needed < MAX_ITEMS_TO_DETECT ? `about ${needed}` : "more items than any benchmark holds"}`,
+        hint:
+          needed < MAX_ITEMS_TO_DETECT
+            ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
+            : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`,
       });
   }
 }
