@@ -7,7 +7,7 @@ import { closeSync, constants, lstatSync, openSync, readFileSync, statSync, writ
 import { basename, join } from "node:path";
 import { pinBase } from "../core/registry/pin-base.ts";
 import { REGISTRY_FILE } from "../core/registry/registry-context.ts";
-import { counted } from "../core/text.ts";
+import { counted, withoutControls } from "../core/text.ts";
 import { BaseFolderError, hashBaseFolder } from "../io/base-folder.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { inputFileProblem } from "./input-files.ts";
@@ -26,7 +26,7 @@ export async function runPinBase(
     linkProblem(p.hfBase, "--hf-base") ??
     hfBaseProblem(p.hfBase);
   if (problem) {
-    io.stderr(`loragate: ${problem}\n`);
+    io.stderr(`loragate: ${withoutControls(problem)}\n`);
     return 2;
   }
   // Each step's failure names its own file.
@@ -85,7 +85,7 @@ export async function runPinBase(
     );
     return 0;
   } catch (error) {
-    io.stderr(`loragate: ${(error as Error).message}\n`);
+    io.stderr(`loragate: ${withoutControls((error as Error).message)}\n`);
     return 2;
   }
 }

@@ -19,7 +19,7 @@ import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
 import { routingFindings } from "../router/routing-findings.ts";
 import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
-import { printable } from "../text.ts";
+import { printable, withoutControls } from "../text.ts";
 
 /** LocoLLM's adapters/registry.yaml, as its repository keeps it; unknown keys pass through to `extra`. */
 const LocoTrainingSchema = z.looseObject({
@@ -581,12 +581,13 @@ function renderReport(result: ImportResult, adapters: number): string {
     "",
     "## TODO for a maintainer (no source to take these from; nothing was invented)",
     "",
-    ...result.todos.map((t) => `- [ ] ${t}`),
+    // one line each, whatever a name holds: a line feed in it would start a heading of its own
+    ...result.todos.map((t) => `- [ ] ${withoutControls(t)}`),
     "",
     "## What `loragate check` will report, and why",
     "",
     ...(result.checkSays.length
-      ? result.checkSays.map((c) => `- ${c}`)
+      ? result.checkSays.map((c) => `- ${withoutControls(c)}`)
       : ["- nothing about the import itself"]),
     "",
     "## Field mapping",
@@ -597,7 +598,7 @@ function renderReport(result: ImportResult, adapters: number): string {
     "",
     "## What was found",
     "",
-    ...result.notes.map((n) => `- ${n}`),
+    ...result.notes.map((n) => `- ${withoutControls(n)}`),
     "",
   ].join("\n");
 }
