@@ -1,7 +1,9 @@
 import type { Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, startApp, startGitHub } from "./support/app-process.ts";
+import { createHmac } from "node:crypto";
+import { routeOf } from "../src/app/metrics.ts";
+import { type AppProcess, SECRET, startApp, startGitHub } from "./support/app-process.ts";
 
 // What a stranger who reaches the webhook URL can send the app as a process, with no secret (issue 35).
 let server: Server | undefined;
@@ -122,5 +124,55 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
     // Once those are gone, a delivery is read and checked again (400: its signature is wrong).
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await post(app.port, 1)).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it("signed deliveries that are no JSON, or whose payload a handler cannot read: one log line each, no stack (item 14)", async () => {
+    const stub = await startGitHub(() => undefined);
+    server = stub.server;
+    app = await startApp({}, stub.port);
+    const signed = async (event: string, body: string) => {
+      const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+      const response = await fetch(`http://127.0.0.1:${app!.port}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": `d-${event}`,
+          "x-hub-signature-256": signature,
+        },
+        body,
+      });
+      return response.status;
+    };
+    const before = app.log().length;
+    expect(await signed("push", "{not json")).toBe(400);
+    expect(await signed("pull_request", '{"action":"opened"}')).toBe(500);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const logged = app.log().slice(before);
+    const lines = logged
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+      "refused a signed delivery: Invalid JSON",
+      expect.stringMatching(/^delivery d-pull_request \(pull_request\) could not be handled: \S/),
+    ]);
+    expect(logged).not.toMatch(/\n\s+at |\\n\s+at /);
+  });
+
+  it("a metric's route label takes values from a bounded set: not one series per commenter's login (item 13)", () => {
+    const api = "https://api.github.com/repos/o/r";
+    const logins = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    const routes = new Set(logins.map((login) => routeOf(`${api}/collaborators/${login}/permission`)));
+    expect([...routes]).toEqual(["/repos/{owner}/{repo}/collaborators/{name}/permission"]);
+    expect(routeOf(`${api}/issues/12/labels/${encodeURIComponent("any label")}`)).toBe(
+      "/repos/{owner}/{repo}/issues/{id}/labels/{name}",
+    );
+    expect(routeOf(`${api}/actions/workflows/loragate.yml/dispatches`)).toBe(
+      "/repos/{owner}/{repo}/actions/workflows/loragate.yml/dispatches",
+    );
+    expect(routeOf(`${api}/commits/${"a".repeat(40)}/check-runs?check_name=x`)).toBe(
+      "/repos/{owner}/{repo}/commits/{sha}/check-runs",
+    );
   });
 });
