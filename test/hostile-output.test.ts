@@ -146,3 +146,32 @@ describe("every output a person or GitHub renders escapes controls (issue 35, it
     expect(report).not.toMatch(/^# Injected/m);
   });
 });
+
+describe("import: a LocoLLM version as written, and one that is no version (issue 35, item 11)", () => {
+  /** The fixture with its first adapter's `version: 0.2.0` line replaced by `version`. */
+  async function importWith(version: string, name: string) {
+    const loco = join(dir, `loco-${name}`);
+    writeLocoLLMFixture(loco);
+    const index = join(loco, "adapters/registry.yaml");
+    writeFileSync(index, readFileSync(index, "utf8").replace("version: 0.2.0", version));
+    const out = join(dir, `imported-${name}`);
+    const run = await cli("import", "locollm", loco, "--out", out);
+    return { run, out };
+  }
+
+  it("version: 0.10 is 0.10.0, not 0.1.0", async () => {
+    const { run, out } = await importWith("version: 0.10", "v010");
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(out, "adapters/math/adapter.yaml"), "utf8")).toMatch(/^version: 0\.10\.0$/m);
+    expect(readFileSync(join(out, "registry.yaml"), "utf8")).toMatch(/^ {4}version: 0\.10\.0$/m);
+  });
+
+  it("a version written as a map is that adapter's TODO; the import goes on", async () => {
+    const { run, out } = await importWith("version: {major: 1}", "vmap");
+    expect(run.code).toBe(0);
+    const report = readFileSync(join(out, "IMPORT_REPORT.md"), "utf8");
+    expect(report).toMatch(
+      /version: 0\.1\.0 was set by the import \(LocoLLM's index gives version \{\\"major\\":1\}, not a semantic version/,
+    );
+  });
+});
