@@ -9,6 +9,7 @@
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
+ *   routing         the keyword router on an 800,000-item benchmark, 100 and 2,000 keywords, vs lower-casing
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -20,6 +21,7 @@ import { benchAppFaults } from "./app-faults.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
+import { benchRouting } from "./routing.ts";
 import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
@@ -37,6 +39,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   evaluation: benchEvaluation,
   training: benchTraining,
   site: benchSite,
+  routing: benchRouting,
 };
 
 interface ChildResult {
