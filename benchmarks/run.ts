@@ -11,6 +11,7 @@
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
  *   replicas        10 PRs' journeys through 3 replicas on a redis-server (each delivery sent twice) vs 1
  *                   replica with no store: time, writes and their peak per second, duplicates, CPU
+ *   routing         the keyword router on an 800,000-item benchmark, 100 and 2,000 keywords, vs lower-casing
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +24,7 @@ import { benchAppReplicas } from "./app-replicas.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
+import { benchRouting } from "./routing.ts";
 import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
@@ -41,6 +43,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   training: benchTraining,
   site: benchSite,
   replicas: benchAppReplicas,
+  routing: benchRouting,
 };
 
 interface ChildResult {

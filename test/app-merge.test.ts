@@ -209,6 +209,32 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
     }
   });
 
+  it("a passing bar whose record cannot be used: nothing written, and the PR says why, once (issue 35 item 7)", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    const broken = embedMergeRecord({
+      ...record,
+      provenance: { ...record.provenance, head_sha: "not a sha" },
+    });
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ id: 9, status: "completed", conclusion: "success", output: { text: broken } }],
+      });
+    scope.get(`/repos/${REPO}/issues/${PR}/comments`).query({ per_page: 100 }).reply(200, []);
+    let comment = "";
+    scope
+      .post(`/repos/${REPO}/issues/${PR}/comments`, (body) => ((comment = body.body), true))
+      .reply(201, { id: 1 });
+    await (await makeProbot()).receive({ id: "m7", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(comment).toMatch(
+      /^<!-- loragate:merge-not-recorded -->\n⚠️ loragate did not record this merge in `registry.yaml`: the passing `loragate\/bar` check of \w{7} holds a merge record that is invalid at provenance\.head_sha: .*Nothing was written on `master`/,
+    );
+  });
+
   it("409 on every ref update: gives up after 5 attempts, writes nothing, says so on the PR, fails the delivery", async () => {
     const { scope, sent } = mockMerge({ conflicts: 5, conflictStatus: 409 });
     await expect(

@@ -1,7 +1,7 @@
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
-import { embedMergeRecord, mergeRecord } from "../core/registry/merge-record.ts";
+import { embedMergeRecord, mergeRecord, readMergeRecord } from "../core/registry/merge-record.ts";
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
@@ -165,7 +165,12 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   const context = await loadRegistryContext(files.source);
   const currentScore = currentVersion(context.registry, loaded.results.adapter);
   const verdict = evaluateBar({ results: loaded.results, config, expected, currentScore });
-  const routing = await scorecardRouting({ source: files.source, context, adapter: loaded.results.adapter });
+  const routing = await scorecardRouting({
+    source: files.source,
+    context,
+    adapter: loaded.results.adapter,
+    offThread: true,
+  });
   const scorecard = renderScorecard({
     results: loaded.results,
     verdict,
@@ -181,16 +186,32 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
     marker: SCORECARD_MARKER,
     body: scorecard,
   });
+  // What the merge will write to registry.yaml, kept with the verdict it depends on; read back here as
+  // the merge will read it, so that a record it could not use (base.id over 200 characters, a training
+  // figure out of range) stops the merge now instead of leaving the adapter out of the registry then.
+  const record = embedMergeRecord(mergeRecord(loaded.results, verdict, pullNumber, run.id));
+  const readBack = readMergeRecord(record);
+  const unrecordable = verdict.pass && "problem" in readBack ? readBack.problem : undefined;
   await completeCheck({
     github,
     repo,
     checkRunId: bar.id,
-    conclusion: verdict.pass ? "success" : "failure",
+    conclusion: verdict.pass && !unrecordable ? "success" : "failure",
     output: {
-      title: verdict.pass ? "Passes the bar" : "Does not pass the bar",
-      summary: verdict.reasons.map((r) => `- ${r.text}`).join("\n"),
-      // What the merge will write to registry.yaml, kept with the verdict it depends on.
-      text: embedMergeRecord(mergeRecord(loaded.results, verdict, pullNumber, run.id)),
+      title: unrecordable
+        ? "Passes the bar, but its merge could not be recorded"
+        : verdict.pass
+          ? "Passes the bar"
+          : "Does not pass the bar",
+      summary: [
+        ...verdict.reasons.map((r) => `- ${r.text}`),
+        ...(unrecordable
+          ? [
+              `- the merge could not be recorded in registry.yaml: what it would write ${unrecordable} ✗ (fix that, then \`/loragate evaluate\`)`,
+            ]
+          : []),
+      ].join("\n"),
+      text: record,
       findings: [],
     },
   });
@@ -205,5 +226,5 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
       findings: [],
     },
   });
-  return verdict.pass ? "passed" : "failed-bar";
+  return verdict.pass && !unrecordable ? "passed" : "failed-bar";
 }

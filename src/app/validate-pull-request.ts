@@ -76,7 +76,9 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     clock.lap("fetch");
     const reports: CheckReport[] = [];
     for (const adapter of files.adapters)
-      reports.push(await checkRegistry({ source: files.source, adapter, onPhase: params.onPhase }));
+      reports.push(
+        await checkRegistry({ source: files.source, adapter, onPhase: params.onPhase, routeOffThread: true }),
+      );
     clock.skip(); // validate and contamination were timed inside
     const citation =
       files.adapters.length === 1

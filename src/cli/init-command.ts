@@ -3,9 +3,9 @@
  * to pin. In a folder that is already a registry it adds what is missing; it never overwrites a file, and
  * it refuses a non-empty folder that is not a registry (that is someone's other project).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { renderConfigTemplate } from "../core/registry/config-template.ts";
 import { renderContributing } from "../core/contributing.ts";
@@ -74,10 +74,41 @@ function initProblem(dir: string): string | undefined {
   return `${dir} is not empty and holds no ${REGISTRY_FILE}: loragate init starts a registry in a new or empty folder (or adds what an existing registry lacks)`;
 }
 
+/**
+ * Creates `folder` one level at a time (Node's recursive mkdir loops for ever where the kernel answers
+ * ENOENT to every level, as under /proc). Inside the registry (below `root`) a symbolic link on the way
+ * is refused: a linked .github would take the files outside the registry.
+ */
+function makeFolder(root: string, folder: string): void {
+  const top = resolve(root);
+  const levels: string[] = [];
+  for (let at = resolve(folder); ; at = dirname(at)) {
+    levels.unshift(at);
+    if (at === dirname(at)) break;
+  }
+  for (const level of levels) {
+    const stat = lstatSync(level, { throwIfNoEntry: false });
+    const inside = level.length > top.length && level.startsWith(top);
+    if (stat?.isSymbolicLink() && inside)
+      throw new Error(
+        `${level} is a symbolic link: loragate init writes only inside the registry, never through a link`,
+      );
+    if (stat) {
+      if (!statSync(level).isDirectory()) throw new Error(`${level} is a file, not a folder`);
+      continue;
+    }
+    try {
+      mkdirSync(level);
+    } catch (error) {
+      throw new Error(`cannot create the folder ${level} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+}
+
 /** Creates each file, never replacing one (flag wx: a file that appeared meanwhile stops the write). */
 async function writeNewFiles(root: string, files: Map<string, string>): Promise<void> {
+  for (const path of files.keys()) makeFolder(root, dirname(join(root, path))); // every link refused first
   for (const [path, text] of files) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
       throw new Error(
         error.code === "EEXIST" ? `${join(root, path)} exists: left as it is, stopped` : error.message,

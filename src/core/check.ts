@@ -47,6 +47,8 @@ export interface CheckParams {
    * folder; the app reads a pull request's files only).
    */
   workflows?: boolean;
+  /** Route large benchmarks in a worker thread (the app: its thread answers every delivery). */
+  routeOffThread?: boolean;
 }
 
 /** Every finding of a report, the registry's first, in the order they were reported. */
@@ -108,6 +110,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
     context,
     reports: adapters,
     read: async (file) => (await library.load(file))?.items,
+    offThread: params.routeOffThread,
   });
   return {
     registry: {

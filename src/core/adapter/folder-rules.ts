@@ -1,6 +1,6 @@
 /** An adapter folder's files (types, links, sizes) and the counts of its data against the bar. */
 import type { DatasetStats } from "../dataset/validate-dataset.ts";
-import { itemsToDetect } from "../evaluation/statistics.ts";
+import { itemsToDetect, MAX_ITEMS_TO_DETECT } from "../evaluation/statistics.ts";
 import type { FindingDraft } from "../findings/findings.ts";
 import { ALLOWED_EXTENSIONS, extensionOf, joinPath, PICKLE_EXTENSIONS } from "../registry/paths.ts";
 import type { RegistrySource, SourceEntry } from "../registry/source.ts";
@@ -97,8 +97,11 @@ export function checkCounts(
         field: "",
         rule: "underpowered-benchmark",
         severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`,
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes ${needed < MAX_ITEMS_TO_DETECT ? `about ${needed}` : "more items than any benchmark holds"}`,
+        hint:
+          needed < MAX_ITEMS_TO_DETECT
+            ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
+            : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`,
       });
   }
 }

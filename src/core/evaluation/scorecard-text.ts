@@ -4,7 +4,7 @@
  * from the same results and verdict, never from the markdown.
  */
 import type { Results } from "../schemas/results.ts";
-import { printable } from "../text.ts";
+import { printable, withoutControlsKeepingLines } from "../text.ts";
 import type { BarVerdict } from "./bar.ts";
 import { answerProblems, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
 import type { PairedSummary } from "./statistics.ts";
@@ -70,7 +70,7 @@ export function renderScorecardText({
   out.push(
     `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}${thinkingNote(results, (t) => printable(t, 32))}`,
   );
-  return `${out.join("\n")}\n`;
+  return `${withoutControlsKeepingLines(out.join("\n"))}\n`;
 }
 
 /** Columns padded to their widest cell (by code points, so Δ and … count as one). */

@@ -2,6 +2,7 @@ import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
 import { type BarVerdict, formatP, points, type SeedOutcome } from "./bar.ts";
 import { type PairedSummary, pairedSummary } from "./statistics.ts";
+import { withoutControlsKeepingLines } from "../text.ts";
 
 /** Hidden marker that finds the one sticky scorecard comment of a PR. */
 export const SCORECARD_MARKER = "<!-- loragate:scorecard -->";
@@ -172,7 +173,7 @@ export function renderScorecard({
     "",
     `Latest commit: ${results.head_sha}. Re-run with \`/loragate retrain\` (train and evaluate) or \`/loragate evaluate\`.`,
   );
-  return capMarkdown(out.join("\n"));
+  return capMarkdown(withoutControlsKeepingLines(out.join("\n")));
 }
 
 /** Answers cut at the token budget or empty, and items that could not be scored: worth a look. */

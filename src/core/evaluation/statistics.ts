@@ -128,6 +128,13 @@ export const POWER = 0.8;
 /** Spread of per-item differences assumed before any result exists: a quarter of the items change. */
 export const PLANNING_SD = 0.5;
 
+/**
+ * The two-sided test's z at `alpha` plus the z of 80% power, finite however small `alpha` is (1 - alpha/2
+ * rounds to 1 under alpha ~1e-16, where the quantile is infinite and the gains came out NaN).
+ */
+const testZ = (alpha: number) =>
+  -normalQuantile(Math.max(alpha / 2, Number.MIN_VALUE)) + normalQuantile(POWER);
+
 /** Fewest items the adapter must win outright for the two-sided exact McNemar test to reach `alpha`. */
 const fewestWins = (alpha: number) => Math.ceil(Math.log2(2 / alpha));
 
@@ -139,16 +146,23 @@ const fewestWins = (alpha: number) => Math.ceil(Math.log2(2 / alpha));
 export function detectableGain(params: { items: number; sd: number; alpha: number }): number {
   const { items, sd, alpha } = params;
   if (items === 0) return 1;
-  const normal = ((normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd) / Math.sqrt(items);
+  const normal = (testZ(alpha) * sd) / Math.sqrt(items);
   return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
 }
 
-/** Items a benchmark needs to detect `gain` (0..1) at `alpha` with 80% power, at the planning spread. */
+/**
+ * Items a benchmark needs to detect `gain` (0..1) at `alpha` with 80% power, at the planning spread; at
+ * most MAX_ITEMS_TO_DETECT (a tiny planned gain needs more than any benchmark holds, not Infinity).
+ */
 export function itemsToDetect(params: { gain: number; alpha: number }): number {
   const { gain, alpha } = params;
-  const z = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
-  return Math.max(Math.ceil(((z * PLANNING_SD) / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+  const z = testZ(alpha);
+  const needed = Math.max(Math.ceil(((z * PLANNING_SD) / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+  return Number.isFinite(needed) ? Math.min(needed, MAX_ITEMS_TO_DETECT) : MAX_ITEMS_TO_DETECT;
 }
+
+/** More items than any benchmark may hold (limits cap a file at 10,000,000 items and far less bytes). */
+export const MAX_ITEMS_TO_DETECT = 1e12;
 
 /** Sample standard deviation of the paired differences. */
 export function differenceSd(outcomes: readonly { base: number; adapter: number }[]): number {

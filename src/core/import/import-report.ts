@@ -4,6 +4,7 @@ import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
 import { routingFindings } from "../router/routing-findings.ts";
 import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
 import { DEFAULT_CONFIG } from "../schemas/config.ts";
+import { withoutControls } from "../text.ts";
 
 /** Every field mapped, for the report (LocoLLM → loragate). */
 const FIELD_MAPPING: readonly [string, string][] = [
@@ -86,12 +87,13 @@ export function renderReport(
     "",
     "## TODO for a maintainer (no source to take these from; nothing was invented)",
     "",
-    ...result.todos.map((t) => `- [ ] ${t}`),
+    // one line each, whatever a name holds: a line feed in it would start a heading of its own
+    ...result.todos.map((t) => `- [ ] ${withoutControls(t)}`),
     "",
     "## What `loragate check` will report, and why",
     "",
     ...(result.checkSays.length
-      ? result.checkSays.map((c) => `- ${c}`)
+      ? result.checkSays.map((c) => `- ${withoutControls(c)}`)
       : ["- nothing about the import itself"]),
     "",
     "## Field mapping",
@@ -102,7 +104,7 @@ export function renderReport(
     "",
     "## What was found",
     "",
-    ...result.notes.map((n) => `- ${n}`),
+    ...result.notes.map((n) => `- ${withoutControls(n)}`),
     "",
   ].join("\n");
 }

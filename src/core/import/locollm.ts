@@ -5,7 +5,7 @@
  * are left out and listed as TODOs; fields loragate has no place for are kept under `extra:`.
  * Pure apart from reading through a RegistrySource; the CLI writes what this returns.
  */
-import { Document } from "yaml";
+import { Document, parseDocument } from "yaml";
 import { loadDocument } from "../registry/load-document.ts";
 import { joinPath } from "../registry/paths.ts";
 import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
@@ -52,15 +52,24 @@ export async function importLocoLLM(
     throw new ImportError(
       `${LOCOLLM_INDEX} ${entry ? "is not a regular file under 1 MiB" : "not found"}: is this a LocoLLM repository?`,
     );
-  const loaded = loadDocument(LOCOLLM_INDEX, await source.read(LOCOLLM_INDEX), LocoRegistrySchema);
+  const indexBytes = await source.read(LOCOLLM_INDEX);
+  const loaded = loadDocument(LOCOLLM_INDEX, indexBytes, LocoRegistrySchema);
   if (!loaded.ok)
     throw new ImportError(
       `${LOCOLLM_INDEX} does not read as LocoLLM's index:\n${loaded.findings.map((f) => `  ${f.file}:${f.line} ${f.message}`).join("\n")}`,
     );
   const loco = loaded.value;
-  const adapters: [string, LocoAdapter][] = Array.isArray(loco.adapters)
-    ? loco.adapters.map(({ name, ...rest }) => [name, rest as LocoAdapter])
-    : Object.entries(loco.adapters);
+  const written = versionsAsWritten(Buffer.from(indexBytes).toString("utf8"));
+  const adapters: [string, LocoAdapter][] = (
+    Array.isArray(loco.adapters)
+      ? loco.adapters.map(({ name, ...rest }): [string, LocoAdapter] => [name, rest as LocoAdapter])
+      : Object.entries(loco.adapters)
+  ).map(([name, adapter]) =>
+    // YAML reads `0.10` as the number 0.1: the version is taken as it was written
+    typeof adapter.version === "number"
+      ? [name, { ...adapter, version: written.get(name) ?? adapter.version }]
+      : [name, adapter],
+  );
   const result: ImportResult = {
     files: new Map(),
     copies: [],
@@ -223,7 +232,7 @@ async function importAdapter(
   const version = versionOf(adapter.version);
   if (version === undefined)
     todo(
-      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${JSON.stringify(adapter.version)}, not a semantic version,`} for ${printable(locoName, 60)})`,
+      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${printable(JSON.stringify(adapter.version) ?? "", 60)}, not a semantic version,`} for ${printable(locoName, 60)})`,
     );
   result.checkSays.push(
     `${dir}/adapter.yaml warning version-not-greater: adapter.yaml carries the version registry.yaml lists as imported; the pull request that retrains the adapter bumps it`,
@@ -305,12 +314,29 @@ const MAPPED_TRAINING_KEYS = [
   "max_seq_length",
 ] as const;
 
-/** LocoLLM's version as a semantic version (YAML reads `1.0` as a number), or undefined. */
-function versionOf(version: string | number | undefined): string | undefined {
-  if (version === undefined) return undefined;
-  const text =
-    typeof version === "number" ? `${version}${Number.isInteger(version) ? ".0.0" : ".0"}` : version;
-  return SEMVER_PATTERN.test(text) && text.length <= 64 ? text : undefined;
+/**
+ * LocoLLM's version as a semantic version (`1` and `1.0` completed with zeros), or undefined: a version
+ * that is no string (a map), or not semantic once completed (`1.05`), is never guessed at.
+ */
+function versionOf(version: unknown): string | undefined {
+  if (typeof version !== "string" && typeof version !== "number") return undefined;
+  const text = String(version);
+  const completed = /^\d+$/.test(text) ? `${text}.0.0` : /^\d+\.\d+$/.test(text) ? `${text}.0` : text;
+  return SEMVER_PATTERN.test(completed) && completed.length <= 64 ? completed : undefined;
+}
+
+/** Each adapter's version as its index writes it (YAML's failsafe schema reads every scalar as text). */
+function versionsAsWritten(text: string): Map<string, string> {
+  const index = parseDocument(text, { schema: "failsafe" }).toJS() as { adapters?: unknown } | null;
+  const adapters = index?.adapters;
+  const entries: [unknown, unknown][] = Array.isArray(adapters)
+    ? adapters.map((a) => [(a as { name?: unknown })?.name, (a as { version?: unknown })?.version])
+    : adapters && typeof adapters === "object"
+      ? Object.entries(adapters).map(([name, a]) => [name, (a as { version?: unknown } | null)?.version])
+      : [];
+  return new Map(
+    entries.filter((e): e is [string, string] => typeof e[0] === "string" && typeof e[1] === "string"),
+  );
 }
 
 function omit(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {

@@ -50,14 +50,17 @@ export function embedMergeRecord(record: MergedAdapter): string {
   return full.length <= MAX_EMBEDDED_CHARS ? full : line({ ...record, evaluation: undefined });
 }
 
-export function readMergeRecord(text: string | null | undefined): MergedAdapter | undefined {
+/** The record in a bar check's text, or why there is none that can be read. */
+export function readMergeRecord(text: string | null | undefined): MergedAdapter | { problem: string } {
   const match = new RegExp(`<!-- ${MARK} ([A-Za-z0-9+/=]+) -->`).exec(text ?? "");
-  if (!match) return undefined;
+  if (!match) return { problem: "holds no merge record" };
   try {
     const parsed = MergeRecordSchema.safeParse(JSON.parse(Buffer.from(match[1]!, "base64").toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    return { problem: `holds a merge record that is invalid at ${issue.path.join(".")}: ${issue.message}` };
   } catch {
-    return undefined;
+    return { problem: "holds a merge record that cannot be read" };
   }
 }
 

@@ -16,7 +16,8 @@ const LocoTrainingSchema = z.looseObject({
   quantization: z.string().optional(),
 });
 const LocoAdapterSchema = z.looseObject({
-  version: z.union([z.string(), z.number()]).optional(),
+  // Anything: a version that is no version (a map, a list) is one adapter's TODO, not a failed import.
+  version: z.unknown().optional(),
   type: z.string().optional(),
   gguf_path: z.string().optional(),
   description: z.string().optional(),
