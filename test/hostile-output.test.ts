@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
-import { runCli } from "../src/cli/main.ts";
 import { printable, withoutControls } from "../src/core/text.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 import { scratchFolder } from "./support/scratch.ts";
