@@ -19,10 +19,12 @@ const ALONE = [
   "app-process",
   "app-real-conditions",
   "cli", // an interrupted check; the demo that retrains
+  "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
   "hostile-artifacts",
   "hostile-datasets",
   "hostile-fifos",
   "hostile-scoring",
+  "hostile-routing", // the router's cost at 2,000 keywords against 20, as a ratio
   "hostile-signals",
   "locollm-import", // retrains from LocoLLM's conversations
   "units", // streamLines: event-loop turns counted against the time it took
