@@ -95,8 +95,24 @@ describe("the GPU action", () => {
     });
     const summaries: string[] = [];
     const workDir = join(root, "work-seeds");
-    const results = await runAction(inputs(), { ...setup(summaries), workDir });
+    const logged: string[] = [];
+    const log = (line: string) => logged.push(line);
+    const results = await runAction(inputs(), { ...setup(summaries), workDir, log });
     expect(scope.pendingMocks()).toEqual([]);
+    // the base answered once: the second and third seeds reuse its answers (log and results.json say so)
+    const items = results.benchmarks.reduce((n, b) => n + b.outcomes.length, 0);
+    expect(results.base_answers).toMatchObject({
+      passes: 1,
+      items_generated: items,
+      items_reused: 2 * items,
+    });
+    expect(logged).toContain("base model: 1 pass for 3 seeds, " + 2 * items + " answers reused");
+    expect(
+      logged.filter((line) => /items to answer/.test(line) && !/^base model: 0 items/.test(line)),
+    ).toHaveLength(1);
+    expect(summaries[0]).toMatch(
+      /Base model: 1 pass, \d+ answers generated in \d+ s, \d+ reused \(shared by the 3 seeds\)/,
+    );
     // each training got its own seed, in its own folder
     for (const seed of [42, 43, 44])
       expect(JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "recipe.json"), "utf8")).seed).toBe(seed);

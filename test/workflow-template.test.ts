@@ -71,8 +71,25 @@ describe("the train + evaluate workflow template", () => {
       .flatMap((j) => j.steps)
       .map((s) => s.uses)
       .filter((u): u is string => u !== undefined);
-    expect(uses.length).toBe(2);
+    expect(uses.length).toBe(4);
     for (const use of uses) expect(use).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
+  });
+
+  it("restores the base-answer cache before the action and saves it, under the action's key, only when it changed", () => {
+    const steps = workflow.jobs.evaluate!.steps as (Step & { id?: string; if?: string })[];
+    const at = (prefix: string) => steps.findIndex((s) => s.uses?.startsWith(prefix));
+    const restore = steps[at("actions/cache/restore")]!;
+    const action = steps[at("loragate/loragate/action")]!;
+    const save = steps[at("actions/cache/save")]!;
+    expect(at("actions/cache/restore")).toBeLessThan(at("loragate/loragate/action"));
+    expect(at("loragate/loragate/action")).toBeLessThan(at("actions/cache/save"));
+    // one folder: where the action keeps the answers is what is restored and saved
+    expect(restore.with?.path).toBe(action.env?.LORAGATE_ANSWER_CACHE);
+    expect(save.with?.path).toBe(action.env?.LORAGATE_ANSWER_CACHE);
+    expect(restore.with?.["restore-keys"]).toBe("loragate-base-answers-");
+    expect(save.with?.key).toBe(`\${{ steps.${action.id}.outputs.answer-cache-key }}`);
+    expect(save.if).toContain(`steps.${restore.id}.outputs.cache-matched-key`);
+    expect(save.if).toMatch(/^success\(\)/);
   });
 
   it("uploads results.json under the artifact name the app downloads", () => {

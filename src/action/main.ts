@@ -62,6 +62,10 @@ async function main(): Promise<number> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   const summary = (markdown: string) => summaryFile && appendFileSync(summaryFile, `${markdown}\n`);
+  const outputFile = process.env.GITHUB_OUTPUT;
+  const output = (name: string, value: string) =>
+    outputFile && appendFileSync(outputFile, `${name}=${value}\n`);
+  const runUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
   try {
     const results = await runAction(
       {
@@ -84,8 +88,13 @@ async function main(): Promise<number> {
         parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        // the workflow restores and saves this folder with actions/cache (templates/workflows/loragate.yml)
+        ...(process.env.LORAGATE_ANSWER_CACHE
+          ? { answerCache: { dir: process.env.LORAGATE_ANSWER_CACHE, run: runUrl } }
+          : {}),
         signal: cancel.signal,
         summary,
+        output,
         log: (line) => console.log(line),
       },
     );

@@ -25,6 +25,7 @@ import { combineSeedResults, trainingSeeds } from "../core/evaluation/seeds.ts";
 import { readBenchmarkItems } from "../core/contamination/check.ts";
 import { promptSample } from "./prompt-sample.ts";
 import { sha256File } from "../io/sha256-file.ts";
+import { BaseAnswerStore, keyContextOf } from "../eval/base-answers.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { modelCachePaths } from "../eval/model-cache.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
@@ -55,12 +56,20 @@ export interface RunnerSetup {
   trainer: string[];
   /** Sequences decoded together: 1 reproduces answers exactly; more is faster, identical only for some weight types. */
   parallel?: number;
+  /**
+   * The base-answer cache shared between runs (the workflow restores and saves it with actions/cache):
+   * `dir` holds the entries, `run` names this run in the ones it adds. Without it the base still
+   * answers once per run, not once per seed.
+   */
+  answerCache?: { dir: string; run: string };
   /** Maintainers' hidden benchmarks, kept on the runner and never in the repository. */
   hidden?: HiddenBenchmark[];
   gpu?: false | "auto";
   hardware: string;
   /** Aborted when the job is cancelled: the trainer is stopped and nothing is staged. */
   signal?: AbortSignal;
+  /** A step output for the workflow ($GITHUB_OUTPUT): `answer-cache-key`, under which to save the answer cache. */
+  output?: (name: string, value: string) => void;
   /** Markdown for the job page ($GITHUB_STEP_SUMMARY). */
   summary?: (markdown: string) => void;
   log?: (line: string) => void;
@@ -169,7 +178,14 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
   const [published] = trainings as [(typeof trainings)[number]];
 
   // 6. Evaluate each against the pinned base: own, domain, out-of-domain and hidden benchmarks.
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  const gpu = setup.gpu ?? "auto";
+  const baseAnswers = new BaseAnswerStore({
+    dir: setup.answerCache?.dir,
+    run: setup.answerCache?.run ?? `${inputs.correlationId} on ${setup.hardware}`,
+    context: await keyContextOf({ basePath, gpu, hardware: setup.hardware }),
+    onSkip: log,
+  });
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu });
   const evaluations: { seed: number; results: Results }[] = [];
   try {
     for (const { seed, trained, gguf } of trainings) {
@@ -184,6 +200,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
         settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 }, // the prompt as trained
         hidden: setup.hidden,
         training: trained.training,
+        baseAnswers,
         onProgress: log,
         signal: setup.signal,
       });
@@ -193,6 +210,11 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     await harness.dispose();
   }
   const results = combineSeedResults(evaluations);
+  const cacheKey = baseAnswers.prune();
+  if (cacheKey) setup.output?.("answer-cache-key", cacheKey);
+  log(
+    `base model: ${baseAnswers.tally.passes} pass${baseAnswers.tally.passes === 1 ? "" : "es"} for ${seeds.length} seed${seeds.length === 1 ? "" : "s"}, ${baseAnswers.tally.items_reused} answers reused`,
+  );
 
   // 7. Everything at once: stage, then rename into place (a run cancelled by now leaves nothing).
   setup.signal?.throwIfAborted();

@@ -12,6 +12,7 @@ import type { Results } from "../core/schemas/results.ts";
 import type { RegistrySource } from "../core/registry/source.ts";
 import { validateAdapter } from "../core/adapter/validate-adapter.ts";
 import { EvaluationInputError } from "./gguf-file.ts";
+import type { BaseAnswerStore } from "./base-answers.ts";
 import type { EvaluationHarness } from "./harness.ts";
 import { type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";
 
@@ -31,6 +32,8 @@ export async function evaluateRegistryAdapter(params: {
   settings: Omit<EvaluationSettings, "maxTokens">;
   hidden?: HiddenBenchmark[];
   training?: Results["training"];
+  /** Keeps and reuses the base's answers (see base-answers.ts). */
+  baseAnswers?: BaseAnswerStore;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }): Promise<Results> {
@@ -83,6 +86,7 @@ export async function evaluateRegistryAdapter(params: {
     adapterPath: params.adapterPath,
     benchmarks,
     settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    baseAnswers: params.baseAnswers,
     onProgress: params.onProgress,
     signal: params.signal,
   });
