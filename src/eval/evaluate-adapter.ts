@@ -6,6 +6,7 @@
  */
 import { type ApplicableBenchmark, benchmarksFor } from "../core/evaluation/benchmarks-for.ts";
 import { findingLine } from "../core/findings/findings.ts";
+import { type ShardSpec, shardOf } from "../core/evaluation/shards.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
@@ -34,6 +35,8 @@ export async function evaluateRegistryAdapter(params: {
   training?: Results["training"];
   /** Keeps and reuses the base's answers (see base-answers.ts). */
   baseAnswers?: BaseAnswerStore;
+  /** One runner's part of a sharded evaluation: its share of every benchmark's items. */
+  shard?: ShardSpec;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }): Promise<Results> {
@@ -73,6 +76,7 @@ export async function evaluateRegistryAdapter(params: {
   ];
 
   return evaluateToResults({
+    shard: params.shard,
     subject: {
       adapter: manifest.name,
       domain: manifest.domain,
@@ -84,7 +88,7 @@ export async function evaluateRegistryAdapter(params: {
     },
     harness,
     adapterPath: params.adapterPath,
-    benchmarks,
+    benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
     settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
     baseAnswers: params.baseAnswers,
     onProgress: params.onProgress,

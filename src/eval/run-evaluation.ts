@@ -47,7 +47,7 @@ export type ResultsSubject = Pick<
  * benchmark answered by the base and by base + adapter, and scored.
  */
 export async function evaluateToResults(
-  params: BenchmarkEvaluation & { subject: ResultsSubject },
+  params: BenchmarkEvaluation & { subject: ResultsSubject; shard?: Results["shard"] },
 ): Promise<Results> {
   const { subject, harness, adapterPath, settings, baseAnswers: store } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
@@ -66,6 +66,7 @@ export async function evaluateToResults(
     hardware: subject.hardware,
     benchmarks,
     ...(store && before ? { base_answers: tallySince(store.tally, before) } : {}),
+    ...(params.shard ? { shard: params.shard } : {}),
     ...(subject.training ? { training: subject.training } : {}),
   };
 }

@@ -19,7 +19,7 @@ export function combineSeedResults(runs: readonly { seed: number; results: Resul
   return {
     ...first.results,
     // the base's work over every training: seeds after the first reuse the first one's answers
-    ...(tallies.length === runs.length ? { base_answers: sumTallies(tallies) } : {}),
+    ...(tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {}),
     seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
     benchmarks: first.results.benchmarks.map((benchmark, k) => ({
       ...benchmark,
@@ -40,7 +40,8 @@ export function combineSeedResults(runs: readonly { seed: number; results: Resul
 
 type BaseAnswerTally = NonNullable<Results["base_answers"]>;
 
-function sumTallies(tallies: readonly BaseAnswerTally[]): BaseAnswerTally {
+/** The base's work over several evaluations of one run (seeds, shards). */
+export function sumBaseAnswerTallies(tallies: readonly BaseAnswerTally[]): BaseAnswerTally {
   const sum = (pick: (t: BaseAnswerTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);
   return {
     passes: sum((t) => t.passes),

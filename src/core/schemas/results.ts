@@ -131,6 +131,17 @@ export const ResultsSchema = z
       .strict()
       .optional()
       .describe("The base's work in this run, and what the base-answer cache saved."),
+    shard: z
+      .object({
+        index: z.number().int().min(0).describe("This shard, from 0."),
+        count: z.number().int().min(2).max(256).describe("Shards the evaluation was spread over."),
+      })
+      .strict()
+      .refine((s) => s.index < s.count, "index must be below count")
+      .optional()
+      .describe(
+        "Only in one runner's part of a sharded evaluation: it holds this shard's items; the merge job writes the results.json without it.",
+      ),
     training: z
       .object({
         wall_seconds: z.number().min(0).describe("Training time."),
