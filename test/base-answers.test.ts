@@ -141,7 +141,7 @@ describe("the shared base-answer folder", () => {
     store.keep(key("1"), entry, true);
     store.keep(key("2"), entry, false); // hidden: its answers could quote hidden items
     expect(store.find(key("2"), ["1"])).toEqual(entry); // the next seed still reuses it
-    const saved = store.prune();
+    const saved = store.prune("loragate-base-answers-all-");
     expect(readdirSync(folder)).toEqual([`${keyDigest(key("1"))}.json`]);
     expect(saved).toBe(
       `loragate-base-answers-${createHash("sha256")

@@ -126,10 +126,10 @@ export class BaseAnswerStore {
 
   /**
    * Leaves in the folder only the entries this run used, and names what is left: the Actions cache
-   * key the workflow saves the folder under (the sha256 of the entries' own key digests). A shared
+   * key the workflow saves the folder under (`prefix` and the sha256 of the entries' own key digests). A shared
    * cache thus holds one registry state's answers, not every pull request's own benchmark forever.
    */
-  prune(): string | undefined {
+  prune(prefix: string): string | undefined {
     const { dir } = this.options;
     if (!dir) return undefined;
     let files: string[];
@@ -142,7 +142,7 @@ export class BaseAnswerStore {
       if (!this.used.has(file.replace(/\.json$/, "")))
         rmSync(join(dir, file), { force: true, recursive: true });
     if (this.used.size === 0) return undefined;
-    return `loragate-base-answers-${sha256([...this.used].sort().join("\n"))}`;
+    return `${prefix}${sha256([...this.used].sort().join("\n"))}`;
   }
 
   /** The key of a benchmark's items as this harness would ask them now. */
