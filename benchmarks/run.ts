@@ -9,6 +9,8 @@
  *   evaluation      the harness: parallel sequences vs one item at a time, adapter switch time
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
+ *   gpu-time        base answers cached vs not (a second PR; loragate eval --cache twice), base passes
+ *                   for 3 seeds, 3 shards vs 1 runner (identical results, simulated wall time)
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -20,6 +22,7 @@ import { benchAppFaults } from "./app-faults.ts";
 import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
+import { benchGpuTime } from "./gpu-time.ts";
 import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
@@ -37,6 +40,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   evaluation: benchEvaluation,
   training: benchTraining,
   site: benchSite,
+  "gpu-time": benchGpuTime,
 };
 
 interface ChildResult {
