@@ -4,9 +4,11 @@
  * - `loragate eval --cache DIR` twice on the demo's files (the installed CLI, a process each): the same
  *   scores, and the second run's time against the first's;
  * - 3 seeds: base passes, with the store vs one pass per seed (as before);
- * - 3 shards vs 1 runner: identical results, and the wall time of 3 simulated runners (each shard timed
- *   alone on this machine, its own model load included; the slowest shard plus the merge) against one.
- * Every comparison alternates its order round by round; medians of the per-round ratios.
+ * - 3 shards vs 1 runner: identical results, and the time of 3 simulated runners (each shard run alone
+ *   on this machine, its own model load included; the slowest shard plus the merge) against one.
+ * Every comparison alternates its order round by round; medians of the per-round ratios, on CPU time
+ * (this process's threads, or the CLI process's) since the shared VM's wall time swings 2-3x; wall
+ * ratios beside them.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,16 +23,26 @@ import { EvaluationHarness } from "../src/eval/harness.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 
 const ROUNDS = 3;
+/** The shards' per-round ratios swing most (0.32-0.58 in one run): more rounds for their median. */
+const SHARD_ROUNDS = 5;
 const root = join(import.meta.dirname, "..");
 const REGISTRY = join(root, "fixtures", "registry");
 const adapterOf = (variant: "trained" | "shuffled") =>
   join(root, "fixtures", "trained", `${FIXTURE_ADAPTER}-${variant}.gguf`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const seconds = async <T>(work: () => Promise<T>): Promise<[number, T]> => {
+interface Timing {
+  wall: number;
+  /** CPU seconds of this process (every thread): what the work costs a runner that has a core to itself. */
+  cpu: number;
+}
+/** Wall and CPU time: the VM is shared (load 15-20 on 2 cores), so the ratios are taken on CPU time. */
+const seconds = async <T>(work: () => Promise<T>): Promise<[Timing, T]> => {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const value = await work();
-  return [(performance.now() - start) / 1000, value];
+  const used = process.cpuUsage(cpu);
+  return [{ wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 }, value];
 };
 /** What a results.json measured, without where its base answers came from. */
 const measured = (results: Results) => ({
@@ -44,13 +56,23 @@ export async function benchGpuTime(): Promise<Record<string, unknown>> {
   try {
     const basePath = join(dir, "base.gguf");
     writeFileSync(basePath, fixtureBaseOf(REGISTRY).gguf);
-    return {
+    const result = {
       machine: "CPU (the 2-core VM, shared): every figure is CPU time on the tiny fixture model",
       secondPullRequest: await secondPullRequest(basePath, dir),
       cliTwice: cliTwice(basePath, dir),
       seeds3: await threeSeeds(basePath),
       shards3: await threeShards(basePath),
     };
+    const { secondPullRequest: pr, cliTwice: cli, seeds3, shards3 } = result;
+    console.log(
+      [
+        `second PR, uncached vs cached (CPU): ${pr.ratioUncachedVsCached.toFixed(2)}x; its own benchmark new: ${pr.ratioUncachedVsCachedNewOwn.toFixed(2)}x (goal 1.8)`,
+        `loragate eval --cache twice (CPU): ${cli.ratioFirstVsSecond.toFixed(2)}x, scores identical: ${cli.rounds.every((r) => r.identicalScores)}`,
+        `3 seeds: ${seeds3.basePasses} base pass (was 3), ${seeds3.ratioBeforeVsNow.toFixed(2)}x less CPU`,
+        `3 shards vs 1 runner: identical ${shards3.rounds.every((r) => r.identical)}, simulated ${shards3.ratioSimulatedVsSingle.toFixed(2)}x of one (goal <= 0.45)`,
+      ].join("\n"),
+    );
+    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -101,7 +123,7 @@ async function secondPullRequest(basePath: string, dir: string) {
       parallel: 8,
     });
     const ownKey = first.benchmarks.find((b) => b.kind === "own")!.base_answers!.key_sha256;
-    const rounds: { uncached: number; cached: number; cachedNewOwn: number; identical: boolean }[] = [];
+    const rounds: { uncached: Timing; cached: Timing; cachedNewOwn: Timing; identical: boolean }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const uncached = async () =>
         seconds(() => evaluate({ harness, basePath, adapter: "shuffled", parallel: 8 }));
@@ -134,7 +156,7 @@ async function secondPullRequest(basePath: string, dir: string) {
         }
       };
       const order = round % 2 ? [cached, newOwn, uncached] : [uncached, cached, newOwn];
-      const timed = new Map<unknown, [number, Results]>();
+      const timed = new Map<unknown, [Timing, Results]>();
       for (const run of order) timed.set(run, await run());
       const [u, ur] = timed.get(uncached)!;
       const [c, cr] = timed.get(cached)!;
@@ -149,8 +171,10 @@ async function secondPullRequest(basePath: string, dir: string) {
     return {
       what: "evaluation of PR 2 (240 items: own + 3 registry benchmarks; base + adapter, 8 parallel sequences)",
       rounds,
-      ratioUncachedVsCached: median(rounds.map((r) => r.uncached / r.cached)),
-      ratioUncachedVsCachedNewOwn: median(rounds.map((r) => r.uncached / r.cachedNewOwn)),
+      ratioUncachedVsCached: median(rounds.map((r) => r.uncached.cpu / r.cached.cpu)),
+      ratioUncachedVsCachedNewOwn: median(rounds.map((r) => r.uncached.cpu / r.cachedNewOwn.cpu)),
+      wallRatioUncachedVsCached: median(rounds.map((r) => r.uncached.wall / r.cached.wall)),
+      wallRatioUncachedVsCachedNewOwn: median(rounds.map((r) => r.uncached.wall / r.cachedNewOwn.wall)),
       goal: 1.8,
     };
   } finally {
@@ -160,10 +184,24 @@ async function secondPullRequest(basePath: string, dir: string) {
 
 /** The installed CLI (bin/loragate.js, the built bundle), a process per run, as a maintainer runs it. */
 function cliTwice(basePath: string, dir: string) {
-  const run = (cache: string) => {
+  // bash's `times` gives the CPU time of the process it ran (its second line: the children's user and system)
+  const timedProcess = (args: string[]) => {
     const start = performance.now();
-    const out = execFileSync(
-      process.execPath,
+    const out = execFileSync("bash", ["-c", '"$@" > "$SCORES"; times', "_", process.execPath, ...args], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, SCORES: join(dir, "scores.txt") },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const [user, system] = out.trim().split("\n").at(-1)!.split(" ").map(bashSeconds) as [number, number];
+    return {
+      wall: (performance.now() - start) / 1000,
+      cpu: user + system,
+      scores: readFileSync(join(dir, "scores.txt"), "utf8"),
+    };
+  };
+  const run = (cache: string) =>
+    timedProcess(
       [
         join(root, "bin", "loragate.js"),
         "eval",
@@ -172,36 +210,32 @@ function cliTwice(basePath: string, dir: string) {
         "--adapter",
         adapterOf("trained"),
       ].concat(["--registry", REGISTRY, "--name", FIXTURE_ADAPTER, "--cache", cache]),
-      { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
     );
-    return { seconds: (performance.now() - start) / 1000, scores: out };
-  };
-  const startOnly = () => {
-    const start = performance.now();
-    execFileSync(process.execPath, [join(root, "bin", "loragate.js"), "--help"], { stdio: "ignore" });
-    return (performance.now() - start) / 1000;
-  };
-  const rounds: { first: number; second: number; identicalScores: boolean; processStart: number }[] = [];
+  const startOnly = () => timedProcess([join(root, "bin", "loragate.js"), "--help"]);
+  const rounds: { first: Timing; second: Timing; identicalScores: boolean; processStart: Timing }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const cache = join(dir, `cli-cache-${round}`);
     mkdirSync(cache);
     // the second run needs the first: the order alternates with the process-start anchor instead
-    const processStart = round % 2 ? startOnly() : 0;
-    const first = run(cache);
-    const second = run(cache);
-    rounds.push({
-      first: first.seconds,
-      second: second.seconds,
-      identicalScores: first.scores === second.scores,
-      processStart: processStart || startOnly(),
-    });
+    const early = round % 2 ? startOnly() : undefined;
+    const { scores: firstScores, ...first } = run(cache);
+    const { scores: secondScores, ...second } = run(cache);
+    const { scores: _, ...processStart } = early ?? startOnly();
+    rounds.push({ first, second, identicalScores: firstScores === secondScores, processStart });
   }
   return {
     what: "loragate eval --base B --adapter A --registry fixtures/registry --name math-gsm8k --cache DIR, twice (parallel 1)",
     rounds,
-    ratioFirstVsSecond: median(rounds.map((r) => r.first / r.second)),
+    ratioFirstVsSecond: median(rounds.map((r) => r.first.cpu / r.second.cpu)),
+    wallRatioFirstVsSecond: median(rounds.map((r) => r.first.wall / r.second.wall)),
     goal: 1.8,
   };
+}
+
+/** "1m2.345s" as seconds. */
+function bashSeconds(text: string): number {
+  const [, m, sec] = /^(\d+)m([\d.]+)s$/.exec(text) ?? [];
+  return Number(m) * 60 + Number(sec);
 }
 
 /** Three trainings' evaluations (the trained, shuffled and trained adapters stand for three seeds). */
@@ -209,7 +243,7 @@ async function threeSeeds(basePath: string) {
   const harness = await EvaluationHarness.open({ basePath });
   try {
     const adapters = ["trained", "shuffled", "trained"] as const;
-    const rounds: { passesBefore: number; passesNow: number; before: number; now: number }[] = [];
+    const rounds: { passesBefore: number; passesNow: number; before: Timing; now: Timing }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const perSeed = async () => {
         let passes = 0;
@@ -230,7 +264,7 @@ async function threeSeeds(basePath: string) {
         });
         return { s, passes: store.tally.passes };
       };
-      const timed = new Map<unknown, { s: number; passes: number }>();
+      const timed = new Map<unknown, { s: Timing; passes: number }>();
       for (const run of round % 2 ? [shared, perSeed] : [perSeed, shared]) timed.set(run, await run());
       const before = timed.get(perSeed)!;
       const now = timed.get(shared)!;
@@ -240,7 +274,8 @@ async function threeSeeds(basePath: string) {
       what: "3 seeds' evaluations (240 items each, 8 parallel sequences): base passes and time, one pass per seed vs one per run",
       rounds,
       basePasses: rounds[0]!.passesNow,
-      ratioBeforeVsNow: median(rounds.map((r) => r.before / r.now)),
+      ratioBeforeVsNow: median(rounds.map((r) => r.before.cpu / r.now.cpu)),
+      wallRatioBeforeVsNow: median(rounds.map((r) => r.before.wall / r.now.wall)),
     };
   } finally {
     await harness.dispose();
@@ -258,16 +293,17 @@ async function threeShards(basePath: string) {
         await harness.dispose();
       }
     });
-  const rounds: { single: number; shards: number[]; merge: number; wall: number; identical: boolean }[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  const rounds: { single: Timing; shards: Timing[]; merge: Timing; simulated: Timing; identical: boolean }[] =
+    [];
+  for (let round = 0; round < SHARD_ROUNDS; round++) {
     const one = async () => runner();
     const three = async () => {
-      const parts: [number, Results][] = [];
+      const parts: [Timing, Results][] = [];
       for (const index of [0, 1, 2]) parts.push(await runner({ index, count: 3 }));
       return parts;
     };
-    let single: [number, Results];
-    let parts: [number, Results][];
+    let single: [Timing, Results];
+    let parts: [Timing, Results][];
     if (round % 2) {
       parts = await three();
       single = await one();
@@ -276,19 +312,21 @@ async function threeShards(basePath: string) {
       parts = await three();
     }
     const [merge, merged] = await seconds(async () => mergeShards(parts.map(([, r]) => r)));
-    const wall = Math.max(...parts.map(([s]) => s)) + merge;
+    // three runners at once: the slowest shard, then the merge
+    const slowest = (pick: (t: Timing) => number) => Math.max(...parts.map(([t]) => pick(t))) + pick(merge);
     rounds.push({
       single: single[0],
-      shards: parts.map(([s]) => s),
+      shards: parts.map(([t]) => t),
       merge,
-      wall,
+      simulated: { wall: slowest((t) => t.wall), cpu: slowest((t) => t.cpu) },
       identical: JSON.stringify(merged) === JSON.stringify(single[1]),
     });
   }
   return {
     what: "the fixture adapter's 240 items, base + adapter, one at a time: 1 runner vs 3 simulated runners (slowest shard + merge)",
     rounds,
-    ratioWallVsSingle: median(rounds.map((r) => r.wall / r.single)),
+    ratioSimulatedVsSingle: median(rounds.map((r) => r.simulated.cpu / r.single.cpu)),
+    wallRatioSimulatedVsSingle: median(rounds.map((r) => r.simulated.wall / r.single.wall)),
     goal: 0.45,
   };
 }
