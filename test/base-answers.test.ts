@@ -144,7 +144,7 @@ describe("the shared base-answer folder", () => {
     const saved = store.prune("loragate-base-answers-all-");
     expect(readdirSync(folder)).toEqual([`${keyDigest(key("1"))}.json`]);
     expect(saved).toBe(
-      `loragate-base-answers-${createHash("sha256")
+      `loragate-base-answers-all-${createHash("sha256")
         .update(keyDigest(key("1")))
         .digest("hex")}`,
     );
