@@ -103,6 +103,11 @@ export class BaseAnswerStore {
     seconds_spent: 0,
     seconds_saved: 0,
   };
+  /** This run's name in the entries it adds (results.json keeps 200 characters). */
+  readonly run: string;
+  /** Entries of the folder this run read or wrote; those in the folder at all. */
+  private readonly used = new Set<string>();
+  private readonly shared = new Set<string>();
 
   constructor(
     readonly options: {
@@ -117,12 +122,6 @@ export class BaseAnswerStore {
   ) {
     this.run = options.run.slice(0, 200);
   }
-
-  /** This run's name in the entries it adds (results.json keeps 200 characters). */
-  readonly run: string;
-  /** Entries of the folder this run read or wrote; those in the folder at all. */
-  private readonly used = new Set<string>();
-  private readonly shared = new Set<string>();
 
   /**
    * Leaves in the folder only the entries this run used, and names what is left: the Actions cache
