@@ -12,6 +12,8 @@
  *   replicas        10 PRs' journeys through 3 replicas on a redis-server (each delivery sent twice) vs 1
  *                   replica with no store: time, writes and their peak per second, duplicates, CPU
  *   routing         the keyword router on an 800,000-item benchmark, 100 and 2,000 keywords, vs lower-casing
+ *   gpu-time        base answers cached vs not (a second PR; loragate eval --cache twice), base passes
+ *                   for 3 seeds, 3 shards vs 1 runner (identical results, simulated wall time)
  * Results are printed and written to benchmarks/results/NAME.json.
  */
 import { execFileSync } from "node:child_process";
@@ -25,6 +27,7 @@ import { benchAppValidate } from "./app-validate.ts";
 import { benchCheckProcess } from "./check-process.ts";
 import { benchEvaluation } from "./evaluation.ts";
 import { benchRouting } from "./routing.ts";
+import { benchGpuTime } from "./gpu-time.ts";
 import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
@@ -44,6 +47,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   site: benchSite,
   replicas: benchAppReplicas,
   routing: benchRouting,
+  "gpu-time": benchGpuTime,
 };
 
 interface ChildResult {

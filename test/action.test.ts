@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
+import { ActionFailure, runAction, runActionStep, type RunnerSetup } from "../src/action/run-action.ts";
 import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
@@ -96,8 +96,24 @@ describe("the GPU action", () => {
     });
     const summaries: string[] = [];
     const workDir = join(root, "work-seeds");
-    const results = await runAction(inputs(), { ...setup(summaries), workDir });
+    const logged: string[] = [];
+    const log = (line: string) => logged.push(line);
+    const results = await runAction(inputs(), { ...setup(summaries), workDir, log });
     expect(scope.pendingMocks()).toEqual([]);
+    // the base answered once: the second and third seeds reuse its answers (log and results.json say so)
+    const items = results.benchmarks.reduce((n, b) => n + b.outcomes.length, 0);
+    expect(results.base_answers).toMatchObject({
+      passes: 1,
+      items_generated: items,
+      items_reused: 2 * items,
+    });
+    expect(logged).toContain("base model: 1 pass for 3 seeds, " + 2 * items + " answers reused");
+    expect(
+      logged.filter((line) => /items to answer/.test(line) && !/^base model: 0 items/.test(line)),
+    ).toHaveLength(1);
+    expect(summaries[0]).toMatch(
+      /Base model: 1 pass, \d+ answers generated in \d+ s, \d+ reused \(shared by the 3 seeds\)/,
+    );
     // each training got its own seed, in its own folder
     for (const seed of [42, 43, 44])
       expect(JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "recipe.json"), "utf8")).seed).toBe(seed);
@@ -113,6 +129,104 @@ describe("the GPU action", () => {
     expect(summaries[0]).toContain("| seed | own Δ | domain Δ | every rule holds |");
     expect(summaries[0]).toContain("complete: every benchmark and item evaluated once ✓");
   }, 180_000);
+
+  it("over the registry's threshold: trained once, evaluated by 3 shard jobs, merged into the results.json one runner writes", async () => {
+    const sharded = new Map(fixture) as Tree;
+    const config = fixture.get(".github/loragate.yml") as Buffer;
+    sharded.set(
+      ".github/loragate.yml",
+      Buffer.concat([config, Buffer.from("gpu:\n  shards:\n    answers_per_runner: 200\n")]),
+    );
+    const mock = () =>
+      mockActionPullRequest({
+        fixture: sharded,
+        adapter: "math-gsm8k",
+        pr: PR,
+        baseSha: BASE,
+        headSha: HEAD,
+      });
+    const dir = join(root, "sharded");
+    const trainedDir = join(dir, "loragate-trained");
+    const shardsDir = join(dir, "loragate-shards");
+    mkdirSync(shardsDir, { recursive: true });
+    const job = (name: string, summaries: string[] = []) => ({
+      ...setup(summaries),
+      workDir: join(dir, name, "work"),
+      outDir: join(dir, name, "loragate-out"),
+    });
+
+    mock();
+    const single = await runAction(inputs(), job("single"));
+    // the train job: 240 items x (base + 1 adapter) = 480 answers, 200 a runner: 3 shards
+    mock();
+    const outputs = new Map<string, string>();
+    const trained = await runActionStep(
+      inputs(),
+      { ...job("train"), output: (name, value) => outputs.set(name, value) },
+      { step: "train", trainedDir },
+    );
+    expect(trained).toBeUndefined();
+    expect(outputs.get("shards")).toBe("3");
+    expect(outputs.get("shard-list")).toBe("[0,1,2]");
+    expect(existsSync(join(dir, "train", "loragate-out"))).toBe(false); // nothing for the app yet
+    // the shard jobs, each on a runner of its own; download-artifact gathers their files for the merge
+    for (const index of [0, 1, 2]) {
+      mock();
+      const shardDir = join(dir, `shard-${index}`, "loragate-shard");
+      const part = await runActionStep(inputs(), job(`shard-${index}`), {
+        step: "shard",
+        index,
+        count: 3,
+        trainedDir,
+        shardDir,
+      });
+      expect(part!.shard).toEqual({ index, count: 3 });
+      expect(part!.benchmarks.reduce((n, b) => n + b.outcomes.length, 0)).toBe(80);
+      writeFileSync(
+        join(shardsDir, `shard-${index}.json`),
+        readFileSync(join(shardDir, `shard-${index}.json`)),
+      );
+    }
+    mock();
+    const summaries: string[] = [];
+    const merged = await runActionStep(inputs(), job("merge", summaries), {
+      step: "merge",
+      count: 3,
+      trainedDir,
+      shardsDir,
+    });
+    // what was measured is identical: items, scores, answer tallies, problems, adapter, base, settings
+    const measured = ({ base_answers: _, training: __, ...rest }: typeof single) => ({
+      ...rest,
+      benchmarks: rest.benchmarks.map(({ base_answers: _b, ...b }) => b),
+    });
+    expect(measured(merged!)).toEqual(measured(single));
+    expect(merged!.base_answers).toMatchObject({ passes: 3, items_generated: 240 }); // one pass a shard
+    const out = join(dir, "merge", "loragate-out");
+    expect(ResultsSchema.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")))).toEqual(merged);
+    expect(readFileSync(join(out, "math-gsm8k.gguf"))).toEqual(
+      readFileSync(join(dir, "single", "loragate-out", "math-gsm8k.gguf")),
+    );
+    expect(existsSync(join(out, "loss.jsonl"))).toBe(true);
+    expect(summaries[0]).toContain("complete: every benchmark and item evaluated once ✓");
+
+    // a shard missing, or one evaluated with another adapter, fails the merge and stages nothing
+    rmSync(join(shardsDir, "shard-1.json"));
+    mock();
+    await expect(
+      runActionStep(inputs(), job("merge-missing"), { step: "merge", count: 3, trainedDir, shardsDir }),
+    ).rejects.toThrow("shard 1 of 3 has no results");
+    const other = JSON.parse(readFileSync(join(dir, "shard-1", "loragate-shard", "shard-1.json"), "utf8"));
+    writeFileSync(
+      join(shardsDir, "shard-1.json"),
+      JSON.stringify({ ...other, adapter_sha256: "f".repeat(64) }),
+    );
+    mock();
+    await expect(
+      runActionStep(inputs(), job("merge-other"), { step: "merge", count: 3, trainedDir, shardsDir }),
+    ).rejects.toThrow("the shards do not merge: shard 1 evaluated something else than shard 0");
+    expect(existsSync(join(dir, "merge-other", "loragate-out"))).toBe(false);
+  }, 300_000);
 
   it("a hidden benchmark's text, answers and patterns appear in no output: artifacts, log, job summary", async () => {
     const MARKER = "Quuxplorificationmarker";

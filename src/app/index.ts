@@ -10,6 +10,7 @@ import { supersedeEvaluation } from "./supersede-evaluation.ts";
 import { DEFAULT_RECONCILE_MINUTES, DEFAULT_RETRY_SECONDS, scheduleReconciler } from "./reconcile.ts";
 import { alone, type Coordination } from "./coordination.ts";
 import { reviewHead } from "./review-head.ts";
+import { showQueuePosition } from "./show-queue-position.ts";
 import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { leaveUnfinishedValidation } from "./validate-pull-request.ts";
@@ -175,6 +176,17 @@ export default function loragate(
       return outcome === "ignored"
         ? undefined
         : { outcome: `run ${run.id} (${run.conclusion}): ${outcome}`, sha: correlation?.shaPrefix, adapter };
+    });
+  });
+
+  // A run requested or started moves GitHub's queue: every waiting contributor's check says where it stands.
+  app.on(["workflow_run.requested", "workflow_run.in_progress"], async (context) => {
+    const run = context.payload.workflow_run as { display_title?: string | null };
+    if (!parseCorrelation(run.display_title)) return; // not an evaluation
+    const repo = context.repo();
+    later(context, keyOf(repo, "queue"), "queue", async () => {
+      const updated = await showQueuePosition({ github: context.octokit, repo });
+      return updated ? { outcome: `queue position updated on ${updated} evaluation checks` } : undefined;
     });
   });
 

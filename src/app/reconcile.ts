@@ -12,6 +12,7 @@ import { recordMerge } from "./record-merge.ts";
 import { BAR_CHECK, reportEvaluation } from "./report-evaluation.ts";
 import { EVALUATE_CHECK, RETRAIN_ACTION } from "./request-evaluation.ts";
 import { reviewHead } from "./review-head.ts";
+import { showQueuePosition } from "./show-queue-position.ts";
 import { unfinished, VALIDATE_CHECK } from "./validate-pull-request.ts";
 
 /** Validation takes seconds: one still open after this long was abandoned (by another replica, too). */
@@ -234,6 +235,13 @@ export function scheduleReconciler(params: {
           app.log.info({ reconciler: true }, `reconciler: ${repo.owner}/${repo.repo}${line}`);
           params.onAction?.(line);
         }
+        // the queue moves between events too (runners come and go): each tick refreshes where it stands
+        const updated = await showQueuePosition({ github, repo });
+        if (updated > 0)
+          app.log.info(
+            { reconciler: true },
+            `reconciler: ${repo.owner}/${repo.repo}: queue position updated on ${updated} evaluation checks`,
+          );
       }
     }
     // What GitHub says is running, not what this process remembers (a restart started it at 0).

@@ -84,6 +84,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
         re2: values.re2,
         seed: values.seed,
         threads: values.threads,
+        cache: values.cache,
       },
       io,
     );
@@ -197,6 +198,7 @@ function parse(argv: string[]) {
       re2: { type: "boolean", default: false },
       seed: { type: "string" },
       threads: { type: "string" },
+      cache: { type: "string" },
       "base-gguf": { type: "string" },
       "base-revision": { type: "string" },
       gguf: { type: "string" },

@@ -5,12 +5,13 @@
  */
 import type { ApplicableBenchmark } from "../core/contamination/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
-import { answerAfterThinking, benchmarkMessages } from "../core/evaluation/prompt.ts";
+import { answerAfterThinking, benchmarkMessages, type ChatMessage } from "../core/evaluation/prompt.ts";
 import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import { type Thinking, ThinkingSchema } from "../core/schemas/registry.ts";
-import type { EvaluationHarness, Generation } from "./harness.ts";
+import { type BaseAnswerStore, type BaseAnswerUse, keyDigest, tallySince } from "./base-answers.ts";
+import type { EvaluationHarness, GenerateOptions, Generation } from "./harness.ts";
 
 export interface EvaluationSettings {
   maxTokens: number;
@@ -53,10 +54,12 @@ export type ResultsSubject = Pick<
  * benchmark answered by the base and by base + adapter, and scored.
  */
 export async function evaluateToResults(
-  params: BenchmarkEvaluation & { subject: ResultsSubject },
+  params: BenchmarkEvaluation & { subject: ResultsSubject; shard?: Results["shard"] },
 ): Promise<Results> {
-  const { subject, harness, adapterPath, settings } = params;
+  const { subject, harness, adapterPath, settings, baseAnswers: store } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  const before = store && { ...store.tally };
+  const benchmarks = await evaluateBenchmarks(params);
   return {
     schema_version: 1,
     adapter: subject.adapter,
@@ -68,7 +71,9 @@ export async function evaluateToResults(
     harness: HARNESS_VERSION,
     inference: inferenceRecord(settings),
     hardware: subject.hardware,
-    benchmarks: await evaluateBenchmarks(params),
+    benchmarks,
+    ...(store && before ? { base_answers: tallySince(store.tally, before) } : {}),
+    ...(params.shard ? { shard: params.shard } : {}),
     ...(subject.training ? { training: subject.training } : {}),
   };
 }
@@ -79,6 +84,8 @@ export interface BenchmarkEvaluation {
   adapterPath?: string;
   benchmarks: readonly ApplicableBenchmark[];
   settings: EvaluationSettings;
+  /** Keeps and reuses the base's answers (across seeds, and across runs with a folder); none: always generated. */
+  baseAnswers?: BaseAnswerStore;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -100,8 +107,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
     signal: params.signal,
     enableThinking: thinking.enabled,
   };
-  params.onProgress?.(`base model: ${prompts.length} items`);
-  const base = await harness.generate(prompts, options);
+  const { answers: base, uses } = await baseAnswers(params, prompts, options);
   let adapted = base;
   if (params.adapterPath) {
     params.onProgress?.(`base + adapter: ${prompts.length} items`);
@@ -109,7 +115,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
   }
 
   let offset = 0;
-  return params.benchmarks.map((benchmark) => {
+  return params.benchmarks.map((benchmark, k) => {
     const problems: string[] = [];
     const hidden = benchmark.kind === "hidden";
     const outcomes = benchmark.items.map((item, i) => {
@@ -147,8 +153,87 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
       ...(problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}),
+      ...(uses ? { base_answers: uses[k]! } : {}),
     };
     offset += benchmark.items.length;
     return result;
   });
+}
+
+/**
+ * The base's answers to every prompt, in order: each benchmark's from the store when it holds them
+ * under the exact key, the others generated in one pass (and kept; a hidden benchmark's in memory only).
+ */
+async function baseAnswers(
+  params: BenchmarkEvaluation,
+  prompts: ChatMessage[][],
+  options: GenerateOptions,
+): Promise<{ answers: Generation[]; uses?: BaseAnswerUse[] }> {
+  const { harness, baseAnswers: store, onProgress } = params;
+  if (!store) {
+    onProgress?.(`base model: ${prompts.length} items`);
+    return { answers: await harness.generate(prompts, options) };
+  }
+  const starts: number[] = [];
+  let offset = 0;
+  for (const b of params.benchmarks) {
+    starts.push(offset);
+    offset += b.items.length;
+  }
+  const lookups = params.benchmarks.map((benchmark, k) => {
+    const ids = benchmark.items.map((item) => item.id);
+    const key = store.keyFor({
+      harness,
+      benchmarkSha256: benchmark.sha256,
+      ids,
+      prompts: prompts.slice(starts[k], starts[k]! + ids.length),
+      settings: params.settings,
+    });
+    return { key, ids, found: store.find(key, ids) };
+  });
+  const missing = lookups.flatMap((l, k) => (l.found ? [] : [k]));
+  const reused = prompts.length - missing.reduce((n, k) => n + lookups[k]!.ids.length, 0);
+  const from = [...new Set(lookups.flatMap((l) => (l.found ? [l.found.run] : [])))];
+  onProgress?.(
+    `base model: ${prompts.length - reused} items to answer, ${reused} reused${from.length ? ` (from ${from.join(", ")})` : ""}`,
+  );
+  const generated = new Map<number, Generation[]>();
+  if (missing.length) {
+    const asked = missing.flatMap((k) => prompts.slice(starts[k], starts[k]! + lookups[k]!.ids.length));
+    const start = performance.now();
+    const answers = await harness.generate(asked, options);
+    const seconds = (performance.now() - start) / 1000;
+    store.tally.passes++;
+    store.tally.items_generated += asked.length;
+    store.tally.seconds_spent += seconds;
+    let at = 0;
+    for (const k of missing) {
+      const { key, ids } = lookups[k]!;
+      const mine = answers.slice(at, at + ids.length);
+      at += ids.length;
+      generated.set(k, mine);
+      // the pass's time, shared by item count: what a later reuse of these answers saves
+      const entry = { ids, answers: mine, run: store.run, seconds: (seconds * ids.length) / asked.length };
+      store.keep(key, entry, params.benchmarks[k]!.kind !== "hidden");
+    }
+  }
+  onProgress?.(`base passes so far in this run: ${store.tally.passes}`);
+  const uses: BaseAnswerUse[] = lookups.map(({ key, found }, k) => {
+    const entry = found ?? store.find(key, lookups[k]!.ids)!;
+    return {
+      key_sha256: keyDigest(key),
+      from: found ? "cache" : "this run",
+      run: entry.run,
+      seconds: entry.seconds,
+    };
+  });
+  for (const { found } of lookups)
+    if (found) {
+      store.tally.items_reused += found.ids.length;
+      store.tally.seconds_saved += found.seconds;
+    }
+  return {
+    answers: lookups.flatMap(({ found }, k) => found?.answers ?? generated.get(k)!),
+    uses,
+  };
 }

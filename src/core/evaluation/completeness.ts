@@ -30,6 +30,8 @@ export interface ExpectedResults {
 /** What is missing or wrong, as short sentences; empty when the results are complete. */
 export function incompleteness(results: Results, expected: ExpectedResults): string[] {
   const problems: string[] = [];
+  if (results.shard)
+    problems.push(`this is shard ${results.shard.index} of ${results.shard.count}, not the merged results`);
   if (results.harness !== expected.harness)
     problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
   const key = (b: { kind: string; name: string }) => `${b.kind}:${b.name}`;
