@@ -6,8 +6,8 @@ var __export = (target, all) => {
 };
 
 // src/action/main.ts
-import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync2, statSync as statSync2 } from "node:fs";
-import { join as join5 } from "node:path";
+import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync3, statSync as statSync2 } from "node:fs";
+import { join as join6 } from "node:path";
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -3960,9 +3960,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -3970,7 +3970,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -3978,9 +3978,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -23800,21 +23800,21 @@ function visit(schema2, fnOrHandlers) {
     const h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   };
-  const cache = /* @__PURE__ */ new Map();
+  const cache2 = /* @__PURE__ */ new Map();
   function run(s) {
-    const cached2 = cache.get(s);
+    const cached2 = cache2.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
-        getter: () => cache.get(s)
+        getter: () => cache2.get(s)
       });
     }
     if (cached2 !== void 0)
       return cached2;
-    cache.set(s, RESOLVING);
+    cache2.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
-    cache.set(s, mapped);
+    cache2.set(s, mapped);
     return mapped;
   }
   function mapInner(s) {
@@ -24336,6 +24336,12 @@ function lineColumnAt(text, index) {
 var UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 function withoutControls(text) {
   return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function withoutControlsKeepingLines(text) {
+  return text.replace(
+    UNSHOWN,
+    (c) => c === "\n" || c === "	" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
 }
 function printable(value, max = 80) {
   const escaped = withoutControls(JSON.stringify(value).slice(1, -1));
@@ -31172,6 +31178,36 @@ function pythonSyntax(source) {
   }
 }
 
+// src/core/evaluation/regex-cache.ts
+var MAX_PATTERNS = 2048;
+var MAX_INSTRUCTIONS = 1e6;
+var cache = /* @__PURE__ */ new Map();
+var instructions = 0;
+function cachedRegex(pattern, options, compile2) {
+  const key = `${options}/${pattern}`;
+  let entry = cache.get(key);
+  if (entry)
+    cache.delete(key);
+  else {
+    try {
+      const regex2 = compile2();
+      entry = { regex: regex2, size: regex2.programSize() };
+    } catch (error62) {
+      entry = { refused: error62, size: 1 };
+    }
+    instructions += entry.size;
+  }
+  cache.set(key, entry);
+  for (const [oldest, old] of cache) {
+    if (cache.size <= MAX_PATTERNS && instructions <= MAX_INSTRUCTIONS) break;
+    if (oldest === key) break;
+    cache.delete(oldest);
+    instructions -= old.size;
+  }
+  if ("refused" in entry) throw entry.refused;
+  return entry.regex;
+}
+
 // src/core/evaluation/scoring.ts
 var MAX_SCORED_CHARS = 2e4;
 var REGEX_BUDGET = 4e6;
@@ -31319,11 +31355,13 @@ var RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at m
 function safeRegex(pattern, flags) {
   if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
   const options = (flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes("s") ? RE2JS.DOTALL : 0) | (flags.includes("m") ? RE2JS.MULTILINE : 0);
-  try {
-    return RE2JS.compile(pattern, options);
-  } catch (error62) {
-    throw new UnsafeRegexError(`not a valid RE2 regex (${error62.message.split(":")[0]})`);
-  }
+  return cachedRegex(pattern, String(options), () => {
+    try {
+      return RE2JS.compile(pattern, options);
+    } catch (error62) {
+      throw new UnsafeRegexError(`not a valid RE2 regex (${error62.message.split(":")[0]})`);
+    }
+  });
 }
 function scoreAnswer(type2, output2, expected, config2 = {}) {
   const notes = {};
@@ -31808,8 +31846,16 @@ async function readBenchmarkFile(path, label) {
 }
 
 // src/action/run-action.ts
-import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join4 } from "node:path";
+import {
+  copyFileSync,
+  existsSync as existsSync3,
+  mkdirSync as mkdirSync2,
+  readFileSync as readFileSync3,
+  renameSync as renameSync3,
+  rmSync as rmSync3,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import { join as join5 } from "node:path";
 
 // src/core/phases.ts
 function phaseClock(onPhase) {
@@ -35483,18 +35529,21 @@ function normalQuantile(p) {
 }
 var POWER = 0.8;
 var PLANNING_SD = 0.5;
+var testZ = (alpha) => -normalQuantile(Math.max(alpha / 2, Number.MIN_VALUE)) + normalQuantile(POWER);
 var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
 function detectableGain(params) {
   const { items, sd, alpha } = params;
   if (items === 0) return 1;
-  const normal = (normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd / Math.sqrt(items);
+  const normal = testZ(alpha) * sd / Math.sqrt(items);
   return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
 }
 function itemsToDetect(params) {
   const { gain, alpha } = params;
-  const z2 = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
-  return Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+  const z2 = testZ(alpha);
+  const needed = Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+  return Number.isFinite(needed) ? Math.min(needed, MAX_ITEMS_TO_DETECT) : MAX_ITEMS_TO_DETECT;
 }
+var MAX_ITEMS_TO_DETECT = 1e12;
 function differenceSd(outcomes) {
   const differences = outcomes.map((o) => o.adapter - o.base);
   if (differences.length < 2) return 0;
@@ -35577,8 +35626,8 @@ function checkCounts(stats, config2, dir, manifest, add) {
         field: "",
         rule: "underpowered-benchmark",
         severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes ${needed < MAX_ITEMS_TO_DETECT ? `about ${needed}` : "more items than any benchmark holds"}`,
+        hint: needed < MAX_ITEMS_TO_DETECT ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then` : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`
       });
   }
 }
@@ -36729,37 +36778,6 @@ var BenchmarkLibrary = class {
   }
 };
 
-// src/core/router/keyword-router.ts
-var BASE_MODEL = "(base)";
-function keywordRouter(adapters) {
-  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  const listedBy = /* @__PURE__ */ new Map();
-  for (const a of adapters) {
-    const index = names.indexOf(a.name);
-    for (const keyword of a.keywords) {
-      const k = keyword.toLowerCase();
-      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
-    }
-  }
-  const keywords2 = [...listedBy];
-  return (query) => {
-    const text = query.toLowerCase();
-    const hits = new Array(names.length).fill(0);
-    for (const [keyword, indexes] of keywords2)
-      if (text.includes(keyword)) for (const i of indexes) hits[i]++;
-    let best = BASE_MODEL;
-    let most = 0;
-    hits.forEach((h, i) => {
-      if (h > most) [best, most] = [names[i], h];
-    });
-    return best;
-  };
-}
-function keywordsIn(query, keywords2) {
-  const text = query.toLowerCase();
-  return keywords2.filter((k) => text.includes(k.toLowerCase()));
-}
-
 // src/core/evaluation/prompt.ts
 var promptText = (text) => text.normalize("NFC").replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
 function userTurn(item) {
@@ -36820,6 +36838,107 @@ async function registryRouting(params) {
   return { adapters, benchmarks };
 }
 
+// src/core/router/keyword-automaton.ts
+function keywordAutomaton(keywords2) {
+  const next = [/* @__PURE__ */ new Map()];
+  const output2 = [-1];
+  keywords2.forEach((keyword, index) => {
+    let node2 = 0;
+    for (let i = 0; i < keyword.length; i++) {
+      const c = keyword.charCodeAt(i);
+      let child = next[node2].get(c);
+      if (child === void 0) {
+        child = next.push(/* @__PURE__ */ new Map()) - 1;
+        output2.push(-1);
+        next[node2].set(c, child);
+      }
+      node2 = child;
+    }
+    if (output2[node2] === -1) output2[node2] = index;
+  });
+  const fail = new Int32Array(next.length);
+  const dictionary = new Int32Array(next.length).fill(-1);
+  const queue = [];
+  for (const child of next[0].values()) queue.push(child);
+  for (let head = 0; head < queue.length; head++) {
+    const node2 = queue[head];
+    for (const [c, child] of next[node2]) {
+      let f = fail[node2];
+      while (f !== 0 && !next[f].has(c)) f = fail[f];
+      const target = next[f].get(c);
+      fail[child] = target !== void 0 && target !== child ? target : 0;
+      dictionary[child] = output2[fail[child]] !== -1 && fail[child] !== 0 ? fail[child] : dictionary[fail[child]];
+      queue.push(child);
+    }
+  }
+  const fromRoot = new Int32Array(65536);
+  for (const [c, child] of next[0]) fromRoot[c] = child;
+  const emptyKeyword = output2[0];
+  const seen = new Int32Array(keywords2.length);
+  let stamp = 0;
+  return {
+    find(text) {
+      stamp++;
+      const found = [];
+      if (emptyKeyword !== -1) {
+        seen[emptyKeyword] = stamp;
+        found.push(emptyKeyword);
+      }
+      let node2 = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (node2 === 0) node2 = fromRoot[c];
+        else {
+          let to = next[node2].get(c);
+          while (to === void 0 && node2 !== 0) {
+            node2 = fail[node2];
+            to = node2 === 0 ? fromRoot[c] : next[node2].get(c);
+          }
+          node2 = to ?? 0;
+        }
+        for (let at = output2[node2] !== -1 ? node2 : dictionary[node2]; at > 0; at = dictionary[at]) {
+          const k = output2[at];
+          if (seen[k] === stamp) break;
+          seen[k] = stamp;
+          found.push(k);
+        }
+      }
+      return found;
+    }
+  };
+}
+
+// src/core/router/keyword-router.ts
+var BASE_MODEL = "(base)";
+function keywordRouter(adapters) {
+  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const listedBy = /* @__PURE__ */ new Map();
+  for (const a of adapters) {
+    const index = names.indexOf(a.name);
+    for (const keyword of a.keywords) {
+      const k = keyword.toLowerCase();
+      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
+    }
+  }
+  const keywords2 = [...listedBy];
+  const automaton = keywordAutomaton(keywords2.map(([k]) => k));
+  const hits = new Array(names.length);
+  return (query) => {
+    hits.fill(0);
+    for (const found of automaton.find(query.toLowerCase())) for (const i of keywords2[found][1]) hits[i]++;
+    let best = BASE_MODEL;
+    let most = 0;
+    hits.forEach((h, i) => {
+      if (h > most) [best, most] = [names[i], h];
+    });
+    return best;
+  };
+}
+function keywordsIn(query, keywords2) {
+  const text = query.toLowerCase();
+  return keywords2.filter((k) => text.includes(k.toLowerCase()));
+}
+
 // src/core/router/routing-matrix.ts
 function routeBenchmarks(benchmarks, route) {
   return benchmarks.map((benchmark) => {
@@ -36838,7 +36957,23 @@ var percent = (x) => `${Math.round(x * 100)}%`;
 // src/core/router/routing-findings.ts
 var MAX_IDS = 10;
 function routingFindings(input3) {
-  return [...stolenItems(input3), ...ownShare(input3)];
+  return [...shortKeywords(input3), ...stolenItems(input3), ...ownShare(input3)];
+}
+function shortKeywords({ adapter, at }) {
+  return adapter.keywords.flatMap((keyword) => {
+    const routed = keyword.toLowerCase().trim();
+    if ([...routed].length >= 2) return [];
+    return [
+      {
+        ...at,
+        field: "router_keywords",
+        rule: "router-keyword-too-short",
+        severity: "error",
+        message: `the keyword ${JSON.stringify(keyword)} routes as ${routed ? JSON.stringify(routed) : "nothing but blanks"}: ${routed ? "one character" : "it"} matches nearly every question of every domain`,
+        hint: "use words of two characters or more that questions of this domain hold and others do not"
+      }
+    ];
+  });
 }
 function stolenItems({ adapter, adapters, rows, rules, at }) {
   const without = keywordRouter(adapters.filter((a) => a.name !== adapter.name));
@@ -36903,6 +37038,43 @@ function catchingWords(missed, others, adapters) {
   return [...counts].filter(([word]) => !taken.has(word)).sort(([a, x], [b, y]) => y - x || b.length - a.length || (a < b ? -1 : 1)).slice(0, 50).filter(([word]) => !elsewhere.some((q) => q.includes(word))).slice(0, 3).map(([word, count]) => ({ word, count }));
 }
 
+// src/core/router/route-away.ts
+var ROUTE_HERE_MAX_CHARS = 4 << 20;
+var routeTargets = (adapters) => [
+  ...adapters.map((a) => a.name),
+  BASE_MODEL
+];
+async function routeBenchmarksAway(benchmarks, adapters, offThread = false) {
+  const chars = benchmarks.reduce((n, b) => n + b.items.reduce((m, i) => m + i.query.length, 0), 0);
+  if (!offThread || chars <= ROUTE_HERE_MAX_CHARS)
+    return routeBenchmarks(benchmarks, keywordRouter(adapters));
+  const job = {
+    adapters: [...adapters],
+    queries: benchmarks.map((b) => b.items.map((i) => i.query))
+  };
+  const worker = startWorker(import.meta.url, "route-worker", job);
+  let settled = false;
+  try {
+    const answer = await new Promise((resolve2, reject) => {
+      watchWorker(worker, () => settled, reject);
+      worker.once("message", (message) => {
+        settled = true;
+        resolve2(message);
+      });
+    });
+    if ("failed" in answer) throw new Error(`routing failed in its worker: ${answer.failed}`);
+    const targets = routeTargets(adapters);
+    return benchmarks.map((benchmark, b) => {
+      const picks = Array.from(answer.picks[b], (i) => targets[i]);
+      const counts = {};
+      for (const pick2 of picks) counts[pick2] = (counts[pick2] ?? 0) + 1;
+      return { benchmark, picks, counts };
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 // src/core/router/check-routing.ts
 async function checkRouting(params) {
   const { source, context } = params;
@@ -36914,7 +37086,7 @@ async function checkRouting(params) {
     read: params.read
   });
   if (routerMode(context, routing.adapters) === "none") return void 0;
-  const rows = routeBenchmarks(routing.benchmarks, keywordRouter(routing.adapters));
+  const rows = await routeBenchmarksAway(routing.benchmarks, routing.adapters, params.offThread);
   for (const report of reviewed) {
     const file2 = `adapters/${report.name}/adapter.yaml`;
     const text = Buffer.from(await source.read(file2)).toString("utf8");
@@ -37006,7 +37178,13 @@ var ContaminationConfigSchema = external_exports.object({
 }).strict().prefault({}).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
 var GpuConfigSchema = external_exports.object({
   runner_labels: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).min(1).default(["self-hosted", "linux", "gpu"]).describe("Labels of the self-hosted runners that train and evaluate."),
-  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`.")
+  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`."),
+  shards: external_exports.object({
+    answers_per_runner: external_exports.number().int().min(1).default(2e4).describe(
+      "Answers one runner generates (items x (1 + bar.seeds)); an evaluation with more is spread over a matrix of runners."
+    ),
+    max_runners: external_exports.number().int().min(1).max(64).default(8).describe("Most runners one evaluation is spread over (1: never spread).")
+  }).strict().prefault({}).describe("When the evaluate workflow fans out over several runners, each evaluating a shard of the items.")
 }).strict().prefault({}).describe("Who and what may use the GPU runners.");
 var LimitsSchema = external_exports.object({
   max_file_bytes: external_exports.number().int().min(1).default(104857600).describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
@@ -37245,6 +37423,49 @@ async function checkRegistryBenchmarks(source, context) {
   return findings;
 }
 
+// src/core/registry/workflow-pins.ts
+var EVALUATE_WORKFLOW = ".github/workflows/loragate.yml";
+var SITE_WORKFLOW = ".github/workflows/loragate-site.yml";
+var PLACEHOLDERS = [
+  {
+    file: EVALUATE_WORKFLOW,
+    pattern: /loragate\/loragate\/action@(0{40})\b/,
+    field: "uses",
+    message: "the loragate action is pinned to the placeholder commit 000\u2026",
+    hint: "replace the zeros with the commit of the loragate release you installed (docs/operator-guide.md)"
+  },
+  {
+    file: SITE_WORKFLOW,
+    pattern: /LORAGATE_SHA256:\s*["']?(0{64})\b/,
+    field: "LORAGATE_SHA256",
+    message: "the loragate tarball's sha256 is the placeholder 000\u2026",
+    hint: "set LORAGATE_TARBALL to where your release's tarball is and LORAGATE_SHA256 to its sha256 (docs/operator-guide.md)"
+  }
+];
+var MAX_WORKFLOW_BYTES = 262144;
+async function checkWorkflowPins(source) {
+  const findings = [];
+  for (const p of PLACEHOLDERS) {
+    const entry = await source.stat(p.file);
+    if (entry?.kind !== "file" || entry.size > MAX_WORKFLOW_BYTES) continue;
+    const lines = new TextDecoder().decode(await source.read(p.file)).split("\n");
+    const line = lines.findIndex((text) => p.pattern.test(text));
+    if (line < 0) continue;
+    const match = p.pattern.exec(lines[line]);
+    findings.push({
+      file: p.file,
+      line: line + 1,
+      column: match.index + match[0].indexOf(match[1]) + 1,
+      field: p.field,
+      rule: "unpinned-release",
+      severity: "warning",
+      message: p.message,
+      hint: p.hint
+    });
+  }
+  return findings;
+}
+
 // src/core/check.ts
 var allFindings = (report) => [
   ...report.registry.findings,
@@ -37256,7 +37477,11 @@ async function listAdapterNames(source) {
 }
 async function checkRegistry(params) {
   const context = await loadRegistryContext(params.source);
-  const registryFindings = [...context.findings, ...await checkRegistryBenchmarks(params.source, context)];
+  const registryFindings = [
+    ...context.findings,
+    ...await checkRegistryBenchmarks(params.source, context),
+    ...params.workflows ? await checkWorkflowPins(params.source) : []
+  ];
   const allNames = await listAdapterNames(params.source);
   const names = params.adapter === void 0 ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
@@ -37292,7 +37517,8 @@ async function checkRegistry(params) {
     source: params.source,
     context,
     reports: adapters,
-    read: async (file2) => (await library.load(file2))?.items
+    read: async (file2) => (await library.load(file2))?.items,
+    offThread: params.routeOffThread
   });
   return {
     registry: {
@@ -37311,6 +37537,8 @@ var correlationId = (pr, headSha) => `pr${pr}-${headSha.slice(0, 12)}`;
 var HARNESS_VERSION = "loragate-eval/4";
 function incompleteness(results, expected) {
   const problems = [];
+  if (results.shard)
+    problems.push(`this is shard ${results.shard.index} of ${results.shard.count}, not the merged results`);
   if (results.harness !== expected.harness)
     problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
   const key = (b) => `${b.kind}:${b.name}`;
@@ -37630,7 +37858,13 @@ function lossChart(loss) {
     "```"
   ];
 }
-function renderScorecard({ results, verdict, contamination, routing }) {
+function renderScorecard({
+  results,
+  verdict,
+  contamination,
+  routing,
+  trainedBy
+}) {
   const out = [SCORECARD_MARKER];
   out.push(
     `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} \u2014 ${verdict.pass ? "\u2705 passes the bar" : "\u274C does not pass the bar"}`
@@ -37677,9 +37911,10 @@ function renderScorecard({ results, verdict, contamination, routing }) {
   if (results.training) {
     out.push("", ...lossChart(results.training.loss));
     out.push(
-      `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`
+      trainedBy ? `Training (${inert(trainedBy, 200)}): ${results.training.loss.length} logged steps.` : `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`
     );
   }
+  out.push(...baseAnswerNote(results));
   if (contamination) out.push("", inert(contamination, 1e3));
   out.push(
     "",
@@ -37688,13 +37923,29 @@ function renderScorecard({ results, verdict, contamination, routing }) {
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
     `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
-    ...results.benchmarks.filter((b) => b.kind !== "hidden").map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
+    ...results.benchmarks.filter((b) => b.kind !== "hidden").map(
+      (b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`
+    ),
     "",
     "</details>",
     "",
     `Latest commit: ${results.head_sha}. Re-run with \`/loragate retrain\` (train and evaluate) or \`/loragate evaluate\`.`
   );
-  return capMarkdown(out.join("\n"));
+  return capMarkdown(withoutControlsKeepingLines(out.join("\n")));
+}
+function baseAnswerNote(results) {
+  const tally = results.base_answers;
+  if (!tally) return [];
+  const cached2 = results.benchmarks.filter((b) => b.base_answers?.from === "cache").length;
+  const seeds = results.seeds?.length ?? 1;
+  const reused = [
+    ...cached2 ? [`${cached2} of ${results.benchmarks.length} benchmarks from the base-answer cache`] : [],
+    ...seeds > 1 ? [`shared by the ${seeds} seeds`] : []
+  ];
+  return [
+    "",
+    `Base model: ${tally.passes} pass${tally.passes === 1 ? "" : "es"}, ${tally.items_generated} answers generated in ${tally.seconds_spent.toFixed(0)} s, ${tally.items_reused} reused${reused.length ? ` (${reused.join("; ")})` : ""}; GPU time saved: ${tally.seconds_saved.toFixed(0)} s.`
+  ];
 }
 function answerNotes(results) {
   const notes = answerProblems(results, inert, 60).map((note) => `- ${note}`);
@@ -37730,6 +37981,431 @@ function thinkingNote(results, quote = (text) => inert(text, 32)) {
   return `; thinking ${thinking.enabled ? "on" : "off"}, answers scored after the last ${quote(thinking.end)}`;
 }
 
+// src/core/schemas/results.ts
+var MAX_SEEDS = 10;
+var OutcomeSchema = external_exports.object({
+  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
+  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
+  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
+  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
+  adapter_by_seed: external_exports.array(external_exports.number().min(0).max(1)).min(2).max(MAX_SEEDS).optional().describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`).")
+}).strict();
+var GenerationTallySchema = external_exports.object({
+  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
+  empty: external_exports.number().int().min(0).describe("Empty answers.")
+}).strict();
+var BaseAnswerUseSchema = external_exports.object({
+  key_sha256: Sha256Schema.describe(
+    "sha256 of the cache key: base GGUF, benchmark file, items, harness, prompt rule, chat template, rendered prompts, decoding, engine, hardware."
+  ),
+  from: external_exports.enum(["this run", "cache"]).describe("Generated by this run, or reused from the cache."),
+  run: external_exports.string().min(1).max(200).describe("The run that generated the answers."),
+  seconds: external_exports.number().min(0).describe("Time the base took to generate them there (its share of that pass).")
+}).strict();
+var BenchmarkResultSchema = external_exports.object({
+  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
+  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
+  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
+  evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
+  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
+  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
+  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id."),
+  base_answers: BaseAnswerUseSchema.optional().describe(
+    "Where the base's answers came from: generated by this run, or reused from the base-answer cache."
+  )
+}).strict();
+var ResultsSchema = external_exports.object({
+  schema_version: external_exports.literal(1).describe("Version of this format."),
+  adapter: NameSchema.describe("Adapter name."),
+  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
+  version: SemverSchema.describe("Adapter version."),
+  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
+  base: external_exports.object({
+    id: external_exports.string().min(1).describe("registry.yaml base.id."),
+    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
+  }).strict().describe("The pinned base the numbers were measured on."),
+  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
+  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
+  inference: external_exports.object({
+    temperature: external_exports.literal(0).describe("Greedy decoding."),
+    top_p: external_exports.literal(1).describe("No nucleus sampling."),
+    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
+    seed: external_exports.number().int().describe("Seed of the context."),
+    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
+    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
+    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
+    thinking: external_exports.object({
+      enabled: external_exports.boolean().describe("The chat template's enable_thinking the items were asked with."),
+      end: external_exports.string().min(1).max(32).describe("Answers were scored after the last occurrence of this text.")
+    }).strict().optional().describe("The base's thinking mode (registry.yaml base.thinking); absent in older results.")
+  }).strict().describe("Decoding settings, enforced greedy."),
+  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
+  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+  seeds: external_exports.array(
+    external_exports.object({
+      seed: external_exports.number().int().min(0).describe("Training seed."),
+      adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it.")
+    }).strict()
+  ).min(2).max(MAX_SEEDS).optional().describe(
+    "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order."
+  ),
+  base_answers: external_exports.object({
+    passes: external_exports.number().int().min(0).describe("Times this run asked the base model (one pass answers every benchmark not cached)."),
+    items_generated: external_exports.number().int().min(0).describe("Base answers generated by this run, over every seed."),
+    items_reused: external_exports.number().int().min(0).describe("Base answers reused (from the cache, or from an earlier seed of this run)."),
+    seconds_spent: external_exports.number().min(0).describe("Time the base spent generating."),
+    seconds_saved: external_exports.number().min(0).describe("Generation time the reused answers had cost where they were generated.")
+  }).strict().optional().describe("The base's work in this run, and what the base-answer cache saved."),
+  shard: external_exports.object({
+    index: external_exports.number().int().min(0).describe("This shard, from 0."),
+    count: external_exports.number().int().min(2).max(256).describe("Shards the evaluation was spread over.")
+  }).strict().refine((s) => s.index < s.count, "index must be below count").optional().describe(
+    "Only in one runner's part of a sharded evaluation: it holds this shard's items; the merge job writes the results.json without it."
+  ),
+  training: external_exports.object({
+    wall_seconds: external_exports.number().min(0).describe("Training time."),
+    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
+  }).strict().optional().describe("Training summary, when the run trained the adapter.")
+}).strict().describe("results.json of one evaluation run.");
+
+// src/core/evaluation/shards.ts
+import { createHash as createHash3 } from "node:crypto";
+
+// src/core/evaluation/seeds.ts
+var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
+function combineSeedResults(runs) {
+  const [first, ...others] = runs;
+  if (!first) throw new Error("no training to combine");
+  if (others.length === 0) return first.results;
+  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+  const tallies = runs.flatMap(({ results }) => results.base_answers ? [results.base_answers] : []);
+  return {
+    ...first.results,
+    // the base's work over every training: seeds after the first reuse the first one's answers
+    ...tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {},
+    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
+    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
+      ...benchmark,
+      outcomes: benchmark.outcomes.map((outcome, j) => ({
+        ...outcome,
+        adapter_by_seed: runs.map(({ seed, results }) => {
+          const other = outcomesOf(results, k)[j];
+          if (other?.id !== outcome.id)
+            throw new Error(
+              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
+            );
+          return other.adapter;
+        })
+      }))
+    }))
+  };
+}
+function sumBaseAnswerTallies(tallies) {
+  const sum = (pick2) => tallies.reduce((n, t) => n + pick2(t), 0);
+  return {
+    passes: sum((t) => t.passes),
+    items_generated: sum((t) => t.items_generated),
+    items_reused: sum((t) => t.items_reused),
+    seconds_spent: sum((t) => t.seconds_spent),
+    seconds_saved: sum((t) => t.seconds_saved)
+  };
+}
+
+// src/core/evaluation/shards.ts
+function shardCount(params) {
+  const answers = params.items * (1 + params.seeds);
+  return Math.max(1, Math.min(params.maxRunners, Math.ceil(answers / params.answersPerRunner)));
+}
+function shardOf(benchmarks, spec) {
+  let position = 0;
+  return benchmarks.map((benchmark) => {
+    const start = position;
+    position += benchmark.items.length;
+    return { ...benchmark, items: benchmark.items.filter((_, i) => (start + i) % spec.count === spec.index) };
+  });
+}
+var ShardMergeError = class extends Error {
+};
+function identity(results) {
+  const { benchmarks, shard: _shard, base_answers: _tally, ...rest } = results;
+  return JSON.stringify({
+    ...rest,
+    benchmarks: benchmarks.map((b) => [b.name, b.kind, b.sha256, b.evaluation_type])
+  });
+}
+function mergeShards(shards) {
+  const count = shards[0]?.shard?.count ?? 0;
+  if (count < 1) throw new ShardMergeError("no shard results to merge");
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const shard of shards) {
+    if (!shard.shard || shard.shard.count !== count)
+      throw new ShardMergeError(
+        `a results.json is not one of ${count} shards (shard: ${JSON.stringify(shard.shard)})`
+      );
+    if (byIndex.has(shard.shard.index)) throw new ShardMergeError(`shard ${shard.shard.index} appears twice`);
+    byIndex.set(shard.shard.index, shard);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length) throw new ShardMergeError(`shards ${missing.join(", ")} of ${count} are missing`);
+  const ordered = Array.from({ length: count }, (_, i) => byIndex.get(i));
+  const first = ordered[0];
+  for (const shard of ordered.slice(1))
+    if (identity(shard) !== identity(first))
+      throw new ShardMergeError(
+        `shard ${shard.shard.index} evaluated something else than shard 0 (base ${shard.base.gguf_sha256.slice(0, 12)}, adapter ${shard.adapter_sha256.slice(0, 12)}, harness ${shard.harness}): every shard must run the same base, adapters, benchmarks and settings`
+      );
+  let position = 0;
+  const benchmarks = first.benchmarks.map((benchmark, k) => {
+    const parts = ordered.map((shard) => shard.benchmarks[k]);
+    const size = parts.reduce((n, p) => n + p.outcomes.length, 0);
+    const next = parts.map(() => 0);
+    const outcomes = Array.from({ length: size }, (_, i) => {
+      const from = (position + i) % count;
+      const outcome = parts[from].outcomes[next[from]++];
+      if (!outcome)
+        throw new ShardMergeError(
+          `${benchmark.name}: shard ${from} holds fewer items than its share of ${size}`
+        );
+      return outcome;
+    });
+    position += size;
+    const extra = next.findIndex((used, from) => used !== parts[from].outcomes.length);
+    if (extra >= 0)
+      throw new ShardMergeError(
+        `${benchmark.name}: shard ${extra} holds more items than its share of ${size}`
+      );
+    const ids2 = outcomes.map((o) => o.id);
+    if (new Set(ids2).size !== ids2.length)
+      throw new ShardMergeError(`${benchmark.name}: an item was answered by more than one shard`);
+    return {
+      ...benchmark,
+      outcomes,
+      ...generationOf(parts),
+      ...problemsOf(parts, ids2),
+      ...baseAnswersOf(parts)
+    };
+  });
+  const { shard: _shard, ...merged } = first;
+  const tallies = ordered.map((s) => s.base_answers);
+  return {
+    ...merged,
+    benchmarks,
+    ...tallies.every((t) => t !== void 0) ? { base_answers: sumBaseAnswerTallies(tallies) } : {}
+  };
+}
+function generationOf(parts) {
+  if (!parts.every((p) => p.generation)) return {};
+  const sum = (model, what) => parts.reduce((n, p) => n + p.generation[model][what], 0);
+  const tally = (model) => ({
+    max_tokens: sum(model, "max_tokens"),
+    empty: sum(model, "empty")
+  });
+  return { generation: { base: tally("base"), adapter: tally("adapter") } };
+}
+function problemsOf(parts, ids2) {
+  const at = new Map(ids2.map((id, i) => [id, i]));
+  const positionOf = (problem) => at.get(/^(.*?) \((?:base|adapter)\): /s.exec(problem)?.[1] ?? "") ?? ids2.length;
+  const problems = parts.flatMap((p) => p.problems ?? []).map((text, order) => ({ text, order, position: positionOf(text) })).sort((a, b) => a.position - b.position || a.order - b.order).map((p) => p.text).slice(0, 20);
+  return problems.length ? { problems } : {};
+}
+function baseAnswersOf(parts) {
+  const uses = parts.map((p) => p.base_answers);
+  if (!uses.every((u) => u !== void 0)) return {};
+  const all = uses;
+  const key = createHash3("sha256");
+  for (const use of all) key.update(`${use.key_sha256}
+`);
+  return {
+    base_answers: {
+      key_sha256: key.digest("hex"),
+      from: all.every((u) => u.from === "cache") ? "cache" : "this run",
+      run: [...new Set(all.map((u) => u.run))].join(", ").slice(0, 200),
+      seconds: all.reduce((n, u) => n + u.seconds, 0)
+    }
+  };
+}
+
+// src/eval/base-answers.ts
+import { createHash as createHash4 } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { getModuleVersion, readGgufFileInfo as readGgufFileInfo2 } from "node-llama-cpp";
+var PROMPT_RULE = "benchmarkMessages/1";
+var sha256 = (text) => createHash4("sha256").update(text).digest("hex");
+var StoredAnswerSchema = external_exports.object({ text: external_exports.string(), hit_max_tokens: external_exports.boolean() }).strict();
+var EntrySchema = external_exports.object({
+  key: external_exports.record(external_exports.string(), external_exports.unknown()),
+  ids: external_exports.array(external_exports.string()),
+  answers: external_exports.array(StoredAnswerSchema),
+  run: external_exports.string().min(1).max(200),
+  seconds: external_exports.number().min(0)
+}).strict();
+function tallySince(now, before) {
+  return {
+    passes: now.passes - before.passes,
+    items_generated: now.items_generated - before.items_generated,
+    items_reused: now.items_reused - before.items_reused,
+    seconds_spent: now.seconds_spent - before.seconds_spent,
+    seconds_saved: now.seconds_saved - before.seconds_saved
+  };
+}
+var BaseAnswerStore = class {
+  constructor(options) {
+    this.options = options;
+    this.run = options.run.slice(0, 200);
+  }
+  options;
+  memory = /* @__PURE__ */ new Map();
+  /** The base's work so far in this run (results.json's base_answers counts one evaluation's share). */
+  tally = {
+    passes: 0,
+    items_generated: 0,
+    items_reused: 0,
+    seconds_spent: 0,
+    seconds_saved: 0
+  };
+  /** This run's name in the entries it adds (results.json keeps 200 characters). */
+  run;
+  /** Entries of the folder this run read or wrote; those in the folder at all. */
+  used = /* @__PURE__ */ new Set();
+  shared = /* @__PURE__ */ new Set();
+  /**
+   * Leaves in the folder only the entries this run used, and names what is left: the Actions cache
+   * key the workflow saves the folder under (`prefix` and the sha256 of the entries' own key digests). A shared
+   * cache thus holds one registry state's answers, not every pull request's own benchmark forever.
+   */
+  prune(prefix) {
+    const { dir } = this.options;
+    if (!dir) return void 0;
+    let files;
+    try {
+      files = readdirSync(dir);
+    } catch {
+      return void 0;
+    }
+    for (const file2 of files)
+      if (!this.used.has(file2.replace(/\.json$/, "")))
+        rmSync(join(dir, file2), { force: true, recursive: true });
+    if (this.used.size === 0) return void 0;
+    return `${prefix}${sha256([...this.used].sort().join("\n"))}`;
+  }
+  /** The key of a benchmark's items as this harness would ask them now. */
+  keyFor(params) {
+    const { harness, settings } = params;
+    const rendered = createHash4("sha256");
+    for (const prompt of params.prompts) {
+      const { tokens, stops } = harness.renderChat(prompt, { enableThinking: settings.thinking?.enabled });
+      rendered.update(`${JSON.stringify({ tokens, stops })}
+`);
+    }
+    const { context } = this.options;
+    return {
+      format: "loragate-base-answers/1",
+      base_gguf_sha256: harness.baseSha256,
+      benchmark_sha256: params.benchmarkSha256,
+      item_ids_sha256: sha256(JSON.stringify(params.ids)),
+      harness: HARNESS_VERSION,
+      prompt_rule: { rule: PROMPT_RULE, re2: settings.re2 },
+      chat_template_sha256: context.chatTemplateSha256,
+      prompts_sha256: rendered.digest("hex"),
+      decoding: {
+        temperature: 0,
+        top_p: 1,
+        repeat_penalty: 1,
+        seed: settings.seed,
+        max_tokens: settings.maxTokens,
+        parallel: settings.parallel
+      },
+      engine: context.engine,
+      hardware: context.hardware
+    };
+  }
+  /** The entry kept under exactly this key for exactly these ids, from memory or the folder. */
+  find(key, ids2) {
+    const digest = keyDigest(key);
+    const entry = this.memory.get(digest) ?? this.read(key, digest);
+    if (!entry) return void 0;
+    if (entry.ids.length !== ids2.length || entry.ids.some((id, i) => id !== ids2[i])) {
+      this.options.onSkip?.(`base answers ${digest.slice(0, 12)} answer other items: generated again`);
+      return void 0;
+    }
+    if (this.shared.has(digest)) this.used.add(digest);
+    return entry;
+  }
+  keep(key, entry, shared2) {
+    const digest = keyDigest(key);
+    this.memory.set(digest, entry);
+    if (!shared2 || !this.options.dir) return;
+    this.shared.add(digest);
+    this.used.add(digest);
+    const file2 = join(this.options.dir, `${digest}.json`);
+    const temporary = `${file2}.partial-${process.pid}`;
+    const stored = {
+      key,
+      ids: entry.ids,
+      answers: entry.answers.map((a) => ({ text: a.text, hit_max_tokens: a.hitMaxTokens })),
+      run: entry.run,
+      seconds: entry.seconds
+    };
+    try {
+      mkdirSync(this.options.dir, { recursive: true });
+      writeFileSync(temporary, `${JSON.stringify(stored)}
+`);
+      renameSync(temporary, file2);
+    } catch (error62) {
+      const code18 = error62.code;
+      if (!code18) throw error62;
+      this.options.onSkip?.(`base answers could not be kept in ${this.options.dir} (${code18})`);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  }
+  read(key, digest) {
+    if (!this.options.dir) return void 0;
+    let text;
+    try {
+      text = readFileSync(join(this.options.dir, `${digest}.json`), "utf8");
+    } catch {
+      return void 0;
+    }
+    const skip = (why) => {
+      this.options.onSkip?.(
+        `base answers ${digest.slice(0, 12)} in ${this.options.dir} ${why}: generated again`
+      );
+      return void 0;
+    };
+    let parsed;
+    try {
+      const checked = EntrySchema.safeParse(JSON.parse(text));
+      if (!checked.success) return skip("are not a base-answer entry");
+      parsed = checked.data;
+    } catch {
+      return skip("are not JSON");
+    }
+    if (JSON.stringify(parsed.key) !== JSON.stringify(key)) return skip("were kept under another key");
+    if (parsed.answers.length !== parsed.ids.length) return skip("do not answer every item");
+    const entry = {
+      ids: parsed.ids,
+      answers: parsed.answers.map((a) => ({ text: a.text, hitMaxTokens: a.hit_max_tokens })),
+      run: parsed.run,
+      seconds: parsed.seconds
+    };
+    this.memory.set(digest, entry);
+    this.shared.add(digest);
+    return entry;
+  }
+};
+var keyDigest = (key) => sha256(JSON.stringify(key));
+async function keyContextOf(params) {
+  const info = await readGgufFileInfo2(params.basePath, { logWarnings: false });
+  const template = info.metadata.tokenizer?.chat_template;
+  return {
+    chatTemplateSha256: template === void 0 ? "none" : sha256(template),
+    engine: `node-llama-cpp ${await getModuleVersion()}, gpu: ${params.gpu === false ? "off" : params.gpu}`,
+    hardware: params.hardware
+  };
+}
+
 // src/eval/run-evaluation.ts
 var thinkingOf = (settings) => settings.thinking ?? ThinkingSchema.parse(void 0);
 var MAX_PROBLEMS = 20;
@@ -37746,8 +38422,10 @@ function inferenceRecord(settings) {
   };
 }
 async function evaluateToResults(params) {
-  const { subject, harness, adapterPath, settings } = params;
+  const { subject, harness, adapterPath, settings, baseAnswers: store } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  const before = store && { ...store.tally };
+  const benchmarks = await evaluateBenchmarks(params);
   return {
     schema_version: 1,
     adapter: subject.adapter,
@@ -37759,7 +38437,9 @@ async function evaluateToResults(params) {
     harness: HARNESS_VERSION,
     inference: inferenceRecord(settings),
     hardware: subject.hardware,
-    benchmarks: await evaluateBenchmarks(params),
+    benchmarks,
+    ...store && before ? { base_answers: tallySince(store.tally, before) } : {},
+    ...params.shard ? { shard: params.shard } : {},
     ...subject.training ? { training: subject.training } : {}
   };
 }
@@ -37780,15 +38460,14 @@ async function evaluateBenchmarks(params) {
     signal: params.signal,
     enableThinking: thinking.enabled
   };
-  params.onProgress?.(`base model: ${prompts.length} items`);
-  const base = await harness.generate(prompts, options);
+  const { answers: base, uses } = await baseAnswers(params, prompts, options);
   let adapted = base;
   if (params.adapterPath) {
     params.onProgress?.(`base + adapter: ${prompts.length} items`);
     adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
   }
   let offset = 0;
-  return params.benchmarks.map((benchmark) => {
+  return params.benchmarks.map((benchmark, k) => {
     const problems = [];
     const hidden = benchmark.kind === "hidden";
     const outcomes = benchmark.items.map((item, i) => {
@@ -37824,11 +38503,80 @@ async function evaluateBenchmarks(params) {
       evaluation_type: benchmark.evaluationType,
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
-      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}
+      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {},
+      ...uses ? { base_answers: uses[k] } : {}
     };
     offset += benchmark.items.length;
     return result;
   });
+}
+async function baseAnswers(params, prompts, options) {
+  const { harness, baseAnswers: store, onProgress } = params;
+  if (!store) {
+    onProgress?.(`base model: ${prompts.length} items`);
+    return { answers: await harness.generate(prompts, options) };
+  }
+  const starts = [];
+  let offset = 0;
+  for (const b of params.benchmarks) {
+    starts.push(offset);
+    offset += b.items.length;
+  }
+  const lookups = params.benchmarks.map((benchmark, k) => {
+    const ids2 = benchmark.items.map((item) => item.id);
+    const key = store.keyFor({
+      harness,
+      benchmarkSha256: benchmark.sha256,
+      ids: ids2,
+      prompts: prompts.slice(starts[k], starts[k] + ids2.length),
+      settings: params.settings
+    });
+    return { key, ids: ids2, found: store.find(key, ids2) };
+  });
+  const missing = lookups.flatMap((l, k) => l.found ? [] : [k]);
+  const reused = prompts.length - missing.reduce((n, k) => n + lookups[k].ids.length, 0);
+  const from = [...new Set(lookups.flatMap((l) => l.found ? [l.found.run] : []))];
+  onProgress?.(
+    `base model: ${prompts.length - reused} items to answer, ${reused} reused${from.length ? ` (from ${from.join(", ")})` : ""}`
+  );
+  const generated = /* @__PURE__ */ new Map();
+  if (missing.length) {
+    const asked = missing.flatMap((k) => prompts.slice(starts[k], starts[k] + lookups[k].ids.length));
+    const start = performance.now();
+    const answers = await harness.generate(asked, options);
+    const seconds = (performance.now() - start) / 1e3;
+    store.tally.passes++;
+    store.tally.items_generated += asked.length;
+    store.tally.seconds_spent += seconds;
+    let at = 0;
+    for (const k of missing) {
+      const { key, ids: ids2 } = lookups[k];
+      const mine = answers.slice(at, at + ids2.length);
+      at += ids2.length;
+      generated.set(k, mine);
+      const entry = { ids: ids2, answers: mine, run: store.run, seconds: seconds * ids2.length / asked.length };
+      store.keep(key, entry, params.benchmarks[k].kind !== "hidden");
+    }
+  }
+  onProgress?.(`base passes so far in this run: ${store.tally.passes}`);
+  const uses = lookups.map(({ key, found }, k) => {
+    const entry = found ?? store.find(key, lookups[k].ids);
+    return {
+      key_sha256: keyDigest(key),
+      from: found ? "cache" : "this run",
+      run: entry.run,
+      seconds: entry.seconds
+    };
+  });
+  for (const { found } of lookups)
+    if (found) {
+      store.tally.items_reused += found.ids.length;
+      store.tally.seconds_saved += found.seconds;
+    }
+  return {
+    answers: lookups.flatMap(({ found }, k) => found?.answers ?? generated.get(k)),
+    uses
+  };
 }
 
 // src/eval/evaluate-adapter.ts
@@ -37867,6 +38615,7 @@ ${errors.map(findingLine).join("\n")}`
     }))
   ];
   return evaluateToResults({
+    shard: params.shard,
     subject: {
       adapter: manifest.name,
       domain: manifest.domain,
@@ -37878,25 +38627,26 @@ ${errors.map(findingLine).join("\n")}`
     },
     harness,
     adapterPath: params.adapterPath,
-    benchmarks,
+    benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
     settings: {
       ...params.settings,
       maxTokens: manifest.evaluation.max_tokens,
       thinking: registry2.base.thinking
     },
+    baseAnswers: params.baseAnswers,
     onProgress: params.onProgress,
     signal: params.signal
   });
 }
 
 // src/io/training-base-pins.ts
-import { lstatSync, readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { lstatSync, readdirSync as readdirSync2 } from "node:fs";
+import { join as join2, relative } from "node:path";
 var LOADED = /\.(safetensors|json|model|txt|tiktoken|jinja)$/;
 async function trainingBaseProblems(folder, pins) {
   const problems = [];
   for (const [file2, pinned] of Object.entries(pins)) {
-    const path = join(folder, file2);
+    const path = join2(folder, file2);
     let kind;
     try {
       const stat = lstatSync(path);
@@ -37920,42 +38670,43 @@ async function trainingBaseProblems(folder, pins) {
 function listFiles(folder, under = folder) {
   let entries;
   try {
-    entries = readdirSync(under, { withFileTypes: true });
+    entries = readdirSync2(under, { withFileTypes: true });
   } catch {
     return [];
   }
   return entries.flatMap((entry) => {
     if (entry.name.startsWith(".")) return [];
-    const path = join(under, entry.name);
+    const path = join2(under, entry.name);
     if (entry.isDirectory()) return listFiles(folder, path);
     return entry.isFile() ? [relative(folder, path).split("\\").join("/")] : [];
   });
 }
 
-// src/core/evaluation/seeds.ts
-var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
-function combineSeedResults(runs) {
-  const [first, ...others] = runs;
-  if (!first) throw new Error("no training to combine");
-  if (others.length === 0) return first.results;
-  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+// src/core/evaluation/load-results.ts
+var MAX_RESULTS_BYTES = 64 << 20;
+function parseResults(bytes) {
+  if (bytes.length > MAX_RESULTS_BYTES)
+    return {
+      ok: false,
+      errors: [`results.json is ${bytes.length} bytes, over the ${MAX_RESULTS_BYTES}-byte limit`]
+    };
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error62) {
+    return { ok: false, errors: [`results.json is not valid UTF-8 JSON: ${error62.message}`] };
+  }
+  const version2 = value?.schema_version;
+  if (version2 !== 1)
+    return {
+      ok: false,
+      errors: [`results.json schema_version is ${JSON.stringify(version2)}; this loragate reads version 1`]
+    };
+  const parsed = ResultsSchema.safeParse(value);
+  if (parsed.success) return { ok: true, results: parsed.data };
   return {
-    ...first.results,
-    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
-    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
-      ...benchmark,
-      outcomes: benchmark.outcomes.map((outcome, j) => ({
-        ...outcome,
-        adapter_by_seed: runs.map(({ seed, results }) => {
-          const other = outcomesOf(results, k)[j];
-          if (other?.id !== outcome.id)
-            throw new Error(
-              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
-            );
-          return other.adapter;
-        })
-      }))
-    }))
+    ok: false,
+    errors: parsed.error.issues.slice(0, 20).flatMap((issue2) => describeIssue(issue2, value).map((t) => `${t.field || "results"}: ${t.message}`))
   };
 }
 
@@ -41326,10 +42077,10 @@ var EvaluationHarness = class _EvaluationHarness {
     const summary = await readGgufSummary(options.basePath, "base model");
     if (summary.type === "adapter")
       throw new EvaluationInputError(`base model ${options.basePath} is a LoRA adapter, not a model`);
-    const sha256 = await sha256File(options.basePath);
-    if (options.baseSha256 && sha256 !== options.baseSha256.toLowerCase())
+    const sha2562 = await sha256File(options.basePath);
+    if (options.baseSha256 && sha2562 !== options.baseSha256.toLowerCase())
       throw new EvaluationInputError(
-        `base model ${options.basePath} has sha256 ${sha256}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
+        `base model ${options.basePath} has sha256 ${sha2562}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
       );
     const { llama, log } = await acquireLlama(options.gpu ?? false);
     try {
@@ -41338,7 +42089,7 @@ var EvaluationHarness = class _EvaluationHarness {
         `cannot load base model ${options.basePath}`,
         () => llama.loadModel({ modelPath: resolve(options.basePath), vocabOnly: options.vocabOnly })
       );
-      return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
+      return new _EvaluationHarness(model, summary.architecture, sha2562, options.threads, log);
     } catch (error62) {
       await releaseLlama();
       throw error62;
@@ -41619,82 +42370,17 @@ async function modelSample(params) {
 }
 
 // src/eval/model-cache.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 function modelCachePaths(base, cacheDir) {
   const { training, inference } = base;
   return {
-    gguf: join2(cacheDir, inference.file),
-    trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
+    gguf: join3(cacheDir, inference.file),
+    trainingBase: join3(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
   };
 }
 
 // src/eval/results-file.ts
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-
-// src/core/schemas/results.ts
-var MAX_SEEDS = 10;
-var OutcomeSchema = external_exports.object({
-  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
-  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
-  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
-  adapter_by_seed: external_exports.array(external_exports.number().min(0).max(1)).min(2).max(MAX_SEEDS).optional().describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`).")
-}).strict();
-var GenerationTallySchema = external_exports.object({
-  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
-  empty: external_exports.number().int().min(0).describe("Empty answers.")
-}).strict();
-var BenchmarkResultSchema = external_exports.object({
-  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
-  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
-  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-  evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
-  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
-  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
-  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
-}).strict();
-var ResultsSchema = external_exports.object({
-  schema_version: external_exports.literal(1).describe("Version of this format."),
-  adapter: NameSchema.describe("Adapter name."),
-  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
-  version: SemverSchema.describe("Adapter version."),
-  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
-  base: external_exports.object({
-    id: external_exports.string().min(1).describe("registry.yaml base.id."),
-    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
-  }).strict().describe("The pinned base the numbers were measured on."),
-  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
-  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
-  inference: external_exports.object({
-    temperature: external_exports.literal(0).describe("Greedy decoding."),
-    top_p: external_exports.literal(1).describe("No nucleus sampling."),
-    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
-    seed: external_exports.number().int().describe("Seed of the context."),
-    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
-    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
-    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
-    thinking: external_exports.object({
-      enabled: external_exports.boolean().describe("The chat template's enable_thinking the items were asked with."),
-      end: external_exports.string().min(1).max(32).describe("Answers were scored after the last occurrence of this text.")
-    }).strict().optional().describe("The base's thinking mode (registry.yaml base.thinking); absent in older results.")
-  }).strict().describe("Decoding settings, enforced greedy."),
-  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
-  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
-  seeds: external_exports.array(
-    external_exports.object({
-      seed: external_exports.number().int().min(0).describe("Training seed."),
-      adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it.")
-    }).strict()
-  ).min(2).max(MAX_SEEDS).optional().describe(
-    "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order."
-  ),
-  training: external_exports.object({
-    wall_seconds: external_exports.number().min(0).describe("Training time."),
-    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
-  }).strict().optional().describe("Training summary, when the run trained the adapter.")
-}).strict().describe("results.json of one evaluation run.");
-
-// src/eval/results-file.ts
+import { renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 function writeResultsAtomically(path, results) {
   const checked = ResultsSchema.safeParse(results);
   if (!checked.success)
@@ -41703,11 +42389,11 @@ function writeResultsAtomically(path, results) {
     );
   const temporary = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}
+    writeFileSync2(temporary, `${JSON.stringify(checked.data, null, 2)}
 `);
-    renameSync(temporary, path);
+    renameSync2(temporary, path);
   } finally {
-    rmSync(temporary, { force: true });
+    rmSync2(temporary, { force: true });
   }
 }
 
@@ -41945,8 +42631,8 @@ async function readBlob(github, repo, sha, size) {
 
 // src/action/train-adapter.ts
 import { spawn } from "node:child_process";
-import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
+import { existsSync as existsSync2, readFileSync as readFileSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join4 } from "node:path";
 
 // src/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
@@ -42312,7 +42998,7 @@ function trainingRecipe(manifest, paths, quantize4bit, thinking = { enabled: fal
 }
 
 // src/action/train-adapter.ts
-var trainerScript = (root) => join3(root, "runners", "trainer", "train.py");
+var trainerScript = (root) => join4(root, "runners", "trainer", "train.py");
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
@@ -42327,21 +43013,21 @@ var TRAINER_EXIT = {
 async function trainAdapter(params) {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
-  const folder = join3(params.workDir, "trained");
+  const folder = join4(params.workDir, "trained");
   const recipe = trainingRecipe(
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
     false,
     params.thinking
   );
-  const recipePath = join3(params.workDir, "recipe.json");
-  writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
+  const recipePath = join4(params.workDir, "recipe.json");
+  writeFileSync3(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  const check2 = join3(params.workDir, "prompt-ids.json");
-  if (params.promptCheck) writeFileSync2(check2, JSON.stringify(params.promptCheck));
-  const modelCheck = join3(params.workDir, "model-sample.json");
-  if (params.modelCheck) writeFileSync2(modelCheck, JSON.stringify(params.modelCheck));
+  const check2 = join4(params.workDir, "prompt-ids.json");
+  if (params.promptCheck) writeFileSync3(check2, JSON.stringify(params.promptCheck));
+  const modelCheck = join4(params.workDir, "model-sample.json");
+  if (params.modelCheck) writeFileSync3(modelCheck, JSON.stringify(params.modelCheck));
   const argv = [
     ...params.trainer,
     "--recipe",
@@ -42359,8 +43045,8 @@ async function trainAdapter(params) {
 function convertTrained(folder, base, name) {
   try {
     return peftToGguf({
-      config: JSON.parse(readFileSync(join3(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join3(folder, "adapter_model.safetensors"))),
+      config: JSON.parse(readFileSync2(join4(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync2(join4(folder, "adapter_model.safetensors"))),
       base,
       name
     });
@@ -42369,10 +43055,10 @@ function convertTrained(folder, base, name) {
   }
 }
 function readBaseShape(folder) {
-  const file2 = join3(folder, "config.json");
+  const file2 = join4(folder, "config.json");
   if (!existsSync2(file2))
     throw new ActionFailure(`the training base is not in the runner's model cache: ${file2}`);
-  const config2 = JSON.parse(readFileSync(file2, "utf8"));
+  const config2 = JSON.parse(readFileSync2(file2, "utf8"));
   const architecture = CONVERTIBLE_ARCHITECTURES.find((a) => a === config2.model_type);
   if (!architecture || !config2.num_attention_heads)
     throw new ActionFailure(
@@ -42385,11 +43071,11 @@ function readBaseShape(folder) {
   };
 }
 function readTraining(folder) {
-  const lossFile = join3(folder, "loss.jsonl");
+  const lossFile = join4(folder, "loss.jsonl");
   if (!existsSync2(lossFile)) return void 0;
-  const loss = readFileSync(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
-  const summaryFile = join3(folder, "summary.json");
-  const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync(summaryFile, "utf8")) : {};
+  const loss = readFileSync2(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
+  const summaryFile = join4(folder, "summary.json");
+  const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync2(summaryFile, "utf8")) : {};
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
 function runTrainer(argv, log, signal) {
@@ -42426,10 +43112,10 @@ ${tail.slice(-8).join("\n")}`));
 }
 
 // src/action/run-action.ts
-async function runAction(inputs, setup) {
+async function runActionStep(inputs, setup, step) {
   const log = setup.log ?? (() => {
   });
-  rmSync2(setup.outDir, { recursive: true, force: true });
+  rmSync3(setup.outDir, { recursive: true, force: true });
   checkInputs(inputs);
   const { github, repo } = setup;
   const pr = await currentPullRequest(github, repo, inputs.pr);
@@ -42462,6 +43148,18 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
   const context = await loadRegistryContext(files.source);
   const { registry: registry2, config: config2 } = context;
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
+  const expected = await expectedResultsFor({
+    source: files.source,
+    adapter: inputs.adapter,
+    hiddenBenchmarks: setup.hidden?.length ?? 0
+  });
+  if (typeof expected === "string") throw new ActionFailure(expected);
+  if (step.step === "merge") {
+    const results2 = mergeStep({ step, expected, log });
+    stageResults({ setup, adapter: inputs.adapter, results: results2, published: readTrainings(step.trainedDir)[0] });
+    setup.summary?.(renderScorecard({ results: results2, verdict: evaluateBar({ results: results2, config: config2, expected }) }));
+    return results2;
+  }
   let base;
   try {
     base = pinnedBase(registry2);
@@ -42482,10 +43180,89 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
       `the runner's training base ${trainingBase} is not the one registry.yaml pins (refresh the runner's model cache):
 ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
     );
-  rmSync2(setup.workDir, { recursive: true, force: true });
-  mkdirSync(setup.workDir, { recursive: true });
-  const dataset = join4(setup.workDir, "dataset.jsonl");
-  writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
+  const trainings = step.step === "shard" ? readTrainings(step.trainedDir) : await trainSeeds(inputs, setup, { files, manifest, context, basePath, trainingBase, seeds });
+  if (step.step === "train") {
+    const items = expected.benchmarks.reduce((n, b) => n + b.items.length, 0);
+    const hiddenItems = (setup.hidden ?? []).reduce((n, h) => n + h.items.length, 0);
+    const count = shardCount({
+      items: items + hiddenItems,
+      seeds: seeds.length,
+      answersPerRunner: config2.gpu.shards.answers_per_runner,
+      maxRunners: config2.gpu.shards.max_runners
+    });
+    setup.output?.("shards", String(count));
+    setup.output?.("shard-list", JSON.stringify(Array.from({ length: count }, (_, i) => i)));
+    if (count > 1) {
+      writeTrainings(step.trainedDir, trainings);
+      log(
+        `${items + hiddenItems} items and ${seeds.length} training(s): evaluated by ${count} runners, one shard each`
+      );
+      return void 0;
+    }
+  }
+  const shard = step.step === "shard" ? { index: step.index, count: step.count } : void 0;
+  const gpu = setup.gpu ?? "auto";
+  const baseAnswers2 = new BaseAnswerStore({
+    dir: setup.answerCache?.dir,
+    run: setup.answerCache?.run ?? `${inputs.correlationId} on ${setup.hardware}`,
+    context: await keyContextOf({ basePath, gpu, hardware: setup.hardware }),
+    onSkip: log
+  });
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu });
+  const evaluations = [];
+  try {
+    for (const { seed, training, gguf } of trainings) {
+      if (seeds.length > 1) log(`evaluating the adapter trained with seed ${seed}`);
+      const results2 = await evaluateRegistryAdapter({
+        source: files.source,
+        adapter: inputs.adapter,
+        harness,
+        adapterPath: gguf,
+        headSha: inputs.headSha,
+        hardware: setup.hardware,
+        settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
+        // the prompt as trained
+        hidden: setup.hidden,
+        training,
+        baseAnswers: baseAnswers2,
+        shard,
+        onProgress: log,
+        signal: setup.signal
+      });
+      evaluations.push({ seed, results: results2 });
+    }
+  } finally {
+    await harness.dispose();
+  }
+  const results = combineSeedResults(evaluations);
+  const cacheKey = baseAnswers2.prune(
+    `loragate-base-answers-${shard ? `shard-${shard.index}of${shard.count}` : "all"}-`
+  );
+  if (cacheKey) setup.output?.("answer-cache-key", cacheKey);
+  log(
+    `base model: ${baseAnswers2.tally.passes} pass${baseAnswers2.tally.passes === 1 ? "" : "es"} for ${seeds.length} seed${seeds.length === 1 ? "" : "s"}, ${baseAnswers2.tally.items_reused} answers reused`
+  );
+  if (step.step === "shard") {
+    setup.signal?.throwIfAborted();
+    mkdirSync2(step.shardDir, { recursive: true });
+    writeResultsAtomically(join5(step.shardDir, `shard-${step.index}.json`), results);
+    return results;
+  }
+  stageResults({ setup, adapter: inputs.adapter, results, published: trainings[0] });
+  const verdict = evaluateBar({ results, config: config2, expected });
+  setup.summary?.(renderScorecard({ results, verdict }));
+  return results;
+}
+async function trainSeeds(inputs, setup, params) {
+  const log = setup.log ?? (() => {
+  });
+  const { files, manifest, context, basePath, trainingBase, seeds } = params;
+  const registry2 = context.registry;
+  rmSync3(setup.workDir, { recursive: true, force: true });
+  mkdirSync2(setup.workDir, { recursive: true });
+  const dataset = join5(setup.workDir, "dataset.jsonl");
+  writeFileSync4(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
   const applicable = await benchmarksFor({
     source: files.source,
     context,
@@ -42514,11 +43291,10 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
     items: applicable.find((b) => b.kind === "own")?.items ?? [],
     thinking: registry2.base.thinking
   });
-  const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
   const trainings = [];
   for (const seed of seeds) {
-    const workDir = seeds.length === 1 ? setup.workDir : join4(setup.workDir, `seed-${seed}`);
-    mkdirSync(workDir, { recursive: true });
+    const workDir = seeds.length === 1 ? setup.workDir : join5(setup.workDir, `seed-${seed}`);
+    mkdirSync2(workDir, { recursive: true });
     const trained = await trainAdapter({
       trainer: setup.trainer,
       manifest: { ...manifest, training: { ...manifest.training, seed } },
@@ -42531,53 +43307,81 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
       modelCheck,
       thinking: registry2.base.thinking
     });
-    const gguf = join4(workDir, `${inputs.adapter}.gguf`);
-    writeFileSync3(gguf, trained.gguf);
-    trainings.push({ seed, trained, gguf });
+    const gguf = join5(workDir, `${inputs.adapter}.gguf`);
+    writeFileSync4(gguf, trained.gguf);
+    trainings.push({ seed, training: trained.training, gguf, folder: trained.folder });
   }
-  const [published] = trainings;
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
-  const evaluations = [];
-  try {
-    for (const { seed, trained, gguf } of trainings) {
-      if (seeds.length > 1) log(`evaluating the adapter trained with seed ${seed}`);
-      const results2 = await evaluateRegistryAdapter({
-        source: files.source,
-        adapter: inputs.adapter,
-        harness,
-        adapterPath: gguf,
-        headSha: inputs.headSha,
-        hardware: setup.hardware,
-        settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
-        // the prompt as trained
-        hidden: setup.hidden,
-        training: trained.training,
-        onProgress: log,
-        signal: setup.signal
-      });
-      evaluations.push({ seed, results: results2 });
-    }
-  } finally {
-    await harness.dispose();
-  }
-  const results = combineSeedResults(evaluations);
+  return trainings;
+}
+function stageResults(params) {
+  const { setup, published } = params;
   setup.signal?.throwIfAborted();
   const staging = `${setup.outDir}.partial`;
-  rmSync2(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeResultsAtomically(join4(staging, "results.json"), results);
-  copyFileSync(published.gguf, join4(staging, `${inputs.adapter}.gguf`));
-  const folder = published.trained.folder;
+  rmSync3(staging, { recursive: true, force: true });
+  mkdirSync2(staging, { recursive: true });
+  writeResultsAtomically(join5(staging, "results.json"), params.results);
+  copyFileSync(published.gguf, join5(staging, `${params.adapter}.gguf`));
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync3(join4(folder, file2))) copyFileSync(join4(folder, file2), join4(staging, file2));
-  renameSync2(staging, setup.outDir);
-  const expected = await expectedResultsFor({
-    source: files.source,
-    adapter: inputs.adapter,
-    hiddenBenchmarks: setup.hidden?.length ?? 0
+    if (existsSync3(join5(published.folder, file2)))
+      copyFileSync(join5(published.folder, file2), join5(staging, file2));
+  renameSync3(staging, setup.outDir);
+}
+var TRAININGS_FILE = "trainings.json";
+function writeTrainings(dir, trainings) {
+  rmSync3(dir, { recursive: true, force: true });
+  const records = trainings.map((t, i) => {
+    const folder = join5(dir, `seed-${t.seed}`);
+    mkdirSync2(folder, { recursive: true });
+    copyFileSync(t.gguf, join5(folder, "adapter.gguf"));
+    if (i === 0) {
+      for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
+        if (existsSync3(join5(t.folder, file2))) copyFileSync(join5(t.folder, file2), join5(folder, file2));
+    }
+    return { seed: t.seed, training: t.training };
   });
-  const verdict = evaluateBar({ results, config: config2, ...typeof expected === "string" ? {} : { expected } });
-  setup.summary?.(renderScorecard({ results, verdict }));
+  writeFileSync4(join5(dir, TRAININGS_FILE), `${JSON.stringify(records)}
+`);
+}
+var TrainingsSchema = external_exports.array(external_exports.object({ seed: external_exports.number().int().min(0), training: ResultsSchema.shape.training }).strict()).min(1).max(MAX_SEEDS);
+function readTrainings(dir) {
+  let records;
+  try {
+    records = TrainingsSchema.parse(JSON.parse(readFileSync3(join5(dir, TRAININGS_FILE), "utf8")));
+  } catch (error62) {
+    throw new ActionFailure(
+      `the train job's adapters are not in ${dir} (${error62.message.split("\n")[0]}): download the loragate-trained artifact there`
+    );
+  }
+  return records.map(({ seed, training }) => {
+    const folder = join5(dir, `seed-${seed}`);
+    return { seed, training, gguf: join5(folder, "adapter.gguf"), folder };
+  });
+}
+function mergeStep(params) {
+  const { step } = params;
+  const shards = Array.from({ length: step.count }, (_, index) => {
+    const file2 = join5(step.shardsDir, `shard-${index}.json`);
+    if (!existsSync3(file2))
+      throw new ActionFailure(`shard ${index} of ${step.count} has no results (${file2})`);
+    const loaded = parseResults(readFileSync3(file2));
+    if (!loaded.ok)
+      throw new ActionFailure(`shard ${index}'s results do not load: ${loaded.errors.join("; ")}`);
+    return loaded.results;
+  });
+  let results;
+  try {
+    results = mergeShards(shards);
+  } catch (error62) {
+    if (!(error62 instanceof ShardMergeError)) throw error62;
+    throw new ActionFailure(`the shards do not merge: ${error62.message}`);
+  }
+  const problems = incompleteness(results, params.expected);
+  if (problems.length)
+    throw new ActionFailure(
+      `the merged shards are not complete results:
+${problems.slice(0, 20).join("\n")}`
+    );
+  params.log(`merged ${step.count} shards: every item answered exactly once`);
   return results;
 }
 function checkInputs(inputs) {
@@ -42596,11 +43400,11 @@ async function hiddenBenchmarks(dir) {
   if (!dir) return [];
   if (!existsSync4(dir) || !statSync2(dir).isDirectory())
     throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
-  const files = readdirSync2(dir).filter((f) => f.endsWith(".jsonl")).sort();
+  const files = readdirSync3(dir).filter((f) => f.endsWith(".jsonl")).sort();
   return Promise.all(
     files.map(async (file2, i) => {
       const label = `hidden ${i + 1}`;
-      const path = join5(dir, file2);
+      const path = join6(dir, file2);
       const items = await readBenchmarkFile(path, label).catch((error62) => {
         throw new ActionFailure(`${error62.message} (a hidden benchmark on this runner)`);
       });
@@ -42614,6 +43418,32 @@ function parallelSequences(value) {
     throw new ActionFailure(`LORAGATE_PARALLEL must be a whole number from 1 to 999, not "${value}"`);
   return Number(value);
 }
+function actionStep(workspace) {
+  const step = input2("step") || "all";
+  const whole = (name, min) => {
+    const value = input2(name);
+    if (!/^\d{1,3}$/.test(value) || Number(value) < min)
+      throw new ActionFailure(`${name} must be a whole number from ${min}, not "${value}" (step ${step})`);
+    return Number(value);
+  };
+  const trainedDir = join6(workspace, "loragate-trained");
+  switch (step) {
+    case "all":
+      return { step };
+    case "train":
+      return { step, trainedDir };
+    case "shard": {
+      const count = whole("shards", 2);
+      const index = whole("shard", 0);
+      if (index >= count) throw new ActionFailure(`shard ${index} is not one of ${count} shards`);
+      return { step, index, count, trainedDir, shardDir: join6(workspace, "loragate-shard") };
+    }
+    case "merge":
+      return { step, count: whole("shards", 2), trainedDir, shardsDir: join6(workspace, "loragate-shards") };
+    default:
+      throw new ActionFailure(`step must be all, train, shard or merge, not "${step}"`);
+  }
+}
 async function main() {
   const cancel = new AbortController();
   for (const name of ["SIGINT", "SIGTERM"])
@@ -42626,8 +43456,12 @@ async function main() {
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   const summary = (markdown) => summaryFile && appendFileSync(summaryFile, `${markdown}
 `);
+  const outputFile = process.env.GITHUB_OUTPUT;
+  const output2 = (name, value) => outputFile && appendFileSync(outputFile, `${name}=${value}
+`);
+  const runUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
   try {
-    const results = await runAction(
+    const results = await runActionStep(
       {
         pr: Number(input2("pr")),
         headSha: input2("head-sha"),
@@ -42638,22 +43472,26 @@ async function main() {
         github: new Octokit2({ auth: input2("github-token"), userAgent: "loragate-action" }),
         repo: { owner, repo },
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
-        workDir: join5(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
-        outDir: join5(workspace, "loragate-out"),
+        workDir: join6(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join6(workspace, "loragate-out"),
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          trainerScript(join5(import.meta.dirname, "..", ".."))
+          trainerScript(join6(import.meta.dirname, "..", ".."))
         ],
         parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        // the workflow restores and saves this folder with actions/cache (templates/workflows/loragate.yml)
+        ...process.env.LORAGATE_ANSWER_CACHE ? { answerCache: { dir: process.env.LORAGATE_ANSWER_CACHE, run: runUrl } } : {},
         signal: cancel.signal,
         summary,
+        output: output2,
         log: (line) => console.log(line)
-      }
+      },
+      actionStep(workspace)
     );
-    console.log(`results.json written: ${results.benchmarks.length} benchmarks`);
+    if (results) console.log(`results written: ${results.benchmarks.length} benchmarks`);
     return 0;
   } catch (error62) {
     if (!(error62 instanceof ActionFailure || error62 instanceof EvaluationInputError)) throw error62;
