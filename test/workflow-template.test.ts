@@ -40,7 +40,8 @@ describe("the train + evaluate workflow template", () => {
   it("is what the fixture registry installs, with the action's placeholder commit set", () => {
     const installed = readFileSync(join(FIXTURE_ROOT, ".github/workflows/loragate.yml"), "utf8");
     expect(installed).toBe(pinnedEvaluateWorkflow());
-    expect(installed).toBe(text.replace(/action@0{40}/, `action@${FIXTURE_ACTION_COMMIT}`));
+    // every step that runs the action is pinned to the same commit
+    expect(installed).toBe(text.replace(/action@0{40}/g, `action@${FIXTURE_ACTION_COMMIT}`));
     expect(installed).not.toBe(text);
   });
 
