@@ -10,10 +10,12 @@
  *   training        runners/trainer/train.py vs a plain PEFT loop on CPU: time, tokens/s, memory, loss
  *   site            loragate site on 1,000 adapters x 20 benchmarks vs reading the same inputs
  * Results are printed and written to benchmarks/results/NAME.json.
+ * npm run bench -- --quick [NAME...] [--record]: all of them small, as ratios compared with the recorded
+ * ones (quick.ts); CI runs it after the tests.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { benchAppAnswers } from "./app-answers.ts";
 import { benchAppFaults } from "./app-faults.ts";
@@ -24,6 +26,8 @@ import { benchSite } from "./site.ts";
 import { benchTraining } from "./training.ts";
 import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
 import { PLANT_KINDS } from "../fixtures/contamination-corpus.ts";
+import { machine } from "./figures.ts";
+import { runQuick } from "./quick.ts";
 
 const root = join(import.meta.dirname, "..");
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -214,6 +218,17 @@ async function benchValidate(): Promise<Record<string, unknown>> {
   };
 }
 
+if (process.argv.includes("--quick")) {
+  execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
+  const args = process.argv.slice(2);
+  process.exit(
+    await runQuick(
+      args.filter((a) => !a.startsWith("--")),
+      args.includes("--record"),
+    ),
+  );
+}
+
 // No name lists them and runs none: each takes minutes, writes gigabytes under .data/ and rewrites its results file.
 const name = process.argv[2];
 const bench = name === undefined ? undefined : benches[name];
@@ -229,13 +244,7 @@ if (!bench) {
 execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
 const result = await bench();
 mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-const machine = {
-  cpus: cpus().length,
-  cpu: cpus()[0]?.model,
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-};
 writeFileSync(
   join(import.meta.dirname, "results", `${name}.json`),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`,
 );

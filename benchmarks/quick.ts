@@ -1,0 +1,136 @@
+/**
+ * `npm run bench -- --quick [NAME...]`: every benchmark small (a minute or two in all on 2 cores), each
+ * figure a ratio against its anchor measured in the same run, so a loaded machine moves both sides
+ * alike. Each is compared with benchmarks/results/quick.json (the same quick sizes, recorded with
+ * `--record` beside the full results) and with its goal where the full benchmark has one for the same
+ * ratio; the run fails, naming the figure, when one is more than 20% worse than recorded or misses its goal.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchAppValidate } from "./app-validate.ts";
+import { checkProcessSeconds } from "./check-process.ts";
+import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
+import { quickEvaluation } from "./evaluation.ts";
+import { quickSite } from "./site.ts";
+import { quickTraining } from "./training.ts";
+import { type Figure, machine, verdict } from "./figures.ts";
+
+const RESULTS = join(import.meta.dirname, "results", "quick.json");
+
+const quick: Record<string, () => Promise<Figure[]>> = {
+  validate: quickValidate,
+  contamination: quickContamination,
+  app: quickApp,
+  evaluation: quickEvaluation,
+  training: quickTraining,
+  site: async () => quickSite(),
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function child<T>(script: string, ...args: string[]): T {
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, script), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!) as T;
+}
+
+async function quickValidate(): Promise<Figure[]> {
+  const file = await ensureTrainingFile(32e6, "train-32mb.jsonl");
+  const invalid = ensureInvalidFile(500_000);
+  type Run = { seconds: number; records: number; mbPerSecond: number };
+  const runs: Record<string, Run[]> = { baseline: [], loragate: [], "loragate-1": [], invalid: [] };
+  for (let round = 0; round < 3; round++)
+    for (const mode of Object.keys(runs))
+      runs[mode]!.push(child<Run>("validate-child.mjs", mode, mode === "invalid" ? invalid : file));
+  const mbPerSecond = (mode: string) => median(runs[mode]!.map((r) => r.mbPerSecond));
+  const usPerLine = (mode: string) => median(runs[mode]!.map((r) => (r.seconds * 1e6) / r.records));
+  return [
+    {
+      name: "validate.throughput_vs_parse",
+      what: "validation of a 32 MB dataset (worker threads) vs readFile + split + JSON.parse, MB/s (medians of 3)",
+      value: mbPerSecond("loragate") / mbPerSecond("baseline"),
+      better: "higher",
+    },
+    {
+      name: "validate.invalid_vs_valid_line",
+      what: "time per line of 500,000 invalid lines vs valid ones, one thread (medians of 3; goal: no slower)",
+      value: usPerLine("invalid") / usPerLine("loragate-1"),
+      better: "lower",
+      goal: 1,
+    },
+  ];
+}
+
+async function quickContamination(): Promise<Figure[]> {
+  // The full benchmark's 20k x 2k corpus (generated once into benchmarks/.data); the anchor does
+  // MinHash+LSH on its first 4,000 examples: its rate per document does not depend on how many.
+  const corpus = await ensureCorpusFiles({ seed: 2026, items: 2000, clean: 19_400, perKind: 100 }, "20k");
+  const anchor = child<{ docsPerSecond: number }>("minhash-child.mjs", corpus.train, corpus.items, "4000");
+  const check = checkProcessSeconds(corpus.train, corpus.items, 3);
+  return [
+    {
+      name: "contamination.check_process_vs_minhash",
+      what: "the whole `loragate check` process on 20k x 2k (medians of 3) vs the minhash package's MinHash+LSH alone in process, documents/s",
+      value: check.docs / check.seconds / anchor.docsPerSecond,
+      better: "higher",
+      goal: 18,
+    },
+  ];
+}
+
+async function quickApp(): Promise<Figure[]> {
+  const result = await benchAppValidate();
+  return [
+    {
+      name: "app.validate_vs_core",
+      what: "webhook -> loragate/validate for a 5,000-example PR (GitHub answered locally) vs the core alone on the same files",
+      value: result.ratio_app_vs_core as number,
+      better: "lower",
+    },
+  ];
+}
+
+/** Runs the quick benchmarks named (all when none); returns the exit code. */
+export async function runQuick(names: string[], record: boolean): Promise<number> {
+  const unknown = names.filter((n) => !Object.hasOwn(quick, n));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(", ")}; known: ${Object.keys(quick).join(", ")}`);
+    return 2;
+  }
+  const recorded = existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { figures: Record<string, number> }).figures
+    : {};
+  const figures: Figure[] = [];
+  for (const name of names.length > 0 ? names : Object.keys(quick)) {
+    const start = performance.now();
+    const found = await quick[name]!();
+    figures.push(...found);
+    console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+  console.log("\nfigure (ratio to its anchor, same run)      now      recorded  goal");
+  const problems: string[] = [];
+  for (const figure of figures) {
+    const before = recorded[figure.name];
+    const problem = verdict(figure, before);
+    if (problem) problems.push(problem);
+    const goal =
+      figure.goal === undefined ? "" : `${figure.better === "higher" ? ">=" : "<="} ${figure.goal}`;
+    console.log(
+      `${problem ? "✗" : "✓"} ${figure.name.padEnd(42)} ${figure.value.toFixed(2).padStart(6)}x ${(before === undefined ? "—" : `${before.toFixed(2)}x`).padStart(9)}  ${goal}`,
+    );
+    console.log(`    ${figure.what}`);
+  }
+  if (record) {
+    const figuresNow = Object.fromEntries(figures.map((f) => [f.name, Number(f.value.toFixed(4))]));
+    writeFileSync(
+      RESULTS,
+      `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), figures: { ...recorded, ...figuresNow } }, null, 2)}\n`,
+    );
+    console.log(`\nrecorded in ${RESULTS}`);
+  }
+  for (const problem of problems) console.error(`bench --quick: ${problem}`);
+  return problems.length > 0 ? 1 : 0;
+}
