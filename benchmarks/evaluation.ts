@@ -140,13 +140,14 @@ export async function quickEvaluation(): Promise<Figure[]> {
       await harness.generate(prompts, { maxTokens: 32, seed: 42, parallel });
       return (performance.now() - start) / 1000;
     };
-    const one = await seconds(1);
-    const eight = await seconds(8);
+    // the median of three rounds, each one at a time then 8 sequences back to back
+    const ratios: number[] = [];
+    for (let round = 0; round < 3; round++) ratios.push((await seconds(1)) / (await seconds(8)));
     return [
       {
         name: "evaluation.parallel_speedup",
-        what: "the harness, 8 short questions x 32 tokens on the generated F32 model, one thread: 8 parallel sequences vs one at a time",
-        value: one / eight,
+        what: "the harness, 8 short questions x 32 tokens on the generated F32 model, one thread: 8 parallel sequences vs one at a time (median of 3 rounds)",
+        value: ratios.sort((x, y) => x - y)[1]!,
         better: "higher",
       },
     ];
