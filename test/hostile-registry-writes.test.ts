@@ -3,6 +3,7 @@
  * (issue 35, items 6, 9, 10): only inside the registry, every other byte as it was, and never a hang.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,7 +22,7 @@ async function registryAndBase(): Promise<{ dir: string; gguf: string; hf: strin
   mkdirSync(hf);
   writeFileSync(join(hf, "config.json"), '{"model_type": "llama"}');
   const gguf = join(dir, "..", `base-${n}.gguf`);
-  writeFileSync(gguf, "GGUF tiny");
+  writeFileSync(gguf, tinyLlamaGguf()); // pin-base reads the quantization the file records
   return { dir, gguf, hf };
 }
 
