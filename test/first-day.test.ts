@@ -100,7 +100,7 @@ describe(
       const evaluate = readFileSync(join(workflowsDir, "loragate.yml"), "utf8");
       writeFileSync(
         join(workflowsDir, "loragate.yml"),
-        evaluate.replace(placeholder, `loragate/loragate/action@${"a".repeat(40)}`),
+        evaluate.replaceAll(placeholder, `loragate/loragate/action@${"a".repeat(40)}`),
       );
       const site = readFileSync(join(workflowsDir, "loragate-site.yml"), "utf8");
       writeFileSync(
