@@ -232,7 +232,7 @@ async function importAdapter(
   const version = versionOf(adapter.version);
   if (version === undefined)
     todo(
-      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${printable(JSON.stringify(adapter.version) ?? "", 60)}, not a semantic version,`} for ${printable(locoName, 60)})`,
+      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${typeof adapter.version === "string" ? `"${printable(adapter.version, 60)}"` : printable(JSON.stringify(adapter.version) ?? "", 60)}, not a semantic version,`} for ${printable(locoName, 60)})`,
     );
   result.checkSays.push(
     `${dir}/adapter.yaml warning version-not-greater: adapter.yaml carries the version registry.yaml lists as imported; the pull request that retrains the adapter bumps it`,
