@@ -185,7 +185,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from train import answer_loss, read_examples, tokenize
 tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
 model = get_peft_model(AutoModelForCausalLM.from_pretrained(sys.argv[1]), LoraConfig(r=4, target_modules=["q_proj", "down_proj"], init_lora_weights=False))
-encoded = [tokenize(tokenizer, e, 1024) for e in read_examples(Path(sys.argv[2]))[:3]]
+encoded = [tokenize(tokenizer, e, 1024, {}) for e in read_examples(Path(sys.argv[2]))[:3]]
 width = max(len(ids) for ids, _ in encoded)
 ids = torch.tensor([i + [0] * (width - len(i)) for i, _ in encoded])
 labels = torch.tensor([l + [-100] * (width - len(l)) for _, l in encoded])
@@ -233,7 +233,7 @@ from train import read_examples, tokenize
 tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
 out = []
 for example in read_examples(Path(sys.argv[2])):
-    ids, labels = tokenize(tokenizer, example, 1024)
+    ids, labels = tokenize(tokenizer, example, 1024, {})
     spans, current = [], []
     for token, label in zip(ids, labels):
         if label != -100:
