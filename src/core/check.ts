@@ -7,6 +7,7 @@ import { type Finding, hasErrors, sortFindings } from "./findings/findings.ts";
 import { joinPath } from "./registry/paths.ts";
 import { checkRouting, type RoutingReport } from "./router/check-routing.ts";
 import {
+  checkBenchmarkSizes,
   checkRegistryBenchmarks,
   loadRegistryContext,
   type RegistryContext,
@@ -61,7 +62,12 @@ export async function listAdapterNames(source: RegistrySource): Promise<string[]
 /** `loragate check`: the registry itself, then each adapter, against one context. */
 export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const context: RegistryContext = await loadRegistryContext(params.source);
-  const registryFindings = [...context.findings, ...(await checkRegistryBenchmarks(params.source, context))];
+  const registryFindings = [
+    ...context.findings,
+    ...(await checkRegistryBenchmarks(params.source, context)),
+    // a maintainer's concern: said when the whole registry is checked, not on every adapter's PR
+    ...(params.adapter === undefined ? await checkBenchmarkSizes(params.source, context) : []),
+  ];
   const allNames = await listAdapterNames(params.source);
   const names = params.adapter === undefined ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);

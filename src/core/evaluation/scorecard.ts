@@ -32,6 +32,10 @@ export function inert(text: string, max = 200): string {
 
 const score = (x: number) => x.toFixed(2);
 
+/** What the interval column is, so that it is read with the p beside it. */
+export const INTERVAL_NOTE =
+  "p: two-sided McNemar exact test on 0/1 scores, sign test on graded ones; the interval is exact on the items that changed, of (won − lost) / items (Δ itself for 0/1 scores), and excludes 0 exactly when p < 0.05.";
+
 /** Whose benchmark each row is, and what the bar asks of it. */
 export const ROLE: Record<BenchmarkResult["kind"], string> = {
   own: "contributor's: must gain",
@@ -40,7 +44,12 @@ export const ROLE: Record<BenchmarkResult["kind"], string> = {
   hidden: "maintainers' hidden",
 };
 
-/** What the in-domain benchmarks can detect: a gain under this is within their noise. */
+const percent = (x: number) => `${(x * 100).toFixed(x < 0.001 ? 2 : 1)}%`;
+
+/**
+ * What each benchmark can tell at its size: the gain the in-domain ones detect (a smaller one is
+ * within their noise), and each maintainers' benchmark's drop-rule error rates, exactly.
+ */
 export function powerNote(verdict: BarVerdict, results: Results): string[] {
   const { own, domain } = verdict.detectable;
   const items = (kind: string) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
@@ -50,7 +59,25 @@ export function powerNote(verdict: BarVerdict, results: Results): string[] {
       ? []
       : [`the registry's domain benchmark (${items("domain")} items) ${points(domain)}`]),
   ];
-  return parts.length ? [`Smallest gain detectable at the bar's p with 80% power: ${parts.join("; ")}.`] : [];
+  const out = parts.length
+    ? [
+        `Smallest gain detectable at the bar's p with 80% power (exact, for the test each uses): ${parts.join("; ")}.`,
+      ]
+    : [];
+  for (const reach of verdict.dropRules) {
+    const name = reach.kind === "hidden" ? reach.name : inert(reach.name, 60);
+    const cost = (2 * reach.limitPoints).toFixed(reach.limitPoints % 0.5 ? 2 : 0);
+    const enough =
+      reach.items >= reach.itemsNeeded
+        ? "enough to hold the bar's targets"
+        : Number.isFinite(reach.itemsNeeded)
+          ? `too few: ${reach.itemsNeeded} would hold the chance of passing that cost to ${percent(reach.falsePassTarget)}`
+          : "no benchmark size holds that cost's chance of passing to the target";
+    out.push(
+      `Drop rule on ${name} (${reach.items} items, limit -${reach.limitPoints} pts), if ${percent(reach.discordance)} of item scores change: an adapter that changes nothing fails ${percent(reach.rates.falseFailure)} of the time; one that costs ${cost} pts passes ${percent(reach.rates.falsePass)}; ${enough}.`,
+    );
+  }
+  return out;
 }
 
 /** Each training's in-domain gain and their spread, when the bar trained with several seeds. */
@@ -99,14 +126,18 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
   // Reasons are loragate's own words, but an override carries a maintainer's comment.
   for (const r of verdict.reasons) out.push(`- ${r.rule === "override" ? inert(r.text, 400) : r.text}`);
   out.push("");
-  out.push("| benchmark | role | items | base | adapter | Δ | p | 95% CI of Δ |");
-  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  out.push("| benchmark | role | items | base | adapter | Δ | p | test | 95% CI, exact |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
   for (const { benchmark, summary: s } of verdict.summaries) {
     out.push(
-      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
+      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${s.test} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
     );
   }
-  out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
+  out.push(
+    "",
+    ...[INTERVAL_NOTE, ...powerNote(verdict, results)].map((line) => `- ${line}`),
+    ...seedTable(verdict),
+  );
   if (routing?.length) out.push("", ...routing);
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")

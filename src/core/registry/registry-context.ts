@@ -6,6 +6,7 @@ import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../schemas/config.ts"
 import { missingPins, type Registry, RegistrySchema } from "../schemas/registry.ts";
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
+import { dropErrorRates, itemsForDropRule } from "../evaluation/drop-rule.ts";
 
 export const REGISTRY_FILE = "registry.yaml";
 export const CONFIG_FILE = ".github/loragate.yml";
@@ -177,6 +178,55 @@ export async function checkRegistryBenchmarks(
         hint: "benchmarks are pinned: restore the file, or have a maintainer re-pin it deliberately",
       });
     }
+  }
+  return findings;
+}
+
+/** Non-blank lines of a JSONL file: its items, as the evaluation will count them. */
+async function countItems(source: RegistrySource, path: string): Promise<number> {
+  let items = 0;
+  let blank = true;
+  for await (const chunk of source.stream(path))
+    for (const byte of chunk) {
+      if (byte === 0x0a) {
+        if (!blank) items++;
+        blank = true;
+      } else if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) blank = false;
+    }
+  return blank ? items : items + 1;
+}
+
+/**
+ * Registry benchmarks too small for the bar's drop rules: at their size an adapter costing twice the
+ * stricter of the domain and out-of-domain limits passes more often than bar.drop_rule.false_pass.
+ */
+export async function checkBenchmarkSizes(
+  source: RegistrySource,
+  context: RegistryContext,
+): Promise<Finding[]> {
+  const { bar } = context.config;
+  const limitPoints = Math.min(bar.domain.max_degradation_points, bar.out_of_domain.max_degradation_points);
+  const settings = { limitPoints, alpha: bar.drop_rule.alpha };
+  const { discordance, false_pass: falsePass } = bar.drop_rule;
+  const needed = itemsForDropRule({ settings, falsePass, discordance });
+  const findings: Finding[] = [];
+  for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
+    if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
+    const items = await countItems(source, pin.path);
+    if (items >= needed) continue;
+    const { falsePass: now } = dropErrorRates({ items, settings, discordance });
+    const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+    findings.push({
+      file: REGISTRY_FILE,
+      ...locateYamlPath(context.registryText, ["benchmarks", domain, "path"]),
+      field: `benchmarks.${domain}.path`,
+      rule: "benchmark-too-small-for-limits",
+      severity: "warning",
+      message: `${pin.path} has ${items} items: an adapter that costs ${2 * limitPoints} points passes its -${limitPoints}-point drop rule ${percent(now)} of the time (if ${percent(discordance)} of item scores change), over the bar's ${percent(falsePass)}`,
+      hint: Number.isFinite(needed)
+        ? `grow it to ${needed} items, or accept that error rate`
+        : "no benchmark size meets that target at this limit: raise the limit or bar.drop_rule.false_pass",
+    });
   }
   return findings;
 }

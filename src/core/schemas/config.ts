@@ -32,8 +32,12 @@ const maxDegradationPoints = z
   .number()
   .min(0)
   .max(100)
+  // hundredths keep the rule's comparison in whole numbers (drop-rule.ts)
+  .refine((x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-9, "must be a multiple of 0.01")
   .default(5)
-  .describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
+  .describe(
+    "Largest allowed drop, in percentage points, of the adapter's score below the base's: a drop fails when it exceeds this and the one-sided exact sign test on the changed items shows it at drop_rule.alpha.",
+  );
 
 const degradation = z
   .object({ max_degradation_points: maxDegradationPoints })
@@ -101,6 +105,34 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rule on the maintainers' hidden benchmarks."),
+    drop_rule: z
+      .object({
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(0.5)
+          .default(0.05)
+          .describe(
+            "Largest chance that an adapter that changes nothing fails a drop rule (the one-sided level of the exact sign test on the items whose score changed), at every benchmark size.",
+          ),
+        false_pass: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.2)
+          .describe(
+            "Largest chance that an adapter costing twice a limit passes it, at the benchmark size `check` asks of the maintainers' benchmarks.",
+          ),
+        discordance: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.25)
+          .describe("Share of items whose score changes, assumed when sizing benchmarks and stating their error rates."),
+      })
+      .strict()
+      .prefault({})
+      .describe("How the drop rules (domain, out_of_domain, hidden) decide on noisy scores, and their error rates."),
     seeds: z
       .number()
       .int()

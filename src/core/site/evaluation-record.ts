@@ -61,6 +61,10 @@ export const EvaluationRecordSchema = z
             adapter: Score,
             delta: Difference,
             p: z.number().min(0).max(1),
+            test: z
+              .enum(["McNemar exact", "sign test"])
+              .optional()
+              .describe("The paired test p comes from (absent in older records: read from evaluation_type)."),
             ci95: z
               .tuple([Difference, Difference])
               .refine(([low, high]) => low <= high, "the interval's low end is above its high end"),
@@ -132,7 +136,8 @@ export function evaluationRecord(
               adapter: summary.adapter,
               delta: summary.delta,
               p: summary.p,
-              // the normal interval (past 2,000 items) can pass ±1 near a perfect score; a mean cannot
+              test: summary.test,
+              // within ±1 by construction; a verdict from elsewhere is held to what the record allows
               ci95: [Math.max(-1, summary.ci95[0]), Math.min(1, summary.ci95[1])],
               ...byDifficulty(benchmark.outcomes),
             },
