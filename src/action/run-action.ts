@@ -134,7 +134,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     );
 
   // 4. Train from the data, as a file, with adapter.yaml's validated recipe, once per seed the bar
-  // asks for (the recipe's seed, then the next ones); 5. convert each to GGUF.
+  // asks for (the recipe's seed, then the registry's draws from the commit); 5. convert each to GGUF.
   rmSync(setup.workDir, { recursive: true, force: true });
   mkdirSync(setup.workDir, { recursive: true });
   const dataset = join(setup.workDir, "dataset.jsonl");
@@ -147,7 +147,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     file: ownFile,
     gpu: setup.gpu,
   });
-  const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
+  const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds, inputs.headSha);
   const trainings: { seed: number; trained: TrainedAdapter; gguf: string }[] = [];
   for (const seed of seeds) {
     const workDir = seeds.length === 1 ? setup.workDir : join(setup.workDir, `seed-${seed}`);
@@ -209,6 +209,7 @@ export async function runAction(inputs: ActionInputs, setup: RunnerSetup): Promi
     source: files.source,
     adapter: inputs.adapter,
     hiddenBenchmarks: setup.hidden?.length ?? 0,
+    headSha: inputs.headSha,
   });
   const verdict = evaluateBar({ results, config, ...(typeof expected === "string" ? {} : { expected }) });
   setup.summary?.(renderScorecard({ results, verdict }));

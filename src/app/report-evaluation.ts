@@ -157,6 +157,7 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
     source: files.source,
     adapter: loaded.results.adapter,
     hiddenBenchmarks: config.bar.hidden.benchmarks,
+    headSha,
   });
   if (typeof expected === "string")
     return fail("bad-results", "results.json cannot be checked against the pull request", `${expected}.`);

@@ -399,6 +399,7 @@ async function runScorecard(p: {
         source,
         adapter: loaded.results.adapter,
         hiddenBenchmarks: config.bar.hidden.benchmarks,
+        headSha: loaded.results.head_sha,
       })
     : "no --registry was given";
   if (typeof expected === "string")

@@ -66,6 +66,7 @@ export async function evaluateRegistryAdapter(params: {
       sha256: hidden.sha256,
       items: hidden.items,
       evaluationType: "exact_match" as const,
+      maxTokens: context.config.evaluation.max_tokens,
     })),
   ];
 
@@ -82,6 +83,7 @@ export async function evaluateRegistryAdapter(params: {
     harness,
     adapterPath: params.adapterPath,
     benchmarks,
+    // the adapter's budget reaches its own benchmark only: every other carries the registry's
     settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
     onProgress: params.onProgress,
     signal: params.signal,

@@ -12,6 +12,7 @@ import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
 import type { EvaluationHarness, Generation } from "./harness.ts";
 
 export interface EvaluationSettings {
+  /** Token budget of a benchmark that sets none (the adapter's, for its own). */
   maxTokens: number;
   seed: number;
   re2: boolean;
@@ -82,21 +83,40 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
     (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code"),
   );
   if (scoresCode) await loadPythonSyntax();
-  const prompts = params.benchmarks.flatMap((b) =>
-    b.items.map((item) => benchmarkMessages(item, settings.re2)),
-  );
-  const options = {
-    maxTokens: settings.maxTokens,
-    seed: settings.seed,
-    parallel: settings.parallel,
-    signal: params.signal,
+  const budgetOf = (b: Pick<ApplicableBenchmark, "maxTokens">) => b.maxTokens ?? settings.maxTokens;
+  const total = params.benchmarks.reduce((n, b) => n + b.items.length, 0);
+  /** Every benchmark's answers, one batch per token budget (the registry's and the adapter's may differ). */
+  const answerAll = async (adapterPath?: string): Promise<Generation[]> => {
+    const answers: Generation[] = new Array<Generation>(total);
+    for (const budget of new Set(params.benchmarks.map(budgetOf))) {
+      const at: number[] = [];
+      const prompts: ReturnType<typeof benchmarkMessages>[] = [];
+      let offset = 0;
+      for (const benchmark of params.benchmarks) {
+        if (budgetOf(benchmark) === budget)
+          benchmark.items.forEach((item, i) => {
+            at.push(offset + i);
+            prompts.push(benchmarkMessages(item, settings.re2));
+          });
+        offset += benchmark.items.length;
+      }
+      const generated = await harness.generate(prompts, {
+        maxTokens: budget,
+        seed: settings.seed,
+        parallel: settings.parallel,
+        signal: params.signal,
+        ...(adapterPath ? { adapterPath } : {}),
+      });
+      at.forEach((index, k) => (answers[index] = generated[k]!));
+    }
+    return answers;
   };
-  params.onProgress?.(`base model: ${prompts.length} items`);
-  const base = await harness.generate(prompts, options);
+  params.onProgress?.(`base model: ${total} items`);
+  const base = await answerAll();
   let adapted = base;
   if (params.adapterPath) {
-    params.onProgress?.(`base + adapter: ${prompts.length} items`);
-    adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
+    params.onProgress?.(`base + adapter: ${total} items`);
+    adapted = await answerAll(params.adapterPath);
   }
 
   let offset = 0;
@@ -135,6 +155,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
       kind: benchmark.kind,
       sha256: benchmark.sha256,
       evaluation_type: benchmark.evaluationType,
+      max_tokens: budgetOf(benchmark),
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
       ...(problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}),

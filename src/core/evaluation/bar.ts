@@ -19,6 +19,7 @@ export interface BarReason {
     | "out_of_domain"
     | "hidden"
     | "seeds"
+    | "measured"
     | "contamination"
     | "upgrade"
     | "override";
@@ -104,6 +105,7 @@ export function evaluateBar(input: BarInput): BarVerdict {
       views,
     ),
   );
+  reasons.push(...budgetFindings(results));
   if (views.length > 1) {
     const passing = judged.filter((j) => j.reasons.every((r) => r.ok)).length;
     reasons.push({
@@ -191,6 +193,33 @@ function completenessReason(problems: string[]): BarReason {
         ? "complete: every benchmark and item evaluated once ✓"
         : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} ✗`,
   };
+}
+
+/**
+ * Benchmarks where most of the base's answers ran into the token budget: their scores say little
+ * about the base (both sides can sit near 0, and every drop rule then holds with nothing measured).
+ * A finding in the verdict's reasons, not a footnote; it does not fail the bar by itself, since
+ * the budget of a maintainers' benchmark is theirs to set, and it says whose setting to raise.
+ */
+function budgetFindings(results: Results): BarReason[] {
+  const cut = results.benchmarks.filter((b) => 2 * (b.generation?.base.max_tokens ?? 0) > b.outcomes.length);
+  if (cut.length === 0) return [];
+  const each = cut.map(
+    (b) =>
+      `${b.name} ${b.generation!.base.max_tokens}/${b.outcomes.length} at ${b.max_tokens ?? results.inference.max_tokens}`,
+  );
+  const fixes = [
+    ...(cut.some((b) => b.kind === "own") ? ["the own benchmark's in adapter.yaml"] : []),
+    ...(cut.some((b) => b.kind === "domain" || b.kind === "ood") ? ["the registry's in registry.yaml"] : []),
+    ...(cut.some((b) => b.kind === "hidden") ? ["the hidden ones' in .github/loragate.yml"] : []),
+  ];
+  return [
+    {
+      rule: "measured",
+      ok: true,
+      text: `measured: most base answers ran into the token budget (${each.join(", ")} tokens), so those scores say little about the base; raise evaluation.max_tokens: ${fixes.join("; ")} ⚠`,
+    },
+  ];
 }
 
 /** The results as one training's adapter saw them: `adapter` is that seed's score on every item. */

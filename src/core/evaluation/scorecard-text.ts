@@ -92,7 +92,7 @@ function notes(results: Results): string[] {
     const name = printable(b.name, 40);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       out.push(
-        `note: ${name}: answers cut at ${results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+        `note: ${name}: answers cut at ${b.max_tokens ?? results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
       );
     if (g && (g.base.empty || g.adapter.empty))
       out.push(`note: ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);

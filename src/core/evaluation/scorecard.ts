@@ -1,6 +1,6 @@
 import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
-import { type BarVerdict, formatP, points, type SeedOutcome } from "./bar.ts";
+import { type BarVerdict, type DropRuleReach, formatP, points, type SeedOutcome } from "./bar.ts";
 import { type PairedSummary, pairedSummary } from "./statistics.ts";
 
 /** Hidden marker that finds the one sticky scorecard comment of a PR. */
@@ -64,9 +64,16 @@ export function powerNote(verdict: BarVerdict, results: Results): string[] {
         `Smallest gain detectable at the bar's p with 80% power (exact, for the test each uses): ${parts.join("; ")}.`,
       ]
     : [];
+  // benchmarks of one size and limit share their rates: one sentence for them
+  const groups = new Map<string, DropRuleReach[]>();
   for (const reach of verdict.dropRules) {
-    const name = reach.kind === "hidden" ? reach.name : inert(reach.name, 60);
-    const cost = (2 * reach.limitPoints).toFixed(reach.limitPoints % 0.5 ? 2 : 0);
+    const key = `${reach.items}:${reach.limitPoints}`;
+    groups.set(key, [...(groups.get(key) ?? []), reach]);
+  }
+  for (const group of groups.values()) {
+    const reach = group[0]!;
+    const names = group.map((r) => (r.kind === "hidden" ? r.name : inert(r.name, 60))).join(", ");
+    const cost = 2 * reach.limitPoints;
     const enough =
       reach.items >= reach.itemsNeeded
         ? "enough to hold the bar's targets"
@@ -74,7 +81,7 @@ export function powerNote(verdict: BarVerdict, results: Results): string[] {
           ? `too few: ${reach.itemsNeeded} would hold the chance of passing that cost to ${percent(reach.falsePassTarget)}`
           : "no benchmark size holds that cost's chance of passing to the target";
     out.push(
-      `Drop rule on ${name} (${reach.items} items, limit -${reach.limitPoints} pts), if ${percent(reach.discordance)} of item scores change: an adapter that changes nothing fails ${percent(reach.rates.falseFailure)} of the time; one that costs ${cost} pts passes ${percent(reach.rates.falsePass)}; ${enough}.`,
+      `Drop rule on ${names} (${reach.items} items${group.length > 1 ? " each" : ""}, limit -${reach.limitPoints} pts), if ${percent(reach.discordance)} of item scores change: an adapter that changes nothing fails ${percent(reach.rates.falseFailure)} of the time; one that costs ${cost} pts passes ${percent(reach.rates.falsePass)}; ${enough}.`,
     );
   }
   return out;
@@ -181,10 +188,13 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens on the own benchmark${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
     ...results.benchmarks
       .filter((b) => b.kind !== "hidden")
-      .map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
+      .map(
+        (b) =>
+          `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.max_tokens ? `, max ${b.max_tokens} tokens` : ""}`,
+      ),
     "",
     "</details>",
     "",
@@ -196,7 +206,6 @@ export function renderScorecard({ results, verdict, contamination, routing }: Sc
 /** Answers cut at the token budget or empty, and items that could not be scored: worth a look. */
 function answerNotes(results: Results): string[] {
   const notes: string[] = [];
-  const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue; // scores only, never item ids
     const g = b.generation;
@@ -204,7 +213,7 @@ function answerNotes(results: Results): string[] {
     const name = inert(b.name, 60);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `- ${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+        `- ${name}: answers cut at ${b.max_tokens ?? results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
       );
     if (g && (g.base.empty || g.adapter.empty))
       notes.push(`- ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);

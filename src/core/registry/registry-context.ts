@@ -7,6 +7,7 @@ import { missingPins, type Registry, RegistrySchema } from "../schemas/registry.
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
 import { dropErrorRates, itemsForDropRule } from "../evaluation/drop-rule.ts";
+import { printable } from "../text.ts";
 
 export const REGISTRY_FILE = "registry.yaml";
 export const CONFIG_FILE = ".github/loragate.yml";
@@ -137,6 +138,19 @@ export async function checkRegistryBenchmarks(
   context: RegistryContext,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const known = Object.keys(context.registry?.benchmarks ?? {});
+  (context.config.bar.out_of_domain.benchmarks ?? []).forEach((name, i) => {
+    if (context.registry && !known.includes(name))
+      findings.push({
+        file: CONFIG_FILE,
+        line: 0,
+        field: `bar.out_of_domain.benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        severity: "error",
+        message: `bar.out_of_domain.benchmarks names "${printable(name)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${known.join(", ") || "(none)"}`,
+      });
+  });
   for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain, "sha256"]);
     // registry.yaml arrives in pull requests too: its paths get the adapters' rules, nothing outside is read
@@ -199,6 +213,7 @@ async function countItems(source: RegistrySource, path: string): Promise<number>
 /**
  * Registry benchmarks too small for the bar's drop rules: at their size an adapter costing twice the
  * stricter of the domain and out-of-domain limits passes more often than bar.drop_rule.false_pass.
+ * One finding for them all, each named with its size and rate.
  */
 export async function checkBenchmarkSizes(
   source: RegistrySource,
@@ -209,24 +224,27 @@ export async function checkBenchmarkSizes(
   const settings = { limitPoints, alpha: bar.drop_rule.alpha };
   const { discordance, false_pass: falsePass } = bar.drop_rule;
   const needed = itemsForDropRule({ settings, falsePass, discordance });
-  const findings: Finding[] = [];
+  const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const small: string[] = [];
   for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
     const items = await countItems(source, pin.path);
     if (items >= needed) continue;
     const { falsePass: now } = dropErrorRates({ items, settings, discordance });
-    const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
-    findings.push({
+    small.push(`${domain} (${items} items: ${percent(now)})`);
+  }
+  if (small.length === 0) return [];
+  return [
+    {
       file: REGISTRY_FILE,
-      ...locateYamlPath(context.registryText, ["benchmarks", domain, "path"]),
-      field: `benchmarks.${domain}.path`,
+      ...locateYamlPath(context.registryText, ["benchmarks"]),
+      field: "benchmarks",
       rule: "benchmark-too-small-for-limits",
       severity: "warning",
-      message: `${pin.path} has ${items} items: an adapter that costs ${2 * limitPoints} points passes its -${limitPoints}-point drop rule ${percent(now)} of the time (if ${percent(discordance)} of item scores change), over the bar's ${percent(falsePass)}`,
+      message: `an adapter that costs ${2 * limitPoints} points passes the -${limitPoints}-point drop rule of ${small.join(", ")} of the time (if ${percent(discordance)} of item scores change), over the bar's ${percent(falsePass)}`,
       hint: Number.isFinite(needed)
-        ? `grow it to ${needed} items, or accept that error rate`
+        ? `grow each to ${needed} items, or accept that error rate`
         : "no benchmark size meets that target at this limit: raise the limit or bar.drop_rule.false_pass",
-    });
-  }
-  return findings;
+    },
+  ];
 }

@@ -39,11 +39,6 @@ const maxDegradationPoints = z
     "Largest allowed drop, in percentage points, of the adapter's score below the base's: a drop fails when it exceeds this and the one-sided exact sign test on the changed items shows it at drop_rule.alpha.",
   );
 
-const degradation = z
-  .object({ max_degradation_points: maxDegradationPoints })
-  .strict()
-  .prefault({});
-
 const BarSchema = z
   .object({
     min_train_examples: z
@@ -91,7 +86,20 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
-    out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
+    out_of_domain: z
+      .object({
+        max_degradation_points: maxDegradationPoints,
+        benchmarks: z
+          .array(z.string().min(1).max(64))
+          .max(100)
+          .optional()
+          .describe(
+            "The registry benchmarks every adapter is checked against for degradation (its own domain's aside). Absent: every registry benchmark outside the adapter's domain. An adapter's ood_benchmarks can add to them, never remove one.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("Rule on the other domains' benchmarks, and which ones apply."),
     hidden: z
       .object({
         max_degradation_points: maxDegradationPoints,
@@ -266,6 +274,21 @@ export const ConfigSchema = z
     contamination: ContaminationConfigSchema,
     gpu: GpuConfigSchema,
     limits: LimitsSchema,
+    evaluation: z
+      .object({
+        max_tokens: z
+          .number()
+          .int()
+          .min(1)
+          .max(4096)
+          .default(512)
+          .describe(
+            "Token budget of one answer on the maintainers' benchmarks (the registry's, out-of-domain and hidden ones) that registry.yaml does not set per benchmark (LocoLLM's standard: 512). An adapter's evaluation.max_tokens reaches only its own benchmark.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("How the maintainers' benchmarks are asked."),
     router: z
       .enum(["keywords", "none"])
       .optional()
