@@ -163,7 +163,7 @@ describe("the bar", () => {
       /^own benchmark: \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+ < 0\.05 ✓$/,
     );
     expect(verdict.reasons[1]!.text).toMatch(
-      /^domain math \(registry\): \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+; limit -5 pts \(0 lost, \d+ won of 60\): within it ✓$/,
+      /^domain math \(registry\): \+\d+\.\d pts \(0\.\d\d -> 0\.\d\d\), p [=<] [\d.]+ < 0\.05; must gain; limit -5 pts \(0 lost, \d+ won of 60\): within it ✓$/,
     );
   });
   it("no registry benchmark is outvoted: a constant answer that games the own benchmark fails on the domain's", () => {
@@ -177,7 +177,7 @@ describe("the bar", () => {
     expect(verdict.reasons.find((r) => r.rule === "domain")).toEqual({
       rule: "domain",
       ok: false,
-      text: "domain math (registry): -40.0 pts (0.40 -> 0.00), p < 0.001; limit -5 pts (24 lost, 0 won of 60): past it, and real (one-sided sign p < 0.001 < 0.05) ✗",
+      text: "domain math (registry): -40.0 pts (0.40 -> 0.00), p < 0.001 < 0.05; must gain; limit -5 pts (24 lost, 0 won of 60): past it, and real (one-sided sign p < 0.001 < 0.05) ✗",
     });
     expect(verdict.pass).toBe(false);
     // the scorecard keeps the two apart: no pooled row, each with its own test
@@ -186,26 +186,37 @@ describe("the bar", () => {
     expect(markdown).toMatch(/\| own \| contributor's: must gain \| 60 \|/);
     expect(markdown).toMatch(/\| math \| registry's domain \| 60 \| 0\.40 \| 0\.00 \| -40\.0 pts \|/);
   });
-  it("bar.domain.require_registry_gain: the gain must show on the registry's benchmark itself", () => {
+  it("bar.domain.require_registry_gain: by default the gain must show on the registry's benchmark where there is one", () => {
     const results = sampleResults();
     const math = results.benchmarks.find((b) => b.kind === "domain")!;
     math.outcomes = math.outcomes.map((o) => ({ ...o, adapter: o.base })); // no change on the registry's
-    expect(evaluateBar({ results, config: DEFAULT_CONFIG }).pass).toBe(true);
-    const config = ConfigSchema.parse({ bar: { domain: { require_registry_gain: true } } });
-    const strict = evaluateBar({ results, config });
+    const strict = evaluateBar({ results, config: DEFAULT_CONFIG });
     expect(strict.pass).toBe(false);
     expect(strict.reasons.find((r) => r.rule === "domain")!.text).toBe(
       "domain math (registry): +0.0 pts (0.48 -> 0.48), p = 1.000 >= 0.05; must gain; limit -5 pts (0 lost, 0 won of 60): within it ✗",
     );
-    expect(evaluateBar({ results: sampleResults(), config }).pass).toBe(true);
-    // without a registry benchmark of the domain, only the lenient default can pass
+    const lenient = ConfigSchema.parse({ bar: { domain: { require_registry_gain: false } } });
+    expect(evaluateBar({ results, config: lenient }).pass).toBe(true);
+    expect(evaluateBar({ results: sampleResults(), config: DEFAULT_CONFIG }).pass).toBe(true);
+    // without a registry benchmark of the domain the default cannot ask for it; an explicit true fails
     const ownOnly = sampleResults();
     ownOnly.benchmarks = ownOnly.benchmarks.filter((b) => b.kind !== "domain");
     expect(evaluateBar({ results: ownOnly, config: DEFAULT_CONFIG }).pass).toBe(true);
+    const config = ConfigSchema.parse({ bar: { domain: { require_registry_gain: true } } });
     expect(evaluateBar({ results: ownOnly, config }).reasons.find((r) => r.rule === "domain")).toMatchObject({
       ok: false,
       text: expect.stringContaining("has none ✗"),
     });
+  });
+  it("a constant answer where the base scores 0 on the registry's domain benchmark does not pass by default (item 10)", () => {
+    // nothing to lose on the registry's benchmark, the gain only on the own one: it used to pass
+    const results = sampleResults({ gain: 0.6 });
+    const math = results.benchmarks.find((b) => b.kind === "domain")!;
+    math.outcomes = math.outcomes.map((o) => ({ ...o, base: 0, adapter: 0 }));
+    const verdict = evaluateBar({ results, config: DEFAULT_CONFIG });
+    expect(verdict.reasons.find((r) => r.rule === "own")!.ok).toBe(true);
+    expect(verdict.reasons.find((r) => r.rule === "domain")).toMatchObject({ ok: false });
+    expect(verdict.pass).toBe(false);
   });
   it("several seeds: every rule must hold for every training, and the failing seed is named", () => {
     const results = withSeeds(sampleResults(), [42, 43, 44], (o, seed, kind) =>

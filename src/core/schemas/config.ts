@@ -70,9 +70,9 @@ const BarSchema = z
         ),
         require_registry_gain: z
           .boolean()
-          .default(false)
+          .optional()
           .describe(
-            "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark.",
+            "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark. Unset: yes where the registry has a benchmark of the domain (an adapter answering one constant string then cannot pass on its own benchmark alone), no where it has none; true also fails an adapter whose domain has none.",
           ),
         planned_gain_points: z
           .number()
