@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { readAppEnvironment } from "../src/app/environment.ts";
+import { parseHiddenPins } from "../src/core/evaluation/hidden-pins.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { expectedResultsFor } from "../src/core/evaluation/benchmarks-for.ts";
@@ -202,5 +205,49 @@ describe("the registry decides what guards an adapter (item 3) and with which se
     expect(own([42, 43, 44])).toEqual([
       `trained with seeds 42, 43, 44, the registry's are ${wanted.join(", ")}`,
     ]);
+  });
+});
+
+describe("hidden benchmarks pinned where only the app and runners read them (item 11)", () => {
+  const pin = (c: string) => c.repeat(64);
+
+  it("complete results hold the pinned hidden files, named by label only", async () => {
+    const expected = await expectedResultsFor({
+      source: registryWithValidAdapter(),
+      adapter: "math-gsm8k",
+      hiddenBenchmarks: 1,
+    });
+    if (typeof expected === "string") throw new Error(expected);
+    const results = sampleResults(); // its hidden benchmark's sha256 is "1" x 64
+    const hiddenProblems = (pins: string[]) =>
+      incompleteness(results, { ...expected, hiddenSha256: pins }).filter(
+        (p) => p.includes("hidden") && !p.includes("budget"),
+      );
+    expect(hiddenProblems([pin("1")])).toEqual([]);
+    const swapped = hiddenProblems([pin("2")]);
+    expect(swapped).toEqual([
+      "hidden 1 is a file the operator did not pin (LORAGATE_HIDDEN_SHA256)",
+      "1 pinned hidden benchmark was not evaluated",
+    ]);
+    expect(swapped.join(" ")).not.toMatch(/[0-9a-f]{12}/); // no hash, no path
+    expect(hiddenProblems([pin("1"), pin("3")])).toEqual(["1 pinned hidden benchmark was not evaluated"]);
+  });
+
+  it("the pins' variable is checked as the app starts: one line when it is malformed", () => {
+    expect(parseHiddenPins(undefined)).toEqual({});
+    expect(parseHiddenPins(`${pin("a")},${pin("b")}`)).toEqual({ pins: [pin("a"), pin("b")] });
+    expect(parseHiddenPins("abc")).toEqual({
+      problem: expect.stringMatching(/^LORAGATE_HIDDEN_SHA256 must be the sha256/),
+    });
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const env = {
+      APP_ID: "1",
+      WEBHOOK_SECRET: "s3cret",
+      PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    };
+    expect(readAppEnvironment({ ...env, LORAGATE_HIDDEN_SHA256: pin("a") })).toHaveProperty("environment");
+    expect(readAppEnvironment({ ...env, LORAGATE_HIDDEN_SHA256: "hidden/math.jsonl" })).toEqual({
+      problems: [expect.stringMatching(/^LORAGATE_HIDDEN_SHA256 must be the sha256/)],
+    });
   });
 });

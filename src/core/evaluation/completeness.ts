@@ -6,6 +6,7 @@
  */
 import type { Results } from "../schemas/results.ts";
 import type { ApplicableBenchmark } from "./benchmarks-for.ts";
+import { hiddenPinProblems } from "./hidden-pins.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
 export const HARNESS_VERSION = "loragate-eval/4"; // 4: maintainers' benchmarks under the registry's budget
@@ -20,6 +21,8 @@ export interface ExpectedResults {
   harness: string;
   /** Trainings the bar asks for (config bar.seeds); absent: 1. */
   seeds?: number;
+  /** The operator's sha256 pins of the hidden benchmarks (LORAGATE_HIDDEN_SHA256), when set. */
+  hiddenSha256?: readonly string[];
   /** The seeds they train with (trainingSeeds), when the commit is known. */
   seedList?: readonly number[];
 }
@@ -70,6 +73,7 @@ export function incompleteness(results: Results, expected: ExpectedResults): str
   const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
+  if (expected.hiddenSha256) problems.push(...hiddenPinProblems(hidden, expected.hiddenSha256));
   for (const benchmark of hidden) {
     if (expected.hiddenMaxTokens !== undefined && benchmark.max_tokens !== expected.hiddenMaxTokens)
       problems.push(budgetProblem(benchmark.name, benchmark.max_tokens, expected.hiddenMaxTokens));
