@@ -12,7 +12,9 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run -s build && npm prune --omit=dev --ignore-scripts
+# The runtime keeps no optional packages: those are llama.cpp's prebuilt binaries (about 700 MB), which
+# the app never loads (test/deploy.test.ts starts the app from this stage's files alone).
+RUN npm run -s build && npm prune --omit=dev --omit=optional --ignore-scripts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LOG_FORMAT=json

@@ -1,10 +1,80 @@
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
+import { CPUS, scaled } from "./test/support/load.ts";
+
+/**
+ * Files that run alone, one at a time after all the others: those that assert how long something takes
+ * (a signal answered, a stall bounded, an answer within a second) or send signals, and those that train
+ * with torch, which wants every CPU. Everything else runs in parallel, a file per CPU.
+ */
+const ALONE = [
+  "action", // the trainer cancelled by SIGINT/SIGTERM
+  "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
+  "app-github-timeout",
+  "app-journey",
+  "app-kills", // SIGKILL at every step, then the reconciler's catch-up against a deadline
+  "app-readiness",
+  "app-replicas", // three app processes and a redis-server against one throttle
+  "app-operations",
+  "app-process",
+  "app-real-conditions",
+  "cli", // an interrupted check; the demo that retrains
+  "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
+  "hostile-artifacts",
+  "hostile-datasets",
+  "hostile-fifos",
+  "hostile-scoring",
+  "hostile-routing", // the router's cost at 2,000 keywords against 20, as a ratio
+  "hostile-signals",
+  "locollm-import", // retrains from LocoLLM's conversations
+  "units", // streamLines: event-loop turns counted against the time it took
+  "retrain",
+  "trainer", // SIGTERM mid-training
+].map((name) => `test/${name}.test.ts`);
+
+/** Trainings the suite shares (test/support/shared-trainer.mjs): the files that make them go first. */
+const TRAIN_FIRST = ["test/retrain.test.ts"];
+
+/** The base order (slowest first, from the last run), with the files that make shared trainings ahead. */
+class TrainFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const first = (f: TestSpecification) => TRAIN_FIRST.some((name) => f.moduleId.endsWith(name));
+    const sorted = await super.sort(files);
+    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
+  }
+}
+
+/** What both projects share; not `extends: true`, which would run the global setup once more per project. */
+const COMMON = { testTimeout: scaled(60_000), hookTimeout: scaled(60_000), pool: "forks" } as const;
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    pool: "forks",
     globalSetup: ["test/support/temp-folder.ts"],
+    // one order for the run (vitest reads the sequencer here, not per project)
+    sequence: { sequencer: TrainFirst },
+    projects: [
+      {
+        test: {
+          ...COMMON,
+          name: "parallel",
+          include: ["test/**/*.test.ts"],
+          exclude: ALONE,
+          maxWorkers: CPUS,
+          // torch (the tokenizer tests' Python) gets one thread: the other files have the other CPUs
+          env: { OMP_NUM_THREADS: "1" },
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...COMMON,
+          name: "alone",
+          include: ALONE,
+          fileParallelism: false,
+          env: { OMP_NUM_THREADS: String(CPUS) },
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -63,6 +63,12 @@ function timeCli(args: string[], runs: number): { seconds: number[]; median: num
   return { seconds, median: seconds[Math.floor(runs / 2)]!, stdout };
 }
 
+/** Median wall seconds of `runs` `loragate check` processes on the built CLI, and the documents they check. */
+export function checkProcessSeconds(train: string, items: string, runs: number) {
+  const { dir, docs } = checkRegistry(train, items);
+  return { docs, seconds: timeCli(["check", dir, "--format", "json"], runs).median };
+}
+
 /**
  * Median wall seconds of `runs` `loragate check` processes on the built CLI, and its document rate;
  * with what bounds it: the CLI's start (`loragate --help`: Node and the bundle's load), the check's own

@@ -15,6 +15,7 @@ import { tinyBase } from "../src/gguf/tiny-base.ts";
 import { TINY_SHAPE, type TinyLlamaShape } from "../src/gguf/tiny-llama.ts";
 import { wordProblems } from "../fixtures/contamination-corpus.ts";
 import { mulberry32 } from "../src/core/random.ts";
+import type { Figure } from "./figures.ts";
 
 const root = join(import.meta.dirname, "..");
 const python = checkoutTrainerPython(root);
@@ -55,14 +56,51 @@ const spread = (xs: number[]) => ({
 });
 
 export async function benchTraining(): Promise<Record<string, unknown>> {
+  return {
+    what: `train.py vs a plain PEFT loop on CPU: 500 examples, batch 4, r 16, all 7 projections, ${ROUNDS} alternating runs of each (median, min, max); final loss = the trained adapter's mean answer loss over the 500 examples`,
+    shapes: await measureTraining({ shapes: SHAPES, examples: 500, rounds: ROUNDS }),
+  };
+}
+
+/** The quick mode's figure: the fixture-sized base, 100 examples, one epoch, two runs of each side. */
+export async function quickTraining(): Promise<Figure[]> {
+  if (!existsSync(python)) {
+    if (process.env.LORAGATE_REQUIRE_TRAINER) throw new Error(`no trainer environment at ${python}`);
+    console.log(`training: skipped, no trainer environment at ${python} (npm run trainer:setup)`);
+    return [];
+  }
+  const shapes = await measureTraining({
+    shapes: [{ ...SHAPES[0]!, epochs: 1 }],
+    examples: 100,
+    rounds: 2,
+    // one thread each: torch's spinning threads on a loaded machine move one side more than the other
+    threads: 1,
+  });
+  return [
+    {
+      name: "training.speedup_vs_plain_loop",
+      what: "train.py vs a plain PEFT loop, fixture-sized base, 100 examples, one epoch, two alternating runs each on one thread",
+      value: (shapes.tiny as { speedup_vs_anchor: number }).speedup_vs_anchor,
+      better: "higher",
+    },
+  ];
+}
+
+async function measureTraining(p: {
+  shapes: typeof SHAPES;
+  examples: number;
+  rounds: number;
+  /** Torch's threads (OMP_NUM_THREADS); its default (the cores) when absent. */
+  threads?: number;
+}): Promise<Record<string, unknown>> {
   if (!existsSync(python)) throw new Error(`no trainer environment at ${python}: npm run trainer:setup`);
   const dir = mkdtempSync(join(tmpdir(), "loragate-bench-training-"));
   try {
-    // 500 examples of one to six word problems' text (about 50 to 400 tokens) with a one-sentence
+    // Examples of one to six word problems' text (about 50 to 400 tokens) with a one-sentence
     // answer: lengths vary as the issue's workload does (64-384 tokens)
-    const problems = wordProblems(7, 3000);
+    const problems = wordProblems(7, 6 * p.examples);
     const random = mulberry32(3);
-    const examples = Array.from({ length: 500 }, (_, i) => {
+    const examples = Array.from({ length: p.examples }, (_, i) => {
       const parts = problems.slice(i * 6, i * 6 + 1 + Math.floor(random() * 6));
       const answer = parts.at(-1)!.output;
       return {
@@ -76,7 +114,7 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
     const corpus = examples.map((e) => `${e.instruction}\n\n${e.input}\n${e.output}`);
 
     const shapes: Record<string, unknown> = {};
-    for (const { name, shape, merges, epochs } of SHAPES) {
+    for (const { name, shape, merges, epochs } of p.shapes) {
       const base = tinyBase({ architecture: "qwen3", corpus, merges, shape });
       const folder = join(dir, name);
       mkdirSync(folder, { recursive: true });
@@ -101,7 +139,7 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
         }),
       );
       const runs: Run[] = [];
-      const order = Array.from({ length: ROUNDS }, (_, round) =>
+      const order = Array.from({ length: p.rounds }, (_, round) =>
         round % 2 === 0 ? ["plain", "train.py"] : ["train.py", "plain"],
       ).flat();
       for (const mode of order) {
@@ -109,6 +147,7 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
           encoding: "utf8",
           stdio: ["ignore", "pipe", "ignore"],
           maxBuffer: 1 << 26,
+          env: p.threads ? { ...process.env, OMP_NUM_THREADS: String(p.threads) } : undefined,
         });
         runs.push(JSON.parse(out.trim().split("\n").at(-1)!) as Run);
         const last = runs.at(-1)!;
@@ -143,10 +182,7 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
         loss_curves: { train_py: of("train.py")[0]!.loss, plain: of("plain")[0]!.loss },
       };
     }
-    return {
-      what: `train.py vs a plain PEFT loop on CPU: 500 examples, batch 4, r 16, all 7 projections, ${ROUNDS} alternating runs of each (median, min, max); final loss = the trained adapter's mean answer loss over the 500 examples`,
-      shapes,
-    };
+    return shapes;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

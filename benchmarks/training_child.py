@@ -36,14 +36,14 @@ def held_loss(model, tokenizer) -> float:
     total = 0.0
     with torch.no_grad():
         for example in examples:
-            ids, labels = train.tokenize(tokenizer, example, recipe.max_seq_length)
+            ids, labels = train.tokenize(tokenizer, example, recipe.max_seq_length, recipe.template_kwargs)
             total += train.answer_loss(model.get_base_model(), torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long), torch.tensor([labels])).item()
     return round(total / len(examples), 5)
 
 
 if mode == "train.py":
     staging = Path(tempfile.mkdtemp()) / "out"
-    summary = train.train(recipe, examples, train.StopSignals(), staging, expected=[])
+    summary = train.train(recipe, examples, train.StopSignals(), staging, expected=[], model_sample=None)
     losses = [json.loads(line)["loss"] for line in (staging / "loss.jsonl").read_text().splitlines()]
     result = {"wall_seconds": summary["wall_seconds"], "tokens_per_second": summary["tokens_per_second"]}
     peak = peak_rss_mb()  # before the evaluation below loads a second copy of the model
@@ -63,7 +63,7 @@ else:
     tokenizer = AutoTokenizer.from_pretrained(recipe.base_model)
     model = AutoModelForCausalLM.from_pretrained(recipe.base_model, dtype=torch.float32)
     model = get_peft_model(model, train.lora_config(recipe))
-    encoded = [train.tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
+    encoded = [train.tokenize(tokenizer, e, recipe.max_seq_length, recipe.template_kwargs) for e in examples]
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     model.train()
     losses, tokens, started = [], 0, time.perf_counter()

@@ -25,6 +25,24 @@ const common = {
   logLevel: "warning",
 };
 
+/**
+ * zod's error messages in English only: its namespace export carries ~45 other languages (360 KB, half
+ * of zod in the bundle) that loragate never selects, and every thread that loads zod compiles them.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes("/zod/") ? { path: args.importer, namespace: "zod-locales" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(new URL("../locales/en.js", `file://${args.path}`).pathname)};`,
+      loader: "js",
+      resolveDir: "/",
+    }));
+  },
+};
+
 const [target, outfile] = process.argv.slice(2);
 if (target === "action") {
   await build({
@@ -42,9 +60,12 @@ if (target === "action") {
       worker: src("core/contamination/worker.ts"),
       "dataset-worker": src("core/dataset/dataset-worker.ts"),
       "check-worker": src("cli/check-worker.ts"),
+      // bin/loragate.js starts check's worker from here before it loads main (check-in-worker.ts)
+      "check-in-worker": src("cli/check-in-worker.ts"),
     },
     outdir: new URL("../dist/cli-bundle", import.meta.url).pathname,
     splitting: true,
+    plugins: [zodEnglishOnly],
   });
 } else {
   console.error("usage: node scripts/bundle.mjs action [outfile] | cli");

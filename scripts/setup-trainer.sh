@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the trainer's Python environment: .venv-trainer (or $LORAGATE_TRAINER_VENV) with
-# runners/trainer/requirements-cpu.txt. The tests, the demo and `npm run bench -- training` train with
+# runners/trainer/requirements-cpu.txt, and lm-evaluation-harness for the cross-check test. The tests, the demo and `npm run bench -- training` train with
 # it; without it they use the committed trained fixture adapters, or skip and say so.
 #
 # Where pip is configured with local file:// indexes (machines without PyPI), the first one becomes the
@@ -20,5 +20,10 @@ fi
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r runners/trainer/requirements-cpu.txt \
   2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-"$venv/bin/python" -c 'import torch, transformers, peft; print(f"trainer environment: torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}")'
+# lm-evaluation-harness, for the test that cross-checks the harness with it (runners need none of it).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r runners/trainer/requirements-crosscheck.txt \
+  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps lm-eval==0.4.13 \
+  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+"$venv/bin/python" -c 'import torch, transformers, peft, lm_eval.evaluator; print(f"trainer environment: torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}, lm-eval {lm_eval.__version__}")'
 echo "the trainer's Python: $venv/bin/python"

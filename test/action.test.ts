@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { ActionFailure, runAction, type RunnerSetup } from "../src/action/run-action.ts";
+import { ActionFailure, runAction, runActionStep, type RunnerSetup } from "../src/action/run-action.ts";
 import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
 import { trainingSeeds } from "../src/core/evaluation/seeds.ts";
@@ -25,6 +25,7 @@ import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./suppor
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument, readTree } from "./support/registry.ts";
+import { scaled } from "./support/load.ts";
 
 useNock();
 const fixture = readTree(FIXTURE_ROOT) as Tree;
@@ -96,8 +97,24 @@ describe("the GPU action", () => {
     });
     const summaries: string[] = [];
     const workDir = join(root, "work-seeds");
-    const results = await runAction(inputs(), { ...setup(summaries), workDir });
+    const logged: string[] = [];
+    const log = (line: string) => logged.push(line);
+    const results = await runAction(inputs(), { ...setup(summaries), workDir, log });
     expect(scope.pendingMocks()).toEqual([]);
+    // the base answered once: the second and third seeds reuse its answers (log and results.json say so)
+    const items = results.benchmarks.reduce((n, b) => n + b.outcomes.length, 0);
+    expect(results.base_answers).toMatchObject({
+      passes: 1,
+      items_generated: items,
+      items_reused: 2 * items,
+    });
+    expect(logged).toContain("base model: 1 pass for 3 seeds, " + 2 * items + " answers reused");
+    expect(
+      logged.filter((line) => /items to answer/.test(line) && !/^base model: 0 items/.test(line)),
+    ).toHaveLength(1);
+    expect(summaries[0]).toMatch(
+      /Base model: 1 pass, \d+ answers generated in \d+ s, \d+ reused \(shared by the 3 seeds\)/,
+    );
     // each training got its own seed, in its own folder
     const seeds = trainingSeeds(42, 3, HEAD);
     for (const seed of seeds)
@@ -114,6 +131,104 @@ describe("the GPU action", () => {
     expect(summaries[0]).toContain("| seed | own Δ | domain Δ | every rule holds |");
     expect(summaries[0]).toContain("complete: every benchmark and item evaluated once ✓");
   }, 180_000);
+
+  it("over the registry's threshold: trained once, evaluated by 3 shard jobs, merged into the results.json one runner writes", async () => {
+    const sharded = new Map(fixture) as Tree;
+    const config = fixture.get(".github/loragate.yml") as Buffer;
+    sharded.set(
+      ".github/loragate.yml",
+      Buffer.concat([config, Buffer.from("gpu:\n  shards:\n    answers_per_runner: 200\n")]),
+    );
+    const mock = () =>
+      mockActionPullRequest({
+        fixture: sharded,
+        adapter: "math-gsm8k",
+        pr: PR,
+        baseSha: BASE,
+        headSha: HEAD,
+      });
+    const dir = join(root, "sharded");
+    const trainedDir = join(dir, "loragate-trained");
+    const shardsDir = join(dir, "loragate-shards");
+    mkdirSync(shardsDir, { recursive: true });
+    const job = (name: string, summaries: string[] = []) => ({
+      ...setup(summaries),
+      workDir: join(dir, name, "work"),
+      outDir: join(dir, name, "loragate-out"),
+    });
+
+    mock();
+    const single = await runAction(inputs(), job("single"));
+    // the train job: 240 items x (base + 1 adapter) = 480 answers, 200 a runner: 3 shards
+    mock();
+    const outputs = new Map<string, string>();
+    const trained = await runActionStep(
+      inputs(),
+      { ...job("train"), output: (name, value) => outputs.set(name, value) },
+      { step: "train", trainedDir },
+    );
+    expect(trained).toBeUndefined();
+    expect(outputs.get("shards")).toBe("3");
+    expect(outputs.get("shard-list")).toBe("[0,1,2]");
+    expect(existsSync(join(dir, "train", "loragate-out"))).toBe(false); // nothing for the app yet
+    // the shard jobs, each on a runner of its own; download-artifact gathers their files for the merge
+    for (const index of [0, 1, 2]) {
+      mock();
+      const shardDir = join(dir, `shard-${index}`, "loragate-shard");
+      const part = await runActionStep(inputs(), job(`shard-${index}`), {
+        step: "shard",
+        index,
+        count: 3,
+        trainedDir,
+        shardDir,
+      });
+      expect(part!.shard).toEqual({ index, count: 3 });
+      expect(part!.benchmarks.reduce((n, b) => n + b.outcomes.length, 0)).toBe(80);
+      writeFileSync(
+        join(shardsDir, `shard-${index}.json`),
+        readFileSync(join(shardDir, `shard-${index}.json`)),
+      );
+    }
+    mock();
+    const summaries: string[] = [];
+    const merged = await runActionStep(inputs(), job("merge", summaries), {
+      step: "merge",
+      count: 3,
+      trainedDir,
+      shardsDir,
+    });
+    // what was measured is identical: items, scores, answer tallies, problems, adapter, base, settings
+    const measured = ({ base_answers: _, training: __, ...rest }: typeof single) => ({
+      ...rest,
+      benchmarks: rest.benchmarks.map(({ base_answers: _b, ...b }) => b),
+    });
+    expect(measured(merged!)).toEqual(measured(single));
+    expect(merged!.base_answers).toMatchObject({ passes: 3, items_generated: 240 }); // one pass a shard
+    const out = join(dir, "merge", "loragate-out");
+    expect(ResultsSchema.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")))).toEqual(merged);
+    expect(readFileSync(join(out, "math-gsm8k.gguf"))).toEqual(
+      readFileSync(join(dir, "single", "loragate-out", "math-gsm8k.gguf")),
+    );
+    expect(existsSync(join(out, "loss.jsonl"))).toBe(true);
+    expect(summaries[0]).toContain("complete: every benchmark and item evaluated once ✓");
+
+    // a shard missing, or one evaluated with another adapter, fails the merge and stages nothing
+    rmSync(join(shardsDir, "shard-1.json"));
+    mock();
+    await expect(
+      runActionStep(inputs(), job("merge-missing"), { step: "merge", count: 3, trainedDir, shardsDir }),
+    ).rejects.toThrow("shard 1 of 3 has no results");
+    const other = JSON.parse(readFileSync(join(dir, "shard-1", "loragate-shard", "shard-1.json"), "utf8"));
+    writeFileSync(
+      join(shardsDir, "shard-1.json"),
+      JSON.stringify({ ...other, adapter_sha256: "f".repeat(64) }),
+    );
+    mock();
+    await expect(
+      runActionStep(inputs(), job("merge-other"), { step: "merge", count: 3, trainedDir, shardsDir }),
+    ).rejects.toThrow("the shards do not merge: shard 1 evaluated something else than shard 0");
+    expect(existsSync(join(dir, "merge-other", "loragate-out"))).toBe(false);
+  }, 300_000);
 
   it("a hidden benchmark's text, answers and patterns appear in no output: artifacts, log, job summary", async () => {
     const MARKER = "Quuxplorificationmarker";
@@ -281,7 +396,7 @@ describe("the GPU action", () => {
         const cancel = new AbortController();
         const run = runAction(inputs(), { ...setup(), signal: cancel.signal });
         const started = Date.now();
-        while (!existsSync(pidFile) && Date.now() - started < 60_000) await sleep(50);
+        while (!existsSync(pidFile) && Date.now() - started < scaled(60_000)) await sleep(50);
         const pid = Number(readFileSync(pidFile, "utf8"));
         expect(isRunning(pid)).toBe(true);
         cancel.abort(new ActionFailure("the run was cancelled (SIGINT); nothing was uploaded"));
@@ -337,7 +452,7 @@ describe("the action's entry, as the workflow runs it (action/dist/main.js)", ()
     const workspace = mkdtempSync(join(root, "workspace-"));
     const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "action", "dist", "main.js")], {
       encoding: "utf8",
-      timeout: 60_000, // a hang (a FIFO read for ever) fails the test instead of holding it
+      timeout: scaled(60_000), // a hang (a FIFO read for ever) fails the test instead of holding it
       env: {
         PATH: process.env.PATH,
         GITHUB_REPOSITORY: "octo/registry",

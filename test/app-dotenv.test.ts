@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { scaled } from "./support/load.ts";
 
 const repo = join(import.meta.dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "loragate-dotenv-"));
@@ -24,7 +25,7 @@ function start(env: Record<string, string> = {}) {
       cwd: dir,
       env: { PATH: process.env.PATH, ...env },
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: scaled(60_000),
     },
   );
 }

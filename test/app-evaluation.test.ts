@@ -205,6 +205,37 @@ describe("workflow_run completed -> loragate/evaluate, loragate/bar, one scoreca
     expect(sent.checks[9]!.output.summary).toMatch(reason);
   });
 
+  it.each([
+    [
+      "base.id over 200 characters",
+      (r: Results) => ({ ...r, base: { ...r.base, id: "b".repeat(201) } }),
+      /evaluation\.provenance\.base_id/,
+    ],
+    [
+      "a training time past its bound",
+      (r: Results) => ({ ...r, training: { ...r.training, wall_seconds: 2e8 } }),
+      /evaluation\.training\.wall_seconds/,
+    ],
+  ])(
+    "results the merge could not record fail the bar before the merge, saying why (issue 35 item 7): %s",
+    async (_what, change, field) => {
+      const { scope, sent } = mockGitHub({
+        results: Buffer.from(JSON.stringify(change(complete))),
+        complete: true,
+      });
+      await deliverRun("success");
+      expect(scope.isDone()).toBe(true);
+      expect(sent.checks[9]).toMatchObject({
+        conclusion: "failure",
+        output: { title: "Passes the bar, but its merge could not be recorded" },
+      });
+      expect(sent.checks[9]!.output.summary).toMatch(
+        /the merge could not be recorded in registry\.yaml: what it would write holds a merge record that is invalid at /,
+      );
+      expect(sent.checks[9]!.output.summary).toMatch(field);
+    },
+  );
+
   it("a new version of an imported adapter must beat the imported one's score: none on record fails the bar, saying so", async () => {
     const registry = new Map(fixture);
     registry.set(

@@ -5,8 +5,8 @@ import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
-import { embedMergeRecord, mergeRecord } from "../src/core/evaluation/merge-record.ts";
-import { EvaluationRecordSchema } from "../src/core/site/evaluation-record.ts";
+import { embedMergeRecord, mergeRecord } from "../src/core/registry/merge-record.ts";
+import { EvaluationRecordSchema } from "../src/core/schemas/evaluation-record.ts";
 import { applyMerge } from "../src/core/registry/registry-update.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
 import { API, makeProbot, mockToken, pullRequestPayload, REPO, useNock } from "./support/github.ts";
@@ -207,6 +207,32 @@ describe("pull_request closed + merged -> registry.yaml and LEADERBOARD.md", () 
       expect(scope.isDone()).toBe(true);
       expect(sent.trees).toEqual([]);
     }
+  });
+
+  it("a passing bar whose record cannot be used: nothing written, and the PR says why, once (issue 35 item 7)", async () => {
+    const scope = nock(API);
+    mockToken(scope);
+    const broken = embedMergeRecord({
+      ...record,
+      provenance: { ...record.provenance, head_sha: "not a sha" },
+    });
+    scope
+      .get(`/repos/${REPO}/commits/${HEAD}/check-runs`)
+      .query({ check_name: "loragate/bar", filter: "latest", app_id: "1" })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ id: 9, status: "completed", conclusion: "success", output: { text: broken } }],
+      });
+    scope.get(`/repos/${REPO}/issues/${PR}/comments`).query({ per_page: 100 }).reply(200, []);
+    let comment = "";
+    scope
+      .post(`/repos/${REPO}/issues/${PR}/comments`, (body) => ((comment = body.body), true))
+      .reply(201, { id: 1 });
+    await (await makeProbot()).receive({ id: "m7", name: "pull_request", payload } as never);
+    expect(scope.isDone()).toBe(true);
+    expect(comment).toMatch(
+      /^<!-- loragate:merge-not-recorded -->\n⚠️ loragate did not record this merge in `registry.yaml`: the passing `loragate\/bar` check of \w{7} holds a merge record that is invalid at provenance\.head_sha: .*Nothing was written on `master`/,
+    );
   });
 
   it("409 on every ref update: gives up after 5 attempts, writes nothing, says so on the PR, fails the delivery", async () => {

@@ -8,6 +8,7 @@ import {
   startGitHub,
 } from "./support/app-process.ts";
 import { pullRequestPayload } from "./support/github.ts";
+import { scaled } from "./support/load.ts";
 
 let app: AppProcess | undefined;
 let github: Server | undefined;
@@ -106,7 +107,7 @@ describe("the app as a process, as operators run it", () => {
 
     const answer = await deliver(app, "pull_request", payload);
     expect(answer.status).toBe(200);
-    expect(answer.ms).toBeLessThan(1000);
+    expect(answer.ms).toBeLessThan(scaled(1000));
     expect(completed).toBeUndefined(); // the work is still running
 
     app.child.kill("SIGTERM"); // mid-work: the app finishes it, then exits
@@ -133,10 +134,10 @@ describe("the app as a process, as operators run it", () => {
     app = await startApp({}, stub.port);
     const answers = await Promise.all(payloads.map((p) => deliver(app!, "pull_request", p)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(scaled(1000));
     // every PR's work ends in its log line, written once GitHub has answered its last write
     const logged = () => [2, 3, 4].filter((n) => app!.log().includes(`Codertocat/Hello-World#${n} `));
-    await expect.poll(logged, { timeout: 20_000 }).toEqual([2, 3, 4]);
+    await expect.poll(logged, { timeout: scaled(20_000) }).toEqual([2, 3, 4]);
     expect(completed).toBe(3);
   });
 
@@ -154,7 +155,7 @@ describe("the app as a process, as operators run it", () => {
         .split("\n")
         .map((l) => JSON.parse(l) as { level: number; msg: string })
         .filter((l) => l.level >= 50);
-    await expect.poll(() => failed().length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => failed().length, { timeout: scaled(10_000) }).toBe(1);
     expect(failed()[0]!.msg).toMatch(
       /^Codertocat\/Hello-World#2: GitHub answered 404 to GET http:\/\/127\.0\.0\.1:\d+\/api\/v3\/repos\/Codertocat\/Hello-World\/commits\/\w+\/check-runs/,
     );

@@ -9,6 +9,7 @@ import { sampleResults } from "../fixtures/sample-results.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
 import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { scaled } from "./support/load.ts";
 
 // Issue 26: the app as a process against a stateful GitHub stand-in that loses answers, hangs and
 // fails for a while. What GitHub holds at the end is what is asserted.
@@ -59,7 +60,8 @@ async function start(github: FakeGitHub, env: Record<string, string> = {}) {
   return app;
 }
 
-const until = (what: () => unknown, timeout = 60_000) => expect.poll(what, { timeout, interval: 100 });
+const until = (what: () => unknown, timeout = scaled(60_000)) =>
+  expect.poll(what, { timeout, interval: 100 });
 
 /** A valid training set of about `bytes` bytes (distinct arithmetic examples). */
 function trainingSet(bytes: number): Buffer {
@@ -81,13 +83,13 @@ function trainingSet(bytes: number): Buffer {
 const peakRssMb = (pid: number) =>
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () => {
+describe("the app under real conditions (issue 26)", { timeout: scaled(180_000) }, () => {
   it("a PR with a 50 MB training set validates and is sent to the GPU; the blob is read raw, memory bounded", async () => {
     const { github, openPullRequest, checksOf } = registryOnGitHub();
     const pr = openPullRequest(2, new Map([[DATASET, trainingSet(50 << 20)]]));
     await start(github);
     await deliver(app!, "pull_request", pr.payload);
-    await until(() => checksOf(pr.head, "loragate/validate")[0]?.status, 150_000).toBe("completed");
+    await until(() => checksOf(pr.head, "loragate/validate")[0]?.status, scaled(150_000)).toBe("completed");
     expect(checksOf(pr.head, "loragate/validate")[0]).toMatchObject({ conclusion: "success" });
     await until(() => github.dispatches.length).toBe(1);
     const peak = peakRssMb(app!.child.pid!);
@@ -207,8 +209,10 @@ describe("the app under real conditions (issue 26)", { timeout: 180_000 }, () =>
     });
     completed.repository.default_branch = github.branch;
     await killedAt(/^GET \/actions\/artifacts\/\d+\/zip$/, "workflow_run", completed);
-    await until(() => checksOf(first.head, "loragate/bar").map((c) => c.conclusion)).toEqual(["success"]);
-    expect(checksOf(first.head, "loragate/evaluate").map((c) => c.conclusion)).toEqual(["success"]);
+    await until(() => checksOf(first.head, "loragate/evaluate").map((c) => c.conclusion)).toEqual([
+      "success",
+    ]);
+    expect(checksOf(first.head, "loragate/bar").map((c) => c.conclusion)).toEqual(["success"]);
     await until(() => github.comments.filter((c) => c.body.includes("loragate scorecard")).length).toBe(1);
 
     // 5. merge: killed while writing the registry commit

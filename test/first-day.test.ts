@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +22,7 @@ import { cli } from "./support/cli.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { scaled } from "./support/load.ts";
 
 // A maintainer's and an operator's first day, as docs/operator-guide.md tells it: every command below is
 // a line of the guide (checked first), run with the guide's names mapped to this test's folders.
@@ -34,6 +36,7 @@ const names: Record<string, string> = {
   "base-hf": join(work, "base-hf"),
   COMMIT: REVISION,
   NAME: "math-gsm8k",
+  "register-app.html": join(work, "register-app.html"),
 };
 
 /** Runs a `loragate ...` line of the guide, after checking that the guide has it word for word. */
@@ -57,7 +60,7 @@ afterAll(async () => {
 
 describe(
   "first day: from loragate init to a merged adapter, following the operator guide",
-  { timeout: 180_000 },
+  { timeout: scaled(180_000) },
   () => {
     it("init, pin-base, check, the app from .env, a contributor's PR validated, evaluated, merged", async () => {
       const registry = names["my-registry"]!;
@@ -79,6 +82,31 @@ describe(
         "loragate pin-base --gguf base.gguf --hf-base base-hf --revision COMMIT my-registry",
       );
       expect(pinned).toMatchObject({ code: 0, stderr: "" });
+      // what pin-base writes: the quantization the GGUF records (the fixture base is F32), not the template's
+      expect(guide).toContain("quantization: Q4_K_M # what the GGUF records as its file type");
+      expect(
+        parseDocument(readFileSync(registryFile, "utf8")).getIn(["base", "inference", "quantization"]),
+      ).toBe("F32");
+
+      // ... the release the workflows run: the action's commit and the site tarball's sha256 (step 0's)
+      const placeholder = "loragate/loragate/action@0000000000000000000000000000000000000000";
+      expect(guide).toContain(placeholder);
+      for (const name of ["LORAGATE_TARBALL", "LORAGATE_SHA256"]) expect(guide).toContain(name);
+      const workflowsDir = join(registry, ".github", "workflows");
+      const unpinned = await cli("check", registry);
+      expect(unpinned.stdout).toContain(
+        "warning uses: the loragate action is pinned to the placeholder commit",
+      );
+      const evaluate = readFileSync(join(workflowsDir, "loragate.yml"), "utf8");
+      writeFileSync(
+        join(workflowsDir, "loragate.yml"),
+        evaluate.replaceAll(placeholder, `loragate/loragate/action@${"a".repeat(40)}`),
+      );
+      const site = readFileSync(join(workflowsDir, "loragate-site.yml"), "utf8");
+      writeFileSync(
+        join(workflowsDir, "loragate-site.yml"),
+        site.replace(/LORAGATE_SHA256: "0{64}"/, `LORAGATE_SHA256: "${"b".repeat(64)}"`),
+      );
       const check = await guideCommand("loragate check my-registry");
       expect(check.code).toBe(0);
       expect(check.stdout).not.toContain("warning");
@@ -90,16 +118,56 @@ describe(
       const baseSha = github.commit(files(registry));
       github.labels.set(42, ["adapter-proposal", "approved"]); // the proposal the adapter cites
 
-      // 4. Deploy the app: .env from .env.example, started in the folder that holds it.
-      expect(guide).toContain("cp .env.example .env");
-      writeFileSync(join(work, "app.pem"), privateKey);
-      writeFileSync(
-        join(work, ".env"),
-        readFileSync(join(repo, ".env.example"), "utf8")
-          .replace(/^APP_ID=$/m, "APP_ID=1")
-          .replace(/^PRIVATE_KEY_PATH=$/m, "PRIVATE_KEY_PATH=app.pem")
-          .replace(/^WEBHOOK_SECRET=$/m, `WEBHOOK_SECRET=${SECRET}`),
+      // 2. Register the App: the manifest page from app.yml, under the operator's name and URL ...
+      const page = await guideCommand(
+        "loragate app-manifest --name loragate-my-org --webhook-url https://YOUR-HOST/api/github/webhooks --out register-app.html",
       );
+      expect(page.code).toBe(0);
+      const form = readFileSync(names["register-app.html"]!, "utf8");
+      const appManifest = JSON.parse(
+        /name="manifest" value="([^"]*)"/
+          .exec(form)![1]!
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, "&"),
+      );
+      const appYml = parseDocument(readFileSync(join(repo, "app.yml"), "utf8")).toJS();
+      expect(appManifest).toMatchObject({
+        name: "loragate-my-org",
+        default_permissions: appYml.default_permissions,
+        default_events: appYml.default_events,
+      });
+      // ... the guide's table says each permission at the level app.yml asks, and each event
+      const permissionNames: Record<string, string> = {
+        checks: "Checks",
+        actions: "Actions",
+        contents: "Contents",
+        pull_requests: "Pull requests",
+        issues: "Issues",
+        members: "Members (organization)",
+        metadata: "Metadata",
+      };
+      for (const [key, level] of Object.entries(appYml.default_permissions as Record<string, string>))
+        expect(guide).toMatch(
+          new RegExp(
+            `^\\| ${permissionNames[key]!.replace(/[()]/g, "\\$&")} +\\| ${level === "write" ? "read & write" : "read"} +\\|`,
+            "m",
+          ),
+        );
+      for (const event of appYml.default_events as string[])
+        expect(guide).toMatch(
+          new RegExp(`^\\| ${event.replace("_", " ").replace(/^./, (c) => c.toUpperCase())} +\\|`, "m"),
+        );
+      // ... and GitHub's answer to the code traded by the guide's own lines into app.pem and .env
+      writeFileSync(
+        join(work, "app.json"),
+        JSON.stringify({ id: 1, slug: "loragate-my-org", pem: privateKey, webhook_secret: SECRET }),
+      );
+      const shellLines = guide.split("\n").filter((line) => /^(node -e |rm app\.json$)/.test(line));
+      expect(shellLines).toHaveLength(2);
+      for (const line of shellLines) execFileSync("bash", ["-eo", "pipefail", "-c", line], { cwd: work });
+      expect(readFileSync(join(work, "app.pem"), "utf8")).toBe(privateKey);
+
+      // 4. Deploy the app: started in the folder that holds .env.
       const stub = await startGitHub(github.route);
       server = stub.server;
       app = await startApp(
@@ -133,7 +201,7 @@ describe(
       opened.pull_request.author_association = "OWNER";
       expect((await deliver(app, "pull_request", opened)).status).toBe(200);
       const checkOf = (name: string) => github.checks.findLast((c) => c.head_sha === head && c.name === name);
-      const until = (what: () => unknown) => expect.poll(what, { timeout: 60_000, interval: 100 });
+      const until = (what: () => unknown) => expect.poll(what, { timeout: scaled(60_000), interval: 100 });
       await until(() => github.dispatches.length).toBe(1);
       expect(checkOf("loragate/validate")).toMatchObject({ status: "completed", conclusion: "success" });
 

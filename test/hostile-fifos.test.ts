@@ -4,15 +4,15 @@
  * and the pending open then kept the process alive past SIGTERM.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readBenchmarkFile } from "../src/io/benchmark-file.ts";
 import { sha256File } from "../src/io/sha256-file.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { scaled } from "./support/load.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-hostile-fifos-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("hostile-fifos");
 const fifo = join(dir, "hidden.jsonl");
 execFileSync("mkfifo", [fifo]);
 const item = JSON.stringify({ id: "h-1", instruction: "Add 2 and 2.", input: "", expected_output: "4" });
@@ -55,7 +55,7 @@ describe("a hidden benchmark file that is no regular file is refused at once", (
     });
     let stdout = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), scaled(20_000));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     clearTimeout(timer);
     expect(code).toBe(3);

@@ -5,40 +5,19 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { writeSiteRegistry } from "../fixtures/site-registry.ts";
-import { runCli } from "../src/cli/main.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { cli } from "./support/cli.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-hostile-links-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("hostile-links");
 
 const OUTSIDE_TEXT = "OUTSIDE-THE-REGISTRY-7f3a";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
 
 /** Moves `root/rel` out of `root` and leaves a symlink to it in its place. */
 function linkOut(root: string, rel: string, name: string): string {

@@ -2,19 +2,19 @@
  * Evaluation records holding numbers no score can be (issue 27, item 16): refused when read, named in
  * the skipped list, so the page never shows "Infinity" for an interval or draws a loss at NaN coordinates.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeSiteRegistry } from "../fixtures/site-registry.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { runCli } from "../src/cli/main.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
-import { evaluationRecord, EvaluationRecordSchema } from "../src/core/site/evaluation-record.ts";
+import { evaluationRecord } from "../src/core/registry/merge-record.ts";
+import { EvaluationRecordSchema } from "../src/core/schemas/evaluation-record.ts";
+import { scratchFolder } from "./support/scratch.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-hostile-site-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("hostile-site");
 const RECORD = "evaluations/math-gsm8k/0.2.0.json";
 
 async function site(...args: string[]) {

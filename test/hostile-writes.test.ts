@@ -1,34 +1,14 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { writeSiteRegistry } from "../fixtures/site-registry.ts";
-import { runCli } from "../src/cli/main.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { cli } from "./support/cli.ts";
 
 // What the CLI's writing commands (import, site) do with an --out that would destroy what the user keeps,
 // or that cannot be written: exit 2 with one line naming the folder, and nothing of the user's lost.
-const dir = mkdtempSync(join(tmpdir(), "loragate-hostile-writes-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const dir = scratchFolder("hostile-writes");
 
 const NO_STACK = /\n\s+at \S+ \(/;
 

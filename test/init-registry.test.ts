@@ -1,24 +1,17 @@
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { renderConfigTemplate } from "../src/core/registry/config-template.ts";
 import { pinBase } from "../src/core/registry/pin-base.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
+import { registryFiles } from "../src/cli/init-command.ts";
 import { cli } from "./support/cli.ts";
+import { scratchFolder } from "./support/scratch.ts";
 
-const tmp = mkdtempSync(join(tmpdir(), "loragate-init-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchFolder("init");
 let n = 0;
 const fresh = () => join(tmp, `case-${++n}`);
 
@@ -31,17 +24,23 @@ const REGISTRY_FILES = [
   ".github/ISSUE_TEMPLATE/adapter-proposal.yml",
 ];
 
-/** A training base's folder and GGUF as a maintainer downloads them. */
+/** A training base's folder and GGUF as a maintainer downloads them (the GGUF: a real one, F32). */
 function baseFiles(dir: string): { gguf: string; hf: string } {
   const hf = join(dir, "hf-base");
   mkdirSync(join(hf, ".cache", "huggingface"), { recursive: true });
   writeFileSync(join(hf, "config.json"), '{"model_type": "llama"}');
   writeFileSync(join(hf, "model.safetensors"), Buffer.alloc(1024, 7));
   writeFileSync(join(hf, ".cache", "huggingface", "download.lock"), "");
-  const gguf = join(dir, "base-q4_k_m.gguf");
-  writeFileSync(gguf, Buffer.from("GGUF tiny"));
+  const gguf = join(dir, "base-f32.gguf");
+  writeFileSync(gguf, tinyLlamaGguf({ weights: "F32" }));
   return { gguf, hf };
 }
+
+/** The 1-based line of a shipped workflow template that holds `text`. */
+const lineOf = (workflow: string, text: string) =>
+  readFileSync(join(import.meta.dirname, "..", "templates", "workflows", workflow), "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes(text)) + 1;
 
 const sha256 = (path: string) => execFileSync("sha256sum", [path], { encoding: "utf8" }).split(" ")[0];
 
@@ -55,8 +54,14 @@ describe("loragate init", () => {
     expect(check.code).toBe(0);
     const report = JSON.parse(check.stdout);
     expect(
-      report.registry.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`),
+      report.registry.findings.map(
+        (f: { rule: string; field: string; file: string; line: number }) =>
+          `${f.rule} ${f.field}${f.rule === "unpinned-release" ? ` ${f.file}:${f.line}` : ""}`,
+      ),
     ).toEqual([
+      // the release each workflow runs: the placeholders until the operator sets them, at their lines
+      `unpinned-release LORAGATE_SHA256 .github/workflows/loragate-site.yml:${lineOf("loragate-site.yml", "LORAGATE_SHA256:")}`,
+      `unpinned-release uses .github/workflows/loragate.yml:${lineOf("loragate.yml", "loragate/loragate/action@")}`,
       "unpinned-base base.training.revision",
       "unpinned-base base.training.files",
       "unpinned-base base.inference.file",
@@ -110,7 +115,106 @@ describe("loragate init", () => {
   });
 });
 
+describe("CONTRIBUTING.md, as init writes it", () => {
+  /** The fenced blocks of a markdown text, in order, with their language. */
+  const blocks = (markdown: string) =>
+    [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, text: m[2]! }));
+  /** A distinct word per number (a, b, ..., ba, ...): lines differ in words, not only in digits. */
+  const word = (n: number): string =>
+    (n >= 26 ? word(Math.floor(n / 26) - 1) : "") + String.fromCharCode(97 + (n % 26));
+
+  it("followed to the letter, the adapter it describes passes check with no finding", async () => {
+    const dir = fresh();
+    expect((await cli("init", dir)).code).toBe(0);
+    const guide = readFileSync(join(dir, "CONTRIBUTING.md"), "utf8");
+    const [layout, training, benchmark, manifest, command] = blocks(guide);
+    expect([layout, training, benchmark, manifest, command].map((b) => b?.lang)).toEqual([
+      "",
+      "json",
+      "json",
+      "yaml",
+      "sh",
+    ]);
+    // its adapter.yaml as written, in the folder its layout names
+    const name = parseDocument(manifest!.text).get("name") as string;
+    const files = layout!.text
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [path, what] = line.split(/\s+# /) as [string, string];
+        return {
+          path: join(dir, path.trim().replace("<name>", name)),
+          least: Number(/at least (\d+)/.exec(what)?.[1] ?? 0),
+        };
+      });
+    const [manifestFile, trainFile, benchmarkFile, logFile] = files as [
+      (typeof files)[0],
+      (typeof files)[0],
+      (typeof files)[0],
+      (typeof files)[0],
+    ];
+    expect(manifestFile.path.endsWith("adapter.yaml")).toBe(true);
+    mkdirSync(join(trainFile.path, ".."), { recursive: true });
+    mkdirSync(join(benchmarkFile.path, ".."), { recursive: true });
+    writeFileSync(manifestFile.path, manifest!.text);
+    // as many lines as it asks for, each of the form it shows, each one distinct
+    const example = JSON.parse(training!.text);
+    writeFileSync(
+      trainFile.path,
+      Array.from({ length: trainFile.least }, (_, i) =>
+        JSON.stringify({ ...example, input: `${example.input} Shop ${word(i)}.` }),
+      ).join("\n") + "\n",
+    );
+    const item = JSON.parse(benchmark!.text);
+    writeFileSync(
+      benchmarkFile.path,
+      Array.from({ length: benchmarkFile.least }, (_, i) =>
+        JSON.stringify({
+          ...item,
+          id: `q-${String(i + 1).padStart(4, "0")}`,
+          input: `${item.input} Class ${word(i)} counts again.`,
+        }),
+      ).join("\n") + "\n",
+    );
+    writeFileSync(logFile.path, "Trained on one GPU for an hour; the loss fell from 2.1 to 0.4.\n");
+
+    expect(command!.text.trim()).toBe(`loragate check . --adapter ${name}`);
+    const check = await cli("check", dir, "--adapter", name, "--format", "json");
+    expect(check.code).toBe(0);
+    const report = JSON.parse(check.stdout);
+    expect(report.adapters).toEqual([expect.objectContaining({ name, ok: true, findings: [] })]);
+    // the registry's own warnings are the operator's (base and release still to pin), none of the adapter's
+    expect(report.registry.findings.filter((f: { rule: string }) => !f.rule.startsWith("unpinned-"))).toEqual(
+      [],
+    );
+  });
+
+  it("says what check checks: the layout's files, the bar's minimums and settings, the evaluation types", () => {
+    const guide = registryFiles().get("CONTRIBUTING.md")!;
+    expect(guide).toContain(`adapters/<name>/TRAINING_LOG.md`);
+    expect(guide).not.toContain("training/TRAINING_LOG.md");
+    expect(guide).toContain(`at least ${DEFAULT_CONFIG.bar.min_train_examples} unique`);
+    expect(guide).toContain(`\`bar.domain.max_p_value: ${DEFAULT_CONFIG.bar.domain.max_p_value}\``);
+    expect(guide).not.toMatch(/pooled|bootstrap|ood_benchmarks: \[/);
+    expect(guide).toContain("base: my-base-2026 #");
+  });
+});
+
 describe("loragate pin-base", () => {
+  it.each([
+    ["Q8_0", "Q8_0"],
+    ["F16", "F16"],
+  ] as const)("writes the quantization a %s GGUF records (general.file_type)", async (weights, expected) => {
+    const dir = fresh();
+    await cli("init", dir);
+    const { hf } = baseFiles(join(tmp, `quantized-${weights}`));
+    const gguf = join(tmp, `quantized-${weights}`, "base.gguf");
+    writeFileSync(gguf, tinyLlamaGguf({ weights }));
+    expect((await cli("pin-base", "--gguf", gguf, "--hf-base", hf, dir)).code).toBe(0);
+    const base = parseDocument(readFileSync(join(dir, "registry.yaml"), "utf8")).toJS().base;
+    expect(base.inference.quantization).toBe(expected);
+  });
+
   it("pins the GGUF and every file the trainer loads; check then has nothing left to pin", async () => {
     const dir = fresh();
     await cli("init", dir);
@@ -119,11 +223,9 @@ describe("loragate pin-base", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("left out, never loaded: .cache");
     const base = parseDocument(readFileSync(join(dir, "registry.yaml"), "utf8")).toJS().base;
-    expect(base.inference).toEqual({
-      quantization: "Q4_K_M",
-      file: "base-q4_k_m.gguf",
-      sha256: sha256(gguf),
-    });
+    // the quantization is what the file is: the template's Q4_K_M guess is replaced by the GGUF's file type
+    expect(base.inference).toEqual({ quantization: "F32", file: "base-f32.gguf", sha256: sha256(gguf) });
+    expect(r.stdout).toContain("quantization F32 (read from the file)");
     expect(base.training).toMatchObject({
       revision: "abc1234",
       files: {
@@ -133,7 +235,11 @@ describe("loragate pin-base", () => {
     });
     const check = await cli("check", dir, "--format", "json");
     expect(check.code).toBe(0);
-    expect(JSON.parse(check.stdout).registry.findings).toEqual([]);
+    expect(
+      JSON.parse(check.stdout).registry.findings.filter(
+        (f: { rule: string }) => f.rule !== "unpinned-release",
+      ),
+    ).toEqual([]);
   });
 
   it("keeps every other line byte for byte: comments, flow maps, quoting; quotes a hash of digits alone", () => {
@@ -212,7 +318,10 @@ adapters:
     writeFileSync(join(oddName, "a b.json"), "{}");
     const ggufLink = join(work, "link.gguf");
     symlinkSync(gguf, ggufLink);
+    const notGguf = join(work, "not-a-model.gguf");
+    writeFileSync(notGguf, "GGUF tiny");
     const cases: [string[], string][] = [
+      [["--gguf", notGguf, "--hf-base", hf], `--gguf ${notGguf} is not a GGUF model`],
       [["--gguf", gguf, "--hf-base", linked], `${join(linked, "config.json")} is a symbolic link`],
       [
         ["--gguf", gguf, "--hf-base", withFifo],

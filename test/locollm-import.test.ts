@@ -4,15 +4,13 @@
  * from its chat data by train.py and evaluated on the imported registry, as the runners would.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { parseDocument } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { trainAdapter } from "../src/action/train-adapter.ts";
-import { runCli } from "../src/cli/main.ts";
 import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
@@ -30,9 +28,11 @@ import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+import { scaled } from "./support/load.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { cli } from "./support/cli.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-locollm-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("locollm");
 const loco = join(dir, "locollm");
 writeLocoLLMFixture(loco);
 const base = fixtureBaseOf(FIXTURE_ROOT);
@@ -40,17 +40,6 @@ const baseGguf = join(dir, "tiny-llama-fixture-f32.gguf");
 writeFileSync(baseGguf, base.gguf);
 const REVISION = "0000000000000000000000000000000000000001";
 const FIXTURE_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
-
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
 const importTo = (out: string, ...flags: string[]) => cli("import", "locollm", loco, "--out", out, ...flags);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk the YAML freely
 const yamlAt = (path: string) => load(readFileSync(path, "utf8")) as Record<string, any>;
@@ -85,6 +74,11 @@ describe("loragate import locollm", () => {
         `missing-file adapters/${name}/adapter.yaml`,
         `too-few-benchmark-items adapters/${name}/eval/benchmark.jsonl`,
       ]);
+    // every item of the imported analysis benchmark is valid as it is, with no warning per line
+    const benchmarkFindings = report.adapters
+      .find((a) => a.name === "analysis")!
+      .findings.filter((f) => f.file.endsWith("benchmark.jsonl") && f.rule !== "too-few-benchmark-items");
+    expect(benchmarkFindings).toEqual([]);
     // and what the import could not know, said as warnings: the base is not pinned yet
     expect(report.registry.findings.map((f) => `${f.severity} ${f.rule} ${f.field}`)).toEqual([
       "warning unpinned-base base.training.revision",
@@ -220,7 +214,14 @@ describe("loragate import locollm", () => {
       },
     });
     expect(yamlAt(join(out, "adapters/code/adapter.yaml")).authors).toEqual(["Bob Jones"]);
-    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).evaluation).toEqual({ type: "keywords" });
+    // LocoLLM's analysis scoring (the answer appears in the response); its per-line eval_type says the same
+    expect(yamlAt(join(out, "adapters/analysis/adapter.yaml")).evaluation).toEqual({ type: "contains" });
+    const analysis = readFileSync(join(out, "adapters/analysis/eval/benchmark.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(analysis.map((line) => Object.keys(JSON.parse(line)).sort())).toEqual(
+      Array(20).fill(["expected_output", "id", "input", "instruction"]),
+    );
     expect(readFileSync(join(out, "adapters/math/training_data.jsonl"))).toEqual(
       readFileSync(join(loco, "adapters/math/training_data.jsonl")),
     );
@@ -375,6 +376,7 @@ function loadedFixtureSha(): string {
 
 describeWithTrainer(
   "the imported registry end to end: train.py on its chat data, llama.cpp on its benchmark",
+  { timeout: scaled(600_000) },
   () => {
     it("the math adapter retrains from LocoLLM's conversations and beats the base on the imported items", async () => {
       const out = join(dir, "end-to-end");
@@ -436,6 +438,6 @@ describeWithTrainer(
       } finally {
         await harness.dispose();
       }
-    }, 600_000);
+    });
   },
 );

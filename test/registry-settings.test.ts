@@ -12,7 +12,7 @@ import { readAppEnvironment } from "../src/app/environment.ts";
 import { parseHiddenPins } from "../src/core/evaluation/hidden-pins.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
-import { expectedResultsFor } from "../src/core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../src/core/contamination/benchmarks-for.ts";
 import { incompleteness } from "../src/core/evaluation/completeness.ts";
 import { renderScorecard } from "../src/core/evaluation/scorecard.ts";
 import { trainingSeeds } from "../src/core/evaluation/seeds.ts";

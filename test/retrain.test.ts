@@ -18,7 +18,8 @@ import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
 import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
 import { FIXTURE_ROOT, loadRegistryDocument, readTree } from "./support/registry.ts";
-import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+import { describeWithTrainer, SHARED_TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
+import { scaled } from "./support/load.ts";
 
 useNock();
 const fixture = readTree(FIXTURE_ROOT) as Tree;
@@ -51,7 +52,7 @@ async function retrain(name: string, head?: Tree) {
     modelCache,
     workDir: join(root, name, "work"),
     outDir: join(root, name, "loragate-out"),
-    trainer: [TRAINER_PYTHON, TRAINER_SCRIPT],
+    trainer: [SHARED_TRAINER_PYTHON, TRAINER_SCRIPT],
     parallel: 8,
     gpu: false,
     hardware: "CI CPU",
@@ -68,7 +69,10 @@ async function retrain(name: string, head?: Tree) {
 const own = (results: Awaited<ReturnType<typeof retrain>>["results"]) =>
   pairedSummary(results.benchmarks.find((b) => b.kind === "own")!.outcomes);
 
-describeWithTrainer("retrained for real (train.py on CPU, llama.cpp, the bar)", () => {
+/** Each test trains once on 2 idle CPUs in about a minute; on a busy machine, as long as the load says. */
+const TRAINING = { timeout: scaled(300_000) };
+
+describeWithTrainer("retrained for real (train.py on CPU, llama.cpp, the bar)", TRAINING, () => {
   it("the fixture adapter, retrained from the PR's data, beats its base and passes the bar", async () => {
     const { results, verdict, out } = await retrain("trained");
     const summary = own(results);
@@ -82,11 +86,11 @@ describeWithTrainer("retrained for real (train.py on CPU, llama.cpp, the bar)", 
     expect(mean(loss.slice(-50))).toBeLessThan(mean(loss.slice(0, 50)) / 5);
     const summaryJson = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     expect(summaryJson).toMatchObject({ examples: 520, steps: 1300, device: "cpu" });
-  }, 300_000);
+  });
 
   it("the same data with shuffled answers is retrained the same way and fails the bar", async () => {
     const { results, verdict } = await retrain("shuffled", shuffledAnswers());
     expect(own(results).adapter).toBeLessThan(0.1);
     expect(verdict.pass).toBe(false);
-  }, 300_000);
+  });
 });

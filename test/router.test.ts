@@ -3,33 +3,21 @@
  * JSON), the gate's two routing findings, and the scorecard's routing section with the in-domain score
  * as routed, on a LocoLLM-shaped repository (fixtures/locollm.ts) imported as users would.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeLocoLLMFixture } from "../fixtures/locollm.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
-import { runCli } from "../src/cli/main.ts";
 import { loadRegistryContext } from "../src/core/registry/registry-context.ts";
 import { BASE_MODEL, keywordRouter } from "../src/core/router/keyword-router.ts";
 import { asRouted, routingSection } from "../src/core/router/routing-section.ts";
 import { scorecardRouting } from "../src/core/router/scorecard-routing.ts";
 import type { Results } from "../src/core/schemas/results.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
+import { scratchFolder } from "./support/scratch.ts";
+import { cli } from "./support/cli.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-router-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTTY: false,
-  });
-  return { code, stdout, stderr };
-}
+const dir = scratchFolder("router");
 
 /** A LocoLLM repository imported, with an optional .github/loragate.yml. */
 async function imported(name: string, config?: string): Promise<string> {

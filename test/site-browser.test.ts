@@ -21,7 +21,7 @@ import {
 } from "../fixtures/site-registry.ts";
 import { runCli } from "../src/cli/main.ts";
 import { pairedSummary } from "../src/core/evaluation/statistics.ts";
-import type { EvaluationRecord } from "../src/core/site/evaluation-record.ts";
+import type { EvaluationRecord } from "../src/core/schemas/evaluation-record.ts";
 
 const CHROMIUM = process.env.LORAGATE_CHROMIUM ?? "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);

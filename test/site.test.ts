@@ -2,19 +2,19 @@
  * `loragate site` as a command (the browser tests look at the pages): what it reads, what it refuses,
  * what it writes; and the evaluation record a merge stores.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HOSTILE_DESCRIPTION, writeSiteRegistry } from "../fixtures/site-registry.ts";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { runCli } from "../src/cli/main.ts";
 import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
-import { evaluationRecord, MAX_LOSS_POINTS } from "../src/core/site/evaluation-record.ts";
+import { evaluationRecord } from "../src/core/registry/merge-record.ts";
+import { MAX_LOSS_POINTS } from "../src/core/schemas/evaluation-record.ts";
+import { scratchFolder } from "./support/scratch.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "loragate-site-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchFolder("site-cli");
 const registry = join(dir, "registry");
 writeSiteRegistry(registry);
 

@@ -10,14 +10,16 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadDocument } from "../src/core/registry/load-document.ts";
 import { AdapterManifestSchema, type AdapterManifest } from "../src/core/schemas/adapter.ts";
-import { trainingRecipe } from "../src/core/adapter/training-recipe.ts";
-import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { trainingRecipe } from "../src/core/schemas/training-recipe.ts";
+import { fixtureBase, fixtureBaseOf } from "../src/eval/fixture-model.ts";
+import { modelSample } from "../src/action/model-sample.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
 import { FIXTURE_ROOT, loadRegistryDocument } from "./support/registry.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 import { promptSample } from "../src/action/prompt-sample.ts";
 import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { tinyBase } from "../src/gguf/tiny-base.ts";
+import { scaled } from "./support/load.ts";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
 if (!python) console.warn("trainer tests skipped: no python3 on this machine");
@@ -133,7 +135,10 @@ print(json.dumps(out))`;
   });
 });
 
-describeWithTrainer("the trainer with torch (the trainer's Python environment)", () => {
+/** The longest of these trains an epoch (about a minute on 2 idle CPUs); a busy machine gets longer. */
+const TORCH = { timeout: scaled(180_000) };
+
+describeWithTrainer("the trainer with torch (the trainer's Python environment)", TORCH, () => {
   const cache = join(dir, "models");
   const { trainingBase } = writeModelCache({
     registry: loadRegistryDocument(),
@@ -150,6 +155,25 @@ describeWithTrainer("the trainer with torch (the trainer's Python environment)",
     writeFileSync(path, JSON.stringify({ ...recipe, ...changes }));
     return path;
   };
+
+  it("torch's threads follow the CPUs the process may really use, and the log says so", () => {
+    const threads = (prefix: string[], env: Record<string, string> = {}) =>
+      spawnSync(
+        prefix[0] ?? TRAINER_PYTHON,
+        [
+          ...prefix.slice(1),
+          ...(prefix.length ? [TRAINER_PYTHON] : []),
+          "-c",
+          `import sys; sys.path.insert(0, ${JSON.stringify(join(TRAINER_SCRIPT, ".."))}); import train; print(train.training_threads())`,
+        ],
+        { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "", ...env } },
+      ).stdout.trim();
+    // pinned to one core: one thread, whatever the machine has
+    expect(threads(["taskset", "-c", "0"])).toMatch(/^\(1, '1 CPUs usable by affinity, load [\d.]+'\)$/);
+    expect(threads([], { LORAGATE_TRAINER_THREADS: "3" })).toMatch(
+      /^\(3, 'LORAGATE_TRAINER_THREADS \(of \d+ CPUs/,
+    );
+  });
 
   it("the loss on answer positions only equals transformers' own causal-LM loss", () => {
     const script = `
@@ -175,7 +199,7 @@ print(json.dumps([ours, theirs]))`;
     const [ours, theirs] = JSON.parse(run.stdout) as [number, number];
     expect(Math.abs(ours - theirs)).toBeLessThan(1e-5);
     expect(ours).toBeGreaterThan(1); // a real loss, not an empty mean
-  }, 60_000);
+  });
 
   it("chat forms: one conversation tokenizes alike in every form; several turns train on the assistant's only", () => {
     const turns = [
@@ -229,7 +253,7 @@ print(json.dumps(out))`;
     expect(multi[0]).toContain("2 plus 3 is 5.");
     expect(multi[1]).toContain("5 times 4 is 20.");
     for (const span of multi) expect(span).not.toMatch(/tutor|Add 2|times 4\?/);
-  }, 60_000);
+  });
 
   it("a prompt longer than max_seq_length is refused at its line, naming the knob; nothing is written", () => {
     const run = spawnSync(TRAINER_PYTHON, [TRAINER_SCRIPT, "--recipe", write({ max_seq_length: 16 })], {
@@ -241,7 +265,7 @@ print(json.dumps(out))`;
     );
     expect(run.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-  }, 60_000);
+  });
 
   it.each([
     ["model.safetensors cut short", "model.safetensors", (bytes: Buffer) => bytes.subarray(0, 4096)],
@@ -268,7 +292,7 @@ print(json.dumps(out))`;
     60_000,
   );
 
-  it("a training base whose tokenizer is not the GGUF's: exit 7 before training, naming the prompt; the pinned pair trains", async () => {
+  it("a training base whose tokenizer is not the GGUF's: exit 7 before training; the pinned pair trains, naming any item the two split differently", async () => {
     const items = readFileSync(join(adapterDir, "eval", "benchmark.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -281,7 +305,9 @@ print(json.dumps(out))`;
       tinyBase({ architecture: "llama", corpus: ["something else entirely", "zebra quilt"] }).gguf,
     );
     const mismatch = join(dir, "mismatch.json");
-    writeFileSync(mismatch, JSON.stringify(await promptSample({ basePath: other, items, file, gpu: false })));
+    const sample = (basePath: string) =>
+      promptSample({ basePath, benchmarks: [{ label: file, items }], thinking: { enabled: false } });
+    writeFileSync(mismatch, JSON.stringify(await sample(other)));
     const refused = spawnSync(
       TRAINER_PYTHON,
       [TRAINER_SCRIPT, "--recipe", write({}), "--check-prompts", mismatch],
@@ -289,27 +315,74 @@ print(json.dumps(out))`;
     );
     expect(refused.status).toBe(7);
     expect(refused.stderr).toMatch(
-      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001 differently: \d+ vs \d+ tokens, first difference at token \d+/m,
+      /^loragate trainer: the training base's tokenizer and the evaluation's GGUF tokenize \d+ of \d+ prompts differently \(first: adapters\/math-gsm8k\/eval\/benchmark\.jsonl item q-0001: \d+ vs \d+ tokens, first difference at token \d+/m,
     );
     expect(refused.stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
-    // the pinned pair agrees: training starts and ends (one short epoch)
+    // the pinned pair agrees: training starts and ends (one short epoch). Every item is compared: one far
+    // past the first few, split otherwise (as two tokenizers may split a rare text), is named, not refused.
     const matching = join(dir, "matching.json");
     const pinned = join(cache, "tiny-llama-fixture-f32.gguf");
-    writeFileSync(
-      matching,
-      JSON.stringify(await promptSample({ basePath: pinned, items, file, gpu: false })),
-    );
+    const prompts = await sample(pinned);
+    expect(prompts).toHaveLength(items.length);
+    const odd = prompts[items.length - 1]!;
+    odd.ids = [...odd.ids.slice(0, -1), 0];
+    writeFileSync(matching, JSON.stringify(prompts));
+    // the GGUF's own next-token probabilities agree with the training base's (F32 on both sides)
+    const sameModel = join(dir, "same-model.json");
+    const own = { label: file, items, thinking: { enabled: false } };
+    writeFileSync(sameModel, JSON.stringify(await modelSample({ basePath: pinned, ...own })));
     const trained = spawnSync(
       TRAINER_PYTHON,
-      [TRAINER_SCRIPT, "--recipe", write({ epochs: 1 }), "--check-prompts", matching],
+      [
+        TRAINER_SCRIPT,
+        "--recipe",
+        write({ epochs: 1 }),
+        "--check-prompts",
+        matching,
+        "--check-model",
+        sameModel,
+      ],
       { encoding: "utf8" },
     );
     expect(trained.stderr).not.toMatch(/Traceback/);
     expect(trained.status).toBe(0);
     expect(existsSync(join(recipe.output_dir, "adapter_model.safetensors"))).toBe(true);
+    const named = `${file} item ${items.at(-1)!.id}`;
+    expect(trained.stderr).toContain(`warning: tokenized differently by the two tokenizers: ${named}`);
+    const summary = JSON.parse(readFileSync(join(recipe.output_dir, "summary.json"), "utf8"));
+    expect(summary.prompts_tokenized_differently).toEqual([expect.stringMatching(new RegExp(`^${named}: `))]);
     rmSync(recipe.output_dir, { recursive: true, force: true });
-  }, 180_000);
+
+    // a GGUF of other weights with the very same tokenizer (another revision, an instruct twin): every
+    // prompt gets the same ids, and the next-token probabilities tell them apart
+    const twin = join(dir, "twin.gguf");
+    writeFileSync(twin, fixtureBase(readFileSync(dataset, "utf8"), 7).gguf);
+    const twinPrompts = join(dir, "twin-prompts.json");
+    writeFileSync(twinPrompts, JSON.stringify(await sample(twin)));
+    const twinModel = join(dir, "twin-model.json");
+    writeFileSync(twinModel, JSON.stringify(await modelSample({ basePath: twin, ...own })));
+    const twinRun = spawnSync(
+      TRAINER_PYTHON,
+      [
+        TRAINER_SCRIPT,
+        "--recipe",
+        write({ epochs: 1 }),
+        "--check-prompts",
+        twinPrompts,
+        "--check-model",
+        twinModel,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(twinRun.status).toBe(7);
+    expect(twinRun.stderr).toContain(
+      `the evaluation's GGUF ${twin} predict different next tokens: mean KL divergence`,
+    );
+    expect(twinRun.stderr).toContain(`the training base ${trainingBase}`);
+    expect(twinRun.stderr).not.toMatch(/Traceback|tokenized differently/);
+    expect(existsSync(recipe.output_dir)).toBe(false);
+  });
 
   it("SIGTERM mid-training stops between two steps: exit 5, no adapter and no partial folder", async () => {
     mkdirSync(recipe.output_dir, { recursive: true });
@@ -329,5 +402,5 @@ print(json.dumps(out))`;
     expect(stderr).not.toMatch(/Traceback/);
     expect(existsSync(recipe.output_dir)).toBe(false);
     expect(existsSync(`${recipe.output_dir}.partial`)).toBe(false);
-  }, 120_000);
+  });
 });

@@ -4,6 +4,7 @@ import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { correlationId } from "../src/core/review/correlation.ts";
 import { DEFAULT_CONFIG } from "../src/core/schemas/config.ts";
+import { FIXTURE_ACTION_COMMIT, pinnedEvaluateWorkflow } from "../fixtures/generate.ts";
 import { FIXTURE_ROOT } from "./support/registry.ts";
 
 const TEMPLATE = join(import.meta.dirname, "..", "templates", "workflows", "loragate.yml");
@@ -20,13 +21,28 @@ interface Workflow {
   on: Record<string, { inputs: Record<string, { required: boolean; type: string }> }>;
   permissions: Record<string, string>;
   concurrency: { group: string; "cancel-in-progress": boolean };
-  jobs: Record<string, { "runs-on": string[]; "timeout-minutes": number; steps: Step[] }>;
+  jobs: Record<
+    string,
+    {
+      "runs-on": string[];
+      "timeout-minutes": number;
+      steps: (Step & { id?: string; if?: string })[];
+      needs?: string | string[];
+      if?: string;
+      outputs?: Record<string, string>;
+      strategy?: { matrix: Record<string, string> };
+    }
+  >;
 }
 const workflow = yaml.load(text, { schema: yaml.CORE_SCHEMA }) as Workflow;
 
 describe("the train + evaluate workflow template", () => {
-  it("is what the fixture registry installs", () => {
-    expect(readFileSync(join(FIXTURE_ROOT, ".github/workflows/loragate.yml"), "utf8")).toBe(text);
+  it("is what the fixture registry installs, with the action's placeholder commit set", () => {
+    const installed = readFileSync(join(FIXTURE_ROOT, ".github/workflows/loragate.yml"), "utf8");
+    expect(installed).toBe(pinnedEvaluateWorkflow());
+    // every step that runs the action is pinned to the same commit
+    expect(installed).toBe(text.replace(/action@0{40}/g, `action@${FIXTURE_ACTION_COMMIT}`));
+    expect(installed).not.toBe(text);
   });
 
   it("runs on workflow_dispatch only, with exactly the inputs the app dispatches, all required", () => {
@@ -71,15 +87,66 @@ describe("the train + evaluate workflow template", () => {
       .flatMap((j) => j.steps)
       .map((s) => s.uses)
       .filter((u): u is string => u !== undefined);
-    expect(uses.length).toBe(2);
+    expect(uses.length).toBe(14);
     for (const use of uses) expect(use).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
   });
 
-  it("uploads results.json under the artifact name the app downloads", () => {
-    const upload = Object.values(workflow.jobs)
-      .flatMap((j) => j.steps)
-      .find((s) => s.uses?.startsWith("actions/upload-artifact"));
-    expect(upload?.with?.name).toBe("loragate-results");
+  it("restores the base-answer cache before the action and saves it, under the action's key, only when it changed", () => {
+    const steps = workflow.jobs.evaluate!.steps;
+    const at = (prefix: string) => steps.findIndex((s) => s.uses?.startsWith(prefix));
+    const restore = steps[at("actions/cache/restore")]!;
+    const action = steps[at("loragate/loragate/action")]!;
+    const save = steps[at("actions/cache/save")]!;
+    expect(at("actions/cache/restore")).toBeLessThan(at("loragate/loragate/action"));
+    expect(at("loragate/loragate/action")).toBeLessThan(at("actions/cache/save"));
+    // one folder: where the action keeps the answers is what is restored and saved
+    expect(restore.with?.path).toBe(action.env?.LORAGATE_ANSWER_CACHE);
+    expect(save.with?.path).toBe(action.env?.LORAGATE_ANSWER_CACHE);
+    expect(restore.with?.["restore-keys"]).toBe("loragate-base-answers-all-");
+    expect(save.with?.key).toBe(`\${{ steps.${action.id}.outputs.answer-cache-key }}`);
+    expect(save.if).toContain(`steps.${restore.id}.outputs.cache-matched-key`);
+    expect(save.if).toMatch(/^success\(\)/);
+  });
+
+  it("uploads results.json under the artifact name the app downloads, from one job only: evaluate or merge", () => {
+    const uploads = (job: string) =>
+      workflow.jobs[job]!.steps.filter((s) => s.uses?.startsWith("actions/upload-artifact"));
+    const [results, trained] = uploads("evaluate");
+    expect(results?.with?.name).toBe("loragate-results");
+    expect(results?.if).toBe("success() && steps.evaluate.outputs.shards == '1'");
+    expect(trained?.with?.name).toBe("loragate-trained");
+    expect(trained?.if).toBe("success() && steps.evaluate.outputs.shards != '1'");
+    expect(uploads("merge").map((s) => s.with?.name)).toEqual(["loragate-results"]);
+    expect(uploads("shard").map((s) => s.with?.name)).toEqual(["loragate-shard-${{ matrix.shard }}"]);
+  });
+
+  it("fans out over a matrix of shards only when the train step asks for more than one runner, then merges", () => {
+    const { evaluate, shard, merge } = workflow.jobs as Record<string, Workflow["jobs"][string]>;
+    const step = (job: typeof evaluate, name: string) =>
+      job!.steps.find((s) => s.uses?.startsWith("loragate/loragate/action"))!.with![name];
+    expect(step(evaluate, "step")).toBe("train");
+    expect(evaluate!.outputs).toEqual({
+      shards: "${{ steps.evaluate.outputs.shards }}",
+      "shard-list": "${{ steps.evaluate.outputs.shard-list }}",
+    });
+    expect(shard!.needs).toBe("evaluate");
+    expect(shard!.if).toBe("needs.evaluate.outputs.shards != '1'");
+    expect(shard!.strategy!.matrix.shard).toBe("${{ fromJSON(needs.evaluate.outputs.shard-list) }}");
+    expect([step(shard, "step"), step(shard, "shard"), step(shard, "shards")]).toEqual([
+      "shard",
+      "${{ matrix.shard }}",
+      "${{ needs.evaluate.outputs.shards }}",
+    ]);
+    expect(merge!.needs).toEqual(["evaluate", "shard"]);
+    expect(merge!.if).toBe(shard!.if);
+    expect([step(merge, "step"), step(merge, "shards")]).toEqual([
+      "merge",
+      "${{ needs.evaluate.outputs.shards }}",
+    ]);
+    // the folders the action reads (src/action/main.ts) are where the artifacts are downloaded
+    const downloads = merge!.steps.filter((s) => s.uses?.startsWith("actions/download-artifact"));
+    expect(downloads.map((s) => s.with?.path)).toEqual(["loragate-trained/", "loragate-shards/"]);
+    expect(downloads[1]!.with).toMatchObject({ pattern: "loragate-shard-*", "merge-multiple": true });
   });
 });
 
@@ -99,8 +166,10 @@ describe("the site workflow template", () => {
   });
 
   it("builds with loragate site and publishes with Pages' own actions, each pinned by commit sha", () => {
-    expect(steps.find((s) => s.run?.includes("loragate@"))?.run).toMatch(
-      /^npx --yes loragate@\d+\.\d+\.\d+ site \. --out _site$/,
+    // the release by tarball and sha256 (test/site-workflow.test.ts runs these steps), never a package name
+    expect(steps.some((s) => /loragate@/.test(s.run ?? ""))).toBe(false);
+    expect(steps.find((s) => s.run?.includes(" site . --out "))?.run).toContain(
+      '/node_modules/.bin/loragate" site . --out "$RUNNER_TEMP/_site"',
     );
     const uses = steps.map((s) => s.uses).filter((u): u is string => u !== undefined);
     expect(uses.map((u) => u.split("@")[0])).toEqual([

@@ -6,8 +6,8 @@ var __export = (target, all) => {
 };
 
 // src/action/main.ts
-import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync2, statSync as statSync2 } from "node:fs";
-import { join as join5 } from "node:path";
+import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync3, statSync as statSync2 } from "node:fs";
+import { join as join6 } from "node:path";
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -3960,9 +3960,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -3970,7 +3970,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -3978,9 +3978,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -23800,21 +23800,21 @@ function visit(schema2, fnOrHandlers) {
     const h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   };
-  const cache = /* @__PURE__ */ new Map();
+  const cache2 = /* @__PURE__ */ new Map();
   function run(s) {
-    const cached2 = cache.get(s);
+    const cached2 = cache2.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
-        getter: () => cache.get(s)
+        getter: () => cache2.get(s)
       });
     }
     if (cached2 !== void 0)
       return cached2;
-    cache.set(s, RESOLVING);
+    cache2.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
-    cache.set(s, mapped);
+    cache2.set(s, mapped);
     return mapped;
   }
   function mapInner(s) {
@@ -24336,6 +24336,12 @@ function lineColumnAt(text, index) {
 var UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 function withoutControls(text) {
   return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function withoutControlsKeepingLines(text) {
+  return text.replace(
+    UNSHOWN,
+    (c) => c === "\n" || c === "	" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
 }
 function printable(value, max = 80) {
   const escaped = withoutControls(JSON.stringify(value).slice(1, -1));
@@ -31172,6 +31178,36 @@ function pythonSyntax(source) {
   }
 }
 
+// src/core/evaluation/regex-cache.ts
+var MAX_PATTERNS = 2048;
+var MAX_INSTRUCTIONS = 1e6;
+var cache = /* @__PURE__ */ new Map();
+var instructions = 0;
+function cachedRegex(pattern, options, compile2) {
+  const key = `${options}/${pattern}`;
+  let entry = cache.get(key);
+  if (entry)
+    cache.delete(key);
+  else {
+    try {
+      const regex2 = compile2();
+      entry = { regex: regex2, size: regex2.programSize() };
+    } catch (error62) {
+      entry = { refused: error62, size: 1 };
+    }
+    instructions += entry.size;
+  }
+  cache.set(key, entry);
+  for (const [oldest, old] of cache) {
+    if (cache.size <= MAX_PATTERNS && instructions <= MAX_INSTRUCTIONS) break;
+    if (oldest === key) break;
+    cache.delete(oldest);
+    instructions -= old.size;
+  }
+  if ("refused" in entry) throw entry.refused;
+  return entry.regex;
+}
+
 // src/core/evaluation/scoring.ts
 var MAX_SCORED_CHARS = 2e4;
 var REGEX_BUDGET = 4e6;
@@ -31319,11 +31355,13 @@ var RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at m
 function safeRegex(pattern, flags) {
   if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
   const options = (flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes("s") ? RE2JS.DOTALL : 0) | (flags.includes("m") ? RE2JS.MULTILINE : 0);
-  try {
-    return RE2JS.compile(pattern, options);
-  } catch (error62) {
-    throw new UnsafeRegexError(`not a valid RE2 regex (${error62.message.split(":")[0]})`);
-  }
+  return cachedRegex(pattern, String(options), () => {
+    try {
+      return RE2JS.compile(pattern, options);
+    } catch (error62) {
+      throw new UnsafeRegexError(`not a valid RE2 regex (${error62.message.split(":")[0]})`);
+    }
+  });
 }
 function scoreAnswer(type2, output2, expected, config2 = {}) {
   const notes = {};
@@ -31808,8 +31846,16 @@ async function readBenchmarkFile(path, label) {
 }
 
 // src/action/run-action.ts
-import { copyFileSync, existsSync as existsSync3, mkdirSync, renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join4 } from "node:path";
+import {
+  copyFileSync,
+  existsSync as existsSync3,
+  mkdirSync as mkdirSync2,
+  readFileSync as readFileSync3,
+  renameSync as renameSync3,
+  rmSync as rmSync3,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import { join as join5 } from "node:path";
 
 // src/core/phases.ts
 function phaseClock(onPhase) {
@@ -35199,124 +35245,6 @@ var AdapterManifestSchema = external_exports.object({
   extra: ExtraSchema
 }).strict().describe("adapters/<name>/adapter.yaml: the proposal of one LoRA adapter.");
 
-// src/core/random.ts
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-
-// src/core/evaluation/statistics.ts
-function mcnemarExact(b, c) {
-  const n = b + c;
-  if (n === 0) return 1;
-  const k = Math.min(b, c);
-  let logTerm = -n * Math.LN2;
-  let tail = Math.exp(logTerm);
-  for (let i = 1; i <= k; i++) {
-    logTerm += Math.log((n - i + 1) / i);
-    tail += Math.exp(logTerm);
-  }
-  return Math.min(1, 2 * tail);
-}
-var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
-  if (differences.length === 0) return [0, 0];
-  const random = mulberry32(seed);
-  const means = new Float64Array(resamples);
-  const n = differences.length;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
-    means[r] = sum / n;
-  }
-  means.sort();
-  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
-}
-var BOOTSTRAP_BUDGET = 2e7;
-function meanInterval(differences, seed = 42) {
-  const n = differences.length;
-  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
-  const m = mean(differences);
-  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
-  const half = 1.959964 * Math.sqrt(variance / n);
-  return [m - half, m + half];
-}
-function pairedSummary(outcomes, seed = 42) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  const wins = differences.filter((d) => d > 0).length;
-  const losses = differences.filter((d) => d < 0).length;
-  const base = mean(outcomes.map((o) => o.base));
-  const adapter = mean(outcomes.map((o) => o.adapter));
-  return {
-    items: outcomes.length,
-    base,
-    adapter,
-    delta: adapter - base,
-    wins,
-    losses,
-    p: mcnemarExact(wins, losses),
-    ci95: meanInterval(differences, seed)
-  };
-}
-function normalQuantile(p) {
-  const a = [
-    -39.69683028665376,
-    220.9460984245205,
-    -275.9285104469687,
-    138.357751867269,
-    -30.66479806614716,
-    2.506628277459239
-  ];
-  const b = [
-    -54.47609879822406,
-    161.5858368580409,
-    -155.6989798598866,
-    66.80131188771972,
-    -13.28068155288572
-  ];
-  const c = [
-    -0.007784894002430293,
-    -0.3223964580411365,
-    -2.400758277161838,
-    -2.549732539343734,
-    4.374664141464968,
-    2.938163982698783
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5;
-  const r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-var POWER = 0.8;
-var PLANNING_SD = 0.5;
-var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
-function detectableGain(params) {
-  const { items, sd, alpha } = params;
-  if (items === 0) return 1;
-  const normal = (normalQuantile(1 - alpha / 2) + normalQuantile(POWER)) * sd / Math.sqrt(items);
-  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
-}
-function itemsToDetect(params) {
-  const { gain, alpha } = params;
-  const z2 = normalQuantile(1 - alpha / 2) + normalQuantile(POWER);
-  return Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
-}
-function differenceSd(outcomes) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  if (differences.length < 2) return 0;
-  const m = mean(differences);
-  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
-}
-
 // src/core/dataset/parallel-dataset.ts
 import { createReadStream as createReadStream3 } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -35502,6 +35430,208 @@ async function firstRecordForm(path, size, maxLineBytes) {
   return found;
 }
 
+// src/core/random.ts
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// src/core/evaluation/statistics.ts
+function mcnemarExact(b, c) {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  let logTerm = -n * Math.LN2;
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i);
+    tail += Math.exp(logTerm);
+  }
+  return Math.min(1, 2 * tail);
+}
+var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
+function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
+  if (differences.length === 0) return [0, 0];
+  const random = mulberry32(seed);
+  const means = new Float64Array(resamples);
+  const n = differences.length;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
+    means[r] = sum / n;
+  }
+  means.sort();
+  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
+}
+var BOOTSTRAP_BUDGET = 2e7;
+function meanInterval(differences, seed = 42) {
+  const n = differences.length;
+  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
+  const m = mean(differences);
+  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
+  const half = 1.959964 * Math.sqrt(variance / n);
+  return [m - half, m + half];
+}
+function pairedSummary(outcomes, seed = 42) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  const wins = differences.filter((d) => d > 0).length;
+  const losses = differences.filter((d) => d < 0).length;
+  const base = mean(outcomes.map((o) => o.base));
+  const adapter = mean(outcomes.map((o) => o.adapter));
+  return {
+    items: outcomes.length,
+    base,
+    adapter,
+    delta: adapter - base,
+    wins,
+    losses,
+    p: mcnemarExact(wins, losses),
+    ci95: meanInterval(differences, seed)
+  };
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+var POWER = 0.8;
+var PLANNING_SD = 0.5;
+var testZ = (alpha) => -normalQuantile(Math.max(alpha / 2, Number.MIN_VALUE)) + normalQuantile(POWER);
+var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
+function detectableGain(params) {
+  const { items, sd, alpha } = params;
+  if (items === 0) return 1;
+  const normal = testZ(alpha) * sd / Math.sqrt(items);
+  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+}
+function itemsToDetect(params) {
+  const { gain, alpha } = params;
+  const z2 = testZ(alpha);
+  const needed = Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
+  return Number.isFinite(needed) ? Math.min(needed, MAX_ITEMS_TO_DETECT) : MAX_ITEMS_TO_DETECT;
+}
+var MAX_ITEMS_TO_DETECT = 1e12;
+function differenceSd(outcomes) {
+  const differences = outcomes.map((o) => o.adapter - o.base);
+  if (differences.length < 2) return 0;
+  const m = mean(differences);
+  return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
+}
+
+// src/core/adapter/folder-rules.ts
+async function checkFolder(source, dir, config2, add) {
+  const entries = /* @__PURE__ */ new Map();
+  for (const entry of await source.list(dir)) {
+    entries.set(entry.path, entry);
+    const base = { file: entry.path, line: 0, field: "" };
+    if (entry.kind === "symlink") {
+      add({
+        ...base,
+        rule: "symlink",
+        message: "symbolic links are not allowed in an adapter folder",
+        hint: "commit the file itself; a link could point outside the adapter"
+      });
+    } else if (entry.kind === "other") {
+      add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
+    } else if (entry.kind === "file") {
+      const ext = extensionOf(entry.path);
+      if (PICKLE_EXTENSIONS.includes(ext)) {
+        add({
+          ...base,
+          rule: "pickle-weights",
+          message: `${ext} files are pickles, which run code when loaded`,
+          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway"
+        });
+      } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
+        add({
+          ...base,
+          rule: "file-type",
+          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
+          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`
+        });
+      }
+      if (entry.size > config2.limits.max_file_bytes) {
+        add({
+          ...base,
+          rule: "file-too-large",
+          message: `file is ${entry.size} bytes, over the limit of ${config2.limits.max_file_bytes}`,
+          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes"
+        });
+      }
+    }
+  }
+  return entries;
+}
+function checkCounts(stats, config2, dir, manifest, add) {
+  const { min_train_examples: minTrain, min_benchmark_items: minItems } = config2.bar;
+  if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
+    add({
+      file: joinPath(dir, manifest.data.train),
+      line: 0,
+      field: "",
+      rule: "too-few-examples",
+      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
+      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`
+    });
+  }
+  if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
+    add({
+      file: joinPath(dir, manifest.data.benchmark),
+      line: 0,
+      field: "",
+      rule: "too-few-benchmark-items",
+      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
+      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
+    });
+  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
+    const { planned_gain_points: gain, max_p_value: alpha } = config2.bar.domain;
+    const needed = itemsToDetect({ gain: gain / 100, alpha });
+    if (stats.benchmark.unique < needed)
+      add({
+        file: joinPath(dir, manifest.data.benchmark),
+        line: 0,
+        field: "",
+        rule: "underpowered-benchmark",
+        severity: "warning",
+        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes ${needed < MAX_ITEMS_TO_DETECT ? `about ${needed}` : "more items than any benchmark holds"}`,
+        hint: needed < MAX_ITEMS_TO_DETECT ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then` : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`
+      });
+  }
+}
+
 // src/core/registry/semver.ts
 function compareSemver(a, b) {
   const pa = SEMVER_PATTERN.exec(a);
@@ -35528,6 +35658,132 @@ function compareSemver(a, b) {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+// src/core/adapter/manifest-rules.ts
+function checkManifestPatterns(manifest, at, add) {
+  const config2 = manifest.evaluation.config ?? {};
+  const patterns = {
+    extract: config2.extract,
+    pattern: manifest.evaluation.type === "regex" ? config2.pattern : void 0
+  };
+  for (const [key, pattern] of Object.entries(patterns)) {
+    if (typeof pattern !== "string") continue;
+    try {
+      safeRegex(pattern, "");
+    } catch (error62) {
+      add({
+        ...at("evaluation", "config", key),
+        field: `evaluation.config.${key}`,
+        rule: "invalid-regex",
+        message: error62.message,
+        hint: RE2_HINT
+      });
+    }
+  }
+}
+function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
+  const { registry: registry2, config: config2 } = context;
+  if (manifest.name !== folder) {
+    add({
+      ...at("name"),
+      field: "name",
+      rule: "name-mismatch",
+      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
+      hint: `set name: ${folder}, or rename the folder`
+    });
+  }
+  const limits = config2.limits.hyperparameters;
+  const ranged = [
+    ["lora", "r", manifest.lora.r, limits.r],
+    ["lora", "alpha", manifest.lora.alpha, limits.alpha],
+    ["lora", "dropout", manifest.lora.dropout, limits.dropout],
+    ["training", "epochs", manifest.training.epochs, limits.epochs],
+    ["training", "learning_rate", manifest.training.learning_rate, limits.learning_rate],
+    ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
+    ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length]
+  ];
+  for (const [group, key, value, range3] of ranged) {
+    if (!(value >= range3.min && value <= range3.max)) {
+      add({
+        ...at(group, key),
+        field: `${group}.${key}`,
+        rule: "hyperparameter-range",
+        message: `${group}.${key} is ${value}, outside the registry's range ${range3.min}..${range3.max}`,
+        hint: `choose a value in ${range3.min}..${range3.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
+      });
+    }
+  }
+  manifest.lora.target_modules.forEach((module, i) => {
+    if (!limits.target_modules.includes(module)) {
+      add({
+        ...at("lora", "target_modules", i),
+        field: `lora.target_modules.${i}`,
+        rule: "target-module",
+        message: `target module "${printable(module)}" is not allowed`,
+        hint: `use modules among ${limits.target_modules.join(", ")}`
+      });
+    }
+  });
+  if (!registry2) return;
+  if (manifest.base !== registry2.base.id) {
+    add({
+      ...at("base"),
+      field: "base",
+      rule: "base-mismatch",
+      message: `base is "${printable(manifest.base)}", but the registry pins "${registry2.base.id}"`,
+      hint: `set base: ${registry2.base.id}; adapters on another base are not comparable`
+    });
+  }
+  const current = registry2.adapters[manifest.name];
+  const order = current ? compareSemver(manifest.version, current.version) : 1;
+  if (current?.status === "imported" && order === 0) {
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      severity: "warning",
+      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
+      hint: "bump the version in the pull request that retrains this adapter"
+    });
+  } else if (order <= 0) {
+    add({
+      ...at("version"),
+      field: "version",
+      rule: "version-not-greater",
+      message: `version ${manifest.version} is not greater than the registry's ${current.version}`,
+      hint: "bump the version (e.g. the minor number for retrained data)"
+    });
+  }
+  if (current && current.domain !== manifest.domain) {
+    add({
+      ...at("domain"),
+      field: "domain",
+      rule: "domain-changed",
+      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
+      hint: "keep the domain, or propose a new adapter for the new domain"
+    });
+  }
+  manifest.ood_benchmarks.forEach((domain2, i) => {
+    if (!(domain2 in registry2.benchmarks)) {
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        message: `ood_benchmarks names "${printable(domain2)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${Object.keys(registry2.benchmarks).join(", ") || "(none)"}`
+      });
+    } else if (domain2 === manifest.domain) {
+      add({
+        ...at("ood_benchmarks", i),
+        field: `ood_benchmarks.${i}`,
+        rule: "ood-is-own-domain",
+        severity: "warning",
+        message: `"${domain2}" is the adapter's own domain, not an out-of-domain benchmark`,
+        hint: "remove it; the own-domain benchmark is always evaluated"
+      });
+    }
+  });
 }
 
 // src/core/adapter/validate-adapter.ts
@@ -35681,209 +35937,6 @@ async function validateAdapter(params) {
 function finish(name, sink, stats) {
   const findings = sink.finish();
   return { name, ok: !hasErrors(findings), findings, stats };
-}
-async function checkFolder(source, dir, config2, add) {
-  const entries = /* @__PURE__ */ new Map();
-  for (const entry of await source.list(dir)) {
-    entries.set(entry.path, entry);
-    const base = { file: entry.path, line: 0, field: "" };
-    if (entry.kind === "symlink") {
-      add({
-        ...base,
-        rule: "symlink",
-        message: "symbolic links are not allowed in an adapter folder",
-        hint: "commit the file itself; a link could point outside the adapter"
-      });
-    } else if (entry.kind === "other") {
-      add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
-    } else if (entry.kind === "file") {
-      const ext = extensionOf(entry.path);
-      if (PICKLE_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "pickle-weights",
-          message: `${ext} files are pickles, which run code when loaded`,
-          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway"
-        });
-      } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "file-type",
-          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
-          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`
-        });
-      }
-      if (entry.size > config2.limits.max_file_bytes) {
-        add({
-          ...base,
-          rule: "file-too-large",
-          message: `file is ${entry.size} bytes, over the limit of ${config2.limits.max_file_bytes}`,
-          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes"
-        });
-      }
-    }
-  }
-  return entries;
-}
-function checkManifestPatterns(manifest, at, add) {
-  const config2 = manifest.evaluation.config ?? {};
-  const patterns = {
-    extract: config2.extract,
-    pattern: manifest.evaluation.type === "regex" ? config2.pattern : void 0
-  };
-  for (const [key, pattern] of Object.entries(patterns)) {
-    if (typeof pattern !== "string") continue;
-    try {
-      safeRegex(pattern, "");
-    } catch (error62) {
-      add({
-        ...at("evaluation", "config", key),
-        field: `evaluation.config.${key}`,
-        rule: "invalid-regex",
-        message: error62.message,
-        hint: RE2_HINT
-      });
-    }
-  }
-}
-function checkManifestAgainstRegistry(manifest, folder, context, at, add) {
-  const { registry: registry2, config: config2 } = context;
-  if (manifest.name !== folder) {
-    add({
-      ...at("name"),
-      field: "name",
-      rule: "name-mismatch",
-      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
-      hint: `set name: ${folder}, or rename the folder`
-    });
-  }
-  const limits = config2.limits.hyperparameters;
-  const ranged = [
-    ["lora", "r", manifest.lora.r, limits.r],
-    ["lora", "alpha", manifest.lora.alpha, limits.alpha],
-    ["lora", "dropout", manifest.lora.dropout, limits.dropout],
-    ["training", "epochs", manifest.training.epochs, limits.epochs],
-    ["training", "learning_rate", manifest.training.learning_rate, limits.learning_rate],
-    ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
-    ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length]
-  ];
-  for (const [group, key, value, range3] of ranged) {
-    if (!(value >= range3.min && value <= range3.max)) {
-      add({
-        ...at(group, key),
-        field: `${group}.${key}`,
-        rule: "hyperparameter-range",
-        message: `${group}.${key} is ${value}, outside the registry's range ${range3.min}..${range3.max}`,
-        hint: `choose a value in ${range3.min}..${range3.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`
-      });
-    }
-  }
-  manifest.lora.target_modules.forEach((module, i) => {
-    if (!limits.target_modules.includes(module)) {
-      add({
-        ...at("lora", "target_modules", i),
-        field: `lora.target_modules.${i}`,
-        rule: "target-module",
-        message: `target module "${printable(module)}" is not allowed`,
-        hint: `use modules among ${limits.target_modules.join(", ")}`
-      });
-    }
-  });
-  if (!registry2) return;
-  if (manifest.base !== registry2.base.id) {
-    add({
-      ...at("base"),
-      field: "base",
-      rule: "base-mismatch",
-      message: `base is "${printable(manifest.base)}", but the registry pins "${registry2.base.id}"`,
-      hint: `set base: ${registry2.base.id}; adapters on another base are not comparable`
-    });
-  }
-  const current = registry2.adapters[manifest.name];
-  const order = current ? compareSemver(manifest.version, current.version) : 1;
-  if (current?.status === "imported" && order === 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      severity: "warning",
-      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
-      hint: "bump the version in the pull request that retrains this adapter"
-    });
-  } else if (order <= 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      message: `version ${manifest.version} is not greater than the registry's ${current.version}`,
-      hint: "bump the version (e.g. the minor number for retrained data)"
-    });
-  }
-  if (current && current.domain !== manifest.domain) {
-    add({
-      ...at("domain"),
-      field: "domain",
-      rule: "domain-changed",
-      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
-      hint: "keep the domain, or propose a new adapter for the new domain"
-    });
-  }
-  manifest.ood_benchmarks.forEach((domain2, i) => {
-    if (!(domain2 in registry2.benchmarks)) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "unknown-benchmark",
-        message: `ood_benchmarks names "${printable(domain2)}", which is not a registry benchmark`,
-        hint: `use registry benchmarks: ${Object.keys(registry2.benchmarks).join(", ") || "(none)"}`
-      });
-    } else if (domain2 === manifest.domain) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "ood-is-own-domain",
-        severity: "warning",
-        message: `"${domain2}" is the adapter's own domain, not an out-of-domain benchmark`,
-        hint: "remove it; the own-domain benchmark is always evaluated"
-      });
-    }
-  });
-}
-function checkCounts(stats, config2, dir, manifest, add) {
-  const { min_train_examples: minTrain, min_benchmark_items: minItems } = config2.bar;
-  if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
-    add({
-      file: joinPath(dir, manifest.data.train),
-      line: 0,
-      field: "",
-      rule: "too-few-examples",
-      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
-      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`
-    });
-  }
-  if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
-    add({
-      file: joinPath(dir, manifest.data.benchmark),
-      line: 0,
-      field: "",
-      rule: "too-few-benchmark-items",
-      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
-      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`
-    });
-  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
-    const { planned_gain_points: gain, max_p_value: alpha } = config2.bar.domain;
-    const needed = itemsToDetect({ gain: gain / 100, alpha });
-    if (stats.benchmark.unique < needed)
-      add({
-        file: joinPath(dir, manifest.data.benchmark),
-        line: 0,
-        field: "",
-        rule: "underpowered-benchmark",
-        severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
-      });
-  }
 }
 
 // src/core/adapter/declared-data.ts
@@ -36725,42 +36778,11 @@ var BenchmarkLibrary = class {
   }
 };
 
-// src/core/router/keyword-router.ts
-var BASE_MODEL = "(base)";
-function keywordRouter(adapters) {
-  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  const listedBy = /* @__PURE__ */ new Map();
-  for (const a of adapters) {
-    const index = names.indexOf(a.name);
-    for (const keyword of a.keywords) {
-      const k = keyword.toLowerCase();
-      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
-    }
-  }
-  const keywords2 = [...listedBy];
-  return (query) => {
-    const text = query.toLowerCase();
-    const hits = new Array(names.length).fill(0);
-    for (const [keyword, indexes] of keywords2)
-      if (text.includes(keyword)) for (const i of indexes) hits[i]++;
-    let best = BASE_MODEL;
-    let most = 0;
-    hits.forEach((h, i) => {
-      if (h > most) [best, most] = [names[i], h];
-    });
-    return best;
-  };
-}
-function keywordsIn(query, keywords2) {
-  const text = query.toLowerCase();
-  return keywords2.filter((k) => text.includes(k.toLowerCase()));
-}
-
 // src/core/evaluation/prompt.ts
-var stripAscii = (text) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+var promptText = (text) => text.normalize("NFC").replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
 function userTurn(item) {
-  const instruction = stripAscii(item.instruction);
-  const input3 = stripAscii(item.input);
+  const instruction = promptText(item.instruction);
+  const input3 = promptText(item.input);
   return input3 ? `${instruction}
 
 ${input3}` : instruction;
@@ -36773,9 +36795,13 @@ Read the question again: ${question}` : question;
 }
 function benchmarkMessages(item, re2) {
   const earlier = (item.messages ?? []).map(
-    (m) => m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) }
+    (m) => m.role === "assistant" ? { role: m.role, content: m.content.normalize("NFC") } : { role: m.role, content: promptText(m.content) }
   );
   return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
+}
+function answerAfterThinking(text, end) {
+  const at = text.lastIndexOf(end);
+  return (at < 0 ? text : text.slice(at + end.length)).trimStart();
 }
 
 // src/core/router/registry-routing.ts
@@ -36812,6 +36838,107 @@ async function registryRouting(params) {
   return { adapters, benchmarks };
 }
 
+// src/core/router/keyword-automaton.ts
+function keywordAutomaton(keywords2) {
+  const next = [/* @__PURE__ */ new Map()];
+  const output2 = [-1];
+  keywords2.forEach((keyword, index) => {
+    let node2 = 0;
+    for (let i = 0; i < keyword.length; i++) {
+      const c = keyword.charCodeAt(i);
+      let child = next[node2].get(c);
+      if (child === void 0) {
+        child = next.push(/* @__PURE__ */ new Map()) - 1;
+        output2.push(-1);
+        next[node2].set(c, child);
+      }
+      node2 = child;
+    }
+    if (output2[node2] === -1) output2[node2] = index;
+  });
+  const fail = new Int32Array(next.length);
+  const dictionary = new Int32Array(next.length).fill(-1);
+  const queue = [];
+  for (const child of next[0].values()) queue.push(child);
+  for (let head = 0; head < queue.length; head++) {
+    const node2 = queue[head];
+    for (const [c, child] of next[node2]) {
+      let f = fail[node2];
+      while (f !== 0 && !next[f].has(c)) f = fail[f];
+      const target = next[f].get(c);
+      fail[child] = target !== void 0 && target !== child ? target : 0;
+      dictionary[child] = output2[fail[child]] !== -1 && fail[child] !== 0 ? fail[child] : dictionary[fail[child]];
+      queue.push(child);
+    }
+  }
+  const fromRoot = new Int32Array(65536);
+  for (const [c, child] of next[0]) fromRoot[c] = child;
+  const emptyKeyword = output2[0];
+  const seen = new Int32Array(keywords2.length);
+  let stamp = 0;
+  return {
+    find(text) {
+      stamp++;
+      const found = [];
+      if (emptyKeyword !== -1) {
+        seen[emptyKeyword] = stamp;
+        found.push(emptyKeyword);
+      }
+      let node2 = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (node2 === 0) node2 = fromRoot[c];
+        else {
+          let to = next[node2].get(c);
+          while (to === void 0 && node2 !== 0) {
+            node2 = fail[node2];
+            to = node2 === 0 ? fromRoot[c] : next[node2].get(c);
+          }
+          node2 = to ?? 0;
+        }
+        for (let at = output2[node2] !== -1 ? node2 : dictionary[node2]; at > 0; at = dictionary[at]) {
+          const k = output2[at];
+          if (seen[k] === stamp) break;
+          seen[k] = stamp;
+          found.push(k);
+        }
+      }
+      return found;
+    }
+  };
+}
+
+// src/core/router/keyword-router.ts
+var BASE_MODEL = "(base)";
+function keywordRouter(adapters) {
+  const names = adapters.map((a) => a.name).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const listedBy = /* @__PURE__ */ new Map();
+  for (const a of adapters) {
+    const index = names.indexOf(a.name);
+    for (const keyword of a.keywords) {
+      const k = keyword.toLowerCase();
+      listedBy.set(k, [...listedBy.get(k) ?? [], index]);
+    }
+  }
+  const keywords2 = [...listedBy];
+  const automaton = keywordAutomaton(keywords2.map(([k]) => k));
+  const hits = new Array(names.length);
+  return (query) => {
+    hits.fill(0);
+    for (const found of automaton.find(query.toLowerCase())) for (const i of keywords2[found][1]) hits[i]++;
+    let best = BASE_MODEL;
+    let most = 0;
+    hits.forEach((h, i) => {
+      if (h > most) [best, most] = [names[i], h];
+    });
+    return best;
+  };
+}
+function keywordsIn(query, keywords2) {
+  const text = query.toLowerCase();
+  return keywords2.filter((k) => text.includes(k.toLowerCase()));
+}
+
 // src/core/router/routing-matrix.ts
 function routeBenchmarks(benchmarks, route) {
   return benchmarks.map((benchmark) => {
@@ -36830,7 +36957,23 @@ var percent = (x) => `${Math.round(x * 100)}%`;
 // src/core/router/routing-findings.ts
 var MAX_IDS = 10;
 function routingFindings(input3) {
-  return [...stolenItems(input3), ...ownShare(input3)];
+  return [...shortKeywords(input3), ...stolenItems(input3), ...ownShare(input3)];
+}
+function shortKeywords({ adapter, at }) {
+  return adapter.keywords.flatMap((keyword) => {
+    const routed = keyword.toLowerCase().trim();
+    if ([...routed].length >= 2) return [];
+    return [
+      {
+        ...at,
+        field: "router_keywords",
+        rule: "router-keyword-too-short",
+        severity: "error",
+        message: `the keyword ${JSON.stringify(keyword)} routes as ${routed ? JSON.stringify(routed) : "nothing but blanks"}: ${routed ? "one character" : "it"} matches nearly every question of every domain`,
+        hint: "use words of two characters or more that questions of this domain hold and others do not"
+      }
+    ];
+  });
 }
 function stolenItems({ adapter, adapters, rows, rules, at }) {
   const without = keywordRouter(adapters.filter((a) => a.name !== adapter.name));
@@ -36895,6 +37038,43 @@ function catchingWords(missed, others, adapters) {
   return [...counts].filter(([word]) => !taken.has(word)).sort(([a, x], [b, y]) => y - x || b.length - a.length || (a < b ? -1 : 1)).slice(0, 50).filter(([word]) => !elsewhere.some((q) => q.includes(word))).slice(0, 3).map(([word, count]) => ({ word, count }));
 }
 
+// src/core/router/route-away.ts
+var ROUTE_HERE_MAX_CHARS = 4 << 20;
+var routeTargets = (adapters) => [
+  ...adapters.map((a) => a.name),
+  BASE_MODEL
+];
+async function routeBenchmarksAway(benchmarks, adapters, offThread = false) {
+  const chars = benchmarks.reduce((n, b) => n + b.items.reduce((m, i) => m + i.query.length, 0), 0);
+  if (!offThread || chars <= ROUTE_HERE_MAX_CHARS)
+    return routeBenchmarks(benchmarks, keywordRouter(adapters));
+  const job = {
+    adapters: [...adapters],
+    queries: benchmarks.map((b) => b.items.map((i) => i.query))
+  };
+  const worker = startWorker(import.meta.url, "route-worker", job);
+  let settled = false;
+  try {
+    const answer = await new Promise((resolve2, reject) => {
+      watchWorker(worker, () => settled, reject);
+      worker.once("message", (message) => {
+        settled = true;
+        resolve2(message);
+      });
+    });
+    if ("failed" in answer) throw new Error(`routing failed in its worker: ${answer.failed}`);
+    const targets = routeTargets(adapters);
+    return benchmarks.map((benchmark, b) => {
+      const picks = Array.from(answer.picks[b], (i) => targets[i]);
+      const counts = {};
+      for (const pick2 of picks) counts[pick2] = (counts[pick2] ?? 0) + 1;
+      return { benchmark, picks, counts };
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 // src/core/router/check-routing.ts
 async function checkRouting(params) {
   const { source, context } = params;
@@ -36906,7 +37086,7 @@ async function checkRouting(params) {
     read: params.read
   });
   if (routerMode(context, routing.adapters) === "none") return void 0;
-  const rows = routeBenchmarks(routing.benchmarks, keywordRouter(routing.adapters));
+  const rows = await routeBenchmarksAway(routing.benchmarks, routing.adapters, params.offThread);
   for (const report of reviewed) {
     const file2 = `adapters/${report.name}/adapter.yaml`;
     const text = Buffer.from(await source.read(file2)).toString("utf8");
@@ -36998,7 +37178,13 @@ var ContaminationConfigSchema = external_exports.object({
 }).strict().prefault({}).describe("Thresholds of the contamination check (defaults measured in benchmarks/results/contamination.json).");
 var GpuConfigSchema = external_exports.object({
   runner_labels: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).min(1).default(["self-hosted", "linux", "gpu"]).describe("Labels of the self-hosted runners that train and evaluate."),
-  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`.")
+  trusted: external_exports.array(external_exports.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"])).default(["OWNER", "MEMBER", "COLLABORATOR"]).describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`."),
+  shards: external_exports.object({
+    answers_per_runner: external_exports.number().int().min(1).default(2e4).describe(
+      "Answers one runner generates (items x (1 + bar.seeds)); an evaluation with more is spread over a matrix of runners."
+    ),
+    max_runners: external_exports.number().int().min(1).max(64).default(8).describe("Most runners one evaluation is spread over (1: never spread).")
+  }).strict().prefault({}).describe("When the evaluate workflow fans out over several runners, each evaluating a shard of the items.")
 }).strict().prefault({}).describe("Who and what may use the GPU runners.");
 var LimitsSchema = external_exports.object({
   max_file_bytes: external_exports.number().int().min(1).default(104857600).describe("Largest file in an adapter folder, in bytes (default 100 MiB)."),
@@ -37020,6 +37206,14 @@ var DEFAULT_CONFIG = ConfigSchema.parse({});
 
 // src/core/schemas/registry.ts
 var BaseFileNameSchema = external_exports.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder").max(255);
+var ThinkingSchema = external_exports.object({
+  enabled: external_exports.boolean().default(false).describe(
+    "The chat template's enable_thinking, as the trainer renders every example and the harness asks every item (templates without that variable ignore it). Off by default: greedy answers stay short and comparable."
+  ),
+  end: external_exports.string().min(1).max(32).default("</think>").describe(
+    "The text that ends a think block: answers are scored on what follows its last occurrence (lm-evaluation-harness's think_end_token)."
+  )
+}).strict().default({ enabled: false, end: "</think>" }).describe("The base's thinking mode, decided by the registry for every adapter.");
 var ScoreSchema = external_exports.object({
   adapter: external_exports.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
   base: external_exports.number().min(0).max(1).describe("Score of the base model alone, 0..1."),
@@ -37062,6 +37256,7 @@ var RegistrySchema = external_exports.object({
       sha256: Sha256Schema.optional().describe("sha256 of the GGUF file; nothing is evaluated until it is pinned."),
       quantization: external_exports.string().min(1).describe("Quantization, e.g. Q4_K_M.")
     }).strict().describe("The base the evaluation runs, as GGUF."),
+    thinking: ThinkingSchema,
     extra: ExtraSchema
   }).strict().describe("The base model pinned for the year."),
   benchmarks: external_exports.record(
@@ -37228,6 +37423,49 @@ async function checkRegistryBenchmarks(source, context) {
   return findings;
 }
 
+// src/core/registry/workflow-pins.ts
+var EVALUATE_WORKFLOW = ".github/workflows/loragate.yml";
+var SITE_WORKFLOW = ".github/workflows/loragate-site.yml";
+var PLACEHOLDERS = [
+  {
+    file: EVALUATE_WORKFLOW,
+    pattern: /loragate\/loragate\/action@(0{40})\b/,
+    field: "uses",
+    message: "the loragate action is pinned to the placeholder commit 000\u2026",
+    hint: "replace the zeros with the commit of the loragate release you installed (docs/operator-guide.md)"
+  },
+  {
+    file: SITE_WORKFLOW,
+    pattern: /LORAGATE_SHA256:\s*["']?(0{64})\b/,
+    field: "LORAGATE_SHA256",
+    message: "the loragate tarball's sha256 is the placeholder 000\u2026",
+    hint: "set LORAGATE_TARBALL to where your release's tarball is and LORAGATE_SHA256 to its sha256 (docs/operator-guide.md)"
+  }
+];
+var MAX_WORKFLOW_BYTES = 262144;
+async function checkWorkflowPins(source) {
+  const findings = [];
+  for (const p of PLACEHOLDERS) {
+    const entry = await source.stat(p.file);
+    if (entry?.kind !== "file" || entry.size > MAX_WORKFLOW_BYTES) continue;
+    const lines = new TextDecoder().decode(await source.read(p.file)).split("\n");
+    const line = lines.findIndex((text) => p.pattern.test(text));
+    if (line < 0) continue;
+    const match = p.pattern.exec(lines[line]);
+    findings.push({
+      file: p.file,
+      line: line + 1,
+      column: match.index + match[0].indexOf(match[1]) + 1,
+      field: p.field,
+      rule: "unpinned-release",
+      severity: "warning",
+      message: p.message,
+      hint: p.hint
+    });
+  }
+  return findings;
+}
+
 // src/core/check.ts
 var allFindings = (report) => [
   ...report.registry.findings,
@@ -37239,7 +37477,11 @@ async function listAdapterNames(source) {
 }
 async function checkRegistry(params) {
   const context = await loadRegistryContext(params.source);
-  const registryFindings = [...context.findings, ...await checkRegistryBenchmarks(params.source, context)];
+  const registryFindings = [
+    ...context.findings,
+    ...await checkRegistryBenchmarks(params.source, context),
+    ...params.workflows ? await checkWorkflowPins(params.source) : []
+  ];
   const allNames = await listAdapterNames(params.source);
   const names = params.adapter === void 0 ? allNames : [...new Set([params.adapter].flat())];
   const library = new BenchmarkLibrary(params.source, context, allNames, params.hidden);
@@ -37275,7 +37517,8 @@ async function checkRegistry(params) {
     source: params.source,
     context,
     reports: adapters,
-    read: async (file2) => (await library.load(file2))?.items
+    read: async (file2) => (await library.load(file2))?.items,
+    offThread: params.routeOffThread
   });
   return {
     registry: {
@@ -37291,9 +37534,11 @@ async function checkRegistry(params) {
 var correlationId = (pr, headSha) => `pr${pr}-${headSha.slice(0, 12)}`;
 
 // src/core/evaluation/completeness.ts
-var HARNESS_VERSION = "loragate-eval/3";
+var HARNESS_VERSION = "loragate-eval/4";
 function incompleteness(results, expected) {
   const problems = [];
+  if (results.shard)
+    problems.push(`this is shard ${results.shard.index} of ${results.shard.count}, not the merged results`);
   if (results.harness !== expected.harness)
     problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
   const key = (b) => `${b.kind}:${b.name}`;
@@ -37506,7 +37751,7 @@ function judgeOneTraining(results, input3) {
   return { reasons, summaries, own: own2?.summary, domain: domain2?.summary };
 }
 
-// src/core/evaluation/benchmarks-for.ts
+// src/core/contamination/benchmarks-for.ts
 async function benchmarksFor(params) {
   const { source, context, manifest } = params;
   const limit = context.config.limits.max_line_bytes;
@@ -37613,7 +37858,13 @@ function lossChart(loss) {
     "```"
   ];
 }
-function renderScorecard({ results, verdict, contamination, routing }) {
+function renderScorecard({
+  results,
+  verdict,
+  contamination,
+  routing,
+  trainedBy
+}) {
   const out = [SCORECARD_MARKER];
   out.push(
     `## loragate scorecard: ${inert(results.adapter)} ${inert(results.version)} \u2014 ${verdict.pass ? "\u2705 passes the bar" : "\u274C does not pass the bar"}`
@@ -37660,9 +37911,10 @@ function renderScorecard({ results, verdict, contamination, routing }) {
   if (results.training) {
     out.push("", ...lossChart(results.training.loss));
     out.push(
-      `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`
+      trainedBy ? `Training (${inert(trainedBy, 200)}): ${results.training.loss.length} logged steps.` : `Training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s.`
     );
   }
+  out.push(...baseAnswerNote(results));
   if (contamination) out.push("", inert(contamination, 1e3));
   out.push(
     "",
@@ -37670,32 +37922,52 @@ function renderScorecard({ results, verdict, contamination, routing }) {
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}`,
-    ...results.benchmarks.filter((b) => b.kind !== "hidden").map((b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}`),
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
+    ...results.benchmarks.filter((b) => b.kind !== "hidden").map(
+      (b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`
+    ),
     "",
     "</details>",
     "",
     `Latest commit: ${results.head_sha}. Re-run with \`/loragate retrain\` (train and evaluate) or \`/loragate evaluate\`.`
   );
-  return capMarkdown(out.join("\n"));
+  return capMarkdown(withoutControlsKeepingLines(out.join("\n")));
+}
+function baseAnswerNote(results) {
+  const tally = results.base_answers;
+  if (!tally) return [];
+  const cached2 = results.benchmarks.filter((b) => b.base_answers?.from === "cache").length;
+  const seeds = results.seeds?.length ?? 1;
+  const reused = [
+    ...cached2 ? [`${cached2} of ${results.benchmarks.length} benchmarks from the base-answer cache`] : [],
+    ...seeds > 1 ? [`shared by the ${seeds} seeds`] : []
+  ];
+  return [
+    "",
+    `Base model: ${tally.passes} pass${tally.passes === 1 ? "" : "es"}, ${tally.items_generated} answers generated in ${tally.seconds_spent.toFixed(0)} s, ${tally.items_reused} reused${reused.length ? ` (${reused.join("; ")})` : ""}; GPU time saved: ${tally.seconds_saved.toFixed(0)} s.`
+  ];
 }
 function answerNotes(results) {
+  const notes = answerProblems(results, inert, 60).map((note) => `- ${note}`);
+  return notes.length ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"] : [];
+}
+function answerProblems(results, show, nameWidth) {
   const notes = [];
   const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue;
     const g = b.generation;
     const n = b.outcomes.length;
-    const name = inert(b.name, 60);
+    const name = show(b.name, nameWidth);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `- ${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
+        `${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
       );
     if (g && (g.base.empty || g.adapter.empty))
-      notes.push(`- ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
-    for (const problem of b.problems ?? []) notes.push(`- ${name}: not scorable: ${inert(problem, 300)}`);
+      notes.push(`${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
+    for (const problem of b.problems ?? []) notes.push(`${name}: not scorable: ${show(problem, 300)}`);
   }
-  return notes.length ? ["", "<details><summary>Answers to look at</summary>", "", ...notes, "", "</details>"] : [];
+  return notes;
 }
 function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   if (text.length <= max) return text;
@@ -37703,8 +37975,439 @@ function capMarkdown(text, max = MAX_MARKDOWN_CHARS) {
   const cut = text.lastIndexOf("\n", max - note.length);
   return text.slice(0, cut > 0 ? cut : max - note.length) + note;
 }
+function thinkingNote(results, quote = (text) => inert(text, 32)) {
+  const thinking = results.inference.thinking;
+  if (!thinking) return "";
+  return `; thinking ${thinking.enabled ? "on" : "off"}, answers scored after the last ${quote(thinking.end)}`;
+}
+
+// src/core/schemas/results.ts
+var MAX_SEEDS = 10;
+var OutcomeSchema = external_exports.object({
+  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
+  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
+  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
+  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
+  adapter_by_seed: external_exports.array(external_exports.number().min(0).max(1)).min(2).max(MAX_SEEDS).optional().describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`).")
+}).strict();
+var GenerationTallySchema = external_exports.object({
+  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
+  empty: external_exports.number().int().min(0).describe("Empty answers.")
+}).strict();
+var BaseAnswerUseSchema = external_exports.object({
+  key_sha256: Sha256Schema.describe(
+    "sha256 of the cache key: base GGUF, benchmark file, items, harness, prompt rule, chat template, rendered prompts, decoding, engine, hardware."
+  ),
+  from: external_exports.enum(["this run", "cache"]).describe("Generated by this run, or reused from the cache."),
+  run: external_exports.string().min(1).max(200).describe("The run that generated the answers."),
+  seconds: external_exports.number().min(0).describe("Time the base took to generate them there (its share of that pass).")
+}).strict();
+var BenchmarkResultSchema = external_exports.object({
+  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
+  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
+  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
+  evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
+  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
+  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
+  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id."),
+  base_answers: BaseAnswerUseSchema.optional().describe(
+    "Where the base's answers came from: generated by this run, or reused from the base-answer cache."
+  )
+}).strict();
+var ResultsSchema = external_exports.object({
+  schema_version: external_exports.literal(1).describe("Version of this format."),
+  adapter: NameSchema.describe("Adapter name."),
+  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
+  version: SemverSchema.describe("Adapter version."),
+  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
+  base: external_exports.object({
+    id: external_exports.string().min(1).describe("registry.yaml base.id."),
+    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
+  }).strict().describe("The pinned base the numbers were measured on."),
+  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
+  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
+  inference: external_exports.object({
+    temperature: external_exports.literal(0).describe("Greedy decoding."),
+    top_p: external_exports.literal(1).describe("No nucleus sampling."),
+    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
+    seed: external_exports.number().int().describe("Seed of the context."),
+    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
+    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
+    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
+    thinking: external_exports.object({
+      enabled: external_exports.boolean().describe("The chat template's enable_thinking the items were asked with."),
+      end: external_exports.string().min(1).max(32).describe("Answers were scored after the last occurrence of this text.")
+    }).strict().optional().describe("The base's thinking mode (registry.yaml base.thinking); absent in older results.")
+  }).strict().describe("Decoding settings, enforced greedy."),
+  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
+  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
+  seeds: external_exports.array(
+    external_exports.object({
+      seed: external_exports.number().int().min(0).describe("Training seed."),
+      adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it.")
+    }).strict()
+  ).min(2).max(MAX_SEEDS).optional().describe(
+    "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order."
+  ),
+  base_answers: external_exports.object({
+    passes: external_exports.number().int().min(0).describe("Times this run asked the base model (one pass answers every benchmark not cached)."),
+    items_generated: external_exports.number().int().min(0).describe("Base answers generated by this run, over every seed."),
+    items_reused: external_exports.number().int().min(0).describe("Base answers reused (from the cache, or from an earlier seed of this run)."),
+    seconds_spent: external_exports.number().min(0).describe("Time the base spent generating."),
+    seconds_saved: external_exports.number().min(0).describe("Generation time the reused answers had cost where they were generated.")
+  }).strict().optional().describe("The base's work in this run, and what the base-answer cache saved."),
+  shard: external_exports.object({
+    index: external_exports.number().int().min(0).describe("This shard, from 0."),
+    count: external_exports.number().int().min(2).max(256).describe("Shards the evaluation was spread over.")
+  }).strict().refine((s) => s.index < s.count, "index must be below count").optional().describe(
+    "Only in one runner's part of a sharded evaluation: it holds this shard's items; the merge job writes the results.json without it."
+  ),
+  training: external_exports.object({
+    wall_seconds: external_exports.number().min(0).describe("Training time."),
+    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
+  }).strict().optional().describe("Training summary, when the run trained the adapter.")
+}).strict().describe("results.json of one evaluation run.");
+
+// src/core/evaluation/shards.ts
+import { createHash as createHash3 } from "node:crypto";
+
+// src/core/evaluation/seeds.ts
+var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
+function combineSeedResults(runs) {
+  const [first, ...others] = runs;
+  if (!first) throw new Error("no training to combine");
+  if (others.length === 0) return first.results;
+  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+  const tallies = runs.flatMap(({ results }) => results.base_answers ? [results.base_answers] : []);
+  return {
+    ...first.results,
+    // the base's work over every training: seeds after the first reuse the first one's answers
+    ...tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {},
+    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
+    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
+      ...benchmark,
+      outcomes: benchmark.outcomes.map((outcome, j) => ({
+        ...outcome,
+        adapter_by_seed: runs.map(({ seed, results }) => {
+          const other = outcomesOf(results, k)[j];
+          if (other?.id !== outcome.id)
+            throw new Error(
+              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
+            );
+          return other.adapter;
+        })
+      }))
+    }))
+  };
+}
+function sumBaseAnswerTallies(tallies) {
+  const sum = (pick2) => tallies.reduce((n, t) => n + pick2(t), 0);
+  return {
+    passes: sum((t) => t.passes),
+    items_generated: sum((t) => t.items_generated),
+    items_reused: sum((t) => t.items_reused),
+    seconds_spent: sum((t) => t.seconds_spent),
+    seconds_saved: sum((t) => t.seconds_saved)
+  };
+}
+
+// src/core/evaluation/shards.ts
+function shardCount(params) {
+  const answers = params.items * (1 + params.seeds);
+  return Math.max(1, Math.min(params.maxRunners, Math.ceil(answers / params.answersPerRunner)));
+}
+function shardOf(benchmarks, spec) {
+  let position = 0;
+  return benchmarks.map((benchmark) => {
+    const start = position;
+    position += benchmark.items.length;
+    return { ...benchmark, items: benchmark.items.filter((_, i) => (start + i) % spec.count === spec.index) };
+  });
+}
+var ShardMergeError = class extends Error {
+};
+function identity(results) {
+  const { benchmarks, shard: _shard, base_answers: _tally, ...rest } = results;
+  return JSON.stringify({
+    ...rest,
+    benchmarks: benchmarks.map((b) => [b.name, b.kind, b.sha256, b.evaluation_type])
+  });
+}
+function mergeShards(shards) {
+  const count = shards[0]?.shard?.count ?? 0;
+  if (count < 1) throw new ShardMergeError("no shard results to merge");
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const shard of shards) {
+    if (!shard.shard || shard.shard.count !== count)
+      throw new ShardMergeError(
+        `a results.json is not one of ${count} shards (shard: ${JSON.stringify(shard.shard)})`
+      );
+    if (byIndex.has(shard.shard.index)) throw new ShardMergeError(`shard ${shard.shard.index} appears twice`);
+    byIndex.set(shard.shard.index, shard);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length) throw new ShardMergeError(`shards ${missing.join(", ")} of ${count} are missing`);
+  const ordered = Array.from({ length: count }, (_, i) => byIndex.get(i));
+  const first = ordered[0];
+  for (const shard of ordered.slice(1))
+    if (identity(shard) !== identity(first))
+      throw new ShardMergeError(
+        `shard ${shard.shard.index} evaluated something else than shard 0 (base ${shard.base.gguf_sha256.slice(0, 12)}, adapter ${shard.adapter_sha256.slice(0, 12)}, harness ${shard.harness}): every shard must run the same base, adapters, benchmarks and settings`
+      );
+  let position = 0;
+  const benchmarks = first.benchmarks.map((benchmark, k) => {
+    const parts = ordered.map((shard) => shard.benchmarks[k]);
+    const size = parts.reduce((n, p) => n + p.outcomes.length, 0);
+    const next = parts.map(() => 0);
+    const outcomes = Array.from({ length: size }, (_, i) => {
+      const from = (position + i) % count;
+      const outcome = parts[from].outcomes[next[from]++];
+      if (!outcome)
+        throw new ShardMergeError(
+          `${benchmark.name}: shard ${from} holds fewer items than its share of ${size}`
+        );
+      return outcome;
+    });
+    position += size;
+    const extra = next.findIndex((used, from) => used !== parts[from].outcomes.length);
+    if (extra >= 0)
+      throw new ShardMergeError(
+        `${benchmark.name}: shard ${extra} holds more items than its share of ${size}`
+      );
+    const ids2 = outcomes.map((o) => o.id);
+    if (new Set(ids2).size !== ids2.length)
+      throw new ShardMergeError(`${benchmark.name}: an item was answered by more than one shard`);
+    return {
+      ...benchmark,
+      outcomes,
+      ...generationOf(parts),
+      ...problemsOf(parts, ids2),
+      ...baseAnswersOf(parts)
+    };
+  });
+  const { shard: _shard, ...merged } = first;
+  const tallies = ordered.map((s) => s.base_answers);
+  return {
+    ...merged,
+    benchmarks,
+    ...tallies.every((t) => t !== void 0) ? { base_answers: sumBaseAnswerTallies(tallies) } : {}
+  };
+}
+function generationOf(parts) {
+  if (!parts.every((p) => p.generation)) return {};
+  const sum = (model, what) => parts.reduce((n, p) => n + p.generation[model][what], 0);
+  const tally = (model) => ({
+    max_tokens: sum(model, "max_tokens"),
+    empty: sum(model, "empty")
+  });
+  return { generation: { base: tally("base"), adapter: tally("adapter") } };
+}
+function problemsOf(parts, ids2) {
+  const at = new Map(ids2.map((id, i) => [id, i]));
+  const positionOf = (problem) => at.get(/^(.*?) \((?:base|adapter)\): /s.exec(problem)?.[1] ?? "") ?? ids2.length;
+  const problems = parts.flatMap((p) => p.problems ?? []).map((text, order) => ({ text, order, position: positionOf(text) })).sort((a, b) => a.position - b.position || a.order - b.order).map((p) => p.text).slice(0, 20);
+  return problems.length ? { problems } : {};
+}
+function baseAnswersOf(parts) {
+  const uses = parts.map((p) => p.base_answers);
+  if (!uses.every((u) => u !== void 0)) return {};
+  const all = uses;
+  const key = createHash3("sha256");
+  for (const use of all) key.update(`${use.key_sha256}
+`);
+  return {
+    base_answers: {
+      key_sha256: key.digest("hex"),
+      from: all.every((u) => u.from === "cache") ? "cache" : "this run",
+      run: [...new Set(all.map((u) => u.run))].join(", ").slice(0, 200),
+      seconds: all.reduce((n, u) => n + u.seconds, 0)
+    }
+  };
+}
+
+// src/eval/base-answers.ts
+import { createHash as createHash4 } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { getModuleVersion, readGgufFileInfo as readGgufFileInfo2 } from "node-llama-cpp";
+var PROMPT_RULE = "benchmarkMessages/1";
+var sha256 = (text) => createHash4("sha256").update(text).digest("hex");
+var StoredAnswerSchema = external_exports.object({ text: external_exports.string(), hit_max_tokens: external_exports.boolean() }).strict();
+var EntrySchema = external_exports.object({
+  key: external_exports.record(external_exports.string(), external_exports.unknown()),
+  ids: external_exports.array(external_exports.string()),
+  answers: external_exports.array(StoredAnswerSchema),
+  run: external_exports.string().min(1).max(200),
+  seconds: external_exports.number().min(0)
+}).strict();
+function tallySince(now, before) {
+  return {
+    passes: now.passes - before.passes,
+    items_generated: now.items_generated - before.items_generated,
+    items_reused: now.items_reused - before.items_reused,
+    seconds_spent: now.seconds_spent - before.seconds_spent,
+    seconds_saved: now.seconds_saved - before.seconds_saved
+  };
+}
+var BaseAnswerStore = class {
+  constructor(options) {
+    this.options = options;
+    this.run = options.run.slice(0, 200);
+  }
+  options;
+  memory = /* @__PURE__ */ new Map();
+  /** The base's work so far in this run (results.json's base_answers counts one evaluation's share). */
+  tally = {
+    passes: 0,
+    items_generated: 0,
+    items_reused: 0,
+    seconds_spent: 0,
+    seconds_saved: 0
+  };
+  /** This run's name in the entries it adds (results.json keeps 200 characters). */
+  run;
+  /** Entries of the folder this run read or wrote; those in the folder at all. */
+  used = /* @__PURE__ */ new Set();
+  shared = /* @__PURE__ */ new Set();
+  /**
+   * Leaves in the folder only the entries this run used, and names what is left: the Actions cache
+   * key the workflow saves the folder under (`prefix` and the sha256 of the entries' own key digests). A shared
+   * cache thus holds one registry state's answers, not every pull request's own benchmark forever.
+   */
+  prune(prefix) {
+    const { dir } = this.options;
+    if (!dir) return void 0;
+    let files;
+    try {
+      files = readdirSync(dir);
+    } catch {
+      return void 0;
+    }
+    for (const file2 of files)
+      if (!this.used.has(file2.replace(/\.json$/, "")))
+        rmSync(join(dir, file2), { force: true, recursive: true });
+    if (this.used.size === 0) return void 0;
+    return `${prefix}${sha256([...this.used].sort().join("\n"))}`;
+  }
+  /** The key of a benchmark's items as this harness would ask them now. */
+  keyFor(params) {
+    const { harness, settings } = params;
+    const rendered = createHash4("sha256");
+    for (const prompt of params.prompts) {
+      const { tokens, stops } = harness.renderChat(prompt, { enableThinking: settings.thinking?.enabled });
+      rendered.update(`${JSON.stringify({ tokens, stops })}
+`);
+    }
+    const { context } = this.options;
+    return {
+      format: "loragate-base-answers/1",
+      base_gguf_sha256: harness.baseSha256,
+      benchmark_sha256: params.benchmarkSha256,
+      item_ids_sha256: sha256(JSON.stringify(params.ids)),
+      harness: HARNESS_VERSION,
+      prompt_rule: { rule: PROMPT_RULE, re2: settings.re2 },
+      chat_template_sha256: context.chatTemplateSha256,
+      prompts_sha256: rendered.digest("hex"),
+      decoding: {
+        temperature: 0,
+        top_p: 1,
+        repeat_penalty: 1,
+        seed: settings.seed,
+        max_tokens: settings.maxTokens,
+        parallel: settings.parallel
+      },
+      engine: context.engine,
+      hardware: context.hardware
+    };
+  }
+  /** The entry kept under exactly this key for exactly these ids, from memory or the folder. */
+  find(key, ids2) {
+    const digest = keyDigest(key);
+    const entry = this.memory.get(digest) ?? this.read(key, digest);
+    if (!entry) return void 0;
+    if (entry.ids.length !== ids2.length || entry.ids.some((id, i) => id !== ids2[i])) {
+      this.options.onSkip?.(`base answers ${digest.slice(0, 12)} answer other items: generated again`);
+      return void 0;
+    }
+    if (this.shared.has(digest)) this.used.add(digest);
+    return entry;
+  }
+  keep(key, entry, shared2) {
+    const digest = keyDigest(key);
+    this.memory.set(digest, entry);
+    if (!shared2 || !this.options.dir) return;
+    this.shared.add(digest);
+    this.used.add(digest);
+    const file2 = join(this.options.dir, `${digest}.json`);
+    const temporary = `${file2}.partial-${process.pid}`;
+    const stored = {
+      key,
+      ids: entry.ids,
+      answers: entry.answers.map((a) => ({ text: a.text, hit_max_tokens: a.hitMaxTokens })),
+      run: entry.run,
+      seconds: entry.seconds
+    };
+    try {
+      mkdirSync(this.options.dir, { recursive: true });
+      writeFileSync(temporary, `${JSON.stringify(stored)}
+`);
+      renameSync(temporary, file2);
+    } catch (error62) {
+      const code18 = error62.code;
+      if (!code18) throw error62;
+      this.options.onSkip?.(`base answers could not be kept in ${this.options.dir} (${code18})`);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  }
+  read(key, digest) {
+    if (!this.options.dir) return void 0;
+    let text;
+    try {
+      text = readFileSync(join(this.options.dir, `${digest}.json`), "utf8");
+    } catch {
+      return void 0;
+    }
+    const skip = (why) => {
+      this.options.onSkip?.(
+        `base answers ${digest.slice(0, 12)} in ${this.options.dir} ${why}: generated again`
+      );
+      return void 0;
+    };
+    let parsed;
+    try {
+      const checked = EntrySchema.safeParse(JSON.parse(text));
+      if (!checked.success) return skip("are not a base-answer entry");
+      parsed = checked.data;
+    } catch {
+      return skip("are not JSON");
+    }
+    if (JSON.stringify(parsed.key) !== JSON.stringify(key)) return skip("were kept under another key");
+    if (parsed.answers.length !== parsed.ids.length) return skip("do not answer every item");
+    const entry = {
+      ids: parsed.ids,
+      answers: parsed.answers.map((a) => ({ text: a.text, hitMaxTokens: a.hit_max_tokens })),
+      run: parsed.run,
+      seconds: parsed.seconds
+    };
+    this.memory.set(digest, entry);
+    this.shared.add(digest);
+    return entry;
+  }
+};
+var keyDigest = (key) => sha256(JSON.stringify(key));
+async function keyContextOf(params) {
+  const info = await readGgufFileInfo2(params.basePath, { logWarnings: false });
+  const template = info.metadata.tokenizer?.chat_template;
+  return {
+    chatTemplateSha256: template === void 0 ? "none" : sha256(template),
+    engine: `node-llama-cpp ${await getModuleVersion()}, gpu: ${params.gpu === false ? "off" : params.gpu}`,
+    hardware: params.hardware
+  };
+}
 
 // src/eval/run-evaluation.ts
+var thinkingOf = (settings) => settings.thinking ?? ThinkingSchema.parse(void 0);
 var MAX_PROBLEMS = 20;
 function inferenceRecord(settings) {
   return {
@@ -37714,12 +38417,15 @@ function inferenceRecord(settings) {
     seed: settings.seed,
     max_tokens: settings.maxTokens,
     re2: settings.re2,
-    parallel: settings.parallel
+    parallel: settings.parallel,
+    thinking: thinkingOf(settings)
   };
 }
 async function evaluateToResults(params) {
-  const { subject, harness, adapterPath, settings } = params;
+  const { subject, harness, adapterPath, settings, baseAnswers: store } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  const before = store && { ...store.tally };
+  const benchmarks = await evaluateBenchmarks(params);
   return {
     schema_version: 1,
     adapter: subject.adapter,
@@ -37731,7 +38437,9 @@ async function evaluateToResults(params) {
     harness: HARNESS_VERSION,
     inference: inferenceRecord(settings),
     hardware: subject.hardware,
-    benchmarks: await evaluateBenchmarks(params),
+    benchmarks,
+    ...store && before ? { base_answers: tallySince(store.tally, before) } : {},
+    ...params.shard ? { shard: params.shard } : {},
     ...subject.training ? { training: subject.training } : {}
   };
 }
@@ -37744,28 +38452,29 @@ async function evaluateBenchmarks(params) {
   const prompts = params.benchmarks.flatMap(
     (b) => b.items.map((item) => benchmarkMessages(item, settings.re2))
   );
+  const thinking = thinkingOf(settings);
   const options = {
     maxTokens: settings.maxTokens,
     seed: settings.seed,
     parallel: settings.parallel,
-    signal: params.signal
+    signal: params.signal,
+    enableThinking: thinking.enabled
   };
-  params.onProgress?.(`base model: ${prompts.length} items`);
-  const base = await harness.generate(prompts, options);
+  const { answers: base, uses } = await baseAnswers(params, prompts, options);
   let adapted = base;
   if (params.adapterPath) {
     params.onProgress?.(`base + adapter: ${prompts.length} items`);
     adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
   }
   let offset = 0;
-  return params.benchmarks.map((benchmark) => {
+  return params.benchmarks.map((benchmark, k) => {
     const problems = [];
     const hidden = benchmark.kind === "hidden";
     const outcomes = benchmark.items.map((item, i) => {
       const score2 = (answer, model) => {
         const type2 = item.evaluation_type ?? benchmark.evaluationType;
         const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
-        const scored = scoreAnswer(type2, answer.text, expected, {
+        const scored = scoreAnswer(type2, answerAfterThinking(answer.text, thinking.end), expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config
         });
@@ -37794,11 +38503,80 @@ async function evaluateBenchmarks(params) {
       evaluation_type: benchmark.evaluationType,
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
-      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}
+      ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {},
+      ...uses ? { base_answers: uses[k] } : {}
     };
     offset += benchmark.items.length;
     return result;
   });
+}
+async function baseAnswers(params, prompts, options) {
+  const { harness, baseAnswers: store, onProgress } = params;
+  if (!store) {
+    onProgress?.(`base model: ${prompts.length} items`);
+    return { answers: await harness.generate(prompts, options) };
+  }
+  const starts = [];
+  let offset = 0;
+  for (const b of params.benchmarks) {
+    starts.push(offset);
+    offset += b.items.length;
+  }
+  const lookups = params.benchmarks.map((benchmark, k) => {
+    const ids2 = benchmark.items.map((item) => item.id);
+    const key = store.keyFor({
+      harness,
+      benchmarkSha256: benchmark.sha256,
+      ids: ids2,
+      prompts: prompts.slice(starts[k], starts[k] + ids2.length),
+      settings: params.settings
+    });
+    return { key, ids: ids2, found: store.find(key, ids2) };
+  });
+  const missing = lookups.flatMap((l, k) => l.found ? [] : [k]);
+  const reused = prompts.length - missing.reduce((n, k) => n + lookups[k].ids.length, 0);
+  const from = [...new Set(lookups.flatMap((l) => l.found ? [l.found.run] : []))];
+  onProgress?.(
+    `base model: ${prompts.length - reused} items to answer, ${reused} reused${from.length ? ` (from ${from.join(", ")})` : ""}`
+  );
+  const generated = /* @__PURE__ */ new Map();
+  if (missing.length) {
+    const asked = missing.flatMap((k) => prompts.slice(starts[k], starts[k] + lookups[k].ids.length));
+    const start = performance.now();
+    const answers = await harness.generate(asked, options);
+    const seconds = (performance.now() - start) / 1e3;
+    store.tally.passes++;
+    store.tally.items_generated += asked.length;
+    store.tally.seconds_spent += seconds;
+    let at = 0;
+    for (const k of missing) {
+      const { key, ids: ids2 } = lookups[k];
+      const mine = answers.slice(at, at + ids2.length);
+      at += ids2.length;
+      generated.set(k, mine);
+      const entry = { ids: ids2, answers: mine, run: store.run, seconds: seconds * ids2.length / asked.length };
+      store.keep(key, entry, params.benchmarks[k].kind !== "hidden");
+    }
+  }
+  onProgress?.(`base passes so far in this run: ${store.tally.passes}`);
+  const uses = lookups.map(({ key, found }, k) => {
+    const entry = found ?? store.find(key, lookups[k].ids);
+    return {
+      key_sha256: keyDigest(key),
+      from: found ? "cache" : "this run",
+      run: entry.run,
+      seconds: entry.seconds
+    };
+  });
+  for (const { found } of lookups)
+    if (found) {
+      store.tally.items_reused += found.ids.length;
+      store.tally.seconds_saved += found.seconds;
+    }
+  return {
+    answers: lookups.flatMap(({ found }, k) => found?.answers ?? generated.get(k)),
+    uses
+  };
 }
 
 // src/eval/evaluate-adapter.ts
@@ -37837,6 +38615,7 @@ ${errors.map(findingLine).join("\n")}`
     }))
   ];
   return evaluateToResults({
+    shard: params.shard,
     subject: {
       adapter: manifest.name,
       domain: manifest.domain,
@@ -37848,21 +38627,26 @@ ${errors.map(findingLine).join("\n")}`
     },
     harness,
     adapterPath: params.adapterPath,
-    benchmarks,
-    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
+    settings: {
+      ...params.settings,
+      maxTokens: manifest.evaluation.max_tokens,
+      thinking: registry2.base.thinking
+    },
+    baseAnswers: params.baseAnswers,
     onProgress: params.onProgress,
     signal: params.signal
   });
 }
 
 // src/io/training-base-pins.ts
-import { lstatSync, readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { lstatSync, readdirSync as readdirSync2 } from "node:fs";
+import { join as join2, relative } from "node:path";
 var LOADED = /\.(safetensors|json|model|txt|tiktoken|jinja)$/;
 async function trainingBaseProblems(folder, pins) {
   const problems = [];
   for (const [file2, pinned] of Object.entries(pins)) {
-    const path = join(folder, file2);
+    const path = join2(folder, file2);
     let kind;
     try {
       const stat = lstatSync(path);
@@ -37886,42 +38670,43 @@ async function trainingBaseProblems(folder, pins) {
 function listFiles(folder, under = folder) {
   let entries;
   try {
-    entries = readdirSync(under, { withFileTypes: true });
+    entries = readdirSync2(under, { withFileTypes: true });
   } catch {
     return [];
   }
   return entries.flatMap((entry) => {
     if (entry.name.startsWith(".")) return [];
-    const path = join(under, entry.name);
+    const path = join2(under, entry.name);
     if (entry.isDirectory()) return listFiles(folder, path);
     return entry.isFile() ? [relative(folder, path).split("\\").join("/")] : [];
   });
 }
 
-// src/core/evaluation/seeds.ts
-var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
-function combineSeedResults(runs) {
-  const [first, ...others] = runs;
-  if (!first) throw new Error("no training to combine");
-  if (others.length === 0) return first.results;
-  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+// src/core/evaluation/load-results.ts
+var MAX_RESULTS_BYTES = 64 << 20;
+function parseResults(bytes) {
+  if (bytes.length > MAX_RESULTS_BYTES)
+    return {
+      ok: false,
+      errors: [`results.json is ${bytes.length} bytes, over the ${MAX_RESULTS_BYTES}-byte limit`]
+    };
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error62) {
+    return { ok: false, errors: [`results.json is not valid UTF-8 JSON: ${error62.message}`] };
+  }
+  const version2 = value?.schema_version;
+  if (version2 !== 1)
+    return {
+      ok: false,
+      errors: [`results.json schema_version is ${JSON.stringify(version2)}; this loragate reads version 1`]
+    };
+  const parsed = ResultsSchema.safeParse(value);
+  if (parsed.success) return { ok: true, results: parsed.data };
   return {
-    ...first.results,
-    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
-    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
-      ...benchmark,
-      outcomes: benchmark.outcomes.map((outcome, j) => ({
-        ...outcome,
-        adapter_by_seed: runs.map(({ seed, results }) => {
-          const other = outcomesOf(results, k)[j];
-          if (other?.id !== outcome.id)
-            throw new Error(
-              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
-            );
-          return other.adapter;
-        })
-      }))
-    }))
+    ok: false,
+    errors: parsed.error.issues.slice(0, 20).flatMap((issue2) => describeIssue(issue2, value).map((t) => `${t.field || "results"}: ${t.message}`))
   };
 }
 
@@ -37931,7 +38716,8 @@ import { resolve } from "node:path";
 import {
   getLlama,
   LlamaLogLevel,
-  resolveChatWrapper
+  resolveChatWrapper,
+  SpecialTokensText
 } from "node-llama-cpp";
 
 // node_modules/@huggingface/jinja/dist/index.js
@@ -41174,6 +41960,47 @@ var Template = class {
   }
 };
 
+// src/eval/trainer-tokenizer.ts
+var CONTROL = 3;
+var TrainerTokenizer = class {
+  constructor(model) {
+    this.model = model;
+    const ggml = model.fileInfo.metadata.tokenizer?.ggml;
+    this.types = ggml?.token_type;
+    ggml?.tokens?.forEach((text, id) => {
+      if (this.types?.[id] === CONTROL && text.length > 0 && !this.controlIds.has(text))
+        this.controlIds.set(text, id);
+    });
+    const texts = [...this.controlIds.keys()].sort((a, b) => b.length - a.length);
+    this.controlPattern = texts.length ? new RegExp(texts.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : void 0;
+  }
+  model;
+  controlIds = /* @__PURE__ */ new Map();
+  controlPattern;
+  types;
+  tokenize(text) {
+    if (!this.controlPattern) return this.model.tokenize(text, true);
+    const tokens = [];
+    let at = 0;
+    for (const match of text.matchAll(this.controlPattern)) {
+      if (match.index > at) tokens.push(...this.model.tokenize(text.slice(at, match.index), false));
+      tokens.push(this.controlIds.get(match[0]));
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) tokens.push(...this.model.tokenize(text.slice(at), false));
+    return tokens;
+  }
+  /**
+   * Whether generation ends at this token: the GGUF's own end-of-sequence and end-of-turn tokens, and the
+   * other end-of-generation tokens of llama.cpp that the file marks as control (not "</s>" as text).
+   */
+  endsGeneration(token) {
+    const { eos, eot } = this.model.tokens;
+    if (token === eos || token === eot) return true;
+    return this.model.isEogToken(token) && (this.types === void 0 || this.types[token] === CONTROL);
+  }
+};
+
 // src/eval/harness.ts
 function threadsFor(parallel, weightBytes, cores = availableParallelism3()) {
   if (cores > 2) return cores;
@@ -41224,13 +42051,18 @@ async function releaseLlama() {
   await (await llama).dispose();
 }
 var EvaluationHarness = class _EvaluationHarness {
-  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model)) {
+  constructor(model, architecture, baseSha256, threads, log, chatWrapper = resolveChatWrapper(model), tokenizer = new TrainerTokenizer(model), template = parsedTemplate(model), templateStops = stopTexts(
+    chatWrapper.generateContextState({ chatHistory: chatHistoryOf([{ role: "user", content: "" }]) }).stopGenerationTriggers
+  )) {
     this.model = model;
     this.architecture = architecture;
     this.baseSha256 = baseSha256;
     this.threads = threads;
     this.log = log;
     this.chatWrapper = chatWrapper;
+    this.tokenizer = tokenizer;
+    this.template = template;
+    this.templateStops = templateStops;
   }
   model;
   architecture;
@@ -41238,23 +42070,26 @@ var EvaluationHarness = class _EvaluationHarness {
   threads;
   log;
   chatWrapper;
+  tokenizer;
+  template;
+  templateStops;
   static async open(options) {
     const summary = await readGgufSummary(options.basePath, "base model");
     if (summary.type === "adapter")
       throw new EvaluationInputError(`base model ${options.basePath} is a LoRA adapter, not a model`);
-    const sha256 = await sha256File(options.basePath);
-    if (options.baseSha256 && sha256 !== options.baseSha256.toLowerCase())
+    const sha2562 = await sha256File(options.basePath);
+    if (options.baseSha256 && sha2562 !== options.baseSha256.toLowerCase())
       throw new EvaluationInputError(
-        `base model ${options.basePath} has sha256 ${sha256}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
+        `base model ${options.basePath} has sha256 ${sha2562}, but registry.yaml pins ${options.baseSha256}: refusing to evaluate on a different base (update the runner's model cache)`
       );
     const { llama, log } = await acquireLlama(options.gpu ?? false);
     try {
       const model = await withLlamaLog(
         log,
         `cannot load base model ${options.basePath}`,
-        () => llama.loadModel({ modelPath: resolve(options.basePath) })
+        () => llama.loadModel({ modelPath: resolve(options.basePath), vocabOnly: options.vocabOnly })
       );
-      return new _EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
+      return new _EvaluationHarness(model, summary.architecture, sha2562, options.threads, log);
     } catch (error62) {
       await releaseLlama();
       throw error62;
@@ -41295,7 +42130,7 @@ var EvaluationHarness = class _EvaluationHarness {
   /** Greedy answers to each prompt, in order. */
   async generate(prompts, options) {
     if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
-    const rendered = prompts.map((prompt) => this.renderChat(prompt));
+    const rendered = prompts.map((prompt) => this.renderChat(prompt, options));
     const limit = this.model.trainContextSize;
     rendered.forEach(({ tokens }, i) => {
       if (tokens.length + options.maxTokens > limit)
@@ -41323,7 +42158,14 @@ var EvaluationHarness = class _EvaluationHarness {
         for (let slot = 0; slot < parallel && next < prompts.length; slot++) {
           if (running[slot]) continue;
           await slots[slot].clearHistory();
-          running[slot] = new Answer(this.model, slots[slot], next, rendered[next], options);
+          running[slot] = new Answer(
+            this.model,
+            this.tokenizer,
+            slots[slot],
+            next,
+            rendered[next],
+            options
+          );
           next++;
           if (await running[slot].step()) settle2(slot);
         }
@@ -41341,8 +42183,8 @@ var EvaluationHarness = class _EvaluationHarness {
    * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
    * that base + LoRA here equals transformers + PEFT on the trainer's side.
    */
-  async nextTokenProbabilities(prompt, adapterPath) {
-    const { tokens } = this.renderChat(prompt);
+  async nextTokenProbabilities(prompt, adapterPath, enableThinking) {
+    const { tokens } = this.renderChat(prompt, { enableThinking });
     const context = await this.model.createContext({
       contextSize: tokens.length + 1,
       threads: 1,
@@ -41367,34 +42209,31 @@ var EvaluationHarness = class _EvaluationHarness {
   /**
    * A conversation (a user turn alone, or earlier turns and then the question) framed exactly as the
    * trainer frames it (runners/trainer/train.py, encode_chat), so that an adapter is evaluated on the
-   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt,
-   * special tokens parsed, and BOS only where the tokenizer adds one (`tokenizer.ggml.add_bos_token`) and
-   * the template did not. node-llama-cpp's chat wrappers would add a BOS that training never saw. Models
-   * without a template fall back to the wrapper's framing.
+   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt (and
+   * `enable_thinking` as the registry sets it), special tokens split out as Hugging Face's tokenizer
+   * splits them (TrainerTokenizer), and BOS only where the tokenizer adds one
+   * (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would add a
+   * BOS that training never saw. Models without a template fall back to the wrapper's framing.
    */
-  renderChat(prompt) {
+  renderChat(prompt, options = {}) {
     const messages = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
-      chatHistory: [
-        ...messages.map(
-          (m) => m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content }
-        ),
-        { type: "model", response: [] }
-      ]
-    });
-    const stops = stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0);
-    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
-    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    if (!this.template) {
+      const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
+        chatHistory: chatHistoryOf(messages)
+      });
+      return { tokens: contextText.tokenize(this.model.tokenizer), stops: stopTexts(stopGenerationTriggers) };
+    }
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
-    const text = new Template(template).render({
+    const text = this.template.render({
       messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
-      eos_token: eosString ?? ""
+      eos_token: eosString ?? "",
+      enable_thinking: options.enableThinking ?? false
     });
-    const tokens = this.model.tokenize(text, true);
+    const tokens = this.tokenizer.tokenize(text);
     if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
-    return { tokens, stops };
+    return { tokens, stops: this.templateStops };
   }
   async dispose() {
     if (this.model.disposed) return;
@@ -41402,9 +42241,22 @@ var EvaluationHarness = class _EvaluationHarness {
     await releaseLlama();
   }
 };
+function parsedTemplate(model) {
+  const source = model.fileInfo.metadata.tokenizer?.chat_template;
+  return source ? new Template(source) : void 0;
+}
+function chatHistoryOf(messages) {
+  return [
+    ...messages.map(
+      (m) => m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content }
+    ),
+    { type: "model", response: [] }
+  ];
+}
 var Answer = class {
-  constructor(model, sequence, index, prompt, options) {
+  constructor(model, tokenizer, sequence, index, prompt, options) {
     this.model = model;
+    this.tokenizer = tokenizer;
     this.sequence = sequence;
     this.index = index;
     this.prompt = prompt;
@@ -41413,6 +42265,7 @@ var Answer = class {
     this.tailTokens = 4 * Math.max(0, ...prompt.stops.map((s) => s.length)) + 4;
   }
   model;
+  tokenizer;
   sequence;
   index;
   prompt;
@@ -41426,7 +42279,7 @@ var Answer = class {
   /** Decodes the next token (the first one decodes the prompt); true when the answer is finished. */
   async step() {
     const { value: token, done } = await this.iterator.next();
-    if (done || this.model.isEogToken(token)) return this.finish();
+    if (done || this.tokenizer.endsGeneration(token)) return this.finish();
     this.tokens.push(token);
     if (this.prompt.stops.length > 0) {
       const tail = this.model.detokenize(this.tokens.slice(-this.tailTokens));
@@ -41449,6 +42302,12 @@ var Answer = class {
     return true;
   }
 };
+function stopTexts(triggers) {
+  const texts = triggers.flatMap(
+    (trigger) => trigger.values.every((v) => typeof v === "string" || v instanceof SpecialTokensText) ? [trigger.values.map((v) => typeof v === "string" ? v : v.value).join("")] : []
+  );
+  return [...new Set(texts.filter((t) => t.length > 0))];
+}
 async function withLlamaLog(log, what, run) {
   const start = log.mark();
   try {
@@ -41468,96 +42327,60 @@ llama.cpp says:
 }
 
 // src/action/prompt-sample.ts
-var SAMPLE = 16;
 async function promptSample(params) {
-  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: params.gpu ?? "auto" });
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: false, vocabOnly: true });
   try {
-    return params.items.slice(0, SAMPLE).map((item) => {
+    return params.benchmarks.flatMap(
+      (benchmark) => benchmark.items.map((item, i) => {
+        const messages = benchmarkMessages(item, false);
+        return {
+          label: `${benchmark.label} ${benchmark.hidden ? `line ${i + 1}` : `item ${item.id}`}`,
+          messages,
+          ids: [...harness.renderChat(messages, { enableThinking: params.thinking.enabled }).tokens]
+        };
+      })
+    );
+  } finally {
+    await harness.dispose();
+  }
+}
+
+// src/action/model-sample.ts
+var PROMPTS = 4;
+var TOP = 64;
+async function modelSample(params) {
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: false });
+  try {
+    const prompts = [];
+    for (const item of params.items.slice(0, PROMPTS)) {
       const messages = benchmarkMessages(item, false);
-      return {
-        label: `${params.file} item ${item.id}`,
+      const ids2 = [...harness.renderChat(messages, { enableThinking: params.thinking.enabled }).tokens];
+      const probabilities = await harness.nextTokenProbabilities(
         messages,
-        ids: [...harness.renderChat(messages).tokens]
-      };
-    });
+        void 0,
+        params.thinking.enabled
+      );
+      const top = [...probabilities.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([token, p]) => [token, p]);
+      prompts.push({ label: `${params.label} item ${item.id}`, ids: ids2, top });
+    }
+    return { gguf: params.basePath, prompts };
   } finally {
     await harness.dispose();
   }
 }
 
 // src/eval/model-cache.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 function modelCachePaths(base, cacheDir) {
   const { training, inference } = base;
   return {
-    gguf: join2(cacheDir, inference.file),
-    trainingBase: join2(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
+    gguf: join3(cacheDir, inference.file),
+    trainingBase: join3(cacheDir, training.hub_id.replaceAll("/", "--"), training.revision)
   };
 }
 
 // src/eval/results-file.ts
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-
-// src/core/schemas/results.ts
-var MAX_SEEDS = 10;
-var OutcomeSchema = external_exports.object({
-  id: external_exports.string().min(1).max(128).describe("Benchmark item id."),
-  base: external_exports.number().min(0).max(1).describe("Base model's score on the item."),
-  adapter: external_exports.number().min(0).max(1).describe("Base + adapter's score on the item."),
-  difficulty: external_exports.enum(DIFFICULTY_LEVELS).optional().describe("Item difficulty (never for hidden benchmarks)."),
-  adapter_by_seed: external_exports.array(external_exports.number().min(0).max(1)).min(2).max(MAX_SEEDS).optional().describe("With `seeds`: the adapter's score on the item for each seed, in that order (the first is `adapter`).")
-}).strict();
-var GenerationTallySchema = external_exports.object({
-  max_tokens: external_exports.number().int().min(0).describe("Answers cut at max_tokens."),
-  empty: external_exports.number().int().min(0).describe("Empty answers.")
-}).strict();
-var BenchmarkResultSchema = external_exports.object({
-  name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/, "must be 1-64 letters, digits, spaces or . _ : -").describe("Domain of the benchmark, `own` for the adapter's eval set, or a label such as `hidden 1`."),
-  kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
-  sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
-  evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
-  outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
-  generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
-  problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id.")
-}).strict();
-var ResultsSchema = external_exports.object({
-  schema_version: external_exports.literal(1).describe("Version of this format."),
-  adapter: NameSchema.describe("Adapter name."),
-  domain: NameSchema.describe("The adapter's domain (adapter.yaml domain)."),
-  version: SemverSchema.describe("Adapter version."),
-  head_sha: GitShaSchema.describe("PR commit whose data was trained on."),
-  base: external_exports.object({
-    id: external_exports.string().min(1).describe("registry.yaml base.id."),
-    gguf_sha256: Sha256Schema.describe("sha256 of the base GGUF evaluated.")
-  }).strict().describe("The pinned base the numbers were measured on."),
-  adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF evaluated."),
-  harness: external_exports.string().min(1).max(50).describe("Version of the evaluation harness."),
-  inference: external_exports.object({
-    temperature: external_exports.literal(0).describe("Greedy decoding."),
-    top_p: external_exports.literal(1).describe("No nucleus sampling."),
-    repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
-    seed: external_exports.number().int().describe("Seed of the context."),
-    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
-    re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
-    parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers.")
-  }).strict().describe("Decoding settings, enforced greedy."),
-  hardware: external_exports.string().max(200).describe("Where it ran, e.g. the GPU name."),
-  benchmarks: external_exports.array(BenchmarkResultSchema).min(1).max(100).describe("One entry per evaluated benchmark."),
-  seeds: external_exports.array(
-    external_exports.object({
-      seed: external_exports.number().int().min(0).describe("Training seed."),
-      adapter_sha256: Sha256Schema.describe("sha256 of the LoRA GGUF trained with it.")
-    }).strict()
-  ).min(2).max(MAX_SEEDS).optional().describe(
-    "When the bar retrains with several seeds: each training, in order; the first is the adapter that is published (adapter_sha256) and every outcome's adapter_by_seed follows this order."
-  ),
-  training: external_exports.object({
-    wall_seconds: external_exports.number().min(0).describe("Training time."),
-    loss: external_exports.array(external_exports.object({ step: external_exports.number().int().min(0), loss: external_exports.number() }).strict()).max(1e5).describe("Training loss by optimizer step.")
-  }).strict().optional().describe("Training summary, when the run trained the adapter.")
-}).strict().describe("results.json of one evaluation run.");
-
-// src/eval/results-file.ts
+import { renameSync as renameSync2, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 function writeResultsAtomically(path, results) {
   const checked = ResultsSchema.safeParse(results);
   if (!checked.success)
@@ -41566,11 +42389,11 @@ function writeResultsAtomically(path, results) {
     );
   const temporary = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(temporary, `${JSON.stringify(checked.data, null, 2)}
+    writeFileSync2(temporary, `${JSON.stringify(checked.data, null, 2)}
 `);
-    renameSync(temporary, path);
+    renameSync2(temporary, path);
   } finally {
-    rmSync(temporary, { force: true });
+    rmSync2(temporary, { force: true });
   }
 }
 
@@ -41585,7 +42408,7 @@ async function currentPullRequest(github, repo, number4) {
   };
 }
 
-// src/core/site/evaluation-record.ts
+// src/core/schemas/evaluation-record.ts
 var MAX_LOSS_POINTS = 500;
 var RESULTS = ResultsSchema.shape;
 var Score = external_exports.number().min(0).max(1);
@@ -41808,8 +42631,8 @@ async function readBlob(github, repo, sha, size) {
 
 // src/action/train-adapter.ts
 import { spawn } from "node:child_process";
-import { existsSync as existsSync2, readFileSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
+import { existsSync as existsSync2, readFileSync as readFileSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join4 } from "node:path";
 
 // src/gguf/write-gguf.ts
 var GGUF_ALIGNMENT = 32;
@@ -42136,7 +42959,7 @@ function readSafetensors(bytes) {
   return tensors;
 }
 
-// src/core/adapter/training-recipe.ts
+// src/core/schemas/training-recipe.ts
 var TrainingRecipeSchema = external_exports.object({
   base_model: external_exports.string().min(1).describe("Folder of the pinned Hugging Face base (config.json, safetensors)."),
   dataset: external_exports.string().min(1).describe("The adapter's training JSONL, as fetched at the PR's head sha."),
@@ -42150,9 +42973,12 @@ var TrainingRecipeSchema = external_exports.object({
   batch_size: external_exports.number().int().min(1).describe("Examples per optimizer step."),
   max_seq_length: external_exports.number().int().min(16).describe("Tokens per example after truncation."),
   seed: external_exports.number().int().min(0).describe("Seed of shuffling and LoRA initialization."),
-  quantize_4bit: external_exports.boolean().describe("QLoRA: load the base in 4-bit NF4 (needs bitsandbytes).")
+  quantize_4bit: external_exports.boolean().describe("QLoRA: load the base in 4-bit NF4 (needs bitsandbytes)."),
+  chat_template_kwargs: external_exports.object({ enable_thinking: external_exports.boolean() }).strict().describe(
+    "The chat template's variables the registry sets (base.thinking), as the harness renders them."
+  )
 }).strict().describe("recipe.json, the trainer's input.");
-function trainingRecipe(manifest, paths, quantize4bit) {
+function trainingRecipe(manifest, paths, quantize4bit, thinking = { enabled: false }) {
   return TrainingRecipeSchema.parse({
     base_model: paths.baseModel,
     dataset: paths.dataset,
@@ -42166,12 +42992,13 @@ function trainingRecipe(manifest, paths, quantize4bit) {
     batch_size: manifest.training.batch_size,
     max_seq_length: manifest.training.max_seq_length,
     seed: manifest.training.seed,
-    quantize_4bit: quantize4bit
+    quantize_4bit: quantize4bit,
+    chat_template_kwargs: { enable_thinking: thinking.enabled }
   });
 }
 
 // src/action/train-adapter.ts
-var trainerScript = (root) => join3(root, "runners", "trainer", "train.py");
+var trainerScript = (root) => join4(root, "runners", "trainer", "train.py");
 var ActionFailure = class extends Error {
 };
 var TRAINER_GRACE_MS = 5e3;
@@ -42181,28 +43008,32 @@ var TRAINER_EXIT = {
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
   6: "the runner's training base does not load",
-  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers disagree)"
+  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers or their next-token probabilities disagree)"
 };
 async function trainAdapter(params) {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
-  const folder = join3(params.workDir, "trained");
+  const folder = join4(params.workDir, "trained");
   const recipe = trainingRecipe(
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
-    false
+    false,
+    params.thinking
   );
-  const recipePath = join3(params.workDir, "recipe.json");
-  writeFileSync2(recipePath, `${JSON.stringify(recipe, null, 2)}
+  const recipePath = join4(params.workDir, "recipe.json");
+  writeFileSync3(recipePath, `${JSON.stringify(recipe, null, 2)}
 `);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
-  const check2 = join3(params.workDir, "prompt-ids.json");
-  if (params.promptCheck) writeFileSync2(check2, JSON.stringify(params.promptCheck));
+  const check2 = join4(params.workDir, "prompt-ids.json");
+  if (params.promptCheck) writeFileSync3(check2, JSON.stringify(params.promptCheck));
+  const modelCheck = join4(params.workDir, "model-sample.json");
+  if (params.modelCheck) writeFileSync3(modelCheck, JSON.stringify(params.modelCheck));
   const argv = [
     ...params.trainer,
     "--recipe",
     recipePath,
-    ...params.promptCheck ? ["--check-prompts", check2] : []
+    ...params.promptCheck ? ["--check-prompts", check2] : [],
+    ...params.modelCheck ? ["--check-model", modelCheck] : []
   ];
   await runTrainer(argv, log, params.signal);
   return {
@@ -42214,8 +43045,8 @@ async function trainAdapter(params) {
 function convertTrained(folder, base, name) {
   try {
     return peftToGguf({
-      config: JSON.parse(readFileSync(join3(folder, "adapter_config.json"), "utf8")),
-      tensors: readSafetensors(readFileSync(join3(folder, "adapter_model.safetensors"))),
+      config: JSON.parse(readFileSync2(join4(folder, "adapter_config.json"), "utf8")),
+      tensors: readSafetensors(readFileSync2(join4(folder, "adapter_model.safetensors"))),
       base,
       name
     });
@@ -42224,10 +43055,10 @@ function convertTrained(folder, base, name) {
   }
 }
 function readBaseShape(folder) {
-  const file2 = join3(folder, "config.json");
+  const file2 = join4(folder, "config.json");
   if (!existsSync2(file2))
     throw new ActionFailure(`the training base is not in the runner's model cache: ${file2}`);
-  const config2 = JSON.parse(readFileSync(file2, "utf8"));
+  const config2 = JSON.parse(readFileSync2(file2, "utf8"));
   const architecture = CONVERTIBLE_ARCHITECTURES.find((a) => a === config2.model_type);
   if (!architecture || !config2.num_attention_heads)
     throw new ActionFailure(
@@ -42240,11 +43071,11 @@ function readBaseShape(folder) {
   };
 }
 function readTraining(folder) {
-  const lossFile = join3(folder, "loss.jsonl");
+  const lossFile = join4(folder, "loss.jsonl");
   if (!existsSync2(lossFile)) return void 0;
-  const loss = readFileSync(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
-  const summaryFile = join3(folder, "summary.json");
-  const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync(summaryFile, "utf8")) : {};
+  const loss = readFileSync2(lossFile, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
+  const summaryFile = join4(folder, "summary.json");
+  const summary = existsSync2(summaryFile) ? JSON.parse(readFileSync2(summaryFile, "utf8")) : {};
   return { wall_seconds: summary.wall_seconds ?? 0, loss };
 }
 function runTrainer(argv, log, signal) {
@@ -42281,10 +43112,10 @@ ${tail.slice(-8).join("\n")}`));
 }
 
 // src/action/run-action.ts
-async function runAction(inputs, setup) {
+async function runActionStep(inputs, setup, step) {
   const log = setup.log ?? (() => {
   });
-  rmSync2(setup.outDir, { recursive: true, force: true });
+  rmSync3(setup.outDir, { recursive: true, force: true });
   checkInputs(inputs);
   const { github, repo } = setup;
   const pr = await currentPullRequest(github, repo, inputs.pr);
@@ -42314,8 +43145,21 @@ async function runAction(inputs, setup) {
       `adapters/${inputs.adapter} does not validate at ${inputs.headSha.slice(0, 12)}; nothing was trained:
 ${errors.slice(0, 20).map(findingLine).join("\n")}`
     );
-  const { registry: registry2, config: config2 } = await loadRegistryContext(files.source);
+  const context = await loadRegistryContext(files.source);
+  const { registry: registry2, config: config2 } = context;
   if (!registry2) throw new ActionFailure("registry.yaml does not load");
+  const expected = await expectedResultsFor({
+    source: files.source,
+    adapter: inputs.adapter,
+    hiddenBenchmarks: setup.hidden?.length ?? 0
+  });
+  if (typeof expected === "string") throw new ActionFailure(expected);
+  if (step.step === "merge") {
+    const results2 = mergeStep({ step, expected, log });
+    stageResults({ setup, adapter: inputs.adapter, results: results2, published: readTrainings(step.trainedDir)[0] });
+    setup.summary?.(renderScorecard({ results: results2, verdict: evaluateBar({ results: results2, config: config2, expected }) }));
+    return results2;
+  }
   let base;
   try {
     base = pinnedBase(registry2);
@@ -42336,41 +43180,39 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
       `the runner's training base ${trainingBase} is not the one registry.yaml pins (refresh the runner's model cache):
 ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
     );
-  rmSync2(setup.workDir, { recursive: true, force: true });
-  mkdirSync(setup.workDir, { recursive: true });
-  const dataset = join4(setup.workDir, "dataset.jsonl");
-  writeFileSync3(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
-  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
-  const promptCheck = await promptSample({
-    basePath,
-    items: await readBenchmarkItems(files.source, ownFile, config2.limits.max_line_bytes),
-    file: ownFile,
-    gpu: setup.gpu
-  });
   const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
-  const trainings = [];
-  for (const seed of seeds) {
-    const workDir = seeds.length === 1 ? setup.workDir : join4(setup.workDir, `seed-${seed}`);
-    mkdirSync(workDir, { recursive: true });
-    const trained = await trainAdapter({
-      trainer: setup.trainer,
-      manifest: { ...manifest, training: { ...manifest.training, seed } },
-      trainingBase,
-      dataset,
-      workDir,
-      log,
-      signal: setup.signal,
-      promptCheck
+  const trainings = step.step === "shard" ? readTrainings(step.trainedDir) : await trainSeeds(inputs, setup, { files, manifest, context, basePath, trainingBase, seeds });
+  if (step.step === "train") {
+    const items = expected.benchmarks.reduce((n, b) => n + b.items.length, 0);
+    const hiddenItems = (setup.hidden ?? []).reduce((n, h) => n + h.items.length, 0);
+    const count = shardCount({
+      items: items + hiddenItems,
+      seeds: seeds.length,
+      answersPerRunner: config2.gpu.shards.answers_per_runner,
+      maxRunners: config2.gpu.shards.max_runners
     });
-    const gguf = join4(workDir, `${inputs.adapter}.gguf`);
-    writeFileSync3(gguf, trained.gguf);
-    trainings.push({ seed, trained, gguf });
+    setup.output?.("shards", String(count));
+    setup.output?.("shard-list", JSON.stringify(Array.from({ length: count }, (_, i) => i)));
+    if (count > 1) {
+      writeTrainings(step.trainedDir, trainings);
+      log(
+        `${items + hiddenItems} items and ${seeds.length} training(s): evaluated by ${count} runners, one shard each`
+      );
+      return void 0;
+    }
   }
-  const [published] = trainings;
-  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu: setup.gpu ?? "auto" });
+  const shard = step.step === "shard" ? { index: step.index, count: step.count } : void 0;
+  const gpu = setup.gpu ?? "auto";
+  const baseAnswers2 = new BaseAnswerStore({
+    dir: setup.answerCache?.dir,
+    run: setup.answerCache?.run ?? `${inputs.correlationId} on ${setup.hardware}`,
+    context: await keyContextOf({ basePath, gpu, hardware: setup.hardware }),
+    onSkip: log
+  });
+  const harness = await EvaluationHarness.open({ basePath, baseSha256: baseSha, gpu });
   const evaluations = [];
   try {
-    for (const { seed, trained, gguf } of trainings) {
+    for (const { seed, training, gguf } of trainings) {
       if (seeds.length > 1) log(`evaluating the adapter trained with seed ${seed}`);
       const results2 = await evaluateRegistryAdapter({
         source: files.source,
@@ -42382,7 +43224,9 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
         settings: { seed: 42, re2: false, parallel: setup.parallel ?? 1 },
         // the prompt as trained
         hidden: setup.hidden,
-        training: trained.training,
+        training,
+        baseAnswers: baseAnswers2,
+        shard,
         onProgress: log,
         signal: setup.signal
       });
@@ -42392,23 +43236,152 @@ ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
     await harness.dispose();
   }
   const results = combineSeedResults(evaluations);
+  const cacheKey = baseAnswers2.prune(
+    `loragate-base-answers-${shard ? `shard-${shard.index}of${shard.count}` : "all"}-`
+  );
+  if (cacheKey) setup.output?.("answer-cache-key", cacheKey);
+  log(
+    `base model: ${baseAnswers2.tally.passes} pass${baseAnswers2.tally.passes === 1 ? "" : "es"} for ${seeds.length} seed${seeds.length === 1 ? "" : "s"}, ${baseAnswers2.tally.items_reused} answers reused`
+  );
+  if (step.step === "shard") {
+    setup.signal?.throwIfAborted();
+    mkdirSync2(step.shardDir, { recursive: true });
+    writeResultsAtomically(join5(step.shardDir, `shard-${step.index}.json`), results);
+    return results;
+  }
+  stageResults({ setup, adapter: inputs.adapter, results, published: trainings[0] });
+  const verdict = evaluateBar({ results, config: config2, expected });
+  setup.summary?.(renderScorecard({ results, verdict }));
+  return results;
+}
+async function trainSeeds(inputs, setup, params) {
+  const log = setup.log ?? (() => {
+  });
+  const { files, manifest, context, basePath, trainingBase, seeds } = params;
+  const registry2 = context.registry;
+  rmSync3(setup.workDir, { recursive: true, force: true });
+  mkdirSync2(setup.workDir, { recursive: true });
+  const dataset = join5(setup.workDir, "dataset.jsonl");
+  writeFileSync4(dataset, await files.source.read(`adapters/${inputs.adapter}/${manifest.data.train}`));
+  const applicable = await benchmarksFor({
+    source: files.source,
+    context,
+    adapter: inputs.adapter,
+    manifest
+  });
+  const ownFile = `adapters/${inputs.adapter}/${manifest.data.benchmark}`;
+  const promptCheck = await promptSample({
+    basePath,
+    benchmarks: [
+      ...applicable.map((b) => ({
+        label: b.kind === "own" ? ownFile : `benchmark ${b.name}`,
+        items: b.items
+      })),
+      ...(setup.hidden ?? []).map((h) => ({
+        label: `hidden benchmark ${h.label}`,
+        items: h.items,
+        hidden: true
+      }))
+    ],
+    thinking: registry2.base.thinking
+  });
+  const modelCheck = await modelSample({
+    basePath,
+    label: ownFile,
+    items: applicable.find((b) => b.kind === "own")?.items ?? [],
+    thinking: registry2.base.thinking
+  });
+  const trainings = [];
+  for (const seed of seeds) {
+    const workDir = seeds.length === 1 ? setup.workDir : join5(setup.workDir, `seed-${seed}`);
+    mkdirSync2(workDir, { recursive: true });
+    const trained = await trainAdapter({
+      trainer: setup.trainer,
+      manifest: { ...manifest, training: { ...manifest.training, seed } },
+      trainingBase,
+      dataset,
+      workDir,
+      log,
+      signal: setup.signal,
+      promptCheck,
+      modelCheck,
+      thinking: registry2.base.thinking
+    });
+    const gguf = join5(workDir, `${inputs.adapter}.gguf`);
+    writeFileSync4(gguf, trained.gguf);
+    trainings.push({ seed, training: trained.training, gguf, folder: trained.folder });
+  }
+  return trainings;
+}
+function stageResults(params) {
+  const { setup, published } = params;
   setup.signal?.throwIfAborted();
   const staging = `${setup.outDir}.partial`;
-  rmSync2(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeResultsAtomically(join4(staging, "results.json"), results);
-  copyFileSync(published.gguf, join4(staging, `${inputs.adapter}.gguf`));
-  const folder = published.trained.folder;
+  rmSync3(staging, { recursive: true, force: true });
+  mkdirSync2(staging, { recursive: true });
+  writeResultsAtomically(join5(staging, "results.json"), params.results);
+  copyFileSync(published.gguf, join5(staging, `${params.adapter}.gguf`));
   for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
-    if (existsSync3(join4(folder, file2))) copyFileSync(join4(folder, file2), join4(staging, file2));
-  renameSync2(staging, setup.outDir);
-  const expected = await expectedResultsFor({
-    source: files.source,
-    adapter: inputs.adapter,
-    hiddenBenchmarks: setup.hidden?.length ?? 0
+    if (existsSync3(join5(published.folder, file2)))
+      copyFileSync(join5(published.folder, file2), join5(staging, file2));
+  renameSync3(staging, setup.outDir);
+}
+var TRAININGS_FILE = "trainings.json";
+function writeTrainings(dir, trainings) {
+  rmSync3(dir, { recursive: true, force: true });
+  const records = trainings.map((t, i) => {
+    const folder = join5(dir, `seed-${t.seed}`);
+    mkdirSync2(folder, { recursive: true });
+    copyFileSync(t.gguf, join5(folder, "adapter.gguf"));
+    if (i === 0) {
+      for (const file2 of ["loss.jsonl", "summary.json", "adapter_config.json", "adapter_model.safetensors"])
+        if (existsSync3(join5(t.folder, file2))) copyFileSync(join5(t.folder, file2), join5(folder, file2));
+    }
+    return { seed: t.seed, training: t.training };
   });
-  const verdict = evaluateBar({ results, config: config2, ...typeof expected === "string" ? {} : { expected } });
-  setup.summary?.(renderScorecard({ results, verdict }));
+  writeFileSync4(join5(dir, TRAININGS_FILE), `${JSON.stringify(records)}
+`);
+}
+var TrainingsSchema = external_exports.array(external_exports.object({ seed: external_exports.number().int().min(0), training: ResultsSchema.shape.training }).strict()).min(1).max(MAX_SEEDS);
+function readTrainings(dir) {
+  let records;
+  try {
+    records = TrainingsSchema.parse(JSON.parse(readFileSync3(join5(dir, TRAININGS_FILE), "utf8")));
+  } catch (error62) {
+    throw new ActionFailure(
+      `the train job's adapters are not in ${dir} (${error62.message.split("\n")[0]}): download the loragate-trained artifact there`
+    );
+  }
+  return records.map(({ seed, training }) => {
+    const folder = join5(dir, `seed-${seed}`);
+    return { seed, training, gguf: join5(folder, "adapter.gguf"), folder };
+  });
+}
+function mergeStep(params) {
+  const { step } = params;
+  const shards = Array.from({ length: step.count }, (_, index) => {
+    const file2 = join5(step.shardsDir, `shard-${index}.json`);
+    if (!existsSync3(file2))
+      throw new ActionFailure(`shard ${index} of ${step.count} has no results (${file2})`);
+    const loaded = parseResults(readFileSync3(file2));
+    if (!loaded.ok)
+      throw new ActionFailure(`shard ${index}'s results do not load: ${loaded.errors.join("; ")}`);
+    return loaded.results;
+  });
+  let results;
+  try {
+    results = mergeShards(shards);
+  } catch (error62) {
+    if (!(error62 instanceof ShardMergeError)) throw error62;
+    throw new ActionFailure(`the shards do not merge: ${error62.message}`);
+  }
+  const problems = incompleteness(results, params.expected);
+  if (problems.length)
+    throw new ActionFailure(
+      `the merged shards are not complete results:
+${problems.slice(0, 20).join("\n")}`
+    );
+  params.log(`merged ${step.count} shards: every item answered exactly once`);
   return results;
 }
 function checkInputs(inputs) {
@@ -42427,11 +43400,11 @@ async function hiddenBenchmarks(dir) {
   if (!dir) return [];
   if (!existsSync4(dir) || !statSync2(dir).isDirectory())
     throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
-  const files = readdirSync2(dir).filter((f) => f.endsWith(".jsonl")).sort();
+  const files = readdirSync3(dir).filter((f) => f.endsWith(".jsonl")).sort();
   return Promise.all(
     files.map(async (file2, i) => {
       const label = `hidden ${i + 1}`;
-      const path = join5(dir, file2);
+      const path = join6(dir, file2);
       const items = await readBenchmarkFile(path, label).catch((error62) => {
         throw new ActionFailure(`${error62.message} (a hidden benchmark on this runner)`);
       });
@@ -42445,6 +43418,32 @@ function parallelSequences(value) {
     throw new ActionFailure(`LORAGATE_PARALLEL must be a whole number from 1 to 999, not "${value}"`);
   return Number(value);
 }
+function actionStep(workspace) {
+  const step = input2("step") || "all";
+  const whole = (name, min) => {
+    const value = input2(name);
+    if (!/^\d{1,3}$/.test(value) || Number(value) < min)
+      throw new ActionFailure(`${name} must be a whole number from ${min}, not "${value}" (step ${step})`);
+    return Number(value);
+  };
+  const trainedDir = join6(workspace, "loragate-trained");
+  switch (step) {
+    case "all":
+      return { step };
+    case "train":
+      return { step, trainedDir };
+    case "shard": {
+      const count = whole("shards", 2);
+      const index = whole("shard", 0);
+      if (index >= count) throw new ActionFailure(`shard ${index} is not one of ${count} shards`);
+      return { step, index, count, trainedDir, shardDir: join6(workspace, "loragate-shard") };
+    }
+    case "merge":
+      return { step, count: whole("shards", 2), trainedDir, shardsDir: join6(workspace, "loragate-shards") };
+    default:
+      throw new ActionFailure(`step must be all, train, shard or merge, not "${step}"`);
+  }
+}
 async function main() {
   const cancel = new AbortController();
   for (const name of ["SIGINT", "SIGTERM"])
@@ -42457,8 +43456,12 @@ async function main() {
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   const summary = (markdown) => summaryFile && appendFileSync(summaryFile, `${markdown}
 `);
+  const outputFile = process.env.GITHUB_OUTPUT;
+  const output2 = (name, value) => outputFile && appendFileSync(outputFile, `${name}=${value}
+`);
+  const runUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
   try {
-    const results = await runAction(
+    const results = await runActionStep(
       {
         pr: Number(input2("pr")),
         headSha: input2("head-sha"),
@@ -42469,22 +43472,26 @@ async function main() {
         github: new Octokit2({ auth: input2("github-token"), userAgent: "loragate-action" }),
         repo: { owner, repo },
         modelCache: process.env.LORAGATE_MODEL_CACHE ?? "/models",
-        workDir: join5(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
-        outDir: join5(workspace, "loragate-out"),
+        workDir: join6(process.env.RUNNER_TEMP ?? workspace, "loragate-work"),
+        outDir: join6(workspace, "loragate-out"),
         // The trainer environment's Python (runners/README.md): the image sets LORAGATE_TRAINER_PYTHON.
         trainer: [
           process.env.LORAGATE_TRAINER_PYTHON ?? "python3",
-          trainerScript(join5(import.meta.dirname, "..", ".."))
+          trainerScript(join6(import.meta.dirname, "..", ".."))
         ],
         parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        // the workflow restores and saves this folder with actions/cache (templates/workflows/loragate.yml)
+        ...process.env.LORAGATE_ANSWER_CACHE ? { answerCache: { dir: process.env.LORAGATE_ANSWER_CACHE, run: runUrl } } : {},
         signal: cancel.signal,
         summary,
+        output: output2,
         log: (line) => console.log(line)
-      }
+      },
+      actionStep(workspace)
     );
-    console.log(`results.json written: ${results.benchmarks.length} benchmarks`);
+    if (results) console.log(`results written: ${results.benchmarks.length} benchmarks`);
     return 0;
   } catch (error62) {
     if (!(error62 instanceof ActionFailure || error62 instanceof EvaluationInputError)) throw error62;

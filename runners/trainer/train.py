@@ -14,7 +14,8 @@ requirements-cpu.txt for tests and the demo); the action takes it from LORAGATE_
 Exit codes: 0 trained, 2 bad recipe or data (the message names the line and the knob), 3 the loss
 diverged (NaN/inf), 4 out of GPU memory, 5 stopped by SIGTERM/SIGINT, 6 the base model's folder does not
 load (a missing or truncated file: one line names it), 7 the base's tokenizer frames the prompts given with
---check-prompts into other token ids than the evaluation's (the two pins are not one model). Only exit 0
+--check-prompts into other token ids than the evaluation's, or predicts other next tokens than the GGUF of
+--check-model (the two pins are not one model). Only exit 0
 leaves an adapter:
 the output folder is written in full or not at all.
 """
@@ -31,6 +32,7 @@ import shutil
 import signal
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,8 @@ class Recipe:
     max_seq_length: int
     seed: int
     quantize_4bit: bool
+    # the chat template's variables the registry sets (enable_thinking), as the harness renders them
+    template_kwargs: dict
 
 
 def _number(raw: dict, key: str, kind: type, low: float, high: float):
@@ -99,6 +103,11 @@ def load_recipe(path: Path) -> Recipe:
         raise RecipeError(f"base_model {paths['base_model']} has no config.json (the runner's model cache)")
     if not paths["dataset"].is_file():
         raise RecipeError(f"dataset {paths['dataset']} not found")
+    template_kwargs = raw.get("chat_template_kwargs", {})
+    if not isinstance(template_kwargs, dict) or not all(
+        key == "enable_thinking" and isinstance(value, bool) for key, value in template_kwargs.items()
+    ):
+        raise RecipeError("chat_template_kwargs may only set enable_thinking, to true or false")
     return Recipe(
         **paths,
         r=_number(raw, "r", int, 1, 256),
@@ -111,6 +120,7 @@ def load_recipe(path: Path) -> Recipe:
         max_seq_length=_number(raw, "max_seq_length", int, 16, 32768),
         seed=_number(raw, "seed", int, 0, 2**32 - 1),
         quantize_4bit=bool(raw.get("quantize_4bit", False)),
+        template_kwargs=template_kwargs,
     )
 
 
@@ -132,15 +142,20 @@ def turn_fields(turn: dict) -> tuple:
     return (turn.get("from"), turn.get("value")) if "from" in turn else (turn.get("role"), turn.get("content"))
 
 
-# The prompt rule the harness asks benchmark items by (src/core/evaluation/prompt.ts): system and user
-# texts stripped of ASCII white space at both ends (the same set as JavaScript's pattern there; Python's
-# own strip() would also take \x1c-\x1f and \x85), assistant answers as written.
+# The prompt rule the harness asks benchmark items by (src/core/evaluation/prompt.ts): every text in
+# Unicode's composed form (NFC: Qwen's tokenizers normalize so, llama.cpp does not), system and user texts
+# stripped of ASCII white space at both ends (the same set as JavaScript's pattern there; Python's own
+# strip() would also take \x1c-\x1f and \x85), assistant answers as written.
 ASCII_SPACE = " \t\n\r\f\v"
+
+
+def prompt_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip(ASCII_SPACE)
 
 
 def user_turn(instruction: str, input_: str) -> str:
     """An instruction/input pair as one user turn: the instruction, then a blank line and the input."""
-    instruction, input_ = instruction.strip(ASCII_SPACE), input_.strip(ASCII_SPACE)
+    instruction, input_ = prompt_text(instruction), prompt_text(input_)
     return f"{instruction}\n\n{input_}" if input_ else instruction
 
 
@@ -152,7 +167,8 @@ def conversation_of(record: dict, where: str) -> list[dict]:
         if not all(isinstance(record.get(k), str) for k in ("instruction", "input", "output")):
             raise RecipeError(f"{where}: needs instruction, input and output strings, or messages, or conversations")
         user = user_turn(record["instruction"], record["input"])
-        return [{"role": "user", "content": user}, {"role": "assistant", "content": record["output"]}]
+        answer = unicodedata.normalize("NFC", record["output"])
+        return [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
     raw = record[key]
     if not isinstance(raw, list):
         raise RecipeError(f"{where}: {key} must be a list of turns")
@@ -164,7 +180,8 @@ def conversation_of(record: dict, where: str) -> list[dict]:
         if name not in ROLES:
             raise RecipeError(f"{where}: turn {number} has role {name[:40]!r}; known: {', '.join(ROLES)}")
         role = ROLES[name]
-        turns.append({"role": role, "content": content if role == "assistant" else content.strip(ASCII_SPACE)})
+        text = unicodedata.normalize("NFC", content) if role == "assistant" else prompt_text(content)
+        turns.append({"role": role, "content": text})
     start = 1 if turns and turns[0]["role"] == "system" else 0
     expected = ["user" if (i - start) % 2 == 0 else "assistant" for i in range(start, len(turns))]
     if [t["role"] for t in turns[start:]] != expected or not expected or expected[-1] != "assistant":
@@ -230,43 +247,92 @@ def plan(recipe: Recipe, examples: list[Example]) -> dict:
     }
 
 
-def encode_chat(tokenizer, messages: list[dict], add_generation_prompt: bool) -> list[int]:
-    """Token ids of a conversation exactly as the harness builds them: the chat template's text with its
-    special tokens parsed, and BOS only where the tokenizer adds one and the template did not already."""
-    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+def encode_chat(tokenizer, messages: list[dict], add_generation_prompt: bool, template_kwargs: dict) -> list[int]:
+    """Token ids of a conversation exactly as the harness builds them: the chat template's text (with the
+    registry's template variables) with its special tokens parsed, and BOS only where the tokenizer adds one
+    and the template did not already."""
+    text = render_chat(tokenizer, messages, add_generation_prompt, template_kwargs)
+    return with_bos(tokenizer, tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def render_chat(tokenizer, messages: list[dict], add_generation_prompt: bool, template_kwargs: dict) -> str:
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=add_generation_prompt, **template_kwargs
+    )
+
+
+def with_bos(tokenizer, ids: list[int]) -> list[int]:
     bos = tokenizer.bos_token_id
     if getattr(tokenizer, "add_bos_token", False) and bos is not None and ids[:1] != [bos]:
-        ids = [bos, *ids]
+        return [bos, *ids]
     return ids
 
 
-def tokenize(tokenizer, example: Example, max_length: int) -> tuple[list[int], list[int]]:
-    """The conversation through the base's chat template; labels only on the assistant turns' tokens."""
-    full = encode_chat(tokenizer, example.turns, add_generation_prompt=False)
-    labels = [-100] * len(full)
-    first_answer = len(full)  # the last turn is an assistant's (conversation_of), so this is set below
+def answer_spans(tokenizer, example: Example, full: str, template_kwargs: dict) -> list[tuple[int, int]]:
+    """Where, in the conversation's rendered text, each assistant turn is trained on: from the end of what
+    the harness would ask that turn with (the generation prompt, where the full text starts with it) or
+    else from the answer itself, to the end of the answer and of the end-of-turn token written right after
+    it. So every assistant turn is trained on, on every family's template (Qwen3 rewrites earlier turns
+    without their think block; Llama 3's template always appends an assistant header), and nothing the
+    template writes after the end-of-turn token is.
+    """
+    added = tokenizer.added_tokens_decoder.values()
+    enders = sorted((t.content for t in added if t.special and t.content), key=len, reverse=True)
+    spans, cursor = [], 0
     for k, turn in enumerate(example.turns):
         if turn["role"] != "assistant":
             continue
-        prompt = encode_chat(tokenizer, example.turns[:k], add_generation_prompt=True)
-        upto = full if k == len(example.turns) - 1 else encode_chat(tokenizer, example.turns[: k + 1], False)
-        if upto != full[: len(upto)]:
-            continue  # the template rewrites earlier turns once later ones follow (Qwen3's think blocks)
-        # Templates may render the generation prompt slightly differently from a finished turn (Qwen3's
-        # think block): mask what the two share, train on everything after.
-        shared = next((i for i, (a, b) in enumerate(zip(prompt, upto)) if a != b), min(len(prompt), len(upto)))
-        if len(upto) == shared:
-            raise RecipeError(f"{example.where}: turn {k + 1}, the answer, is empty once framed by the chat template")
-        first_answer = min(first_answer, shared)
-        labels[shared : len(upto)] = upto[shared:]
+        asked = render_chat(tokenizer, example.turns[:k], True, template_kwargs)
+        shared = next((i for i, (a, b) in enumerate(zip(asked, full)) if a != b), min(len(asked), len(full)))
+        whole_prompt = shared == len(asked)
+        found = locate_answer(full, turn["content"], max(cursor, shared))
+        if found is None:
+            raise RecipeError(
+                f"{example.where}: turn {k + 1}, an answer, is not written as given by the base's chat template, "
+                "so it cannot be trained on as the model will be asked"
+            )
+        start, end = found
+        ender = next((e for e in enders if full.startswith(e, end)), "")
+        spans.append((len(asked) if whole_prompt else start, end + len(ender)))
+        cursor = end + len(ender)
+    return spans
+
+
+def locate_answer(full: str, answer: str, after: int) -> tuple[int, int] | None:
+    """The answer's text in the rendered conversation, as templates write it: as given, trimmed (Llama 3),
+    or without leading newlines (Qwen3)."""
+    for form in (answer, answer.strip(), answer.lstrip("\n"), answer.rstrip()):
+        at = full.find(form, after) if form else -1
+        if at >= 0:
+            return at, at + len(form)
+    return None
+
+
+def tokenize(tokenizer, example: Example, max_length: int, template_kwargs: dict) -> tuple[list[int], list[int]]:
+    """The conversation through the base's chat template; labels only on the assistant turns' tokens (each
+    answer and its end-of-turn token), by the characters each token covers."""
+    full = render_chat(tokenizer, example.turns, False, template_kwargs)
+    spans = answer_spans(tokenizer, example, full, template_kwargs)
+    encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+    ids, labels = list(encoded["input_ids"]), [-100] * len(encoded["input_ids"])
+    for i, (start, end) in enumerate(encoded["offset_mapping"]):
+        if end > start and any(a <= start and end <= b for a, b in spans):
+            labels[i] = ids[i]
+    trained = [i for i, label in enumerate(labels) if label != -100]
+    if not trained:
+        raise RecipeError(f"{example.where}: the answers are empty once framed by the chat template")
+    ids, labels = ids[: trained[-1] + 1], labels[: trained[-1] + 1]  # what follows the last answer teaches nothing
+    bos = with_bos(tokenizer, ids[:1])
+    if len(bos) == 2:
+        ids, labels = bos[:1] + ids, [-100] + labels
+    first_answer = next(i for i, label in enumerate(labels) if label != -100)
     if first_answer >= max_length:
         raise RecipeError(
             f"{example.where}: the prompt is {first_answer} tokens and training.max_seq_length is {max_length}, so "
             "nothing of the answer would be trained on: raise training.max_seq_length in adapter.yaml or "
             "shorten the example"
         )
-    return full[:max_length], labels[:max_length]
+    return ids[:max_length], labels[:max_length]
 
 
 def lora_config(recipe: Recipe):
@@ -337,25 +403,102 @@ def base_loading(folder: Path, what: str):
 
 
 class TokenizerMismatch(Exception):
-    """The training base's tokenizer and the inference base's give a prompt different token ids."""
+    """The training base and the inference base are not one model: most prompts get other token ids, or
+    the next-token probabilities after the same ids differ past quantization's noise."""
 
 
-def check_prompts(tokenizer, expected: list[dict]) -> None:
-    """Each prompt, framed by this tokenizer and chat template, must give the ids the harness asks it with:
-    otherwise the adapter would be trained on one tokenization and evaluated on another."""
+# Mean KL divergence (nats) of the GGUF's next-token distribution from the training base's, over the prompts
+# of --check-model, above which the two are not one model. A Q4_K_M quantization's mean is ~0.03-0.07 and its
+# 99th percentile ~0.5 on single tokens; a base and its instruct twin differ by several nats at the start of
+# an assistant turn; the same weights in float32 on both sides differ by ~1e-9.
+MAX_MODEL_KL = 0.5
+
+
+def check_model(model, sample: dict, folder: Path) -> None:
+    """The training base's next-token probabilities after each prompt against the GGUF's (its top tokens
+    and the rest of the mass as one): refuses a GGUF of other weights that shares the tokenizer."""
+    import torch
+
+    divergences = []
+    for prompt in sample["prompts"]:
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([prompt["ids"]], device=model.device)).logits[0, -1]
+        theirs = torch.softmax(logits.double(), -1)
+        tokens, gguf = [t for t, _ in prompt["top"]], torch.tensor([p for _, p in prompt["top"]], dtype=torch.float64)
+        mine = theirs[tokens]
+        rest_gguf, rest_mine = max(1 - gguf.sum().item(), 1e-12), max(1 - mine.sum().item(), 1e-12)
+        kl = (gguf * (gguf.clamp_min(1e-12) / mine.clamp_min(1e-12)).log()).sum().item()
+        divergences.append((kl + rest_gguf * math.log(rest_gguf / rest_mine), prompt["label"]))
+    mean = sum(kl for kl, _ in divergences) / max(1, len(divergences))
+    if mean > MAX_MODEL_KL:
+        kl, label = max(divergences)
+        raise TokenizerMismatch(
+            f"the training base {folder} and the evaluation's GGUF {sample['gguf']} predict different next tokens: "
+            f"mean KL divergence {mean:.3f} nats over {len(divergences)} prompts (most at {label}: {kl:.3f}), where "
+            f"quantization stays under {MAX_MODEL_KL}"
+        )
+
+
+def check_prompts(tokenizer, expected: list[dict], template_kwargs: dict) -> list[str]:
+    """Every benchmark prompt, framed by this tokenizer and chat template, must give the ids the harness asks
+    it with: otherwise the adapter would be trained on one tokenization and evaluated on another. When most
+    differ, the two pins are not one model (raises); when a few do, these two tokenizers split those texts
+    differently: they are returned, one line each, for the log and summary.json."""
+    differing = []
     for prompt in expected:
-        ids = encode_chat(tokenizer, prompt["messages"], add_generation_prompt=True)
+        messages = [{**m, "content": unicodedata.normalize("NFC", m["content"])} for m in prompt["messages"]]
+        ids = encode_chat(tokenizer, messages, True, template_kwargs)
         if ids != prompt["ids"]:
             at = next((i for i, (a, b) in enumerate(zip(ids, prompt["ids"])) if a != b), min(len(ids), len(prompt["ids"])))
             mine = ids[at] if at < len(ids) else "end"
             theirs = prompt["ids"][at] if at < len(prompt["ids"]) else "end"
-            raise TokenizerMismatch(
-                f"the training base's tokenizer and the evaluation's GGUF tokenize {prompt['label']} differently: "
-                f"{len(ids)} vs {len(prompt['ids'])} tokens, first difference at token {at + 1} ({mine} vs {theirs})"
+            differing.append(
+                f"{prompt['label']}: {len(ids)} vs {len(prompt['ids'])} tokens, first difference at token {at + 1} "
+                f"({mine} vs {theirs})"
             )
+    if differing and 2 * len(differing) > len(expected):
+        raise TokenizerMismatch(
+            f"the training base's tokenizer and the evaluation's GGUF tokenize {len(differing)} of {len(expected)} "
+            f"prompts differently (first: {differing[0]})"
+        )
+    return differing
 
 
-def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path, expected: list[dict]) -> dict:
+def usable_cpus() -> tuple[int, str]:
+    """The CPUs this process may really use: its affinity, bounded by the cgroup's CPU quota."""
+    try:
+        count, why = len(os.sched_getaffinity(0)), "affinity"
+    except AttributeError:
+        count, why = os.cpu_count() or 1, "cpu_count"
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max" and int(quota) // int(period) < count:
+            count, why = max(1, int(quota) // int(period)), "cgroup quota"
+    except (OSError, ValueError):
+        pass
+    return count, why
+
+
+def training_threads() -> tuple[int, str]:
+    """torch's CPU threads: the usable CPUs less those other work keeps busy (a thread that waits on a busy
+    core stalls every step of the others: on a loaded 2-core machine the default made no progress in 6
+    CPU-minutes where one thread trained in one), at most OMP_NUM_THREADS where set.
+    LORAGATE_TRAINER_THREADS overrides."""
+    cpus, why = usable_cpus()
+    override = os.environ.get("LORAGATE_TRAINER_THREADS", "")
+    if override.isdigit() and int(override) > 0:
+        return int(override), f"LORAGATE_TRAINER_THREADS (of {cpus} CPUs usable by {why})"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    threads = max(1, min(cpus, cpus - int(load)))
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    if omp.isdigit() and 0 < int(omp) < threads:  # the caller's own bound (a test runner sharing the CPUs)
+        return int(omp), f"OMP_NUM_THREADS, of {cpus} CPUs usable by {why}, load {load:.1f}"
+    return threads, f"{cpus} CPUs usable by {why}, load {load:.1f}"
+
+
+def train(
+    recipe: Recipe, examples: list[Example], stop: StopSignals, staging: Path, expected: list[dict], model_sample: dict | None
+) -> dict:
     """Trains and writes the adapter, loss.jsonl and summary.json into `staging`; returns the summary."""
     import torch  # the trainer's environment has them; --plan does not need them
     from peft import get_peft_model
@@ -364,6 +507,10 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
     random.seed(recipe.seed)
     torch.manual_seed(recipe.seed)
     cuda = torch.cuda.is_available()
+    if not cuda:
+        threads, why = training_threads()
+        torch.set_num_threads(threads)
+        print(f"training on {threads} CPU thread{'s' if threads > 1 else ''} ({why})", flush=True)
     dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
     options = {"dtype": dtype, "trust_remote_code": False, "use_safetensors": True, "local_files_only": True}
     if recipe.quantize_4bit:
@@ -381,14 +528,18 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
         tokenizer = AutoTokenizer.from_pretrained(recipe.base_model, trust_remote_code=False, local_files_only=True)
     if tokenizer.chat_template is None:
         raise RecipeError("the base model's tokenizer has no chat template")
-    check_prompts(tokenizer, expected)
-    encoded = [tokenize(tokenizer, e, recipe.max_seq_length) for e in examples]
+    differing = check_prompts(tokenizer, expected, recipe.template_kwargs)
+    for line in differing:
+        print(f"warning: tokenized differently by the two tokenizers: {line}", file=sys.stderr, flush=True)
+    encoded = [tokenize(tokenizer, e, recipe.max_seq_length, recipe.template_kwargs) for e in examples]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with base_loading(recipe.base_model, "weights"):
         model = AutoModelForCausalLM.from_pretrained(recipe.base_model, **options)
     device = torch.device("cuda" if cuda else "cpu")
     if not recipe.quantize_4bit:
         model.to(device)
+    if model_sample:
+        check_model(model, model_sample, recipe.base_model)
     model = get_peft_model(model, lora_config(recipe))
     trainable = [p for p in model.parameters() if p.requires_grad]
     for p in trainable:  # the adapter trains in float32; the frozen base computes in bf16 under autocast
@@ -451,6 +602,7 @@ def train(recipe: Recipe, examples: list[Example], stop: StopSignals, staging: P
         "tokens_per_second": round(real_tokens / wall, 1) if wall > 0 else None,
         "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
         "device": torch.cuda.get_device_name() if cuda else "cpu",
+        **({"prompts_tokenized_differently": differing} if differing else {}),
     }
     (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
@@ -466,6 +618,12 @@ def main(argv: list[str]) -> int:
         help="JSON list of {label, messages, ids}: the token ids the evaluation asks each prompt with; "
         "training refuses to start (exit 7) when this base's tokenizer gives others",
     )
+    parser.add_argument(
+        "--check-model",
+        type=Path,
+        help="JSON {gguf, prompts: [{label, ids, top: [[id, p], ...]}]}: the evaluation's GGUF's next-token "
+        "probabilities; training refuses to start (exit 7) when this base's differ past quantization's noise",
+    )
     args = parser.parse_args(argv)
     with StopSignals() as stop:
         staging = None
@@ -480,7 +638,8 @@ def main(argv: list[str]) -> int:
             for folder in (staging, recipe.output_dir):  # an earlier run's adapter is not this one's
                 shutil.rmtree(folder, ignore_errors=True)
             expected = json.loads(args.check_prompts.read_text(encoding="utf-8")) if args.check_prompts else []
-            summary = train(recipe, examples, stop, staging, expected)
+            model_sample = json.loads(args.check_model.read_text(encoding="utf-8")) if args.check_model else None
+            summary = train(recipe, examples, stop, staging, expected, model_sample)
             stop.check()
             staging.rename(recipe.output_dir)
             print(json.dumps(summary))

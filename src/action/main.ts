@@ -11,7 +11,7 @@ import type { HiddenBenchmark } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError } from "../eval/gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import { readBenchmarkFile } from "../io/benchmark-file.ts";
-import { ActionFailure, runAction } from "./run-action.ts";
+import { ActionFailure, type ActionStep, runActionStep } from "./run-action.ts";
 import { trainerScript } from "./train-adapter.ts";
 
 /** GitHub passes action inputs as INPUT_<NAME> (upper-cased, dashes kept). */
@@ -68,6 +68,37 @@ function parallelSequences(value: string | undefined): number {
   return Number(value);
 }
 
+/**
+ * The step input (action.yml): what this job of the evaluate workflow does. The folders are fixed
+ * under the workspace, where the workflow uploads and downloads the artifacts that join the jobs.
+ */
+function actionStep(workspace: string): ActionStep {
+  const step = input("step") || "all";
+  const whole = (name: string, min: number) => {
+    const value = input(name);
+    if (!/^\d{1,3}$/.test(value) || Number(value) < min)
+      throw new ActionFailure(`${name} must be a whole number from ${min}, not "${value}" (step ${step})`);
+    return Number(value);
+  };
+  const trainedDir = join(workspace, "loragate-trained");
+  switch (step) {
+    case "all":
+      return { step };
+    case "train":
+      return { step, trainedDir };
+    case "shard": {
+      const count = whole("shards", 2);
+      const index = whole("shard", 0);
+      if (index >= count) throw new ActionFailure(`shard ${index} is not one of ${count} shards`);
+      return { step, index, count, trainedDir, shardDir: join(workspace, "loragate-shard") };
+    }
+    case "merge":
+      return { step, count: whole("shards", 2), trainedDir, shardsDir: join(workspace, "loragate-shards") };
+    default:
+      throw new ActionFailure(`step must be all, train, shard or merge, not "${step}"`);
+  }
+}
+
 async function main(): Promise<number> {
   // A cancelled job gets SIGINT, then SIGTERM: stop the trainer and stage nothing, then exit.
   const cancel = new AbortController();
@@ -79,8 +110,12 @@ async function main(): Promise<number> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   const summary = (markdown: string) => summaryFile && appendFileSync(summaryFile, `${markdown}\n`);
+  const outputFile = process.env.GITHUB_OUTPUT;
+  const output = (name: string, value: string) =>
+    outputFile && appendFileSync(outputFile, `${name}=${value}\n`);
+  const runUrl = `${process.env.GITHUB_SERVER_URL ?? "https://github.com"}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`;
   try {
-    const results = await runAction(
+    const results = await runActionStep(
       {
         pr: Number(input("pr")),
         headSha: input("head-sha"),
@@ -101,12 +136,18 @@ async function main(): Promise<number> {
         parallel: parallelSequences(process.env.LORAGATE_PARALLEL),
         hidden: await hiddenBenchmarks(process.env.LORAGATE_HIDDEN_DIR),
         hardware: process.env.LORAGATE_HARDWARE ?? process.env.RUNNER_NAME ?? "self-hosted runner",
+        // the workflow restores and saves this folder with actions/cache (templates/workflows/loragate.yml)
+        ...(process.env.LORAGATE_ANSWER_CACHE
+          ? { answerCache: { dir: process.env.LORAGATE_ANSWER_CACHE, run: runUrl } }
+          : {}),
         signal: cancel.signal,
         summary,
+        output,
         log: (line) => console.log(line),
       },
+      actionStep(workspace),
     );
-    console.log(`results.json written: ${results.benchmarks.length} benchmarks`);
+    if (results) console.log(`results written: ${results.benchmarks.length} benchmarks`);
     return 0;
   } catch (error) {
     if (!(error instanceof ActionFailure || error instanceof EvaluationInputError)) throw error;

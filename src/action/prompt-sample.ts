@@ -1,33 +1,40 @@
 /**
- * A sample of the adapter's own prompts with the token ids the evaluation will ask them with (the
- * GGUF's tokenizer and chat template, through the harness): train.py frames the same prompts with the
- * training base's tokenizer and refuses to start when the ids differ, so a base pair that is not one
- * model is refused before any GPU time, not found out by a failed bar.
+ * Every benchmark prompt of an evaluation with the token ids the harness will ask it with (the GGUF's
+ * tokenizer and chat template): train.py frames the same prompts with the training base's tokenizer
+ * before it trains, refuses a base pair that is not one model (most prompts differ), and names the items
+ * that the two tokenizers split differently. Only the GGUF's vocabulary is loaded, not its weights.
  */
 import { benchmarkMessages } from "../core/evaluation/prompt.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
+import type { Thinking } from "../core/schemas/registry.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import type { PromptIds } from "./train-adapter.ts";
 
-/** Enough prompts to meet the vocabulary's common merges, few enough to render in a moment. */
-const SAMPLE = 16;
+export interface PromptedBenchmark {
+  /** How its items are named in the trainer's messages; a hidden benchmark's label, never its path. */
+  label: string;
+  items: readonly BenchmarkItem[];
+  /** Items named by line number, not by id: nothing of a hidden benchmark's text leaves the runner. */
+  hidden?: boolean;
+}
 
 export async function promptSample(params: {
   basePath: string;
-  items: readonly BenchmarkItem[];
-  file: string;
-  gpu?: false | "auto";
+  benchmarks: readonly PromptedBenchmark[];
+  thinking: Pick<Thinking, "enabled">;
 }): Promise<PromptIds[]> {
-  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: params.gpu ?? "auto" });
+  const harness = await EvaluationHarness.open({ basePath: params.basePath, gpu: false, vocabOnly: true });
   try {
-    return params.items.slice(0, SAMPLE).map((item) => {
-      const messages = benchmarkMessages(item, false);
-      return {
-        label: `${params.file} item ${item.id}`,
-        messages,
-        ids: [...harness.renderChat(messages).tokens],
-      };
-    });
+    return params.benchmarks.flatMap((benchmark) =>
+      benchmark.items.map((item, i) => {
+        const messages = benchmarkMessages(item, false);
+        return {
+          label: `${benchmark.label} ${benchmark.hidden ? `line ${i + 1}` : `item ${item.id}`}`,
+          messages,
+          ids: [...harness.renderChat(messages, { enableThinking: params.thinking.enabled }).tokens],
+        };
+      }),
+    );
   } finally {
     await harness.dispose();
   }

@@ -11,8 +11,10 @@ import { CONVERTIBLE_ARCHITECTURES, type BaseShape, peftToGguf } from "../gguf/p
 import { readSafetensors } from "../gguf/safetensors.ts";
 import type { AdapterManifest } from "../core/schemas/adapter.ts";
 import type { Results } from "../core/schemas/results.ts";
-import { trainingRecipe } from "../core/adapter/training-recipe.ts";
+import { trainingRecipe } from "../core/schemas/training-recipe.ts";
 import type { ChatMessage } from "../core/evaluation/prompt.ts";
+import type { Thinking } from "../core/schemas/registry.ts";
+import type { ModelSample } from "./model-sample.ts";
 
 /** The trainer of a loragate checkout (or the action's folder tree) at `root`. */
 export const trainerScript = (root: string) => join(root, "runners", "trainer", "train.py");
@@ -34,7 +36,7 @@ const TRAINER_EXIT: Record<number, string> = {
   4: "training ran out of GPU memory",
   5: "the trainer was stopped (SIGTERM/SIGINT)",
   6: "the runner's training base does not load",
-  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers disagree)",
+  7: "the training base and the evaluation's GGUF are not the same model (their tokenizers or their next-token probabilities disagree)",
 };
 
 /** A prompt as the harness frames it, by which train.py checks its own tokenizer (exit 7 when they differ). */
@@ -64,6 +66,10 @@ export async function trainAdapter(params: {
   signal?: AbortSignal;
   /** Prompts with the token ids the evaluation asks them with: the trainer refuses to start on others. */
   promptCheck?: readonly PromptIds[];
+  /** registry.yaml base.thinking: the template renders every example with it, as the harness asks. */
+  thinking?: Pick<Thinking, "enabled">;
+  /** The GGUF's next-token probabilities: the trainer refuses a training base that predicts others. */
+  modelCheck?: ModelSample;
 }): Promise<TrainedAdapter> {
   const { manifest, log } = params;
   const baseShape = readBaseShape(params.trainingBase);
@@ -72,17 +78,21 @@ export async function trainAdapter(params: {
     manifest,
     { baseModel: params.trainingBase, dataset: params.dataset, outputDir: folder },
     false,
+    params.thinking,
   );
   const recipePath = join(params.workDir, "recipe.json");
   writeFileSync(recipePath, `${JSON.stringify(recipe, null, 2)}\n`);
   log(`training ${manifest.name}: r ${recipe.r}, ${recipe.epochs} epochs, batch ${recipe.batch_size}`);
   const check = join(params.workDir, "prompt-ids.json");
   if (params.promptCheck) writeFileSync(check, JSON.stringify(params.promptCheck));
+  const modelCheck = join(params.workDir, "model-sample.json");
+  if (params.modelCheck) writeFileSync(modelCheck, JSON.stringify(params.modelCheck));
   const argv = [
     ...params.trainer,
     "--recipe",
     recipePath,
     ...(params.promptCheck ? ["--check-prompts", check] : []),
+    ...(params.modelCheck ? ["--check-model", modelCheck] : []),
   ];
   await runTrainer(argv, log, params.signal);
   return {

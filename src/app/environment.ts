@@ -55,6 +55,26 @@ const AppEnvironmentSchema = z
     LORAGATE_GITHUB_TIMEOUT_MS: wholeNumber("a whole number of milliseconds", 1, MAX_TIMER_MS).optional(),
     LORAGATE_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds", 0, MAX_TIMER_MS).optional(),
     [HIDDEN_PINS_VARIABLE]: z.string().regex(HIDDEN_PINS_PATTERN, HIDDEN_PINS_FORMAT).optional(),
+    LORAGATE_RETRY_SECONDS: wholeNumber(
+      "a whole number of seconds",
+      1,
+      Math.floor(MAX_TIMER_MS / 1000),
+    ).optional(),
+    LORAGATE_WRITE_INTERVAL_MS: wholeNumber("a whole number of milliseconds", 0, 60_000).optional(),
+    LORAGATE_REDIS_URL: z
+      .string()
+      .regex(
+        /^redis:\/\/(?:[^@/\s]*@)?[^:/\s]+(?::\d+)?(?:\/\d+)?$/,
+        "must be redis://[:password@]host[:port][/db], the Redis every replica shares",
+      )
+      .optional(),
+    // Probot reads REDIS_URL itself and then fetches ioredis with npx at start (a download, on a server).
+    REDIS_URL: z
+      .undefined({
+        error:
+          "is Probot's own setting, which downloads a Redis client at start: set LORAGATE_REDIS_URL instead",
+      })
+      .optional(),
   })
   // Probot's well-known development secret would accept deliveries signed by anyone who read its docs.
   .refine((env) => env.WEBHOOK_SECRET !== "development" || env.LORAGATE_DEVELOPMENT === "1", {

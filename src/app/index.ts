@@ -7,10 +7,13 @@ import { recordMerge } from "./record-merge.ts";
 import { reportEvaluation } from "./report-evaluation.ts";
 import { RETRAIN_ACTION } from "./request-evaluation.ts";
 import { supersedeEvaluation } from "./supersede-evaluation.ts";
-import { DEFAULT_RECONCILE_MINUTES, scheduleReconciler } from "./reconcile.ts";
+import { DEFAULT_RECONCILE_MINUTES, DEFAULT_RETRY_SECONDS, scheduleReconciler } from "./reconcile.ts";
+import { alone, type Coordination } from "./coordination.ts";
 import { reviewHead } from "./review-head.ts";
+import { showQueuePosition } from "./show-queue-position.ts";
 import { isProposal, reviewProposal, STATE_LABELS } from "./review-proposal.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { leaveUnfinishedValidation } from "./validate-pull-request.ts";
 import { operatorEndpoints } from "./health.ts";
 import { deliveries, workSeconds } from "./metrics.ts";
 
@@ -34,8 +37,13 @@ export const workOf = (app: Probot): WorkQueue | undefined => queues.get(app);
  */
 export default function loragate(
   app: Probot,
-  options: Partial<ApplicationFunctionOptions> & { reconcile?: boolean } = {},
+  options: Partial<ApplicationFunctionOptions> & {
+    reconcile?: boolean;
+    /** The replicas' shared store (LORAGATE_REDIS_URL); none: this process is the only replica. */
+    coordination?: Coordination;
+  } = {},
 ): void {
+  const coordination = options.coordination ?? alone;
   // A failed GitHub call is one line (see logger.ts); anything else keeps its stack: it is a bug.
   const queue = new WorkQueue((error, key) =>
     app.log.error({ err: error }, `${key}: ${describeError(error)}`),
@@ -43,31 +51,55 @@ export default function loragate(
   queues.set(app, queue);
   const keyOf = (repo: { owner: string; repo: string }, number: number | string) =>
     `${repo.owner}/${repo.repo}#${number}`;
-  if (options.reconcile !== false)
-    scheduleReconciler({
-      app,
-      everyMs: Number(process.env.LORAGATE_RECONCILE_MINUTES ?? DEFAULT_RECONCILE_MINUTES) * 60_000,
-      busy: (repo, number) => queue.busy(keyOf(repo, number)),
-    });
-  options.addHandler?.(operatorEndpoints({ app, queue }));
+  const reconciler =
+    options.reconcile === false
+      ? { soon: () => undefined }
+      : scheduleReconciler({
+          app,
+          everyMs: Number(process.env.LORAGATE_RECONCILE_MINUTES ?? DEFAULT_RECONCILE_MINUTES) * 60_000,
+          retryMs: Number(process.env.LORAGATE_RETRY_SECONDS ?? DEFAULT_RETRY_SECONDS) * 1000,
+          busy: (repo, number) => queue.busy(keyOf(repo, number)),
+          // the reconciler's repair of a PR waits for that PR's deliveries, here and on every replica
+          exclusive: (repo, number, work) =>
+            queue.run(keyOf(repo, number), () => coordination.withLease(keyOf(repo, number), work)),
+          coordination,
+        });
+  options.addHandler?.(operatorEndpoints({ app, queue, coordination }));
   /**
-   * Runs `work` after the answer, in `key`'s order; counts it, and logs what it decided in one line:
-   * `owner/repo#N sha7 adapter@version: outcome (delivery id)`, the same fields in JSON.
+   * Runs `work` after the answer, in `key`'s order and under its lease (one worker per PR across
+   * replicas), once per delivery across replicas; counts it, and logs what it decided in one line:
+   * `owner/repo#N sha7 adapter@version: outcome (delivery id)`, the same fields in JSON. When it
+   * fails, `onFailure` leaves its trace on the PR, and the reconciler comes back soon.
    */
   const later = (
     delivery: { id: string; name: string; payload: { action?: string } },
     key: string,
     step: string,
     work: () => Promise<Decision | undefined>,
+    onFailure?: (error: unknown) => Promise<void>,
   ) =>
     queue.enqueue(key, async () => {
       const started = performance.now();
       const event = `${delivery.name}.${delivery.payload.action ?? ""}`;
+      const claim = `${delivery.id}:${step}`;
       let decided: Decision | undefined;
       try {
-        decided = await work();
+        if (!(await coordination.claimDelivery(claim))) {
+          deliveries.inc({ event, outcome: "another replica's" });
+          app.log.info(
+            { delivery: delivery.id, event, pr: key },
+            `${key}: delivery ${delivery.id} is another replica's`,
+          );
+          return;
+        }
+        decided = await coordination.withLease(key, work);
       } catch (error) {
         deliveries.inc({ event, outcome: "failed" });
+        reconciler.soon();
+        await coordination.releaseDelivery(claim).catch(() => undefined); // a redelivery runs it again
+        await onFailure?.(error).catch((trace: unknown) =>
+          app.log.warn(`${key}: the failure could not be said on the pull request: ${describeError(trace)}`),
+        );
         throw error;
       } finally {
         workSeconds.observe({ step }, (performance.now() - started) / 1000);
@@ -99,28 +131,35 @@ export default function loragate(
     async (context) => {
       const pr = context.payload.pull_request;
       const repo = context.repo();
-      later(context, keyOf(repo, pr.number), "review", async () => {
-        // 0. a new push supersedes the evaluation of the previous head
-        if (context.payload.action === "synchronize") {
-          await supersedeEvaluation({
+      later(
+        context,
+        keyOf(repo, pr.number),
+        "review",
+        async () => {
+          // 0. a new push supersedes the evaluation of the previous head
+          if (context.payload.action === "synchronize") {
+            await supersedeEvaluation({
+              github: context.octokit,
+              repo,
+              pullNumber: pr.number,
+              previousSha: context.payload.before,
+              newSha: pr.head.sha,
+            });
+          }
+          // 1-2. validate, then ask for GPU evaluation when it passes
+          const { decided, adapter } = await reviewHead({
             github: context.octokit,
             repo,
-            pullNumber: pr.number,
-            previousSha: context.payload.before,
-            newSha: pr.head.sha,
+            pr,
+            defaultBranch: context.payload.repository.default_branch,
+            log: context.log,
+            fromDelivery: true,
           });
-        }
-        // 1-2. validate, then ask for GPU evaluation when it passes
-        const { decided, adapter } = await reviewHead({
-          github: context.octokit,
-          repo,
-          pr,
-          defaultBranch: context.payload.repository.default_branch,
-          log: context.log,
-          fromDelivery: true,
-        });
-        return { outcome: `${context.payload.action}: ${decided}`, sha: pr.head.sha, adapter };
-      });
+          return { outcome: `${context.payload.action}: ${decided}`, sha: pr.head.sha, adapter };
+        },
+        // the work failed before it could end its check: the check says why, and that it comes back
+        (error) => leaveUnfinishedValidation({ github: context.octokit, repo, headSha: pr.head.sha, error }),
+      );
     },
   );
   app.on("workflow_run.completed", async (context) => {
@@ -137,6 +176,17 @@ export default function loragate(
       return outcome === "ignored"
         ? undefined
         : { outcome: `run ${run.id} (${run.conclusion}): ${outcome}`, sha: correlation?.shaPrefix, adapter };
+    });
+  });
+
+  // A run requested or started moves GitHub's queue: every waiting contributor's check says where it stands.
+  app.on(["workflow_run.requested", "workflow_run.in_progress"], async (context) => {
+    const run = context.payload.workflow_run as { display_title?: string | null };
+    if (!parseCorrelation(run.display_title)) return; // not an evaluation
+    const repo = context.repo();
+    later(context, keyOf(repo, "queue"), "queue", async () => {
+      const updated = await showQueuePosition({ github: context.octokit, repo });
+      return updated ? { outcome: `queue position updated on ${updated} evaluation checks` } : undefined;
     });
   });
 

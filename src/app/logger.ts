@@ -10,6 +10,7 @@ interface RequestErrorLike {
   status: number;
   message: string;
   request: { method: string; url: string };
+  response?: unknown;
 }
 
 const isRequestError = (error: unknown): error is RequestErrorLike =>
@@ -30,8 +31,23 @@ function errorOf(arg: unknown): unknown {
   return error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
 }
 
+/**
+ * The delivery an error of @octokit/webhooks is about: a handler's error carries its event; a signed
+ * payload that is no JSON is its "Invalid JSON" error (status 400), with no event to name.
+ */
+function deliveryOf(error: unknown): { id?: string; name?: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const event = (error as { event?: { id?: string; name?: string } }).event;
+  if (event && typeof event === "object" && "name" in event) return event;
+  return error.message === "Invalid JSON" && (error as { status?: number }).status === 400 ? {} : undefined;
+}
+
 /** One line for an operator: a failed GitHub call as its status and call, anything else as its message. */
 export function describeError(error: unknown): string {
+  // Octokit gives a request that got no answer (DNS, a refused connection, a timeout) status 500 too:
+  // only an error with a response is something GitHub answered.
+  if (isRequestError(error) && error.response === undefined)
+    return `GitHub could not be reached for ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`;
   if (isRequestError(error))
     return `GitHub answered ${error.status} to ${error.request.method} ${error.request.url}: ${error.message.split("\n")[0]}`;
   return error instanceof Error ? error.message : String(error);
@@ -71,6 +87,14 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
       },
       hooks: {
         logMethod(args, method, level) {
+          // pino-http gives a 4xx/5xx answer's request line an error made up for it, stack and all.
+          const request = args[0] as { err?: unknown; res?: unknown } | undefined;
+          if (
+            request?.res &&
+            request.err instanceof Error &&
+            /^failed with status code/.test(request.err.message)
+          )
+            args[0] = { ...request, err: { message: request.err.message } };
           const error = errorOf(args[0]);
           if (level < 50 || error === undefined) return method.apply(this, args);
           if (isBadSignature(error)) {
@@ -85,6 +109,21 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
           // The server could not listen (a port in use, a HOST that does not resolve): main.ts says so
           // in one line and exits 2; Probot's log of it would add a stack.
           if (isListenError(error)) return;
+          // A signed delivery that is no JSON, or whose payload a handler cannot read: one line (the
+          // stack, @octokit/webhooks' own or a handler's, at debug), and once (Probot logs it twice).
+          const delivery = deliveryOf(error);
+          if (delivery && !isRequestError(error)) {
+            if (error === lastRefused) return;
+            lastRefused = error;
+            this.debug({ err: error }, "the refused delivery's stack");
+            const message = (error as Error).message.split("\n")[0];
+            return this.error(
+              delivery.id ? { delivery: delivery.id, event: delivery.name } : {},
+              delivery.id
+                ? `delivery ${delivery.id} (${delivery.name}) could not be handled: ${message}`
+                : `refused a signed delivery: ${message}`,
+            );
+          }
           if (isRequestError(error)) {
             const said = typeof args[1] === "string" ? args[1] : "";
             const described = describeError(error);

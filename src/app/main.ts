@@ -3,8 +3,10 @@ import { type Probot, run } from "probot";
 import loragate, { workOf } from "./index.ts";
 import { applyDotEnv, readAppEnvironment } from "./environment.ts";
 import { createLogger } from "./logger.ts";
-import { LoragateOctokit } from "./octokit.ts";
+import { LoragateOctokit, shareWrites } from "./octokit.ts";
+import { redisCoordination } from "./coordination.ts";
 import { refuseLargeBodies } from "./body-limit.ts";
+import { logRefusedDeliveries } from "./webhook-refusals.ts";
 
 /** How long a stop waits for work in flight (inside the usual 30 s a process manager gives). */
 const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
@@ -19,6 +21,16 @@ if (dotEnvProblem || "problems" in checked) {
   process.exit(2);
 }
 const log = await createLogger();
+// Replicas share a store (LORAGATE_REDIS_URL); one replica needs none.
+const redisUrl = checked.environment.LORAGATE_REDIS_URL;
+const coordination = redisUrl
+  ? redisCoordination({
+      url: redisUrl,
+      onWarning: (message) => log.warn(message),
+      writeEveryMs: checked.environment.LORAGATE_WRITE_INTERVAL_MS,
+    })
+  : undefined;
+if (coordination) shareWrites(coordination.writeTurn);
 let app: Probot | undefined;
 let server: Awaited<ReturnType<typeof run>>;
 try {
@@ -26,7 +38,8 @@ try {
     (probot: Probot, options) => {
       app = probot;
       refuseLargeBodies(probot);
-      loragate(probot, options);
+      logRefusedDeliveries(probot, log);
+      loragate(probot, { ...options, coordination });
     },
     { Octokit: LoragateOctokit, log },
   );

@@ -1,14 +1,17 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { EVALUATE_WORKFLOW } from "../github/dispatch.ts";
 
 /**
  * What an operator watches (Prometheus, at /metrics): one registry per process, as a process is what
  * a scrape sees.
  */
 export const registry = new Registry();
+// The process's own series (CPU, memory, heap, event-loop lag, handles), as every Node service shows them.
+collectDefaultMetrics({ register: registry });
 
 export const deliveries = new Counter({
   name: "loragate_deliveries_total",
-  help: "Deliveries whose work ran, by event (name.action) and outcome (decided, nothing to do, failed)",
+  help: "Deliveries whose work ran, by event (name.action) and outcome (decided, nothing to do, failed, another replica's)",
   labelNames: ["event", "outcome"] as const,
   registers: [registry],
 });
@@ -36,7 +39,7 @@ export const githubRequests = new Counter({
 
 export const evaluationsInFlight = new Gauge({
   name: "loragate_evaluations_in_flight",
-  help: "GPU evaluations this process dispatched whose result it has not reported yet",
+  help: "GPU evaluations dispatched whose result is not reported yet, as GitHub's checks and runs say at each reconciler pass (a restart starts from them), moved by this process's dispatches and reports between passes",
   registers: [registry],
 });
 
@@ -47,13 +50,32 @@ export const reconcilerActions = new Counter({
   registers: [registry],
 });
 
-/** A request URL as a route: host, query and ids left out, so a label has few values. */
+/** The words of the GitHub REST paths the app calls (its workflow file too); any other segment is a parameter. */
+const ROUTE_WORDS = new Set(
+  "repos app installations access_tokens pulls issues comments labels check-runs check-suites commits contents git ref refs trees blobs actions runs artifacts zip workflows dispatches collaborators permission files reviews users orgs branches statuses jobs logs rate_limit".split(
+    " ",
+  ),
+).add(EVALUATE_WORKFLOW);
+
+/**
+ * A request URL as a route: host, query, ids and names left out, so a label takes values from a bounded
+ * set (a commenter's login in /collaborators/{login}/permission was one series per login).
+ */
 export function routeOf(url: string): string {
   const path = new URL(url).pathname.replace(/^\/api\/v3/, "");
   return path
     .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
-    .replace(/\/[0-9a-f]{40}(?=\/|$)/g, "/{sha}")
-    .replace(/\/\d+(?=\/|$)/g, "/{id}")
     .replace(/(\/contents)\/.*/, "$1/{path}")
-    .replace(/(\/git\/(?:ref|refs))\/.*/, "$1/{ref}");
+    .replace(/(\/git\/(?:ref|refs))\/.*/, "$1/{ref}")
+    .split("/")
+    .map((segment) =>
+      segment === "" || segment.startsWith("{") || ROUTE_WORDS.has(segment)
+        ? segment
+        : /^[0-9a-f]{40}$/.test(segment)
+          ? "{sha}"
+          : /^\d+$/.test(segment)
+            ? "{id}"
+            : "{name}",
+    )
+    .join("/");
 }

@@ -15,6 +15,11 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
   // Probot makes an installation's client from the app's, options and all: wrap once.
   if (TIMED in inner) return inner;
   const timed = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    // The replicas' shared write turn, taken here, last before the network, inside Probot's own
+    // throttle and once per attempt. A store that is down does not stop writes (leases and claims
+    // already keep work from running twice); each process's own throttle still paces them.
+    if (writeTurn && isWrite({ method: init?.method, url: String(input) }))
+      await writeTurn().catch(() => undefined);
     const ms = Number(process.env.LORAGATE_GITHUB_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
@@ -48,10 +53,59 @@ function timedFetch(inner: typeof fetch, log?: { warn: (message: string) => void
     Object.defineProperty(answer, "url", { value: response.url });
     return answer;
   };
-  return Object.assign(timed, { [TIMED]: true });
+  return Object.assign(retryingAfter(timed, log), { [TIMED]: true });
+}
+
+/** A 429 is waited out as its retry-after says, this many times at most... */
+const RETRY_AFTER_TRIES = 3;
+/** ...and for this long in all (past it the work fails, its check says so, and the reconciler comes back). */
+const RETRY_AFTER_BOUND_S = 60;
+
+/**
+ * GitHub's 429 says how long to wait (retry-after); Octokit's throttle acts on it only when it names a
+ * rate limit, and its retry waits its own 1, 4, 9 s. A 429 is a request GitHub did not carry out, so
+ * sending it again is safe, even for a create.
+ */
+function retryingAfter(fetcher: typeof fetch, log?: { warn: (message: string) => void }): typeof fetch {
+  return async (input, init) => {
+    let waited = 0;
+    for (let tries = 0; ; tries++) {
+      const response = await fetcher(input, init);
+      const after = Number(response.headers.get("retry-after"));
+      if (
+        response.status !== 429 ||
+        !Number.isFinite(after) ||
+        after < 0 ||
+        tries >= RETRY_AFTER_TRIES ||
+        waited + after > RETRY_AFTER_BOUND_S
+      )
+        return response;
+      await response.body?.cancel();
+      log?.warn(`GitHub asked to wait ${after} s (429): ${init?.method ?? "GET"} ${routeOf(String(input))}`);
+      waited += after;
+      await new Promise((resolve) => setTimeout(resolve, after * 1000));
+    }
+  };
 }
 
 const TIMED = Symbol("loragate timed fetch");
+
+/** The replicas' one write throttle (see coordination.ts); none: Probot's own, per process. */
+let writeTurn: (() => Promise<void>) | undefined;
+
+/** Every write of every client waits for its turn on the replicas' shared throttle from now on. */
+export function shareWrites(turn: () => Promise<void>): void {
+  writeTurn = turn;
+}
+
+/** Bottleneck's group shape, as plugin-throttling uses it for writes: no wait of its own. */
+const UNPACED = {
+  key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }),
+};
+
+/** A request that writes (what GitHub's advice paces at one a second), the app's token requests aside. */
+const isWrite = (options: { method?: string; url?: string }) =>
+  !["GET", "HEAD"].includes(options.method ?? "GET") && !/\/access_tokens$/.test(options.url ?? "");
 
 /**
  * Probot's client with three changes: a secondary rate limit (403 with retry-after) is waited out and
@@ -71,9 +125,19 @@ export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
       ...options.request,
       fetch: timedFetch(options.request?.fetch ?? globalThis.fetch, options.log),
     },
-    retry: { retries: GITHUB_RETRIES, ...options.retry },
+    // A 409 (a conflict: the branch moved) is answered by re-reading, never by sending the same again:
+    // retried blindly, a registry update heard of its conflicts minutes late. A 429 is retried by its
+    // retry-after (above), or by Octokit's throttle when it is a rate limit.
+    retry: {
+      retries: GITHUB_RETRIES,
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+      ...options.retry,
+    },
     throttle: {
       ...options.throttle,
+      // With the replicas' shared turn (taken in the fetch), Probot's per-process write pacing would
+      // only add its own second on top.
+      ...(writeTurn ? { write: UNPACED } : {}),
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
         retryCount < 2,
     },

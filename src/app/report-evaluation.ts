@@ -1,8 +1,8 @@
 import { HIDDEN_PINS_VARIABLE, parseHiddenPins } from "../core/evaluation/hidden-pins.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
-import { embedMergeRecord, mergeRecord } from "../core/evaluation/merge-record.ts";
+import { embedMergeRecord, mergeRecord, readMergeRecord } from "../core/registry/merge-record.ts";
 import { renderScorecard, SCORECARD_MARKER } from "../core/evaluation/scorecard.ts";
 import { downloadResults } from "../github/artifacts.ts";
 import { completeCheck, startCheck } from "../github/check-runs.ts";
@@ -43,7 +43,7 @@ export type ReportOutcome =
  * 2. a failed or cancelled run ends `loragate/evaluate` and `loragate/bar` as failed, with a retrain hint,
  * 3. otherwise read results.json from the run's artifact, validate it, check it is complete for the PR's
  *    adapter (every benchmark and item), and apply the bar (config of the default branch),
- * 4. complete both checks and write the one sticky scorecard comment.
+ * 4. write the one sticky scorecard comment, then complete `loragate/bar`, then `loragate/evaluate`.
  */
 export async function reportEvaluation(
   params: ReportParams,
@@ -102,6 +102,14 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   if (evaluate.done && bar.done) return "ignored"; // a redelivered event
   const fail = async (outcome: ReportOutcome, title: string, summary: string) => {
     const hint = `\n\nRun: ${run.html_url}\n\nComment \`/loragate retrain\` (or press Retrain) to train and evaluate again.`;
+    // `loragate/evaluate` last: while it is open, the reconciler reports the run again (see below).
+    await completeCheck({
+      github,
+      repo,
+      checkRunId: bar.id,
+      conclusion: "failure",
+      output: { title: "No evaluation to judge", summary: `${title}.${hint}`, findings: [] },
+    });
     await completeCheck({
       github,
       repo,
@@ -109,13 +117,6 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
       conclusion: "failure",
       output: { title, summary: summary + hint, findings: [] },
       actions: [RETRAIN_ACTION],
-    });
-    await completeCheck({
-      github,
-      repo,
-      checkRunId: bar.id,
-      conclusion: "failure",
-      output: { title: "No evaluation to judge", summary: `${title}.${hint}`, findings: [] },
     });
     return outcome;
   };
@@ -169,11 +170,55 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
   const context = await loadRegistryContext(files.source);
   const currentScore = currentVersion(context.registry, loaded.results.adapter);
   const verdict = evaluateBar({ results: loaded.results, config, expected, currentScore });
-  const routing = await scorecardRouting({ source: files.source, context, adapter: loaded.results.adapter });
+  const routing = await scorecardRouting({
+    source: files.source,
+    context,
+    adapter: loaded.results.adapter,
+    offThread: true,
+  });
   const scorecard = renderScorecard({
     results: loaded.results,
     verdict,
     ...(routing ? { routing: routingSection(loaded.results, routing) } : {}),
+  });
+  // The order is what makes a kill at any point recoverable: the scorecard, then the bar, then
+  // `loragate/evaluate`. While evaluate is open, the reconciler finds the finished run and reports it
+  // again; each write looks before it writes (the comment is unchanged, the checks complete again).
+  await upsertStickyComment({
+    github,
+    repo,
+    issueNumber: pullNumber,
+    marker: SCORECARD_MARKER,
+    body: scorecard,
+  });
+  // What the merge will write to registry.yaml, kept with the verdict it depends on; read back here as
+  // the merge will read it, so that a record it could not use (base.id over 200 characters, a training
+  // figure out of range) stops the merge now instead of leaving the adapter out of the registry then.
+  const record = embedMergeRecord(mergeRecord(loaded.results, verdict, pullNumber, run.id));
+  const readBack = readMergeRecord(record);
+  const unrecordable = verdict.pass && "problem" in readBack ? readBack.problem : undefined;
+  await completeCheck({
+    github,
+    repo,
+    checkRunId: bar.id,
+    conclusion: verdict.pass && !unrecordable ? "success" : "failure",
+    output: {
+      title: unrecordable
+        ? "Passes the bar, but its merge could not be recorded"
+        : verdict.pass
+          ? "Passes the bar"
+          : "Does not pass the bar",
+      summary: [
+        ...verdict.reasons.map((r) => `- ${r.text}`),
+        ...(unrecordable
+          ? [
+              `- the merge could not be recorded in registry.yaml: what it would write ${unrecordable} ✗ (fix that, then \`/loragate evaluate\`)`,
+            ]
+          : []),
+      ].join("\n"),
+      text: record,
+      findings: [],
+    },
   });
   await completeCheck({
     github,
@@ -186,25 +231,5 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
       findings: [],
     },
   });
-  await completeCheck({
-    github,
-    repo,
-    checkRunId: bar.id,
-    conclusion: verdict.pass ? "success" : "failure",
-    output: {
-      title: verdict.pass ? "Passes the bar" : "Does not pass the bar",
-      summary: verdict.reasons.map((r) => `- ${r.text}`).join("\n"),
-      // What the merge will write to registry.yaml, kept with the verdict it depends on.
-      text: embedMergeRecord(mergeRecord(loaded.results, verdict, pullNumber, run.id)),
-      findings: [],
-    },
-  });
-  await upsertStickyComment({
-    github,
-    repo,
-    issueNumber: pullNumber,
-    marker: SCORECARD_MARKER,
-    body: scorecard,
-  });
-  return verdict.pass ? "passed" : "failed-bar";
+  return verdict.pass && !unrecordable ? "passed" : "failed-bar";
 }

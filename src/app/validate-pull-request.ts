@@ -1,4 +1,4 @@
-import { formatText } from "../core/findings/format-report.ts";
+import { formatText } from "../core/format-report.ts";
 import { type OnPhase, phaseClock } from "../core/phases.ts";
 import { counted } from "../core/text.ts";
 import { allFindings, type CheckReport, checkRegistry } from "../core/check.ts";
@@ -7,6 +7,7 @@ import { countBySeverity, type Finding, sortFindings } from "../core/findings/fi
 import type { Config } from "../core/schemas/config.ts";
 import { checkProposalCitation } from "./check-proposal-citation.ts";
 import { describeError } from "./logger.ts";
+import { StoreUnavailable } from "./coordination.ts";
 import { completeCheck, type Conclusion, startCheck } from "../github/check-runs.ts";
 import { readPullRequest } from "../github/read-pull-request.ts";
 import type { GitHub, RepoRef } from "../github/types.ts";
@@ -55,7 +56,7 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     headSha,
     externalId: `validate:${headSha}`,
   });
-  if (check.done)
+  if (check.done && !UNFINISHED_TITLES.includes(check.title ?? ""))
     return {
       conclusion: (check.conclusion ?? "neutral") as Conclusion,
       findings: [],
@@ -75,7 +76,9 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     clock.lap("fetch");
     const reports: CheckReport[] = [];
     for (const adapter of files.adapters)
-      reports.push(await checkRegistry({ source: files.source, adapter, onPhase: params.onPhase }));
+      reports.push(
+        await checkRegistry({ source: files.source, adapter, onPhase: params.onPhase, routeOffThread: true }),
+      );
     clock.skip(); // validate and contamination were timed inside
     const citation =
       files.adapters.length === 1
@@ -119,6 +122,65 @@ export async function validatePullRequest(params: ValidatePullRequestParams): Pr
     });
     return { conclusion: "failure", findings: [], adapters: [] };
   }
+}
+
+/** The titles of a validation that did not run to its end (GitHub or the store failed): it is run again. */
+export const UNFINISHED_TITLE = "loragate could not finish: it tries again by itself";
+export const WAITING_TITLE = "Waiting: the app's replicas cannot coordinate (shared store down)";
+const UNFINISHED_TITLES = [UNFINISHED_TITLE, WAITING_TITLE];
+
+/** Whether a validate check is one that its head's next review does again. */
+export const unfinished = (check: { output?: { title?: string | null } }) =>
+  UNFINISHED_TITLES.includes(check.output?.title ?? "");
+
+/**
+ * A head's review failed before its validation ended (GitHub kept failing past the retries, or the
+ * replicas' store is down): the head's `loragate/validate` says so, instead of nothing. A store that
+ * is down leaves it queued ("waiting"); a GitHub failure ends it as failed, saying why and how to retry.
+ * The reconciler reviews such a head again soon after (DEFAULT_RETRY_SECONDS).
+ */
+export async function leaveUnfinishedValidation(params: {
+  github: GitHub;
+  repo: RepoRef;
+  headSha: string;
+  error: unknown;
+}): Promise<void> {
+  const { github, repo, headSha } = params;
+  const why = describeError(params.error).slice(0, 500);
+  const waiting = params.error instanceof StoreUnavailable;
+  const check = await startCheck({
+    github,
+    repo,
+    name: VALIDATE_CHECK,
+    headSha,
+    externalId: `validate:${headSha}`,
+    status: "queued",
+  });
+  if (check.done && !UNFINISHED_TITLES.includes(check.title ?? "")) return; // it ended after all
+  const retry = `loragate reviews this commit again by itself within a few minutes. To try at once, push a commit, or a maintainer redelivers this pull request's delivery (the GitHub App's Advanced settings).`;
+  if (waiting) {
+    await github.rest.checks.update({
+      ...repo,
+      check_run_id: check.id,
+      status: "queued",
+      output: {
+        title: WAITING_TITLE,
+        summary: `${why}\n\nNo work runs until the replicas can agree who does it (no GPU run twice). ${retry}`,
+      },
+    });
+    return;
+  }
+  await completeCheck({
+    github,
+    repo,
+    checkRunId: check.id,
+    conclusion: "failure",
+    output: {
+      title: UNFINISHED_TITLE,
+      summary: `The review of ${headSha} stopped: ${why}\n\n${retry}`,
+      findings: [],
+    },
+  });
 }
 
 function conclude(prFindings: Finding[], adapters: string[], reports: CheckReport[]): ValidationOutcome {

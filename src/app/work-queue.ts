@@ -2,9 +2,8 @@
  * Webhook work after the answer: GitHub gives a delivery 10 s, and one PR's validation plus Probot's
  * throttled writes (one a second) can take longer. Work for one key (a pull request) runs one at a
  * time, in arrival order; different keys run in parallel. State lives in GitHub (check runs with
- * external ids), so work that a shutdown cuts short is found again by the reconciler, and several
- * replicas behind one URL stay correct (at worst they repeat a step, which the external ids make a
- * no-op).
+ * external ids), so work that a shutdown cuts short is found again by the reconciler. Across
+ * replicas, the shared store's lease (coordination.ts) is what keeps one worker per pull request.
  */
 export class WorkQueue {
   private readonly tails = new Map<string, Promise<void>>();
@@ -26,6 +25,11 @@ export class WorkQueue {
       this.running.delete(next);
       if (this.tails.get(key) === next) this.tails.delete(key);
     });
+  }
+
+  /** Runs `work` in `key`'s order, like enqueue, and gives its result (or failure) to the caller. */
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.enqueue(key, () => work().then(resolve, reject)));
   }
 
   /** Whether work for `key` is queued or running. */

@@ -1,5 +1,5 @@
 import type { CheckReport } from "../core/check.ts";
-import { formatReport } from "../core/findings/format-report.ts";
+import { formatReport } from "../core/format-report.ts";
 
 /**
  * The demo's check on one screen, so its verdict comes soon after: the valid adapter as `check` prints

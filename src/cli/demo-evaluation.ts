@@ -1,17 +1,17 @@
 /**
  * The demo's evaluation: one PR's path after `check`. The bundled registry's adapter is retrained from
  * its data by runners/trainer/train.py on the pinned tiny base (where the trainer's Python environment
- * exists; else the adapters that the same trainer produced, committed in fixtures/trained/), evaluated
- * by llama.cpp, judged by the bar and rendered as the scorecard the app would post; then the same data
- * with shuffled answers goes the same way and fails.
+ * exists; else the adapters that train.py made from the same data, committed in fixtures/trained/, and
+ * the demo says so), evaluated by llama.cpp, judged by the bar and rendered as the scorecard the app
+ * would post; then the same data with shuffled answers goes the same way and fails.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { checkoutTrainerPython, trainAdapter, trainerScript } from "../action/train-adapter.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
-import { expectedResultsFor } from "../core/evaluation/benchmarks-for.ts";
-import { mergeRecord } from "../core/evaluation/merge-record.ts";
+import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
+import { mergeRecord } from "../core/registry/merge-record.ts";
 import { applyMerge, type MergedAdapter } from "../core/registry/registry-update.ts";
 import { renderSite } from "../core/site/render-site.ts";
 import { EVALUATIONS_DIR, readSiteInputs } from "../core/site/site-inputs.ts";
@@ -29,9 +29,12 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 import { DEMO_MARKER } from "./demo-out.ts";
 import { replaceFolder, writeFiles } from "./output-folder.ts";
 
-/** What the demo trains: the fixture adapter's data as submitted, and with its answers shuffled. */
+/**
+ * What the demo trains on: the fixture adapter's data as submitted, and with its answers shuffled. The
+ * words fit an adapter trained now and one trained earlier alike.
+ */
 const DEMO_VARIANTS = [
-  { name: "trained", what: "retrained from its data", data: (jsonl: string) => jsonl },
+  { name: "trained", what: "its data", data: (jsonl: string) => jsonl },
   { name: "shuffled", what: "the same data with shuffled answers", data: shuffleAnswers },
 ] as const;
 export type DemoVariant = (typeof DEMO_VARIANTS)[number]["name"];
@@ -78,7 +81,7 @@ export async function trainDemoAdapters(params: {
     mkdirSync(workDir, { recursive: true });
     const dataset = join(workDir, "dataset.jsonl");
     writeFileSync(dataset, variant.data(data));
-    params.log(`${variant.what}:`);
+    params.log(`training on ${variant.what}:`);
     const { gguf, training } = await trainAdapter({
       trainer: [params.python, trainerScript(checkoutOf(params.registryRoot))],
       manifest: params.manifest,
@@ -108,11 +111,17 @@ export async function runDemoEvaluation(
   const source = new FsRegistrySource(root);
   const { registry, config } = await loadRegistryContext(source);
   if (!registry) throw new Error("the bundled registry.yaml does not load");
-  const dir = mkdtempSync(join(tmpdir(), "loragate-demo-"));
+  const dir = mkdtempSync(join(tmpdir(), "loragate-demo-work-")); // apart from the outputs (newDemoOut)
   let harness: EvaluationHarness | undefined;
   try {
     const paths = writeModelCache({ registry, cacheDir: join(dir, "models"), ...fixtureBaseOf(root) });
-    const adapters = await demoAdapters({ root, dir, trainingBase: paths.trainingBase, io, signal });
+    const { adapters, trainedBy } = await demoAdapters({
+      root,
+      dir,
+      trainingBase: paths.trainingBase,
+      io,
+      signal,
+    });
 
     io.stderr(`\nEvaluating ${FIXTURE_ADAPTER} on the pinned tiny base (llama.cpp, CPU, greedy):\n`);
     harness = await EvaluationHarness.open({
@@ -129,7 +138,7 @@ export async function runDemoEvaluation(
       const adapterPath = join(dir, adapterFile);
       writeFileSync(adapterPath, adapters.get(variant.name)!.gguf);
       kept.set(adapterFile, adapters.get(variant.name)!.gguf);
-      io.stderr(`${variant.what}:\n`);
+      io.stderr(`the adapter trained on ${variant.what}:\n`);
       const results = await evaluateRegistryAdapter({
         source,
         adapter: FIXTURE_ADAPTER,
@@ -152,8 +161,8 @@ export async function runDemoEvaluation(
       );
       io.stdout(
         variant.name === "trained"
-          ? `\n${options.format === "markdown" ? `${renderScorecard({ results, verdict })}\n` : renderScorecardText({ results, verdict })}`
-          : `\n${variant.what}: ${verdict.pass ? "✓ passes" : "✗ does not pass"} the bar\n${verdict.reasons
+          ? `\n${options.format === "markdown" ? `${renderScorecard({ results, verdict, trainedBy })}\n` : renderScorecardText({ results, verdict, trainedBy })}`
+          : `\nthe adapter trained on ${variant.what}: ${verdict.pass ? "✓ passes" : "✗ does not pass"} the bar\n${verdict.reasons
               .map((r) => `  ${r.text}`)
               .join("\n")}\n`,
       );
@@ -163,7 +172,7 @@ export async function runDemoEvaluation(
       await writeFiles(staging, [[DEMO_MARKER, ""]]);
       for (const [file, bytes] of kept) writeFileSync(join(staging, file), bytes);
     });
-    io.stdout(demoOutputs(options.out, registry.base.inference.file!));
+    io.stdout(demoOutputs(options.out, registry.base.inference.file!, root));
     return verdicts.get("trained") === true && verdicts.get("shuffled") === false;
   } finally {
     await harness?.dispose();
@@ -171,20 +180,36 @@ export async function runDemoEvaluation(
   }
 }
 
-/** What the demo left in `out`, and the next commands to try on it. */
-function demoOutputs(out: string, baseFile: string): string {
-  const registry = "fixtures/registry";
+/** What the demo left in `out`, and the next commands to try on it, runnable as printed from here. */
+function demoOutputs(out: string, baseFile: string, root: string): string {
+  const fromHere = relative(process.cwd(), root);
+  const registry = shellWord(fromHere.startsWith("..") || isAbsolute(fromHere) ? root : fromHere);
+  const at = (...parts: string[]) => shellWord(join(out, ...parts));
+  const loragate = cliCommand();
   return `
 The demo's outputs are in ${out}:
   ${baseFile}  the pinned base        ${FIXTURE_ADAPTER}-trained.gguf, ${FIXTURE_ADAPTER}-shuffled.gguf  the adapters
   results.json, results-shuffled.json  their evaluations   site/index.html  the registry's page after the merge
-Next (from loragate's checkout; \`npm run loragate --\` for \`loragate\` there):
-  loragate scorecard ${join(out, "results.json")} --registry ${registry}
-  loragate scorecard ${join(out, "results.json")} --registry ${registry} --format markdown
-  loragate eval --base ${join(out, baseFile)} --adapter ${join(out, `${FIXTURE_ADAPTER}-trained.gguf`)} --registry ${registry} --name ${FIXTURE_ADAPTER} --out my-results.json
-  open ${join(out, "site", "index.html")}
+The registry's page: file://${join(out, "site", "index.html")}
+Next, from the folder you ran the demo in:
+  ${loragate} scorecard ${at("results.json")} --registry ${registry}
+  ${loragate} scorecard ${at("results.json")} --registry ${registry} --format markdown
+  ${loragate} eval --base ${at(baseFile)} --adapter ${at(`${FIXTURE_ADAPTER}-trained.gguf`)} --registry ${registry} --name ${FIXTURE_ADAPTER} --out my-results.json
 `;
 }
+
+/**
+ * How this loragate was started, so the next commands start it the same way: the sources in a checkout
+ * (`npm run loragate --`), npx (an install in a project), or the `loragate` command on PATH.
+ */
+function cliCommand(): string {
+  if (import.meta.url.endsWith(".ts")) return "npm run loragate --";
+  return process.env.npm_command === "exec" ? "npx loragate" : "loragate";
+}
+
+/** A path as one shell word: quoted only where it holds something a shell would split or expand. */
+const shellWord = (path: string) =>
+  /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 
 /**
  * The fixture registry after the app's merge of the demo's adapter (registry.yaml entry and the
@@ -203,20 +228,39 @@ async function demoSite(root: string, merged: MergedAdapter): Promise<Map<string
   return renderSite(inputs.registry, inputs.adapters);
 }
 
-/** Trained now where the trainer's environment exists, else the committed ones, saying which. */
+/**
+ * Which train.py made the committed adapters: fixtures/trained/provenance.json's `train_py_commit`,
+ * written by the script that regenerates them.
+ */
+export function committedTrainerCommit(registryRoot: string): string | undefined {
+  try {
+    const file = join(registryRoot, "..", "trained", "provenance.json");
+    const commit = (JSON.parse(readFileSync(file, "utf8")) as { train_py_commit?: unknown }).train_py_commit;
+    return typeof commit === "string" && /^[0-9a-f]{7,40}$/.test(commit) ? commit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Trained now where the trainer's environment exists, else the committed ones, saying which (and then
+ * `trainedBy`, so that no line reads as if this run had trained them).
+ */
 async function demoAdapters(p: {
   root: string;
   dir: string;
   trainingBase: string;
   io: { stderr: (s: string) => void };
   signal?: AbortSignal;
-}): Promise<Map<DemoVariant, DemoAdapter>> {
+}): Promise<{ adapters: Map<DemoVariant, DemoAdapter>; trainedBy?: string }> {
   const python = trainerPython(p.root);
   if (!python) {
+    const commit = committedTrainerCommit(p.root);
+    const trainedBy = `fixtures/trained, train.py at ${commit ? commit.slice(0, 12) : "a commit not recorded"}`;
     p.io.stderr(
-      `\nNo trainer environment (npm run trainer:setup makes one): using the adapters that runners/trainer/train.py produced from this data, committed in fixtures/trained/\n`,
+      `\nNo trainer environment (npm run trainer:setup makes one), so nothing is trained now: evaluating the adapters train.py made from this data (${trainedBy})\n`,
     );
-    return new Map(
+    const adapters = new Map(
       DEMO_VARIANTS.map((v) => [
         v.name,
         {
@@ -225,9 +269,10 @@ async function demoAdapters(p: {
         },
       ]),
     );
+    return { adapters, trainedBy: `${trainedBy}; not trained by this run` };
   }
-  p.io.stderr(`\nRetraining ${FIXTURE_ADAPTER} with runners/trainer/train.py (${python}, CPU):\n`);
-  return trainDemoAdapters({
+  p.io.stderr(`\nTraining ${FIXTURE_ADAPTER} now with runners/trainer/train.py (${python}, CPU):\n`);
+  const adapters = await trainDemoAdapters({
     registryRoot: p.root,
     python,
     workDir: join(p.dir, "train"),
@@ -236,4 +281,5 @@ async function demoAdapters(p: {
     log: (line) => p.io.stderr(`  ${line}\n`),
     signal: p.signal,
   });
+  return { adapters };
 }

@@ -12,6 +12,7 @@ import { FsRegistrySource } from "../io/fs-source.ts";
 import { evaluateRegistryAdapter } from "../eval/evaluate-adapter.ts";
 import { EvaluationInputError } from "../eval/gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
+import { BaseAnswerStore, keyContextOf } from "../eval/base-answers.ts";
 import { EvaluationHarness } from "../eval/harness.ts";
 import { writeResultsAtomically } from "../eval/results-file.ts";
 import { EVAL_USAGE } from "./eval-usage.ts";
@@ -33,6 +34,8 @@ export interface EvalOptions {
   re2: boolean;
   seed?: string;
   threads?: string;
+  /** --cache DIR: the base's answers kept there and reused under the same key. */
+  cache?: string;
 }
 
 const positiveInt = (value: string | undefined, flag: string, fallback: number) => {
@@ -74,6 +77,12 @@ export async function runEval(
       threads: options.threads ? positiveInt(options.threads, "--threads", 1) : undefined,
     });
     const progress = (message: string) => io.stderr(`  ${message}\n`);
+    const baseAnswers = new BaseAnswerStore({
+      dir: options.cache,
+      run: `loragate eval at ${new Date().toISOString()}`,
+      context: await keyContextOf({ basePath: options.base, gpu: false, hardware: "local CPU" }),
+      onSkip: progress,
+    });
     const results = options.registry
       ? await evaluateRegistryAdapter({
           source: new FsRegistrySource(options.registry),
@@ -83,6 +92,7 @@ export async function runEval(
           headSha: "0".repeat(40),
           hardware: "local CPU",
           settings,
+          baseAnswers,
           onProgress: progress,
         })
       : await evaluateFile(
@@ -91,6 +101,7 @@ export async function runEval(
           items!,
           { ...settings, maxTokens: positiveInt(options.maxTokens, "--max-tokens", 512) },
           progress,
+          baseAnswers,
         );
     for (const b of results.benchmarks) {
       const base = mean(b.outcomes.map((o) => o.base));
@@ -154,6 +165,7 @@ async function evaluateFile(
   items: BenchmarkItem[],
   settings: { seed: number; parallel: number; re2: boolean; maxTokens: number },
   onProgress: (message: string) => void,
+  baseAnswers: BaseAnswerStore,
 ): Promise<Results> {
   const name = options.name ?? "local";
   return evaluateToResults({
@@ -178,6 +190,7 @@ async function evaluateFile(
       },
     ],
     settings,
+    baseAnswers,
     onProgress,
   });
 }

@@ -5,4 +5,6 @@ export const EVAL_USAGE = `  loragate eval --base B.gguf [--adapter A.gguf] --be
                                       answers each item greedily with the base alone and with the
                                       adapter (--parallel N: N items at once, faster, identical
                                       only for some weight types, see README; --re2 (ask twice); --seed 42;
-                                      --threads N, by default chosen by each context's work)`;
+                                      --threads N, by default chosen by each context's work;
+                                      --cache DIR keeps the base's answers in DIR and reuses
+                                      them when base, benchmark and settings are the same)`;

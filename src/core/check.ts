@@ -13,6 +13,7 @@ import {
   type RegistryContext,
 } from "./registry/registry-context.ts";
 import type { RegistrySource } from "./registry/source.ts";
+import { checkWorkflowPins } from "./registry/workflow-pins.ts";
 import {
   type AdapterReport,
   type ValidateAdapterParams,
@@ -42,6 +43,13 @@ export interface CheckParams {
   skipContamination?: boolean;
   /** Sees the time of each adapter's phases (validate, contamination), for benchmarks. */
   onPhase?: OnPhase;
+  /**
+   * Also look for the release placeholders in the registry's workflows (the CLI, on a registry's
+   * folder; the app reads a pull request's files only).
+   */
+  workflows?: boolean;
+  /** Route large benchmarks in a worker thread (the app: its thread answers every delivery). */
+  routeOffThread?: boolean;
 }
 
 /** Every finding of a report, the registry's first, in the order they were reported. */
@@ -67,6 +75,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
     ...(await checkRegistryBenchmarks(params.source, context)),
     // a maintainer's concern: said when the whole registry is checked, not on every adapter's PR
     ...(params.adapter === undefined ? await checkBenchmarkSizes(params.source, context) : []),
+    ...(params.workflows ? await checkWorkflowPins(params.source) : []),
   ];
   const allNames = await listAdapterNames(params.source);
   const names = params.adapter === undefined ? allNames : [...new Set([params.adapter].flat())];
@@ -104,6 +113,7 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
     context,
     reports: adapters,
     read: async (file) => (await library.load(file))?.items,
+    offThread: params.routeOffThread,
   });
   return {
     registry: {

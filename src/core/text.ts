@@ -74,6 +74,16 @@ export function withoutControls(text: string): string {
   return text.replace(UNSHOWN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/**
+ * Text of several lines (a report, markdown, JSON) with every UNSHOWN character but line feed and tab
+ * escaped: in JSON text the escape is JSON's own, as JSON.stringify leaves DEL, C1 and bidi raw.
+ */
+export function withoutControlsKeepingLines(text: string): string {
+  return text.replace(UNSHOWN, (c) =>
+    c === "\n" || c === "\t" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** A value made safe to print on one line: control characters escaped, length capped. */
 export function printable(value: string, max = 80): string {
   const escaped = withoutControls(JSON.stringify(value).slice(1, -1));

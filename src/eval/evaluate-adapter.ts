@@ -4,14 +4,16 @@
  * checked), and the benchmarks are the adapter's own, its domain's, the out-of-domain ones it lists
  * and any hidden ones; the result is a complete results.json.
  */
-import { type ApplicableBenchmark, benchmarksFor } from "../core/evaluation/benchmarks-for.ts";
+import { type ApplicableBenchmark, benchmarksFor } from "../core/contamination/benchmarks-for.ts";
 import { findingLine } from "../core/findings/findings.ts";
+import { type ShardSpec, shardOf } from "../core/evaluation/shards.ts";
 import { loadRegistryContext } from "../core/registry/registry-context.ts";
 import type { BenchmarkItem } from "../core/schemas/records.ts";
 import type { Results } from "../core/schemas/results.ts";
 import type { RegistrySource } from "../core/registry/source.ts";
 import { validateAdapter } from "../core/adapter/validate-adapter.ts";
 import { EvaluationInputError } from "./gguf-file.ts";
+import type { BaseAnswerStore } from "./base-answers.ts";
 import type { EvaluationHarness } from "./harness.ts";
 import { type EvaluationSettings, evaluateToResults } from "./run-evaluation.ts";
 
@@ -31,6 +33,10 @@ export async function evaluateRegistryAdapter(params: {
   settings: Omit<EvaluationSettings, "maxTokens">;
   hidden?: HiddenBenchmark[];
   training?: Results["training"];
+  /** Keeps and reuses the base's answers (see base-answers.ts). */
+  baseAnswers?: BaseAnswerStore;
+  /** One runner's part of a sharded evaluation: its share of every benchmark's items. */
+  shard?: ShardSpec;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }): Promise<Results> {
@@ -71,6 +77,7 @@ export async function evaluateRegistryAdapter(params: {
   ];
 
   return evaluateToResults({
+    shard: params.shard,
     subject: {
       adapter: manifest.name,
       domain: manifest.domain,
@@ -82,9 +89,14 @@ export async function evaluateRegistryAdapter(params: {
     },
     harness,
     adapterPath: params.adapterPath,
-    benchmarks,
+    benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
     // the adapter's budget reaches its own benchmark only: every other carries the registry's
-    settings: { ...params.settings, maxTokens: manifest.evaluation.max_tokens },
+    settings: {
+      ...params.settings,
+      maxTokens: manifest.evaluation.max_tokens,
+      thinking: registry.base.thinking,
+    },
+    baseAnswers: params.baseAnswers,
     onProgress: params.onProgress,
     signal: params.signal,
   });

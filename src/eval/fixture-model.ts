@@ -14,8 +14,8 @@ import { type AdapterManifest, AdapterManifestSchema } from "../core/schemas/ada
 /** The fixture registry's valid adapter, trained for real by the tests and the demo. */
 export const FIXTURE_ADAPTER = "math-gsm8k";
 
-/** The base for a registry whose valid adapter trains on `trainingJsonl`. */
-export function fixtureBase(trainingJsonl: string): TinyBase {
+/** The base for a registry whose valid adapter trains on `trainingJsonl` (other weights with another seed). */
+export function fixtureBase(trainingJsonl: string, seed?: number): TinyBase {
   const corpus = trainingJsonl
     .split("\n")
     .filter((line) => line.trim())
@@ -23,7 +23,7 @@ export function fixtureBase(trainingJsonl: string): TinyBase {
       const { instruction, input, output } = JSON.parse(line) as Record<string, string>;
       return `${instruction}\n\n${input}\n${output}`;
     });
-  return tinyBase({ architecture: "llama", corpus, name: "loragate fixture base" });
+  return tinyBase({ architecture: "llama", corpus, name: "loragate fixture base", seed });
 }
 
 export function fixtureBaseOf(registryRoot: string): TinyBase {

@@ -13,13 +13,16 @@ import {
   type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
+  type LlamaText,
   resolveChatWrapper,
+  SpecialTokensText,
   type Token,
 } from "node-llama-cpp";
 import { Template } from "@huggingface/jinja";
 import { EvaluationInputError, readGgufSummary } from "./gguf-file.ts";
 import { sha256File } from "../io/sha256-file.ts";
 import type { ChatMessage } from "../core/evaluation/prompt.ts";
+import { TrainerTokenizer } from "./trainer-tokenizer.ts";
 
 export interface Generation {
   text: string;
@@ -36,6 +39,8 @@ export interface GenerateOptions {
   parallel: number;
   /** Stops between tokens (a cancelled job): generate rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** The chat template's `enable_thinking` (registry.yaml base.thinking.enabled), as the trainer renders it. */
+  enableThinking?: boolean;
 }
 
 export interface HarnessOptions {
@@ -46,6 +51,8 @@ export interface HarnessOptions {
   threads?: number;
   /** false in tests and on CPU-only machines; "auto" picks CUDA/Vulkan/Metal where present. */
   gpu?: false | "auto";
+  /** Loads the tokenizer and chat template only: renderChat works, generation does not. */
+  vocabOnly?: boolean;
 }
 
 /**
@@ -123,6 +130,14 @@ export class EvaluationHarness {
     private readonly threads: number | undefined,
     private readonly log: LlamaLog,
     private readonly chatWrapper: ChatWrapper = resolveChatWrapper(model),
+    private readonly tokenizer = new TrainerTokenizer(model),
+    /** The GGUF's chat template, parsed once (a real family's is long: parsing it per item cost ~10 ms). */
+    private readonly template = parsedTemplate(model),
+    /** The chat wrapper's stop texts, which do not depend on the conversation. */
+    private readonly templateStops = stopTexts(
+      chatWrapper.generateContextState({ chatHistory: chatHistoryOf([{ role: "user", content: "" }]) })
+        .stopGenerationTriggers,
+    ),
   ) {}
 
   static async open(options: HarnessOptions): Promise<EvaluationHarness> {
@@ -138,7 +153,7 @@ export class EvaluationHarness {
     const { llama, log } = await acquireLlama(options.gpu ?? false);
     try {
       const model = await withLlamaLog(log, `cannot load base model ${options.basePath}`, () =>
-        llama.loadModel({ modelPath: resolve(options.basePath) }),
+        llama.loadModel({ modelPath: resolve(options.basePath), vocabOnly: options.vocabOnly }),
       );
       return new EvaluationHarness(model, summary.architecture, sha256, options.threads, log);
     } catch (error) {
@@ -186,7 +201,7 @@ export class EvaluationHarness {
   /** Greedy answers to each prompt, in order. */
   async generate(prompts: readonly Prompt[], options: GenerateOptions): Promise<Generation[]> {
     if (options.adapterPath) await this.checkAdapterHeader(options.adapterPath);
-    const rendered = prompts.map((prompt) => this.renderChat(prompt));
+    const rendered = prompts.map((prompt) => this.renderChat(prompt, options));
     const limit = this.model.trainContextSize;
     rendered.forEach(({ tokens }, i) => {
       if (tokens.length + options.maxTokens > limit)
@@ -220,7 +235,14 @@ export class EvaluationHarness {
         for (let slot = 0; slot < parallel && next < prompts.length; slot++) {
           if (running[slot]) continue;
           await slots[slot]!.clearHistory();
-          running[slot] = new Answer(this.model, slots[slot]!, next, rendered[next]!, options);
+          running[slot] = new Answer(
+            this.model,
+            this.tokenizer,
+            slots[slot]!,
+            next,
+            rendered[next]!,
+            options,
+          );
           next++;
           if (await running[slot]!.step()) settle(slot);
         }
@@ -242,8 +264,12 @@ export class EvaluationHarness {
    * cache, no flash attention: both round through F16 on CPU, ~2e-4 in probability). Used to check
    * that base + LoRA here equals transformers + PEFT on the trainer's side.
    */
-  async nextTokenProbabilities(prompt: Prompt, adapterPath?: string): Promise<ReadonlyMap<Token, number>> {
-    const { tokens } = this.renderChat(prompt);
+  async nextTokenProbabilities(
+    prompt: Prompt,
+    adapterPath?: string,
+    enableThinking?: boolean,
+  ): Promise<ReadonlyMap<Token, number>> {
+    const { tokens } = this.renderChat(prompt, { enableThinking });
     const context = await this.model.createContext({
       contextSize: tokens.length + 1,
       threads: 1,
@@ -271,37 +297,32 @@ export class EvaluationHarness {
   /**
    * A conversation (a user turn alone, or earlier turns and then the question) framed exactly as the
    * trainer frames it (runners/trainer/train.py, encode_chat), so that an adapter is evaluated on the
-   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt,
-   * special tokens parsed, and BOS only where the tokenizer adds one (`tokenizer.ggml.add_bos_token`) and
-   * the template did not. node-llama-cpp's chat wrappers would add a BOS that training never saw. Models
-   * without a template fall back to the wrapper's framing.
+   * token ids it was trained on: the GGUF's own chat template rendered with the generation prompt (and
+   * `enable_thinking` as the registry sets it), special tokens split out as Hugging Face's tokenizer
+   * splits them (TrainerTokenizer), and BOS only where the tokenizer adds one
+   * (`tokenizer.ggml.add_bos_token`) and the template did not. node-llama-cpp's chat wrappers would add a
+   * BOS that training never saw. Models without a template fall back to the wrapper's framing.
    */
-  renderChat(prompt: Prompt): RenderedPrompt {
+  renderChat(prompt: Prompt, options: { enableThinking?: boolean } = {}): RenderedPrompt {
     const messages: readonly ChatMessage[] =
       typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
-      chatHistory: [
-        ...messages.map((m): ChatHistoryItem =>
-          m.role === "assistant"
-            ? { type: "model", response: [m.content] }
-            : { type: m.role, text: m.content },
-        ),
-        { type: "model", response: [] },
-      ],
-    });
-    const stops = stopGenerationTriggers.map((t) => t.toString()).filter((t) => t.length > 0);
-    const template = this.model.fileInfo.metadata.tokenizer?.chat_template;
-    if (!template) return { tokens: contextText.tokenize(this.model.tokenizer), stops };
+    if (!this.template) {
+      const { contextText, stopGenerationTriggers } = this.chatWrapper.generateContextState({
+        chatHistory: chatHistoryOf(messages),
+      });
+      return { tokens: contextText.tokenize(this.model.tokenizer), stops: stopTexts(stopGenerationTriggers) };
+    }
     const { bos, bosString, eosString, shouldPrependBosToken } = this.model.tokens;
-    const text = new Template(template).render({
+    const text = this.template.render({
       messages,
       add_generation_prompt: true,
       bos_token: bosString ?? "",
       eos_token: eosString ?? "",
+      enable_thinking: options.enableThinking ?? false,
     });
-    const tokens = this.model.tokenize(text, true);
+    const tokens = this.tokenizer.tokenize(text);
     if (shouldPrependBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
-    return { tokens, stops };
+    return { tokens, stops: this.templateStops };
   }
 
   async dispose(): Promise<void> {
@@ -309,6 +330,21 @@ export class EvaluationHarness {
     await this.model.dispose();
     await releaseLlama();
   }
+}
+
+function parsedTemplate(model: LlamaModel): Template | undefined {
+  const source = model.fileInfo.metadata.tokenizer?.chat_template;
+  return source ? new Template(source) : undefined;
+}
+
+/** A conversation as node-llama-cpp's chat wrappers take it, with the model's turn to answer last. */
+function chatHistoryOf(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  return [
+    ...messages.map((m): ChatHistoryItem =>
+      m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content },
+    ),
+    { type: "model", response: [] },
+  ];
 }
 
 /** What the model is asked: one user turn, or a conversation ending with the question's user turn. */
@@ -333,6 +369,7 @@ class Answer {
 
   constructor(
     private readonly model: LlamaModel,
+    private readonly tokenizer: TrainerTokenizer,
     readonly sequence: LlamaContextSequence,
     readonly index: number,
     private readonly prompt: RenderedPrompt,
@@ -345,7 +382,7 @@ class Answer {
   /** Decodes the next token (the first one decodes the prompt); true when the answer is finished. */
   async step(): Promise<boolean> {
     const { value: token, done } = await this.iterator.next();
-    if (done || this.model.isEogToken(token)) return this.finish();
+    if (done || this.tokenizer.endsGeneration(token)) return this.finish();
     this.tokens.push(token);
     if (this.prompt.stops.length > 0) {
       const tail = this.model.detokenize(this.tokens.slice(-this.tailTokens));
@@ -369,6 +406,20 @@ class Answer {
     await this.iterator.return();
     return true;
   }
+}
+
+/**
+ * The chat wrapper's stop triggers that are text: a special-token trigger (EOS, EOT) is an
+ * end-of-generation token, stopped on by id (TrainerTokenizer.endsGeneration), never its name spelled
+ * out, which would cut an answer such as "VIDEOS" at "EOS".
+ */
+export function stopTexts(triggers: readonly LlamaText[]): string[] {
+  const texts = triggers.flatMap((trigger) =>
+    trigger.values.every((v) => typeof v === "string" || v instanceof SpecialTokensText)
+      ? [trigger.values.map((v) => (typeof v === "string" ? v : v.value)).join("")]
+      : [],
+  );
+  return [...new Set(texts.filter((t) => t.length > 0))];
 }
 
 /**

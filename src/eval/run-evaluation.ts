@@ -3,13 +3,15 @@
  * batch per model so that parallel sequences stay full, then scored into per-item paired outcomes
  * (results.json's benchmarks). Verdicts and scorecards are the core's business, from these outcomes.
  */
-import type { ApplicableBenchmark } from "../core/evaluation/benchmarks-for.ts";
+import type { ApplicableBenchmark } from "../core/contamination/benchmarks-for.ts";
 import { HARNESS_VERSION } from "../core/evaluation/completeness.ts";
-import { benchmarkMessages } from "../core/evaluation/prompt.ts";
+import { answerAfterThinking, benchmarkMessages, type ChatMessage } from "../core/evaluation/prompt.ts";
 import { loadPythonSyntax } from "../core/evaluation/python-syntax.ts";
 import { scoreAnswer } from "../core/evaluation/scoring.ts";
 import type { BenchmarkResult, Results } from "../core/schemas/results.ts";
-import type { EvaluationHarness, Generation } from "./harness.ts";
+import { type Thinking, ThinkingSchema } from "../core/schemas/registry.ts";
+import { type BaseAnswerStore, type BaseAnswerUse, keyDigest, tallySince } from "./base-answers.ts";
+import type { EvaluationHarness, GenerateOptions, Generation } from "./harness.ts";
 
 export interface EvaluationSettings {
   /** Token budget of a benchmark that sets none (the adapter's, for its own). */
@@ -17,7 +19,12 @@ export interface EvaluationSettings {
   seed: number;
   re2: boolean;
   parallel: number;
+  /** registry.yaml base.thinking (off, scored after "</think>", unless given). */
+  thinking?: Thinking;
 }
+
+const thinkingOf = (settings: EvaluationSettings): Thinking =>
+  settings.thinking ?? ThinkingSchema.parse(undefined);
 
 const MAX_PROBLEMS = 20;
 
@@ -31,6 +38,7 @@ function inferenceRecord(settings: EvaluationSettings): Results["inference"] {
     max_tokens: settings.maxTokens,
     re2: settings.re2,
     parallel: settings.parallel,
+    thinking: thinkingOf(settings),
   };
 }
 
@@ -47,10 +55,12 @@ export type ResultsSubject = Pick<
  * benchmark answered by the base and by base + adapter, and scored.
  */
 export async function evaluateToResults(
-  params: BenchmarkEvaluation & { subject: ResultsSubject },
+  params: BenchmarkEvaluation & { subject: ResultsSubject; shard?: Results["shard"] },
 ): Promise<Results> {
-  const { subject, harness, adapterPath, settings } = params;
+  const { subject, harness, adapterPath, settings, baseAnswers: store } = params;
   const adapterSha256 = adapterPath ? await harness.checkAdapter(adapterPath) : "0".repeat(64);
+  const before = store && { ...store.tally };
+  const benchmarks = await evaluateBenchmarks(params);
   return {
     schema_version: 1,
     adapter: subject.adapter,
@@ -62,7 +72,9 @@ export async function evaluateToResults(
     harness: HARNESS_VERSION,
     inference: inferenceRecord(settings),
     hardware: subject.hardware,
-    benchmarks: await evaluateBenchmarks(params),
+    benchmarks,
+    ...(store && before ? { base_answers: tallySince(store.tally, before) } : {}),
+    ...(params.shard ? { shard: params.shard } : {}),
     ...(subject.training ? { training: subject.training } : {}),
   };
 }
@@ -73,61 +85,62 @@ export interface BenchmarkEvaluation {
   adapterPath?: string;
   benchmarks: readonly ApplicableBenchmark[];
   settings: EvaluationSettings;
+  /** Keeps and reuses the base's answers (across seeds, and across runs with a folder); none: always generated. */
+  baseAnswers?: BaseAnswerStore;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
 
 export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<BenchmarkResult[]> {
+  // One pass per token budget (the registry's for its benchmarks, the adapter's for its own), each one
+  // batch, so that parallel sequences stay full and each benchmark is asked under its own budget.
+  const budgetOf = (b: Pick<ApplicableBenchmark, "maxTokens">) => b.maxTokens ?? params.settings.maxTokens;
+  const budgets = [...new Set(params.benchmarks.map(budgetOf))];
+  if (budgets.length > 1) {
+    const results = new Map<ApplicableBenchmark, BenchmarkResult>();
+    for (const budget of budgets) {
+      const group = params.benchmarks.filter((b) => budgetOf(b) === budget);
+      const done = await evaluateBenchmarks({
+        ...params,
+        benchmarks: group,
+        settings: { ...params.settings, maxTokens: budget },
+      });
+      group.forEach((b, i) => results.set(b, done[i]!));
+    }
+    return params.benchmarks.map((b) => results.get(b)!);
+  }
   const { harness, settings } = params;
   const scoresCode = params.benchmarks.some(
     (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code"),
   );
   if (scoresCode) await loadPythonSyntax();
-  const budgetOf = (b: Pick<ApplicableBenchmark, "maxTokens">) => b.maxTokens ?? settings.maxTokens;
-  const total = params.benchmarks.reduce((n, b) => n + b.items.length, 0);
-  /** Every benchmark's answers, one batch per token budget (the registry's and the adapter's may differ). */
-  const answerAll = async (adapterPath?: string): Promise<Generation[]> => {
-    const answers: Generation[] = new Array<Generation>(total);
-    for (const budget of new Set(params.benchmarks.map(budgetOf))) {
-      const at: number[] = [];
-      const prompts: ReturnType<typeof benchmarkMessages>[] = [];
-      let offset = 0;
-      for (const benchmark of params.benchmarks) {
-        if (budgetOf(benchmark) === budget)
-          benchmark.items.forEach((item, i) => {
-            at.push(offset + i);
-            prompts.push(benchmarkMessages(item, settings.re2));
-          });
-        offset += benchmark.items.length;
-      }
-      const generated = await harness.generate(prompts, {
-        maxTokens: budget,
-        seed: settings.seed,
-        parallel: settings.parallel,
-        signal: params.signal,
-        ...(adapterPath ? { adapterPath } : {}),
-      });
-      at.forEach((index, k) => (answers[index] = generated[k]!));
-    }
-    return answers;
+  const prompts = params.benchmarks.flatMap((b) =>
+    b.items.map((item) => benchmarkMessages(item, settings.re2)),
+  );
+  const thinking = thinkingOf(settings);
+  const options = {
+    maxTokens: settings.maxTokens,
+    seed: settings.seed,
+    parallel: settings.parallel,
+    signal: params.signal,
+    enableThinking: thinking.enabled,
   };
-  params.onProgress?.(`base model: ${total} items`);
-  const base = await answerAll();
+  const { answers: base, uses } = await baseAnswers(params, prompts, options);
   let adapted = base;
   if (params.adapterPath) {
-    params.onProgress?.(`base + adapter: ${total} items`);
-    adapted = await answerAll(params.adapterPath);
+    params.onProgress?.(`base + adapter: ${prompts.length} items`);
+    adapted = await harness.generate(prompts, { ...options, adapterPath: params.adapterPath });
   }
 
   let offset = 0;
-  return params.benchmarks.map((benchmark) => {
+  return params.benchmarks.map((benchmark, k) => {
     const problems: string[] = [];
     const hidden = benchmark.kind === "hidden";
     const outcomes = benchmark.items.map((item, i) => {
       const score = (answer: Generation, model: string) => {
         const type = item.evaluation_type ?? benchmark.evaluationType;
         const expected = { text: item.expected_output ?? "", keywords: item.answer_keywords };
-        const scored = scoreAnswer(type, answer.text, expected, {
+        const scored = scoreAnswer(type, answerAfterThinking(answer.text, thinking.end), expected, {
           ...benchmark.evaluationConfig,
           ...item.evaluation_config,
         });
@@ -159,8 +172,87 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
       ...(problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}),
+      ...(uses ? { base_answers: uses[k]! } : {}),
     };
     offset += benchmark.items.length;
     return result;
   });
+}
+
+/**
+ * The base's answers to every prompt, in order: each benchmark's from the store when it holds them
+ * under the exact key, the others generated in one pass (and kept; a hidden benchmark's in memory only).
+ */
+async function baseAnswers(
+  params: BenchmarkEvaluation,
+  prompts: ChatMessage[][],
+  options: GenerateOptions,
+): Promise<{ answers: Generation[]; uses?: BaseAnswerUse[] }> {
+  const { harness, baseAnswers: store, onProgress } = params;
+  if (!store) {
+    onProgress?.(`base model: ${prompts.length} items`);
+    return { answers: await harness.generate(prompts, options) };
+  }
+  const starts: number[] = [];
+  let offset = 0;
+  for (const b of params.benchmarks) {
+    starts.push(offset);
+    offset += b.items.length;
+  }
+  const lookups = params.benchmarks.map((benchmark, k) => {
+    const ids = benchmark.items.map((item) => item.id);
+    const key = store.keyFor({
+      harness,
+      benchmarkSha256: benchmark.sha256,
+      ids,
+      prompts: prompts.slice(starts[k], starts[k]! + ids.length),
+      settings: params.settings,
+    });
+    return { key, ids, found: store.find(key, ids) };
+  });
+  const missing = lookups.flatMap((l, k) => (l.found ? [] : [k]));
+  const reused = prompts.length - missing.reduce((n, k) => n + lookups[k]!.ids.length, 0);
+  const from = [...new Set(lookups.flatMap((l) => (l.found ? [l.found.run] : [])))];
+  onProgress?.(
+    `base model: ${prompts.length - reused} items to answer, ${reused} reused${from.length ? ` (from ${from.join(", ")})` : ""}`,
+  );
+  const generated = new Map<number, Generation[]>();
+  if (missing.length) {
+    const asked = missing.flatMap((k) => prompts.slice(starts[k], starts[k]! + lookups[k]!.ids.length));
+    const start = performance.now();
+    const answers = await harness.generate(asked, options);
+    const seconds = (performance.now() - start) / 1000;
+    store.tally.passes++;
+    store.tally.items_generated += asked.length;
+    store.tally.seconds_spent += seconds;
+    let at = 0;
+    for (const k of missing) {
+      const { key, ids } = lookups[k]!;
+      const mine = answers.slice(at, at + ids.length);
+      at += ids.length;
+      generated.set(k, mine);
+      // the pass's time, shared by item count: what a later reuse of these answers saves
+      const entry = { ids, answers: mine, run: store.run, seconds: (seconds * ids.length) / asked.length };
+      store.keep(key, entry, params.benchmarks[k]!.kind !== "hidden");
+    }
+  }
+  onProgress?.(`base passes so far in this run: ${store.tally.passes}`);
+  const uses: BaseAnswerUse[] = lookups.map(({ key, found }, k) => {
+    const entry = found ?? store.find(key, lookups[k]!.ids)!;
+    return {
+      key_sha256: keyDigest(key),
+      from: found ? "cache" : "this run",
+      run: entry.run,
+      seconds: entry.seconds,
+    };
+  });
+  for (const { found } of lookups)
+    if (found) {
+      store.tally.items_reused += found.ids.length;
+      store.tally.seconds_saved += found.seconds;
+    }
+  return {
+    answers: lookups.flatMap(({ found }, k) => found?.answers ?? generated.get(k)!),
+    uses,
+  };
 }

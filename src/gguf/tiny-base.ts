@@ -103,12 +103,81 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
   const shape = options.shape ?? TINY_SHAPE;
   const chat = CHAT_STYLES[options.chatStyle ?? "chatml"];
   const bpe = learnByteBpe(options.corpus, options.merges ?? 600, [...SPECIAL_TOKENS, ...chat.special]);
-  const vocab = bpe.tokens.length;
+  const weights = tinyWeights({
+    architecture: arch,
+    shape,
+    vocabulary: bpe.tokens.length,
+    seed: options.seed,
+    deviations: options.deviations,
+  });
+  const endOfText = bpe.special["<|endoftext|>"]!;
+  const endOfTurn = bpe.special[chat.endOfTurn]!;
+  const specialIds = new Set(Object.values(bpe.special));
+  const name = options.name ?? `loragate tiny ${arch}`;
+  return {
+    tokenizer: bpe,
+    hf: {
+      ...huggingFaceModel({
+        architecture: arch,
+        shape,
+        tensors: weights.hf,
+        vocabulary: bpe.tokens.length,
+        bos: chat.bos ? bpe.special[chat.bos]! : endOfText,
+        eos: [endOfTurn],
+        pad: endOfText,
+      }),
+      "tokenizer.json": json(tokenizerJson(bpe)),
+      "tokenizer_config.json": json({
+        tokenizer_class: "PreTrainedTokenizerFast",
+        bos_token: chat.bos ?? null,
+        eos_token: chat.endOfTurn,
+        pad_token: "<|endoftext|>",
+        add_bos_token: false,
+        add_eos_token: false,
+        model_max_length: shape.contextLength,
+        chat_template: chat.template,
+      }),
+    },
+    gguf: writeGguf(
+      {
+        ...architectureMetadata(arch, shape, bpe.tokens.length, name),
+        "tokenizer.ggml.model": "gpt2",
+        "tokenizer.ggml.pre": "qwen2",
+        "tokenizer.ggml.tokens": { strings: bpe.tokens },
+        "tokenizer.ggml.token_type": { i32s: bpe.tokens.map((_, id) => (specialIds.has(id) ? 3 : 1)) },
+        "tokenizer.ggml.merges": { strings: bpe.merges.map(([a, b]) => `${a} ${b}`) },
+        "tokenizer.ggml.bos_token_id": { u32: bpe.special[chat.bos ?? "<|endoftext|>"]! },
+        "tokenizer.ggml.eos_token_id": { u32: endOfTurn },
+        "tokenizer.ggml.padding_token_id": { u32: endOfText },
+        "tokenizer.ggml.add_bos_token": false,
+        "tokenizer.chat_template": chat.template,
+      },
+      weights.gguf,
+    ),
+  };
+}
+
+export const json = (value: object) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * Random weights of a tiny model of `architecture`, as both sides name and lay them out: Hugging
+ * Face's names and [out, in] shapes, and the same arrays under llama.cpp's names. With `tied`, the
+ * output head is the embedding (no lm_head / output tensor), as in Qwen3's small models.
+ */
+export function tinyWeights(params: {
+  architecture: TinyArchitecture;
+  shape: TinyLlamaShape;
+  vocabulary: number;
+  seed?: number;
+  deviations?: Partial<WeightDeviations>;
+  tied?: boolean;
+}): { hf: Record<string, FloatTensor>; gguf: GgufTensor[] } {
+  const { architecture: arch, shape, vocabulary: vocab } = params;
   const headDim = shape.embedding / shape.heads;
   const qRows = shape.heads * headDim;
   const kvRows = shape.kvHeads * headDim;
-  const random = mulberry32(options.seed ?? 2026);
-  const deviation = { ...TINY_DEVIATIONS, ...options.deviations };
+  const random = mulberry32(params.seed ?? 2026);
+  const deviation = { ...TINY_DEVIATIONS, ...params.deviations };
   const randomTensor = (shapeRowsFirst: number[], std: number, centre = 0): FloatTensor => ({
     shape: shapeRowsFirst,
     data: Float32Array.from(
@@ -120,7 +189,6 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
   const reading = (rows: number, columns: number) => randomTensor([rows, columns], deviation.reading);
   const writing = (rows: number, columns: number) => randomTensor([rows, columns], deviation.writing);
 
-  // Hugging Face names and [out, in] shapes; the GGUF gets the same arrays under llama.cpp's names.
   const hf: Record<string, FloatTensor> = {};
   const gguf: GgufTensor[] = [];
   const both = (hfName: string, ggufName: string, tensor: FloatTensor, ggufData = tensor.data) => {
@@ -167,14 +235,9 @@ export function tinyBase(options: TinyBaseOptions): TinyBase {
     both(`${h}.mlp.down_proj.weight`, `${blk}.ffn_down.weight`, writing(shape.embedding, shape.feedForward));
   }
   both("model.norm.weight", "output_norm.weight", norm(shape.embedding));
-  both("lm_head.weight", "output.weight", randomTensor([vocab, shape.embedding], deviation.head));
-
-  const name = options.name ?? `loragate tiny ${arch}`;
-  return {
-    tokenizer: bpe,
-    hf: huggingFaceFolder(arch, shape, bpe, hf, chat),
-    gguf: writeGguf(ggufMetadata(arch, shape, bpe, name, chat), gguf),
-  };
+  if (!params.tied)
+    both("lm_head.weight", "output.weight", randomTensor([vocab, shape.embedding], deviation.head));
+  return { hf, gguf };
 }
 
 const HF_CLASSES: Record<TinyArchitecture, string> = {
@@ -183,20 +246,24 @@ const HF_CLASSES: Record<TinyArchitecture, string> = {
   qwen3: "Qwen3ForCausalLM",
 };
 
-function huggingFaceFolder(
-  arch: TinyArchitecture,
-  shape: TinyLlamaShape,
-  bpe: ByteBpe,
-  tensors: Record<string, FloatTensor>,
-  chat: (typeof CHAT_STYLES)[ChatStyle],
-): Record<string, Buffer> {
-  const json = (value: object) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-  const endOfText = bpe.special["<|endoftext|>"]!;
-  const endOfTurn = bpe.special[chat.endOfTurn]!;
+/** The Hugging Face model files (config, generation config, weights) of a tiny base, tokenizer aside. */
+export function huggingFaceModel(params: {
+  architecture: TinyArchitecture;
+  shape: TinyLlamaShape;
+  tensors: Record<string, FloatTensor>;
+  vocabulary: number;
+  bos: number;
+  /** End-of-generation ids: the first is the config's eos_token_id, all of them generation_config's. */
+  eos: number[];
+  pad: number;
+  tied?: boolean;
+}): Record<string, Buffer> {
+  const { architecture: arch, shape } = params;
+  const eos = params.eos.length === 1 ? params.eos[0]! : params.eos;
   const config = {
     architectures: [HF_CLASSES[arch]],
     model_type: arch,
-    vocab_size: bpe.tokens.length,
+    vocab_size: params.vocabulary,
     hidden_size: shape.embedding,
     intermediate_size: shape.feedForward,
     num_hidden_layers: shape.layers,
@@ -211,39 +278,27 @@ function huggingFaceFolder(
     attention_bias: false,
     mlp_bias: false,
     use_sliding_window: false,
-    tie_word_embeddings: false,
-    bos_token_id: chat.bos ? bpe.special[chat.bos]! : endOfText,
-    eos_token_id: endOfTurn,
-    pad_token_id: endOfText,
+    tie_word_embeddings: params.tied ?? false,
+    bos_token_id: params.bos,
+    eos_token_id: eos,
+    pad_token_id: params.pad,
     dtype: "float32",
   };
   return {
     "config.json": json(config),
-    "generation_config.json": json({ eos_token_id: endOfTurn, pad_token_id: endOfText }),
-    "model.safetensors": writeSafetensors(tensors),
-    "tokenizer.json": json(tokenizerJson(bpe)),
-    "tokenizer_config.json": json({
-      tokenizer_class: "PreTrainedTokenizerFast",
-      bos_token: chat.bos ?? null,
-      eos_token: chat.endOfTurn,
-      pad_token: "<|endoftext|>",
-      add_bos_token: false,
-      add_eos_token: false,
-      model_max_length: shape.contextLength,
-      chat_template: chat.template,
-    }),
+    "generation_config.json": json({ eos_token_id: eos, pad_token_id: params.pad }),
+    "model.safetensors": writeSafetensors(params.tensors),
   };
 }
 
-function ggufMetadata(
+/** llama.cpp's hyperparameters of a tiny base, as convert_hf_to_gguf.py writes them (all F32). */
+export function architectureMetadata(
   arch: TinyArchitecture,
   shape: TinyLlamaShape,
-  bpe: ByteBpe,
+  vocabulary: number,
   name: string,
-  chat: (typeof CHAT_STYLES)[ChatStyle],
 ): Record<string, GgufMetaValue> {
   const headDim = shape.embedding / shape.heads;
-  const specialIds = new Set(Object.values(bpe.special));
   return {
     "general.architecture": arch,
     "general.type": "model",
@@ -260,16 +315,6 @@ function ggufMetadata(
     [`${arch}.attention.layer_norm_rms_epsilon`]: { f32: RMS_EPSILON },
     [`${arch}.rope.dimension_count`]: { u32: headDim },
     [`${arch}.rope.freq_base`]: { f32: ROPE_THETA },
-    [`${arch}.vocab_size`]: { u32: bpe.tokens.length },
-    "tokenizer.ggml.model": "gpt2",
-    "tokenizer.ggml.pre": "qwen2",
-    "tokenizer.ggml.tokens": { strings: bpe.tokens },
-    "tokenizer.ggml.token_type": { i32s: bpe.tokens.map((_, id) => (specialIds.has(id) ? 3 : 1)) },
-    "tokenizer.ggml.merges": { strings: bpe.merges.map(([a, b]) => `${a} ${b}`) },
-    "tokenizer.ggml.bos_token_id": { u32: bpe.special[chat.bos ?? "<|endoftext|>"]! },
-    "tokenizer.ggml.eos_token_id": { u32: bpe.special[chat.endOfTurn]! },
-    "tokenizer.ggml.padding_token_id": { u32: bpe.special["<|endoftext|>"]! },
-    "tokenizer.ggml.add_bos_token": false,
-    "tokenizer.chat_template": chat.template,
+    [`${arch}.vocab_size`]: { u32: vocabulary },
   };
 }

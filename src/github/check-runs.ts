@@ -64,6 +64,8 @@ export interface StartedCheck {
   /** It had completed before (a replay): its conclusion stands. */
   done: boolean;
   conclusion?: string | null;
+  /** Its output's title (which says when it ended unfinished, to be done again). */
+  title?: string | null;
   /** This call created it (no earlier delivery or process had). */
   created: boolean;
 }
@@ -85,7 +87,13 @@ export async function startCheck(params: {
     const runs = await listOwnChecks({ ...params, ref: params.headSha });
     const same = runs.find((run) => run.external_id === params.externalId);
     return (
-      same && { id: same.id, done: same.status === "completed", conclusion: same.conclusion, created: false }
+      same && {
+        id: same.id,
+        done: same.status === "completed",
+        conclusion: same.conclusion,
+        title: same.output?.title,
+        created: false,
+      }
     );
   };
   const found = await existing();

@@ -33,6 +33,7 @@ export type Route = (
       json?: unknown;
       bytes?: Buffer;
       contentType?: string;
+      headers?: Record<string, string>;
       delayMs?: number;
       lost?: boolean;
       hang?: boolean;
@@ -59,6 +60,7 @@ export async function startGitHub(route: Route): Promise<{ server: Server; port:
         if (answer.lost) return void res.socket?.destroy();
         res.writeHead(answer.status, {
           "content-type": answer.contentType ?? (answer.bytes ? "application/zip" : "application/json"),
+          ...answer.headers,
         });
         res.end(answer.bytes ?? (answer.json === undefined ? "" : JSON.stringify(answer.json)));
       }, answer.delayMs ?? 0);

@@ -1,4 +1,5 @@
-import { type CliIO, runCli } from "../../src/cli/main.ts";
+import type { CliIO } from "../../src/cli/cli-io.ts";
+import { runCli } from "../../src/cli/main.ts";
 
 /** `loragate ARGV...` in process, its output captured (not a terminal). */
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

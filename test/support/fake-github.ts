@@ -82,15 +82,27 @@ export class FakeGitHub {
   readonly route: Route = (req: IncomingMessage, body: string) => {
     const at = this.callOf(req);
     const fault = this.faults.find(
-      (f) => f.at.test(at) && (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
+      (f) =>
+        f.at.test(at) &&
+        (f.body === undefined || f.body.test(body)) &&
+        (f.untilMs === undefined ? (f.times ?? 1) > 0 : Date.now() < f.untilMs),
     );
+    if (fault?.after) {
+      fault.after--;
+      return this.answer(req, body);
+    }
     if (fault && fault.untilMs === undefined) fault.times = (fault.times ?? 1) - 1;
     if (fault?.kind === "kill") {
       this.onKill?.();
       return { status: 0, hang: true };
     }
     if (fault?.kind === "hang") return { status: 0, hang: true };
-    if (typeof fault?.kind === "number") return { status: fault.kind, json: { message: "Server Error" } };
+    if (typeof fault?.kind === "number")
+      return {
+        status: fault.kind,
+        json: { message: "Server Error" },
+        ...(fault.retryAfter === undefined ? {} : { headers: { "retry-after": String(fault.retryAfter) } }),
+      };
     const answer = this.answer(req, body);
     return fault?.kind === "lost" ? { status: 0, ...answer, lost: true } : answer;
   };
@@ -292,6 +304,12 @@ export interface Fault {
   kind: "lost" | "hang" | "kill" | number;
   times?: number;
   untilMs?: number;
+  /** Only requests whose body matches (e.g. the check update that completes the bar). */
+  body?: RegExp;
+  /** Matching calls let through before it strikes (a kill at the Nth call). */
+  after?: number;
+  /** A retry-after header (seconds) on a status answer. */
+  retryAfter?: number;
 }
 
 const blobSha = (data: Buffer) =>

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TrainingRecipeSchema } from "../../src/core/adapter/training-recipe.ts";
+import { TrainingRecipeSchema } from "../../src/core/schemas/training-recipe.ts";
 import { peftOutput } from "./peft.ts";
 
 const argument = (flag: string) => process.argv[process.argv.indexOf(flag) + 1]!;

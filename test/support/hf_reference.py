@@ -37,7 +37,7 @@ model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=
 lora = PeftModel.from_pretrained(model, out / "adapter").eval()
 answers = []
 for prompt in json.loads(prompts_file.read_text(encoding="utf-8")):
-    ids = encode_chat(tokenizer, [{"role": "user", "content": prompt}], add_generation_prompt=True)
+    ids = encode_chat(tokenizer, [{"role": "user", "content": prompt}], True, {})
     with torch.no_grad():
         probabilities = torch.softmax(lora(torch.tensor([ids])).logits[0, -1].double(), -1)
     answers.append({"ids": ids, "probabilities": probabilities.tolist()})

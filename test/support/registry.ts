@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { checkRegistry } from "../../src/core/check.ts";
 import { loadDocument } from "../../src/core/registry/load-document.ts";
 import { loadRegistryContext } from "../../src/core/registry/registry-context.ts";
-import { expectedResultsFor } from "../../src/core/evaluation/benchmarks-for.ts";
+import { expectedResultsFor } from "../../src/core/contamination/benchmarks-for.ts";
 import { type Registry, RegistrySchema } from "../../src/core/schemas/registry.ts";
 import type { Results } from "../../src/core/schemas/results.ts";
 import { FsRegistrySource } from "../../src/io/fs-source.ts";

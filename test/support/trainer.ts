@@ -19,5 +19,12 @@ if (!present && process.env.LORAGATE_REQUIRE_TRAINER)
   );
 if (!present) console.warn(`tests that train skipped: no ${TRAINER_PYTHON} (npm run trainer:setup makes it)`);
 
+/**
+ * TRAINER_PYTHON behind test/support/shared-trainer.mjs, for tests that train what another test trains
+ * too (the fixture adapter, on its data and with shuffled answers): one training of each per run.
+ */
+export const SHARED_TRAINER_PYTHON = join(import.meta.dirname, "shared-trainer.mjs");
+process.env.LORAGATE_REAL_TRAINER_PYTHON = TRAINER_PYTHON;
+
 /** describe() where the trainer's Python exists, describe.skip elsewhere. */
 export const describeWithTrainer = present ? describe : describe.skip;

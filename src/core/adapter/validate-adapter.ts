@@ -1,26 +1,18 @@
 import { type DatasetStats, validateDataset } from "../dataset/validate-dataset.ts";
-import { itemsToDetect } from "../evaluation/statistics.ts";
-import { RE2_HINT, safeRegex } from "../evaluation/scoring.ts";
 import { type Finding, type FindingDraft, FindingSink, hasErrors, toFinding } from "../findings/findings.ts";
 import { loadDocument } from "../registry/load-document.ts";
 import { validateDatasetInParallel } from "../dataset/parallel-dataset.ts";
 import { parallelReadPath } from "../dataset/workers.ts";
-import {
-  ALLOWED_EXTENSIONS,
-  checkRelativePath,
-  extensionOf,
-  joinPath,
-  PICKLE_EXTENSIONS,
-} from "../registry/paths.ts";
+import { checkRelativePath, extensionOf, joinPath } from "../registry/paths.ts";
 import type { RegistryContext } from "../registry/registry-context.ts";
 import { type AdapterManifest, AdapterManifestSchema } from "../schemas/adapter.ts";
 import { NAME_PATTERN } from "../schemas/common.ts";
-import type { Config } from "../schemas/config.ts";
 import type { BenchmarkItem, TrainingExample } from "../schemas/records.ts";
-import { compareSemver } from "../registry/semver.ts";
-import type { RegistrySource, SourceEntry } from "../registry/source.ts";
+import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
 import { locateYamlPath } from "../registry/yaml.ts";
+import { checkCounts, checkFolder } from "./folder-rules.ts";
+import { checkManifestAgainstRegistry, checkManifestPatterns } from "./manifest-rules.ts";
 
 export interface AdapterStats {
   train?: DatasetStats;
@@ -47,7 +39,8 @@ export interface ValidateAdapterParams {
 }
 
 export const MANIFEST_FILE = "adapter.yaml";
-const SUPPORTING_FILES = ["TRAINING_LOG.md"];
+/** Files an adapter's folder should hold beside its data, at its top (a warning while missing). */
+export const SUPPORTING_FILES = ["TRAINING_LOG.md"];
 
 /**
  * Validates adapters/<name>/ against the registry:
@@ -216,238 +209,7 @@ export async function validateAdapter(params: ValidateAdapterParams): Promise<Ad
   return { ...finish(name, sink, stats), manifest };
 }
 
-type Add = (f: FindingDraft) => void;
-
 function finish(name: string, sink: FindingSink, stats: AdapterStats): AdapterReport {
   const findings = sink.finish();
   return { name, ok: !hasErrors(findings), findings, stats };
-}
-
-/** Every entry of the folder: no symlinks, only data file types, no pickles, sizes in limits. */
-async function checkFolder(
-  source: RegistrySource,
-  dir: string,
-  config: Config,
-  add: Add,
-): Promise<Map<string, SourceEntry>> {
-  const entries = new Map<string, SourceEntry>();
-  for (const entry of await source.list(dir)) {
-    entries.set(entry.path, entry);
-    const base = { file: entry.path, line: 0, field: "" };
-    if (entry.kind === "symlink") {
-      add({
-        ...base,
-        rule: "symlink",
-        message: "symbolic links are not allowed in an adapter folder",
-        hint: "commit the file itself; a link could point outside the adapter",
-      });
-    } else if (entry.kind === "other") {
-      add({ ...base, rule: "file-type", message: "not a regular file or folder", hint: "remove it" });
-    } else if (entry.kind === "file") {
-      const ext = extensionOf(entry.path);
-      if (PICKLE_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "pickle-weights",
-          message: `${ext} files are pickles, which run code when loaded`,
-          hint: "save weights as .safetensors (safetensors.torch.save_file); loragate retrains the adapter anyway",
-        });
-      } else if (!ALLOWED_EXTENSIONS.includes(ext)) {
-        add({
-          ...base,
-          rule: "file-type",
-          message: `file type "${ext || "(none)"}" is not allowed in an adapter folder`,
-          hint: `adapters hold data only: ${ALLOWED_EXTENSIONS.join(" ")}`,
-        });
-      }
-      if (entry.size > config.limits.max_file_bytes) {
-        add({
-          ...base,
-          rule: "file-too-large",
-          message: `file is ${entry.size} bytes, over the limit of ${config.limits.max_file_bytes}`,
-          hint: "trim the dataset, or ask maintainers to raise limits.max_file_bytes",
-        });
-      }
-    }
-  }
-  return entries;
-}
-
-type At = (...path: (string | number)[]) => { file: string; line: number; column?: number };
-
-/** The patterns the adapter's own benchmark is scored with must run on RE2: said here, not at evaluation. */
-function checkManifestPatterns(manifest: AdapterManifest, at: At, add: Add): void {
-  const config = manifest.evaluation.config ?? {};
-  const patterns = {
-    extract: config.extract,
-    pattern: manifest.evaluation.type === "regex" ? config.pattern : undefined,
-  };
-  for (const [key, pattern] of Object.entries(patterns)) {
-    if (typeof pattern !== "string") continue;
-    try {
-      safeRegex(pattern, "");
-    } catch (error) {
-      add({
-        ...at("evaluation", "config", key),
-        field: `evaluation.config.${key}`,
-        rule: "invalid-regex",
-        message: (error as Error).message,
-        hint: RE2_HINT,
-      });
-    }
-  }
-}
-
-function checkManifestAgainstRegistry(
-  manifest: AdapterManifest,
-  folder: string,
-  context: RegistryContext,
-  at: At,
-  add: Add,
-): void {
-  const { registry, config } = context;
-  if (manifest.name !== folder) {
-    add({
-      ...at("name"),
-      field: "name",
-      rule: "name-mismatch",
-      message: `name is "${manifest.name}" but the folder is adapters/${folder}`,
-      hint: `set name: ${folder}, or rename the folder`,
-    });
-  }
-  const limits = config.limits.hyperparameters;
-  const ranged: [string, string, number, { min: number; max: number }][] = [
-    ["lora", "r", manifest.lora.r, limits.r],
-    ["lora", "alpha", manifest.lora.alpha, limits.alpha],
-    ["lora", "dropout", manifest.lora.dropout, limits.dropout],
-    ["training", "epochs", manifest.training.epochs, limits.epochs],
-    ["training", "learning_rate", manifest.training.learning_rate, limits.learning_rate],
-    ["training", "batch_size", manifest.training.batch_size, limits.batch_size],
-    ["training", "max_seq_length", manifest.training.max_seq_length, limits.max_seq_length],
-  ];
-  for (const [group, key, value, range] of ranged) {
-    if (!(value >= range.min && value <= range.max)) {
-      add({
-        ...at(group, key),
-        field: `${group}.${key}`,
-        rule: "hyperparameter-range",
-        message: `${group}.${key} is ${value}, outside the registry's range ${range.min}..${range.max}`,
-        hint: `choose a value in ${range.min}..${range.max} (LocoLLM: r 16, alpha 32, lr 2e-4, 3 epochs, batch 4, 1024 tokens)`,
-      });
-    }
-  }
-  manifest.lora.target_modules.forEach((module, i) => {
-    if (!limits.target_modules.includes(module)) {
-      add({
-        ...at("lora", "target_modules", i),
-        field: `lora.target_modules.${i}`,
-        rule: "target-module",
-        message: `target module "${printable(module)}" is not allowed`,
-        hint: `use modules among ${limits.target_modules.join(", ")}`,
-      });
-    }
-  });
-  if (!registry) return;
-  if (manifest.base !== registry.base.id) {
-    add({
-      ...at("base"),
-      field: "base",
-      rule: "base-mismatch",
-      message: `base is "${printable(manifest.base)}", but the registry pins "${registry.base.id}"`,
-      hint: `set base: ${registry.base.id}; adapters on another base are not comparable`,
-    });
-  }
-  const current = registry.adapters[manifest.name];
-  const order = current ? compareSemver(manifest.version, current.version) : 1;
-  // An imported adapter's folder carries the version it serves at: said, not refused, until a PR retrains it.
-  if (current?.status === "imported" && order === 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      severity: "warning",
-      message: `version ${manifest.version} is the imported version the registry serves; a gated version must be greater`,
-      hint: "bump the version in the pull request that retrains this adapter",
-    });
-  } else if (order <= 0) {
-    add({
-      ...at("version"),
-      field: "version",
-      rule: "version-not-greater",
-      message: `version ${manifest.version} is not greater than the registry's ${current!.version}`,
-      hint: "bump the version (e.g. the minor number for retrained data)",
-    });
-  }
-  if (current && current.domain !== manifest.domain) {
-    add({
-      ...at("domain"),
-      field: "domain",
-      rule: "domain-changed",
-      message: `domain is "${manifest.domain}" but the registry lists ${manifest.name} under "${current.domain}"`,
-      hint: "keep the domain, or propose a new adapter for the new domain",
-    });
-  }
-  manifest.ood_benchmarks.forEach((domain, i) => {
-    if (!(domain in registry.benchmarks)) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "unknown-benchmark",
-        message: `ood_benchmarks names "${printable(domain)}", which is not a registry benchmark`,
-        hint: `use registry benchmarks: ${Object.keys(registry.benchmarks).join(", ") || "(none)"}`,
-      });
-    } else if (domain === manifest.domain) {
-      add({
-        ...at("ood_benchmarks", i),
-        field: `ood_benchmarks.${i}`,
-        rule: "ood-is-own-domain",
-        severity: "warning",
-        message: `"${domain}" is the adapter's own domain, not an out-of-domain benchmark`,
-        hint: "remove it; the own-domain benchmark is always evaluated",
-      });
-    }
-  });
-}
-
-function checkCounts(
-  stats: AdapterStats,
-  config: Config,
-  dir: string,
-  manifest: AdapterManifest,
-  add: Add,
-): void {
-  const { min_train_examples: minTrain, min_benchmark_items: minItems } = config.bar;
-  if (stats.train && !stats.train.lfsPointer && stats.train.unique < minTrain) {
-    add({
-      file: joinPath(dir, manifest.data.train),
-      line: 0,
-      field: "",
-      rule: "too-few-examples",
-      message: `${stats.train.unique} unique valid training examples, the bar is ${minTrain}`,
-      hint: `add at least ${minTrain - stats.train.unique} more examples (fix or replace the invalid and duplicate ones first)`,
-    });
-  }
-  if (stats.benchmark && !stats.benchmark.lfsPointer && stats.benchmark.unique < minItems) {
-    add({
-      file: joinPath(dir, manifest.data.benchmark),
-      line: 0,
-      field: "",
-      rule: "too-few-benchmark-items",
-      message: `${stats.benchmark.unique} unique valid benchmark items, the bar is ${minItems}`,
-      hint: `add at least ${minItems - stats.benchmark.unique} more held-out items`,
-    });
-  } else if (stats.benchmark && !stats.benchmark.lfsPointer) {
-    const { planned_gain_points: gain, max_p_value: alpha } = config.bar.domain;
-    const needed = itemsToDetect({ gain: gain / 100, alpha });
-    if (stats.benchmark.unique < needed)
-      add({
-        file: joinPath(dir, manifest.data.benchmark),
-        line: 0,
-        field: "",
-        rule: "underpowered-benchmark",
-        severity: "warning",
-        message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes about ${needed}`,
-        hint: `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`,
-      });
-  }
 }

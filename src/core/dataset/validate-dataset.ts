@@ -82,7 +82,10 @@ export interface ValidateDatasetParams<K extends DatasetKind> {
 
 /**
  * JSON.parse of a line without a stack trace on its SyntaxError (the message keeps the position): the
- * capture was half of what a line that is not JSON cost, and no one reads that stack.
+ * capture was half of what a line that is not JSON cost, and no one reads that stack. What is left of
+ * an invalid line's extra cost is V8 making the SyntaxError itself: a throwing JSON.parse costs 3.5-10×
+ * a valid line's parse with no stack at all (issue 35 item 15, on a shared 2-core VM), and JSON.parse has
+ * no form that does not throw; parity would take a JSON validator of our own, slower on valid lines.
  */
 function parseLine(text: string): unknown {
   const limit = Error.stackTraceLimit;

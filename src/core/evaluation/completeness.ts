@@ -4,16 +4,25 @@
  * runners hold), every item of each exactly once, from the harness this gate runs. Without this,
  * results with the hard benchmarks left out, or one good item repeated, would pass the bar.
  */
-import type { Results } from "../schemas/results.ts";
-import type { ApplicableBenchmark } from "./benchmarks-for.ts";
+import type { BenchmarkItem } from "../schemas/records.ts";
+import type { BenchmarkResult, Results } from "../schemas/results.ts";
 import { hiddenPinProblems } from "./hidden-pins.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/4"; // 4: maintainers' benchmarks under the registry's budget
+export const HARNESS_VERSION = "loragate-eval/4"; // 4: real tokenizer families, thinking, registry budgets
+
+/** A benchmark complete results hold: each of its items once, at its pinned sha256. */
+export interface ExpectedBenchmark {
+  name: string;
+  kind: BenchmarkResult["kind"];
+  sha256: string;
+  items: readonly BenchmarkItem[];
+  /** The token budget it is asked under (the registry's); absent: not checked. */
+  maxTokens?: number;
+}
 
 export interface ExpectedResults {
-  benchmarks: readonly (Pick<ApplicableBenchmark, "name" | "kind" | "sha256" | "items"> &
-    Partial<Pick<ApplicableBenchmark, "maxTokens">>)[];
+  benchmarks: readonly ExpectedBenchmark[];
   /** The token budget of the hidden benchmarks (config evaluation.max_tokens); absent: not checked. */
   hiddenMaxTokens?: number;
   /** Hidden benchmarks the runners hold (config bar.hidden.benchmarks). */
@@ -30,6 +39,8 @@ export interface ExpectedResults {
 /** What is missing or wrong, as short sentences; empty when the results are complete. */
 export function incompleteness(results: Results, expected: ExpectedResults): string[] {
   const problems: string[] = [];
+  if (results.shard)
+    problems.push(`this is shard ${results.shard.index} of ${results.shard.count}, not the merged results`);
   if (results.harness !== expected.harness)
     problems.push(`evaluated by harness ${results.harness}, this gate runs ${expected.harness}`);
   const key = (b: { kind: string; name: string }) => `${b.kind}:${b.name}`;

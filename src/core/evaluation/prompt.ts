@@ -3,8 +3,10 @@
  * conversation_of and prompt_text) renders a training example's user turn by this rule, and the harness
  * asks a benchmark item by it, so an adapter is evaluated on the very token ids it was trained on.
  *
+ * - every text is put in Unicode's composed form (NFC): Qwen's tokenizers normalize so, llama.cpp does not,
+ *   so a decomposed "café" would otherwise be trained and asked as other token ids;
  * - every system and user text is stripped of ASCII white space at both ends (" \t\n\r\f\v", the same
- *   set on both sides); assistant answers stay as written;
+ *   set on both sides); assistant answers stay as written (composed);
  * - an instruction/input pair is one user turn: the instruction, a blank line, the input (the
  *   instruction alone when the input is empty), each stripped first;
  * - chat turns (a training conversation, a benchmark item's earlier `messages`) keep their roles, system
@@ -19,12 +21,12 @@ export interface ChatMessage {
   content: string;
 }
 
-const stripAscii = (text: string) => text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+const promptText = (text: string) => text.normalize("NFC").replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
 
 /** The user turn of an instruction/input pair. */
 export function userTurn(item: { instruction: string; input: string }): string {
-  const instruction = stripAscii(item.instruction);
-  const input = stripAscii(item.input);
+  const instruction = promptText(item.instruction);
+  const input = promptText(item.input);
   return input ? `${instruction}\n\n${input}` : instruction;
 }
 
@@ -39,7 +41,18 @@ export function benchmarkMessages(
   re2: boolean,
 ): ChatMessage[] {
   const earlier = (item.messages ?? []).map((m) =>
-    m.role === "assistant" ? m : { role: m.role, content: stripAscii(m.content) },
+    m.role === "assistant"
+      ? { role: m.role, content: m.content.normalize("NFC") }
+      : { role: m.role, content: promptText(m.content) },
   );
   return [...earlier, { role: "user", content: benchmarkPrompt(item, re2) }];
+}
+
+/**
+ * The part of a model's answer that is scored: what follows the last end of a think block, leading
+ * white space dropped, as lm-evaluation-harness does with its think_end_token.
+ */
+export function answerAfterThinking(text: string, end: string): string {
+  const at = text.lastIndexOf(end);
+  return (at < 0 ? text : text.slice(at + end.length)).trimStart();
 }

@@ -4,9 +4,9 @@
  * from the same results and verdict, never from the markdown.
  */
 import type { Results } from "../schemas/results.ts";
-import { printable } from "../text.ts";
+import { printable, withoutControlsKeepingLines } from "../text.ts";
 import type { BarVerdict } from "./bar.ts";
-import { INTERVAL_NOTE, powerNote, ROLE } from "./scorecard.ts";
+import { answerProblems, INTERVAL_NOTE, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
 import type { PairedSummary } from "./statistics.ts";
 
 const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "test", "95% CI, exact"];
@@ -30,7 +30,16 @@ function row(name: string, role: string, s: PairedSummary): string[] {
   ];
 }
 
-export function renderScorecardText({ results, verdict }: { results: Results; verdict: BarVerdict }): string {
+export function renderScorecardText({
+  results,
+  verdict,
+  trainedBy,
+}: {
+  results: Results;
+  verdict: BarVerdict;
+  /** As renderScorecard's: who made an adapter this evaluation did not train. */
+  trainedBy?: string;
+}): string {
   const out = [
     `loragate scorecard: ${printable(results.adapter, 64)} ${printable(results.version, 32)}: ${verdict.pass ? "✓ passes the bar" : "✗ does not pass the bar"}`,
     ...verdict.reasons.map((r) => `  ${printable(r.text, 400)}`),
@@ -51,16 +60,18 @@ export function renderScorecardText({ results, verdict }: { results: Results; ve
     );
   }
   out.push("");
-  out.push(...notes(results));
+  out.push(...answerProblems(results, printable, 40).map((note) => `note: ${note}`));
   if (results.training)
     out.push(
-      `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s` +
+      (trainedBy
+        ? `training (${printable(trainedBy, 200)}): ${results.training.loss.length} logged steps`
+        : `training: ${results.training.loss.length} logged steps in ${results.training.wall_seconds.toFixed(0)} s`) +
         lossRange(results.training.loss),
     );
   out.push(
-    `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}`,
+    `base ${printable(results.base.id, 80)} (GGUF sha256 ${results.base.gguf_sha256.slice(0, 12)}…), adapter GGUF sha256 ${results.adapter_sha256.slice(0, 12)}…, harness ${printable(results.harness, 40)}, seed ${results.inference.seed}${thinkingNote(results, (t) => printable(t, 32))}`,
   );
-  return `${out.join("\n")}\n`;
+  return `${withoutControlsKeepingLines(out.join("\n"))}\n`;
 }
 
 /** Columns padded to their widest cell (by code points, so Δ and … count as one). */
@@ -80,24 +91,4 @@ function table(rows: string[][]): string[] {
 
 function lossRange(loss: { loss: number }[]): string {
   return loss.length < 2 ? "" : `, loss ${loss[0]!.loss.toFixed(3)} → ${loss.at(-1)!.loss.toFixed(3)}`;
-}
-
-/** Answers cut at the token budget, empty, or not scorable (hidden benchmarks: never named by item). */
-function notes(results: Results): string[] {
-  const out: string[] = [];
-  for (const b of results.benchmarks) {
-    if (b.kind === "hidden") continue;
-    const n = b.outcomes.length;
-    const g = b.generation;
-    const name = printable(b.name, 40);
-    if (g && (g.base.max_tokens || g.adapter.max_tokens))
-      out.push(
-        `note: ${name}: answers cut at ${b.max_tokens ?? results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
-      );
-    if (g && (g.base.empty || g.adapter.empty))
-      out.push(`note: ${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
-    for (const problem of b.problems ?? [])
-      out.push(`note: ${name}: not scorable: ${printable(problem, 300)}`);
-  }
-  return out;
 }

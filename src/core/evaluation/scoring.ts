@@ -6,6 +6,7 @@
 import { RE2JS } from "re2js";
 import type { EVALUATION_TYPES } from "../schemas/common.ts";
 import { PARSE_BUDGET_MS, pythonSyntax } from "./python-syntax.ts";
+import { cachedRegex } from "./regex-cache.ts";
 
 export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 export type ScorerConfig = Record<string, unknown>;
@@ -285,11 +286,13 @@ export function safeRegex(pattern: string, flags: string): RE2JS {
     (flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) |
     (flags.includes("s") ? RE2JS.DOTALL : 0) |
     (flags.includes("m") ? RE2JS.MULTILINE : 0);
-  try {
-    return RE2JS.compile(pattern, options);
-  } catch (error) {
-    throw new UnsafeRegexError(`not a valid RE2 regex (${(error as Error).message.split(":")[0]})`);
-  }
+  return cachedRegex(pattern, String(options), () => {
+    try {
+      return RE2JS.compile(pattern, options);
+    } catch (error) {
+      throw new UnsafeRegexError(`not a valid RE2 regex (${(error as Error).message.split(":")[0]})`);
+    }
+  });
 }
 
 /**

@@ -31,8 +31,11 @@ export function combineSeedResults(runs: readonly { seed: number; results: Resul
   if (!first) throw new Error("no training to combine");
   if (others.length === 0) return first.results;
   const outcomesOf = (results: Results, k: number) => results.benchmarks[k]?.outcomes ?? [];
+  const tallies = runs.flatMap(({ results }) => (results.base_answers ? [results.base_answers] : []));
   return {
     ...first.results,
+    // the base's work over every training: seeds after the first reuse the first one's answers
+    ...(tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {}),
     seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
     benchmarks: first.results.benchmarks.map((benchmark, k) => ({
       ...benchmark,
@@ -48,5 +51,19 @@ export function combineSeedResults(runs: readonly { seed: number; results: Resul
         }),
       })),
     })),
+  };
+}
+
+type BaseAnswerTally = NonNullable<Results["base_answers"]>;
+
+/** The base's work over several evaluations of one run (seeds, shards). */
+export function sumBaseAnswerTallies(tallies: readonly BaseAnswerTally[]): BaseAnswerTally {
+  const sum = (pick: (t: BaseAnswerTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);
+  return {
+    passes: sum((t) => t.passes),
+    items_generated: sum((t) => t.items_generated),
+    items_reused: sum((t) => t.items_reused),
+    seconds_spent: sum((t) => t.seconds_spent),
+    seconds_saved: sum((t) => t.seconds_saved),
   };
 }

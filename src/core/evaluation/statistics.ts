@@ -207,11 +207,21 @@ export function smallestSize(holds: (n: number) => boolean, start = 8, max = 10_
   return hi;
 }
 
-/** Items a benchmark needs to detect `gain` (0..1) at `alpha` with 80% power, at the planning spread. */
+/**
+ * Items a benchmark needs to detect `gain` (0..1) at `alpha` with 80% power, at the planning spread; at
+ * most MAX_ITEMS_TO_DETECT (a tiny planned gain needs more than any benchmark holds, not Infinity).
+ */
 export function itemsToDetect(params: { gain: number; alpha: number }): number {
   const { gain, alpha } = params;
-  return smallestSize((items) => gainPower({ items, gain, sd: PLANNING_SD, alpha }) >= POWER);
+  return smallestSize(
+    (items) => gainPower({ items, gain, sd: PLANNING_SD, alpha }) >= POWER,
+    8,
+    MAX_ITEMS_TO_DETECT,
+  );
 }
+
+/** As many items as any benchmark may hold (limits cap a file at 10,000,000 items and far fewer bytes). */
+export const MAX_ITEMS_TO_DETECT = 10_000_000;
 
 /** Sample standard deviation of the paired differences. */
 export function differenceSd(outcomes: readonly { base: number; adapter: number }[]): number {

@@ -5,103 +5,19 @@
  * are left out and listed as TODOs; fields loragate has no place for are kept under `extra:`.
  * Pure apart from reading through a RegistrySource; the CLI writes what this returns.
  */
-import { createHash } from "node:crypto";
-import { Document } from "yaml";
-import { z } from "zod";
-import { streamLines } from "../dataset/jsonl.ts";
+import { Document, parseDocument } from "yaml";
 import { loadDocument } from "../registry/load-document.ts";
-import { checkRelativePath, joinPath } from "../registry/paths.ts";
+import { joinPath } from "../registry/paths.ts";
 import { LOCOLLM_INDEX } from "../registry/registry-context.ts";
 import { NAME_PATTERN, SEMVER_PATTERN } from "../schemas/common.ts";
 import { DEFAULT_CONFIG } from "../schemas/config.ts";
-import { benchmarkPrompt } from "../evaluation/prompt.ts";
-import { keywordRouter, type RoutedAdapter } from "../router/keyword-router.ts";
-import { routingFindings } from "../router/routing-findings.ts";
-import { routeBenchmarks, type RoutedBenchmark } from "../router/routing-matrix.ts";
+import { type LocoAdapter, type LocoRegistry, LocoRegistrySchema } from "../schemas/locollm.ts";
+import type { RoutedBenchmark } from "../router/routing-matrix.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { printable } from "../text.ts";
-
-/** LocoLLM's adapters/registry.yaml, as its repository keeps it; unknown keys pass through to `extra`. */
-const LocoTrainingSchema = z.looseObject({
-  base_model: z.string().optional(),
-  method: z.string().optional(),
-  lora_r: z.number().int().optional(),
-  lora_alpha: z.number().optional(),
-  lora_dropout: z.number().optional(),
-  target_modules: z.array(z.string()).optional(),
-  epochs: z.number().int().optional(),
-  learning_rate: z.number().optional(),
-  batch_size: z.number().int().optional(),
-  max_seq_length: z.number().int().optional(),
-  dataset: z.string().optional(),
-  quantization: z.string().optional(),
-});
-const LocoAdapterSchema = z.looseObject({
-  version: z.union([z.string(), z.number()]).optional(),
-  type: z.string().optional(),
-  gguf_path: z.string().optional(),
-  description: z.string().optional(),
-  authors: z.union([z.string(), z.array(z.string())]).optional(),
-  tags: z.array(z.string()).optional(),
-  eval_dataset: z.string().optional(),
-  eval_type: z.string().optional(),
-  router_keywords: z.array(z.string()).optional(),
-  training: LocoTrainingSchema.optional(),
-});
-const LocoRegistrySchema = z.looseObject({
-  base_model: z.looseObject({
-    name: z.string(),
-    quantization: z.string().optional(),
-    ollama_name: z.string().optional(),
-  }),
-  adapters: z.union([
-    z.record(z.string(), LocoAdapterSchema),
-    z.array(z.looseObject({ name: z.string() }).and(LocoAdapterSchema)),
-  ]),
-});
-type LocoAdapter = z.infer<typeof LocoAdapterSchema>;
-
-/** LocoLLM's eval types and how loragate scores the same way. */
-const EVAL_TYPES: Record<string, { type: string; config?: Record<string, unknown> }> = {
-  numeric: { type: "numeric", config: { extraction: "locollm", tolerance: 0 } },
-  code: { type: "code" },
-  analysis: { type: "keywords" },
-};
-
-/** Every field mapped, for the report (LocoLLM → loragate). */
-const FIELD_MAPPING: readonly [string, string][] = [
-  ["base_model.name", "registry.yaml base.id; adapter.yaml base"],
-  ["base_model.quantization", "base.inference.quantization"],
-  ["base_model.ollama_name", "base.extra.ollama_name"],
-  ["adapters.<name>", "adapters/<name>/ (name and domain: LocoLLM routes one adapter per name)"],
-  ["description, authors, router_keywords", "the same fields of adapter.yaml"],
-  ["training.base_model (hub id)", "base.training.hub_id"],
-  ["version", "adapter.yaml version; registry.yaml adapters.<name>.version"],
-  [
-    "adapters.<name> (each one serving today)",
-    "registry.yaml adapters.<name>: active, status imported (not gated by loragate) until a gated version replaces it",
-  ],
-  ["gguf_path, training (the whole block)", "registry.yaml adapters.<name>.imported (provenance)"],
-  ["training.lora_r, lora_alpha, lora_dropout, target_modules", "lora.r, alpha, dropout, target_modules"],
-  ["training.epochs, learning_rate, batch_size, max_seq_length", "training.epochs, learning_rate, ..."],
-  ["training.dataset (free text)", "data.sources"],
-  [
-    "eval_type numeric / code / analysis",
-    "evaluation.type numeric (extraction: locollm, tolerance: 0) / code / keywords",
-  ],
-  [
-    "eval_dataset (question, answer | answer_keywords)",
-    "eval/benchmark.jsonl (id from content, instruction, expected_output | answer_keywords)",
-  ],
-  [
-    "training data (*.jsonl beside the eval set)",
-    "data.train, copied byte for byte (chat forms are read natively)",
-  ],
-  [
-    "type, gguf_path, tags, eval_dataset, eval_type, training.method, training.quantization, other keys",
-    "extra (kept, not used)",
-  ],
-];
+import { convertEvalDataset, EVAL_TYPES } from "./eval-dataset.ts";
+import { type ImportedRouting, renderReport, routingSays } from "./import-report.ts";
+import { firstFile, licenseOf, otherFiles, trainingFileOf } from "./locollm-files.ts";
 
 export interface ImportOptions {
   /** The maintainer's copy of the base GGUF: its file name and sha256 become the inference pin. */
@@ -125,7 +41,6 @@ export interface ImportResult {
   report: string;
 }
 
-const MAX_EVAL_BYTES = 64 << 20;
 const STARTING_VERSION = "0.1.0";
 
 export async function importLocoLLM(
@@ -137,15 +52,24 @@ export async function importLocoLLM(
     throw new ImportError(
       `${LOCOLLM_INDEX} ${entry ? "is not a regular file under 1 MiB" : "not found"}: is this a LocoLLM repository?`,
     );
-  const loaded = loadDocument(LOCOLLM_INDEX, await source.read(LOCOLLM_INDEX), LocoRegistrySchema);
+  const indexBytes = await source.read(LOCOLLM_INDEX);
+  const loaded = loadDocument(LOCOLLM_INDEX, indexBytes, LocoRegistrySchema);
   if (!loaded.ok)
     throw new ImportError(
       `${LOCOLLM_INDEX} does not read as LocoLLM's index:\n${loaded.findings.map((f) => `  ${f.file}:${f.line} ${f.message}`).join("\n")}`,
     );
   const loco = loaded.value;
-  const adapters: [string, LocoAdapter][] = Array.isArray(loco.adapters)
-    ? loco.adapters.map(({ name, ...rest }) => [name, rest as LocoAdapter])
-    : Object.entries(loco.adapters);
+  const written = versionsAsWritten(Buffer.from(indexBytes).toString("utf8"));
+  const adapters: [string, LocoAdapter][] = (
+    Array.isArray(loco.adapters)
+      ? loco.adapters.map(({ name, ...rest }): [string, LocoAdapter] => [name, rest as LocoAdapter])
+      : Object.entries(loco.adapters)
+  ).map(([name, adapter]) =>
+    // YAML reads `0.10` as the number 0.1: the version is taken as it was written
+    typeof adapter.version === "number"
+      ? [name, { ...adapter, version: written.get(name) ?? adapter.version }]
+      : [name, adapter],
+  );
   const result: ImportResult = {
     files: new Map(),
     copies: [],
@@ -222,7 +146,7 @@ async function importAdapter(
   source: RegistrySource,
   locoName: string,
   adapter: LocoAdapter,
-  context: { loco: z.infer<typeof LocoRegistrySchema>; license?: string; result: ImportResult },
+  context: { loco: LocoRegistry; license?: string; result: ImportResult },
 ): Promise<{ name: string; registryEntry: Record<string, unknown>; routing: ImportedRouting } | undefined> {
   const { result } = context;
   const name = locoName.toLowerCase().replaceAll("_", "-");
@@ -252,7 +176,7 @@ async function importAdapter(
     `${locoDir}/eval_dataset.jsonl`,
   ]);
   if (evalPath) {
-    const converted = await convertEvalDataset(source, evalPath, name);
+    const converted = await convertEvalDataset(source, evalPath, name, adapter.eval_type);
     questions = converted.questions;
     result.files.set(`${dir}/eval/benchmark.jsonl`, converted.text);
     result.notes.push(
@@ -308,7 +232,7 @@ async function importAdapter(
   const version = versionOf(adapter.version);
   if (version === undefined)
     todo(
-      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${JSON.stringify(adapter.version)}, not a semantic version,`} for ${printable(locoName, 60)})`,
+      `version: ${STARTING_VERSION} was set by the import (LocoLLM's index gives ${adapter.version === undefined ? "no version" : `version ${printable(JSON.stringify(adapter.version) ?? "", 60)}, not a semantic version,`} for ${printable(locoName, 60)})`,
     );
   result.checkSays.push(
     `${dir}/adapter.yaml warning version-not-greater: adapter.yaml carries the version registry.yaml lists as imported; the pull request that retrains the adapter bumps it`,
@@ -390,177 +314,29 @@ const MAPPED_TRAINING_KEYS = [
   "max_seq_length",
 ] as const;
 
-/** LocoLLM's version as a semantic version (YAML reads `1.0` as a number), or undefined. */
-function versionOf(version: string | number | undefined): string | undefined {
-  if (version === undefined) return undefined;
-  const text =
-    typeof version === "number" ? `${version}${Number.isInteger(version) ? ".0.0" : ".0"}` : version;
-  return SEMVER_PATTERN.test(text) && text.length <= 64 ? text : undefined;
+/**
+ * LocoLLM's version as a semantic version (`1` and `1.0` completed with zeros), or undefined: a version
+ * that is no string (a map), or not semantic once completed (`1.05`), is never guessed at.
+ */
+function versionOf(version: unknown): string | undefined {
+  if (typeof version !== "string" && typeof version !== "number") return undefined;
+  const text = String(version);
+  const completed = /^\d+$/.test(text) ? `${text}.0.0` : /^\d+\.\d+$/.test(text) ? `${text}.0` : text;
+  return SEMVER_PATTERN.test(completed) && completed.length <= 64 ? completed : undefined;
 }
 
-interface ImportedRouting {
-  adapter: RoutedAdapter;
-  benchmark: RoutedBenchmark;
-  validates: boolean;
-}
-
-/** The routing findings check will give the imported adapters (the registry's router: LocoLLM's keywords). */
-function routingSays(routed: readonly ImportedRouting[]): string[] {
-  const adapters = routed.map((r) => r.adapter);
-  if (!adapters.some((a) => a.keywords.length > 0)) return [];
-  const rows = routeBenchmarks(
-    routed.map((r) => r.benchmark),
-    keywordRouter(adapters),
+/** Each adapter's version as its index writes it (YAML's failsafe schema reads every scalar as text). */
+function versionsAsWritten(text: string): Map<string, string> {
+  const index = parseDocument(text, { schema: "failsafe" }).toJS() as { adapters?: unknown } | null;
+  const adapters = index?.adapters;
+  const entries: [unknown, unknown][] = Array.isArray(adapters)
+    ? adapters.map((a) => [(a as { name?: unknown })?.name, (a as { version?: unknown })?.version])
+    : adapters && typeof adapters === "object"
+      ? Object.entries(adapters).map(([name, a]) => [name, (a as { version?: unknown } | null)?.version])
+      : [];
+  return new Map(
+    entries.filter((e): e is [string, string] => typeof e[0] === "string" && typeof e[1] === "string"),
   );
-  return routed
-    .filter((r) => r.validates)
-    .flatMap((r) =>
-      routingFindings({
-        adapter: r.adapter,
-        adapters,
-        rows,
-        rules: DEFAULT_CONFIG.bar.router,
-        at: { file: `adapters/${r.adapter.name}/adapter.yaml`, line: 0 },
-      }),
-    )
-    .map(
-      (f) =>
-        `${f.file} ${f.severity} ${f.rule}: LocoLLM's router does this today; ${f.message.replace(/: [^:]*$/, "")} (the finding lists the items; ${f.hint})`,
-    );
-}
-
-/** Item fields the import derives from a LocoLLM line; the line's own are left out. */
-const DERIVED_KEYS = ["id", "instruction", "input", "expected_output"];
-/** Deeper JSON is no benchmark item, and would overflow the stack of what reads it recursively. */
-const MAX_NESTING = 64;
-
-/** How deep a JSON text's arrays and objects nest, read without recursion (strings skipped). */
-function jsonNesting(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
-}
-
-/** eval_dataset.jsonl lines as benchmark items: the id is the adapter name and a hash of the line's content. */
-async function convertEvalDataset(
-  source: RegistrySource,
-  path: string,
-  name: string,
-): Promise<{ text: string; items: number; skipped: string[]; questions: RoutedBenchmark["items"] }> {
-  const out: string[] = [];
-  const questions: { id: string; query: string }[] = [];
-  const skipped: string[] = [];
-  const seen = new Set<string>();
-  const entry = await source.stat(path);
-  if ((entry?.size ?? 0) > MAX_EVAL_BYTES)
-    return { text: "", items: 0, skipped: [`the file is over ${MAX_EVAL_BYTES >> 20} MiB`], questions };
-  await streamLines(source.stream(path), 1 << 20, true, {
-    line: (text, line) => {
-      if (!text.trim()) return;
-      if (jsonNesting(text) > MAX_NESTING)
-        return void skipped.push(`line ${line} nests deeper than ${MAX_NESTING} levels`);
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch {
-        return void skipped.push(`line ${line} is not JSON`);
-      }
-      if (
-        record === null ||
-        typeof record !== "object" ||
-        Array.isArray(record) ||
-        typeof (record as { question?: unknown }).question !== "string"
-      )
-        return void skipped.push(`line ${line} has no "question" string`);
-      const { question, answer, answer_keywords, ...rest } = record as Record<string, unknown>;
-      // The import derives these from question and answer; a line's own would override them.
-      const own = DERIVED_KEYS.filter((key) => Object.hasOwn(rest, key));
-      for (const key of own) delete rest[key];
-      if (own.length > 0)
-        skipped.push(`line ${line}: its own ${own.join(", ")} left out (derived from question and answer)`);
-      const id = `${name}-${createHash("sha256")
-        .update(JSON.stringify([question, answer ?? null, answer_keywords ?? null]))
-        .digest("hex")
-        .slice(0, 12)}`;
-      if (seen.has(id)) return void skipped.push(`line ${line} repeats an earlier item`);
-      seen.add(id);
-      questions.push({ id, query: benchmarkPrompt({ instruction: question as string, input: "" }, false) });
-      out.push(
-        JSON.stringify({
-          id,
-          instruction: question,
-          input: "",
-          ...(answer !== undefined && answer !== null
-            ? { expected_output: typeof answer === "string" ? answer : JSON.stringify(answer) }
-            : {}),
-          ...(answer_keywords !== undefined ? { answer_keywords } : {}),
-          ...rest,
-        }),
-      );
-    },
-    problem: (p) =>
-      skipped.push(p.kind === "bom" ? "a byte order mark, dropped" : `line ${p.line}: ${p.kind}`),
-  });
-  return { text: out.length ? `${out.join("\n")}\n` : "", items: out.length, skipped, questions };
-}
-
-/** The adapter's training data: a .jsonl in its folder whose name says train (else the only other one). */
-async function trainingFileOf(
-  source: RegistrySource,
-  dir: string,
-  evalPath?: string,
-): Promise<string | undefined> {
-  const candidates = (await source.list(dir))
-    .filter((e) => e.kind === "file" && e.path.endsWith(".jsonl") && e.path !== evalPath)
-    .map((e) => e.path)
-    .sort();
-  return (
-    candidates.find((p) => /train/i.test(p.slice(dir.length))) ??
-    (candidates.length === 1 ? candidates[0] : undefined)
-  );
-}
-
-async function otherFiles(
-  source: RegistrySource,
-  dir: string,
-  used: (string | undefined)[],
-): Promise<string[]> {
-  return (await source.list(dir))
-    .filter((e) => e.kind === "file" && !used.includes(e.path))
-    .map((e) => e.path)
-    .sort();
-}
-
-async function firstFile(source: RegistrySource, paths: (string | undefined)[]): Promise<string | undefined> {
-  for (const path of paths) {
-    if (!path || checkRelativePath(path)) continue; // a path that climbs out is never read
-    if ((await source.stat(path))?.kind === "file") return path;
-  }
-  return undefined;
-}
-
-/** The SPDX id of the repository's LICENSE, when it is one of the common texts. */
-async function licenseOf(source: RegistrySource): Promise<string | undefined> {
-  for (const file of ["LICENSE", "LICENSE.md", "LICENSE.txt"]) {
-    const entry = await source.stat(file);
-    if (entry?.kind !== "file" || entry.size > 1 << 20) continue;
-    const text = Buffer.from(await source.read(file)).toString("utf8");
-    if (/^\s*MIT License/i.test(text)) return "MIT";
-    if (/Apache License[\s\S]*Version 2\.0/i.test(text)) return "Apache-2.0";
-    if (/GNU GENERAL PUBLIC LICENSE[\s\S]*Version 3/i.test(text)) return "GPL-3.0-only";
-  }
-  return undefined;
 }
 
 function omit(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
@@ -571,35 +347,6 @@ function yamlText(value: unknown, comment: string): string {
   const doc = new Document(value);
   doc.commentBefore = ` ${comment.replaceAll("\n", "\n ")}`;
   return doc.toString({ lineWidth: 0 });
-}
-
-function renderReport(result: ImportResult, adapters: number): string {
-  return [
-    "# Imported from LocoLLM",
-    "",
-    `${adapters} adapters read from ${LOCOLLM_INDEX}. Run \`loragate check\` here: the findings left are the data's own.`,
-    "",
-    "## TODO for a maintainer (no source to take these from; nothing was invented)",
-    "",
-    ...result.todos.map((t) => `- [ ] ${t}`),
-    "",
-    "## What `loragate check` will report, and why",
-    "",
-    ...(result.checkSays.length
-      ? result.checkSays.map((c) => `- ${c}`)
-      : ["- nothing about the import itself"]),
-    "",
-    "## Field mapping",
-    "",
-    "| LocoLLM | loragate |",
-    "| --- | --- |",
-    ...FIELD_MAPPING.map(([from, to]) => `| ${from} | ${to} |`),
-    "",
-    "## What was found",
-    "",
-    ...result.notes.map((n) => `- ${n}`),
-    "",
-  ].join("\n");
 }
 
 export class ImportError extends Error {}

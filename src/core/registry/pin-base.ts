@@ -4,7 +4,8 @@ import { editYamlText, type YamlEdit } from "./yaml-edit.ts";
 
 /** What `loragate pin-base` measured: the GGUF the runners evaluate on and the files the trainer loads. */
 export interface BasePins {
-  inference: { file: string; sha256: string };
+  /** quantization: what the file is (its GGUF file type), never left as the template's guess. */
+  inference: { file: string; sha256: string; quantization?: string };
   /** Path inside the base's folder -> sha256. */
   trainingFiles: Record<string, string>;
   /** The base repository's commit, when the maintainer names it. */
@@ -20,6 +21,9 @@ export function pinBase(registryText: string, pins: BasePins): string {
   const edits: YamlEdit[] = [
     { path: ["base", "inference", "file"], value: pins.inference.file },
     { path: ["base", "inference", "sha256"], value: pins.inference.sha256 },
+    ...(pins.inference.quantization
+      ? [{ path: ["base", "inference", "quantization"], value: pins.inference.quantization }]
+      : []),
     ...(pins.revision ? [{ path: ["base", "training", "revision"], value: pins.revision }] : []),
     { path: ["base", "training", "files"], value: sortedByPath(pins.trainingFiles) },
   ];

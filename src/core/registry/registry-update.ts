@@ -1,5 +1,5 @@
 import { Document, isScalar, parseDocument, type Scalar, YAMLMap } from "yaml";
-import type { EvaluationRecord } from "../site/evaluation-record.ts";
+import type { EvaluationRecord } from "../schemas/evaluation-record.ts";
 import { type Registry, RegistrySchema } from "../schemas/registry.ts";
 
 /** What a merge adds to registry.yaml for one adapter (from the bar check of the merged commit). */

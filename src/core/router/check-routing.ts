@@ -1,12 +1,11 @@
-import type { CheckedAdapter } from "../check.ts";
+import type { AdapterReport } from "../adapter/validate-adapter.ts";
 import { hasErrors, sortFindings } from "../findings/findings.ts";
 import type { RegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { locateYamlPath } from "../registry/yaml.ts";
-import { keywordRouter } from "./keyword-router.ts";
 import { type ReadBenchmark, registryRouting, routerMode } from "./registry-routing.ts";
 import { routingFindings } from "./routing-findings.ts";
-import { routeBenchmarks } from "./routing-matrix.ts";
+import { routeBenchmarksAway } from "./route-away.ts";
 
 /** `check`'s routing matrix: for every benchmark, how many of its items go to each adapter and to the base. */
 export interface RoutingReport {
@@ -29,8 +28,10 @@ export interface RoutingReport {
 export async function checkRouting(params: {
   source: RegistrySource;
   context: RegistryContext;
-  reports: CheckedAdapter[];
+  reports: AdapterReport[];
   read: ReadBenchmark;
+  /** Route large benchmarks in a worker thread (the app: its thread answers every delivery). */
+  offThread?: boolean;
 }): Promise<RoutingReport | undefined> {
   const { source, context } = params;
   const reviewed = params.reports.filter((r) => r.manifest && r.ok);
@@ -41,7 +42,7 @@ export async function checkRouting(params: {
     read: params.read,
   });
   if (routerMode(context, routing.adapters) === "none") return undefined;
-  const rows = routeBenchmarks(routing.benchmarks, keywordRouter(routing.adapters));
+  const rows = await routeBenchmarksAway(routing.benchmarks, routing.adapters, params.offThread);
   for (const report of reviewed) {
     const file = `adapters/${report.name}/adapter.yaml`;
     const text = Buffer.from(await source.read(file)).toString("utf8");

@@ -3,6 +3,7 @@
  * count as a hit when it appears in the lower-cased query; the adapter with the most hits answers, a
  * tie goes to the name first in alphabetical order, and a query with no hit goes to the base model.
  */
+import { keywordAutomaton } from "./keyword-automaton.ts";
 
 /** What the router sends a query to when no adapter's keyword is in it (never an adapter name). */
 export const BASE_MODEL = "(base)";
@@ -27,11 +28,11 @@ export function keywordRouter(adapters: readonly RoutedAdapter[]): Route {
     }
   }
   const keywords = [...listedBy];
+  const automaton = keywordAutomaton(keywords.map(([k]) => k));
+  const hits = new Array<number>(names.length);
   return (query) => {
-    const text = query.toLowerCase();
-    const hits = new Array<number>(names.length).fill(0);
-    for (const [keyword, indexes] of keywords)
-      if (text.includes(keyword)) for (const i of indexes) hits[i]!++;
+    hits.fill(0);
+    for (const found of automaton.find(query.toLowerCase())) for (const i of keywords[found]![1]) hits[i]!++;
     let best = BASE_MODEL;
     let most = 0;
     hits.forEach((h, i) => {

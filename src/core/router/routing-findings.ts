@@ -22,7 +22,29 @@ export interface RoutingFindingsInput {
 const MAX_IDS = 10;
 
 export function routingFindings(input: RoutingFindingsInput): Finding[] {
-  return [...stolenItems(input), ...ownShare(input)];
+  return [...shortKeywords(input), ...stolenItems(input), ...ownShare(input)];
+}
+
+/**
+ * A keyword of one character once lower-cased and trimmed (a blank one, a letter, the Kelvin sign K that
+ * lower-cases to "k") is in nearly every question of every domain: an error, not a warning about the
+ * items it takes.
+ */
+function shortKeywords({ adapter, at }: RoutingFindingsInput): Finding[] {
+  return adapter.keywords.flatMap((keyword) => {
+    const routed = keyword.toLowerCase().trim();
+    if ([...routed].length >= 2) return [];
+    return [
+      {
+        ...at,
+        field: "router_keywords",
+        rule: "router-keyword-too-short",
+        severity: "error" as const,
+        message: `the keyword ${JSON.stringify(keyword)} routes as ${routed ? JSON.stringify(routed) : "nothing but blanks"}: ${routed ? "one character" : "it"} matches nearly every question of every domain`,
+        hint: "use words of two characters or more that questions of this domain hold and others do not",
+      },
+    ];
+  });
 }
 
 function stolenItems({ adapter, adapters, rows, rules, at }: RoutingFindingsInput): Finding[] {

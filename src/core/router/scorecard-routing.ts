@@ -2,9 +2,9 @@ import { declaredManifest } from "../adapter/declared-data.ts";
 import { readBenchmarkItems } from "../contamination/check.ts";
 import type { RegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
-import { keywordRouter } from "./keyword-router.ts";
 import { registryRouting, routerMode } from "./registry-routing.ts";
-import { routeBenchmarks, type RoutingRow } from "./routing-matrix.ts";
+import { routeBenchmarksAway } from "./route-away.ts";
+import type { RoutingRow } from "./routing-matrix.ts";
 
 /** The router without the adapter of a PR and with its keywords, over the same benchmarks. */
 export interface ScorecardRouting {
@@ -18,6 +18,8 @@ export async function scorecardRouting(params: {
   source: RegistrySource;
   context: RegistryContext;
   adapter: string;
+  /** Route large benchmarks in a worker thread (the app: its thread answers every delivery). */
+  offThread?: boolean;
 }): Promise<ScorecardRouting | undefined> {
   const { source, context, adapter } = params;
   const manifest = await declaredManifest(source, adapter);
@@ -35,7 +37,7 @@ export async function scorecardRouting(params: {
   const others = routing.adapters.filter((a) => a.name !== adapter);
   return {
     adapter,
-    before: routeBenchmarks(routing.benchmarks, keywordRouter(others)),
-    after: routeBenchmarks(routing.benchmarks, keywordRouter(routing.adapters)),
+    before: await routeBenchmarksAway(routing.benchmarks, others, params.offThread),
+    after: await routeBenchmarksAway(routing.benchmarks, routing.adapters, params.offThread),
   };
 }

@@ -236,6 +236,27 @@ export const GpuConfigSchema = z
       .array(z.enum(["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "NONE"]))
       .default(["OWNER", "MEMBER", "COLLABORATOR"])
       .describe("PR author associations whose PRs reach a GPU without a maintainer's `/loragate approve`."),
+    shards: z
+      .object({
+        answers_per_runner: z
+          .number()
+          .int()
+          .min(1)
+          .default(20_000)
+          .describe(
+            "Answers one runner generates (items x (1 + bar.seeds)); an evaluation with more is spread over a matrix of runners.",
+          ),
+        max_runners: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(8)
+          .describe("Most runners one evaluation is spread over (1: never spread)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("When the evaluate workflow fans out over several runners, each evaluating a shard of the items."),
   })
   .strict()
   .prefault({})

@@ -4,8 +4,8 @@ import { ConfigSchema } from "./config.ts";
 import { BenchmarkItemSchema, TrainingExampleSchema } from "./records.ts";
 import { RegistrySchema } from "./registry.ts";
 import { ResultsSchema } from "./results.ts";
-import { TrainingRecipeSchema } from "../adapter/training-recipe.ts";
-import { EvaluationRecordSchema } from "../site/evaluation-record.ts";
+import { TrainingRecipeSchema } from "./training-recipe.ts";
+import { EvaluationRecordSchema } from "./evaluation-record.ts";
 
 /** Every published schema, by the file name its JSON Schema is written to under schemas/. */
 const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {

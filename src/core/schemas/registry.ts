@@ -14,6 +14,29 @@ const BaseFileNameSchema = z
   .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "must be a path inside the base's folder")
   .max(255);
 
+/** How a base with a thinking mode (Qwen3) is asked: one setting for the trainer and the harness. */
+export const ThinkingSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "The chat template's enable_thinking, as the trainer renders every example and the harness asks every item (templates without that variable ignore it). Off by default: greedy answers stay short and comparable.",
+      ),
+    end: z
+      .string()
+      .min(1)
+      .max(32)
+      .default("</think>")
+      .describe(
+        "The text that ends a think block: answers are scored on what follows its last occurrence (lm-evaluation-harness's think_end_token).",
+      ),
+  })
+  .strict()
+  .default({ enabled: false, end: "</think>" })
+  .describe("The base's thinking mode, decided by the registry for every adapter.");
+export type Thinking = z.infer<typeof ThinkingSchema>;
+
 export const ScoreSchema = z
   .object({
     adapter: z.number().min(0).max(1).describe("Score of base + adapter, 0..1."),
@@ -99,6 +122,7 @@ export const RegistrySchema = z
           })
           .strict()
           .describe("The base the evaluation runs, as GGUF."),
+        thinking: ThinkingSchema,
         extra: ExtraSchema,
       })
       .strict()

@@ -1,7 +1,11 @@
 /** HTML text and attribute values from anywhere (a PR's description, an author's name) made inert. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+  // Most text has nothing to escape (a page has ~1,500 labels): a test is cheaper than a replace.
+  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, (c) => `&#${c.charCodeAt(0)};`) : text;
 }
+
+const UNSAFE = /[&<>"'`]/;
+const UNSAFE_ALL = /[&<>"'`]/g;
 
 /** A page: the same head, styles and frame everywhere; `body` is already escaped HTML. */
 export function page(p: { title: string; body: string; root: string }): string {

@@ -7,7 +7,7 @@
 import { compareSemver } from "../registry/semver.ts";
 import type { AdapterManifest } from "../schemas/adapter.ts";
 import type { Registry } from "../schemas/registry.ts";
-import type { EvaluationRecord } from "./evaluation-record.ts";
+import type { EvaluationRecord } from "../schemas/evaluation-record.ts";
 import { escapeHtml as esc, page } from "./html.ts";
 import { lineChart } from "./svg-chart.ts";
 
@@ -39,15 +39,40 @@ export function renderSite(
   /** The routing matrix's section (src/core/router/routing-html.ts), under the adapter matrix. */
   routing = "",
 ): Map<string, string> {
-  const sorted = adapters.map((a) => ({
-    ...a,
-    history: [...a.history].sort((x, y) => compareSemver(x.version, y.version)),
-  }));
   const files = new Map<string, string>();
-  files.set("index.html", renderIndex(registry, sorted, routing));
-  for (const adapter of sorted) files.set(`adapters/${adapter.name}.html`, renderCard(registry, adapter));
+  files.set("index.html", renderIndexPage(registry, adapters, routing));
+  for (const adapter of adapters) {
+    const card = renderAdapterCard(registry, adapter);
+    files.set(card.file, card.html);
+  }
   return files;
 }
+
+/**
+ * One adapter's card, and what the index needs of the adapter afterwards: its records without their
+ * loss curves, so a builder that writes each card at once holds 3,000 records' curves no longer than that.
+ */
+export function renderAdapterCard(
+  registry: Registry,
+  adapter: SiteAdapter,
+): { file: string; html: string; forIndex: SiteAdapter } {
+  const sorted = byVersion(adapter);
+  return {
+    file: `adapters/${adapter.name}.html`,
+    html: renderCard(registry, sorted),
+    forIndex: { ...sorted, history: sorted.history.map(({ training: _, ...record }) => record) },
+  };
+}
+
+/** index.html: a leaderboard per domain, the adapter x benchmark matrix and the routing section. */
+export function renderIndexPage(registry: Registry, adapters: readonly SiteAdapter[], routing = ""): string {
+  return renderIndex(registry, adapters.map(byVersion), routing);
+}
+
+const byVersion = (a: SiteAdapter): SiteAdapter => ({
+  ...a,
+  history: [...a.history].sort((x, y) => compareSemver(x.version, y.version)),
+});
 
 /** The record of the version registry.yaml lists, else the newest. */
 const current = (a: SiteAdapter) => a.history.find((r) => r.version === a.entry.version) ?? a.history.at(-1);

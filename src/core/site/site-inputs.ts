@@ -9,7 +9,7 @@ import { loadRegistryContext } from "../registry/registry-context.ts";
 import type { RegistrySource } from "../registry/source.ts";
 import { AdapterManifestSchema } from "../schemas/adapter.ts";
 import type { Registry } from "../schemas/registry.ts";
-import { type EvaluationRecord, EvaluationRecordSchema } from "./evaluation-record.ts";
+import { type EvaluationRecord, EvaluationRecordSchema } from "../schemas/evaluation-record.ts";
 import type { SiteAdapter } from "./render-site.ts";
 
 export const EVALUATIONS_DIR = "evaluations";
@@ -18,30 +18,45 @@ const MAX_RECORD_BYTES = 1 << 20;
 export async function readSiteInputs(
   source: RegistrySource,
 ): Promise<{ registry: Registry; adapters: SiteAdapter[]; skipped: string[] } | { problem: string }> {
+  const read = await readSiteRegistry(source);
+  if ("problem" in read) return read;
+  const skipped: string[] = [];
+  // Adapters are read a few at a time: one after another, the reads wait on the disk most of the time.
+  const adapters = await mapConcurrently(Object.entries(read.registry.adapters), 16, ([name, entry]) =>
+    readSiteAdapter(source, name, entry, skipped),
+  );
+  return { registry: read.registry, adapters, skipped };
+}
+
+/** registry.yaml, or why it does not load. */
+export async function readSiteRegistry(
+  source: RegistrySource,
+): Promise<{ registry: Registry } | { problem: string }> {
   const context = await loadRegistryContext(source);
   if (!context.registry)
     return { problem: `registry.yaml does not load: ${context.findings.map((f) => f.message).join("; ")}` };
-  const skipped: string[] = [];
-  // Adapters are read a few at a time: one after another, the reads wait on the disk most of the time.
-  const adapters = await mapConcurrently(
-    Object.entries(context.registry.adapters),
-    16,
-    async ([name, entry]) => {
-      const manifestFile = `adapters/${name}/adapter.yaml`;
-      const stat = await source.stat(manifestFile);
-      const loaded =
-        stat?.kind === "file" && stat.size <= MAX_RECORD_BYTES
-          ? loadDocument(manifestFile, await source.read(manifestFile), AdapterManifestSchema)
-          : undefined;
-      return {
-        name,
-        entry,
-        ...(loaded?.ok ? { manifest: loaded.value } : {}),
-        history: await records(source, name, skipped),
-      };
-    },
-  );
-  return { registry: context.registry, adapters, skipped };
+  return { registry: context.registry };
+}
+
+/** One adapter of registry.yaml with its manifest (when it loads) and records; what is skipped is named. */
+export async function readSiteAdapter(
+  source: RegistrySource,
+  name: string,
+  entry: Registry["adapters"][string],
+  skipped: string[],
+): Promise<SiteAdapter> {
+  const manifestFile = `adapters/${name}/adapter.yaml`;
+  const stat = await source.stat(manifestFile);
+  const loaded =
+    stat?.kind === "file" && stat.size <= MAX_RECORD_BYTES
+      ? loadDocument(manifestFile, await source.read(manifestFile), AdapterManifestSchema)
+      : undefined;
+  return {
+    name,
+    entry,
+    ...(loaded?.ok ? { manifest: loaded.value } : {}),
+    history: await records(source, name, skipped),
+  };
 }
 
 async function records(source: RegistrySource, name: string, skipped: string[]): Promise<EvaluationRecord[]> {

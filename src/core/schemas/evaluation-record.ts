@@ -1,21 +1,19 @@
 /**
  * evaluations/<adapter>/<version>.json: what the registry keeps of one merged evaluation, for its page.
- * Written by the app's merge commit from the evaluation the bar judged: per public benchmark the paired
- * summary (computed once, here, so the site never re-runs a bootstrap), per difficulty, the training
- * loss and the provenance. Hidden benchmarks are left out entirely.
+ * Written by the app's merge commit from the evaluation the bar judged (registry/merge-record.ts): per
+ * public benchmark the paired summary (computed once, there, so the site never re-runs a bootstrap), per
+ * difficulty, the training loss and the provenance. Hidden benchmarks are left out entirely.
  */
 import { z } from "zod";
-import type { BarVerdict } from "../evaluation/bar.ts";
-import { mean } from "../evaluation/statistics.ts";
-import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
+import { DIFFICULTY_LEVELS } from "./records.ts";
 import {
   EvaluationTypeSchema,
   GitShaSchema,
   NameSchema,
   SemverSchema,
   Sha256Schema,
-} from "../schemas/common.ts";
-import { type Results, ResultsSchema } from "../schemas/results.ts";
+} from "./common.ts";
+import { ResultsSchema } from "./results.ts";
 
 /** Loss points kept per record: enough for the curve's shape, small enough for a check run's text. */
 export const MAX_LOSS_POINTS = 500;
@@ -102,83 +100,3 @@ export const EvaluationRecordSchema = z
   .describe("evaluations/<adapter>/<version>.json: one merged evaluation, as the registry's page shows it.");
 
 export type EvaluationRecord = z.infer<typeof EvaluationRecordSchema>;
-
-/** The record of an evaluation that passed the bar, from its results and the bar's own summaries. */
-export function evaluationRecord(
-  results: Results,
-  verdict: BarVerdict,
-  provenance: { pr: number; run?: number },
-): EvaluationRecord {
-  return {
-    schema_version: 1,
-    adapter: results.adapter,
-    domain: results.domain,
-    version: results.version,
-    provenance: {
-      ...provenance,
-      head_sha: results.head_sha,
-      adapter_sha256: results.adapter_sha256,
-      base_id: results.base.id,
-      base_gguf_sha256: results.base.gguf_sha256,
-      harness: results.harness,
-      hardware: results.hardware,
-    },
-    benchmarks: verdict.summaries.flatMap(({ benchmark, summary }) =>
-      benchmark.kind === "hidden"
-        ? []
-        : [
-            {
-              name: benchmark.name,
-              kind: benchmark.kind,
-              evaluation_type: benchmark.evaluation_type,
-              items: summary.items,
-              base: summary.base,
-              adapter: summary.adapter,
-              delta: summary.delta,
-              p: summary.p,
-              test: summary.test,
-              // within ±1 by construction; a verdict from elsewhere is held to what the record allows
-              ci95: [Math.max(-1, summary.ci95[0]), Math.min(1, summary.ci95[1])],
-              ...byDifficulty(benchmark.outcomes),
-            },
-          ],
-    ),
-    ...(results.training
-      ? {
-          training: {
-            wall_seconds: results.training.wall_seconds,
-            steps: results.training.loss.length,
-            loss: thinned(results.training.loss),
-          },
-        }
-      : {}),
-  };
-}
-
-type ByDifficulty = EvaluationRecord["benchmarks"][number]["by_difficulty"];
-
-function byDifficulty(outcomes: Results["benchmarks"][number]["outcomes"]): { by_difficulty?: ByDifficulty } {
-  const levels = DIFFICULTY_LEVELS.map(
-    (level) => [level, outcomes.filter((o) => o.difficulty === level)] as const,
-  ).filter(([, rated]) => rated.length > 0);
-  if (levels.length === 0) return {};
-  return {
-    by_difficulty: Object.fromEntries(
-      levels.map(([level, rated]) => [
-        level,
-        {
-          items: rated.length,
-          base: mean(rated.map((o) => o.base)),
-          adapter: mean(rated.map((o) => o.adapter)),
-        },
-      ]),
-    ) as ByDifficulty,
-  };
-}
-
-/** At most MAX_LOSS_POINTS evenly spaced steps, the first and last always among them. */
-function thinned<T>(points: readonly T[]): T[] {
-  if (points.length <= MAX_LOSS_POINTS) return [...points];
-  const stride = (points.length - 1) / (MAX_LOSS_POINTS - 1);
-  return Array.from({ length: MAX_LOSS_POINTS }, (_, i) => points[Math.round(i * stride)]!);
-}

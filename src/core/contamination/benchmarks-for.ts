@@ -5,22 +5,17 @@
  * registry.yaml's pins and the registry's budget, so nothing a contributor writes decides how anyone
  * else's benchmark is asked or scored.
  */
-import { readBenchmarkItems } from "../contamination/check.ts";
+import { readBenchmarkItems } from "./check.ts";
 import { loadDocument } from "../registry/load-document.ts";
 import { loadRegistryContext, type RegistryContext, sha256Of } from "../registry/registry-context.ts";
 import { type AdapterManifest, AdapterManifestSchema } from "../schemas/adapter.ts";
 import type { BenchmarkItem } from "../schemas/records.ts";
-import type { BenchmarkResult } from "../schemas/results.ts";
 import type { RegistrySource } from "../registry/source.ts";
-import { type ExpectedResults, HARNESS_VERSION } from "./completeness.ts";
-import type { EvaluationType } from "./scoring.ts";
-import { trainingSeeds } from "./seeds.ts";
+import { type ExpectedBenchmark, type ExpectedResults, HARNESS_VERSION } from "../evaluation/completeness.ts";
+import type { EvaluationType } from "../evaluation/scoring.ts";
+import { trainingSeeds } from "../evaluation/seeds.ts";
 
-export interface ApplicableBenchmark {
-  name: string;
-  kind: BenchmarkResult["kind"];
-  sha256: string;
-  items: readonly BenchmarkItem[];
+export interface ApplicableBenchmark extends ExpectedBenchmark {
   /** The benchmark's default scoring; an item's evaluation_type / evaluation_config override it. */
   evaluationType: EvaluationType;
   evaluationConfig?: Record<string, unknown>;

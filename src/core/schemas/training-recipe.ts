@@ -4,7 +4,8 @@
  * exactly the declared one: same batch size and step count, so results compare across runs.
  */
 import { z } from "zod";
-import type { AdapterManifest } from "../schemas/adapter.ts";
+import type { AdapterManifest } from "./adapter.ts";
+import type { Thinking } from "./registry.ts";
 
 export const TrainingRecipeSchema = z
   .object({
@@ -27,6 +28,12 @@ export const TrainingRecipeSchema = z
     max_seq_length: z.number().int().min(16).describe("Tokens per example after truncation."),
     seed: z.number().int().min(0).describe("Seed of shuffling and LoRA initialization."),
     quantize_4bit: z.boolean().describe("QLoRA: load the base in 4-bit NF4 (needs bitsandbytes)."),
+    chat_template_kwargs: z
+      .object({ enable_thinking: z.boolean() })
+      .strict()
+      .describe(
+        "The chat template's variables the registry sets (base.thinking), as the harness renders them.",
+      ),
   })
   .strict()
   .describe("recipe.json, the trainer's input.");
@@ -37,6 +44,7 @@ export function trainingRecipe(
   manifest: AdapterManifest,
   paths: { baseModel: string; dataset: string; outputDir: string },
   quantize4bit: boolean,
+  thinking: Pick<Thinking, "enabled"> = { enabled: false },
 ): TrainingRecipe {
   return TrainingRecipeSchema.parse({
     base_model: paths.baseModel,
@@ -52,5 +60,6 @@ export function trainingRecipe(
     max_seq_length: manifest.training.max_seq_length,
     seed: manifest.training.seed,
     quantize_4bit: quantize4bit,
+    chat_template_kwargs: { enable_thinking: thinking.enabled },
   });
 }

@@ -1,8 +1,8 @@
-import { allFindings, type CheckReport } from "../check.ts";
-import { countBySeverity, type Finding } from "./findings.ts";
-import { summarizeContamination } from "../contamination/report.ts";
-import { counted, printable, withoutControls } from "../text.ts";
-import { routingText } from "../router/routing-text.ts";
+import { allFindings, type CheckReport } from "./check.ts";
+import { countBySeverity, type Finding } from "./findings/findings.ts";
+import { summarizeContamination } from "./contamination/report.ts";
+import { counted, printable, withoutControls, withoutControlsKeepingLines } from "./text.ts";
+import { routingText } from "./router/routing-text.ts";
 
 export type OutputFormat = "text" | "json" | "github";
 
@@ -51,7 +51,8 @@ function formatJson(report: CheckReport): string {
     stats,
     contamination,
   }));
-  return `${JSON.stringify({ registry: report.registry, adapters, routing: report.routing }, null, 2)}\n`;
+  const json = JSON.stringify({ registry: report.registry, adapters, routing: report.routing }, null, 2);
+  return `${withoutControlsKeepingLines(json)}\n`;
 }
 
 /** GitHub Actions workflow commands: annotations on the exact lines of the PR diff. */

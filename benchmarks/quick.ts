@@ -1,0 +1,148 @@
+/**
+ * `npm run bench -- --quick [NAME...]`: every benchmark small (a minute or two in all on 2 cores), each
+ * figure a ratio against its anchor measured in the same run, so a loaded machine moves both sides
+ * alike. Each is compared with benchmarks/results/quick.json (the same quick sizes, recorded with
+ * `--record` beside the full results) and with its goal where the full benchmark has one for the same
+ * ratio; the run fails, naming the figure, when one is more than 20% worse than recorded or misses its goal.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchAppValidate } from "./app-validate.ts";
+import { checkProcessSeconds } from "./check-process.ts";
+import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./datasets.ts";
+import { quickEvaluation } from "./evaluation.ts";
+import { quickSite } from "./site.ts";
+import { quickTraining } from "./training.ts";
+import { CHECK_GOAL, type Figure, machine, verdict } from "./figures.ts";
+
+const RESULTS = join(import.meta.dirname, "results", "quick.json");
+
+const quick: Record<string, () => Promise<Figure[]>> = {
+  validate: quickValidate,
+  contamination: quickContamination,
+  app: quickApp,
+  evaluation: quickEvaluation,
+  training: quickTraining,
+  site: async () => quickSite(),
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function child<T>(script: string, ...args: string[]): T {
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, script), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!) as T;
+}
+
+/**
+ * The median over rounds of each round's ratio: a round measures both sides back to back, so a change in
+ * the machine's load between rounds moves both (a ratio of medians taken minutes apart does not).
+ */
+function medianOfRounds(rounds: number, round: () => number): number {
+  return median(Array.from({ length: rounds }, round));
+}
+
+async function quickValidate(): Promise<Figure[]> {
+  const file = await ensureTrainingFile(32e6, "train-32mb.jsonl");
+  const invalid = ensureInvalidFile(500_000);
+  type Run = { seconds: number; records: number; mbPerSecond: number };
+  const rounds = Array.from({ length: 5 }, () => ({
+    baseline: child<Run>("validate-child.mjs", "baseline", file),
+    valid: child<Run>("validate-child.mjs", "loragate-1", file),
+    invalid: child<Run>("validate-child.mjs", "invalid", invalid),
+  }));
+  const usPerLine = (r: Run) => (r.seconds * 1e6) / r.records;
+  return [
+    {
+      // one thread against one thread: worker threads on a loaded machine measure the load
+      name: "validate.throughput_vs_parse",
+      what: "validation of a 32 MB dataset on one thread vs readFile + split + JSON.parse, MB/s (median of 5 rounds)",
+      value: median(rounds.map((r) => r.valid.mbPerSecond / r.baseline.mbPerSecond)),
+      better: "higher",
+    },
+    {
+      name: "validate.invalid_vs_valid_line",
+      what: "time per line of 500,000 invalid lines vs valid ones, one thread (median of 5 rounds; goal: no slower)",
+      value: median(rounds.map((r) => usPerLine(r.invalid) / usPerLine(r.valid))),
+      better: "lower",
+      goal: 1,
+    },
+  ];
+}
+
+async function quickContamination(): Promise<Figure[]> {
+  // The full benchmark's 20k x 2k corpus (generated once into benchmarks/.data); the anchor does
+  // MinHash+LSH on its first 4,000 examples (its rate per document barely depends on how many).
+  const corpus = await ensureCorpusFiles({ seed: 2026, items: 2000, clean: 19_400, perKind: 100 }, "20k");
+  const value = medianOfRounds(3, () => {
+    const anchor = child<{ docsPerSecond: number }>("minhash-child.mjs", corpus.train, corpus.items, "4000");
+    const check = checkProcessSeconds(corpus.train, corpus.items, 1);
+    return check.docs / check.seconds / anchor.docsPerSecond;
+  });
+  return [
+    {
+      name: "contamination.check_process_vs_minhash",
+      what: "the whole `loragate check` process on 20k x 2k vs the minhash package's MinHash+LSH alone in process, documents/s (median of 3 rounds)",
+      value,
+      better: "higher",
+      goal: CHECK_GOAL,
+    },
+  ];
+}
+
+async function quickApp(): Promise<Figure[]> {
+  const result = await benchAppValidate();
+  return [
+    {
+      name: "app.validate_vs_core",
+      what: "webhook -> loragate/validate for a 5,000-example PR (GitHub answered locally) vs the core alone on the same files",
+      value: result.ratio_app_vs_core as number,
+      better: "lower",
+    },
+  ];
+}
+
+/** Runs the quick benchmarks named (all when none); returns the exit code. */
+export async function runQuick(names: string[], record: boolean): Promise<number> {
+  const unknown = names.filter((n) => !Object.hasOwn(quick, n));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(", ")}; known: ${Object.keys(quick).join(", ")}`);
+    return 2;
+  }
+  const recorded = existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { figures: Record<string, number> }).figures
+    : {};
+  const figures: Figure[] = [];
+  for (const name of names.length > 0 ? names : Object.keys(quick)) {
+    const start = performance.now();
+    const found = await quick[name]!();
+    figures.push(...found);
+    console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+  console.log("\nfigure (ratio to its anchor, same run)      now      recorded  goal");
+  const problems: string[] = [];
+  for (const figure of figures) {
+    const before = recorded[figure.name];
+    const problem = verdict(figure, before);
+    if (problem) problems.push(problem);
+    const goal =
+      figure.goal === undefined ? "" : `${figure.better === "higher" ? ">=" : "<="} ${figure.goal}`;
+    console.log(
+      `${problem ? "✗" : "✓"} ${figure.name.padEnd(42)} ${figure.value.toFixed(2).padStart(6)}x ${(before === undefined ? "—" : `${before.toFixed(2)}x`).padStart(9)}  ${goal}`,
+    );
+    console.log(`    ${figure.what}`);
+  }
+  if (record) {
+    const figuresNow = Object.fromEntries(figures.map((f) => [f.name, Number(f.value.toFixed(4))]));
+    writeFileSync(
+      RESULTS,
+      `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), figures: { ...recorded, ...figuresNow } }, null, 2)}\n`,
+    );
+    console.log(`\nrecorded in ${RESULTS}`);
+  }
+  for (const problem of problems) console.error(`bench --quick: ${problem}`);
+  return problems.length > 0 ? 1 : 0;
+}
