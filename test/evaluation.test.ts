@@ -9,7 +9,6 @@ import { evaluateBar } from "../src/core/evaluation/bar.ts";
 import { parseResults } from "../src/core/evaluation/load-results.ts";
 import { MAX_MARKDOWN_CHARS, renderScorecard, SCORECARD_MARKER } from "../src/core/evaluation/scorecard.ts";
 import { extractNumber, safeRegex, scoreAnswer } from "../src/core/evaluation/scoring.ts";
-import { mulberry32 } from "../src/core/random.ts";
 import { expectedResultsFor } from "../src/core/contamination/benchmarks-for.ts";
 import { incompleteness } from "../src/core/evaluation/completeness.ts";
 import { FsRegistrySource } from "../src/io/fs-source.ts";
