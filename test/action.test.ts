@@ -20,6 +20,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ActionFailure, runAction, runActionStep, type RunnerSetup } from "../src/action/run-action.ts";
 import { tinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
 import { ResultsSchema } from "../src/core/schemas/results.ts";
+import { trainingSeeds } from "../src/core/evaluation/seeds.ts";
 import { adapterTree, mockActionPullRequest, type Tree, useNock } from "./support/github.ts";
 import { fixtureBaseOf } from "../src/eval/fixture-model.ts";
 import { writeModelCache } from "../src/eval/model-cache.ts";
@@ -84,7 +85,7 @@ describe("the GPU action", () => {
     expect(summaries[0]).toContain("## loragate scorecard: math-gsm8k 0.2.0");
   }, 300_000);
 
-  it("bar.seeds: 3 trains three adapters (seeds 42, 43, 44), evaluates each, and one results.json holds all three", async () => {
+  it("bar.seeds: 3 trains three adapters (the recipe's seed and two the registry draws), evaluates each, and one results.json holds all three", async () => {
     const threeSeeds = new Map(fixture) as Tree;
     threeSeeds.set(".github/loragate.yml", Buffer.from("bar:\n  seeds: 3\n"));
     const scope = mockActionPullRequest({
@@ -115,9 +116,10 @@ describe("the GPU action", () => {
       /Base model: 1 pass, \d+ answers generated in \d+ s, \d+ reused \(shared by the 3 seeds\)/,
     );
     // each training got its own seed, in its own folder
-    for (const seed of [42, 43, 44])
+    const seeds = trainingSeeds(42, 3, HEAD);
+    for (const seed of seeds)
       expect(JSON.parse(readFileSync(join(workDir, `seed-${seed}`, "recipe.json"), "utf8")).seed).toBe(seed);
-    expect(results.seeds!.map((s) => s.seed)).toEqual([42, 43, 44]);
+    expect(results.seeds!.map((s) => s.seed)).toEqual(seeds);
     expect(new Set(results.seeds!.map((s) => s.adapter_sha256)).size).toBe(3); // three adapters
     expect(results.seeds![0]!.adapter_sha256).toBe(results.adapter_sha256); // the first is published
     for (const benchmark of results.benchmarks)

@@ -18,7 +18,10 @@ describe("the bundled fixture registry", async () => {
   const byName = new Map(report.adapters.map((a) => [a.name, a]));
 
   it("has a clean registry.yaml whose benchmarks match their pins", () => {
-    expect(report.registry.findings).toEqual([]);
+    // its 60-item benchmarks keep the demo fast; at that size the drop rules' false-pass rate is said
+    const sizes = report.registry.findings.filter((f) => f.rule === "benchmark-too-small-for-limits");
+    expect(sizes.map((f) => [f.severity, f.field])).toEqual([["warning", "benchmarks"]]);
+    expect(report.registry.findings.filter((f) => !sizes.includes(f))).toEqual([]);
   });
 
   it("reports the valid adapter clean", () => {

@@ -169,6 +169,7 @@ describe("evaluation harness (llama.cpp on a generated tiny llama)", () => {
               { ...item, id: "b" },
             ],
             evaluationType: "numeric",
+            maxTokens: 16,
           },
         ],
         settings: { maxTokens: 16, seed: 42, re2: false, parallel: 1 },

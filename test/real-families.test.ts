@@ -165,6 +165,7 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
               sha256: "0".repeat(64),
               items: [...SINGLE_TURN, LAST_TURN],
               evaluationType: "exact_match",
+              maxTokens: MAX_TOKENS,
             },
           ],
           settings,

@@ -49,6 +49,11 @@ describe("loragate site", () => {
       "math-tutor.html",
     ]);
     expect((await site(registry, "--out", out)).code).toBe(0); // an earlier site is replaced
+    // each p is named by the test it comes from, not "McNemar" for every one (#33 item 5)
+    const card = readFileSync(join(out, "adapters/math-gsm8k.html"), "utf8");
+    expect(card).not.toContain("paired McNemar p");
+    expect(card).toContain("McNemar exact on 0/1 scores, sign test on graded ones");
+    expect(card).toMatch(/<td>McNemar exact<\/td><\/tr>/);
   });
 
   it("makes every string from outside inert: no tag, attribute or scheme of a PR's survives", () => {

@@ -3,6 +3,7 @@
  * runAction, and on failure one clear error for the job page and the app. Bundled into
  * action/dist/main.js by `npm run build:action`.
  */
+import { HIDDEN_PINS_VARIABLE, hiddenPinProblems, parseHiddenPins } from "../core/evaluation/hidden-pins.ts";
 import { appendFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
@@ -22,6 +23,22 @@ const input = (name: string) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "
  * them, or without some of their items, the bar's hidden rule would judge less than the maintainers keep.
  */
 async function hiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmark[]> {
+  const pinned = parseHiddenPins(process.env[HIDDEN_PINS_VARIABLE]);
+  if ("problem" in pinned) throw new ActionFailure(pinned.problem);
+  const hidden = await readHiddenBenchmarks(dir);
+  // evaluated with a file the operator did not pin, or without one, the hidden rule judges other items
+  const problems = pinned.pins
+    ? hiddenPinProblems(
+        hidden.map((b) => ({ name: b.label, sha256: b.sha256 })),
+        pinned.pins,
+      )
+    : [];
+  if (problems.length > 0)
+    throw new ActionFailure(`hidden benchmarks on this runner: ${problems.join("; ")}`);
+  return hidden;
+}
+
+async function readHiddenBenchmarks(dir: string | undefined): Promise<HiddenBenchmark[]> {
   if (!dir) return [];
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);

@@ -158,6 +158,7 @@ export async function runActionStep(
     source: files.source,
     adapter: inputs.adapter,
     hiddenBenchmarks: setup.hidden?.length ?? 0,
+    headSha: inputs.headSha,
   });
   if (typeof expected === "string") throw new ActionFailure(expected);
   if (step.step === "merge") {
@@ -193,9 +194,10 @@ export async function runActionStep(
     );
 
   // 4. Train from the data, as a file, with adapter.yaml's validated recipe, once per seed the bar
-  // asks for (the recipe's seed, then the next ones); 5. convert each to GGUF. A shard job evaluates
+  // asks for (the recipe's seed, then the registry's draws from the commit); 5. convert each to GGUF. A shard
+  // job evaluates
   // what the train job trained.
-  const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds);
+  const seeds = trainingSeeds(manifest.training.seed, config.bar.seeds, inputs.headSha);
   const trainings =
     step.step === "shard"
       ? readTrainings(step.trainedDir)

@@ -1,3 +1,8 @@
+import {
+  HIDDEN_PINS_FORMAT,
+  HIDDEN_PINS_PATTERN,
+  HIDDEN_PINS_VARIABLE,
+} from "../core/evaluation/hidden-pins.ts";
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
@@ -49,6 +54,7 @@ const AppEnvironmentSchema = z
     ).optional(),
     LORAGATE_GITHUB_TIMEOUT_MS: wholeNumber("a whole number of milliseconds", 1, MAX_TIMER_MS).optional(),
     LORAGATE_SHUTDOWN_GRACE_MS: wholeNumber("a whole number of milliseconds", 0, MAX_TIMER_MS).optional(),
+    [HIDDEN_PINS_VARIABLE]: z.string().regex(HIDDEN_PINS_PATTERN, HIDDEN_PINS_FORMAT).optional(),
     LORAGATE_RETRY_SECONDS: wholeNumber(
       "a whole number of seconds",
       1,

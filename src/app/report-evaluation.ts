@@ -1,3 +1,4 @@
+import { HIDDEN_PINS_VARIABLE, parseHiddenPins } from "../core/evaluation/hidden-pins.ts";
 import { evaluateBar } from "../core/evaluation/bar.ts";
 import { expectedResultsFor } from "../core/contamination/benchmarks-for.ts";
 import { parseResults } from "../core/evaluation/load-results.ts";
@@ -158,7 +159,11 @@ async function reportRun(params: ReportParams, seen: { adapter?: string }): Prom
     source: files.source,
     adapter: loaded.results.adapter,
     hiddenBenchmarks: config.bar.hidden.benchmarks,
+    headSha,
   });
+  // the operator's pins live in the app's environment, checked at start (environment.ts)
+  const pins = parseHiddenPins(process.env[HIDDEN_PINS_VARIABLE]);
+  if (typeof expected !== "string" && "pins" in pins && pins.pins) expected.hiddenSha256 = pins.pins;
   if (typeof expected === "string")
     return fail("bad-results", "results.json cannot be checked against the pull request", `${expected}.`);
   // The version this one replaces, from the base commit's registry.yaml (an imported one included).

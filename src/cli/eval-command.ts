@@ -186,6 +186,7 @@ async function evaluateFile(
         sha256: await sha256File(options.benchmark!),
         items,
         evaluationType: options.type as EvaluationType,
+        maxTokens: settings.maxTokens,
       },
     ],
     settings,

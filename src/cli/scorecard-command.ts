@@ -39,6 +39,7 @@ export async function runScorecard(p: {
         source,
         adapter: loaded.results.adapter,
         hiddenBenchmarks: config.bar.hidden.benchmarks,
+        headSha: loaded.results.head_sha,
       })
     : "no --registry was given";
   if (typeof expected === "string")

@@ -7,6 +7,7 @@ import { type Finding, hasErrors, sortFindings } from "./findings/findings.ts";
 import { joinPath } from "./registry/paths.ts";
 import { checkRouting, type RoutingReport } from "./router/check-routing.ts";
 import {
+  checkBenchmarkSizes,
   checkRegistryBenchmarks,
   loadRegistryContext,
   type RegistryContext,
@@ -72,6 +73,8 @@ export async function checkRegistry(params: CheckParams): Promise<CheckReport> {
   const registryFindings = [
     ...context.findings,
     ...(await checkRegistryBenchmarks(params.source, context)),
+    // a maintainer's concern: said when the whole registry is checked, not on every adapter's PR
+    ...(params.adapter === undefined ? await checkBenchmarkSizes(params.source, context) : []),
     ...(params.workflows ? await checkWorkflowPins(params.source) : []),
   ];
   const allNames = await listAdapterNames(params.source);

@@ -72,6 +72,7 @@ export async function evaluateRegistryAdapter(params: {
       sha256: hidden.sha256,
       items: hidden.items,
       evaluationType: "exact_match" as const,
+      maxTokens: context.config.evaluation.max_tokens,
     })),
   ];
 
@@ -89,6 +90,7 @@ export async function evaluateRegistryAdapter(params: {
     harness,
     adapterPath: params.adapterPath,
     benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
+    // the adapter's budget reaches its own benchmark only: every other carries the registry's
     settings: {
       ...params.settings,
       maxTokens: manifest.evaluation.max_tokens,

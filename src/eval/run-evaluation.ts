@@ -14,6 +14,7 @@ import { type BaseAnswerStore, type BaseAnswerUse, keyDigest, tallySince } from 
 import type { EvaluationHarness, GenerateOptions, Generation } from "./harness.ts";
 
 export interface EvaluationSettings {
+  /** Token budget of a benchmark that sets none (the adapter's, for its own). */
   maxTokens: number;
   seed: number;
   re2: boolean;
@@ -91,6 +92,23 @@ export interface BenchmarkEvaluation {
 }
 
 export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<BenchmarkResult[]> {
+  // One pass per token budget (the registry's for its benchmarks, the adapter's for its own), each one
+  // batch, so that parallel sequences stay full and each benchmark is asked under its own budget.
+  const budgetOf = (b: Pick<ApplicableBenchmark, "maxTokens">) => b.maxTokens ?? params.settings.maxTokens;
+  const budgets = [...new Set(params.benchmarks.map(budgetOf))];
+  if (budgets.length > 1) {
+    const results = new Map<ApplicableBenchmark, BenchmarkResult>();
+    for (const budget of budgets) {
+      const group = params.benchmarks.filter((b) => budgetOf(b) === budget);
+      const done = await evaluateBenchmarks({
+        ...params,
+        benchmarks: group,
+        settings: { ...params.settings, maxTokens: budget },
+      });
+      group.forEach((b, i) => results.set(b, done[i]!));
+    }
+    return params.benchmarks.map((b) => results.get(b)!);
+  }
   const { harness, settings } = params;
   const scoresCode = params.benchmarks.some(
     (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code"),
@@ -150,6 +168,7 @@ export async function evaluateBenchmarks(params: BenchmarkEvaluation): Promise<B
       kind: benchmark.kind,
       sha256: benchmark.sha256,
       evaluation_type: benchmark.evaluationType,
+      max_tokens: budgetOf(benchmark),
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
       ...(problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {}),

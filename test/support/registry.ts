@@ -52,8 +52,8 @@ export async function validateIn(source: MemoryRegistrySource, name = "math-gsm8
 /**
  * `results` made complete for the fixture registry's math-gsm8k (or the registry at `root`), as the gate
  * checks it: its own, domain and out-of-domain benchmarks with the registry's item ids and sha256s (each
- * takes the outcomes of the same-named benchmark in `results`, else of its first), hidden ones kept, this
- * harness.
+ * takes the outcomes of the same-named benchmark in `results`, else of its first), hidden ones kept, each
+ * under the registry's token budget, this harness.
  */
 export async function completeForFixture(results: Results, root = FIXTURE_ROOT): Promise<Results> {
   const expected = await expectedResultsFor({
@@ -72,12 +72,15 @@ export async function completeForFixture(results: Results, root = FIXTURE_ROOT):
         name: b.name,
         kind: b.kind,
         sha256: b.sha256,
+        max_tokens: b.maxTokens,
         outcomes: b.items.map((item, i) => ({
           ...like(b.name).outcomes[i % like(b.name).outcomes.length]!,
           id: item.id,
         })),
       })),
-      ...results.benchmarks.filter((b) => b.kind === "hidden"),
+      ...results.benchmarks
+        .filter((b) => b.kind === "hidden")
+        .map((b) => ({ ...b, max_tokens: expected.hiddenMaxTokens })),
     ],
   };
 }

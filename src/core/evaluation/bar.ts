@@ -1,6 +1,13 @@
 import type { Config } from "../schemas/config.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
 import { type ExpectedResults, incompleteness } from "./completeness.ts";
+import {
+  dropDecision,
+  type DropErrorRates,
+  dropErrorRates,
+  type DropRuleSettings,
+  itemsForDropRule,
+} from "./drop-rule.ts";
 import { detectableGain, differenceSd, type PairedSummary, pairedSummary } from "./statistics.ts";
 
 /** One rule of the bar and how the results fared on it. */
@@ -12,6 +19,7 @@ export interface BarReason {
     | "out_of_domain"
     | "hidden"
     | "seeds"
+    | "measured"
     | "contamination"
     | "upgrade"
     | "override";
@@ -41,6 +49,22 @@ export interface BarVerdict {
   seeds?: SeedOutcome[];
   /** The smallest gain (0..1) each in-domain benchmark detects at the bar's p with 80% power. */
   detectable: { own?: number; domain?: number };
+  /** What each maintainers' benchmark's drop rule can tell at its size (error rates at the planning discordance). */
+  dropRules: DropRuleReach[];
+}
+
+/** A maintainers' benchmark's drop rule: its error rates at the benchmark's size, and the size that meets the bar's target. */
+export interface DropRuleReach {
+  name: string;
+  kind: "domain" | "ood" | "hidden";
+  items: number;
+  limitPoints: number;
+  rates: DropErrorRates;
+  /** Items at which an adapter costing twice the limit passes at most `falsePassTarget` (Infinity: none). */
+  itemsNeeded: number;
+  /** bar.drop_rule's false_pass and discordance, which the rates and size are stated at. */
+  falsePassTarget: number;
+  discordance: number;
 }
 
 export interface BarInput {
@@ -81,6 +105,7 @@ export function evaluateBar(input: BarInput): BarVerdict {
       views,
     ),
   );
+  reasons.push(...budgetFindings(results));
   if (views.length > 1) {
     const passing = judged.filter((j) => j.reasons.every((r) => r.ok)).length;
     reasons.push({
@@ -121,7 +146,38 @@ export function evaluateBar(input: BarInput): BarVerdict {
       own: detectable(results.benchmarks.find((b) => b.kind === "own")),
       domain: detectable(results.benchmarks.find((b) => b.kind === "domain")),
     },
+    dropRules: dropRuleReach(results, config),
   };
+}
+
+/** Each maintainers' benchmark's limit, its error rates at its size, and the size the bar's targets ask for. */
+export function dropRuleReach(results: Results, config: Config): DropRuleReach[] {
+  const { bar } = config;
+  const needed = new Map<number, number>();
+  const reach: DropRuleReach[] = [];
+  for (const b of results.benchmarks) {
+    if (b.kind === "own") continue;
+    const limitPoints = (b.kind === "ood" ? bar.out_of_domain : b.kind === "hidden" ? bar.hidden : bar.domain)
+      .max_degradation_points;
+    const settings = { limitPoints, alpha: bar.drop_rule.alpha };
+    const discordance = bar.drop_rule.discordance;
+    if (!needed.has(limitPoints))
+      needed.set(
+        limitPoints,
+        itemsForDropRule({ settings, falsePass: bar.drop_rule.false_pass, discordance }),
+      );
+    reach.push({
+      name: b.name,
+      kind: b.kind,
+      items: b.outcomes.length,
+      limitPoints,
+      rates: dropErrorRates({ items: b.outcomes.length, settings, discordance }),
+      itemsNeeded: needed.get(limitPoints)!,
+      falsePassTarget: bar.drop_rule.false_pass,
+      discordance,
+    });
+  }
+  return reach;
 }
 
 /** The in-domain score an adapter is ranked and upgraded by: the registry's benchmark, else its own. */
@@ -137,6 +193,33 @@ function completenessReason(problems: string[]): BarReason {
         ? "complete: every benchmark and item evaluated once ✓"
         : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} ✗`,
   };
+}
+
+/**
+ * Benchmarks where most of the base's answers ran into the token budget: their scores say little
+ * about the base (both sides can sit near 0, and every drop rule then holds with nothing measured).
+ * A finding in the verdict's reasons, not a footnote; it does not fail the bar by itself, since
+ * the budget of a maintainers' benchmark is theirs to set, and it says whose setting to raise.
+ */
+function budgetFindings(results: Results): BarReason[] {
+  const cut = results.benchmarks.filter((b) => 2 * (b.generation?.base.max_tokens ?? 0) > b.outcomes.length);
+  if (cut.length === 0) return [];
+  const each = cut.map(
+    (b) =>
+      `${b.name} ${b.generation!.base.max_tokens}/${b.outcomes.length} at ${b.max_tokens ?? results.inference.max_tokens}`,
+  );
+  const fixes = [
+    ...(cut.some((b) => b.kind === "own") ? ["the own benchmark's in adapter.yaml"] : []),
+    ...(cut.some((b) => b.kind === "domain" || b.kind === "ood") ? ["the registry's in registry.yaml"] : []),
+    ...(cut.some((b) => b.kind === "hidden") ? ["the hidden ones' in .github/loragate.yml"] : []),
+  ];
+  return [
+    {
+      rule: "measured",
+      ok: true,
+      text: `measured: most base answers ran into the token budget (${each.join(", ")} tokens), so those scores say little about the base; raise evaluation.max_tokens: ${fixes.join("; ")} ⚠`,
+    },
+  ];
 }
 
 /** The results as one training's adapter saw them: `adapter` is that seed's score on every item. */
@@ -166,6 +249,23 @@ function combineReasons(perTraining: BarReason[][], views: { seed: number }[]): 
   });
 }
 
+/**
+ * A drop rule's verdict in words: the limit, the count comparison and the sign test that decide
+ * (drop-rule.ts), so that a reader sees why a drop past the limit may still pass, or not.
+ */
+function dropRule(summary: PairedSummary, limitPoints: number, alpha: number) {
+  const settings: DropRuleSettings = { limitPoints, alpha };
+  const decision = dropDecision(summary, settings);
+  const net = `${summary.losses} lost, ${summary.wins} won of ${summary.items}`;
+  const sign = `one-sided sign p ${formatP(decision.p)}`;
+  const text = !decision.overLimit
+    ? `limit -${limitPoints} pts (${net}): within it`
+    : decision.fails
+      ? `limit -${limitPoints} pts (${net}): past it, and real (${sign} < ${alpha})`
+      : `limit -${limitPoints} pts (${net}): past it, but within noise (${sign} >= ${alpha})`;
+  return { ok: !decision.fails, text };
+}
+
 /** Every rule but completeness, for one training's adapter. */
 function judgeOneTraining(results: Results, input: BarInput) {
   const { bar } = input.config;
@@ -191,7 +291,7 @@ function judgeOneTraining(results: Results, input: BarInput) {
   }
 
   if (!domain) {
-    const ok = !bar.domain.require_registry_gain;
+    const ok = bar.domain.require_registry_gain !== true;
     reasons.push({
       rule: "domain",
       ok,
@@ -201,15 +301,17 @@ function judgeOneTraining(results: Results, input: BarInput) {
     });
   } else {
     const limit = bar.domain.max_degradation_points;
-    const held = -domain.summary.delta * 100 <= limit;
-    const gainOk = !bar.domain.require_registry_gain || gained(domain.summary);
-    const ok = held && gainOk;
+    const held = dropRule(domain.summary, limit, bar.drop_rule.alpha);
+    // where the registry can measure the gain, it asks for it unless told not to
+    const mustGain = bar.domain.require_registry_gain ?? true;
+    const gainOk = !mustGain || gained(domain.summary);
+    const ok = held.ok && gainOk;
     reasons.push({
       rule: "domain",
       ok,
-      text: bar.domain.require_registry_gain
-        ? `domain ${domain.benchmark.name} (registry): ${test(domain.summary)}; must gain, limit -${limit} pts ${mark(ok)}`
-        : `domain ${domain.benchmark.name} (registry): ${change(domain.summary)}; limit -${limit} pts ${mark(ok)}`,
+      text: mustGain
+        ? `domain ${domain.benchmark.name} (registry): ${test(domain.summary)}; must gain; ${held.text} ${mark(ok)}`
+        : `domain ${domain.benchmark.name} (registry): ${change(domain.summary)}; ${held.text} ${mark(ok)}`,
     });
   }
 
@@ -217,12 +319,12 @@ function judgeOneTraining(results: Results, input: BarInput) {
     if (benchmark.kind !== "ood" && benchmark.kind !== "hidden") continue;
     const limit =
       benchmark.kind === "ood" ? bar.out_of_domain.max_degradation_points : bar.hidden.max_degradation_points;
-    const ok = -summary.delta * 100 <= limit;
+    const held = dropRule(summary, limit, bar.drop_rule.alpha);
     const label = benchmark.kind === "ood" ? `OOD ${benchmark.name}` : benchmark.name;
     reasons.push({
       rule: benchmark.kind === "ood" ? "out_of_domain" : "hidden",
-      ok,
-      text: `${label}: ${points(summary.delta)} (limit -${limit} pts) ${mark(ok)}`,
+      ok: held.ok,
+      text: `${label}: ${points(summary.delta)}; ${held.text} ${mark(held.ok)}`,
     });
   }
   if (input.contaminatedExamples !== undefined) {

@@ -6,9 +6,10 @@
  */
 import type { BenchmarkItem } from "../schemas/records.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
+import { hiddenPinProblems } from "./hidden-pins.ts";
 
 /** Recorded in results.json; bump when prompting, decoding or scoring changes what a score means. */
-export const HARNESS_VERSION = "loragate-eval/4";
+export const HARNESS_VERSION = "loragate-eval/4"; // 4: real tokenizer families, thinking, registry budgets
 
 /** A benchmark complete results hold: each of its items once, at its pinned sha256. */
 export interface ExpectedBenchmark {
@@ -16,15 +17,23 @@ export interface ExpectedBenchmark {
   kind: BenchmarkResult["kind"];
   sha256: string;
   items: readonly BenchmarkItem[];
+  /** The token budget it is asked under (the registry's); absent: not checked. */
+  maxTokens?: number;
 }
 
 export interface ExpectedResults {
   benchmarks: readonly ExpectedBenchmark[];
+  /** The token budget of the hidden benchmarks (config evaluation.max_tokens); absent: not checked. */
+  hiddenMaxTokens?: number;
   /** Hidden benchmarks the runners hold (config bar.hidden.benchmarks). */
   hidden: number;
   harness: string;
   /** Trainings the bar asks for (config bar.seeds); absent: 1. */
   seeds?: number;
+  /** The operator's sha256 pins of the hidden benchmarks (LORAGATE_HIDDEN_SHA256), when set. */
+  hiddenSha256?: readonly string[];
+  /** The seeds they train with (trainingSeeds), when the commit is known. */
+  seedList?: readonly number[];
 }
 
 /** What is missing or wrong, as short sentences; empty when the results are complete. */
@@ -49,6 +58,8 @@ export function incompleteness(results: Results, expected: ExpectedResults): str
     const result = found[0]!;
     if (result.sha256 !== benchmark.sha256)
       problems.push(`${benchmark.name} was evaluated on another file (sha256 ${result.sha256.slice(0, 12)})`);
+    if (benchmark.maxTokens !== undefined && result.max_tokens !== benchmark.maxTokens)
+      problems.push(budgetProblem(benchmark.name, result.max_tokens, benchmark.maxTokens));
     const ids = new Set(benchmark.items.map((item) => item.id));
     const seen = new Set<string>();
     let unknown = 0;
@@ -65,16 +76,27 @@ export function incompleteness(results: Results, expected: ExpectedResults): str
       );
   }
   problems.push(...seedProblems(results, expected.seeds ?? 1));
+  const used = results.seeds?.map((s) => s.seed);
+  if (expected.seedList && used && used.join() !== expected.seedList.join())
+    problems.push(
+      `trained with seeds ${used.join(", ")}, the registry's are ${expected.seedList.join(", ")}`,
+    );
   const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
+  if (expected.hiddenSha256) problems.push(...hiddenPinProblems(hidden, expected.hiddenSha256));
   for (const benchmark of hidden) {
+    if (expected.hiddenMaxTokens !== undefined && benchmark.max_tokens !== expected.hiddenMaxTokens)
+      problems.push(budgetProblem(benchmark.name, benchmark.max_tokens, expected.hiddenMaxTokens));
     const ids = benchmark.outcomes.map((o) => o.id);
     if (ids.length === 0 || new Set(ids).size !== ids.length)
       problems.push(`${benchmark.name}: ${ids.length === 0 ? "no items" : "repeated items"}`);
   }
   return problems;
 }
+
+const budgetProblem = (name: string, used: number | undefined, wanted: number) =>
+  `${name} was asked with ${used === undefined ? "an unrecorded token budget" : `a budget of ${used} tokens`}, the registry's is ${wanted}`;
 
 /** Every outcome scored once per seed the bar asks for, the first of them being `adapter`. */
 function seedProblems(results: Results, wanted: number): string[] {

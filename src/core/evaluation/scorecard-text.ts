@@ -6,10 +6,10 @@
 import type { Results } from "../schemas/results.ts";
 import { printable, withoutControlsKeepingLines } from "../text.ts";
 import type { BarVerdict } from "./bar.ts";
-import { answerProblems, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
+import { answerProblems, INTERVAL_NOTE, powerNote, ROLE, thinkingNote } from "./scorecard.ts";
 import type { PairedSummary } from "./statistics.ts";
 
-const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "95% CI of Δ"];
+const HEADER = ["benchmark", "role", "items", "base", "adapter", "Δ pts", "p", "test", "95% CI, exact"];
 /** Columns whose numbers line up on the right. */
 const RIGHT = new Set([2, 3, 4, 5, 6]);
 
@@ -25,6 +25,7 @@ function row(name: string, role: string, s: PairedSummary): string[] {
     s.adapter.toFixed(2),
     pts(s.delta),
     p(s.p),
+    s.test,
     `${pts(s.ci95[0])} … ${pts(s.ci95[1])}`,
   ];
 }
@@ -47,7 +48,7 @@ export function renderScorecardText({
   const rows = verdict.summaries.map(({ benchmark, summary }) =>
     row(printable(benchmark.name, 40), ROLE[benchmark.kind], summary),
   );
-  out.push(...table([HEADER, ...rows]), "", ...powerNote(verdict, results));
+  out.push(...table([HEADER, ...rows]), "", INTERVAL_NOTE, ...powerNote(verdict, results));
   if (verdict.seeds) {
     const delta = (s: PairedSummary | undefined) => (s ? pts(s.delta) : "—");
     out.push(

@@ -1,6 +1,6 @@
 import { DIFFICULTY_LEVELS } from "../schemas/records.ts";
 import type { BenchmarkResult, Results } from "../schemas/results.ts";
-import { type BarVerdict, formatP, points, type SeedOutcome } from "./bar.ts";
+import { type BarVerdict, type DropRuleReach, formatP, points, type SeedOutcome } from "./bar.ts";
 import { type PairedSummary, pairedSummary } from "./statistics.ts";
 import { withoutControlsKeepingLines } from "../text.ts";
 
@@ -38,6 +38,10 @@ export function inert(text: string, max = 200): string {
 
 const score = (x: number) => x.toFixed(2);
 
+/** What the interval column is, so that it is read with the p beside it. */
+export const INTERVAL_NOTE =
+  "p: two-sided McNemar exact test on 0/1 scores, sign test on graded ones; the interval is exact on the items that changed, of (won − lost) / items (Δ itself for 0/1 scores), and excludes 0 exactly when p < 0.05.";
+
 /** Whose benchmark each row is, and what the bar asks of it. */
 export const ROLE: Record<BenchmarkResult["kind"], string> = {
   own: "contributor's: must gain",
@@ -46,7 +50,12 @@ export const ROLE: Record<BenchmarkResult["kind"], string> = {
   hidden: "maintainers' hidden",
 };
 
-/** What the in-domain benchmarks can detect: a gain under this is within their noise. */
+const percent = (x: number) => `${(x * 100).toFixed(x < 0.001 ? 2 : 1)}%`;
+
+/**
+ * What each benchmark can tell at its size: the gain the in-domain ones detect (a smaller one is
+ * within their noise), and each maintainers' benchmark's drop-rule error rates, exactly.
+ */
 export function powerNote(verdict: BarVerdict, results: Results): string[] {
   const { own, domain } = verdict.detectable;
   const items = (kind: string) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
@@ -56,7 +65,32 @@ export function powerNote(verdict: BarVerdict, results: Results): string[] {
       ? []
       : [`the registry's domain benchmark (${items("domain")} items) ${points(domain)}`]),
   ];
-  return parts.length ? [`Smallest gain detectable at the bar's p with 80% power: ${parts.join("; ")}.`] : [];
+  const out = parts.length
+    ? [
+        `Smallest gain detectable at the bar's p with 80% power (exact, for the test each uses): ${parts.join("; ")}.`,
+      ]
+    : [];
+  // benchmarks of one size and limit share their rates: one sentence for them
+  const groups = new Map<string, DropRuleReach[]>();
+  for (const reach of verdict.dropRules) {
+    const key = `${reach.items}:${reach.limitPoints}`;
+    groups.set(key, [...(groups.get(key) ?? []), reach]);
+  }
+  for (const group of groups.values()) {
+    const reach = group[0]!;
+    const names = group.map((r) => (r.kind === "hidden" ? r.name : inert(r.name, 60))).join(", ");
+    const cost = 2 * reach.limitPoints;
+    const enough =
+      reach.items >= reach.itemsNeeded
+        ? "enough to hold the bar's targets"
+        : Number.isFinite(reach.itemsNeeded)
+          ? `too few: ${reach.itemsNeeded} would hold the chance of passing that cost to ${percent(reach.falsePassTarget)}`
+          : "no benchmark size holds that cost's chance of passing to the target";
+    out.push(
+      `Drop rule on ${names} (${reach.items} items${group.length > 1 ? " each" : ""}, limit -${reach.limitPoints} pts), if ${percent(reach.discordance)} of item scores change: an adapter that changes nothing fails ${percent(reach.rates.falseFailure)} of the time; one that costs ${cost} pts passes ${percent(reach.rates.falsePass)}; ${enough}.`,
+    );
+  }
+  return out;
 }
 
 /** Each training's in-domain gain and their spread, when the bar trained with several seeds. */
@@ -111,14 +145,18 @@ export function renderScorecard({
   // Reasons are loragate's own words, but an override carries a maintainer's comment.
   for (const r of verdict.reasons) out.push(`- ${r.rule === "override" ? inert(r.text, 400) : r.text}`);
   out.push("");
-  out.push("| benchmark | role | items | base | adapter | Δ | p | 95% CI of Δ |");
-  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  out.push("| benchmark | role | items | base | adapter | Δ | p | test | 95% CI, exact |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
   for (const { benchmark, summary: s } of verdict.summaries) {
     out.push(
-      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
+      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${s.test} | ${points(s.ci95[0])} … ${points(s.ci95[1])} |`,
     );
   }
-  out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
+  out.push(
+    "",
+    ...[INTERVAL_NOTE, ...powerNote(verdict, results)].map((line) => `- ${line}`),
+    ...seedTable(verdict),
+  );
   if (routing?.length) out.push("", ...routing);
   const inDomain = results.benchmarks
     .filter((b) => b.kind === "own" || b.kind === "domain")
@@ -165,12 +203,12 @@ export function renderScorecard({
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens on the own benchmark${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
     ...results.benchmarks
       .filter((b) => b.kind !== "hidden")
       .map(
         (b) =>
-          `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`,
+          `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.max_tokens ? `, max ${b.max_tokens} tokens` : ""}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`,
       ),
     "",
     "</details>",
@@ -214,7 +252,6 @@ export function answerProblems(
   nameWidth: number,
 ): string[] {
   const notes: string[] = [];
-  const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue; // scores only, never item ids
     const g = b.generation;
@@ -222,7 +259,7 @@ export function answerProblems(
     const name = show(b.name, nameWidth);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
+        `${name}: answers cut at ${b.max_tokens ?? results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`,
       );
     if (g && (g.base.empty || g.adapter.empty))
       notes.push(`${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);

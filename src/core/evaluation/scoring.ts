@@ -30,17 +30,41 @@ interface ScoringNotes {
   bounded?: string;
 }
 
-const NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
+/**
+ * A number as people write it, as a regex source: a sign (U+2212 too), a $, digit groups (1,000 /
+ * 1.000 / 1 000 with a space, no-break or thin space), decimals, a simple fraction (1/2), an exponent,
+ * a %. A dot followed by groups of exactly three digits after a leading 1-9 is a group separator
+ * (1.000 = 1000, 1.000,5 = 1000.5); 0.125 and 3.14159 stay decimals.
+ */
+const GROUP_SPACE = " \u00a0\u2009\u202f";
+const NUMBER_BODY = [
+  "\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?(?![\\d,])",
+  "[1-9]\\d{0,2}(?:\\.\\d{3})+(?:,\\d+)?(?![\\d.])",
+  `\\d{1,3}(?:[${GROUP_SPACE}]\\d{3})+(?:\\.\\d+)?(?![\\d.])`,
+  "\\d+\\/[1-9]\\d*(?![\\d/])",
+  "\\d*\\.?\\d+(?:[eE][-+]?\\d+)?",
+].join("|");
+const NUMBER_TOKEN = `[-+\u2212]?\\$?(?:${NUMBER_BODY})%?`;
+const NUMBER = new RegExp(NUMBER_TOKEN, "g");
+const WHOLE_NUMBER = new RegExp(`^${NUMBER_TOKEN}$`);
 
-/** A number as written by a model: thousands separators, a trailing %, a leading +. */
+/** A number as written by a model (see NUMBER_TOKEN): its value, or undefined when it is not one. */
 function parseNumber(text: string, percentAsFraction = false): number | undefined {
-  const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
-    text.trim().replace(/^\$/, ""),
-  );
-  if (!match) return undefined;
-  const percent = match[0].endsWith("%");
-  const value = Number(match[0].replace(/[,%]/g, ""));
+  const t = text.trim().replace(/^\$/, "");
+  if (!WHOLE_NUMBER.test(t)) return undefined;
+  const negative = /^[-\u2212]/.test(t);
+  let body = t.replace(/^[-+\u2212]?\$?/, "");
+  const percent = body.endsWith("%");
+  if (percent) body = body.slice(0, -1);
+  let value: number;
+  if (body.includes("/")) {
+    const [numerator, denominator] = body.split("/").map(Number);
+    value = numerator! / denominator!;
+  } else if (/^[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$/.test(body)) {
+    value = Number(body.replaceAll(".", "").replace(",", "."));
+  } else value = Number(body.replace(new RegExp(`[,${GROUP_SPACE}]`, "g"), ""));
   if (!Number.isFinite(value)) return undefined;
+  if (negative) value = -value;
   return percent && percentAsFraction ? value / 100 : value;
 }
 
@@ -57,24 +81,38 @@ function lastBoxed(text: string): string | undefined {
 }
 
 /** Where a model states its final number, in the order each convention trusts them. */
-const STATED_ANSWER = /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
-const ANSWER_LABEL = /answer(?: is)?\s*[:\s]\s*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
-const EQUALS = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g;
-const EQUALS_AT_LINE_END = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)[ \t]*\.?[ \t]*$/gm;
+const stated = (prefix: string, suffix = "") => new RegExp(`${prefix}(${NUMBER_TOKEN})${suffix}`, "gim");
+const HASHES = stated("####\\s*");
+const STATED_ANSWER = stated("answer is[:\\s]*");
+const ANSWER_LABEL = stated("answer(?: is)?\\s*[:\\s]\\s*");
+const EQUALS = stated("=\\s*", "(?![\\d.])");
+const EQUALS_AT_LINE_END = stated("=\\s*", "[ \\t]*\\.?[ \\t]*$");
+/** A new question the model goes on to ask itself, after it answered: what follows is not its answer. */
+const NEXT_QUESTION = /(?:^|[\s.?!])(?:Q|Question|Problem|Exercise)\s*\d*\s*:/i;
+
+/** The output up to where the model, after its first number, starts a new question of its own. */
+function ownAnswer(text: string): string {
+  const firstDigit = text.search(/\d/);
+  if (firstDigit < 0) return text;
+  const next = NEXT_QUESTION.exec(text.slice(firstDigit));
+  return next ? text.slice(0, firstDigit + next.index) : text;
+}
 
 /**
- * The final numeric answer of a model output. loragate's order of trust: \boxed{...}, "the answer
- * is ...", the last "= N", else the last number. LocoLLM's eval.py ("locollm"): "the answer is" or
- * "answer:", then \boxed{...}, then "= N" ending a line, else the last number.
+ * The final numeric answer of a model output. loragate's order of trust, in the output up to any new
+ * question the model asks itself: GSM8K's "#### N", \boxed{...}, "the answer is ...", the last
+ * "= N", else the last number. LocoLLM's eval.py ("locollm"): "the answer is" or "answer:", then
+ * \boxed{...}, then "= N" ending a line, else the last number, in the whole output.
  */
 export function extractNumber(output: string, order: NumericExtraction = "loragate"): string | undefined {
-  const text = output.slice(-MAX_SCORED_CHARS);
+  const tail = output.slice(-MAX_SCORED_CHARS);
+  const text = order === "locollm" ? tail : ownAnswer(tail);
   const boxed = (): string | undefined => lastBoxed(text)?.match(NUMBER)?.at(-1);
   const last = (pattern: RegExp) => () => [...text.matchAll(pattern)].at(-1)?.[1];
   const steps =
     order === "locollm"
       ? [last(ANSWER_LABEL), boxed, last(EQUALS_AT_LINE_END)]
-      : [boxed, last(STATED_ANSWER), last(EQUALS)];
+      : [last(HASHES), boxed, last(STATED_ANSWER), last(EQUALS)];
   for (const step of steps) {
     const found = step();
     if (found !== undefined) return found;

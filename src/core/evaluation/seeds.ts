@@ -1,8 +1,24 @@
+import { createHash } from "node:crypto";
 import type { Results } from "../schemas/results.ts";
 
-/** The seeds of the trainings the bar asks for: the recipe's seed, then the next ones. */
-export const trainingSeeds = (recipeSeed: number, count: number) =>
-  Array.from({ length: count }, (_, i) => recipeSeed + i);
+/**
+ * The seeds of the trainings the bar asks for: the recipe's seed first (the adapter published is
+ * the contributor's recipe, reproduced), then `count - 1` that the registry draws from the commit
+ * evaluated (sha256 of it, as 32-bit words). The contributor chooses one of them, never all: a start
+ * found locally where s, s+1, s+2 all pass no longer decides anything, and every push draws anew.
+ * Each is a valid 32-bit seed whatever the recipe's (no s+1 past 2^32 - 1).
+ */
+export function trainingSeeds(recipeSeed: number, count: number, headSha: string): number[] {
+  const seeds = [recipeSeed];
+  for (let k = 1; seeds.length < count; k++) {
+    const seed = createHash("sha256")
+      .update(`loragate training seed ${headSha} ${k}`)
+      .digest()
+      .readUInt32BE(0);
+    if (!seeds.includes(seed)) seeds.push(seed);
+  }
+  return seeds;
+}
 
 /**
  * One results.json from the evaluations of several trainings of the same data (bar.seeds): the first

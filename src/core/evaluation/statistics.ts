@@ -1,4 +1,4 @@
-import { mulberry32 } from "../random.ts";
+import { binomialPmf, binomialSupport, binomialUpper, solveUpperTail } from "./binomial.ts";
 
 /** Paired statistics of adapter vs base on the same benchmark items. */
 
@@ -22,6 +22,9 @@ export function mcnemarExact(b: number, c: number): number {
   return Math.min(1, 2 * tail);
 }
 
+/** The paired test a benchmark's p comes from: McNemar's exact test on 0/1 scores, else the sign test. */
+export type PairedTest = "McNemar exact" | "sign test";
+
 export interface PairedSummary {
   items: number;
   base: number;
@@ -31,96 +34,65 @@ export interface PairedSummary {
   /** Items where the adapter scored higher / lower than the base. */
   wins: number;
   losses: number;
+  /** Sum over items of base - adapter: with 0/1 scores the whole number losses - wins. */
+  drop: number;
   p: number;
-  /** 95% interval of the mean difference (bootstrap; normal approximation for large benchmarks). */
+  test: PairedTest;
+  /**
+   * 95% interval of (wins - losses) / items, exact on the discordant pairs (Clopper-Pearson on the
+   * share of wins among them, times their share of the items): it excludes 0 exactly when p < 0.05.
+   * With 0/1 scores that is the interval of Δ.
+   */
   ci95: [number, number];
 }
 
 export const mean = (xs: readonly number[]): number =>
   xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
 
-/** Percentile bootstrap of the mean paired difference, `resamples` times, seeded. */
-export function bootstrapInterval(
-  differences: readonly number[],
-  resamples = 10_000,
-  seed = 42,
-): [number, number] {
-  if (differences.length === 0) return [0, 0];
-  const random = mulberry32(seed);
-  const means = new Float64Array(resamples);
-  const n = differences.length;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)]!;
-    means[r] = sum / n;
-  }
-  means.sort();
-  return [means[Math.floor(0.025 * (resamples - 1))]!, means[Math.ceil(0.975 * (resamples - 1))]!];
-}
-
-/** Resampled draws the bootstrap may take (n x resamples): about 0.2 s here. */
-const BOOTSTRAP_BUDGET = 20_000_000;
-
 /**
- * The 95% interval of the mean paired difference: the seeded 10,000-resample bootstrap while it
- * stays within BOOTSTRAP_BUDGET (n <= 2,000), else the normal interval mean ± 1.96 s/√n, which the
- * bootstrap approaches at such sizes (central limit), so a scorecard of any size returns at once.
+ * The exact 95% interval of (wins - losses) / items, conditional on the wins + losses discordant
+ * pairs: the Clopper-Pearson interval of the share of wins π among them, mapped by
+ * (wins + losses) / items x (2π - 1). It contains 0 exactly when the two-sided exact test's
+ * p >= 0.05, so the interval and the p never disagree.
  */
-export function meanInterval(differences: readonly number[], seed = 42): [number, number] {
-  const n = differences.length;
-  if (n * 10_000 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 10_000, seed);
-  const m = mean(differences);
-  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
-  const half = 1.959964 * Math.sqrt(variance / n);
-  return [m - half, m + half];
+export function discordantInterval(wins: number, losses: number, items: number): [number, number] {
+  const m = wins + losses;
+  if (m === 0 || items === 0) return [0, 0];
+  const low = wins === 0 ? 0 : solveUpperTail(m, wins, 0.025);
+  const high = losses === 0 ? 1 : 1 - solveUpperTail(m, losses, 0.025);
+  const share = m / items;
+  return [share * (2 * low - 1), share * (2 * high - 1)];
 }
 
-export function pairedSummary(
-  outcomes: readonly { base: number; adapter: number }[],
-  seed = 42,
-): PairedSummary {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  const wins = differences.filter((d) => d > 0).length;
-  const losses = differences.filter((d) => d < 0).length;
-  const base = mean(outcomes.map((o) => o.base));
-  const adapter = mean(outcomes.map((o) => o.adapter));
+export function pairedSummary(outcomes: readonly { base: number; adapter: number }[]): PairedSummary {
+  let wins = 0;
+  let losses = 0;
+  let baseSum = 0;
+  let adapterSum = 0;
+  let binary = true;
+  for (const o of outcomes) {
+    if (o.adapter > o.base) wins++;
+    else if (o.adapter < o.base) losses++;
+    baseSum += o.base;
+    adapterSum += o.adapter;
+    binary &&= (o.base === 0 || o.base === 1) && (o.adapter === 0 || o.adapter === 1);
+  }
+  const n = outcomes.length;
+  const base = n ? baseSum / n : 0;
+  const adapter = n ? adapterSum / n : 0;
   return {
-    items: outcomes.length,
+    items: n,
     base,
     adapter,
     delta: adapter - base,
     wins,
     losses,
+    // 0/1 scores sum exactly (integers below 2^53), so this is the count difference
+    drop: baseSum - adapterSum,
     p: mcnemarExact(wins, losses),
-    ci95: meanInterval(differences, seed),
+    test: binary ? "McNemar exact" : "sign test",
+    ci95: discordantInterval(wins, losses, n),
   };
-}
-
-/** The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
-    2.506628277459239,
-  ];
-  const b = [
-    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
-  ];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
-    2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q: number) =>
-    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
-    ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5;
-  const r = q * q;
-  return (
-    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
-    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
-  );
 }
 
 /** Power the gain statements are made at (the usual planning value). */
@@ -129,25 +101,110 @@ export const POWER = 0.8;
 export const PLANNING_SD = 0.5;
 
 /**
- * The two-sided test's z at `alpha` plus the z of 80% power, finite however small `alpha` is (1 - alpha/2
- * rounds to 1 under alpha ~1e-16, where the quantile is infinite and the gains came out NaN).
+ * For each count m of discordant pairs in [lo, hi], the smallest count k with `test(m, k)`, where
+ * `test` holds for every k above a threshold that rises by 0 or 1 as m grows by 1 (the critical
+ * values of the exact binomial tests): one or two tail evaluations per m instead of a search.
  */
-const testZ = (alpha: number) =>
-  -normalQuantile(Math.max(alpha / 2, Number.MIN_VALUE)) + normalQuantile(POWER);
-
-/** Fewest items the adapter must win outright for the two-sided exact McNemar test to reach `alpha`. */
-const fewestWins = (alpha: number) => Math.ceil(Math.log2(2 / alpha));
+function criticalCounts(lo: number, hi: number, test: (m: number, k: number) => boolean): Int32Array {
+  const out = new Int32Array(hi - lo + 1);
+  let k = 0;
+  // the first by bisection, the rest by stepping from the last
+  let a = 0;
+  let b = lo + 1;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (test(lo, mid)) b = mid;
+    else a = mid + 1;
+  }
+  k = a;
+  out[0] = k;
+  for (let m = lo + 1; m <= hi; m++) {
+    while (k > 0 && test(m, k - 1)) k--;
+    while (k <= m && !test(m, k)) k++;
+    out[m - lo] = k;
+  }
+  return out;
+}
 
 /**
- * The smallest mean gain (0..1) a paired test on `items` items detects at two-sided `alpha` with 80%
- * power, for per-item differences of standard deviation `sd` (normal approximation), and never below
- * what the exact McNemar test can reach at all (it needs ⌈log2(2/alpha)⌉ wins and no loss).
+ * P(reject) of a rule on n items whose per-item outcome is a win with probability `pWin`, a loss
+ * with `pLoss`, else a tie: the rule fails (or passes) when the count of the outcome it watches
+ * reaches `critical(m)` among the m discordant pairs. Exact up to float rounding (the trinomial
+ * summed over m, each conditional binomial tail through the incomplete beta function).
+ */
+function rejectionRate(params: {
+  items: number;
+  discordance: number;
+  /** P(the watched outcome | discordant). */
+  share: number;
+  critical: (lo: number, hi: number) => Int32Array;
+}): number {
+  const { items: n, discordance: q, share } = params;
+  if (q <= 0) return 0;
+  const [lo, hi] = binomialSupport(n, q);
+  const critical = params.critical(lo, hi);
+  let total = 0;
+  for (let m = lo; m <= hi; m++) total += binomialPmf(n, m, q) * binomialUpper(m, critical[m - lo]!, share);
+  return Math.min(1, total);
+}
+
+/** Share of items whose score changes when a mean gain of `gain` comes with per-item spread `sd`. */
+export const discordanceFor = (gain: number, sd: number) =>
+  Math.min(1, Math.max(Math.abs(gain), sd * sd + gain * gain));
+
+/**
+ * Exact power of the bar's gain rule (more wins than losses and McNemar's exact two-sided p < alpha)
+ * on `items` 0/1 items, for a true mean gain `gain` whose per-item differences have standard
+ * deviation `sd`: a share q = sd² + gain² of the items change, (q + gain) / 2 for the adapter.
+ */
+export function gainPower(params: { items: number; gain: number; sd: number; alpha: number }): number {
+  const { items, gain, sd, alpha } = params;
+  const q = discordanceFor(gain, sd);
+  return rejectionRate({
+    items,
+    discordance: q,
+    share: (q + gain) / (2 * q),
+    // mcnemarExact(b, m - b) = 2 P(X >= b) for b above m / 2, and alpha / 2 < 1/2 puts b there
+    critical: (lo, hi) => criticalCounts(lo, hi, (m, b) => binomialUpper(m, b, 0.5) < alpha / 2),
+  });
+}
+
+/**
+ * The smallest mean gain (0..1) the exact McNemar test on `items` items detects at two-sided `alpha`
+ * with 80% power, for per-item differences of standard deviation `sd` (to 0.01 points).
  */
 export function detectableGain(params: { items: number; sd: number; alpha: number }): number {
   const { items, sd, alpha } = params;
   if (items === 0) return 1;
-  const normal = (testZ(alpha) * sd) / Math.sqrt(items);
-  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+  const power = (gain: number) => gainPower({ items, gain, sd, alpha });
+  if (power(1) < POWER) return 1;
+  let lo = 0;
+  let hi = 1;
+  while (hi - lo > Math.max(1e-6, 1e-3 * hi)) {
+    const mid = (lo + hi) / 2;
+    if (power(mid) >= POWER) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The smallest n for which `holds(n)` is true, searched by doubling and bisection: exact where
+ * `holds` is monotone in n, a size at which it holds otherwise (discrete tests saw-tooth a little).
+ */
+export function smallestSize(holds: (n: number) => boolean, start = 8, max = 10_000_000): number {
+  let hi = start;
+  while (!holds(hi)) {
+    if (hi >= max) return max;
+    hi = Math.min(max, hi * 2);
+  }
+  let lo = Math.floor(hi / 2);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (holds(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**
@@ -156,13 +213,15 @@ export function detectableGain(params: { items: number; sd: number; alpha: numbe
  */
 export function itemsToDetect(params: { gain: number; alpha: number }): number {
   const { gain, alpha } = params;
-  const z = testZ(alpha);
-  const needed = Math.max(Math.ceil(((z * PLANNING_SD) / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
-  return Number.isFinite(needed) ? Math.min(needed, MAX_ITEMS_TO_DETECT) : MAX_ITEMS_TO_DETECT;
+  return smallestSize(
+    (items) => gainPower({ items, gain, sd: PLANNING_SD, alpha }) >= POWER,
+    8,
+    MAX_ITEMS_TO_DETECT,
+  );
 }
 
-/** More items than any benchmark may hold (limits cap a file at 10,000,000 items and far less bytes). */
-export const MAX_ITEMS_TO_DETECT = 1e12;
+/** As many items as any benchmark may hold (limits cap a file at 10,000,000 items and far fewer bytes). */
+export const MAX_ITEMS_TO_DETECT = 10_000_000;
 
 /** Sample standard deviation of the paired differences. */
 export function differenceSd(outcomes: readonly { base: number; adapter: number }[]): number {
@@ -171,3 +230,5 @@ export function differenceSd(outcomes: readonly { base: number; adapter: number 
   const m = mean(differences);
   return Math.sqrt(differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (differences.length - 1));
 }
+
+export { criticalCounts, rejectionRate };

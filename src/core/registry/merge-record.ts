@@ -97,7 +97,8 @@ export function evaluationRecord(
               adapter: summary.adapter,
               delta: summary.delta,
               p: summary.p,
-              // the normal interval (past 2,000 items) can pass ±1 near a perfect score; a mean cannot
+              test: summary.test,
+              // within ±1 by construction; a verdict from elsewhere is held to what the record allows
               ci95: [Math.max(-1, summary.ci95[0]), Math.min(1, summary.ci95[1])],
               ...byDifficulty(benchmark.outcomes),
             },

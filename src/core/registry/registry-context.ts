@@ -6,6 +6,8 @@ import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../schemas/config.ts"
 import { missingPins, type Registry, RegistrySchema } from "../schemas/registry.ts";
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
+import { dropErrorRates, itemsForDropRule } from "../evaluation/drop-rule.ts";
+import { printable } from "../text.ts";
 
 export const REGISTRY_FILE = "registry.yaml";
 export const CONFIG_FILE = ".github/loragate.yml";
@@ -136,6 +138,19 @@ export async function checkRegistryBenchmarks(
   context: RegistryContext,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const known = Object.keys(context.registry?.benchmarks ?? {});
+  (context.config.bar.out_of_domain.benchmarks ?? []).forEach((name, i) => {
+    if (context.registry && !known.includes(name))
+      findings.push({
+        file: CONFIG_FILE,
+        line: 0,
+        field: `bar.out_of_domain.benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        severity: "error",
+        message: `bar.out_of_domain.benchmarks names "${printable(name)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${known.join(", ") || "(none)"}`,
+      });
+  });
   for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain, "sha256"]);
     // registry.yaml arrives in pull requests too: its paths get the adapters' rules, nothing outside is read
@@ -179,4 +194,57 @@ export async function checkRegistryBenchmarks(
     }
   }
   return findings;
+}
+
+/** Non-blank lines of a JSONL file: its items, as the evaluation will count them. */
+async function countItems(source: RegistrySource, path: string): Promise<number> {
+  let items = 0;
+  let blank = true;
+  for await (const chunk of source.stream(path))
+    for (const byte of chunk) {
+      if (byte === 0x0a) {
+        if (!blank) items++;
+        blank = true;
+      } else if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) blank = false;
+    }
+  return blank ? items : items + 1;
+}
+
+/**
+ * Registry benchmarks too small for the bar's drop rules: at their size an adapter costing twice the
+ * stricter of the domain and out-of-domain limits passes more often than bar.drop_rule.false_pass.
+ * One finding for them all, each named with its size and rate.
+ */
+export async function checkBenchmarkSizes(
+  source: RegistrySource,
+  context: RegistryContext,
+): Promise<Finding[]> {
+  const { bar } = context.config;
+  const limitPoints = Math.min(bar.domain.max_degradation_points, bar.out_of_domain.max_degradation_points);
+  const settings = { limitPoints, alpha: bar.drop_rule.alpha };
+  const { discordance, false_pass: falsePass } = bar.drop_rule;
+  const needed = itemsForDropRule({ settings, falsePass, discordance });
+  const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const small: string[] = [];
+  for (const [domain, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
+    if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
+    const items = await countItems(source, pin.path);
+    if (items >= needed) continue;
+    const { falsePass: now } = dropErrorRates({ items, settings, discordance });
+    small.push(`${domain} (${items} items: ${percent(now)})`);
+  }
+  if (small.length === 0) return [];
+  return [
+    {
+      file: REGISTRY_FILE,
+      ...locateYamlPath(context.registryText, ["benchmarks"]),
+      field: "benchmarks",
+      rule: "benchmark-too-small-for-limits",
+      severity: "warning",
+      message: `an adapter that costs ${2 * limitPoints} points passes the -${limitPoints}-point drop rule of ${small.join(", ")} of the time (if ${percent(discordance)} of item scores change), over the bar's ${percent(falsePass)}`,
+      hint: Number.isFinite(needed)
+        ? `grow each to ${needed} items, or accept that error rate`
+        : "no benchmark size meets that target at this limit: raise the limit or bar.drop_rule.false_pass",
+    },
+  ];
 }

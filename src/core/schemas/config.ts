@@ -32,13 +32,12 @@ const maxDegradationPoints = z
   .number()
   .min(0)
   .max(100)
+  // hundredths keep the rule's comparison in whole numbers (drop-rule.ts)
+  .refine((x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-9, "must be a multiple of 0.01")
   .default(5)
-  .describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
-
-const degradation = z
-  .object({ max_degradation_points: maxDegradationPoints })
-  .strict()
-  .prefault({});
+  .describe(
+    "Largest allowed drop, in percentage points, of the adapter's score below the base's: a drop fails when it exceeds this and the one-sided exact sign test on the changed items shows it at drop_rule.alpha.",
+  );
 
 const BarSchema = z
   .object({
@@ -71,9 +70,9 @@ const BarSchema = z
         ),
         require_registry_gain: z
           .boolean()
-          .default(false)
+          .optional()
           .describe(
-            "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark.",
+            "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark. Unset: yes where the registry has a benchmark of the domain (an adapter answering one constant string then cannot pass on its own benchmark alone), no where it has none; true also fails an adapter whose domain has none.",
           ),
         planned_gain_points: z
           .number()
@@ -87,7 +86,20 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
-    out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
+    out_of_domain: z
+      .object({
+        max_degradation_points: maxDegradationPoints,
+        benchmarks: z
+          .array(z.string().min(1).max(64))
+          .max(100)
+          .optional()
+          .describe(
+            "The registry benchmarks every adapter is checked against for degradation (its own domain's aside). Absent: every registry benchmark outside the adapter's domain. An adapter's ood_benchmarks can add to them, never remove one.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("Rule on the other domains' benchmarks, and which ones apply."),
     hidden: z
       .object({
         max_degradation_points: maxDegradationPoints,
@@ -101,6 +113,34 @@ const BarSchema = z
       .strict()
       .prefault({})
       .describe("Rule on the maintainers' hidden benchmarks."),
+    drop_rule: z
+      .object({
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(0.5)
+          .default(0.05)
+          .describe(
+            "Largest chance that an adapter that changes nothing fails a drop rule (the one-sided level of the exact sign test on the items whose score changed), at every benchmark size.",
+          ),
+        false_pass: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.2)
+          .describe(
+            "Largest chance that an adapter costing twice a limit passes it, at the benchmark size `check` asks of the maintainers' benchmarks.",
+          ),
+        discordance: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.25)
+          .describe("Share of items whose score changes, assumed when sizing benchmarks and stating their error rates."),
+      })
+      .strict()
+      .prefault({})
+      .describe("How the drop rules (domain, out_of_domain, hidden) decide on noisy scores, and their error rates."),
     seeds: z
       .number()
       .int()
@@ -255,6 +295,21 @@ export const ConfigSchema = z
     contamination: ContaminationConfigSchema,
     gpu: GpuConfigSchema,
     limits: LimitsSchema,
+    evaluation: z
+      .object({
+        max_tokens: z
+          .number()
+          .int()
+          .min(1)
+          .max(4096)
+          .default(512)
+          .describe(
+            "Token budget of one answer on the maintainers' benchmarks (the registry's, out-of-domain and hidden ones) that registry.yaml does not set per benchmark (LocoLLM's standard: 512). An adapter's evaluation.max_tokens reaches only its own benchmark.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("How the maintainers' benchmarks are asked."),
     router: z
       .enum(["keywords", "none"])
       .optional()

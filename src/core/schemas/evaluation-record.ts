@@ -59,6 +59,10 @@ export const EvaluationRecordSchema = z
             adapter: Score,
             delta: Difference,
             p: z.number().min(0).max(1),
+            test: z
+              .enum(["McNemar exact", "sign test"])
+              .optional()
+              .describe("The paired test p comes from (absent in older records: read from evaluation_type)."),
             ci95: z
               .tuple([Difference, Difference])
               .refine(([low, high]) => low <= high, "the interval's low end is above its high end"),

@@ -53,6 +53,12 @@ const BenchmarkResultSchema = z
     kind: z.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
     sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
     evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
+    max_tokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Token budget of one answer on this benchmark (the adapter's on its own, the registry's on the others)."),
     outcomes: z.array(OutcomeSchema).max(1_000_000).describe("Per-item paired outcomes; hidden: ids and scores only."),
     generation: z
       .object({ base: GenerationTallySchema, adapter: GenerationTallySchema })
@@ -92,7 +98,11 @@ export const ResultsSchema = z
         top_p: z.literal(1).describe("No nucleus sampling."),
         repeat_penalty: z.literal(1).describe("No repetition penalty."),
         seed: z.number().int().describe("Seed of the context."),
-        max_tokens: z.number().int().positive().describe("Token budget per answer."),
+        max_tokens: z
+          .number()
+          .int()
+          .positive()
+          .describe("Token budget per answer on the own benchmark (each benchmark's is in its max_tokens)."),
         re2: z.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
         parallel: z
           .number()

@@ -163,9 +163,9 @@ function renderCard(registry: Registry, a: SiteAdapter): string {
 function scores(record: EvaluationRecord): string {
   const rows = record.benchmarks.map(
     (b) =>
-      `<tr><th scope="row">${esc(b.name)}</th><td>${esc(b.kind)}</td><td class="num">${b.items}</td><td class="num">${pct(b.base)}</td><td class="num">${pct(b.adapter)}</td><td class="num ${deltaClass(b.delta)}">${signed(b.delta)}</td><td class="num">[${signed(b.ci95[0])}, ${signed(b.ci95[1])}]</td><td class="num">${b.p < 0.001 ? "&lt; 0.001" : b.p.toFixed(3)}</td></tr>`,
+      `<tr><th scope="row">${esc(b.name)}</th><td>${esc(b.kind)}</td><td class="num">${b.items}</td><td class="num">${pct(b.base)}</td><td class="num">${pct(b.adapter)}</td><td class="num ${deltaClass(b.delta)}">${signed(b.delta)}</td><td class="num">[${signed(b.ci95[0])}, ${signed(b.ci95[1])}]</td><td class="num">${b.p < 0.001 ? "&lt; 0.001" : b.p.toFixed(3)}</td><td>${b.test ?? (b.evaluation_type === "rouge_l" ? "sign test" : "McNemar exact")}</td></tr>`,
   );
-  return `<h2>Scores (version ${esc(record.version)})</h2><div class="scroll"><table class="scores"><caption>Own, domain and out-of-domain benchmarks; paired McNemar p</caption><thead><tr><th scope="col">Benchmark</th><th scope="col">Kind</th><th scope="col" class="num">Items</th><th scope="col" class="num">Base</th><th scope="col" class="num">Adapter</th><th scope="col" class="num">Δ</th><th scope="col" class="num">95% interval</th><th scope="col" class="num">p</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+  return `<h2>Scores (version ${esc(record.version)})</h2><div class="scroll"><table class="scores"><caption>Own, domain and out-of-domain benchmarks; p of the paired test named beside it (McNemar exact on 0/1 scores, sign test on graded ones); the interval is exact on the items that changed and excludes 0 exactly when p &lt; 0.05</caption><thead><tr><th scope="col">Benchmark</th><th scope="col">Kind</th><th scope="col" class="num">Items</th><th scope="col" class="num">Base</th><th scope="col" class="num">Adapter</th><th scope="col" class="num">Δ</th><th scope="col" class="num">95% interval</th><th scope="col" class="num">p</th><th scope="col">Test</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
 function difficulties(record: EvaluationRecord): string {
