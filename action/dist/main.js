@@ -5,6 +5,24 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
+// src/core/evaluation/hidden-pins.ts
+var HIDDEN_PINS_VARIABLE = "LORAGATE_HIDDEN_SHA256";
+var HIDDEN_PINS_PATTERN = /^[0-9a-f]{64}(?:,[0-9a-f]{64})*$/;
+var HIDDEN_PINS_FORMAT = "must be the sha256 of each hidden benchmark file, 64 lower-case hex digits each, comma-separated";
+function parseHiddenPins(value) {
+  if (value === void 0 || value.trim() === "") return {};
+  const text = value.trim();
+  if (!HIDDEN_PINS_PATTERN.test(text)) return { problem: `${HIDDEN_PINS_VARIABLE} ${HIDDEN_PINS_FORMAT}` };
+  return { pins: text.split(",") };
+}
+function hiddenPinProblems(hidden, pins) {
+  const problems = hidden.filter((b) => !pins.includes(b.sha256)).map((b) => `${b.name} is a file the operator did not pin (${HIDDEN_PINS_VARIABLE})`);
+  const missing = pins.filter((pin) => !hidden.some((b) => b.sha256 === pin)).length;
+  if (missing > 0)
+    problems.push(`${missing} pinned hidden benchmark${missing === 1 ? " was" : "s were"} not evaluated`);
+  return problems;
+}
+
 // src/action/main.ts
 import { appendFileSync, existsSync as existsSync4, readdirSync as readdirSync3, statSync as statSync2 } from "node:fs";
 import { join as join6 } from "node:path";
@@ -493,18 +511,18 @@ function parse2(header, options) {
   let stop = options?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
     const code18 = header.charCodeAt(index);
-    const flags = CHAR_MAP[code18];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
+    const flags2 = CHAR_MAP[code18];
+    if ((flags2 & stopFlags) !== 0) {
+      stop |= flags2 & COMMA_FLAG;
       break;
     }
-    if ((flags & OWS) !== 0) {
+    if ((flags2 & OWS) !== 0) {
       if (whitespace === -1)
         whitespace = index;
     } else {
       whitespace = -1;
     }
-    typeFlags |= code18 & NON_ASCII | flags;
+    typeFlags |= code18 & NON_ASCII | flags2;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -527,9 +545,9 @@ function parseParameters(header, type2, index, len, stopFlags) {
     let keyWhitespace = -1;
     while (index < len) {
       const code18 = header.charCodeAt(index);
-      const flags = CHAR_MAP[code18];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
+      const flags2 = CHAR_MAP[code18];
+      if ((flags2 & stopFlags) !== 0) {
+        if ((flags2 & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
@@ -554,9 +572,9 @@ function parseParameters(header, type2, index, len, stopFlags) {
               let stop2 = 0;
               while (index < len) {
                 const code20 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code20];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
+                const flags3 = CHAR_MAP[code20];
+                if ((flags3 & stopFlags) !== 0) {
+                  stop2 = flags3 & COMMA_FLAG;
                   break;
                 }
                 index++;
@@ -579,12 +597,12 @@ function parseParameters(header, type2, index, len, stopFlags) {
         let valueWhitespace = -1;
         while (index < len) {
           const code19 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code19];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
+          const flags3 = CHAR_MAP[code19];
+          if ((flags3 & stopFlags) !== 0) {
+            stop = flags3 & COMMA_FLAG;
             break;
           }
-          if ((flags2 & OWS) !== 0) {
+          if ((flags3 & OWS) !== 0) {
             if (valueWhitespace === -1)
               valueWhitespace = index;
           } else {
@@ -600,13 +618,13 @@ function parseParameters(header, type2, index, len, stopFlags) {
           break parameter;
         continue parameter;
       }
-      if ((flags & OWS) !== 0) {
+      if ((flags2 & OWS) !== 0) {
         if (keyWhitespace === -1)
           keyWhitespace = index;
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code18 & NON_ASCII | flags;
+      keyFlags |= code18 & NON_ASCII | flags2;
       index++;
     }
   }
@@ -4093,17 +4111,19 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 
 // src/io/open-regular-file.ts
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { open } from "node:fs/promises";
 var NOT_REGULAR = "EFTYPE";
+var flags = (followLink) => constants.O_RDONLY | constants.O_NONBLOCK | (followLink ? 0 : constants.O_NOFOLLOW);
 async function openRegularFile(path, followLink) {
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (followLink ? 0 : constants.O_NOFOLLOW);
-  const handle = await open(path, flags);
+  const handle = await open(path, flags(followLink));
   const stat = await handle.stat();
   if (stat.isFile()) return handle;
   await handle.close();
-  const folder = stat.isDirectory();
-  throw Object.assign(
+  throw notRegular(stat.isDirectory());
+}
+function notRegular(folder) {
+  return Object.assign(
     new Error(
       folder ? "a folder, not a file" : "not a regular file (a FIFO, socket or device is never read)"
     ),
@@ -25112,9 +25132,9 @@ var Utils = class Utils2 {
   static checkInput(input3) {
     if (!Utils2.isString(input3) && !Utils2.isByteArray(input3)) throw new TypeError(`The input must be a string or a byte array (Uint8Array or number[]), not ${Utils2.typeName(input3)}`);
   }
-  static checkFlags(flags) {
+  static checkFlags(flags2) {
     const known = PublicFlags.MULTILINE | PublicFlags.DOTALL | PublicFlags.CASE_INSENSITIVE | PublicFlags.DISABLE_UNICODE_GROUPS | PublicFlags.LONGEST_MATCH | PublicFlags.LOOKBEHINDS;
-    if (!Number.isInteger(flags) || (flags & ~known) !== 0) throw new RE2JSFlagsException("Flags should only be a combination of MULTILINE, DOTALL, CASE_INSENSITIVE, DISABLE_UNICODE_GROUPS, LONGEST_MATCH, LOOKBEHINDS");
+    if (!Number.isInteger(flags2) || (flags2 & ~known) !== 0) throw new RE2JSFlagsException("Flags should only be a combination of MULTILINE, DOTALL, CASE_INSENSITIVE, DISABLE_UNICODE_GROUPS, LONGEST_MATCH, LOOKBEHINDS");
   }
   static isByteArray(input3) {
     return Array.isArray(input3) || Object.prototype.toString.call(input3) === "[object Uint8Array]";
@@ -26834,23 +26854,23 @@ var DFA = class DFA2 {
   }
   start(input3, pos) {
     const context = input3.context(pos);
-    let flags;
-    if ((context & Utils.EMPTY_BEGIN_TEXT) !== 0) flags = Utils.EMPTY_BEGIN_TEXT | Utils.EMPTY_BEGIN_LINE;
-    else if ((context & Utils.EMPTY_BEGIN_LINE) !== 0) flags = Utils.EMPTY_BEGIN_LINE;
+    let flags2;
+    if ((context & Utils.EMPTY_BEGIN_TEXT) !== 0) flags2 = Utils.EMPTY_BEGIN_TEXT | Utils.EMPTY_BEGIN_LINE;
+    else if ((context & Utils.EMPTY_BEGIN_LINE) !== 0) flags2 = Utils.EMPTY_BEGIN_LINE;
     else {
       const r = input3.step(pos);
       const nextIsWord = r >= 0 && Utils.isWordRune(r >> 3);
-      flags = (context & Utils.EMPTY_WORD_BOUNDARY) !== 0 !== nextIsWord ? DFA2.FLAG_LAST_WORD : 0;
+      flags2 = (context & Utils.EMPTY_WORD_BOUNDARY) !== 0 !== nextIsWord ? DFA2.FLAG_LAST_WORD : 0;
     }
-    let state = this.startStates.get(flags);
+    let state = this.startStates.get(flags2);
     if (state === void 0) {
-      state = this.makeState([this.prog.start], flags, NO_IDS);
+      state = this.makeState([this.prog.start], flags2, NO_IDS);
       if (state === null) {
         this.clearCache();
-        state = this.makeState([this.prog.start], flags, NO_IDS);
+        state = this.makeState([this.prog.start], flags2, NO_IDS);
         if (state === null) return null;
       }
-      this.startStates.set(flags, state);
+      this.startStates.set(flags2, state);
     }
     return state;
   }
@@ -28323,16 +28343,16 @@ var Compiler = class Compiler2 {
     f.out = new PatchList(f.i << 1, f.i << 1);
     return f;
   }
-  rune(runes, flags) {
+  rune(runes, flags2) {
     const f = this.newInst(Inst.RUNE);
     f.nullable = false;
     const i = this.prog.getInst(f.i);
     i.runes = runes;
-    flags &= RE2Flags.FOLD_CASE;
-    if (runes.length !== 1 || Unicode.simpleFold(runes[0]) === runes[0]) flags &= ~RE2Flags.FOLD_CASE;
-    i.arg = flags;
+    flags2 &= RE2Flags.FOLD_CASE;
+    if (runes.length !== 1 || Unicode.simpleFold(runes[0]) === runes[0]) flags2 &= ~RE2Flags.FOLD_CASE;
+    i.arg = flags2;
     f.out = new PatchList(f.i << 1, f.i << 1);
-    if ((flags & RE2Flags.FOLD_CASE) === 0 && runes.length === 1 || runes.length === 2 && runes[0] === runes[1]) i.op = Inst.RUNE1;
+    if ((flags2 & RE2Flags.FOLD_CASE) === 0 && runes.length === 1 || runes.length === 2 && runes[0] === runes[1]) i.op = Inst.RUNE1;
     else if (runes.length === 2 && runes[0] === 0 && runes[1] === Unicode.MAX_RUNE) i.op = Inst.RUNE_ANY;
     else if (runes.length === 4 && runes[0] === 0 && runes[1] === Codepoint.CODES["\n"] - 1 && runes[2] === Codepoint.CODES["\n"] + 1 && runes[3] === Unicode.MAX_RUNE) i.op = Inst.RUNE_ANY_NOT_NL;
     return f;
@@ -28601,16 +28621,16 @@ var Simplify = class Simplify2 {
     nre.subs = newSubs;
     return nre;
   }
-  static simplify1(op, flags, sub, re) {
+  static simplify1(op, flags2, sub, re) {
     if (sub.op === Regexp.Op.EMPTY_MATCH) return sub;
     if (sub.op === Regexp.Op.NO_MATCH) {
       if (op === Regexp.Op.PLUS) return sub;
       return new Regexp(Regexp.Op.EMPTY_MATCH);
     }
-    if (op === sub.op && (flags & RE2Flags.NON_GREEDY) === (sub.flags & RE2Flags.NON_GREEDY)) return sub;
-    if (re !== null && re.op === op && (re.flags & RE2Flags.NON_GREEDY) === (flags & RE2Flags.NON_GREEDY) && sub === re.subs[0]) return re;
+    if (op === sub.op && (flags2 & RE2Flags.NON_GREEDY) === (sub.flags & RE2Flags.NON_GREEDY)) return sub;
+    if (re !== null && re.op === op && (re.flags & RE2Flags.NON_GREEDY) === (flags2 & RE2Flags.NON_GREEDY) && sub === re.subs[0]) return re;
     const nre = new Regexp(op);
-    nre.flags = flags;
+    nre.flags = flags2;
     nre.subs = [sub];
     return nre;
   }
@@ -28804,8 +28824,8 @@ var CharClass = class CharClass2 {
     this.len = w;
     return this;
   }
-  appendLiteral(x, flags) {
-    return (flags & RE2Flags.FOLD_CASE) !== 0 ? this.appendFoldedRange(x, x) : this.appendRange(x, x);
+  appendLiteral(x, flags2) {
+    return (flags2 & RE2Flags.FOLD_CASE) !== 0 ? this.appendFoldedRange(x, x) : this.appendRange(x, x);
   }
   appendRange(lo, hi) {
     if (this.len > 0) {
@@ -29057,9 +29077,9 @@ var Parser = class Parser2 {
     }
     return re;
   }
-  static literalRegexp(s, flags) {
+  static literalRegexp(s, flags2) {
     const re = new Regexp(Regexp.Op.LITERAL);
-    re.flags = flags;
+    re.flags = flags2;
     re.runes = Utils.stringToRunes(s);
     return re;
   }
@@ -29068,8 +29088,8 @@ var Parser = class Parser2 {
   * @param {string} pattern
   * @param {number} flags
   */
-  static parse(pattern, flags) {
-    return new Parser2(pattern, flags).parseInternal();
+  static parse(pattern, flags2) {
+    return new Parser2(pattern, flags2).parseInternal();
   }
   static parseRepeat(t) {
     const start = t.pos();
@@ -29223,9 +29243,9 @@ var Parser = class Parser2 {
     }
     return false;
   }
-  constructor(wholeRegexp, flags = 0) {
+  constructor(wholeRegexp, flags2 = 0) {
     this.wholeRegexp = wholeRegexp;
-    this.flags = flags;
+    this.flags = flags2;
     this.numCap = 0;
     this.namedGroups = /* @__PURE__ */ Object.create(null);
     this.stack = [];
@@ -29364,7 +29384,7 @@ var Parser = class Parser2 {
     this.checkLimits(re);
     return re;
   }
-  maybeConcat(r, flags) {
+  maybeConcat(r, flags2) {
     const n = this.stack.length;
     if (n < 2) return false;
     const re1 = this.stack[n - 1];
@@ -29374,17 +29394,17 @@ var Parser = class Parser2 {
     for (let i = 0; i < re1.runes.length; i++) re2.runes.push(re1.runes[i]);
     if (r >= 0) {
       re1.runes = [r];
-      re1.flags = flags;
+      re1.flags = flags2;
       return true;
     }
     this.pop();
     this.reuse(re1);
     return false;
   }
-  newLiteral(r, flags) {
+  newLiteral(r, flags2) {
     const re = this.newRegexp(Regexp.Op.LITERAL);
-    re.flags = flags;
-    if ((flags & RE2Flags.FOLD_CASE) !== 0) r = Parser2.minFoldRune(r);
+    re.flags = flags2;
+    if ((flags2 & RE2Flags.FOLD_CASE) !== 0) r = Parser2.minFoldRune(r);
     re.runes = [r];
     return re;
   }
@@ -29397,11 +29417,11 @@ var Parser = class Parser2 {
     return this.push(re);
   }
   repeat(op, min, max, beforePos, t, lastRepeatPos) {
-    let flags = this.flags;
-    if ((flags & RE2Flags.PERL_X) !== 0) {
+    let flags2 = this.flags;
+    if ((flags2 & RE2Flags.PERL_X) !== 0) {
       if (t.more() && t.lookingAt("?")) {
         t.skip(1);
-        flags ^= RE2Flags.NON_GREEDY;
+        flags2 ^= RE2Flags.NON_GREEDY;
       }
       if (lastRepeatPos !== -1) throw new RE2JSSyntaxException(Parser2.ERR_INVALID_REPEAT_OP, t.from(lastRepeatPos));
     }
@@ -29412,7 +29432,7 @@ var Parser = class Parser2 {
     const re = this.newRegexp(op);
     re.min = min;
     re.max = max;
-    re.flags = flags;
+    re.flags = flags2;
     re.subs = [sub];
     this.stack[n - 1] = re;
     this.checkLimits(re);
@@ -29821,42 +29841,42 @@ var Parser = class Parser2 {
       return;
     }
     t.skip(2);
-    let flags = this.flags;
+    let flags2 = this.flags;
     let sign = 1;
     let sawFlag = false;
     loop: while (t.more()) {
       const c = t.pop();
       switch (c) {
         case Codepoint.CODES["i"]:
-          flags |= RE2Flags.FOLD_CASE;
+          flags2 |= RE2Flags.FOLD_CASE;
           sawFlag = true;
           break;
         case Codepoint.CODES["m"]:
-          flags &= ~RE2Flags.ONE_LINE;
+          flags2 &= ~RE2Flags.ONE_LINE;
           sawFlag = true;
           break;
         case Codepoint.CODES["s"]:
-          flags |= RE2Flags.DOT_NL;
+          flags2 |= RE2Flags.DOT_NL;
           sawFlag = true;
           break;
         case Codepoint.CODES["U"]:
-          flags |= RE2Flags.NON_GREEDY;
+          flags2 |= RE2Flags.NON_GREEDY;
           sawFlag = true;
           break;
         case Codepoint.CODES["-"]:
           if (sign < 0) break loop;
           sign = -1;
-          flags = ~flags;
+          flags2 = ~flags2;
           sawFlag = false;
           break;
         case Codepoint.CODES[":"]:
         case Codepoint.CODES[")"]:
           if (sign < 0) {
             if (!sawFlag) break loop;
-            flags = ~flags;
+            flags2 = ~flags2;
           }
           if (c === Codepoint.CODES[":"]) this.op(Regexp.Op.LEFT_PAREN);
-          this.flags = flags;
+          this.flags = flags2;
           return;
         default:
           break loop;
@@ -30551,19 +30571,19 @@ var RE2Set = class RE2Set2 {
   * @param {number} [flags=0] - The public flags to apply to all patterns in the set.
   * @param {number} [maxMem=8388608] - The maximum memory in bytes to use for the DFA (default 8MB).
   */
-  constructor(anchor2 = RE2Set2.UNANCHORED, flags = 0, maxMem = 8388608) {
+  constructor(anchor2 = RE2Set2.UNANCHORED, flags2 = 0, maxMem = 8388608) {
     if (![
       RE2Set2.UNANCHORED,
       RE2Set2.ANCHOR_START,
       RE2Set2.ANCHOR_BOTH
     ].includes(anchor2)) throw new RE2JSFlagsException("The anchor should be RE2Set.UNANCHORED, RE2Set.ANCHOR_START or RE2Set.ANCHOR_BOTH");
-    Utils.checkFlags(flags);
+    Utils.checkFlags(flags2);
     this.anchor = anchor2;
-    this.jsFlags = flags;
+    this.jsFlags = flags2;
     this.maxMem = maxMem;
     let re2Flags = RE2Flags.PERL;
-    if ((flags & PublicFlags.DISABLE_UNICODE_GROUPS) !== 0) re2Flags &= ~RE2Flags.UNICODE_GROUPS;
-    if ((flags & PublicFlags.LOOKBEHINDS) !== 0) re2Flags |= RE2Flags.LOOKBEHIND;
+    if ((flags2 & PublicFlags.DISABLE_UNICODE_GROUPS) !== 0) re2Flags &= ~RE2Flags.UNICODE_GROUPS;
+    if ((flags2 & PublicFlags.LOOKBEHINDS) !== 0) re2Flags |= RE2Flags.LOOKBEHIND;
     this.re2Flags = re2Flags;
     this.regexps = [];
     this.prog = null;
@@ -30908,18 +30928,18 @@ var RE2JS = class RE2JS2 {
   * @param {number} [flags=0]
   * @returns {RE2JS}
   */
-  static compile(regex2, flags = 0) {
+  static compile(regex2, flags2 = 0) {
     Utils.checkPattern(regex2);
-    Utils.checkFlags(flags);
+    Utils.checkFlags(flags2);
     let fregex = regex2;
-    if ((flags & RE2JS2.CASE_INSENSITIVE) !== 0) fregex = `(?i)${fregex}`;
-    if ((flags & RE2JS2.DOTALL) !== 0) fregex = `(?s)${fregex}`;
-    if ((flags & RE2JS2.MULTILINE) !== 0) fregex = `(?m)${fregex}`;
+    if ((flags2 & RE2JS2.CASE_INSENSITIVE) !== 0) fregex = `(?i)${fregex}`;
+    if ((flags2 & RE2JS2.DOTALL) !== 0) fregex = `(?s)${fregex}`;
+    if ((flags2 & RE2JS2.MULTILINE) !== 0) fregex = `(?m)${fregex}`;
     let re2Flags = RE2Flags.PERL;
-    if ((flags & RE2JS2.DISABLE_UNICODE_GROUPS) !== 0) re2Flags &= ~RE2Flags.UNICODE_GROUPS;
-    if ((flags & RE2JS2.LOOKBEHINDS) !== 0) re2Flags |= RE2Flags.LOOKBEHIND;
-    const p = new RE2JS2(regex2, flags);
-    p.re2Input = RE2.compileImpl(fregex, re2Flags, (flags & RE2JS2.LONGEST_MATCH) !== 0);
+    if ((flags2 & RE2JS2.DISABLE_UNICODE_GROUPS) !== 0) re2Flags &= ~RE2Flags.UNICODE_GROUPS;
+    if ((flags2 & RE2JS2.LOOKBEHINDS) !== 0) re2Flags |= RE2Flags.LOOKBEHIND;
+    const p = new RE2JS2(regex2, flags2);
+    p.re2Input = RE2.compileImpl(fregex, re2Flags, (flags2 & RE2JS2.LONGEST_MATCH) !== 0);
     return p;
   }
   /**
@@ -30937,10 +30957,10 @@ var RE2JS = class RE2JS2 {
   * This is visible for testing.
   * @private
   */
-  static initTest(pattern, flags, re2) {
+  static initTest(pattern, flags2, re2) {
     if (pattern == null) throw new Error("pattern is null");
     if (re2 == null) throw new Error("re2 is null");
-    const p = new RE2JS2(pattern, flags);
+    const p = new RE2JS2(pattern, flags2);
     p.re2Input = re2;
     return p;
   }
@@ -30949,9 +30969,9 @@ var RE2JS = class RE2JS2 {
   * @param {string} pattern
   * @param {number} flags
   */
-  constructor(pattern, flags) {
+  constructor(pattern, flags2) {
     this.patternInput = pattern;
-    this.flagsInput = flags;
+    this.flagsInput = flags2;
     this.re2Input = null;
   }
   /**
@@ -31212,16 +31232,34 @@ function cachedRegex(pattern, options, compile2) {
 var MAX_SCORED_CHARS = 2e4;
 var REGEX_BUDGET = 4e6;
 var MAX_LINE_CONTINUATIONS = 500;
-var NUMBER = /[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
+var GROUP_SPACE = " \xA0\u2009\u202F";
+var NUMBER_BODY = [
+  "\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?(?![\\d,])",
+  "[1-9]\\d{0,2}(?:\\.\\d{3})+(?:,\\d+)?(?![\\d.])",
+  `\\d{1,3}(?:[${GROUP_SPACE}]\\d{3})+(?:\\.\\d+)?(?![\\d.])`,
+  "\\d+\\/[1-9]\\d*(?![\\d/])",
+  "\\d*\\.?\\d+(?:[eE][-+]?\\d+)?"
+].join("|");
+var NUMBER_TOKEN = `[-+\u2212]?\\$?(?:${NUMBER_BODY})%?`;
+var NUMBER = new RegExp(NUMBER_TOKEN, "g");
+var WHOLE_NUMBER = new RegExp(`^${NUMBER_TOKEN}$`);
 function parseNumber(text, percentAsFraction = false) {
-  const match = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?$/.exec(
-    text.trim().replace(/^\$/, "")
-  );
-  if (!match) return void 0;
-  const percent2 = match[0].endsWith("%");
-  const value = Number(match[0].replace(/[,%]/g, ""));
+  const t = text.trim().replace(/^\$/, "");
+  if (!WHOLE_NUMBER.test(t)) return void 0;
+  const negative = /^[-\u2212]/.test(t);
+  let body = t.replace(/^[-+\u2212]?\$?/, "");
+  const percent3 = body.endsWith("%");
+  if (percent3) body = body.slice(0, -1);
+  let value;
+  if (body.includes("/")) {
+    const [numerator, denominator] = body.split("/").map(Number);
+    value = numerator / denominator;
+  } else if (/^[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$/.test(body)) {
+    value = Number(body.replaceAll(".", "").replace(",", "."));
+  } else value = Number(body.replace(new RegExp(`[,${GROUP_SPACE}]`, "g"), ""));
   if (!Number.isFinite(value)) return void 0;
-  return percent2 && percentAsFraction ? value / 100 : value;
+  if (negative) value = -value;
+  return percent3 && percentAsFraction ? value / 100 : value;
 }
 function lastBoxed(text) {
   const at = text.lastIndexOf("\\boxed{");
@@ -31233,15 +31271,25 @@ function lastBoxed(text) {
   }
   return void 0;
 }
-var STATED_ANSWER = /answer is[:\s]*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
-var ANSWER_LABEL = /answer(?: is)?\s*[:\s]\s*\$?\s*([-+]?[\d,]*\.?\d+%?)/gi;
-var EQUALS = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)(?![\d.])/g;
-var EQUALS_AT_LINE_END = /=\s*\$?\s*([-+]?[\d,]*\.?\d+%?)[ \t]*\.?[ \t]*$/gm;
+var stated = (prefix, suffix = "") => new RegExp(`${prefix}(${NUMBER_TOKEN})${suffix}`, "gim");
+var HASHES = stated("####\\s*");
+var STATED_ANSWER = stated("answer is[:\\s]*");
+var ANSWER_LABEL = stated("answer(?: is)?\\s*[:\\s]\\s*");
+var EQUALS = stated("=\\s*", "(?![\\d.])");
+var EQUALS_AT_LINE_END = stated("=\\s*", "[ \\t]*\\.?[ \\t]*$");
+var NEXT_QUESTION = /(?:^|[\s.?!])(?:Q|Question|Problem|Exercise)\s*\d*\s*:/i;
+function ownAnswer(text) {
+  const firstDigit = text.search(/\d/);
+  if (firstDigit < 0) return text;
+  const next = NEXT_QUESTION.exec(text.slice(firstDigit));
+  return next ? text.slice(0, firstDigit + next.index) : text;
+}
 function extractNumber(output2, order = "loragate") {
-  const text = output2.slice(-MAX_SCORED_CHARS);
+  const tail = output2.slice(-MAX_SCORED_CHARS);
+  const text = order === "locollm" ? tail : ownAnswer(tail);
   const boxed = () => lastBoxed(text)?.match(NUMBER)?.at(-1);
   const last = (pattern) => () => [...text.matchAll(pattern)].at(-1)?.[1];
-  const steps = order === "locollm" ? [last(ANSWER_LABEL), boxed, last(EQUALS_AT_LINE_END)] : [boxed, last(STATED_ANSWER), last(EQUALS)];
+  const steps = order === "locollm" ? [last(ANSWER_LABEL), boxed, last(EQUALS_AT_LINE_END)] : [last(HASHES), boxed, last(STATED_ANSWER), last(EQUALS)];
   for (const step of steps) {
     const found = step();
     if (found !== void 0) return found;
@@ -31268,10 +31316,10 @@ function exactMatch(output2, expected, config2, notes) {
   return normalizeText(answer, config2) === normalizeText(expected, config2) ? 1 : 0;
 }
 function numeric(output2, expected, config2) {
-  const percent2 = config2.percent_as_fraction === true;
-  const want = parseNumber(expected, percent2);
+  const percent3 = config2.percent_as_fraction === true;
+  const want = parseNumber(expected, percent3);
   const raw = extractNumber(output2, config2.extraction === "locollm" ? "locollm" : "loragate");
-  const got = raw === void 0 ? void 0 : parseNumber(raw, percent2);
+  const got = raw === void 0 ? void 0 : parseNumber(raw, percent3);
   if (want === void 0 || got === void 0) return 0;
   const tolerance = typeof config2.tolerance === "number" ? config2.tolerance : 1e-6;
   return Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want)) ? 1 : 0;
@@ -31310,8 +31358,8 @@ function requireKeywords(expected) {
 }
 function regex(output2, expected, config2, notes) {
   const source = typeof config2.pattern === "string" ? config2.pattern : expected;
-  const flags = typeof config2.flags === "string" ? config2.flags.replace(/[^imsu]/g, "") : "i";
-  const pattern = safeRegex(source, flags);
+  const flags2 = typeof config2.flags === "string" ? config2.flags.replace(/[^imsu]/g, "") : "i";
+  const pattern = safeRegex(source, flags2);
   const answer = withinRegexBudget(pattern, output2.slice(0, MAX_SCORED_CHARS), "pattern", notes);
   return pattern.matcher(answer).find() ? 1 : 0;
 }
@@ -31352,9 +31400,9 @@ var ScoringError = class extends Error {
 var UnsafeRegexError = class extends ScoringError {
 };
 var RE2_HINT = "write it in RE2 syntax (no back-references or lookarounds), at most 500 characters";
-function safeRegex(pattern, flags) {
+function safeRegex(pattern, flags2) {
   if (pattern.length > 500) throw new UnsafeRegexError("regex longer than 500 characters");
-  const options = (flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes("s") ? RE2JS.DOTALL : 0) | (flags.includes("m") ? RE2JS.MULTILINE : 0);
+  const options = (flags2.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (flags2.includes("s") ? RE2JS.DOTALL : 0) | (flags2.includes("m") ? RE2JS.MULTILINE : 0);
   return cachedRegex(pattern, String(options), () => {
     try {
       return RE2JS.compile(pattern, options);
@@ -35430,16 +35478,88 @@ async function firstRecordForm(path, size, maxLineBytes) {
   return found;
 }
 
-// src/core/random.ts
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
+// src/core/evaluation/binomial.ts
+var LANCZOS = [
+  0.9999999999998099,
+  676.5203681218851,
+  -1259.1392167224028,
+  771.3234287776531,
+  -176.6150291621406,
+  12.507343278686905,
+  -0.13857109526572012,
+  9984369578019572e-21,
+  15056327351493116e-23
+];
+function logGamma(x) {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let sum = LANCZOS[0];
+  for (let i = 1; i < 9; i++) sum += LANCZOS[i] / (z2 + i);
+  const t = z2 + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+var logChoose = (n, k) => logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+function binomialPmf(n, k, p) {
+  if (k < 0 || k > n) return 0;
+  if (p === 0) return k === 0 ? 1 : 0;
+  if (p === 1) return k === n ? 1 : 0;
+  return Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
+}
+function betaFraction(a, b, x) {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 1e5; m++) {
+    const m2 = 2 * m;
+    let aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const step = d * c;
+    h *= step;
+    if (Math.abs(step - 1) < 1e-15) return h;
+  }
+  return h;
+}
+function incompleteBeta(a, b, x) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  return x < (a + 1) / (a + b + 2) ? front * betaFraction(a, b, x) / a : 1 - front * betaFraction(b, a, 1 - x) / b;
+}
+function binomialUpper(n, k, p) {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  return incompleteBeta(k, n - k + 1, p);
+}
+function binomialSupport(n, p) {
+  const mean2 = n * p;
+  const spread = 12 * Math.sqrt(n * p * (1 - p)) + 12;
+  return [Math.max(0, Math.floor(mean2 - spread)), Math.min(n, Math.ceil(mean2 + spread))];
+}
+function solveUpperTail(n, k, target) {
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (binomialUpper(n, k, mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 // src/core/evaluation/statistics.ts
@@ -35456,94 +35576,123 @@ function mcnemarExact(b, c) {
   return Math.min(1, 2 * tail);
 }
 var mean = (xs) => xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-function bootstrapInterval(differences, resamples = 1e4, seed = 42) {
-  if (differences.length === 0) return [0, 0];
-  const random = mulberry32(seed);
-  const means = new Float64Array(resamples);
-  const n = differences.length;
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)];
-    means[r] = sum / n;
+function discordantInterval(wins, losses, items) {
+  const m = wins + losses;
+  if (m === 0 || items === 0) return [0, 0];
+  const low = wins === 0 ? 0 : solveUpperTail(m, wins, 0.025);
+  const high = losses === 0 ? 1 : 1 - solveUpperTail(m, losses, 0.025);
+  const share2 = m / items;
+  return [share2 * (2 * low - 1), share2 * (2 * high - 1)];
+}
+function pairedSummary(outcomes) {
+  let wins = 0;
+  let losses = 0;
+  let baseSum = 0;
+  let adapterSum = 0;
+  let binary2 = true;
+  for (const o of outcomes) {
+    if (o.adapter > o.base) wins++;
+    else if (o.adapter < o.base) losses++;
+    baseSum += o.base;
+    adapterSum += o.adapter;
+    binary2 &&= (o.base === 0 || o.base === 1) && (o.adapter === 0 || o.adapter === 1);
   }
-  means.sort();
-  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
-}
-var BOOTSTRAP_BUDGET = 2e7;
-function meanInterval(differences, seed = 42) {
-  const n = differences.length;
-  if (n * 1e4 <= BOOTSTRAP_BUDGET) return bootstrapInterval(differences, 1e4, seed);
-  const m = mean(differences);
-  const variance = differences.reduce((sum, d) => sum + (d - m) ** 2, 0) / (n - 1);
-  const half = 1.959964 * Math.sqrt(variance / n);
-  return [m - half, m + half];
-}
-function pairedSummary(outcomes, seed = 42) {
-  const differences = outcomes.map((o) => o.adapter - o.base);
-  const wins = differences.filter((d) => d > 0).length;
-  const losses = differences.filter((d) => d < 0).length;
-  const base = mean(outcomes.map((o) => o.base));
-  const adapter = mean(outcomes.map((o) => o.adapter));
+  const n = outcomes.length;
+  const base = n ? baseSum / n : 0;
+  const adapter = n ? adapterSum / n : 0;
   return {
-    items: outcomes.length,
+    items: n,
     base,
     adapter,
     delta: adapter - base,
     wins,
     losses,
+    // 0/1 scores sum exactly (integers below 2^53), so this is the count difference
+    drop: baseSum - adapterSum,
     p: mcnemarExact(wins, losses),
-    ci95: meanInterval(differences, seed)
+    test: binary2 ? "McNemar exact" : "sign test",
+    ci95: discordantInterval(wins, losses, n)
   };
-}
-function normalQuantile(p) {
-  const a = [
-    -39.69683028665376,
-    220.9460984245205,
-    -275.9285104469687,
-    138.357751867269,
-    -30.66479806614716,
-    2.506628277459239
-  ];
-  const b = [
-    -54.47609879822406,
-    161.5858368580409,
-    -155.6989798598866,
-    66.80131188771972,
-    -13.28068155288572
-  ];
-  const c = [
-    -0.007784894002430293,
-    -0.3223964580411365,
-    -2.400758277161838,
-    -2.549732539343734,
-    4.374664141464968,
-    2.938163982698783
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5;
-  const r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 var POWER = 0.8;
 var PLANNING_SD = 0.5;
-var testZ = (alpha) => -normalQuantile(Math.max(alpha / 2, Number.MIN_VALUE)) + normalQuantile(POWER);
-var fewestWins = (alpha) => Math.ceil(Math.log2(2 / alpha));
+function criticalCounts(lo, hi, test) {
+  const out = new Int32Array(hi - lo + 1);
+  let k = 0;
+  let a = 0;
+  let b = lo + 1;
+  while (a < b) {
+    const mid = a + b >> 1;
+    if (test(lo, mid)) b = mid;
+    else a = mid + 1;
+  }
+  k = a;
+  out[0] = k;
+  for (let m = lo + 1; m <= hi; m++) {
+    while (k > 0 && test(m, k - 1)) k--;
+    while (k <= m && !test(m, k)) k++;
+    out[m - lo] = k;
+  }
+  return out;
+}
+function rejectionRate(params) {
+  const { items: n, discordance: q, share: share2 } = params;
+  if (q <= 0) return 0;
+  const [lo, hi] = binomialSupport(n, q);
+  const critical = params.critical(lo, hi);
+  let total = 0;
+  for (let m = lo; m <= hi; m++) total += binomialPmf(n, m, q) * binomialUpper(m, critical[m - lo], share2);
+  return Math.min(1, total);
+}
+var discordanceFor = (gain, sd) => Math.min(1, Math.max(Math.abs(gain), sd * sd + gain * gain));
+function gainPower(params) {
+  const { items, gain, sd, alpha } = params;
+  const q = discordanceFor(gain, sd);
+  return rejectionRate({
+    items,
+    discordance: q,
+    share: (q + gain) / (2 * q),
+    // mcnemarExact(b, m - b) = 2 P(X >= b) for b above m / 2, and alpha / 2 < 1/2 puts b there
+    critical: (lo, hi) => criticalCounts(lo, hi, (m, b) => binomialUpper(m, b, 0.5) < alpha / 2)
+  });
+}
 function detectableGain(params) {
   const { items, sd, alpha } = params;
   if (items === 0) return 1;
-  const normal = testZ(alpha) * sd / Math.sqrt(items);
-  return Math.min(1, Math.max(normal, fewestWins(alpha) / items));
+  const power = (gain) => gainPower({ items, gain, sd, alpha });
+  if (power(1) < POWER) return 1;
+  let lo = 0;
+  let hi = 1;
+  while (hi - lo > Math.max(1e-6, 1e-3 * hi)) {
+    const mid = (lo + hi) / 2;
+    if (power(mid) >= POWER) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+function smallestSize(holds, start = 8, max = 1e7) {
+  let hi = start;
+  while (!holds(hi)) {
+    if (hi >= max) return max;
+    hi = Math.min(max, hi * 2);
+  }
+  let lo = Math.floor(hi / 2);
+  while (hi - lo > 1) {
+    const mid = lo + hi >> 1;
+    if (holds(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 function itemsToDetect(params) {
   const { gain, alpha } = params;
-  const z2 = testZ(alpha);
-  const needed = Math.max(Math.ceil((z2 * PLANNING_SD / gain) ** 2), Math.ceil(fewestWins(alpha) / gain));
-  return Number.isFinite(needed) ? Math.min(needed, MAX_ITEMS_TO_DETECT) : MAX_ITEMS_TO_DETECT;
+  return smallestSize(
+    (items) => gainPower({ items, gain, sd: PLANNING_SD, alpha }) >= POWER,
+    8,
+    MAX_ITEMS_TO_DETECT
+  );
 }
-var MAX_ITEMS_TO_DETECT = 1e12;
+var MAX_ITEMS_TO_DETECT = 1e7;
 function differenceSd(outcomes) {
   const differences = outcomes.map((o) => o.adapter - o.base);
   if (differences.length < 2) return 0;
@@ -37131,8 +37280,9 @@ var HyperparameterLimitsSchema = external_exports.object({
   max_seq_length: range(128, 4096, "maximum sequence length in tokens"),
   target_modules: external_exports.array(external_exports.string()).default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]).describe("Projection modules an adapter may target.")
 }).strict().prefault({});
-var maxDegradationPoints = external_exports.number().min(0).max(100).default(5).describe("Largest allowed drop, in percentage points, of the adapter's score below the base's.");
-var degradation = external_exports.object({ max_degradation_points: maxDegradationPoints }).strict().prefault({});
+var maxDegradationPoints = external_exports.number().min(0).max(100).refine((x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-9, "must be a multiple of 0.01").default(5).describe(
+  "Largest allowed drop, in percentage points, of the adapter's score below the base's: a drop fails when it exceeds this and the one-sided exact sign test on the changed items shows it at drop_rule.alpha."
+);
 var BarSchema = external_exports.object({
   min_train_examples: external_exports.number().int().min(1).default(500).describe("Fewest unique training examples an adapter must ship (LocoLLM: 500)."),
   min_benchmark_items: external_exports.number().int().min(1).default(50).describe("Fewest items the adapter's own held-out benchmark must have (LocoLLM: 50)."),
@@ -37142,18 +37292,32 @@ var BarSchema = external_exports.object({
     max_degradation_points: maxDegradationPoints.describe(
       "Largest allowed drop, in percentage points, on the registry's own benchmark of the adapter's domain: a contributor's benchmark never outvotes the maintainers'."
     ),
-    require_registry_gain: external_exports.boolean().default(false).describe(
-      "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark."
+    require_registry_gain: external_exports.boolean().optional().describe(
+      "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark. Unset: yes where the registry has a benchmark of the domain (an adapter answering one constant string then cannot pass on its own benchmark alone), no where it has none; true also fails an adapter whose domain has none."
     ),
     planned_gain_points: external_exports.number().gt(0).max(100).default(20).describe(
       "The in-domain gain, in points, a benchmark must be large enough to detect at max_p_value with 80% power; `check` warns about a smaller benchmark (50 items detect about 20 points)."
     )
   }).strict().prefault({}).describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
-  out_of_domain: degradation.describe("Rule on the other domains' benchmarks."),
+  out_of_domain: external_exports.object({
+    max_degradation_points: maxDegradationPoints,
+    benchmarks: external_exports.array(external_exports.string().min(1).max(64)).max(100).optional().describe(
+      "The registry benchmarks every adapter is checked against for degradation (its own domain's aside). Absent: every registry benchmark outside the adapter's domain. An adapter's ood_benchmarks can add to them, never remove one."
+    )
+  }).strict().prefault({}).describe("Rule on the other domains' benchmarks, and which ones apply."),
   hidden: external_exports.object({
     max_degradation_points: maxDegradationPoints,
     benchmarks: external_exports.number().int().min(0).default(0).describe("How many hidden benchmarks the runners hold: results with fewer are incomplete and fail.")
   }).strict().prefault({}).describe("Rule on the maintainers' hidden benchmarks."),
+  drop_rule: external_exports.object({
+    alpha: external_exports.number().gt(0).lt(0.5).default(0.05).describe(
+      "Largest chance that an adapter that changes nothing fails a drop rule (the one-sided level of the exact sign test on the items whose score changed), at every benchmark size."
+    ),
+    false_pass: external_exports.number().gt(0).lt(1).default(0.2).describe(
+      "Largest chance that an adapter costing twice a limit passes it, at the benchmark size `check` asks of the maintainers' benchmarks."
+    ),
+    discordance: external_exports.number().gt(0).max(1).default(0.25).describe("Share of items whose score changes, assumed when sizing benchmarks and stating their error rates.")
+  }).strict().prefault({}).describe("How the drop rules (domain, out_of_domain, hidden) decide on noisy scores, and their error rates."),
   seeds: external_exports.number().int().min(1).max(10).default(1).describe(
     "Trainings per evaluation, each with its own seed (recipe seed, seed + 1, ...): every rule must hold for every seed."
   ),
@@ -37197,6 +37361,11 @@ var ConfigSchema = external_exports.object({
   contamination: ContaminationConfigSchema,
   gpu: GpuConfigSchema,
   limits: LimitsSchema,
+  evaluation: external_exports.object({
+    max_tokens: external_exports.number().int().min(1).max(4096).default(512).describe(
+      "Token budget of one answer on the maintainers' benchmarks (the registry's, out-of-domain and hidden ones) that registry.yaml does not set per benchmark (LocoLLM's standard: 512). An adapter's evaluation.max_tokens reaches only its own benchmark."
+    )
+  }).strict().prefault({}).describe("How the maintainers' benchmarks are asked."),
   router: external_exports.enum(["keywords", "none"]).optional().describe(
     "How the registry's runtime picks an adapter for a query: keywords (LocoLLM's router_keywords rule) or none. Absent: keywords when an adapter has router_keywords."
   ),
@@ -37266,7 +37435,10 @@ var RegistrySchema = external_exports.object({
       sha256: Sha256Schema.describe("sha256 of that file."),
       evaluation: external_exports.object({
         type: EvaluationTypeSchema,
-        config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type.")
+        config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type."),
+        max_tokens: external_exports.number().int().min(1).max(4096).optional().describe(
+          "Token budget of one answer on this benchmark (absent: .github/loragate.yml evaluation.max_tokens). The registry's, never an adapter's."
+        )
       }).strict().default({ type: "exact_match" }).describe(
         "How this benchmark's answers are scored (an item's evaluation_type overrides it). The registry's rule, never an adapter's: adapter.yaml's evaluation scores only the adapter's own benchmark."
       )
@@ -37288,6 +37460,43 @@ function pinnedBase(registry2) {
   if (missing.length > 0)
     throw new Error(`registry.yaml does not pin ${missing.join(", ")}: a maintainer pins the base before anything is trained or evaluated`);
   return registry2.base;
+}
+
+// src/core/evaluation/drop-rule.ts
+var hundredths = (points2) => Math.round(points2 * 100);
+function dropDecision(summary, settings) {
+  const { items, wins, losses, drop } = summary;
+  const overLimit = drop * 1e4 > hundredths(settings.limitPoints) * items;
+  const p = binomialUpper(wins + losses, losses, 0.5);
+  return { fails: overLimit && p < settings.alpha, overLimit, p };
+}
+function failingLosses(items, settings) {
+  const limit = hundredths(settings.limitPoints);
+  return (lo, hi) => {
+    const significant = criticalCounts(lo, hi, (m, c) => binomialUpper(m, c, 0.5) < settings.alpha);
+    for (let m = lo; m <= hi; m++) {
+      const overLimit = Math.floor((m * 1e4 + limit * items) / 2e4) + 1;
+      significant[m - lo] = Math.max(significant[m - lo], overLimit);
+    }
+    return significant;
+  };
+}
+function dropErrorRates(params) {
+  const { items, settings, discordance } = params;
+  const critical = failingLosses(items, settings);
+  const cost = 2 * settings.limitPoints / 100;
+  const costly = Math.min(1, Math.max(discordance, cost));
+  return {
+    falseFailure: rejectionRate({ items, discordance, share: 0.5, critical }),
+    falsePass: 1 - rejectionRate({ items, discordance: costly, share: (costly + cost) / (2 * costly), critical })
+  };
+}
+var MAX_ITEMS = 1e6;
+function itemsForDropRule(params) {
+  const { settings, falsePass, discordance } = params;
+  const meets = (items) => dropErrorRates({ items, settings, discordance }).falsePass <= falsePass;
+  if (settings.limitPoints <= 0 || !meets(MAX_ITEMS)) return Infinity;
+  return smallestSize(meets, 8, MAX_ITEMS);
 }
 
 // src/core/registry/registry-context.ts
@@ -37379,6 +37588,19 @@ async function sha256Of(source, path) {
 }
 async function checkRegistryBenchmarks(source, context) {
   const findings = [];
+  const known = Object.keys(context.registry?.benchmarks ?? {});
+  (context.config.bar.out_of_domain.benchmarks ?? []).forEach((name, i) => {
+    if (context.registry && !known.includes(name))
+      findings.push({
+        file: CONFIG_FILE,
+        line: 0,
+        field: `bar.out_of_domain.benchmarks.${i}`,
+        rule: "unknown-benchmark",
+        severity: "error",
+        message: `bar.out_of_domain.benchmarks names "${printable(name)}", which is not a registry benchmark`,
+        hint: `use registry benchmarks: ${known.join(", ") || "(none)"}`
+      });
+  });
   for (const [domain2, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
     const at = locateYamlPath(context.registryText, ["benchmarks", domain2, "sha256"]);
     const problem = checkRelativePath(pin.path);
@@ -37421,6 +37643,46 @@ async function checkRegistryBenchmarks(source, context) {
     }
   }
   return findings;
+}
+async function countItems(source, path) {
+  let items = 0;
+  let blank = true;
+  for await (const chunk of source.stream(path))
+    for (const byte of chunk) {
+      if (byte === 10) {
+        if (!blank) items++;
+        blank = true;
+      } else if (byte !== 32 && byte !== 9 && byte !== 13) blank = false;
+    }
+  return blank ? items : items + 1;
+}
+async function checkBenchmarkSizes(source, context) {
+  const { bar } = context.config;
+  const limitPoints = Math.min(bar.domain.max_degradation_points, bar.out_of_domain.max_degradation_points);
+  const settings = { limitPoints, alpha: bar.drop_rule.alpha };
+  const { discordance, false_pass: falsePass } = bar.drop_rule;
+  const needed = itemsForDropRule({ settings, falsePass, discordance });
+  const percent3 = (x) => `${(x * 100).toFixed(0)}%`;
+  const small = [];
+  for (const [domain2, pin] of Object.entries(context.registry?.benchmarks ?? {})) {
+    if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
+    const items = await countItems(source, pin.path);
+    if (items >= needed) continue;
+    const { falsePass: now } = dropErrorRates({ items, settings, discordance });
+    small.push(`${domain2} (${items} items: ${percent3(now)})`);
+  }
+  if (small.length === 0) return [];
+  return [
+    {
+      file: REGISTRY_FILE,
+      ...locateYamlPath(context.registryText, ["benchmarks"]),
+      field: "benchmarks",
+      rule: "benchmark-too-small-for-limits",
+      severity: "warning",
+      message: `an adapter that costs ${2 * limitPoints} points passes the -${limitPoints}-point drop rule of ${small.join(", ")} of the time (if ${percent3(discordance)} of item scores change), over the bar's ${percent3(falsePass)}`,
+      hint: Number.isFinite(needed) ? `grow each to ${needed} items, or accept that error rate` : "no benchmark size meets that target at this limit: raise the limit or bar.drop_rule.false_pass"
+    }
+  ];
 }
 
 // src/core/registry/workflow-pins.ts
@@ -37480,6 +37742,8 @@ async function checkRegistry(params) {
   const registryFindings = [
     ...context.findings,
     ...await checkRegistryBenchmarks(params.source, context),
+    // a maintainer's concern: said when the whole registry is checked, not on every adapter's PR
+    ...params.adapter === void 0 ? await checkBenchmarkSizes(params.source, context) : [],
     ...params.workflows ? await checkWorkflowPins(params.source) : []
   ];
   const allNames = await listAdapterNames(params.source);
@@ -37556,6 +37820,8 @@ function incompleteness(results, expected) {
     const result = found[0];
     if (result.sha256 !== benchmark.sha256)
       problems.push(`${benchmark.name} was evaluated on another file (sha256 ${result.sha256.slice(0, 12)})`);
+    if (benchmark.maxTokens !== void 0 && result.max_tokens !== benchmark.maxTokens)
+      problems.push(budgetProblem(benchmark.name, result.max_tokens, benchmark.maxTokens));
     const ids2 = new Set(benchmark.items.map((item) => item.id));
     const seen = /* @__PURE__ */ new Set();
     let unknown2 = 0;
@@ -37572,16 +37838,25 @@ function incompleteness(results, expected) {
       );
   }
   problems.push(...seedProblems(results, expected.seeds ?? 1));
+  const used = results.seeds?.map((s) => s.seed);
+  if (expected.seedList && used && used.join() !== expected.seedList.join())
+    problems.push(
+      `trained with seeds ${used.join(", ")}, the registry's are ${expected.seedList.join(", ")}`
+    );
   const hidden = results.benchmarks.filter((b) => b.kind === "hidden");
   if (hidden.length < expected.hidden)
     problems.push(`${hidden.length} of ${expected.hidden} hidden benchmarks were evaluated`);
+  if (expected.hiddenSha256) problems.push(...hiddenPinProblems(hidden, expected.hiddenSha256));
   for (const benchmark of hidden) {
+    if (expected.hiddenMaxTokens !== void 0 && benchmark.max_tokens !== expected.hiddenMaxTokens)
+      problems.push(budgetProblem(benchmark.name, benchmark.max_tokens, expected.hiddenMaxTokens));
     const ids2 = benchmark.outcomes.map((o) => o.id);
     if (ids2.length === 0 || new Set(ids2).size !== ids2.length)
       problems.push(`${benchmark.name}: ${ids2.length === 0 ? "no items" : "repeated items"}`);
   }
   return problems;
 }
+var budgetProblem = (name, used, wanted) => `${name} was asked with ${used === void 0 ? "an unrecorded token budget" : `a budget of ${used} tokens`}, the registry's is ${wanted}`;
 function seedProblems(results, wanted) {
   const seeds = results.seeds?.length ?? 1;
   if (seeds !== wanted)
@@ -37614,6 +37889,7 @@ function evaluateBar(input3) {
       views
     )
   );
+  reasons.push(...budgetFindings(results));
   if (views.length > 1) {
     const passing = judged.filter((j) => j.reasons.every((r) => r.ok)).length;
     reasons.push({
@@ -37648,8 +37924,36 @@ function evaluateBar(input3) {
     detectable: {
       own: detectable(results.benchmarks.find((b) => b.kind === "own")),
       domain: detectable(results.benchmarks.find((b) => b.kind === "domain"))
-    }
+    },
+    dropRules: dropRuleReach(results, config2)
   };
+}
+function dropRuleReach(results, config2) {
+  const { bar } = config2;
+  const needed = /* @__PURE__ */ new Map();
+  const reach = [];
+  for (const b of results.benchmarks) {
+    if (b.kind === "own") continue;
+    const limitPoints = (b.kind === "ood" ? bar.out_of_domain : b.kind === "hidden" ? bar.hidden : bar.domain).max_degradation_points;
+    const settings = { limitPoints, alpha: bar.drop_rule.alpha };
+    const discordance = bar.drop_rule.discordance;
+    if (!needed.has(limitPoints))
+      needed.set(
+        limitPoints,
+        itemsForDropRule({ settings, falsePass: bar.drop_rule.false_pass, discordance })
+      );
+    reach.push({
+      name: b.name,
+      kind: b.kind,
+      items: b.outcomes.length,
+      limitPoints,
+      rates: dropErrorRates({ items: b.outcomes.length, settings, discordance }),
+      itemsNeeded: needed.get(limitPoints),
+      falsePassTarget: bar.drop_rule.false_pass,
+      discordance
+    });
+  }
+  return reach;
 }
 var domainScore = (verdict) => (verdict.domain ?? verdict.own)?.adapter ?? 0;
 function completenessReason(problems) {
@@ -37658,6 +37962,25 @@ function completenessReason(problems) {
     ok: problems.length === 0,
     text: problems.length === 0 ? "complete: every benchmark and item evaluated once \u2713" : `incomplete results: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? `; ${problems.length - 3} more` : ""} \u2717`
   };
+}
+function budgetFindings(results) {
+  const cut = results.benchmarks.filter((b) => 2 * (b.generation?.base.max_tokens ?? 0) > b.outcomes.length);
+  if (cut.length === 0) return [];
+  const each = cut.map(
+    (b) => `${b.name} ${b.generation.base.max_tokens}/${b.outcomes.length} at ${b.max_tokens ?? results.inference.max_tokens}`
+  );
+  const fixes = [
+    ...cut.some((b) => b.kind === "own") ? ["the own benchmark's in adapter.yaml"] : [],
+    ...cut.some((b) => b.kind === "domain" || b.kind === "ood") ? ["the registry's in registry.yaml"] : [],
+    ...cut.some((b) => b.kind === "hidden") ? ["the hidden ones' in .github/loragate.yml"] : []
+  ];
+  return [
+    {
+      rule: "measured",
+      ok: true,
+      text: `measured: most base answers ran into the token budget (${each.join(", ")} tokens), so those scores say little about the base; raise evaluation.max_tokens: ${fixes.join("; ")} \u26A0`
+    }
+  ];
 }
 function seedViews(results) {
   if (!results.seeds) return [{ seed: -1, results }];
@@ -37680,6 +38003,14 @@ function combineReasons(perTraining, views) {
     return views.length > 1 ? { ...failed2[k], text: `${failed2[k].text} (seed ${views[failing].seed})` } : failed2[k];
   });
 }
+function dropRule(summary, limitPoints, alpha) {
+  const settings = { limitPoints, alpha };
+  const decision = dropDecision(summary, settings);
+  const net = `${summary.losses} lost, ${summary.wins} won of ${summary.items}`;
+  const sign = `one-sided sign p ${formatP(decision.p)}`;
+  const text = !decision.overLimit ? `limit -${limitPoints} pts (${net}): within it` : decision.fails ? `limit -${limitPoints} pts (${net}): past it, and real (${sign} < ${alpha})` : `limit -${limitPoints} pts (${net}): past it, but within noise (${sign} >= ${alpha})`;
+  return { ok: !decision.fails, text };
+}
 function judgeOneTraining(results, input3) {
   const { bar } = input3.config;
   const summaries = results.benchmarks.map((benchmark) => ({
@@ -37700,7 +38031,7 @@ function judgeOneTraining(results, input3) {
     reasons.push({ rule: "own", ok, text: `own benchmark: ${test(own2.summary)} ${mark(ok)}` });
   }
   if (!domain2) {
-    const ok = !bar.domain.require_registry_gain;
+    const ok = bar.domain.require_registry_gain !== true;
     reasons.push({
       rule: "domain",
       ok,
@@ -37708,24 +38039,25 @@ function judgeOneTraining(results, input3) {
     });
   } else {
     const limit = bar.domain.max_degradation_points;
-    const held = -domain2.summary.delta * 100 <= limit;
-    const gainOk = !bar.domain.require_registry_gain || gained(domain2.summary);
-    const ok = held && gainOk;
+    const held = dropRule(domain2.summary, limit, bar.drop_rule.alpha);
+    const mustGain = bar.domain.require_registry_gain ?? true;
+    const gainOk = !mustGain || gained(domain2.summary);
+    const ok = held.ok && gainOk;
     reasons.push({
       rule: "domain",
       ok,
-      text: bar.domain.require_registry_gain ? `domain ${domain2.benchmark.name} (registry): ${test(domain2.summary)}; must gain, limit -${limit} pts ${mark(ok)}` : `domain ${domain2.benchmark.name} (registry): ${change(domain2.summary)}; limit -${limit} pts ${mark(ok)}`
+      text: mustGain ? `domain ${domain2.benchmark.name} (registry): ${test(domain2.summary)}; must gain; ${held.text} ${mark(ok)}` : `domain ${domain2.benchmark.name} (registry): ${change(domain2.summary)}; ${held.text} ${mark(ok)}`
     });
   }
   for (const { benchmark, summary } of summaries) {
     if (benchmark.kind !== "ood" && benchmark.kind !== "hidden") continue;
     const limit = benchmark.kind === "ood" ? bar.out_of_domain.max_degradation_points : bar.hidden.max_degradation_points;
-    const ok = -summary.delta * 100 <= limit;
+    const held = dropRule(summary, limit, bar.drop_rule.alpha);
     const label = benchmark.kind === "ood" ? `OOD ${benchmark.name}` : benchmark.name;
     reasons.push({
       rule: benchmark.kind === "ood" ? "out_of_domain" : "hidden",
-      ok,
-      text: `${label}: ${points(summary.delta)} (limit -${limit} pts) ${mark(ok)}`
+      ok: held.ok,
+      text: `${label}: ${points(summary.delta)}; ${held.text} ${mark(held.ok)}`
     });
   }
   if (input3.contaminatedExamples !== void 0) {
@@ -37751,6 +38083,54 @@ function judgeOneTraining(results, input3) {
   return { reasons, summaries, own: own2?.summary, domain: domain2?.summary };
 }
 
+// src/core/evaluation/seeds.ts
+import { createHash as createHash3 } from "node:crypto";
+function trainingSeeds(recipeSeed, count, headSha) {
+  const seeds = [recipeSeed];
+  for (let k = 1; seeds.length < count; k++) {
+    const seed = createHash3("sha256").update(`loragate training seed ${headSha} ${k}`).digest().readUInt32BE(0);
+    if (!seeds.includes(seed)) seeds.push(seed);
+  }
+  return seeds;
+}
+function combineSeedResults(runs) {
+  const [first, ...others] = runs;
+  if (!first) throw new Error("no training to combine");
+  if (others.length === 0) return first.results;
+  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
+  const tallies = runs.flatMap(({ results }) => results.base_answers ? [results.base_answers] : []);
+  return {
+    ...first.results,
+    // the base's work over every training: seeds after the first reuse the first one's answers
+    ...tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {},
+    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
+    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
+      ...benchmark,
+      outcomes: benchmark.outcomes.map((outcome, j) => ({
+        ...outcome,
+        adapter_by_seed: runs.map(({ seed, results }) => {
+          const other = outcomesOf(results, k)[j];
+          if (other?.id !== outcome.id)
+            throw new Error(
+              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
+            );
+          return other.adapter;
+        })
+      }))
+    }))
+  };
+}
+function sumBaseAnswerTallies(tallies) {
+  const sum = (pick2) => tallies.reduce((n, t) => n + pick2(t), 0);
+  return {
+    passes: sum((t) => t.passes),
+    items_generated: sum((t) => t.items_generated),
+    items_reused: sum((t) => t.items_reused),
+    seconds_spent: sum((t) => t.seconds_spent),
+    seconds_saved: sum((t) => t.seconds_saved)
+  };
+}
+
 // src/core/contamination/benchmarks-for.ts
 async function benchmarksFor(params) {
   const { source, context, manifest } = params;
@@ -37763,7 +38143,8 @@ async function benchmarksFor(params) {
       sha256: await sha256Of(source, ownFile),
       items: params.ownItems ?? await readBenchmarkItems(source, ownFile, limit),
       evaluationType: manifest.evaluation.type,
-      evaluationConfig: manifest.evaluation.config
+      evaluationConfig: manifest.evaluation.config,
+      maxTokens: manifest.evaluation.max_tokens
     }
   ];
   const pinned = async (domain2, kind) => {
@@ -37775,12 +38156,18 @@ async function benchmarksFor(params) {
       sha256: pin.sha256,
       items: await readBenchmarkItems(source, pin.path, limit),
       evaluationType: pin.evaluation.type,
-      evaluationConfig: pin.evaluation.config
+      evaluationConfig: pin.evaluation.config,
+      maxTokens: pin.evaluation.max_tokens ?? context.config.evaluation.max_tokens
     });
   };
   await pinned(manifest.domain, "domain");
-  for (const domain2 of manifest.ood_benchmarks) await pinned(domain2, "ood");
+  for (const domain2 of outOfDomain(context, manifest)) await pinned(domain2, "ood");
   return benchmarks;
+}
+function outOfDomain(context, manifest) {
+  const registry2 = Object.keys(context.registry?.benchmarks ?? {});
+  const chosen = context.config.bar.out_of_domain.benchmarks ?? registry2;
+  return [.../* @__PURE__ */ new Set([...chosen, ...manifest.ood_benchmarks])].filter((d) => d !== manifest.domain);
 }
 async function expectedResultsFor(params) {
   const file2 = `adapters/${params.adapter}/adapter.yaml`;
@@ -37797,8 +38184,10 @@ async function expectedResultsFor(params) {
   return {
     benchmarks,
     hidden: params.hiddenBenchmarks,
+    hiddenMaxTokens: context.config.evaluation.max_tokens,
     harness: HARNESS_VERSION,
-    seeds: context.config.bar.seeds
+    seeds: context.config.bar.seeds,
+    ...params.headSha ? { seedList: trainingSeeds(loaded.value.training.seed, context.config.bar.seeds, params.headSha) } : {}
   };
 }
 
@@ -37810,12 +38199,14 @@ function inert(text, max = 200) {
   return clipped.replace(/[\r\n]+/g, " ").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;").replace(/[|`*_[\]!\\]/g, (c) => `\\${c}`).replace(/@(?=[A-Za-z0-9-])/g, "@\u200B");
 }
 var score = (x) => x.toFixed(2);
+var INTERVAL_NOTE = "p: two-sided McNemar exact test on 0/1 scores, sign test on graded ones; the interval is exact on the items that changed, of (won \u2212 lost) / items (\u0394 itself for 0/1 scores), and excludes 0 exactly when p < 0.05.";
 var ROLE = {
   own: "contributor's: must gain",
   domain: "registry's domain",
   ood: "registry's, other domain",
   hidden: "maintainers' hidden"
 };
+var percent2 = (x) => `${(x * 100).toFixed(x < 1e-3 ? 2 : 1)}%`;
 function powerNote(verdict, results) {
   const { own: own2, domain: domain2 } = verdict.detectable;
   const items = (kind) => results.benchmarks.find((b) => b.kind === kind)?.outcomes.length ?? 0;
@@ -37823,7 +38214,24 @@ function powerNote(verdict, results) {
     ...own2 === void 0 ? [] : [`the own benchmark (${items("own")} items) ${points(own2)}`],
     ...domain2 === void 0 ? [] : [`the registry's domain benchmark (${items("domain")} items) ${points(domain2)}`]
   ];
-  return parts.length ? [`Smallest gain detectable at the bar's p with 80% power: ${parts.join("; ")}.`] : [];
+  const out = parts.length ? [
+    `Smallest gain detectable at the bar's p with 80% power (exact, for the test each uses): ${parts.join("; ")}.`
+  ] : [];
+  const groups = /* @__PURE__ */ new Map();
+  for (const reach of verdict.dropRules) {
+    const key = `${reach.items}:${reach.limitPoints}`;
+    groups.set(key, [...groups.get(key) ?? [], reach]);
+  }
+  for (const group of groups.values()) {
+    const reach = group[0];
+    const names = group.map((r) => r.kind === "hidden" ? r.name : inert(r.name, 60)).join(", ");
+    const cost = 2 * reach.limitPoints;
+    const enough = reach.items >= reach.itemsNeeded ? "enough to hold the bar's targets" : Number.isFinite(reach.itemsNeeded) ? `too few: ${reach.itemsNeeded} would hold the chance of passing that cost to ${percent2(reach.falsePassTarget)}` : "no benchmark size holds that cost's chance of passing to the target";
+    out.push(
+      `Drop rule on ${names} (${reach.items} items${group.length > 1 ? " each" : ""}, limit -${reach.limitPoints} pts), if ${percent2(reach.discordance)} of item scores change: an adapter that changes nothing fails ${percent2(reach.rates.falseFailure)} of the time; one that costs ${cost} pts passes ${percent2(reach.rates.falsePass)}; ${enough}.`
+    );
+  }
+  return out;
 }
 function seedTable(verdict) {
   if (!verdict.seeds) return [];
@@ -37872,14 +38280,18 @@ function renderScorecard({
   out.push("");
   for (const r of verdict.reasons) out.push(`- ${r.rule === "override" ? inert(r.text, 400) : r.text}`);
   out.push("");
-  out.push("| benchmark | role | items | base | adapter | \u0394 | p | 95% CI of \u0394 |");
-  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  out.push("| benchmark | role | items | base | adapter | \u0394 | p | test | 95% CI, exact |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
   for (const { benchmark, summary: s } of verdict.summaries) {
     out.push(
-      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${points(s.ci95[0])} \u2026 ${points(s.ci95[1])} |`
+      `| ${inert(benchmark.name, 60)} | ${ROLE[benchmark.kind]} | ${s.items} | ${score(s.base)} | ${score(s.adapter)} | ${points(s.delta)} | ${formatP(s.p)} | ${s.test} | ${points(s.ci95[0])} \u2026 ${points(s.ci95[1])} |`
     );
   }
-  out.push("", ...powerNote(verdict, results), ...seedTable(verdict));
+  out.push(
+    "",
+    ...[INTERVAL_NOTE, ...powerNote(verdict, results)].map((line) => `- ${line}`),
+    ...seedTable(verdict)
+  );
   if (routing?.length) out.push("", ...routing);
   const inDomain = results.benchmarks.filter((b) => b.kind === "own" || b.kind === "domain").flatMap((b) => b.outcomes);
   const byDifficulty = DIFFICULTY_LEVELS.map((level) => ({
@@ -37922,9 +38334,9 @@ function renderScorecard({
     "",
     `- base: \`${inert(results.base.id, 100)}\`, GGUF sha256 \`${results.base.gguf_sha256}\``,
     `- adapter GGUF sha256: \`${results.adapter_sha256}\``,
-    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
+    `- harness ${inert(results.harness, 50)} on ${inert(results.hardware, 100)}; greedy, seed ${results.inference.seed}, max ${results.inference.max_tokens} tokens on the own benchmark${results.inference.re2 ? ", RE2" : ""}${(results.inference.parallel ?? 1) > 1 ? `, ${results.inference.parallel} parallel sequences` : ""}${thinkingNote(results)}`,
     ...results.benchmarks.filter((b) => b.kind !== "hidden").map(
-      (b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`
+      (b) => `- ${inert(b.name, 60)}: sha256 \`${b.sha256}\`, ${b.evaluation_type}${b.max_tokens ? `, max ${b.max_tokens} tokens` : ""}${b.base_answers?.from === "cache" ? `; base answers from the cache, generated by ${inert(b.base_answers.run, 200)}` : ""}`
     ),
     "",
     "</details>",
@@ -37953,7 +38365,6 @@ function answerNotes(results) {
 }
 function answerProblems(results, show, nameWidth) {
   const notes = [];
-  const budget = results.inference.max_tokens;
   for (const b of results.benchmarks) {
     if (b.kind === "hidden") continue;
     const g = b.generation;
@@ -37961,7 +38372,7 @@ function answerProblems(results, show, nameWidth) {
     const name = show(b.name, nameWidth);
     if (g && (g.base.max_tokens || g.adapter.max_tokens))
       notes.push(
-        `${name}: answers cut at ${budget} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
+        `${name}: answers cut at ${b.max_tokens ?? results.inference.max_tokens} tokens: base ${g.base.max_tokens}/${n}, adapter ${g.adapter.max_tokens}/${n}`
       );
     if (g && (g.base.empty || g.adapter.empty))
       notes.push(`${name}: empty answers: base ${g.base.empty}/${n}, adapter ${g.adapter.empty}/${n}`);
@@ -38007,6 +38418,7 @@ var BenchmarkResultSchema = external_exports.object({
   kind: external_exports.enum(["own", "domain", "ood", "hidden"]).describe("Role of the benchmark in the bar."),
   sha256: Sha256Schema.describe("sha256 of the benchmark file that was evaluated."),
   evaluation_type: EvaluationTypeSchema.describe("How answers were scored."),
+  max_tokens: external_exports.number().int().positive().optional().describe("Token budget of one answer on this benchmark (the adapter's on its own, the registry's on the others)."),
   outcomes: external_exports.array(OutcomeSchema).max(1e6).describe("Per-item paired outcomes; hidden: ids and scores only."),
   generation: external_exports.object({ base: GenerationTallySchema, adapter: GenerationTallySchema }).strict().optional().describe("Answers that ran into the token budget or were empty, per model."),
   problems: external_exports.array(external_exports.string().max(300)).max(20).optional().describe("Items that could not be scored as written (e.g. a refused regex), by id."),
@@ -38031,7 +38443,7 @@ var ResultsSchema = external_exports.object({
     top_p: external_exports.literal(1).describe("No nucleus sampling."),
     repeat_penalty: external_exports.literal(1).describe("No repetition penalty."),
     seed: external_exports.number().int().describe("Seed of the context."),
-    max_tokens: external_exports.number().int().positive().describe("Token budget per answer."),
+    max_tokens: external_exports.number().int().positive().describe("Token budget per answer on the own benchmark (each benchmark's is in its max_tokens)."),
     re2: external_exports.boolean().describe("Whether the question was repeated (RE2 re-reading)."),
     parallel: external_exports.number().int().min(1).optional().describe("Sequences decoded together (absent: 1). Above 1, llama.cpp's batched kernels may change answers."),
     thinking: external_exports.object({
@@ -38069,49 +38481,7 @@ var ResultsSchema = external_exports.object({
 }).strict().describe("results.json of one evaluation run.");
 
 // src/core/evaluation/shards.ts
-import { createHash as createHash3 } from "node:crypto";
-
-// src/core/evaluation/seeds.ts
-var trainingSeeds = (recipeSeed, count) => Array.from({ length: count }, (_, i) => recipeSeed + i);
-function combineSeedResults(runs) {
-  const [first, ...others] = runs;
-  if (!first) throw new Error("no training to combine");
-  if (others.length === 0) return first.results;
-  const outcomesOf = (results, k) => results.benchmarks[k]?.outcomes ?? [];
-  const tallies = runs.flatMap(({ results }) => results.base_answers ? [results.base_answers] : []);
-  return {
-    ...first.results,
-    // the base's work over every training: seeds after the first reuse the first one's answers
-    ...tallies.length === runs.length ? { base_answers: sumBaseAnswerTallies(tallies) } : {},
-    seeds: runs.map(({ seed, results }) => ({ seed, adapter_sha256: results.adapter_sha256 })),
-    benchmarks: first.results.benchmarks.map((benchmark, k) => ({
-      ...benchmark,
-      outcomes: benchmark.outcomes.map((outcome, j) => ({
-        ...outcome,
-        adapter_by_seed: runs.map(({ seed, results }) => {
-          const other = outcomesOf(results, k)[j];
-          if (other?.id !== outcome.id)
-            throw new Error(
-              `the evaluation of seed ${seed} did not run ${benchmark.name}'s items in the same order`
-            );
-          return other.adapter;
-        })
-      }))
-    }))
-  };
-}
-function sumBaseAnswerTallies(tallies) {
-  const sum = (pick2) => tallies.reduce((n, t) => n + pick2(t), 0);
-  return {
-    passes: sum((t) => t.passes),
-    items_generated: sum((t) => t.items_generated),
-    items_reused: sum((t) => t.items_reused),
-    seconds_spent: sum((t) => t.seconds_spent),
-    seconds_saved: sum((t) => t.seconds_saved)
-  };
-}
-
-// src/core/evaluation/shards.ts
+import { createHash as createHash4 } from "node:crypto";
 function shardCount(params) {
   const answers = params.items * (1 + params.seeds);
   return Math.max(1, Math.min(params.maxRunners, Math.ceil(answers / params.answersPerRunner)));
@@ -38212,7 +38582,7 @@ function baseAnswersOf(parts) {
   const uses = parts.map((p) => p.base_answers);
   if (!uses.every((u) => u !== void 0)) return {};
   const all = uses;
-  const key = createHash3("sha256");
+  const key = createHash4("sha256");
   for (const use of all) key.update(`${use.key_sha256}
 `);
   return {
@@ -38226,12 +38596,12 @@ function baseAnswersOf(parts) {
 }
 
 // src/eval/base-answers.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getModuleVersion, readGgufFileInfo as readGgufFileInfo2 } from "node-llama-cpp";
 var PROMPT_RULE = "benchmarkMessages/1";
-var sha256 = (text) => createHash4("sha256").update(text).digest("hex");
+var sha256 = (text) => createHash5("sha256").update(text).digest("hex");
 var StoredAnswerSchema = external_exports.object({ text: external_exports.string(), hit_max_tokens: external_exports.boolean() }).strict();
 var EntrySchema = external_exports.object({
   key: external_exports.record(external_exports.string(), external_exports.unknown()),
@@ -38292,7 +38662,7 @@ var BaseAnswerStore = class {
   /** The key of a benchmark's items as this harness would ask them now. */
   keyFor(params) {
     const { harness, settings } = params;
-    const rendered = createHash4("sha256");
+    const rendered = createHash5("sha256");
     for (const prompt of params.prompts) {
       const { tokens, stops } = harness.renderChat(prompt, { enableThinking: settings.thinking?.enabled });
       rendered.update(`${JSON.stringify({ tokens, stops })}
@@ -38444,6 +38814,21 @@ async function evaluateToResults(params) {
   };
 }
 async function evaluateBenchmarks(params) {
+  const budgetOf = (b) => b.maxTokens ?? params.settings.maxTokens;
+  const budgets = [...new Set(params.benchmarks.map(budgetOf))];
+  if (budgets.length > 1) {
+    const results = /* @__PURE__ */ new Map();
+    for (const budget of budgets) {
+      const group = params.benchmarks.filter((b) => budgetOf(b) === budget);
+      const done = await evaluateBenchmarks({
+        ...params,
+        benchmarks: group,
+        settings: { ...params.settings, maxTokens: budget }
+      });
+      group.forEach((b, i) => results.set(b, done[i]));
+    }
+    return params.benchmarks.map((b) => results.get(b));
+  }
   const { harness, settings } = params;
   const scoresCode = params.benchmarks.some(
     (b) => b.evaluationType === "code" || b.items.some((item) => item.evaluation_type === "code")
@@ -38501,6 +38886,7 @@ async function evaluateBenchmarks(params) {
       kind: benchmark.kind,
       sha256: benchmark.sha256,
       evaluation_type: benchmark.evaluationType,
+      max_tokens: budgetOf(benchmark),
       outcomes,
       generation: { base: tally(base), adapter: tally(adapted) },
       ...problems.length ? { problems: problems.slice(0, MAX_PROBLEMS) } : {},
@@ -38611,7 +38997,8 @@ ${errors.map(findingLine).join("\n")}`
       kind: "hidden",
       sha256: hidden.sha256,
       items: hidden.items,
-      evaluationType: "exact_match"
+      evaluationType: "exact_match",
+      maxTokens: context.config.evaluation.max_tokens
     }))
   ];
   return evaluateToResults({
@@ -38628,6 +39015,7 @@ ${errors.map(findingLine).join("\n")}`
     harness,
     adapterPath: params.adapterPath,
     benchmarks: params.shard ? shardOf(benchmarks, params.shard) : benchmarks,
+    // the adapter's budget reaches its own benchmark only: every other carries the registry's
     settings: {
       ...params.settings,
       maxTokens: manifest.evaluation.max_tokens,
@@ -42440,6 +42828,7 @@ var EvaluationRecordSchema = external_exports.object({
       adapter: Score,
       delta: Difference,
       p: external_exports.number().min(0).max(1),
+      test: external_exports.enum(["McNemar exact", "sign test"]).optional().describe("The paired test p comes from (absent in older records: read from evaluation_type)."),
       ci95: external_exports.tuple([Difference, Difference]).refine(([low, high]) => low <= high, "the interval's low end is above its high end"),
       by_difficulty: external_exports.partialRecord(external_exports.enum(DIFFICULTY_LEVELS), DifficultySchema).optional()
     }).strict()
@@ -43151,7 +43540,8 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
   const expected = await expectedResultsFor({
     source: files.source,
     adapter: inputs.adapter,
-    hiddenBenchmarks: setup.hidden?.length ?? 0
+    hiddenBenchmarks: setup.hidden?.length ?? 0,
+    headSha: inputs.headSha
   });
   if (typeof expected === "string") throw new ActionFailure(expected);
   if (step.step === "merge") {
@@ -43180,7 +43570,7 @@ ${errors.slice(0, 20).map(findingLine).join("\n")}`
       `the runner's training base ${trainingBase} is not the one registry.yaml pins (refresh the runner's model cache):
 ${baseProblems.slice(0, 20).map((p) => `  ${p}`).join("\n")}`
     );
-  const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds);
+  const seeds = trainingSeeds(manifest.training.seed, config2.bar.seeds, inputs.headSha);
   const trainings = step.step === "shard" ? readTrainings(step.trainedDir) : await trainSeeds(inputs, setup, { files, manifest, context, basePath, trainingBase, seeds });
   if (step.step === "train") {
     const items = expected.benchmarks.reduce((n, b) => n + b.items.length, 0);
@@ -43397,6 +43787,18 @@ function checkInputs(inputs) {
 // src/action/main.ts
 var input2 = (name) => (process.env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 async function hiddenBenchmarks(dir) {
+  const pinned = parseHiddenPins(process.env[HIDDEN_PINS_VARIABLE]);
+  if ("problem" in pinned) throw new ActionFailure(pinned.problem);
+  const hidden = await readHiddenBenchmarks(dir);
+  const problems = pinned.pins ? hiddenPinProblems(
+    hidden.map((b) => ({ name: b.label, sha256: b.sha256 })),
+    pinned.pins
+  ) : [];
+  if (problems.length > 0)
+    throw new ActionFailure(`hidden benchmarks on this runner: ${problems.join("; ")}`);
+  return hidden;
+}
+async function readHiddenBenchmarks(dir) {
   if (!dir) return [];
   if (!existsSync4(dir) || !statSync2(dir).isDirectory())
     throw new ActionFailure(`LORAGATE_HIDDEN_DIR ${dir} is not a folder on this runner`);
