@@ -19,6 +19,7 @@ const ALONE = [
   "app-process",
   "app-real-conditions",
   "cli", // an interrupted check; the demo that retrains
+  "fixture-adapters", // retrains the committed adapters with torch, compared byte for byte
   "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
   "hostile-artifacts",
   "hostile-datasets",
