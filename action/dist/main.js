@@ -35776,7 +35776,7 @@ function checkCounts(stats, config2, dir, manifest, add) {
         rule: "underpowered-benchmark",
         severity: "warning",
         message: `${stats.benchmark.unique} items cannot reliably detect a gain of ${gain} points (p < ${alpha}, 80% power): that takes ${needed < MAX_ITEMS_TO_DETECT ? `about ${needed}` : "more items than any benchmark holds"}`,
-        hint: needed < MAX_ITEMS_TO_DETECT ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then` : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`
+        hint: needed < MAX_ITEMS_TO_DETECT ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then` : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 22 and 0.05)`
       });
   }
 }
@@ -37295,8 +37295,8 @@ var BarSchema = external_exports.object({
     require_registry_gain: external_exports.boolean().optional().describe(
       "The gain must also show (above the base, at max_p_value) on the registry's benchmark of the domain, not only on the adapter's own benchmark. Unset: yes where the registry has a benchmark of the domain (an adapter answering one constant string then cannot pass on its own benchmark alone), no where it has none; true also fails an adapter whose domain has none."
     ),
-    planned_gain_points: external_exports.number().gt(0).max(100).default(20).describe(
-      "The in-domain gain, in points, a benchmark must be large enough to detect at max_p_value with 80% power; `check` warns about a smaller benchmark (50 items detect about 20 points)."
+    planned_gain_points: external_exports.number().gt(0).max(100).default(22).describe(
+      "The in-domain gain, in points, a benchmark must be large enough to detect at max_p_value with 80% power; `check` warns about a smaller benchmark. 22 by default: the bar's minimum of 50 items detects 21.8 points by McNemar's exact test."
     )
   }).strict().prefault({}).describe("Rules on the adapter's domain: its own benchmark and the registry's benchmark of that domain."),
   out_of_domain: external_exports.object({

@@ -101,7 +101,7 @@ export function checkCounts(
         hint:
           needed < MAX_ITEMS_TO_DETECT
             ? `add ${needed - stats.benchmark.unique} held-out items, or expect a real gain of ${gain} points to miss the bar now and then`
-            : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 20 and 0.05)`,
+            : `set bar.domain.planned_gain_points and max_p_value to values a benchmark can reach (the defaults are 22 and 0.05)`,
       });
   }
 }
