@@ -5,6 +5,7 @@
  *
  *   npm run trainer:setup && npm run fixtures:train
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,6 +41,16 @@ try {
     writeFileSync(committedAdapterPath(root, variant, "training.json"), `${JSON.stringify(training)}\n`);
     console.log(`wrote ${committedAdapterPath(root, variant, "gguf")}`);
   }
+  // which train.py made them (its last commit): the demo names it when it evaluates them untrained
+  const trainPy = join(import.meta.dirname, "..", "runners", "trainer", "train.py");
+  const commit = execFileSync("git", ["log", "-1", "--format=%H", "--", trainPy], {
+    encoding: "utf8",
+  }).trim();
+  writeFileSync(
+    join(dirname(committedAdapterPath(root, "trained", "gguf")), "provenance.json"),
+    `${JSON.stringify({ train_py_commit: commit })}
+`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
