@@ -423,12 +423,12 @@ def check_model(model, sample: dict, folder: Path) -> None:
     for prompt in sample["prompts"]:
         with torch.no_grad():
             logits = model(input_ids=torch.tensor([prompt["ids"]], device=model.device)).logits[0, -1]
-        theirs = torch.softmax(logits.double(), -1)
+        training = torch.softmax(logits.double(), -1)
         tokens, gguf = [t for t, _ in prompt["top"]], torch.tensor([p for _, p in prompt["top"]], dtype=torch.float64)
-        mine = theirs[tokens]
-        rest_gguf, rest_mine = max(1 - gguf.sum().item(), 1e-12), max(1 - mine.sum().item(), 1e-12)
-        kl = (gguf * (gguf.clamp_min(1e-12) / mine.clamp_min(1e-12)).log()).sum().item()
-        divergences.append((kl + rest_gguf * math.log(rest_gguf / rest_mine), prompt["label"]))
+        ours = training[tokens]  # the training base's probabilities of the GGUF's top tokens
+        rest_gguf, rest_ours = max(1 - gguf.sum().item(), 1e-12), max(1 - ours.sum().item(), 1e-12)
+        kl = (gguf * (gguf.clamp_min(1e-12) / ours.clamp_min(1e-12)).log()).sum().item()
+        divergences.append((kl + rest_gguf * math.log(rest_gguf / rest_ours), prompt["label"]))
     mean = sum(kl for kl, _ in divergences) / max(1, len(divergences))
     if mean > MAX_MODEL_KL:
         kl, label = max(divergences)
