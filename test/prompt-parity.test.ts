@@ -17,7 +17,7 @@ import { benchmarkMessages } from "../src/core/evaluation/prompt.ts";
 import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
 import { type ChatStyle, tinyBase, type TinyArchitecture } from "../src/gguf/tiny-base.ts";
-import { writeFamilyBase } from "./support/families.ts";
+import { THREE_TURNS, writeFamilyBase } from "./support/families.ts";
 import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
@@ -84,27 +84,13 @@ const FORMS: { form: string; train: object; item: object }[] = [
   },
   {
     form: "three turns: every answer trained on",
-    train: {
-      messages: [
-        { role: "user", content: "Which fruit is red?" },
-        { role: "assistant", content: "apple" },
-        { role: "user", content: "And yellow?" },
-        { role: "assistant", content: "banana" },
-        { role: "user", content: "And green?" },
-        { role: "assistant", content: "lime" },
-      ],
-    },
+    train: { messages: THREE_TURNS },
     item: {
       id: "t",
-      messages: [
-        { role: "user", content: "Which fruit is red?" },
-        { role: "assistant", content: "apple" },
-        { role: "user", content: "And yellow?" },
-        { role: "assistant", content: "banana" },
-      ],
-      instruction: "And green?",
+      messages: THREE_TURNS.slice(0, 4),
+      instruction: THREE_TURNS[4]!.content,
       input: "",
-      expected_output: "lime",
+      expected_output: THREE_TURNS[5]!.content,
     },
   },
   {
@@ -128,7 +114,7 @@ const FORMS: { form: string; train: object; item: object }[] = [
     },
   },
 ];
-const THREE_TURNS = FORMS.findIndex((f) => f.form.startsWith("three turns"));
+const THREE_TURN_FORM = FORMS.findIndex((f) => f.form.startsWith("three turns"));
 
 interface Base {
   label: string;
@@ -224,8 +210,8 @@ describeWithTrainer(
 
     it("every base: each assistant turn of a 3-turn conversation is trained on, up to its end-of-turn token", () => {
       for (const base of bases) {
-        const answers = ["apple", "banana", "lime"];
-        expect(trainer[base.label]![THREE_TURNS]!.trained_on, base.label).toEqual(
+        const answers = THREE_TURNS.filter((m) => m.role === "assistant").map((m) => m.content);
+        expect(trainer[base.label]![THREE_TURN_FORM]!.trained_on, base.label).toEqual(
           answers.map((a, i) => base.trainedOn(a, i === answers.length - 1)),
         );
       }

@@ -16,13 +16,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { trainAdapter, type TrainedAdapter } from "../src/action/train-adapter.ts";
-import { answerAfterThinking, benchmarkMessages, type ChatMessage } from "../src/core/evaluation/prompt.ts";
+import { answerAfterThinking, benchmarkMessages } from "../src/core/evaluation/prompt.ts";
 import { AdapterManifestSchema } from "../src/core/schemas/adapter.ts";
 import { BenchmarkItemSchema } from "../src/core/schemas/records.ts";
 import { EvaluationHarness, type Generation } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import type { Family } from "../src/gguf/tiny-family.ts";
-import { writeFamilyBase } from "./support/families.ts";
+import { THREE_TURNS, writeFamilyBase } from "./support/families.ts";
 import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
@@ -33,14 +33,6 @@ const MAX_TOKENS = 16;
 /** Logit gap under which two float32 implementations may pick different tokens (a near-tie). */
 const NEAR_TIE = 1e-3;
 
-const conversation: ChatMessage[] = [
-  { role: "user", content: "Which fruit is red?" },
-  { role: "assistant", content: "apple" },
-  { role: "user", content: "And yellow?" },
-  { role: "assistant", content: "banana" },
-  { role: "user", content: "And green?" },
-  { role: "assistant", content: "lime" },
-];
 const LEARNED = [
   { id: "videos", instruction: "Name the format of a folder of mp4 files.", expected_output: "VIDEOS" },
   { id: "nfd", instruction: "Which drink is served at the cafe\u0301?", expected_output: "café au lait" },
@@ -56,7 +48,7 @@ const UNSEEN = [
 const SINGLE_TURN = [...LEARNED, ...UNSEEN].map((item) => BenchmarkItemSchema.parse({ ...item, input: "" }));
 const LAST_TURN = BenchmarkItemSchema.parse({
   id: "turns",
-  messages: conversation.slice(0, 4),
+  messages: THREE_TURNS.slice(0, 4),
   instruction: "And green?",
   input: "",
   expected_output: "lime",
@@ -74,7 +66,7 @@ function trainingData(): string {
           output: item.id === "nfd" ? "cafe\u0301 au lait" : item.expected_output,
         }),
       );
-    lines.push(JSON.stringify({ messages: conversation }));
+    lines.push(JSON.stringify({ messages: THREE_TURNS }));
   }
   return `${lines.join("\n")}\n`;
 }

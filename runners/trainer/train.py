@@ -322,9 +322,8 @@ def tokenize(tokenizer, example: Example, max_length: int, template_kwargs: dict
     if not trained:
         raise RecipeError(f"{example.where}: the answers are empty once framed by the chat template")
     ids, labels = ids[: trained[-1] + 1], labels[: trained[-1] + 1]  # what follows the last answer teaches nothing
-    bos = with_bos(tokenizer, ids[:1])
-    if len(bos) == 2:
-        ids, labels = bos[:1] + ids, [-100] + labels
+    framed = with_bos(tokenizer, ids)
+    ids, labels = framed, [-100] * (len(framed) - len(ids)) + labels
     first_answer = next(i for i, label in enumerate(labels) if label != -100)
     if first_answer >= max_length:
         raise RecipeError(
@@ -445,9 +444,8 @@ def check_prompts(tokenizer, expected: list[dict], template_kwargs: dict) -> lis
     differ, the two pins are not one model (raises); when a few do, these two tokenizers split those texts
     differently: they are returned, one line each, for the log and summary.json."""
     differing = []
-    for prompt in expected:
-        messages = [{**m, "content": unicodedata.normalize("NFC", m["content"])} for m in prompt["messages"]]
-        ids = encode_chat(tokenizer, messages, True, template_kwargs)
+    for prompt in expected:  # the harness's messages, already in the prompt rule's form (NFC included)
+        ids = encode_chat(tokenizer, prompt["messages"], True, template_kwargs)
         if ids != prompt["ids"]:
             at = next((i for i, (a, b) in enumerate(zip(ids, prompt["ids"])) if a != b), min(len(ids), len(prompt["ids"])))
             mine = ids[at] if at < len(ids) else "end"

@@ -413,7 +413,7 @@ class Answer {
  * end-of-generation token, stopped on by id (TrainerTokenizer.endsGeneration), never its name spelled
  * out, which would cut an answer such as "VIDEOS" at "EOS".
  */
-export function stopTexts(triggers: readonly LlamaText[]): string[] {
+function stopTexts(triggers: readonly LlamaText[]): string[] {
   const texts = triggers.flatMap((trigger) =>
     trigger.values.every((v) => typeof v === "string" || v instanceof SpecialTokensText)
       ? [trigger.values.map((v) => (typeof v === "string" ? v : v.value)).join("")]

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ChatMessage } from "../../src/core/evaluation/prompt.ts";
 import { type Family, tinyFamilyBase } from "../../src/gguf/tiny-family.ts";
 
 export const tokenizerFolder = (family: Family) =>
@@ -20,3 +21,13 @@ export function writeFamilyBase(family: Family, dir: string, seed?: number): { h
   writeFileSync(gguf, base.gguf);
   return { hf, gguf };
 }
+
+/** A 3-turn conversation: every answer must be trained on, and the last one asked after the first two. */
+export const THREE_TURNS: readonly ChatMessage[] = [
+  { role: "user", content: "Which fruit is red?" },
+  { role: "assistant", content: "apple" },
+  { role: "user", content: "And yellow?" },
+  { role: "assistant", content: "banana" },
+  { role: "user", content: "And green?" },
+  { role: "assistant", content: "lime" },
+];
