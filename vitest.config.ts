@@ -4,8 +4,10 @@ import { CPUS, scaled } from "./test/support/load.ts";
 
 /**
  * Files that run alone, one at a time after all the others: those that assert how long something takes
- * (a signal answered, a stall bounded, an answer within a second) or send signals, and those that train
- * with torch, which wants every CPU. Everything else runs in parallel, a file per CPU.
+ * (a signal answered, a stall bounded, an answer within a second) or send signals to processes whose
+ * answer they time. Everything else runs in parallel, a file per CPU, the files that train with torch
+ * included: train.py takes its threads from OMP_NUM_THREADS (one here), and the suite's shared trainings
+ * (test/support/shared-trainer.mjs) run on one thread wherever they start.
  */
 const ALONE = [
   "action", // the trainer cancelled by SIGINT/SIGTERM
@@ -18,8 +20,7 @@ const ALONE = [
   "app-operations",
   "app-process",
   "app-real-conditions",
-  "cli", // an interrupted check; the demo that retrains
-  "fixture-adapters", // retrains the committed adapters with torch, compared byte for byte
+  "cli", // an interrupted check
   "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
   "hostile-artifacts",
   "hostile-datasets",
@@ -27,21 +28,24 @@ const ALONE = [
   "hostile-scoring",
   "hostile-routing", // the router's cost at 2,000 keywords against 20, as a ratio
   "hostile-signals",
-  "locollm-import", // retrains from LocoLLM's conversations
   "units", // streamLines: event-loop turns counted against the time it took
-  "retrain",
-  "trainer", // SIGTERM mid-training
 ].map((name) => `test/${name}.test.ts`);
 
-/** Trainings the suite shares (test/support/shared-trainer.mjs): the files that make them go first. */
+/**
+ * Trainings the suite shares (test/support/shared-trainer.mjs): the file that makes them goes first, the
+ * one that only compares them with fixtures/trained/ goes last, so it finds them made.
+ */
 const TRAIN_FIRST = ["test/retrain.test.ts"];
+const TRAIN_LAST = ["test/fixture-adapters.test.ts"];
 
-/** The base order (slowest first, from the last run), with the files that make shared trainings ahead. */
-class TrainFirst extends BaseSequencer {
+/** The base order (slowest first, from the last run), with the files that share trainings placed. */
+class SharedTrainingsOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const first = (f: TestSpecification) => TRAIN_FIRST.some((name) => f.moduleId.endsWith(name));
+    const among = (names: string[]) => (f: TestSpecification) =>
+      names.some((name) => f.moduleId.endsWith(name));
+    const [first, last] = [among(TRAIN_FIRST), among(TRAIN_LAST)];
     const sorted = await super.sort(files);
-    return [...sorted.filter(first), ...sorted.filter((f) => !first(f))];
+    return [...sorted.filter(first), ...sorted.filter((f) => !first(f) && !last(f)), ...sorted.filter(last)];
   }
 }
 
@@ -52,7 +56,7 @@ export default defineConfig({
   test: {
     globalSetup: ["test/support/temp-folder.ts"],
     // one order for the run (vitest reads the sequencer here, not per project)
-    sequence: { sequencer: TrainFirst },
+    sequence: { sequencer: SharedTrainingsOrder },
     projects: [
       {
         test: {
