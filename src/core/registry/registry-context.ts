@@ -202,7 +202,7 @@ async function countItems(source: RegistrySource, path: string): Promise<number>
   let blank = true;
   for await (const chunk of source.stream(path)) {
     // line by line with indexOf: a line is seldom blank, so its first byte or two decide it
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       const newline = chunk.indexOf(0x0a, at);
       const end = newline < 0 ? chunk.length : newline;
       for (let i = at; blank && i < end; i++) {
