@@ -12,6 +12,8 @@ export interface Figure {
   better: "higher" | "lower";
   /** The full benchmark's goal for this ratio, where it has one. */
   goal?: number;
+  /** Each round's own ratio, where the figure is their median: how far the machine moved it. */
+  rounds?: number[];
 }
 
 /** The whole `loragate check` process against the minhash anchor, end to end, at least (issue 36). */

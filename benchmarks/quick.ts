@@ -14,7 +14,7 @@ import { ensureCorpusFiles, ensureInvalidFile, ensureTrainingFile } from "./data
 import { quickEvaluation } from "./evaluation.ts";
 import { quickSite } from "./site.ts";
 import { quickTraining } from "./training.ts";
-import { CHECK_GOAL, type Figure, machine, verdict } from "./figures.ts";
+import { CHECK_GOAL, type Figure, machine, TOLERANCE, verdict } from "./figures.ts";
 
 const RESULTS = join(import.meta.dirname, "results", "quick.json");
 
@@ -28,6 +28,8 @@ const quick: Record<string, () => Promise<Figure[]>> = {
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** A figure's value as the median of its rounds, with the rounds (printed as their range). */
+const medianOf = (rounds: number[]) => ({ value: median(rounds), rounds });
 
 function child<T>(script: string, ...args: string[]): T {
   const out = execFileSync(process.execPath, [join(import.meta.dirname, script), ...args], {
@@ -38,11 +40,11 @@ function child<T>(script: string, ...args: string[]): T {
 }
 
 /**
- * The median over rounds of each round's ratio: a round measures both sides back to back, so a change in
- * the machine's load between rounds moves both (a ratio of medians taken minutes apart does not).
+ * Each round's ratio, to take their median: a round measures both sides back to back, so a change in the
+ * machine's load between rounds moves both (a ratio of medians taken minutes apart does not).
  */
-function medianOfRounds(rounds: number, round: () => number): number {
-  return median(Array.from({ length: rounds }, round));
+function ratioRounds(rounds: number, round: () => number): number[] {
+  return Array.from({ length: rounds }, round);
 }
 
 async function quickValidate(): Promise<Figure[]> {
@@ -60,13 +62,13 @@ async function quickValidate(): Promise<Figure[]> {
       // one thread against one thread: worker threads on a loaded machine measure the load
       name: "validate.throughput_vs_parse",
       what: "validation of a 32 MB dataset on one thread vs readFile + split + JSON.parse, MB/s (median of 5 rounds)",
-      value: median(rounds.map((r) => r.valid.mbPerSecond / r.baseline.mbPerSecond)),
+      ...medianOf(rounds.map((r) => r.valid.mbPerSecond / r.baseline.mbPerSecond)),
       better: "higher",
     },
     {
       name: "validate.invalid_vs_valid_line",
       what: "time per line of 500,000 invalid lines vs valid ones, one thread (median of 5 rounds; goal: no slower)",
-      value: median(rounds.map((r) => usPerLine(r.invalid) / usPerLine(r.valid))),
+      ...medianOf(rounds.map((r) => usPerLine(r.invalid) / usPerLine(r.valid))),
       better: "lower",
       goal: 1,
     },
@@ -77,16 +79,20 @@ async function quickContamination(): Promise<Figure[]> {
   // The full benchmark's 20k x 2k corpus (generated once into benchmarks/.data); the anchor does
   // MinHash+LSH on its first 4,000 examples (its rate per document barely depends on how many).
   const corpus = await ensureCorpusFiles({ seed: 2026, items: 2000, clean: 19_400, perKind: 100 }, "20k");
-  const value = medianOfRounds(3, () => {
+  // A check process lasts about a second, the anchor five: one process alone moved the figure by 30%
+  // under load. Each round times the check before and after its anchor (a change in load while the anchor
+  // runs reaches both), and the figure is the median of five rounds.
+  const rounds = ratioRounds(5, () => {
+    const before = checkProcessSeconds(corpus.train, corpus.items, 1);
     const anchor = child<{ docsPerSecond: number }>("minhash-child.mjs", corpus.train, corpus.items, "4000");
-    const check = checkProcessSeconds(corpus.train, corpus.items, 1);
-    return check.docs / check.seconds / anchor.docsPerSecond;
+    const after = checkProcessSeconds(corpus.train, corpus.items, 1);
+    return before.docs / ((before.seconds + after.seconds) / 2) / anchor.docsPerSecond;
   });
   return [
     {
       name: "contamination.check_process_vs_minhash",
-      what: "the whole `loragate check` process on 20k x 2k vs the minhash package's MinHash+LSH alone in process, documents/s (median of 3 rounds)",
-      value,
+      what: "the whole `loragate check` process on 20k x 2k vs the minhash package's MinHash+LSH alone in process, documents/s (median of 5 rounds, each check-anchor-check)",
+      ...medianOf(rounds),
       better: "higher",
       goal: CHECK_GOAL,
     },
@@ -122,19 +128,48 @@ export async function runQuick(names: string[], record: boolean): Promise<number
     figures.push(...found);
     console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
-  console.log("\nfigure (ratio to its anchor, same run)      now      recorded  goal");
   const problems: string[] = [];
-  for (const figure of figures) {
+  const rows = figures.map((figure) => {
     const before = recorded[figure.name];
     const problem = verdict(figure, before);
     if (problem) problems.push(problem);
-    const goal =
-      figure.goal === undefined ? "" : `${figure.better === "higher" ? ">=" : "<="} ${figure.goal}`;
-    console.log(
-      `${problem ? "✗" : "✓"} ${figure.name.padEnd(42)} ${figure.value.toFixed(2).padStart(6)}x ${(before === undefined ? "—" : `${before.toFixed(2)}x`).padStart(9)}  ${goal}`,
-    );
-    console.log(`    ${figure.what}`);
-  }
+    const x = (v: number) => `${v.toFixed(2)}x`;
+    // how much better (+) or worse (-) than recorded, in the figure's own direction
+    const change =
+      before === undefined
+        ? "new"
+        : `${figure.value === before ? "" : (figure.better === "higher") === figure.value > before ? "+" : "-"}${Math.abs((figure.value / before - 1) * 100).toFixed(0)}%`;
+    return [
+      problem ? "FAIL" : "ok",
+      figure.name,
+      x(figure.value),
+      figure.rounds ? `${x(Math.min(...figure.rounds))}-${x(Math.max(...figure.rounds))}` : "",
+      before === undefined ? "-" : x(before),
+      change,
+      figure.goal === undefined ? "" : `${figure.better === "higher" ? ">=" : "<="} ${figure.goal}x`,
+    ];
+  });
+  const header = [
+    "",
+    "figure (ratio to its anchor, same run)",
+    "now",
+    "rounds",
+    "recorded",
+    "change",
+    "goal",
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  for (const row of rows) console.log(line(row));
+  console.log(
+    `\n(change: against benchmarks/results/quick.json, + better; a figure fails ${((TOLERANCE - 1) * 100).toFixed(0)}% worse than recorded or under its goal)`,
+  );
+  for (const figure of figures) console.log(`  ${figure.name}: ${figure.what}`);
   if (record) {
     const figuresNow = Object.fromEntries(figures.map((f) => [f.name, Number(f.value.toFixed(4))]));
     writeFileSync(

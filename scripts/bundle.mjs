@@ -60,8 +60,9 @@ if (target === "action") {
       worker: src("core/contamination/worker.ts"),
       "dataset-worker": src("core/dataset/dataset-worker.ts"),
       "check-worker": src("cli/check-worker.ts"),
-      // bin/loragate.js starts check's worker from here before it loads main (check-in-worker.ts)
-      "check-in-worker": src("cli/check-in-worker.ts"),
+      // bin/loragate.js runs `check` in a worker from here, and loads nothing else (cli-in-worker.ts)
+      "cli-in-worker": src("cli/cli-in-worker.ts"),
+      "cli-worker": src("cli/cli-worker.ts"),
     },
     outdir: new URL("../dist/cli-bundle", import.meta.url).pathname,
     splitting: true,

@@ -1,5 +1,5 @@
 // `loragate check`'s work in a worker thread (see check-in-worker.ts): the report, progress on the way,
-// or the message of what stopped it. Started with its job, or early (null) and given the job in a message.
+// or the message of what stopped it.
 import { parentPort, workerData } from "node:worker_threads";
 import { checkRegistry } from "../core/check.ts";
 import { FsRegistrySource } from "../io/fs-source.ts";
@@ -24,5 +24,4 @@ async function run(job: CheckJob): Promise<void> {
   }
 }
 
-if (workerData) await run(workerData as CheckJob);
-else parentPort!.once("message", (job: CheckJob) => void run(job));
+await run(workerData as CheckJob);

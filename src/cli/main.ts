@@ -3,17 +3,13 @@ import { parseArgs } from "node:util";
 import type { BenchmarkInput } from "../core/contamination/benchmark-index.ts";
 import { formatReport, type OutputFormat } from "../core/format-report.ts";
 import { closestName } from "../core/text.ts";
-import { readBenchmarkFile } from "../io/benchmark-file.ts";
 import { runCheckWork } from "./check-in-worker.ts";
 import { type CliIO, defaultIO, refuse } from "./cli-io.ts";
-import { demoCheckText } from "./demo-check.ts";
 import { demoOutProblem, newDemoOut } from "./demo-out.ts";
 import { inputFileProblem } from "./input-files.ts";
 import { asCliProcess } from "./interrupt.ts";
 import { packagePath } from "./package-root.ts";
-import { runProposalCheck } from "./proposal-command.ts";
 import { adapterProblem, folderProblem, registryProblem } from "./registry-problems.ts";
-import { runScorecard } from "./scorecard-command.ts";
 import { argumentError, COMMAND_USAGE, EXIT_CODES, SCORECARD_COMMANDS, USAGE } from "./usage.ts";
 
 /** `signal` aborts work that runs in other processes (the demo's trainer) when the CLI is interrupted. */
@@ -63,6 +59,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   if (command === "proposal") {
     if (rest[0] !== "check" || rest.length !== 2)
       return refuse(io, "usage: loragate proposal check FILE.md [--registry DIR]");
+    const { runProposalCheck } = await import("./proposal-command.ts");
     return runProposalCheck({ file: rest[1]!, registry: values.registry, io });
   }
   if (command === "eval") {
@@ -121,6 +118,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO, signal?: Abo
   }
   if (command === "scorecard") {
     if (rest.length !== 1) return refuse(io, `scorecard takes one results.json\n\n${USAGE}`);
+    const { runScorecard } = await import("./scorecard-command.ts");
     return runScorecard({ file: rest[0]!, registry: values.registry, markdown: format === "markdown", io });
   }
   if (command === "init") {
@@ -236,7 +234,9 @@ async function runCheck(p: {
       ownProcess: p.signal !== undefined,
     });
     progress?.clear();
-    p.io.stdout(p.demo ? demoCheckText(report) : formatReport(report, p.format));
+    p.io.stdout(
+      p.demo ? (await import("./demo-check.ts")).demoCheckText(report) : formatReport(report, p.format),
+    );
     if (p.demo) {
       const { runDemoEvaluation } = await import("./demo-evaluation.ts");
       return (await runDemoEvaluation(p.root, p.io, { signal: p.signal, ...p.demo })) ? 0 : 1;
@@ -250,6 +250,8 @@ async function runCheck(p: {
 
 /** Hidden benchmarks from local files, labelled hidden:1, hidden:2, ... so no path or text is shown. */
 async function loadHiddenBenchmarks(paths: string[]): Promise<BenchmarkInput[]> {
+  if (paths.length === 0) return [];
+  const { readBenchmarkFile } = await import("../io/benchmark-file.ts");
   return Promise.all(
     paths.map(async (path, i) => {
       const problem = inputFileProblem(path, "hidden benchmark", Number.MAX_SAFE_INTEGER);
