@@ -37483,20 +37483,25 @@ function failingLosses(items, settings) {
 }
 function dropErrorRates(params) {
   const { items, settings, discordance } = params;
-  const critical = failingLosses(items, settings);
+  return {
+    falseFailure: rejectionRate({ items, discordance, share: 0.5, critical: failingLosses(items, settings) }),
+    falsePass: falsePassRate(params)
+  };
+}
+function falsePassRate(params) {
+  const { items, settings, discordance } = params;
   const cost = 2 * settings.limitPoints / 100;
   const costly = Math.min(1, Math.max(discordance, cost));
-  return {
-    falseFailure: rejectionRate({ items, discordance, share: 0.5, critical }),
-    falsePass: 1 - rejectionRate({ items, discordance: costly, share: (costly + cost) / (2 * costly), critical })
-  };
+  const critical = failingLosses(items, settings);
+  return 1 - rejectionRate({ items, discordance: costly, share: (costly + cost) / (2 * costly), critical });
 }
 var MAX_ITEMS = 1e6;
 function itemsForDropRule(params) {
   const { settings, falsePass, discordance } = params;
-  const meets = (items) => dropErrorRates({ items, settings, discordance }).falsePass <= falsePass;
-  if (settings.limitPoints <= 0 || !meets(MAX_ITEMS)) return Infinity;
-  return smallestSize(meets, 8, MAX_ITEMS);
+  if (settings.limitPoints <= 0) return Infinity;
+  const meets = (items2) => falsePassRate({ items: items2, settings, discordance }) <= falsePass;
+  const items = smallestSize(meets, 8, MAX_ITEMS);
+  return items < MAX_ITEMS || meets(MAX_ITEMS) ? items : Infinity;
 }
 
 // src/core/registry/registry-context.ts
@@ -37647,13 +37652,20 @@ async function checkRegistryBenchmarks(source, context) {
 async function countItems(source, path) {
   let items = 0;
   let blank = true;
-  for await (const chunk of source.stream(path))
-    for (const byte of chunk) {
-      if (byte === 10) {
-        if (!blank) items++;
-        blank = true;
-      } else if (byte !== 32 && byte !== 9 && byte !== 13) blank = false;
+  for await (const chunk of source.stream(path)) {
+    for (let at = 0; at < chunk.length; ) {
+      const newline = chunk.indexOf(10, at);
+      const end = newline < 0 ? chunk.length : newline;
+      for (let i = at; blank && i < end; i++) {
+        const byte = chunk[i];
+        if (byte !== 32 && byte !== 9 && byte !== 13) blank = false;
+      }
+      if (newline < 0) break;
+      if (!blank) items++;
+      blank = true;
+      at = newline + 1;
     }
+  }
   return blank ? items : items + 1;
 }
 async function checkBenchmarkSizes(source, context) {
