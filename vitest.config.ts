@@ -10,7 +10,6 @@ import { CPUS, scaled } from "./test/support/load.ts";
  * (test/support/shared-trainer.mjs) run on one thread wherever they start.
  */
 const ALONE = [
-  "action", // the trainer cancelled by SIGINT/SIGTERM
   "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
   "app-github-timeout",
   "app-journey",
