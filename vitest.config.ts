@@ -31,11 +31,11 @@ const ALONE = [
 ].map((name) => `test/${name}.test.ts`);
 
 /**
- * Trainings the suite shares (test/support/shared-trainer.mjs): the file that makes them goes first, the
- * one that only compares them with fixtures/trained/ goes last, so it finds them made.
+ * Trainings the suite shares (test/support/shared-trainer.mjs): the file that makes them (through the
+ * action, with its checks) goes first, those that only reuse them go last, so they find them made.
  */
 const TRAIN_FIRST = ["test/retrain.test.ts"];
-const TRAIN_LAST = ["test/fixture-adapters.test.ts"];
+const TRAIN_LAST = ["test/fixture-adapters.test.ts", "test/cli-demo.test.ts"];
 
 /** The base order (slowest first, from the last run), with the files that share trainings placed. */
 class SharedTrainingsOrder extends BaseSequencer {
