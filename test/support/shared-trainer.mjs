@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The trainer's Python for tests that train the same adapter on the same data (retrain.test.ts, the
- * demo in cli.test.ts, fixture-adapters.test.ts): `train.py --recipe R [--check-prompts C]
+ * demo in cli-demo.test.ts, fixture-adapters.test.ts): `train.py --recipe R [--check-prompts C]
  * [--check-model M]` trains once per test run, and a later call is answered from that training (its
  * output folder, and what train.py printed). The key is all that decides the result: train.py, the
  * recipe but for its paths, the bytes of the data and of the base. A call with checks reuses only a
