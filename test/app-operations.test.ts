@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +7,7 @@ import { zipSync } from "fflate";
 import { afterEach, describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
-import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import { type AppProcess, deliver, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
@@ -21,16 +20,10 @@ const fixture = new Map(
   [...readTree(FIXTURE_ROOT)].filter((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1])),
 );
 
-let server: Server | undefined;
 let app: AppProcess | undefined;
 const folders: string[] = [];
 afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.closeAllConnections();
-  server?.close();
-  server = undefined;
+  await stopStarted();
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 const until = (what: () => unknown) => expect.poll(what, { timeout: scaled(60_000), interval: 100 });
@@ -58,7 +51,6 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
     github.pulls.set(2, { head, base: baseSha, association: "OWNER", files });
     github.faults.push({ at: /^PATCH \/check-runs\/\d+$/, kind: 502 }); // one failed request, retried
     const stub = await startGitHub(github.route);
-    server = stub.server;
     app = await startApp({ LOG_FORMAT: "json" }, stub.port);
 
     const opened = pullRequestPayload("opened");
@@ -147,7 +139,6 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
     const stub = await startGitHub((req) =>
       req.url === "/app" ? { status: 503, json: { message: "down" } } : undefined,
     );
-    server = stub.server;
     app = await startApp({ LORAGATE_GITHUB_TIMEOUT_MS: "500" }, stub.port);
     // kept by a loop in the background: the first answer may come before its first question's
     await until(async () => (await get("/readyz")).status).toBe(503);
@@ -158,7 +149,6 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
 
   it("a webhook body over 25 MB is refused with 413 before it is read: the app answers while the body is still being sent", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     for (const chunked of [false, true]) {
       // A raw connection, so that the answer is seen while the body is still being sent.
@@ -226,7 +216,6 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
 
   it("a port in use or a HOST that does not resolve: exit 2 with one line, no stack", async () => {
     const taken = await startGitHub(() => undefined); // anything listening on 127.0.0.1
-    server = taken.server;
     for (const env of [{ PORT: String(taken.port) }, { HOST: "no-such-host.invalid" }]) {
       app = await startApp(env);
       expect(await app.exited).toBe(2);
@@ -239,7 +228,6 @@ describe("the app as operators run and watch it", { timeout: scaled(120_000) }, 
 
   it("the pretty log (LOG_FORMAT unset) starts every line with its time", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({ LOG_FORMAT: undefined }, stub.port);
     await until(() => app!.log()).toContain("Listening on");
     const lines = app

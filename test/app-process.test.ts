@@ -1,24 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Server } from "node:http";
-import {
-  type AppProcess,
-  deliver,
-  noAdapterChangeRoute,
-  startApp,
-  startGitHub,
-} from "./support/app-process.ts";
+import { deliver, noAdapterChangeRoute, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { pullRequestPayload } from "./support/github.ts";
 import { scaled } from "./support/load.ts";
 
-let app: AppProcess | undefined;
-let github: Server | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  github?.close();
-  github = undefined;
-});
+afterEach(stopStarted);
 
 describe("the app as a process, as operators run it", () => {
   it.each([
@@ -27,14 +12,14 @@ describe("the app as a process, as operators run it", () => {
   ])(
     "does not start with WEBHOOK_SECRET=%s, and says which variable and where to find it",
     async (secret, says) => {
-      app = await startApp({ WEBHOOK_SECRET: secret });
+      const app = await startApp({ WEBHOOK_SECRET: secret });
       expect(await app.exited).toBe(2);
       expect(app.log()).toMatch(says);
     },
   );
 
   it("does not start on a wrong environment, and names every variable that is wrong, in one message", async () => {
-    app = await startApp({
+    const app = await startApp({
       APP_ID: "my-app",
       PRIVATE_KEY: "not a key",
       LORAGATE_RECONCILE_MINUTES: "15m",
@@ -53,7 +38,7 @@ describe("the app as a process, as operators run it", () => {
   });
 
   it("without a private key it exits 2 instead of Probot's setup mode (a browser flow that calls smee.io)", async () => {
-    app = await startApp({ PRIVATE_KEY: undefined });
+    const app = await startApp({ PRIVATE_KEY: undefined });
     expect(await app.exited).toBe(2);
     expect(app.log()).toMatch(/PRIVATE_KEY is not set, nor PRIVATE_KEY_PATH/);
     expect(app.log()).not.toMatch(/setup|smee/i);
@@ -61,8 +46,7 @@ describe("the app as a process, as operators run it", () => {
 
   it("a delivery with a bad signature: 400, one warning line, none of its payload in the log", async () => {
     const stub = await startGitHub(() => undefined);
-    github = stub.server;
-    app = await startApp({}, stub.port);
+    const app = await startApp({}, stub.port);
     const before = app.log().length;
     const payload = { ...pullRequestPayload("opened"), marker: "PAYLOAD-MARKER-".repeat(500) };
     const { status } = await deliver(app, "pull_request", payload, "not-the-secret");
@@ -102,8 +86,7 @@ describe("the app as a process, as operators run it", () => {
       }
       return undefined;
     });
-    github = stub.server;
-    app = await startApp({}, stub.port);
+    const app = await startApp({}, stub.port);
 
     const answer = await deliver(app, "pull_request", payload);
     expect(answer.status).toBe(200);
@@ -130,13 +113,12 @@ describe("the app as a process, as operators run it", () => {
     });
     let completed = 0;
     const stub = await startGitHub(noAdapterChangeRoute(() => completed++, 800));
-    github = stub.server;
-    app = await startApp({}, stub.port);
-    const answers = await Promise.all(payloads.map((p) => deliver(app!, "pull_request", p)));
+    const app = await startApp({}, stub.port);
+    const answers = await Promise.all(payloads.map((p) => deliver(app, "pull_request", p)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(scaled(1000));
     // every PR's work ends in its log line, written once GitHub has answered its last write
-    const logged = () => [2, 3, 4].filter((n) => app!.log().includes(`Codertocat/Hello-World#${n} `));
+    const logged = () => [2, 3, 4].filter((n) => app.log().includes(`Codertocat/Hello-World#${n} `));
     await expect.poll(logged, { timeout: scaled(20_000) }).toEqual([2, 3, 4]);
     expect(completed).toBe(3);
   });
@@ -145,11 +127,10 @@ describe("the app as a process, as operators run it", () => {
     const stub = await startGitHub((req) =>
       req.url === "/app/installations/1/access_tokens" ? { status: 201, json: { token: "t" } } : undefined,
     ); // anything else: 404
-    github = stub.server;
-    app = await startApp({}, stub.port);
+    const app = await startApp({}, stub.port);
     await deliver(app, "pull_request", pullRequestPayload("opened"));
     const failed = () =>
-      app!
+      app
         .log()
         .trim()
         .split("\n")

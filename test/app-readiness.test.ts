@@ -1,19 +1,17 @@
-import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, deliver, SECRET, startApp, startGitHub } from "./support/app-process.ts";
+import {
+  type AppProcess,
+  deliver,
+  SECRET,
+  startApp,
+  startGitHub,
+  stopStarted,
+} from "./support/app-process.ts";
 import { registryOnGitHub } from "./support/journey.ts";
 
 // Issue 38 item 4, issue 35 item 5, issue 37 item 6: what an operator's probes and scrapes see.
-let server: Server | undefined;
 let app: AppProcess | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.closeAllConnections();
-  server?.close();
-  server = undefined;
-});
+afterEach(stopStarted);
 const until = (what: () => unknown) => expect.poll(what, { timeout: 60_000, interval: 100 });
 const get = (path: string) => fetch(`http://127.0.0.1:${app!.port}${path}`);
 const readiness = async () => {
@@ -32,7 +30,6 @@ describe("readiness and metrics (issue 38)", { timeout: 180_000 }, () => {
           : { status: 0, hang: true }
         : undefined,
     );
-    server = stub.server;
     app = await startApp({}, stub.port);
     await until(async () => (await readiness()).status).toBe(200);
     const asked = () => stub.seen.filter((call) => call === "GET /app").length;
@@ -83,7 +80,6 @@ describe("readiness and metrics (issue 38)", { timeout: 180_000 }, () => {
   it("/metrics has the process's own series, and after a restart the in-flight gauge is what GitHub shows", async () => {
     const { github, openPullRequest } = registryOnGitHub();
     const stub = await startGitHub(github.route);
-    server = stub.server;
     app = await startApp({}, stub.port);
     const prs = [2, 3].map((n) => openPullRequest(n));
     for (const pr of prs) await deliver(app, "pull_request", pr.payload);

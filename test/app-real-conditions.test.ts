@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import { type AppProcess, deliver, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
@@ -19,16 +18,8 @@ const fixture = new Map(
   [...readTree(FIXTURE_ROOT)].filter((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1])),
 );
 
-let server: Server | undefined;
 let app: AppProcess | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.closeAllConnections();
-  server?.close();
-  server = undefined;
-});
+afterEach(stopStarted);
 
 /** A GitHub stand-in holding the fixture registry on its default branch. */
 function registryOnGitHub() {
@@ -55,7 +46,6 @@ function registryOnGitHub() {
 
 async function start(github: FakeGitHub, env: Record<string, string> = {}) {
   const stub = await startGitHub(github.route);
-  server = stub.server;
   app = await startApp(env, stub.port);
   return app;
 }
@@ -163,7 +153,6 @@ describe("the app under real conditions (issue 26)", { timeout: scaled(180_000) 
   it("killed at each step of the flow (validate, evaluate check, dispatch, results, merge), the app started again brings every PR to its end state", async () => {
     const { github, openPullRequest, checksOf } = registryOnGitHub();
     const stub = await startGitHub(github.route);
-    server = stub.server;
     github.onKill = () => app!.child.kill("SIGKILL");
     /** Delivers, waits for the kill the fault causes, and starts the app again (reconciler at start). */
     const killedAt = async (at: RegExp, event: string, payload: unknown) => {

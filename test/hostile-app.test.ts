@@ -1,20 +1,12 @@
-import type { Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
 import { routeOf } from "../src/app/metrics.ts";
-import { type AppProcess, SECRET, startApp, startGitHub } from "./support/app-process.ts";
+import { type AppProcess, SECRET, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 
 // What a stranger who reaches the webhook URL can send the app as a process, with no secret (issue 35).
-let server: Server | undefined;
 let app: AppProcess | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.close();
-  server = undefined;
-});
+afterEach(stopStarted);
 
 const MB = Buffer.alloc(1 << 20, 0x20);
 const chunk = (bytes: Buffer) =>
@@ -89,7 +81,6 @@ const healthz = (port: number) =>
 describe("a stranger's deliveries never take the app down", { timeout: 300_000 }, () => {
   it("100 unsigned chunked deliveries over 25 MB in a row, ended or paused past Probot's 9 s timer: one 413 each, and the app lives", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     // A sender that pauses after the cap: Probot's 9 s "still processing" timer would answer a second time.
     const paused = await post(app.port, 26, { pauseMs: 10_000 });
@@ -106,7 +97,6 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
 
   it("bodies held before their signature is checked are bounded: past 16 at once, or 64 MB together, 503; then the app serves again", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     // 16 senders that send a little and wait: the 17th is told to come back later.
     const held = Array.from({ length: 16 }, () => post(app!.port, 1, { open: true, waitMs: 8_000 }));
@@ -128,7 +118,6 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
 
   it("signed deliveries that are no JSON, or whose payload a handler cannot read: one log line each, no stack (item 14)", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     const signed = async (event: string, body: string) => {
       const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
