@@ -103,7 +103,7 @@ describe("the app as a process, as operators run it", () => {
     );
   });
 
-  it("three PRs opened at once: every delivery answered under a second, every check completed", async () => {
+  it("three PRs opened at once: every delivery answered under a second, every check completed, the writes paced", async () => {
     const payloads = [2, 3, 4].map((n) => {
       const p = pullRequestPayload("opened");
       p.number = n;
@@ -112,8 +112,13 @@ describe("the app as a process, as operators run it", () => {
       return p;
     });
     let completed = 0;
-    const stub = await startGitHub(noAdapterChangeRoute(() => completed++, 800));
-    const app = await startApp({}, stub.port);
+    const route = noAdapterChangeRoute(() => completed++, 800);
+    const writes: number[] = [];
+    const stub = await startGitHub((req, body) => {
+      if (req.method !== "GET" && !/access_tokens$/.test(req.url!)) writes.push(Date.now());
+      return route(req, body);
+    });
+    const app = await startApp({ LORAGATE_WRITE_INTERVAL_MS: "400" }, stub.port);
     const answers = await Promise.all(payloads.map((p) => deliver(app, "pull_request", p)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(scaled(1000));
@@ -121,6 +126,10 @@ describe("the app as a process, as operators run it", () => {
     const logged = () => [2, 3, 4].filter((n) => app.log().includes(`Codertocat/Hello-World#${n} `));
     await expect.poll(logged, { timeout: scaled(20_000) }).toEqual([2, 3, 4]);
     expect(completed).toBe(3);
+    // one process paces its own writes by LORAGATE_WRITE_INTERVAL_MS: no second holds more than its turns
+    const most = Math.max(...writes.map((t) => writes.filter((u) => u >= t && u < t + 1_000).length));
+    expect(writes).toHaveLength(6); // each PR's check created, then completed
+    expect(most).toBeLessThanOrEqual(Math.floor(1_000 / 400) + 1);
   });
 
   it("a GitHub call that fails: one error line with the PR, the status and the call, no headers, no stack", async () => {
