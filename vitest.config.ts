@@ -5,12 +5,13 @@ import { CPUS, scaled } from "./test/support/load.ts";
 /**
  * Files that run alone, one at a time after all the others: those that assert how long something takes
  * (a signal answered, a stall bounded, an answer within a second) or send signals, and those that train
- * with torch, which wants every CPU. Everything else runs in parallel, a file per CPU.
+ * with torch, which wants every CPU. Everything else runs in parallel, a file per CPU: that includes files
+ * whose bounds are ratios measured in the same run, or limits many times what they take, scaled to the load
+ * (test/support/load.ts): hostile-artifacts, -datasets, -fifos, -routing, -scoring, units, app-faults and
+ * app-github-timeout.
  */
 const ALONE = [
   "action", // the trainer cancelled by SIGINT/SIGTERM
-  "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
-  "app-github-timeout",
   "app-journey",
   "app-kills", // SIGKILL at every step, then the reconciler's catch-up against a deadline
   "app-readiness",
@@ -21,14 +22,8 @@ const ALONE = [
   "cli", // an interrupted check; the demo that retrains
   "fixture-adapters", // retrains the committed adapters with torch, compared byte for byte
   "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
-  "hostile-artifacts",
-  "hostile-datasets",
-  "hostile-fifos",
-  "hostile-scoring",
-  "hostile-routing", // the router's cost at 2,000 keywords against 20, as a ratio
   "hostile-signals",
   "locollm-import", // retrains from LocoLLM's conversations
-  "units", // streamLines: event-loop turns counted against the time it took
   "retrain",
   "trainer", // SIGTERM mid-training
 ].map((name) => `test/${name}.test.ts`);

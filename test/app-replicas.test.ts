@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 const until = (what: () => unknown) => expect.poll(what, { timeout: 120_000, interval: 200 });
-const WRITE_INTERVAL_MS = 250;
+const WRITE_INTERVAL_MS = 100;
 
 describe("replicas on a shared store (issue 38)", { timeout: 300_000 }, () => {
   it("3 replicas, each delivery to two at once, 10 PRs (2 pushed again mid-way) and 2 merges: nothing twice, nothing lost, no stale commit sent to the GPU, writes within the shared throttle", async () => {

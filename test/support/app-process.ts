@@ -147,6 +147,15 @@ export async function startApp(
   return app;
 }
 
+/** The messages of the warnings and errors (level 40 and up) in a stretch of the app's JSON log. */
+export const warningsIn = (logged: string): string[] =>
+  logged
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level >= 40)
+    .map((l) => l.msg);
+
 /** A webhook delivery signed as GitHub signs it; resolves with the status and the time to the answer. */
 export async function deliver(
   app: AppProcess,
