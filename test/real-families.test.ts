@@ -10,10 +10,11 @@
  * a control token), the last answer of a 3-turn conversation; on Qwen3 with thinking off and on (asked
  * without the think block, the model writes "<think>\n\n</think>\n\n" first, and the answer is scored after it).
  */
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { trainAdapter, type TrainedAdapter } from "../src/action/train-adapter.ts";
 import { answerAfterThinking, benchmarkMessages } from "../src/core/evaluation/prompt.ts";
@@ -85,12 +86,49 @@ interface CrossCheck {
   divergence: { step: number; gap: number | null } | null;
 }
 
+/**
+ * One lm-evaluation-harness process for every case, started ahead: torch and lm-eval load once (seconds
+ * each time), while the adapters train. Each spec written is answered in turn, or with the error it met.
+ */
+function startCrossCheck() {
+  const child = spawn(TRAINER_PYTHON, [join(import.meta.dirname, "support", "lm_eval_crosscheck.py")], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, HF_DATASETS_OFFLINE: "1", HF_HUB_OFFLINE: "1", TOKENIZERS_PARALLELISM: "false" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
+  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.resolve(line));
+  const exited = new Promise<void>((resolve) =>
+    child.on("close", (code) => {
+      for (const w of waiting.splice(0))
+        w.reject(new Error(`lm_eval_crosscheck.py exited ${code}: ${stderr}`));
+      resolve();
+    }),
+  );
+  return {
+    ask: (spec: string) =>
+      new Promise<string>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(`${spec}\n`);
+      }).then((line) => {
+        const answer = JSON.parse(line) as CrossCheck[] | { error: string };
+        if ("error" in answer) throw new Error(`lm_eval_crosscheck.py: ${answer.error}`);
+        return answer;
+      }),
+    close: () => (child.stdin.end(), exited),
+  };
+}
+
 describeWithTrainer("real families end to end: train.py, the harness and lm-evaluation-harness agree", () => {
   const trained = new Map<
     string,
     { base: { hf: string; gguf: string }; adapter: TrainedAdapter; gguf: string }
   >();
+  let crossCheck: ReturnType<typeof startCrossCheck>;
+  afterAll(() => crossCheck?.close());
   beforeAll(async () => {
+    crossCheck = startCrossCheck();
     const dataset = join(dir, "train.jsonl");
     writeFileSync(dataset, trainingData());
     const manifest = AdapterManifestSchema.parse({
@@ -196,18 +234,7 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
           think_end: "</think>",
         }),
       );
-      const theirs = JSON.parse(
-        execFileSync(TRAINER_PYTHON, [join(import.meta.dirname, "support", "lm_eval_crosscheck.py"), spec], {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
-          env: {
-            ...process.env,
-            HF_DATASETS_OFFLINE: "1",
-            HF_HUB_OFFLINE: "1",
-            TOKENIZERS_PARALLELISM: "false",
-          },
-        }),
-      ) as CrossCheck[];
+      const theirs = await crossCheck.ask(spec);
       expect(theirs.map((t) => t.id)).toEqual(SINGLE_TURN.map((item) => item.id));
       const nearTies: string[] = [];
       theirs.forEach((t, i) => {
