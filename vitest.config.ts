@@ -8,21 +8,20 @@ import { CPUS, scaled } from "./test/support/load.ts";
  * with torch, which wants every CPU. Everything else runs in parallel, a file per CPU: that includes files
  * whose bounds are ratios measured in the same run, or limits many times what they take, scaled to the load
  * (test/support/load.ts): hostile-artifacts, -datasets, -fifos, -routing, -scoring, units, app-faults and
- * app-github-timeout.
+ * app-github-timeout; and app-operations and app-replicas, which time nothing (their deadlines are minutes,
+ * the replicas' write pace a lower bound) and signal nothing.
  */
 const ALONE = [
   "action", // the trainer cancelled by SIGINT/SIGTERM
-  "app-journey",
+  "app-journey", // an answer within a second; a SIGKILL mid-validation
   "app-kills", // SIGKILL at every step, then the reconciler's catch-up against a deadline
-  "app-readiness",
-  "app-replicas", // three app processes and a redis-server against one throttle
-  "app-operations",
-  "app-process",
-  "app-real-conditions",
+  "app-readiness", // /readyz within 5 s of a hung GitHub; a SIGKILL and restart
+  "app-process", // SIGTERM mid-work; answers within a second
+  "app-real-conditions", // SIGKILL at each step; hung calls against a 3 s timeout
   "cli", // an interrupted check; the demo that retrains
   "fixture-adapters", // retrains the committed adapters with torch, compared byte for byte
   "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
-  "hostile-signals",
+  "hostile-signals", // SIGTERM/SIGINT answered within 2 s; the event loop's longest stall
   "locollm-import", // retrains from LocoLLM's conversations
   "retrain",
   "trainer", // SIGTERM mid-training
