@@ -10,11 +10,9 @@
  * a control token), the last answer of a 3-turn conversation; on Qwen3 with thinking off and on (asked
  * without the think block, the model writes "<think>\n\n</think>\n\n" first, and the answer is scored after it).
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { trainAdapter, type TrainedAdapter } from "../src/action/train-adapter.ts";
 import { answerAfterThinking, benchmarkMessages } from "../src/core/evaluation/prompt.ts";
@@ -24,6 +22,7 @@ import { EvaluationHarness, type Generation } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import type { Family } from "../src/gguf/tiny-family.ts";
 import { THREE_TURNS, writeFamilyBase } from "./support/families.ts";
+import { startPythonJobs } from "./support/python-jobs.ts";
 import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
@@ -86,49 +85,25 @@ interface CrossCheck {
   divergence: { step: number; gap: number | null } | null;
 }
 
-/**
- * One lm-evaluation-harness process for every case, started ahead: torch and lm-eval load once (seconds
- * each time), while the adapters train. Each spec written is answered in turn, or with the error it met.
- */
-function startCrossCheck() {
-  const child = spawn(TRAINER_PYTHON, [join(import.meta.dirname, "support", "lm_eval_crosscheck.py")], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, HF_DATASETS_OFFLINE: "1", HF_HUB_OFFLINE: "1", TOKENIZERS_PARALLELISM: "false" },
-  });
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
-  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.resolve(line));
-  const exited = new Promise<void>((resolve) =>
-    child.on("close", (code) => {
-      for (const w of waiting.splice(0))
-        w.reject(new Error(`lm_eval_crosscheck.py exited ${code}: ${stderr}`));
-      resolve();
-    }),
-  );
-  return {
-    ask: (spec: string) =>
-      new Promise<string>((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        child.stdin.write(`${spec}\n`);
-      }).then((line) => {
-        const answer = JSON.parse(line) as CrossCheck[] | { error: string };
-        if ("error" in answer) throw new Error(`lm_eval_crosscheck.py: ${answer.error}`);
-        return answer;
-      }),
-    close: () => (child.stdin.end(), exited),
-  };
-}
-
 describeWithTrainer("real families end to end: train.py, the harness and lm-evaluation-harness agree", () => {
   const trained = new Map<
     string,
     { base: { hf: string; gguf: string }; adapter: TrainedAdapter; gguf: string }
   >();
-  let crossCheck: ReturnType<typeof startCrossCheck>;
+  let crossCheck: ReturnType<typeof startPythonJobs>;
   afterAll(() => crossCheck?.close());
   beforeAll(async () => {
-    crossCheck = startCrossCheck();
+    // one lm-evaluation-harness process for every case, loading while the adapters train
+    crossCheck = startPythonJobs(
+      TRAINER_PYTHON,
+      join(import.meta.dirname, "support", "lm_eval_crosscheck.py"),
+      {
+        ...process.env,
+        HF_DATASETS_OFFLINE: "1",
+        HF_HUB_OFFLINE: "1",
+        TOKENIZERS_PARALLELISM: "false",
+      },
+    );
     const dataset = join(dir, "train.jsonl");
     writeFileSync(dataset, trainingData());
     const manifest = AdapterManifestSchema.parse({
@@ -234,7 +209,7 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
           think_end: "</think>",
         }),
       );
-      const theirs = await crossCheck.ask(spec);
+      const theirs = await crossCheck.ask<CrossCheck[]>(spec);
       expect(theirs.map((t) => t.id)).toEqual(SINGLE_TURN.map((item) => item.id));
       const nearTies: string[] = [];
       theirs.forEach((t, i) => {
