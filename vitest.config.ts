@@ -5,29 +5,23 @@ import { CPUS, scaled } from "./test/support/load.ts";
 /**
  * Files that run alone, one at a time after all the others: those that assert how long something takes
  * (a signal answered, a stall bounded, an answer within a second) or send signals to processes whose
- * answer they time. Everything else runs in parallel, a file per CPU, the files that train with torch
- * included: train.py takes its threads from OMP_NUM_THREADS (one here), and the suite's shared trainings
+ * answer they time. Everything else runs in parallel, a file per CPU: that includes files whose bounds
+ * are ratios measured in the same run, or limits many times what they take, scaled to the load
+ * (test/support/load.ts): hostile-artifacts, -datasets, -fifos, -routing, -scoring, units, app-faults and
+ * app-github-timeout; app-operations and app-replicas, which time nothing (their deadlines are minutes,
+ * the replicas' write pace a lower bound) and signal nothing; and the files that train with torch:
+ * train.py takes its threads from OMP_NUM_THREADS (one here), and the suite's shared trainings
  * (test/support/shared-trainer.mjs) run on one thread wherever they start.
  */
 const ALONE = [
-  "app-faults", // a GitHub answer that never comes, against a 300 ms timeout
-  "app-github-timeout",
-  "app-journey",
+  "app-journey", // an answer within a second; a SIGKILL mid-validation
   "app-kills", // SIGKILL at every step, then the reconciler's catch-up against a deadline
-  "app-readiness",
-  "app-replicas", // three app processes and a redis-server against one throttle
-  "app-operations",
-  "app-process",
-  "app-real-conditions",
-  "cli", // an interrupted check
+  "app-readiness", // /readyz within 5 s of a hung GitHub; a SIGKILL and restart
+  "app-process", // SIGTERM mid-work; answers within a second
+  "app-real-conditions", // SIGKILL at each step; hung calls against a 3 s timeout
+  "cli", // an interrupted check, answered at once
   "hostile-app", // 100 oversized bodies against the app's process, bounds on held bodies
-  "hostile-artifacts",
-  "hostile-datasets",
-  "hostile-fifos",
-  "hostile-scoring",
-  "hostile-routing", // the router's cost at 2,000 keywords against 20, as a ratio
-  "hostile-signals",
-  "units", // streamLines: event-loop turns counted against the time it took
+  "hostile-signals", // SIGTERM/SIGINT answered within 2 s; the event loop's longest stall
 ].map((name) => `test/${name}.test.ts`);
 
 /**

@@ -33,7 +33,7 @@ async function openAtOnce(count: number) {
   const stub = await startGitHub(noAdapterChangeRoute(() => completed++));
   let app: AppProcess | undefined;
   try {
-    app = await startApp({ LOG_LEVEL: "warn" }, stub.port);
+    app = await startApp({ LOG_LEVEL: "warn", LORAGATE_WRITE_INTERVAL_MS: undefined }, stub.port);
     const payloads = Array.from({ length: count }, (_, i) => openedPayload(100 + i));
     const started = performance.now();
     const answers = await Promise.all(payloads.map((p) => deliver(app!, "pull_request", p)));

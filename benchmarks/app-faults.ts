@@ -53,7 +53,10 @@ async function tenPullRequests(faults: (startedAt: number) => Fault[]) {
   const stub = await startGitHub(github.route);
   let app: AppProcess | undefined;
   try {
-    app = await startApp({ LOG_LEVEL: "warn", LORAGATE_GITHUB_TIMEOUT_MS: "5000" }, stub.port);
+    app = await startApp(
+      { LOG_LEVEL: "warn", LORAGATE_GITHUB_TIMEOUT_MS: "5000", LORAGATE_WRITE_INTERVAL_MS: undefined },
+      stub.port,
+    );
     const started = performance.now();
     github.faults.push(...faults(Date.now()));
     await Promise.all(

@@ -29,7 +29,11 @@ async function tenPullRequests(replicaCount: number) {
   const redis = replicaCount > 1 ? await startRedis() : undefined;
   let replicas: AppProcess[] = [];
   try {
-    const env = { LOG_LEVEL: "warn", ...(redis ? { LORAGATE_REDIS_URL: redis.url } : {}) };
+    const env = {
+      LOG_LEVEL: "warn",
+      LORAGATE_WRITE_INTERVAL_MS: undefined,
+      ...(redis ? { LORAGATE_REDIS_URL: redis.url } : {}),
+    };
     replicas = await Promise.all(Array.from({ length: replicaCount }, () => startApp(env, stub.port)));
     const cpuBefore = replicas.map((app) => cpuSeconds(app.child.pid!));
     let next = 0;

@@ -14,6 +14,7 @@ import {
 } from "./support/github.ts";
 import { FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { GITHUB_RETRIES } from "../src/github/write-once.ts";
+import { scaled } from "./support/load.ts";
 
 const fixture = readTree(FIXTURE_ROOT) as Tree;
 const payload = pullRequestPayload("opened");
@@ -108,10 +109,15 @@ describe("faults GitHub throws at the app (Probot's retry and throttling on, as 
   });
 
   it("an answer that never comes: the request times out and is retried, the check completes", async () => {
-    process.env.LORAGATE_GITHUB_TIMEOUT_MS = "300";
+    // scaled: on a loaded machine a stalled event loop must not time out the calls that do get answers
+    const timeoutMs = scaled(1000);
+    process.env.LORAGATE_GITHUB_TIMEOUT_MS = String(timeoutMs);
     try {
       const { updates } = await validateThrough((s) => {
-        s.get(`/repos/${REPO}/pulls/2/files`).query({ per_page: 100 }).delay(5_000).reply(200, []);
+        s.get(`/repos/${REPO}/pulls/2/files`)
+          .query({ per_page: 100 })
+          .delay(timeoutMs * 10)
+          .reply(200, []);
       });
       expect(updates).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
     } finally {

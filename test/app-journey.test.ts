@@ -1,10 +1,9 @@
-import type { Server } from "node:http";
 import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
-import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import { type AppProcess, deliver, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
 import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
@@ -21,12 +20,8 @@ const baseSha = github.commit(new Map([...fixture].filter(([path]) => !path.star
 const adapterFiles = [...fixture.keys()].filter((path) => path.startsWith(ADAPTER));
 github.labels.set(42, ["adapter-proposal", "approved"]); // the proposal the fixture adapter cites
 
-let server: Server;
 let app: AppProcess;
-afterAll(async () => {
-  app?.child.kill("SIGKILL");
-  server?.close();
-});
+afterAll(stopStarted);
 
 /** A PR adding the fixture adapter, its head a commit of its own. */
 function openPullRequest(number: number, options: { slow?: boolean } = {}) {
@@ -54,7 +49,6 @@ function runCompleted(runId: number, head: string, pr: number, conclusion: strin
 describe("a registry's life with the app as a process", { timeout: scaled(120_000) }, () => {
   it("validates, dispatches, survives a retrain while queued, reports, merges; refuses and restarts cleanly", async () => {
     const stub = await startGitHub(github.route);
-    server = stub.server;
     app = await startApp({}, stub.port);
 
     // 1. opened: validated, evaluate queued, one dispatch; the delivery answered at once

@@ -1,35 +1,31 @@
-import type { Server } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, type ExpectStatic, it } from "vitest";
 import { mulberry32 } from "../fixtures/data.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
-import { type AppProcess, deliver, startApp, startGitHub } from "./support/app-process.ts";
+import { type AppProcess, deliver, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { registryOnGitHub } from "./support/journey.ts";
 
 // Issue 38 items 1 and 2: a SIGKILL at any step of a PR's journey, and work that fails before its
 // check exists, end with every check closed, nothing lost and nothing done twice, found by the app's
 // own reconciler after its restart (the real process against a stateful GitHub stand-in).
-let server: Server | undefined;
-let app: AppProcess | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.closeAllConnections();
-  server?.close();
-  server = undefined;
-});
+// The tests run at once (each its own app process and stand-in, mostly waiting): each asserts with
+// its own expect, and the processes are stopped when all are done.
+afterAll(stopStarted);
 
 /** Within 2 minutes of a restart (the issue's bound). */
-const until = (what: () => unknown) => expect.poll(what, { timeout: 120_000, interval: 100 });
+const polling = (expect: ExpectStatic) => (what: () => unknown) =>
+  expect.poll(what, { timeout: 120_000, interval: 100 });
 
 describe(
   "a kill at any step is found and finished by the reconciler (issue 38)",
-  { timeout: 400_000 },
+  { timeout: 400_000, concurrent: true },
   () => {
-    it("killed while writing the scorecard, the bar, evaluate and the merge commit, and with a bar left open by an older version: each restart finishes the step, nothing twice", async () => {
+    it("killed while writing the scorecard, the bar, evaluate and the merge commit, and with a bar left open by an older version: each restart finishes the step, nothing twice", async ({
+      expect,
+    }) => {
+      let app: AppProcess | undefined;
+      const until = polling(expect);
       const { github, openPullRequest, finishRun, merge, stateOf } = registryOnGitHub();
       const stub = await startGitHub(github.route);
-      server = stub.server;
       github.onKill = () => app!.child.kill("SIGKILL");
       app = await startApp({}, stub.port);
       const prs = [2, 3, 4, 5].map((n) => openPullRequest(n));
@@ -101,11 +97,13 @@ describe(
       expect(github.faults.map((f) => f.times)).toEqual([0, 0, 0, 0]);
     });
 
-    it("a 429 before the check exists: waited out by its retry-after, then a failed check that says why, then the reconciler comes back and finishes", async () => {
+    it("a 429 before the check exists: waited out by its retry-after, then a failed check that says why, then the reconciler comes back and finishes", async ({
+      expect,
+    }) => {
+      const until = polling(expect);
       const { github, openPullRequest, checksOf, stateOf } = registryOnGitHub();
       const stub = await startGitHub(github.route);
-      server = stub.server;
-      app = await startApp({ LORAGATE_RETRY_SECONDS: "3" }, stub.port);
+      const app = await startApp({ LORAGATE_RETRY_SECONDS: "3" }, stub.port);
       const pr = openPullRequest(2);
       // 4 answers: the first try and its 3 waits of retry-after; the review gives up, its trace gets through
       github.faults.push({ at: /^GET \/commits\/\w+\/check-runs$/, kind: 429, retryAfter: 1, times: 4 });
@@ -120,13 +118,19 @@ describe(
       expect(seen[0]).toBe("loragate could not finish: it tries again by itself");
       expect(checksOf(pr.head, "loragate/validate").map((c) => c.conclusion)).toEqual(["success"]);
       expect(app.log()).toMatch(/GitHub asked to wait 1 s \(429\)/);
-      expect(app.log()).toMatch(/reconciler: Codertocat\/Hello-World#2 \w{7}: validation did not finish/);
+      // the reconciler logs what it did once its pass ends, after the dispatch
+      await until(() => app.log()).toMatch(
+        /reconciler: Codertocat\/Hello-World#2 \w{7}: validation did not finish/,
+      );
     });
 
-    it("killed at 3 random calls of PRs' journeys (seeded): within 2 minutes of each restart every PR reaches its end, nothing twice", async () => {
+    it("killed at 3 random calls of PRs' journeys (seeded): within 2 minutes of each restart every PR reaches its end, nothing twice", async ({
+      expect,
+    }) => {
+      let app: AppProcess | undefined;
+      const until = polling(expect);
       const { github, openPullRequest, finishRun, merge, stateOf } = registryOnGitHub();
       const stub = await startGitHub(github.route);
-      server = stub.server;
       github.onKill = () => app!.child.kill("SIGKILL");
       app = await startApp({}, stub.port);
       const random = mulberry32(38);

@@ -1,20 +1,20 @@
-import type { Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
 import { routeOf } from "../src/app/metrics.ts";
-import { type AppProcess, SECRET, startApp, startGitHub } from "./support/app-process.ts";
+import {
+  type AppProcess,
+  SECRET,
+  startApp,
+  startGitHub,
+  stopStarted,
+  warningsIn,
+} from "./support/app-process.ts";
+import { scaled } from "./support/load.ts";
 
 // What a stranger who reaches the webhook URL can send the app as a process, with no secret (issue 35).
-let server: Server | undefined;
 let app: AppProcess | undefined;
-afterEach(async () => {
-  app?.child.kill("SIGKILL");
-  await app?.exited;
-  app = undefined;
-  server?.close();
-  server = undefined;
-});
+afterEach(stopStarted);
 
 const MB = Buffer.alloc(1 << 20, 0x20);
 const chunk = (bytes: Buffer) =>
@@ -89,16 +89,16 @@ const healthz = (port: number) =>
 describe("a stranger's deliveries never take the app down", { timeout: 300_000 }, () => {
   it("100 unsigned chunked deliveries over 25 MB in a row, ended or paused past Probot's 9 s timer: one 413 each, and the app lives", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     // A sender that pauses after the cap: Probot's 9 s "still processing" timer would answer a second time.
-    const paused = await post(app.port, 26, { pauseMs: 10_000 });
-    expect(paused.match(/^HTTP\/1\.1 /gm)).toEqual(["HTTP/1.1 "]);
-    expect(paused).toMatch(/^HTTP\/1\.1 413 /);
+    // The 100 others are sent while it pauses.
+    const paused = post(app.port, 26, { pauseMs: 10_000 });
     for (let i = 0; i < 100; i++) {
       const answer = await post(app.port, 26);
       expect(answer.match(/HTTP\/1\.1 \d+/g), `delivery ${i + 1}`).toEqual(["HTTP/1.1 413"]);
     }
+    expect((await paused).match(/^HTTP\/1\.1 /gm)).toEqual(["HTTP/1.1 "]);
+    expect(await paused).toMatch(/^HTTP\/1\.1 413 /);
     expect(await healthz(app.port)).toBe("200 ok\n");
     expect(app.child.exitCode).toBeNull();
     expect(app.log()).not.toMatch(/ERR_HTTP_HEADERS_SENT/);
@@ -106,17 +106,17 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
 
   it("bodies held before their signature is checked are bounded: past 16 at once, or 64 MB together, 503; then the app serves again", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     // 16 senders that send a little and wait: the 17th is told to come back later.
-    const held = Array.from({ length: 16 }, () => post(app!.port, 1, { open: true, waitMs: 8_000 }));
+    // (each watched for an answer for 4 s, scaled to the load: long past the 17th's refusal)
+    const held = Array.from({ length: 16 }, () => post(app!.port, 1, { open: true, waitMs: scaled(4_000) }));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await post(app.port, 1, { open: true, waitMs: 5_000 })).toMatch(/^HTTP\/1\.1 503 /);
     expect(await Promise.all(held)).toEqual(Array(16).fill("")); // none of them answered yet
     // Three bodies of 24 MB each, none ended: the one that passes 64 MB in all is refused.
     await new Promise((resolve) => setTimeout(resolve, 500)); // the 16 connections are gone
     const big = await Promise.all(
-      Array.from({ length: 3 }, () => post(app!.port, 24, { open: true, waitMs: 8_000 })),
+      Array.from({ length: 3 }, () => post(app!.port, 24, { open: true, waitMs: scaled(4_000) })),
     );
     expect(big.filter((a) => /^HTTP\/1\.1 503 /.test(a))).toHaveLength(1);
     expect(big.filter((a) => a === "")).toHaveLength(2);
@@ -128,7 +128,6 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
 
   it("signed deliveries that are no JSON, or whose payload a handler cannot read: one log line each, no stack (item 14)", async () => {
     const stub = await startGitHub(() => undefined);
-    server = stub.server;
     app = await startApp({}, stub.port);
     const signed = async (event: string, body: string) => {
       const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
@@ -149,11 +148,7 @@ describe("a stranger's deliveries never take the app down", { timeout: 300_000 }
     expect(await signed("pull_request", '{"action":"opened"}')).toBe(500);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const logged = app.log().slice(before);
-    const lines = logged
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { level: number; msg: string });
-    expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+    expect(warningsIn(logged)).toEqual([
       "refused a signed delivery: Invalid JSON",
       expect.stringMatching(/^delivery d-pull_request \(pull_request\) could not be handled: \S/),
     ]);

@@ -10,7 +10,6 @@
  * a control token), the last answer of a 3-turn conversation; on Qwen3 with thinking off and on (asked
  * without the think block, the model writes "<think>\n\n</think>\n\n" first, and the answer is scored after it).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +22,7 @@ import { EvaluationHarness, type Generation } from "../src/eval/harness.ts";
 import { evaluateBenchmarks } from "../src/eval/run-evaluation.ts";
 import type { Family } from "../src/gguf/tiny-family.ts";
 import { THREE_TURNS, writeFamilyBase } from "./support/families.ts";
+import { startPythonJobs } from "./support/python-jobs.ts";
 import { scaled } from "./support/load.ts";
 import { describeWithTrainer, TRAINER_PYTHON, TRAINER_SCRIPT } from "./support/trainer.ts";
 
@@ -90,7 +90,20 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
     string,
     { base: { hf: string; gguf: string }; adapter: TrainedAdapter; gguf: string }
   >();
+  let crossCheck: ReturnType<typeof startPythonJobs>;
+  afterAll(() => crossCheck?.close());
   beforeAll(async () => {
+    // one lm-evaluation-harness process for every case, loading while the adapters train
+    crossCheck = startPythonJobs(
+      TRAINER_PYTHON,
+      join(import.meta.dirname, "support", "lm_eval_crosscheck.py"),
+      {
+        ...process.env,
+        HF_DATASETS_OFFLINE: "1",
+        HF_HUB_OFFLINE: "1",
+        TOKENIZERS_PARALLELISM: "false",
+      },
+    );
     const dataset = join(dir, "train.jsonl");
     writeFileSync(dataset, trainingData());
     const manifest = AdapterManifestSchema.parse({
@@ -196,18 +209,7 @@ describeWithTrainer("real families end to end: train.py, the harness and lm-eval
           think_end: "</think>",
         }),
       );
-      const theirs = JSON.parse(
-        execFileSync(TRAINER_PYTHON, [join(import.meta.dirname, "support", "lm_eval_crosscheck.py"), spec], {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
-          env: {
-            ...process.env,
-            HF_DATASETS_OFFLINE: "1",
-            HF_HUB_OFFLINE: "1",
-            TOKENIZERS_PARALLELISM: "false",
-          },
-        }),
-      ) as CrossCheck[];
+      const theirs = await crossCheck.ask<CrossCheck[]>(spec);
       expect(theirs.map((t) => t.id)).toEqual(SINGLE_TURN.map((item) => item.id));
       const nearTies: string[] = [];
       theirs.forEach((t, i) => {

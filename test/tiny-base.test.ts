@@ -5,18 +5,18 @@
  * PEFT within 1e-4 after the project's PEFT-to-GGUF conversion (q/k permutation, rsLoRA alpha,
  * dropout off). The Hugging Face side runs in the trainer's Python (test/support/hf_reference.py).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Token } from "node-llama-cpp";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BYTE_CHARS, learnByteBpe } from "../src/gguf/byte-bpe.ts";
 import { peftToGguf } from "../src/gguf/peft-to-gguf.ts";
 import { readSafetensors } from "../src/gguf/safetensors.ts";
 import { TINY_ARCHITECTURES, tinyBase } from "../src/gguf/tiny-base.ts";
 import { TINY_SHAPE } from "../src/gguf/tiny-llama.ts";
 import { EvaluationHarness } from "../src/eval/harness.ts";
+import { startPythonJobs } from "./support/python-jobs.ts";
 import { describeWithTrainer, TRAINER_PYTHON } from "./support/trainer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loragate-tiny-base-"));
@@ -54,6 +54,13 @@ describe("the tiny base's tokenizer", () => {
 });
 
 describeWithTrainer("the same model for the trainer and the harness (transformers vs llama.cpp)", () => {
+  // one Python process for the three architectures: importing torch, transformers and PEFT is most of its time
+  let reference: ReturnType<typeof startPythonJobs>;
+  beforeAll(() => {
+    reference = startPythonJobs(TRAINER_PYTHON, join(import.meta.dirname, "support", "hf_reference.py"));
+  });
+  afterAll(() => reference?.close());
+
   it.each(TINY_ARCHITECTURES.map((a, i) => [a, i === 1] as const))(
     "%s: the same prompt token ids, and base + LoRA probabilities within 1e-4 (rsLoRA: %s)",
     async (architecture, rslora) => {
@@ -64,13 +71,9 @@ describeWithTrainer("the same model for the trainer and the harness (transformer
       writeFileSync(join(dir, `${architecture}.gguf`), base.gguf);
       const promptsFile = join(dir, `${architecture}-prompts.json`);
       writeFileSync(promptsFile, JSON.stringify(prompts));
-      const script = join(import.meta.dirname, "support", "hf_reference.py");
-      const reference = JSON.parse(
-        execFileSync(TRAINER_PYTHON, [script, folder, folder, promptsFile, ...(rslora ? ["--rslora"] : [])], {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "ignore"],
-        }),
-      ) as { ids: number[]; probabilities: number[] }[];
+      const answers = await reference.ask<{ ids: number[]; probabilities: number[] }[]>(
+        JSON.stringify([folder, folder, promptsFile, ...(rslora ? ["--rslora"] : [])]),
+      );
 
       const adapter = join(folder, "adapter");
       const loraPath = join(dir, `${architecture}-lora.gguf`);
@@ -85,16 +88,16 @@ describeWithTrainer("the same model for the trainer and the harness (transformer
       const harness = await EvaluationHarness.open({ basePath: join(dir, `${architecture}.gguf`) });
       try {
         for (const [i, prompt] of prompts.entries()) {
-          expect(harness.renderChat(prompt).tokens, `prompt ${i + 1}`).toEqual(reference[i]!.ids);
+          expect(harness.renderChat(prompt).tokens, `prompt ${i + 1}`).toEqual(answers[i]!.ids);
           const llama = await harness.nextTokenProbabilities(prompt, loraPath);
           const worst = Math.max(
-            ...reference[i]!.probabilities.map((p, token) => Math.abs(p - (llama.get(token as Token) ?? 0))),
+            ...answers[i]!.probabilities.map((p, token) => Math.abs(p - (llama.get(token as Token) ?? 0))),
           );
           expect(worst, `prompt ${i + 1}`).toBeLessThan(1e-4);
           // the LoRA matters: without it the distribution is another one
           const plain = await harness.nextTokenProbabilities(prompt);
           const moved = Math.max(
-            ...reference[i]!.probabilities.map((p, token) => Math.abs(p - (plain.get(token as Token) ?? 0))),
+            ...answers[i]!.probabilities.map((p, token) => Math.abs(p - (plain.get(token as Token) ?? 0))),
           );
           expect(moved).toBeGreaterThan(1e-2);
         }

@@ -3,7 +3,7 @@ import { type Probot, run } from "probot";
 import loragate, { workOf } from "./index.ts";
 import { applyDotEnv, readAppEnvironment } from "./environment.ts";
 import { createLogger } from "./logger.ts";
-import { LoragateOctokit, shareWrites } from "./octokit.ts";
+import { LoragateOctokit, paceWrites, shareWrites } from "./octokit.ts";
 import { redisCoordination } from "./coordination.ts";
 import { refuseLargeBodies } from "./body-limit.ts";
 import { logRefusedDeliveries } from "./webhook-refusals.ts";
@@ -21,16 +21,14 @@ if (dotEnvProblem || "problems" in checked) {
   process.exit(2);
 }
 const log = await createLogger();
-// Replicas share a store (LORAGATE_REDIS_URL); one replica needs none.
+// Replicas share a store (LORAGATE_REDIS_URL) and its write pacing; one replica needs none, and paces its own.
 const redisUrl = checked.environment.LORAGATE_REDIS_URL;
+const writeEveryMs = checked.environment.LORAGATE_WRITE_INTERVAL_MS;
 const coordination = redisUrl
-  ? redisCoordination({
-      url: redisUrl,
-      onWarning: (message) => log.warn(message),
-      writeEveryMs: checked.environment.LORAGATE_WRITE_INTERVAL_MS,
-    })
+  ? redisCoordination({ url: redisUrl, onWarning: (message) => log.warn(message), writeEveryMs })
   : undefined;
 if (coordination) shareWrites(coordination.writeTurn);
+else if (writeEveryMs !== undefined) paceWrites(writeEveryMs);
 let app: Probot | undefined;
 let server: Awaited<ReturnType<typeof run>>;
 try {

@@ -103,6 +103,26 @@ const UNPACED = {
   key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }),
 };
 
+/** This process's own write pacing (LORAGATE_WRITE_INTERVAL_MS without replicas); none: Probot's second. */
+let ownPace: typeof UNPACED | undefined;
+
+/**
+ * Without replicas, writes start `everyMs` apart, one at a time, in place of Probot's one a second
+ * (Bottleneck's minTime, in the group shape plugin-throttling uses for writes).
+ */
+export function paceWrites(everyMs: number): void {
+  let turn = Promise.resolve();
+  const limiter = {
+    schedule: <T>(_options: unknown, job: () => Promise<T>): Promise<T> => {
+      const run = turn.then(job);
+      const next = () => new Promise<void>((resolve) => setTimeout(resolve, everyMs));
+      turn = run.then(next, next);
+      return run;
+    },
+  };
+  ownPace = { key: () => limiter };
+}
+
 /** A request that writes (what GitHub's advice paces at one a second), the app's token requests aside. */
 const isWrite = (options: { method?: string; url?: string }) =>
   !["GET", "HEAD"].includes(options.method ?? "GET") && !/\/access_tokens$/.test(options.url ?? "");
@@ -137,7 +157,7 @@ export const LoragateOctokit: typeof ProbotOctokit = ProbotOctokit.defaults(
       ...options.throttle,
       // With the replicas' shared turn (taken in the fetch), Probot's per-process write pacing would
       // only add its own second on top.
-      ...(writeTurn ? { write: UNPACED } : {}),
+      ...(writeTurn ? { write: UNPACED } : ownPace ? { write: ownPace } : {}),
       onSecondaryRateLimit: (_retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
         retryCount < 2,
     },

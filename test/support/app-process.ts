@@ -11,6 +11,25 @@ export const { privateKey } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
+/** What startApp and startGitHub started and stopStarted has not stopped yet. */
+const started = { apps: new Set<AppProcess>(), servers: new Set<Server>() };
+
+/**
+ * Kills every app process startApp started and closes every GitHub stand-in startGitHub started (their
+ * open connections too), waiting for the processes to exit: `afterEach(stopStarted)` in a test file.
+ */
+export async function stopStarted(): Promise<void> {
+  const apps = [...started.apps];
+  started.apps.clear();
+  for (const app of apps) app.child.kill("SIGKILL");
+  await Promise.all(apps.map((app) => app.exited));
+  for (const server of started.servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+  started.servers.clear();
+}
+
 /** A free TCP port on 127.0.0.1 (Probot reads PORT=0 as 3000). */
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -66,6 +85,7 @@ export async function startGitHub(route: Route): Promise<{ server: Server; port:
       }, answer.delayMs ?? 0);
     });
   }).listen(0, "127.0.0.1");
+  started.servers.add(server);
   await new Promise((resolve) => server.once("listening", resolve));
   return { server, port: (server.address() as AddressInfo).port, seen };
 }
@@ -100,6 +120,9 @@ export async function startApp(
       PORT: String(port),
       HOST: "127.0.0.1",
       LOG_FORMAT: "json",
+      // writes 50 ms apart, not GitHub's second: the stand-in has no rate limit to respect, and a test's
+      // few PRs would otherwise wait seconds for their turns (benchmarks measured against that pace unset it)
+      LORAGATE_WRITE_INTERVAL_MS: "50",
       ...(githubPort ? { GHE_HOST: `127.0.0.1:${githubPort}`, GHE_PROTOCOL: "http" } : {}),
       ...env,
     },
@@ -108,6 +131,8 @@ export async function startApp(
   child.stdout!.on("data", (c: Buffer) => (log += c));
   child.stderr!.on("data", (c: Buffer) => (log += c));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const app = { child, port, log: () => log, exited };
+  started.apps.add(app);
   // Ready when Probot's /ping answers (whatever LOG_LEVEL says), or gone when the process exits.
   let running = true;
   void exited.then(() => (running = false));
@@ -119,8 +144,17 @@ export async function startApp(
     ))
   )
     await new Promise((resolve) => setTimeout(resolve, 50));
-  return { child, port, log: () => log, exited };
+  return app;
 }
+
+/** The messages of the warnings and errors (level 40 and up) in a stretch of the app's JSON log. */
+export const warningsIn = (logged: string): string[] =>
+  logged
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .filter((l) => l.level >= 40)
+    .map((l) => l.msg);
 
 /** A webhook delivery signed as GitHub signs it; resolves with the status and the time to the answer. */
 export async function deliver(

@@ -1,8 +1,10 @@
-"""EleutherAI's lm-evaluation-harness as a second opinion on one adapter (test/real-families.test.ts).
+"""EleutherAI's lm-evaluation-harness as a second opinion on adapters (test/real-families.test.ts).
 
-  python lm_eval_crosscheck.py SPEC.json
+  python lm_eval_crosscheck.py SPEC.json    # one adapter: its answer on stdout
+  python lm_eval_crosscheck.py              # one SPEC.json path a line on stdin, one answer line each on stdout
 
-SPEC.json: {"base": HF folder, "adapter": PEFT folder, "items": [{"id", "prompt", "expected", "ours"}],
+The second form loads torch and lm-eval once for all the adapters of a run (seconds each time), and can be
+started before the first spec is ready, so the load overlaps other work. SPEC.json: {"base": HF folder, "adapter": PEFT folder, "items": [{"id", "prompt", "expected", "ours"}],
 "max_tokens": N, "enable_thinking": bool, "think_end": "</think>"}. Runs a generate_until task of those items through
 lm-eval's hf backend (the PEFT adapter on the base, the chat template applied, greedy, float32 on CPU) and prints,
 per item: the prompt's token ids as lm-eval encodes them, the generated text after its post-processing, its
@@ -14,6 +16,7 @@ the top two logits there (a float near-tie, or a real difference).
 import json
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import torch
@@ -48,7 +51,7 @@ metric_list:
 """
 
 
-def main(spec_path: str) -> None:
+def crosscheck(spec_path: str) -> list[dict]:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     lm = HFLM(
         pretrained=spec["base"],
@@ -87,7 +90,7 @@ def main(spec_path: str) -> None:
                 "divergence": divergence(lm, ids, item["ours"], spec["max_tokens"]),
             }
         )
-    print(json.dumps(out))
+    return out
 
 
 def divergence(lm, ids: list[int], ours: str, max_tokens: int) -> dict | None:
@@ -116,4 +119,13 @@ def divergence(lm, ids: list[int], ours: str, max_tokens: int) -> dict | None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) > 1:
+        print(json.dumps(crosscheck(sys.argv[1])))
+    else:
+        # a spec that fails is answered with its error, and the next ones still run
+        for line in sys.stdin:
+            try:
+                answer = crosscheck(line.strip())
+            except Exception:  # noqa: BLE001
+                answer = {"error": traceback.format_exc()}
+            print(json.dumps(answer), flush=True)
