@@ -60,7 +60,8 @@ export default defineConfig({
           // a file per CPU and one more: most files wait on processes, sockets or Python part of the
           // time, and a third fills those gaps (on 2 cores this project took 379 s so, 434 s with two)
           maxWorkers: CPUS + 1,
-          // torch (the tokenizer tests' Python) gets one thread: the other files have the other CPUs
+          // torch gets one thread here (the trainings and the tokenizer tests' Python): the other files
+          // have the other CPUs
           env: { OMP_NUM_THREADS: "1" },
           sequence: { groupOrder: 0 },
         },
