@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   DisplayTextSchema,
   EvaluationTypeSchema,
+  MaxTokensSchema,
   ExtraSchema,
   NameSchema,
   RelativePathSchema,
@@ -110,11 +111,7 @@ export const AdapterManifestSchema = z
       .object({
         type: EvaluationTypeSchema,
         config: z.record(z.string(), z.unknown()).optional().describe("Options of the evaluation type."),
-        max_tokens: z
-          .number()
-          .int()
-          .min(1)
-          .max(4096)
+        max_tokens: MaxTokensSchema
           .default(512)
           .describe("Token budget of one answer (LocoLLM's standard: 512)."),
       })

@@ -44,6 +44,9 @@ export const EvaluationTypeSchema = z
   .enum(EVALUATION_TYPES)
   .describe("How a model answer is scored against expected_output.");
 
+/** The token budget of one answer, wherever it is set (adapter, registry, config): each says whose it is. */
+export const MaxTokensSchema = z.number().int().min(1).max(4096);
+
 /** Fields an importer kept from another tool's files that loragate has no place for; never read. */
 export const ExtraSchema = z
   .record(z.string(), z.unknown())

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MaxTokensSchema } from "./common.ts";
 
 /** An inclusive numeric range a registry allows for one hyperparameter. */
 const range = (min: number, max: number, what: string) =>
@@ -297,11 +298,7 @@ export const ConfigSchema = z
     limits: LimitsSchema,
     evaluation: z
       .object({
-        max_tokens: z
-          .number()
-          .int()
-          .min(1)
-          .max(4096)
+        max_tokens: MaxTokensSchema
           .default(512)
           .describe(
             "Token budget of one answer on the maintainers' benchmarks (the registry's, out-of-domain and hidden ones) that registry.yaml does not set per benchmark (LocoLLM's standard: 512). An adapter's evaluation.max_tokens reaches only its own benchmark.",

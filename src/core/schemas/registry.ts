@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   EvaluationTypeSchema,
+  MaxTokensSchema,
   ExtraSchema,
   GitShaSchema,
   NameSchema,
@@ -138,11 +139,7 @@ export const RegistrySchema = z
               .object({
                 type: EvaluationTypeSchema,
                 config: z.record(z.string(), z.unknown()).optional().describe("Options of the evaluation type."),
-                max_tokens: z
-                  .number()
-                  .int()
-                  .min(1)
-                  .max(4096)
+                max_tokens: MaxTokensSchema
                   .optional()
                   .describe(
                     "Token budget of one answer on this benchmark (absent: .github/loragate.yml evaluation.max_tokens). The registry's, never an adapter's.",
