@@ -5,7 +5,7 @@ import { sampleResults } from "../fixtures/sample-results.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
 import { type AppProcess, deliver, startApp, startGitHub, stopStarted } from "./support/app-process.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
-import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
+import { commentPayload, mergedPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { scaled } from "./support/load.ts";
 
@@ -90,15 +90,7 @@ describe("a registry's life with the app as a process", { timeout: scaled(120_00
     await until(() => scorecards().length).toBe(1);
 
     // 4. merged: one registry commit with the adapter's entry
-    const closed = pullRequestPayload("closed");
-    Object.assign(closed.pull_request, {
-      merged: true,
-      number: 2,
-      head: { ...closed.pull_request.head, sha: first.head },
-    });
-    (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
-    closed.number = 2;
-    closed.repository = { ...(closed.repository as object), default_branch: github.branch };
+    const closed = mergedPayload(2, first.head, github.branch);
     await deliver(app, "pull_request", closed);
     await until(() => github.commits).toBe(1);
     const registry = parseDocument(github.fileAt(github.head, "registry.yaml")!.toString()).toJS();

@@ -6,7 +6,7 @@ import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
 import { sampleResults } from "../fixtures/sample-results.ts";
 import { correlationId } from "../src/core/review/correlation.ts";
-import { commentPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
+import { commentPayload, mergedPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { scaled } from "./support/load.ts";
 
@@ -232,15 +232,7 @@ describe("the app under real conditions (issue 26)", { timeout: scaled(180_000) 
 
       // 5. merge: killed while writing the registry commit
       github.pulls.get(2)!.merged = true;
-      const closed = pullRequestPayload("closed");
-      Object.assign(closed.pull_request, {
-        merged: true,
-        number: 2,
-        head: { ...closed.pull_request.head, sha: first.head },
-      });
-      (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
-      closed.number = 2;
-      closed.repository = { ...(closed.repository as object), default_branch: github.branch };
+      const closed = mergedPayload(2, first.head, github.branch);
       await killedAt(/^POST \/git\/trees$/, "pull_request", closed);
       await until(() => github.commits).toBe(1);
       const registry = parseDocument(github.fileAt(github.head, "registry.yaml")!.toString()).toJS();

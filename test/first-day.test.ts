@@ -20,7 +20,7 @@ import {
 } from "./support/app-process.ts";
 import { cli } from "./support/cli.ts";
 import { FakeGitHub } from "./support/fake-github.ts";
-import { pullRequestPayload, workflowRunPayload } from "./support/github.ts";
+import { mergedPayload, pullRequestPayload, workflowRunPayload } from "./support/github.ts";
 import { completeForFixture, FIXTURE_ROOT, readTree } from "./support/registry.ts";
 import { scaled } from "./support/load.ts";
 
@@ -227,15 +227,7 @@ describe(
       await until(() => scorecards().length).toBe(1);
 
       // merged: the app records the adapter in registry.yaml, the pins kept as pin-base wrote them
-      const closed = pullRequestPayload("closed");
-      Object.assign(closed.pull_request, {
-        merged: true,
-        number: 7,
-        head: { ...closed.pull_request.head, sha: head },
-      });
-      (closed.pull_request as unknown as { base: { ref: string } }).base.ref = github.branch;
-      closed.number = 7;
-      closed.repository = { ...(closed.repository as object), default_branch: github.branch };
+      const closed = mergedPayload(7, head, github.branch);
       await deliver(app, "pull_request", closed);
       await until(() => github.commits).toBe(1);
       const merged = parseDocument(github.fileAt(github.head, "registry.yaml")!.toString()).toJS();

@@ -70,6 +70,20 @@ export function pullRequestPayload(action: string): PullRequestPayload {
   return examplePayload("pull_request", action) as unknown as PullRequestPayload;
 }
 
+/** The pull_request.closed delivery of PR `number`, merged at `head` into the repository's `branch`. */
+export function mergedPayload(number: number, head: string, branch: string): PullRequestPayload {
+  const closed = pullRequestPayload("closed");
+  Object.assign(closed.pull_request, {
+    merged: true,
+    number,
+    head: { ...closed.pull_request.head, sha: head },
+  });
+  (closed.pull_request as unknown as { base: { ref: string } }).base.ref = branch;
+  closed.number = number;
+  closed.repository = { ...(closed.repository as object), default_branch: branch };
+  return closed;
+}
+
 export interface WorkflowRunPayload {
   workflow_run: {
     id: number;
