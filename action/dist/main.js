@@ -24055,6 +24055,7 @@ var EVALUATION_TYPES = [
   "code"
 ];
 var EvaluationTypeSchema = external_exports.enum(EVALUATION_TYPES).describe("How a model answer is scored against expected_output.");
+var MaxTokensSchema = external_exports.number().int().min(1).max(4096);
 var ExtraSchema = external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Kept from an imported registry (e.g. LocoLLM's) for people to read; loragate does not use it.");
 
 // src/core/schemas/records.ts
@@ -35286,7 +35287,7 @@ var AdapterManifestSchema = external_exports.object({
   evaluation: external_exports.object({
     type: EvaluationTypeSchema,
     config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type."),
-    max_tokens: external_exports.number().int().min(1).max(4096).default(512).describe("Token budget of one answer (LocoLLM's standard: 512).")
+    max_tokens: MaxTokensSchema.default(512).describe("Token budget of one answer (LocoLLM's standard: 512).")
   }).strict().describe("Default scoring of the benchmark items; an item may override it."),
   ood_benchmarks: external_exports.array(external_exports.string()).default([]).describe("Other domains' registry benchmarks to check for degradation."),
   router_keywords: external_exports.array(external_exports.string().min(1).max(100)).max(100).default([]).describe("Words that route a query here."),
@@ -37362,7 +37363,7 @@ var ConfigSchema = external_exports.object({
   gpu: GpuConfigSchema,
   limits: LimitsSchema,
   evaluation: external_exports.object({
-    max_tokens: external_exports.number().int().min(1).max(4096).default(512).describe(
+    max_tokens: MaxTokensSchema.default(512).describe(
       "Token budget of one answer on the maintainers' benchmarks (the registry's, out-of-domain and hidden ones) that registry.yaml does not set per benchmark (LocoLLM's standard: 512). An adapter's evaluation.max_tokens reaches only its own benchmark."
     )
   }).strict().prefault({}).describe("How the maintainers' benchmarks are asked."),
@@ -37436,7 +37437,7 @@ var RegistrySchema = external_exports.object({
       evaluation: external_exports.object({
         type: EvaluationTypeSchema,
         config: external_exports.record(external_exports.string(), external_exports.unknown()).optional().describe("Options of the evaluation type."),
-        max_tokens: external_exports.number().int().min(1).max(4096).optional().describe(
+        max_tokens: MaxTokensSchema.optional().describe(
           "Token budget of one answer on this benchmark (absent: .github/loragate.yml evaluation.max_tokens). The registry's, never an adapter's."
         )
       }).strict().default({ type: "exact_match" }).describe(
@@ -37680,8 +37681,7 @@ async function checkBenchmarkSizes(source, context) {
     if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
     const items = await countItems(source, pin.path);
     if (items >= needed) continue;
-    const { falsePass: now } = dropErrorRates({ items, settings, discordance });
-    small.push(`${domain2} (${items} items: ${percent3(now)})`);
+    small.push(`${domain2} (${items} items: ${percent3(falsePassRate({ items, settings, discordance }))})`);
   }
   if (small.length === 0) return [];
   return [

@@ -80,8 +80,12 @@ export function dropErrorRates(params: {
   };
 }
 
-/** dropErrorRates' falsePass alone (sizing a benchmark asks for no other). */
-function falsePassRate(params: { items: number; settings: DropRuleSettings; discordance: number }): number {
+/** dropErrorRates' falsePass alone (sizing a benchmark, and warning of one too small, ask for no other). */
+export function falsePassRate(params: {
+  items: number;
+  settings: DropRuleSettings;
+  discordance: number;
+}): number {
   const { items, settings, discordance } = params;
   const cost = (2 * settings.limitPoints) / 100;
   const costly = Math.min(1, Math.max(discordance, cost));

@@ -6,7 +6,7 @@ import { type Config, ConfigSchema, DEFAULT_CONFIG } from "../schemas/config.ts"
 import { missingPins, type Registry, RegistrySchema } from "../schemas/registry.ts";
 import type { RegistrySource } from "./source.ts";
 import { locateYamlPath } from "./yaml.ts";
-import { dropErrorRates, itemsForDropRule } from "../evaluation/drop-rule.ts";
+import { falsePassRate, itemsForDropRule } from "../evaluation/drop-rule.ts";
 import { printable } from "../text.ts";
 
 export const REGISTRY_FILE = "registry.yaml";
@@ -238,8 +238,7 @@ export async function checkBenchmarkSizes(
     if (checkRelativePath(pin.path) || (await source.stat(pin.path))?.kind !== "file") continue;
     const items = await countItems(source, pin.path);
     if (items >= needed) continue;
-    const { falsePass: now } = dropErrorRates({ items, settings, discordance });
-    small.push(`${domain} (${items} items: ${percent(now)})`);
+    small.push(`${domain} (${items} items: ${percent(falsePassRate({ items, settings, discordance }))})`);
   }
   if (small.length === 0) return [];
   return [
